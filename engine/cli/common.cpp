@@ -1,0 +1,117 @@
+#include "engine/cli/common.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "engine/core/parallel.h"
+
+namespace geosim::cli {
+
+std::vector<Command>& commands() {
+  static std::vector<Command> cmds;
+  return cmds;
+}
+
+Register::Register(const char* name, const char* summary, std::function<int(const std::vector<std::string>&)> run) {
+  commands().push_back(Command{name, summary, std::move(run)});
+}
+
+po::variables_map parse(const std::string& command, const std::vector<std::string>& args,
+                        const po::options_description& opts, const po::positional_options_description& pos) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::string msg = e.what();
+    if (auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
+      std::vector<std::string> names;
+      for (const auto& o : opts.options()) names.push_back("--" + o->long_name());
+      std::string guess = closest_match(u->get_option_name(), names);
+      if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+    }
+    throw UsageError(command + ": " + msg + "\n(see 'geosim " + command + " --help')");
+  }
+  return vm;
+}
+
+void ScenarioArgs::add_to(po::options_description& opts) {
+  opts.add_options()
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(),
+       "override a scenario value: PATH=VALUE, e.g. levers.oil_sanctions.intensity=0.5 "
+       "(repeatable; VALUE may be a distribution such as '{dist: uniform, min: 0, max: 1}')")
+      ("until", po::value<std::string>(&until), "stop at this date (YYYY-MM-DD) instead of the scenario's horizon")
+      ("horizon", po::value<int>(&horizon), "stop after this many steps instead of the scenario's horizon");
+}
+
+LoadOptions ScenarioArgs::load_options() const {
+  if (!until.empty() && horizon > 0) throw UsageError("give --until or --horizon, not both");
+  if (horizon < 0) throw UsageError("--horizon must be a positive number of steps");
+  LoadOptions lo;
+  lo.sets = sets;
+  // The horizon flags replace whichever of horizon/until the file used.
+  if (!until.empty()) {
+    lo.sets.push_back("until=" + until);
+    lo.sets.push_back("horizon=~");
+  } else if (horizon > 0) {
+    lo.sets.push_back("horizon=" + std::to_string(horizon));
+    lo.sets.push_back("until=~");
+  }
+  return lo;
+}
+
+void apply_threads(int threads) {
+  if (threads < 0) throw UsageError("--threads must be 0 (all cores) or a positive number");
+  if (threads > 0) set_threads(threads);
+}
+
+Progress::Progress(std::string what, bool quiet)
+    : what_(std::move(what)), quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {
+  start_ = last_ = std::chrono::steady_clock::now();
+}
+
+std::string format_count(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+void Progress::update(uint64_t done, uint64_t total) {
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  double since_start = std::chrono::duration<double>(now - start_).count();
+  double since_last = std::chrono::duration<double>(now - last_).count();
+  // Quiet for short jobs; a terminal gets 5 updates a second, a log a line every 5 s.
+  if (since_start < 1.0 || since_last < (tty_ ? 0.2 : 5.0)) return;
+  last_ = now;
+  double rate = done / std::max(1e-9, since_start);
+  double eta = rate > 0 ? (total - done) / rate : 0;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s %s / %s (%.0f%%), %s/s, ETA %.0fs", what_.c_str(), format_count(done).c_str(),
+                format_count(total).c_str(), total ? 100.0 * done / total : 100.0, format_count(static_cast<uint64_t>(rate)).c_str(),
+                eta);
+  if (tty_) std::fprintf(stderr, "\r%s\033[K", buf);
+  else std::fprintf(stderr, "%s\n", buf);
+  shown_ = true;
+}
+
+void Progress::finish() {
+  if (shown_ && tty_) std::fprintf(stderr, "\r\033[K");
+}
+
+std::atomic<bool>& interrupted() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+extern "C" void geosim_on_signal(int) { interrupted().store(true); }
+
+void install_signal_handlers() {
+  std::signal(SIGINT, geosim_on_signal);
+  std::signal(SIGTERM, geosim_on_signal);
+}
+
+}  // namespace geosim::cli

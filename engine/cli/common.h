@@ -1,0 +1,68 @@
+// Shared pieces of the geosim subcommands: option parsing, loading with overrides,
+// progress on stderr, and interruption.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/scenario/loader.h"
+
+namespace geosim::cli {
+
+namespace po = boost::program_options;
+
+// A subcommand: name, one-line summary, entry point (argv without the subcommand name).
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(const std::vector<std::string>&)> run;
+};
+// All subcommands, in help order. Each command file registers itself here.
+std::vector<Command>& commands();
+struct Register {
+  Register(const char* name, const char* summary, std::function<int(const std::vector<std::string>&)> run);
+};
+
+// Parses args against `opts` (+ positional names); throws UsageError with the help hint.
+po::variables_map parse(const std::string& command, const std::vector<std::string>& args,
+                        const po::options_description& opts, const po::positional_options_description& pos);
+
+// The options every scenario-reading command shares: --set, --until, --horizon.
+struct ScenarioArgs {
+  std::vector<std::string> sets;
+  std::string until;
+  int horizon = 0;
+  void add_to(po::options_description& opts);
+  LoadOptions load_options() const;
+};
+
+// Threads: 0 = all cores.
+void apply_threads(int threads);
+
+// Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise.
+class Progress {
+ public:
+  Progress(std::string what, bool quiet);
+  void update(uint64_t done, uint64_t total);
+  void finish();
+
+ private:
+  std::string what_;
+  bool quiet_, tty_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+// Set by SIGINT/SIGTERM once install_signal_handlers() has run.
+std::atomic<bool>& interrupted();
+void install_signal_handlers();
+
+std::string format_count(uint64_t n);  // 1,234,567
+
+}  // namespace geosim::cli

@@ -1,0 +1,62 @@
+// geosim: the command-line entry point. Dispatches to subcommands and turns every error
+// into a message and an exit code (docs/errors.md): 0 ok, 1 internal, 2 usage, 3 input.
+#include <cstring>
+#include <iostream>
+
+#include "engine/cli/common.h"
+#include "engine/core/version.h"
+
+using namespace geosim;
+
+static void usage(std::ostream& os) {
+  os << "geosim " << kGeosimVersion << " - geopolitical scenario simulation\n\n"
+     << "Usage: geosim COMMAND [options]\n\nCommands:\n";
+  for (const auto& c : cli::commands()) {
+    std::string name = c.name;
+    name.resize(12, ' ');
+    os << "  " << name << c.summary << "\n";
+  }
+  os << "\nStart here:\n"
+     << "  geosim run scenarios/teaching.yaml            odds of each outcome\n"
+     << "  geosim run scenarios/teaching.yaml --replay 3 one possible history, step by step\n"
+     << "  geosim validate scenarios/*.yaml              check files before running\n"
+     << "\n'geosim COMMAND --help' explains each command. Docs: docs/tutorial.md\n";
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    usage(std::cout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::cout << "geosim " << kGeosimVersion << "\n";
+    return kExitOk;
+  }
+  std::string name = args[0];
+  args.erase(args.begin());
+  for (const auto& c : cli::commands()) {
+    if (name != c.name) continue;
+    try {
+      return c.run(args);
+    } catch (const InputError& e) {
+      std::cerr << e.what() << "\n";
+      return kExitInvalidInput;
+    } catch (const UsageError& e) {
+      std::cerr << "geosim " << e.what() << "\n";
+      return kExitUsage;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "geosim: out of memory; try fewer units, actors or steps\n";
+      return kExitInternal;
+    } catch (const std::exception& e) {
+      std::cerr << "geosim: internal error: " << e.what() << "\nPlease report it with the command line.\n";
+      return kExitInternal;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& c : cli::commands()) names.push_back(c.name);
+  std::string guess = closest_match(name, names);
+  std::cerr << "geosim: unknown command '" << name << "'"
+            << (guess.empty() ? "" : "; did you mean '" + guess + "'?") << "\n(see 'geosim --help')\n";
+  return kExitUsage;
+}

@@ -1,0 +1,367 @@
+#include "engine/model/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/model/stance.h"
+
+namespace geosim {
+
+namespace {
+inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
+}  // namespace
+
+Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scenario.actors.size())) {
+  for (const auto& a : sc_.actors) actor_noise_stream_.push_back(stream_id("stance:" + a.id));
+  for (const auto& c : sc_.cohorts) {
+    cohort_stream_.push_back(stream_id("cohort:" + c.id));
+    cohort_noise_stream_.push_back(stream_id("cohort_noise:" + c.id));
+  }
+  for (const auto& e : sc_.events) event_stream_.push_back(stream_id("event:" + e.id));
+  for (const auto& v : sc_.vars) var_names_.push_back(v.name);
+  step_prob_exponent_ = 1.0 / sc_.steps_per_year();
+}
+
+void Model::prepare(RunState& st) const {
+  size_t ni = sc_.issues.size(), n = static_cast<size_t>(n_);
+  st.p.assign(sc_.params.size(), 0.0);
+  st.vars.assign(sc_.vars.size(), 0.0);
+  st.x.assign(ni * n, 0.0);
+  st.x0 = st.x;
+  st.xnext.assign(n, 0.0);
+  st.push.assign(ni * n, 0.0);
+  st.cohort_base.assign(sc_.cohorts.size(), 0.0);
+  st.W.assign(n * n, 0.0);
+  st.lambda.assign(n, 0.0);
+  st.theta.assign(static_cast<size_t>(sc_.total_units), 0.0);
+  st.defected.assign(sc_.cohorts.size(), 0);
+  st.unit_weight.assign(sc_.cohorts.size(), 0.0);
+  st.shock.assign(static_cast<size_t>(sc_.horizon) + 1, 0.0);
+  st.fired.assign(sc_.events.size(), 0);
+  st.event_logit0.assign(sc_.events.size(), 0.0);
+  st.event_p0.assign(sc_.events.size(), 0.0);
+  st.lever_active.assign(sc_.levers.size(), 0);
+  bool bargaining = false;
+  for (const auto& is : sc_.issues) bargaining |= is.model == StanceModel::Bargaining;
+  if (bargaining) st.bscratch.assign(bargaining_scratch_size(n_), 0.0);
+  st.outcome_when.clear();
+  st.event_gate.clear();
+  // Expressions bind to st.vars, which must not move afterwards.
+  for (const auto& o : sc_.outcomes)
+    if (!o.when.empty()) st.outcome_when.emplace_back(o.when.text, var_names_, st.vars.data());
+  for (const auto& e : sc_.events)
+    if (!e.gate.empty()) st.event_gate.emplace_back(e.gate.text, var_names_, st.vars.data());
+}
+
+void Model::influence_matrix(const Scenario& sc, const std::vector<double>& p, std::vector<double>& W) {
+  size_t n = sc.actors.size();
+  W.assign(n * n, 0.0);
+  // W_ij proportional to influence_ij * capability_j * salience_j; the self weight is 1.
+  for (size_t i = 0; i < n; ++i) W[i * n + i] = 1.0;
+  for (const auto& r : sc.relations) {
+    const Actor& to = sc.actors[static_cast<size_t>(r.to)];
+    W[static_cast<size_t>(r.from) * n + static_cast<size_t>(r.to)] +=
+        p[static_cast<size_t>(r.influence)] * p[static_cast<size_t>(to.capability)] * p[static_cast<size_t>(to.salience)];
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (size_t j = 0; j < n; ++j) s += W[i * n + j];
+    for (size_t j = 0; j < n; ++j) W[i * n + j] /= s;
+  }
+}
+
+void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed) const {
+  RunRng rng(seed, run);
+  // Parameters: each from its own addressed stream, so adding a parameter moves no other.
+  for (size_t i = 0; i < sc_.params.size(); ++i) {
+    const Param& pr = sc_.params[i];
+    if (fixed && i < fixed->size() && !std::isnan((*fixed)[i])) st.p[i] = (*fixed)[i];
+    else if (pr.dist.is_constant()) st.p[i] = pr.dist.value();
+    else st.p[i] = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  }
+  const auto& p = st.p;
+  std::fill(st.vars.begin(), st.vars.end(), 0.0);
+  size_t n = static_cast<size_t>(n_);
+  for (size_t k = 0; k < sc_.issues.size(); ++k)
+    for (size_t i = 0; i < n; ++i) st.x[k * n + i] = p[static_cast<size_t>(sc_.actors[i].stance[k])];
+  st.x0 = st.x;
+  influence_matrix(sc_, p, st.W);
+  for (size_t i = 0; i < n; ++i) st.lambda[i] = 1.0 - p[static_cast<size_t>(sc_.actors[i].stubbornness)];
+  // Cohort thresholds, sorted so that the defected units are always a prefix.
+  double total_weight = 0;
+  for (const auto& c : sc_.cohorts) total_weight += p[static_cast<size_t>(c.weight)];
+  for (size_t g = 0; g < sc_.cohorts.size(); ++g) {
+    const Cohort& c = sc_.cohorts[g];
+    double shift = p[static_cast<size_t>(c.threshold_shift)];
+    double* th = st.theta.data() + c.first_unit;
+    if (!c.thresholds.empty()) {
+      for (int u = 0; u < c.units; ++u) th[u] = c.thresholds[static_cast<size_t>(u)] + shift;
+    } else if (c.threshold.is_constant()) {
+      for (int u = 0; u < c.units; ++u) th[u] = c.threshold.value() + shift;
+    } else {
+      // One counter gives two uniforms: units 2k and 2k+1 share counter k.
+      double uu[2];
+      for (int u = 0; u < c.units; ++u) {
+        if ((u & 1) == 0) rng.uniform2(cohort_stream_[g], static_cast<uint32_t>(u >> 1), uu);
+        th[u] = c.threshold.quantile(uu[u & 1]) + shift;
+      }
+    }
+    std::sort(th, th + c.units);
+    st.defected[g] = 0;
+    st.unit_weight[g] = total_weight > 0 ? p[static_cast<size_t>(c.weight)] / total_weight / c.units : 0.0;
+  }
+  std::fill(st.shock.begin(), st.shock.end(), 0.0);
+  std::fill(st.fired.begin(), st.fired.end(), 0);
+  std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
+  for (size_t e = 0; e < sc_.events.size(); ++e) {
+    const Event& ev = sc_.events[e];
+    double p0 = 0;
+    if (ev.annual != kNoParam) p0 = 1.0 - std::pow(1.0 - p[static_cast<size_t>(ev.annual)], step_prob_exponent_);
+    else if (ev.per_step != kNoParam) p0 = p[static_cast<size_t>(ev.per_step)];
+    st.event_p0[e] = p0;
+    p0 = std::clamp(p0, 1e-300, 1 - 1e-16);
+    st.event_logit0[e] = std::log(p0 / (1 - p0));
+  }
+  st.adjust = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kResAdjust])] * sc_.dt_years);
+  st.vars[kVarResources] = p[static_cast<size_t>(sc_.mech[kResInitial])];
+  st.vars[kVarPatronage] = st.vars[kVarResources];
+  for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + i] = st.x[i];
+  st.outcome = -1;
+  st.end_step = 0;
+}
+
+void Model::channels(RunState& st, int t, Trace* trace) const {
+  const auto& p = st.p;
+  double keep[kNumChannels];
+  std::fill(keep, keep + kNumChannels, 1.0);
+  std::fill(st.push.begin(), st.push.end(), 0.0);
+  for (size_t l = 0; l < sc_.levers.size(); ++l) {
+    const Lever& lv = sc_.levers[l];
+    double strength = p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
+                      p[static_cast<size_t>(lv.enabled)];
+    bool active = t >= lv.start_step && t < lv.end_step && strength > 0;
+    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
+    st.lever_active[l] = active;
+    if (!active) continue;
+    const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
+    const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
+    for (const auto& cw : weights) keep[cw.channel] *= 1.0 - clamp01(cw.weight * strength);
+    // Pull the target's stance toward the acting actor's (on the lever's issue).
+    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
+    double k = p[static_cast<size_t>(lv.stance_push)] * strength * sc_.dt_years;
+    st.push[off + static_cast<size_t>(lv.target)] +=
+        k * (st.x[off + static_cast<size_t>(lv.by)] - st.x[off + static_cast<size_t>(lv.target)]);
+  }
+  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+}
+
+void Model::resources(RunState& st) const {
+  const auto& p = st.p;
+  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  double* v = st.vars.data();
+  double evasion = clamp01(m(kResEvasionBase) + m(kResEvasionSupport) * v[ch_var(kEconomicSupport)]) *
+                   (1.0 - v[ch_var(kEvasionBlock)]);
+  double target =
+      clamp01(1.0 - m(kResSanctionBite) * m(kResPersonalism) * v[ch_var(kRevenuePressure)] * (1.0 - evasion));
+  v[kVarResources] = clamp01(v[kVarResources] + (target - v[kVarResources]) * st.adjust);
+  v[kVarPatronage] = clamp01(v[kVarResources] * (1.0 - m(kResEliteBite) * v[ch_var(kElitePressure)]));
+}
+
+void Model::stances(RunState& st, const RunRng& rng, int t) const {
+  size_t n = static_cast<size_t>(n_);
+  for (size_t k = 0; k < sc_.issues.size(); ++k) {
+    const Issue& is = sc_.issues[k];
+    double* x = st.x.data() + k * n;
+    const double* x0 = st.x0.data() + k * n;
+    double noise = st.p[static_cast<size_t>(is.noise)];
+    if (is.model == StanceModel::Bargaining) {
+      if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k));
+    } else {
+      friedkin_johnsen_step(st.W.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
+      std::copy(st.xnext.begin(), st.xnext.end(), x);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      double xi = x[i];
+      xi += st.push[k * n + i];
+      if (noise > 0) xi += noise * rng.normal(stream_id(actor_noise_stream_[i], static_cast<uint32_t>(k)), static_cast<uint32_t>(t));
+      x[i] = std::clamp(xi, is.lo, is.hi);
+    }
+  }
+  // Derived variables on the first issue.
+  const double* x = st.x.data();
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double w = st.p[static_cast<size_t>(sc_.actors[i].capability)] * st.p[static_cast<size_t>(sc_.actors[i].salience)];
+    num += w * x[i];
+    den += w;
+    st.vars[static_cast<size_t>(sc_.stance_var0) + i] = x[i];
+  }
+  for (size_t k = 1; k < sc_.issues.size(); ++k)
+    for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + k * n + i] = st.x[k * n + i];
+  st.vars[kVarMeanStance] = den > 0 ? num / den : 0.0;
+  st.vars[kVarStanceGap] =
+      sc_.challenger >= 0 ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)]) : 0.0;
+}
+
+void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
+  const auto& p = st.p;
+  if (e.defection_shock != kNoParam) {
+    double s = p[static_cast<size_t>(e.defection_shock)];
+    int end = std::min(sc_.horizon, t + e.shock_steps);
+    for (int k = t; k < end; ++k) st.shock[static_cast<size_t>(k)] += s;
+  }
+  if (e.resources_shock != kNoParam)
+    st.vars[kVarResources] = clamp01(st.vars[kVarResources] + p[static_cast<size_t>(e.resources_shock)]);
+  if (e.talks != 0) {
+    bool open = e.talks > 0;
+    if (trace && (st.vars[kVarTalks] != 0) != open) trace->talks(t, open);
+    st.vars[kVarTalks] = open ? 1.0 : 0.0;
+  }
+  for (const auto& [actor, delta] : e.stance_shock) {
+    const Issue& is = sc_.issues[0];
+    double& xa = st.x[static_cast<size_t>(actor)];
+    xa = std::clamp(xa + p[static_cast<size_t>(delta)], is.lo, is.hi);
+    st.vars[static_cast<size_t>(sc_.stance_var0 + actor)] = xa;
+  }
+}
+
+bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  size_t gate = 0;
+  for (size_t e = 0; e < sc_.events.size(); ++e) {
+    const Event& ev = sc_.events[e];
+    bool has_gate = !ev.gate.empty();
+    size_t my_gate = has_gate ? gate++ : 0;
+    if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
+    double u[2];
+    bool fire;
+    if (ev.scheduled) {
+      fire = t == ev.at_step;
+      if (!fire) continue;
+      rng.uniform2(event_stream_[e], static_cast<uint32_t>(t), u);
+    } else {
+      if (t < ev.from_step || t >= ev.until_step) continue;
+      if (has_gate && !st.event_gate[my_gate].holds()) continue;
+      double prob = st.event_p0[e];
+      if (!ev.drivers.empty()) {
+        double z = st.event_logit0[e];
+        for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+        prob = logistic(z);
+      }
+      if (prob <= 0) continue;
+      rng.uniform2(event_stream_[e], static_cast<uint32_t>(t), u);
+      fire = u[0] < prob;
+    }
+    if (!fire) continue;
+    st.fired[e] += 1;
+    st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
+    if (ev.outcome >= 0) {
+      double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+      bool ok = u[1] < success;
+      if (trace) trace->event(t, ev, true, ok);
+      if (ok) {
+        st.outcome = ev.outcome;
+        st.end_step = t + 1;
+        if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(ev.outcome)], "event '" + ev.id + "' succeeded");
+        return true;
+      }
+      apply_effects(st, ev.on_failure, t, trace);
+    } else if (trace) {
+      trace->event(t, ev, false, false);
+    }
+    apply_effects(st, ev.effects, t, trace);
+  }
+  return false;
+}
+
+void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  if (sc_.cohorts.empty()) return;
+  const auto& p = st.p;
+  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  const double* v = st.vars.data();
+  double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] +
+                  m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
+                  m(kDefRecognition) * v[ch_var(kRecognition)] +
+                  m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
+                  m(kDefRepression) * v[ch_var(kRepression)] -
+                  m(kDefSupport) * v[ch_var(kRegimeSupport)] + st.shock[static_cast<size_t>(t)];
+  st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
+  double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
+  const Issue& is = sc_.issues[0];
+  size_t G = sc_.cohorts.size();
+  // Per-cohort part of the incentive: the units' actor's stance against the incumbent, noise.
+  double* b = st.cohort_base.data();
+  for (size_t g = 0; g < G; ++g) {
+    const Cohort& c = sc_.cohorts[g];
+    double xa = st.x[static_cast<size_t>(c.actor)];
+    double against = (is.hi - xa) / (is.hi - is.lo);
+    b[g] = common + stance_w * against;
+    if (noise > 0) b[g] += noise * rng.normal(cohort_noise_stream_[g], static_cast<uint32_t>(t));
+  }
+  double D = v[kVarDefectedShare];
+  // Granovetter's fixed point: defection only grows within a step, so iterate until no
+  // cohort admits another unit.
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t g = 0; g < G; ++g) {
+      const Cohort& c = sc_.cohorts[g];
+      double z = b[g] + peer * D;
+      const double* th = st.theta.data() + c.first_unit;
+      int k = st.defected[g];
+      int k0 = k;
+      while (k < c.units && th[k] <= z) ++k;
+      if (k != k0) {
+        st.defected[g] = k;
+        D += (k - k0) * st.unit_weight[g];
+        changed = true;
+        if (trace) trace->defections(t, c, k - k0, k);
+      }
+    }
+  }
+  st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+void Model::exit_calculus(RunState& st) const {
+  const auto& p = st.p;
+  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  double* v = st.vars.data();
+  double z = m(kFallBase) + m(kFallDefected) * v[kVarDefectedShare] + m(kFallThreat) * v[ch_var(kThreat)] +
+             m(kFallStrike) * v[ch_var(kStrike)] + m(kFallSupport) * v[ch_var(kRegimeSupport)] +
+             m(kFallResources) * (1.0 - v[kVarResources]) +
+             m(kFallOpposition) * v[ch_var(kOppositionSupport)];
+  double f = logistic(z);
+  double offer = v[ch_var(kExitOffer)];
+  double u_exit = offer * m(kExitExileValue) - (1.0 - offer) * m(kExitProsecutionCost);
+  double u_stay = (1.0 - f) * m(kExitOfficeValue) - f * m(kExitFallCost);
+  v[kVarFallRisk] = f;
+  v[kVarExitGain] = std::clamp(u_exit - u_stay, -5.0, 5.0);
+}
+
+bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  st.vars[kVarStep] = t;
+  channels(st, t, trace);
+  resources(st);
+  stances(st, rng, t);
+  if (events(st, rng, t, trace)) return true;
+  defection(st, rng, t, trace);
+  exit_calculus(st);
+  for (size_t o = 0, w = 0; o < sc_.outcomes.size(); ++o) {
+    if (sc_.outcomes[o].when.empty()) continue;
+    if (st.outcome_when[w++].holds()) {
+      st.outcome = static_cast<int>(o);
+      st.end_step = t + 1;
+      if (trace) trace->end(t, sc_.outcomes[o], "condition '" + sc_.outcomes[o].when.text + "' holds");
+      return true;
+    }
+  }
+  if (t + 1 >= sc_.horizon) {
+    st.outcome = sc_.default_outcome;
+    st.end_step = sc_.horizon;
+    if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(sc_.default_outcome)], "the horizon was reached");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace geosim

@@ -1,0 +1,93 @@
+// The model: how one run of a scenario advances, step by step.
+//
+// The Monte Carlo driver (engine/runner) owns the loop over runs and steps; the model only
+// knows how to start a run and advance it by one step (pbrt's integrator/sampler split).
+// All per-run state lives in a RunState that a thread allocates once and reuses for every
+// run it computes, so the hot loop never allocates. Mechanisms (docs/model.md):
+//   M1 stance dynamics (Friedkin-Johnsen, or expected-utility bargaining per issue),
+//   M2 resources and patronage, M3 the defection cascade, M4 event hazards,
+//   M5 the exit decision (fall risk and exit gain).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/core/rng.h"
+#include "engine/model/expr.h"
+#include "engine/scenario/scenario.h"
+
+namespace geosim {
+
+// Values that replace a parameter's per-run draw (sweeps, sensitivity designs).
+// Indexed by ParamId; NaN means "draw as usual".
+using ParamValues = std::vector<double>;
+
+// Listener for the story of one run (`geosim run --replay K`). Null in Monte Carlo.
+class Trace {
+ public:
+  virtual ~Trace() = default;
+  virtual void lever(int t, const Lever& l, bool active) = 0;
+  virtual void event(int t, const Event& e, bool fired_outcome, bool succeeded) = 0;
+  virtual void defections(int t, const Cohort& c, int newly, int total_defected) = 0;
+  virtual void talks(int t, bool open) = 0;
+  virtual void end(int t, const Outcome& o, const std::string& why) = 0;
+};
+
+struct RunState {
+  std::vector<double> p;      // parameter values of this run
+  std::vector<double> vars;   // state variables (Scenario::vars order)
+  // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence.
+  std::vector<double> x, x0, xnext, W, lambda, push;
+  // Cohorts: thresholds sorted within each cohort; defected units form a prefix.
+  std::vector<double> theta;
+  std::vector<int> defected;         // per cohort
+  std::vector<double> unit_weight;   // per cohort: weight of one unit (normalised)
+  std::vector<double> cohort_base;   // per cohort: incentive before the peer term
+  std::vector<double> shock;         // defection shock per step
+  std::vector<int> fired;            // per event
+  std::vector<double> event_logit0, event_p0;  // per event, per run
+  std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
+  double adjust = 0;                 // resource relaxation per step
+  int outcome = -1;
+  int end_step = 0;                  // steps taken when the run ended
+  // Scratch of the bargaining stance model.
+  std::vector<double> bscratch;
+  // Per-thread compiled expressions, bound to `vars`.
+  std::vector<BoundExpr> outcome_when, event_gate;
+};
+
+class Model {
+ public:
+  explicit Model(const Scenario& scenario);
+  const Scenario& scenario() const { return sc_; }
+
+  // Sizes a RunState for this scenario (once per thread).
+  void prepare(RunState& st) const;
+  // Draws the run's parameters and initial state.
+  void init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed = nullptr) const;
+  // Advances one step (t = steps already taken). Returns true when the run has ended; then
+  // st.outcome and st.end_step are set. At t == horizon - 1 the default outcome applies
+  // if nothing else happened.
+  bool step(RunState& st, const RunRng& rng, int t, Trace* trace = nullptr) const;
+
+  // The row-stochastic influence matrix of the run (n x n, row-major), for tests and docs.
+  static void influence_matrix(const Scenario& sc, const std::vector<double>& p, std::vector<double>& W);
+
+ private:
+  void channels(RunState& st, int t, Trace* trace) const;
+  void resources(RunState& st) const;
+  void stances(RunState& st, const RunRng& rng, int t) const;
+  bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
+  void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  void exit_calculus(RunState& st) const;
+
+  const Scenario& sc_;
+  int n_ = 0;  // actors
+  std::vector<uint32_t> actor_noise_stream_, cohort_stream_, cohort_noise_stream_, event_stream_;
+  std::vector<std::string> var_names_;
+  double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
+};
+
+}  // namespace geosim

@@ -1,0 +1,109 @@
+#include "engine/runner/monte_carlo.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "engine/core/parallel.h"
+
+namespace geosim {
+
+namespace {
+
+struct ThreadSlot {
+  RunState st;
+  Accumulator acc;
+  bool ready = false;
+};
+
+// Advances one run to its end, recording fan points; the end state is carried forward.
+inline void one_run(const Model& model, RunState& st, Accumulator& acc, uint64_t seed, uint64_t run,
+                    const ParamValues* fixed) {
+  const Scenario& sc = model.scenario();
+  model.init_run(st, seed, run, fixed);
+  RunRng rng(seed, run);
+  const FanLayout& L = acc.layout();
+  const int H = sc.horizon;
+  const int nf = static_cast<int>(sc.fans.size());
+  int next_point = 0;
+  int next_step = L.step_of(0, H);
+  for (int t = 0; t < H; ++t) {
+    bool ended = model.step(st, rng, t);
+    if (t == next_step || ended) {
+      // On ending, every remaining point sees the final state.
+      int last = ended ? L.points - 1 : next_point;
+      for (int p = next_point; p <= last; ++p)
+        for (int f = 0; f < nf; ++f) acc.add_fan(p, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+      next_point = last + 1;
+      if (next_point < L.points) next_step = L.step_of(next_point, H);
+    }
+    if (ended) break;
+  }
+  acc.add_run(st.outcome, st.end_step);
+}
+
+}  // namespace
+
+Accumulator run_monte_carlo(const Model& model, const RunOptions& o) {
+  const Scenario& sc = model.scenario();
+  uint64_t first = std::min(o.first_run, o.runs);
+  uint64_t count = std::min(o.count, o.runs - first);
+  uint64_t blocks = (count + kBlock - 1) / kBlock;
+  int threads = max_threads();
+  std::vector<std::unique_ptr<ThreadSlot>> slots(static_cast<size_t>(threads));
+  std::atomic<uint64_t> done{0};
+  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
+    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
+    auto& slot = slots[static_cast<size_t>(thread)];
+    if (!slot) {
+      slot = std::make_unique<ThreadSlot>();
+      model.prepare(slot->st);
+      slot->acc = Accumulator(sc, sc.horizon);
+    }
+    uint64_t lo = first + static_cast<uint64_t>(b) * kBlock;
+    uint64_t hi = std::min(first + count, lo + kBlock);
+    for (uint64_t r = lo; r < hi; ++r) one_run(model, slot->st, slot->acc, o.seed, r, o.fixed);
+    uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
+    if (o.progress && thread == 0) o.progress(now, count);
+  });
+  Accumulator total(sc, sc.horizon);
+  for (const auto& slot : slots)
+    if (slot) total.merge(slot->acc);
+  return total;
+}
+
+int replay_run(const Model& model, uint64_t seed, uint64_t run, Trace& trace, RunState* final_state) {
+  RunState local;
+  RunState& st = final_state ? *final_state : local;
+  model.prepare(st);
+  model.init_run(st, seed, run);
+  RunRng rng(seed, run);
+  for (int t = 0; t < model.scenario().horizon; ++t)
+    if (model.step(st, rng, t, &trace)) break;
+  return st.outcome;
+}
+
+std::vector<int16_t> run_outcomes(const Model& model, const RunOptions& o) {
+  uint64_t count = std::min(o.count, o.runs - std::min(o.first_run, o.runs));
+  std::vector<int16_t> out(count, -1);
+  uint64_t blocks = (count + kBlock - 1) / kBlock;
+  std::vector<std::unique_ptr<RunState>> states(static_cast<size_t>(max_threads()));
+  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
+    auto& st = states[static_cast<size_t>(thread)];
+    if (!st) {
+      st = std::make_unique<RunState>();
+      model.prepare(*st);
+    }
+    uint64_t lo = static_cast<uint64_t>(b) * kBlock, hi = std::min(count, lo + kBlock);
+    for (uint64_t i = lo; i < hi; ++i) {
+      uint64_t r = o.first_run + i;
+      model.init_run(*st, o.seed, r, o.fixed);
+      RunRng rng(o.seed, r);
+      for (int t = 0; t < model.scenario().horizon; ++t)
+        if (model.step(*st, rng, t)) break;
+      out[i] = static_cast<int16_t>(st->outcome);
+    }
+  });
+  return out;
+}
+
+}  // namespace geosim

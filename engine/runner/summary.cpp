@@ -1,0 +1,133 @@
+#include "engine/runner/summary.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace geosim {
+
+FanLayout FanLayout::for_horizon(int horizon, int max_points, int bins) {
+  FanLayout l;
+  l.bins = bins;
+  l.stride = std::max(1, (horizon + max_points - 1) / max_points);
+  l.points = (horizon + l.stride - 1) / l.stride;
+  return l;
+}
+
+Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
+  layout_ = FanLayout::for_horizon(horizon);
+  outcome_count_.assign(sc.outcomes.size(), 0);
+  end_hist_.assign(sc.outcomes.size() * static_cast<size_t>(horizon + 1), 0);
+  for (int v : sc.fans) {
+    fan_lo_.push_back(sc.vars[static_cast<size_t>(v)].lo);
+    fan_hi_.push_back(sc.vars[static_cast<size_t>(v)].hi);
+  }
+  fan_hist_.assign(static_cast<size_t>(layout_.points) * fan_lo_.size() * static_cast<size_t>(layout_.bins), 0);
+}
+
+void Accumulator::merge(const Accumulator& o) {
+  for (size_t i = 0; i < outcome_count_.size(); ++i) outcome_count_[i] += o.outcome_count_[i];
+  for (size_t i = 0; i < end_hist_.size(); ++i) end_hist_[i] += o.end_hist_[i];
+  for (size_t i = 0; i < fan_hist_.size(); ++i) fan_hist_[i] += o.fan_hist_[i];
+}
+
+uint64_t Accumulator::runs() const {
+  uint64_t n = 0;
+  for (auto c : outcome_count_) n += c;
+  return n;
+}
+
+Interval wilson95(uint64_t k, uint64_t n) {
+  if (n == 0) return {0, 1};
+  const double z = 1.959963984540054;
+  double nn = static_cast<double>(n), p = static_cast<double>(k) / nn;
+  double denom = 1 + z * z / nn;
+  double centre = (p + z * z / (2 * nn)) / denom;
+  double half = z / denom * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {
+  Summary s;
+  s.scenario = sc.id;
+  s.title = sc.title;
+  s.runs = acc.runs();
+  s.seed = seed;
+  s.start = sc.start;
+  s.horizon = acc.horizon();
+  s.until = sc.date_of_step(s.horizon);
+  s.unit = sc.unit;
+  const int H = acc.horizon();
+  const double N = static_cast<double>(s.runs);
+  std::vector<double> removed(static_cast<size_t>(H) + 1, 0.0);
+  for (size_t o = 0; o < sc.outcomes.size(); ++o) {
+    OutcomeSummary os;
+    os.id = sc.outcomes[o].id;
+    os.label = sc.outcomes[o].label;
+    os.is_default = sc.outcomes[o].is_default;
+    os.removes_incumbent = sc.outcomes[o].removes_incumbent;
+    os.count = acc.outcome_counts()[o];
+    os.probability = s.runs ? static_cast<double>(os.count) / N : 0.0;
+    os.ci95 = wilson95(os.count, s.runs);
+    const uint64_t* h = acc.end_hist().data() + o * static_cast<size_t>(H + 1);
+    // Quantiles of the step count (inverse of the empirical distribution function).
+    auto q = [&](double frac) -> std::optional<int> {
+      if (os.count == 0) return std::nullopt;
+      uint64_t need = static_cast<uint64_t>(std::ceil(frac * static_cast<double>(os.count)));
+      if (need == 0) need = 1;
+      uint64_t cum = 0;
+      for (int t = 0; t <= H; ++t) {
+        cum += h[t];
+        if (cum >= need) return t;
+      }
+      return H;
+    };
+    os.p10 = q(0.1);
+    os.median = q(0.5);
+    os.p90 = q(0.9);
+    os.cumulative.assign(static_cast<size_t>(H) + 1, 0.0);
+    uint64_t cum = 0;
+    for (int t = 0; t <= H; ++t) {
+      cum += h[t];
+      os.cumulative[static_cast<size_t>(t)] = s.runs ? static_cast<double>(cum) / N : 0.0;
+      if (os.removes_incumbent) removed[static_cast<size_t>(t)] += static_cast<double>(cum);
+    }
+    s.outcomes.push_back(std::move(os));
+  }
+  s.survival.resize(static_cast<size_t>(H) + 1);
+  for (int t = 0; t <= H; ++t) s.survival[static_cast<size_t>(t)] = s.runs ? 1.0 - removed[static_cast<size_t>(t)] / N : 1.0;
+  // Fans: quantiles from the fixed-bin histograms, linear inside a bin.
+  const FanLayout& L = acc.layout();
+  for (size_t f = 0; f < acc.num_fans(); ++f) {
+    FanSummary fs;
+    fs.var = sc.vars[static_cast<size_t>(sc.fans[f])].name;
+    double lo = acc.fan_lo(static_cast<int>(f)), hi = acc.fan_hi(static_cast<int>(f));
+    double width = (hi - lo) / L.bins;
+    for (int p = 0; p < L.points; ++p) {
+      fs.steps.push_back(L.step_of(p, H) + 1);
+      const uint64_t* hist =
+          acc.fan_hist().data() + (static_cast<size_t>(p) * acc.num_fans() + f) * static_cast<size_t>(L.bins);
+      uint64_t total = 0;
+      for (int b = 0; b < L.bins; ++b) total += hist[b];
+      std::array<double, 5> qs{};
+      const double fr[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+      for (int k = 0; k < 5; ++k) {
+        double target = fr[k] * static_cast<double>(total);
+        double cum = 0;
+        qs[k] = lo;
+        for (int b = 0; b < L.bins; ++b) {
+          double c = static_cast<double>(hist[b]);
+          if (c > 0 && cum + c >= target) {
+            qs[k] = lo + width * (b + (target - cum) / c);
+            break;
+          }
+          cum += c;
+        }
+      }
+      fs.q.push_back(qs);
+    }
+    s.fans.push_back(std::move(fs));
+  }
+  return s;
+}
+
+}  // namespace geosim

@@ -1,0 +1,104 @@
+// Streaming summaries of many runs, in integers only.
+//
+// Every statistic geosim reports is derived from integer counts: outcome counts, a histogram
+// of the step at which each outcome happened, and fixed-bin histograms of the fan-chart
+// variables at sampled steps. Integer addition is associative, so partial accumulators from
+// any number of threads or MPI ranks merge to the same bytes, and memory depends on the
+// horizon and the number of fans, never on the number of runs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/scenario/scenario.h"
+
+namespace geosim {
+
+struct FanLayout {
+  int points = 0;  // sampled steps
+  int stride = 1;  // a point every `stride` steps
+  int bins = 200;  // histogram bins over the variable's range
+  // Step (0-based) whose end state point p records.
+  int step_of(int p, int horizon) const { return std::min(horizon - 1, (p + 1) * stride - 1); }
+  static FanLayout for_horizon(int horizon, int max_points = 520, int bins = 200);
+};
+
+class Accumulator {
+ public:
+  Accumulator() = default;
+  Accumulator(const Scenario& sc, int horizon);
+
+  void add_run(int outcome, int end_step) {
+    ++outcome_count_[static_cast<size_t>(outcome)];
+    ++end_hist_[static_cast<size_t>(outcome) * static_cast<size_t>(horizon_ + 1) + static_cast<size_t>(end_step)];
+  }
+  // Records value v of fan f at point p.
+  void add_fan(int p, int f, double v) {
+    double lo = fan_lo_[static_cast<size_t>(f)], hi = fan_hi_[static_cast<size_t>(f)];
+    int b = static_cast<int>((v - lo) / (hi - lo) * layout_.bins);
+    b = b < 0 ? 0 : (b >= layout_.bins ? layout_.bins - 1 : b);
+    ++fan_hist_[(static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
+                static_cast<size_t>(b)];
+  }
+  void merge(const Accumulator& other);
+
+  uint64_t runs() const;
+  int horizon() const { return horizon_; }
+  const FanLayout& layout() const { return layout_; }
+  size_t num_fans() const { return fan_lo_.size(); }
+  // Raw arrays, for MPI reductions and checkpoints.
+  std::vector<uint64_t>& outcome_counts() { return outcome_count_; }
+  std::vector<uint64_t>& end_hist() { return end_hist_; }
+  std::vector<uint64_t>& fan_hist() { return fan_hist_; }
+  const std::vector<uint64_t>& outcome_counts() const { return outcome_count_; }
+  const std::vector<uint64_t>& end_hist() const { return end_hist_; }
+  const std::vector<uint64_t>& fan_hist() const { return fan_hist_; }
+  double fan_lo(int f) const { return fan_lo_[static_cast<size_t>(f)]; }
+  double fan_hi(int f) const { return fan_hi_[static_cast<size_t>(f)]; }
+
+ private:
+  int horizon_ = 0;
+  FanLayout layout_;
+  std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_;
+  std::vector<double> fan_lo_, fan_hi_;
+};
+
+struct Interval {
+  double lo = 0, hi = 0;
+};
+// Wilson score interval for k successes in n trials at 95%.
+Interval wilson95(uint64_t k, uint64_t n);
+
+struct OutcomeSummary {
+  std::string id, label;
+  bool is_default = false, removes_incumbent = true;
+  uint64_t count = 0;
+  double probability = 0;
+  Interval ci95;
+  std::optional<int> p10, median, p90;  // steps to the outcome, among runs that reached it
+  std::vector<double> cumulative;        // P(this outcome by step s), s = 0..horizon
+};
+
+struct FanSummary {
+  std::string var;
+  std::vector<int> steps;                    // 1-based step counts
+  std::vector<std::array<double, 5>> q;      // p5, p25, p50, p75, p95
+};
+
+struct Summary {
+  std::string scenario, title;
+  uint64_t runs = 0, seed = 0;
+  Date start, until;
+  int horizon = 0;
+  StepUnit unit = StepUnit::Week;
+  std::vector<OutcomeSummary> outcomes;
+  std::vector<double> survival;  // P(incumbent still rules after s steps), s = 0..horizon
+  std::vector<FanSummary> fans;
+};
+
+Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed);
+
+}  // namespace geosim

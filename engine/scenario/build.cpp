@@ -1,0 +1,869 @@
+// Validation: from a merged YAML tree to an immutable Scenario, collecting every problem.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/core/rng.h"
+#include "engine/model/expr.h"
+#include "engine/scenario/loader.h"
+
+namespace geosim {
+
+const MechParamInfo& mech_param_info(int i) {
+  static const MechParamInfo infos[kNumMechParams] = {
+      {"resources", "initial", 1.0, {0, 1}, "regime revenue at the start (1 = normal)"},
+      {"resources", "adjust_per_year", 4.0, {0, 365}, "speed at which revenue moves to its sanctioned level (1/year)"},
+      {"resources", "sanction_bite", 0.5, {0, 1}, "share of revenue lost under full sanctions with no evasion"},
+      {"resources", "evasion_base", 0.2, {0, 1}, "share of the sanctions' bite evaded without allies' help"},
+      {"resources", "evasion_support", 0.6, {0, 1}, "extra evasion at full economic support from allies"},
+      {"resources", "personalism", 1.0, {0, 3}, "multiplier of the bite (personalist regimes are hit harder)"},
+      {"resources", "elite_bite", 0.4, {0, 1}, "patronage lost at full elite pressure"},
+      {"defection", "peer", 1.0, {0, 5}, "weight of the share already defected (Granovetter)"},
+      {"defection", "incentive", 0.25, {0, 5}, "weight of the defection incentive channel"},
+      {"defection", "patronage", 0.3, {0, 5}, "weight of lost patronage (1 - patronage)"},
+      {"defection", "repression", 0.25, {0, 5}, "weight of repression (deters defection)"},
+      {"defection", "support", 0.1, {0, 5}, "weight of allies' backing of the regime (deters defection)"},
+      {"defection", "recognition", 0.1, {0, 5}, "weight of the challenger's recognition abroad"},
+      {"defection", "humanitarian", 0.05, {0, 5}, "weight of humanitarian aid as a focal point"},
+      {"defection", "stance", 0.2, {0, 5}, "weight of the units' actor's stance against the incumbent"},
+      {"defection", "noise", 0.02, {0, 1}, "sd of a per-step, per-cohort shock to the incentive"},
+      {"exit", "office_value", 1.0, {0, 100}, "value of staying in office"},
+      {"exit", "fall_cost", 2.0, {0, 100}, "cost of a violent or judicial end"},
+      {"exit", "exile_value", 0.6, {0, 100}, "value of a safe exile"},
+      {"exit", "prosecution_cost", 1.0, {0, 100}, "cost of leaving without a credible amnesty"},
+      {"fall_risk", "base", -4.0, {-20, 20}, "logit of the perceived fall risk with no pressure"},
+      {"fall_risk", "defected_share", 6.0, {-50, 50}, "logit weight of the defected share"},
+      {"fall_risk", "threat", 2.0, {-50, 50}, "logit weight of the threat channel"},
+      {"fall_risk", "strike", 3.0, {-50, 50}, "logit weight of strikes"},
+      {"fall_risk", "support", -2.0, {-50, 50}, "logit weight of allies' backing (negative: safer)"},
+      {"fall_risk", "resources", 1.5, {-50, 50}, "logit weight of lost revenue (1 - resources)"},
+      {"fall_risk", "opposition_support", 1.0, {-50, 50}, "logit weight of support to the challenger"},
+  };
+  return infos[i];
+}
+
+namespace {
+
+bool valid_id(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  if (!(std::islower(static_cast<unsigned char>(s[0])))) return false;
+  for (char c : s)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+      return false;
+  return true;
+}
+
+class Builder {
+ public:
+  Builder(const YNode& root, const std::string& file, const LoadLimits& limits)
+      : root_(root), limits_(limits) {
+    sc_.file = file;
+  }
+
+  Scenario build();
+
+ private:
+  // Reports keys of `n` that are not in `allowed`, with a "did you mean".
+  void check_keys(const YNode& n, const std::string& what, const std::vector<std::string>& allowed) {
+    for (size_t i = 0; i < n.map.size(); ++i) {
+      const std::string& key = n.map[i].first;
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      if (key == "remove") {
+        diags_.error(n.key_locs[i], "`remove:` names an item that the base scenario does not have",
+                     "`remove: true` deletes an item of the file named in `extends:`");
+        continue;
+      }
+      std::string guess = closest_match(key, allowed);
+      diags_.error(n.key_locs[i], "unknown key '" + key + "' in " + what,
+                   guess.empty() ? "allowed keys: " + join(allowed) : "did you mean '" + guess + "'?");
+    }
+  }
+
+  bool expect_map(const YNode& n, const std::string& what) {
+    if (n.is_map()) return true;
+    diags_.error(n.loc, what + " must be a map of `key: value` lines, got " + n.type_name());
+    return false;
+  }
+
+  std::string get_string(const YNode& n, const char* key, bool required, const std::string& what,
+                         const std::string& def = {}) {
+    const YNode* v = n.find(key);
+    if (!v || v->is_null()) {
+      if (required) diags_.error(n.loc, what + " needs `" + key + "`");
+      return def;
+    }
+    if (!v->is_scalar()) {
+      diags_.error(v->loc, std::string("`") + key + "` must be text, got " + v->type_name());
+      return def;
+    }
+    return v->scalar;
+  }
+
+  std::string get_id(const YNode& n, const std::string& what, std::set<std::string>& seen) {
+    std::string id = get_string(n, "id", true, what);
+    if (id.empty()) return id;
+    const YNode* v = n.find("id");
+    if (!valid_id(id)) {
+      diags_.error(v->loc, "id '" + id + "' is not a valid name",
+                   "ids start with a lowercase letter and use a-z, 0-9 and _ (for example oil_sanctions)");
+    } else if (!seen.insert(id).second) {
+      diags_.error(v->loc, "duplicate id '" + id + "'", "each " + what + " needs its own id");
+    }
+    return id;
+  }
+
+  bool get_bool(const YNode& n, const char* key, bool def) {
+    const YNode* v = n.find(key);
+    if (!v) return def;
+    if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false")) return v->scalar == "true";
+    diags_.error(v->loc, std::string("`") + key + "` must be true or false");
+    return def;
+  }
+
+  int get_int(const YNode& n, const char* key, int def, int lo, int hi) {
+    const YNode* v = n.find(key);
+    if (!v) return def;
+    double x;
+    if (!parse_number(*v, diags_, x)) return def;
+    if (x != std::floor(x) || x < lo || x > hi) {
+      diags_.error(v->loc, std::string("`") + key + "` must be a whole number in [" + std::to_string(lo) + ", " +
+                               std::to_string(hi) + "], got " + v->scalar);
+      return def;
+    }
+    return static_cast<int>(x);
+  }
+
+  std::optional<Date> get_date(const YNode& n, const char* key) {
+    const YNode* v = n.find(key);
+    if (!v) return std::nullopt;
+    auto d = v->is_scalar() ? parse_date(v->scalar) : std::nullopt;
+    if (!d)
+      diags_.error(v->loc, std::string("`") + key + "` must be a calendar date YYYY-MM-DD, got '" +
+                               (v->is_scalar() ? v->scalar : v->type_name()) + "'");
+    return d;
+  }
+
+  // The step that contains `d` (may be negative or past the horizon).
+  int step_of(Date d) const { return static_cast<int>(std::floor((d.days - sc_.start.days) / step_days_)); }
+
+  Provenance get_provenance(const YNode& n) {
+    Provenance p;
+    if (const YNode* a = n.find("assumption")) {
+      if (!a->is_scalar() || a->scalar.empty()) diags_.error(a->loc, "`assumption:` must be a sentence saying why");
+      else p.assumption = a->scalar;
+    }
+    const YNode* ev = n.find("evidence");
+    if (!ev) return p;
+    if (!ev->is_seq()) {
+      diags_.error(ev->loc, "`evidence:` must be a list of {seed:, quote:} or {cite:, note:} items");
+      return p;
+    }
+    for (const auto& item : ev->seq) {
+      if (!expect_map(item, "an evidence item")) continue;
+      check_keys(item, "an evidence item", {"seed", "quote", "cite", "note"});
+      EvidenceItem e;
+      e.loc = item.loc;
+      e.seed = get_string(item, "seed", false, "evidence");
+      e.quote = get_string(item, "quote", false, "evidence");
+      e.cite = get_string(item, "cite", false, "evidence");
+      e.note = get_string(item, "note", false, "evidence");
+      if (!e.seed.empty() && e.quote.empty())
+        diags_.error(item.loc, "evidence from a seed document needs `quote:`", "quote the sentence verbatim");
+      else if (e.seed.empty() && e.cite.empty())
+        diags_.error(item.loc, "an evidence item needs `seed:` and `quote:`, or `cite:`");
+      else if (!e.seed.empty() && !e.cite.empty())
+        diags_.error(item.loc, "an evidence item is either {seed:, quote:} or {cite:, note:}, not both");
+      p.evidence.push_back(std::move(e));
+    }
+    return p;
+  }
+
+  // Registers a parameter from `n[key]` (absent: the default).
+  ParamId param(const YNode& n, const char* key, const std::string& path, double def, Range range,
+                const Provenance& entity, const std::string& doc) {
+    const YNode* v = n.is_map() ? n.find(key) : nullptr;
+    return param_node(v, path, def, range, entity, doc, n.loc);
+  }
+
+  ParamId param_node(const YNode* v, const std::string& path, double def, Range range, const Provenance& entity,
+                     const std::string& doc, const FileLoc& fallback) {
+    Param p;
+    p.path = path;
+    p.range = range;
+    p.doc = doc;
+    p.stream = stream_id("param:" + path);
+    p.loc = v ? v->loc : fallback;
+    p.provenance = entity;
+    if (!v) {
+      p.dist = Distribution::constant(def);
+    } else if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false") && range.lo == 0 && range.hi == 1 &&
+               !v->quoted && path.size() >= 8 && path.substr(path.size() - 8) == ".enabled") {
+      p.dist = Distribution::constant(v->scalar == "true" ? 1.0 : 0.0);
+    } else {
+      Distribution d;
+      if (!Distribution::parse(*v, range, diags_, d)) d = Distribution::constant(def);
+      p.dist = d;
+      if (v->is_map()) {
+        Provenance own = get_provenance(*v);
+        if (!own.empty()) p.provenance = own;
+      }
+    }
+    sc_.params.push_back(std::move(p));
+    return static_cast<ParamId>(sc_.params.size() - 1);
+  }
+
+  const YNode* list(const char* key) {
+    const YNode* l = root_.find(key);
+    if (!l || l->is_null()) return nullptr;
+    if (!l->is_seq()) {
+      diags_.error(l->loc, std::string("`") + key + ":` must be a list (items start with `- `), got " + l->type_name());
+      return nullptr;
+    }
+    return l;
+  }
+
+  int resolve(const YNode& n, const char* key, const std::map<std::string, int>& ids, const std::string& what,
+              bool required) {
+    const YNode* v = n.find(key);
+    if (!v) {
+      if (required) diags_.error(n.loc, "needs `" + std::string(key) + ":` naming " + what);
+      return -1;
+    }
+    if (!v->is_scalar()) {
+      diags_.error(v->loc, std::string("`") + key + "` must name " + what);
+      return -1;
+    }
+    auto it = ids.find(v->scalar);
+    if (it != ids.end()) return it->second;
+    std::vector<std::string> names;
+    for (const auto& kv : ids) names.push_back(kv.first);
+    std::string guess = closest_match(v->scalar, names);
+    diags_.error(v->loc, "unknown " + what + " '" + v->scalar + "'",
+                 guess.empty() ? "known: " + join(names) : "did you mean '" + guess + "'?");
+    return -1;
+  }
+
+  void read_header();
+  void read_issues();
+  void read_actors();
+  void read_relations();
+  void read_cohorts();
+  void read_levers();
+  void read_outcomes();
+  void read_events();
+  void read_mechanisms();
+  void read_report();
+  Effects read_effects(const YNode& n, const std::string& path, const Provenance& prov);
+  void build_vars();
+  void check_expressions();
+
+  const YNode& root_;
+  LoadLimits limits_;
+  Scenario sc_;
+  Diagnostics diags_;
+  double step_days_ = 7;
+  std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_;
+  std::vector<std::pair<Expr, std::string>> pending_exprs_;
+};
+
+void Builder::read_header() {
+  check_keys(root_, "the scenario",
+             {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
+              "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
+              "report"});
+  const YNode* ver = root_.find("geosim");
+  if (!ver) {
+    diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
+  } else if (!ver->is_scalar() || ver->scalar != "1") {
+    diags_.error(ver->loc, "unsupported format version '" + (ver->is_scalar() ? ver->scalar : ver->type_name()) + "'",
+                 "this geosim reads `geosim: 1`");
+  }
+  std::set<std::string> dummy;
+  sc_.id = get_string(root_, "id", true, "the scenario");
+  if (!sc_.id.empty() && !valid_id(sc_.id) && sc_.id.find('-') == std::string::npos)
+    diags_.error(root_.find("id")->loc, "scenario id '" + sc_.id + "' is not a valid name",
+                 "use lowercase letters, digits, '_' and '-'");
+  sc_.title = get_string(root_, "title", false, "the scenario", sc_.id);
+  sc_.description = get_string(root_, "description", false, "the scenario");
+  std::string unit = get_string(root_, "step", false, "the scenario", "week");
+  if (unit == "week") {
+    sc_.unit = StepUnit::Week;
+    step_days_ = 7;
+  } else if (unit == "day") {
+    sc_.unit = StepUnit::Day;
+    step_days_ = 1;
+  } else {
+    diags_.error(root_.find("step")->loc, "`step` must be week or day, got '" + unit + "'");
+  }
+  sc_.dt_years = step_days_ / 365.25;
+  auto start = get_date(root_, "start");
+  if (!root_.find("start")) diags_.error(root_.loc, "the scenario needs `start:`", "a calendar date such as 2019-01-23");
+  if (start) sc_.start = *start;
+  const YNode* h = root_.find("horizon");
+  const YNode* u = root_.find("until");
+  if (h && h->is_null()) h = nullptr;  // `--until` clears the file's horizon, and back
+  if (u && u->is_null()) u = nullptr;
+  if (h && u) diags_.error(u->loc, "give `horizon:` (steps) or `until:` (a date), not both");
+  sc_.horizon = sc_.unit == StepUnit::Week ? 52 : 365;
+  if (h) sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
+  if (u && start) {
+    std::optional<Date> until = u->is_scalar() ? parse_date(u->scalar) : std::nullopt;
+    if (!until)
+      diags_.error(u->loc, "`until` must be a calendar date YYYY-MM-DD, got '" + (u->is_scalar() ? u->scalar : u->type_name()) + "'");
+    if (until) {
+      if (!(sc_.start < *until))
+        diags_.error(u->loc, "`until` " + until->str() + " is not after `start` " + sc_.start.str(),
+                     "the horizon must come after the start date");
+      else {
+        int steps = static_cast<int>(std::ceil((until->days - sc_.start.days) / step_days_));
+        if (steps > limits_.max_steps)
+          diags_.error(u->loc, "`until` gives " + std::to_string(steps) + " steps, over the limit of " +
+                                   std::to_string(limits_.max_steps));
+        else sc_.horizon = steps;
+      }
+    }
+  }
+}
+
+void Builder::read_issues() {
+  const YNode* l = list("issues");
+  std::set<std::string> seen;
+  if (!l) {
+    Issue is;
+    is.id = "incumbent_rule";
+    is.description = "-1: the incumbent goes, +1: the incumbent stays";
+    is.noise = param_node(nullptr, "issues.incumbent_rule.noise", 0.0, {0, 1}, {}, "stance noise per step", root_.loc);
+    sc_.issues.push_back(is);
+    issue_ids_[is.id] = 0;
+    return;
+  }
+  if (l->seq.empty()) diags_.error(l->loc, "`issues:` is empty", "list at least one issue, or leave the key out");
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "an issue")) continue;
+    check_keys(n, "an issue", {"id", "description", "range", "stance_model", "noise", "bargaining_every", "evidence",
+                               "assumption"});
+    Issue is;
+    is.id = get_id(n, "issue", seen);
+    is.description = get_string(n, "description", false, "an issue");
+    if (const YNode* r = n.find("range")) {
+      if (!r->is_seq() || r->seq.size() != 2 || !parse_number(r->seq[0], diags_, is.lo) ||
+          !parse_number(r->seq[1], diags_, is.hi) || !(is.lo < is.hi))
+        diags_.error(r->loc, "`range` must be [low, high] with low < high", "for example range: [-1, 1]");
+    }
+    std::string model = get_string(n, "stance_model", false, "an issue", "friedkin_johnsen");
+    if (model == "friedkin_johnsen") is.model = StanceModel::FriedkinJohnsen;
+    else if (model == "bargaining") is.model = StanceModel::Bargaining;
+    else {
+      std::string guess = closest_match(model, {"friedkin_johnsen", "bargaining"});
+      diags_.error(n.find("stance_model")->loc, "unknown stance model '" + model + "'",
+                   guess.empty() ? "one of friedkin_johnsen, bargaining" : "did you mean '" + guess + "'?");
+    }
+    Provenance prov = get_provenance(n);
+    is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 1}, prov, "sd of stance noise per step");
+    is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
+    issue_ids_[is.id] = static_cast<int>(sc_.issues.size());
+    sc_.issues.push_back(is);
+  }
+}
+
+void Builder::read_actors() {
+  const YNode* l = list("actors");
+  if (!l) {
+    diags_.error(root_.loc, "the scenario needs `actors:`", "list who is involved: the incumbent, the challenger, ...");
+    return;
+  }
+  if (static_cast<int>(l->seq.size()) > limits_.max_actors)
+    diags_.error(l->loc, std::to_string(l->seq.size()) + " actors, over the limit of " +
+                             std::to_string(limits_.max_actors));
+  std::set<std::string> seen;
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "an actor")) continue;
+    check_keys(n, "an actor", {"id", "name", "kind", "stance", "salience", "capability", "stubbornness", "evidence",
+                               "assumption"});
+    Actor a;
+    a.id = get_id(n, "actor", seen);
+    a.name = get_string(n, "name", false, "an actor", a.id);
+    a.kind = get_string(n, "kind", false, "an actor", "other");
+    const auto& kinds = actor_kinds();
+    if (std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) {
+      std::string guess = closest_match(a.kind, kinds);
+      diags_.error(n.find("kind")->loc, "unknown actor kind '" + a.kind + "'",
+                   guess.empty() ? "one of " + join(kinds) : "did you mean '" + guess + "'? (one of " + join(kinds) + ")");
+    }
+    a.provenance = get_provenance(n);
+    std::string base = "actors." + a.id + ".";
+    const YNode* st = n.find("stance");
+    a.stance.assign(sc_.issues.size(), kNoParam);
+    if (st && st->is_map() && !st->find("dist")) {
+      // One value per issue.
+      std::vector<std::string> ids;
+      for (const auto& is : sc_.issues) ids.push_back(is.id);
+      check_keys(*st, "a stance map (one key per issue)", ids);
+      for (size_t i = 0; i < sc_.issues.size(); ++i)
+        a.stance[i] = param(*st, sc_.issues[i].id.c_str(), base + "stance." + sc_.issues[i].id, 0.0,
+                            {sc_.issues[i].lo, sc_.issues[i].hi}, a.provenance, "stance on " + sc_.issues[i].id);
+    } else if (!sc_.issues.empty()) {
+      a.stance[0] = param(n, "stance", base + "stance", 0.0, {sc_.issues[0].lo, sc_.issues[0].hi}, a.provenance,
+                          "stance on " + sc_.issues[0].id);
+      for (size_t i = 1; i < sc_.issues.size(); ++i)
+        a.stance[i] = param_node(nullptr, base + "stance." + sc_.issues[i].id, 0.0, {sc_.issues[i].lo, sc_.issues[i].hi},
+                                 a.provenance, "stance on " + sc_.issues[i].id, n.loc);
+    }
+    a.salience = param(n, "salience", base + "salience", 0.5, {0, 1}, a.provenance, "how much the actor cares");
+    a.capability = param(n, "capability", base + "capability", 0.5, {0, 1}, a.provenance, "share of relevant power");
+    a.stubbornness =
+        param(n, "stubbornness", base + "stubbornness", 0.5, {0, 1}, a.provenance, "attachment to the first stance");
+    a.regime_side = a.kind == "regime" || a.kind == "security_force";
+    actor_ids_[a.id] = static_cast<int>(sc_.actors.size());
+    sc_.actors.push_back(std::move(a));
+  }
+  if (sc_.actors.empty()) diags_.error(l->loc, "`actors:` is empty", "list at least the incumbent");
+  const YNode* inc = root_.find("incumbent");
+  if (!inc) diags_.error(root_.loc, "the scenario needs `incumbent:` naming the actor whose rule is the status quo");
+  else sc_.incumbent = resolve(root_, "incumbent", actor_ids_, "actor", true);
+  if (sc_.incumbent >= 0) sc_.actors[sc_.incumbent].regime_side = true;
+  if (root_.find("challenger")) sc_.challenger = resolve(root_, "challenger", actor_ids_, "actor", true);
+}
+
+void Builder::read_relations() {
+  const YNode* l = list("relations");
+  if (!l) return;
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a relation")) continue;
+    check_keys(n, "a relation", {"from", "to", "influence", "evidence", "assumption"});
+    Relation r;
+    r.from = resolve(n, "from", actor_ids_, "actor", true);
+    r.to = resolve(n, "to", actor_ids_, "actor", true);
+    if (r.from < 0 || r.to < 0) continue;
+    if (r.from == r.to) {
+      diags_.error(n.loc, "a relation must link two different actors", "self-weight comes from stubbornness");
+      continue;
+    }
+    Provenance prov = get_provenance(n);
+    r.influence = param(n, "influence", "relations." + sc_.actors[r.from].id + "." + sc_.actors[r.to].id + ".influence",
+                        1.0, {0, 100}, prov, "how much `from` listens to `to`");
+    sc_.relations.push_back(r);
+  }
+}
+
+void Builder::read_cohorts() {
+  const YNode* l = list("cohorts");
+  if (!l) return;
+  std::set<std::string> seen;
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a cohort")) continue;
+    check_keys(n, "a cohort", {"id", "name", "actor", "units", "weight", "threshold", "thresholds", "threshold_shift",
+                               "evidence", "assumption"});
+    Cohort c;
+    c.id = get_id(n, "cohort", seen);
+    c.name = get_string(n, "name", false, "a cohort", c.id);
+    c.actor = resolve(n, "actor", actor_ids_, "actor", true);
+    c.provenance = get_provenance(n);
+    std::string base = "cohorts." + c.id + ".";
+    const YNode* th = n.find("threshold");
+    const YNode* ths = n.find("thresholds");
+    if (th && ths) diags_.error(ths->loc, "give `threshold:` (a distribution) or `thresholds:` (a list), not both");
+    if (ths) {
+      if (!ths->is_seq() || ths->seq.empty()) diags_.error(ths->loc, "`thresholds:` must be a non-empty list of numbers");
+      else
+        for (const auto& v : ths->seq) {
+          double x;
+          if (parse_number(v, diags_, x)) c.thresholds.push_back(x);
+        }
+      c.units = static_cast<int>(c.thresholds.size());
+      if (n.find("units") && get_int(n, "units", 0, 1, limits_.max_units) != c.units)
+        diags_.error(n.find("units")->loc, "`units` differs from the length of `thresholds` (" +
+                                               std::to_string(c.units) + ")", "leave `units` out with an explicit list");
+    } else {
+      if (!th) diags_.error(n.loc, "a cohort needs `threshold:` (a distribution) or `thresholds:` (a list)");
+      else if (!Distribution::parse(*th, Range{}, diags_, c.threshold)) c.threshold = Distribution::constant(0.5);
+      c.units = get_int(n, "units", 1, 1, limits_.max_units);
+    }
+    c.weight = param(n, "weight", base + "weight", 1.0, {0, 1e6}, c.provenance, "share of the force (normalised)");
+    c.threshold_shift =
+        param(n, "threshold_shift", base + "threshold_shift", 0.0, {-10, 10}, c.provenance, "added to every threshold");
+    c.first_unit = sc_.total_units;
+    sc_.total_units += c.units;
+    sc_.cohorts.push_back(std::move(c));
+  }
+  if (sc_.total_units > limits_.max_units)
+    diags_.error(l->loc, std::to_string(sc_.total_units) + " units in all, over the limit of " +
+                             std::to_string(limits_.max_units));
+}
+
+void Builder::read_levers() {
+  const YNode* l = list("levers");
+  if (!l) return;
+  if (static_cast<int>(l->seq.size()) > limits_.max_levers)
+    diags_.error(l->loc, "too many levers (limit " + std::to_string(limits_.max_levers) + ")");
+  std::set<std::string> seen;
+  auto kinds = lever_kind_names();
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a lever")) continue;
+    check_keys(n, "a lever", {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity",
+                              "credibility", "enabled", "stance_push", "evidence", "assumption"});
+    Lever lv;
+    lv.id = get_id(n, "lever", seen);
+    lv.name = get_string(n, "name", false, "a lever", lv.id);
+    std::string kind = get_string(n, "kind", true, "a lever");
+    lv.kind = find_lever_kind(kind);
+    if (lv.kind < 0 && !kind.empty()) {
+      std::string guess = closest_match(kind, kinds);
+      diags_.error(n.find("kind")->loc, "unknown lever kind '" + kind + "'",
+                   guess.empty() ? "one of " + join(kinds) : "did you mean '" + guess + "'?");
+    }
+    lv.by = resolve(n, "by", actor_ids_, "actor", true);
+    lv.target = resolve(n, "target", actor_ids_, "actor", true);
+    if (n.find("issue")) lv.issue = std::max(0, resolve(n, "issue", issue_ids_, "issue", true));
+    lv.provenance = get_provenance(n);
+    if (lv.kind >= 0 && lv.target >= 0) {
+      const auto& info = lever_kinds()[lv.kind];
+      bool regime = sc_.actors[lv.target].regime_side;
+      if ((regime ? info.on_regime : info.on_other).empty())
+        diags_.error(n.find("target")->loc,
+                     std::string("a ") + info.name + " lever acts only on the incumbent's side, but '" +
+                         sc_.actors[lv.target].id + "' is not on it",
+                     "target the incumbent or an actor of kind regime or security_force");
+    }
+    lv.start_step = 0;
+    lv.end_step = sc_.horizon;
+    if (auto from = get_date(n, "from")) lv.start_step = std::max(0, step_of(*from));
+    if (auto until = get_date(n, "until")) {
+      lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
+      if (until->days < sc_.start.days)
+        diags_.error(n.find("until")->loc, "the lever ends (" + until->str() + ") before the scenario starts (" +
+                                               sc_.start.str() + ")");
+      if (auto from = get_date(n, "from"); from && *until < *from)
+        diags_.error(n.find("until")->loc, "`until` is before `from`");
+    }
+    std::string base = "levers." + lv.id + ".";
+    lv.intensity = param(n, "intensity", base + "intensity", 1.0, {0, 1}, lv.provenance, "strength of the lever");
+    lv.credibility =
+        param(n, "credibility", base + "credibility", 1.0, {0, 1}, lv.provenance, "how far the target believes it");
+    lv.enabled = param(n, "enabled", base + "enabled", 1.0, {0, 1}, lv.provenance, "1 on, 0 off");
+    double push = lv.kind >= 0 ? lever_kinds()[lv.kind].stance_push : 0.0;
+    lv.stance_push = param(n, "stance_push", base + "stance_push", push, {0, 100}, lv.provenance,
+                           "pull on the target's stance toward the actor's, per year");
+    sc_.levers.push_back(std::move(lv));
+  }
+}
+
+Effects Builder::read_effects(const YNode& n, const std::string& path, const Provenance& prov) {
+  Effects e;
+  if (!expect_map(n, "effects")) return e;
+  check_keys(n, "effects", {"defection_shock", "shock_steps", "talks", "resources_shock", "stance_shock"});
+  if (n.find("defection_shock"))
+    e.defection_shock = param(n, "defection_shock", path + ".defection_shock", 0, {-1, 1}, prov,
+                              "added to every cohort's incentive to defect");
+  e.shock_steps = get_int(n, "shock_steps", 1, 1, limits_.max_steps);
+  if (n.find("resources_shock"))
+    e.resources_shock = param(n, "resources_shock", path + ".resources_shock", 0, {-1, 1}, prov, "added to resources");
+  std::string talks = get_string(n, "talks", false, "effects");
+  if (talks == "open") e.talks = 1;
+  else if (talks == "close") e.talks = -1;
+  else if (!talks.empty()) diags_.error(n.find("talks")->loc, "`talks` must be open or close, got '" + talks + "'");
+  if (const YNode* ss = n.find("stance_shock")) {
+    if (!expect_map(*ss, "stance_shock")) return e;
+    for (size_t i = 0; i < ss->map.size(); ++i) {
+      auto it = actor_ids_.find(ss->map[i].first);
+      if (it == actor_ids_.end()) {
+        std::vector<std::string> names;
+        for (const auto& kv : actor_ids_) names.push_back(kv.first);
+        std::string guess = closest_match(ss->map[i].first, names);
+        diags_.error(ss->key_locs[i], "unknown actor '" + ss->map[i].first + "' in stance_shock",
+                     guess.empty() ? "" : "did you mean '" + guess + "'?");
+        continue;
+      }
+      e.stance_shock.emplace_back(it->second, param_node(&ss->map[i].second, path + ".stance_shock." + it->first, 0,
+                                                         {-2, 2}, prov, "added to the actor's stance", ss->loc));
+    }
+  }
+  return e;
+}
+
+void Builder::read_outcomes() {
+  const YNode* l = list("outcomes");
+  if (!l) {
+    diags_.error(root_.loc, "the scenario needs `outcomes:`", "at least a default outcome such as status_quo");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "an outcome")) continue;
+    check_keys(n, "an outcome", {"id", "label", "when", "default", "removes_incumbent", "evidence", "assumption"});
+    Outcome o;
+    o.id = get_id(n, "outcome", seen);
+    o.label = get_string(n, "label", false, "an outcome", o.id);
+    o.is_default = get_bool(n, "default", false);
+    o.removes_incumbent = get_bool(n, "removes_incumbent", !o.is_default);
+    o.provenance = get_provenance(n);
+    if (const YNode* w = n.find("when")) {
+      if (!w->is_scalar()) diags_.error(w->loc, "`when` must be an expression such as defected_share >= 0.5");
+      else {
+        o.when.text = w->scalar;
+        o.when.loc = w->loc;
+        if (w->quoted) o.when.loc.column += 1;
+      }
+      if (o.is_default) diags_.error(w->loc, "the default outcome happens at the horizon; it takes no `when`");
+    }
+    if (o.is_default) {
+      if (sc_.default_outcome >= 0)
+        diags_.error(n.loc, "more than one default outcome ('" + sc_.outcomes[sc_.default_outcome].id + "' and '" +
+                                o.id + "')", "exactly one outcome has `default: true`");
+      else sc_.default_outcome = static_cast<int>(sc_.outcomes.size());
+    }
+    outcome_ids_[o.id] = static_cast<int>(sc_.outcomes.size());
+    sc_.outcomes.push_back(std::move(o));
+  }
+  if (sc_.default_outcome < 0 && !sc_.outcomes.empty())
+    diags_.error(l->loc, "no outcome has `default: true`", "mark the outcome that holds at the horizon (status_quo)");
+}
+
+void Builder::read_events() {
+  const YNode* l = list("events");
+  std::vector<bool> triggered(sc_.outcomes.size(), false);
+  std::set<std::string> seen;
+  if (l) {
+    if (static_cast<int>(l->seq.size()) > limits_.max_events)
+      diags_.error(l->loc, "too many events (limit " + std::to_string(limits_.max_events) + ")");
+    for (const auto& n : l->seq) {
+      if (!expect_map(n, "an event")) continue;
+      check_keys(n, "an event", {"id", "name", "at", "hazard", "outcome", "success", "effects", "on_failure", "once",
+                                 "max_fires", "evidence", "assumption"});
+      Event e;
+      e.id = get_id(n, "event", seen);
+      e.name = get_string(n, "name", false, "an event", e.id);
+      e.provenance = get_provenance(n);
+      std::string base = "events." + e.id;
+      const YNode* at = n.find("at");
+      const YNode* hz = n.find("hazard");
+      if (at && hz) diags_.error(hz->loc, "an event is scheduled (`at:`) or random (`hazard:`), not both");
+      if (!at && !hz) diags_.error(n.loc, "an event needs `at:` (a date) or `hazard:` (a rate)");
+      if (at) {
+        e.scheduled = true;
+        if (auto d = get_date(n, "at")) {
+          e.at_step = step_of(*d);
+          if (e.at_step < 0 || e.at_step >= sc_.horizon)
+            diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
+                                      " to " + sc_.date_of_step(sc_.horizon).str() + ")");
+        }
+        e.max_fires = 1;
+      }
+      if (hz && expect_map(*hz, "a hazard")) {
+        check_keys(*hz, "a hazard", {"annual", "per_step", "drivers", "when", "from", "until"});
+        if (hz->find("annual") && hz->find("per_step"))
+          diags_.error(hz->loc, "give `annual:` or `per_step:`, not both");
+        else if (hz->find("per_step"))
+          e.per_step = param(*hz, "per_step", base + ".hazard.per_step", 0, {0, 1}, e.provenance,
+                             "probability per step before drivers");
+        else if (hz->find("annual"))
+          e.annual = param(*hz, "annual", base + ".hazard.annual", 0, {0, 1}, e.provenance,
+                           "probability per year before drivers");
+        else
+          diags_.error(hz->loc, "a hazard needs `annual:` (probability per year) or `per_step:`");
+        if (const YNode* dr = hz->find("drivers")) {
+          if (expect_map(*dr, "drivers"))
+            for (size_t i = 0; i < dr->map.size(); ++i) {
+              int v = sc_.find_var(dr->map[i].first);
+              if (v < 0) {
+                std::vector<std::string> names;
+                for (const auto& vi : sc_.vars) names.push_back(vi.name);
+                std::string guess = closest_match(dr->map[i].first, names);
+                diags_.error(dr->key_locs[i], "unknown state variable '" + dr->map[i].first + "'",
+                             guess.empty() ? "see the state variables in docs/model.md" : "did you mean '" + guess + "'?");
+                continue;
+              }
+              e.drivers.emplace_back(v, param_node(&dr->map[i].second, base + ".hazard.drivers." + dr->map[i].first, 0,
+                                                   {-1000, 1000}, e.provenance, "logit coefficient", dr->loc));
+            }
+        }
+        if (const YNode* w = hz->find("when")) {
+          if (!w->is_scalar()) diags_.error(w->loc, "`when` must be an expression");
+          else {
+            e.gate.text = w->scalar;
+            e.gate.loc = w->loc;
+            if (w->quoted) e.gate.loc.column += 1;
+          }
+        }
+        e.from_step = 0;
+        e.until_step = sc_.horizon;
+        if (auto f = get_date(*hz, "from")) e.from_step = std::max(0, step_of(*f));
+        if (auto u = get_date(*hz, "until")) e.until_step = std::min(sc_.horizon, step_of(*u) + 1);
+      }
+      if (n.find("outcome")) {
+        e.outcome = resolve(n, "outcome", outcome_ids_, "outcome", true);
+        if (e.outcome >= 0) {
+          triggered[e.outcome] = true;
+          if (e.outcome == sc_.default_outcome)
+            diags_.error(n.find("outcome")->loc, "an event cannot lead to the default outcome",
+                         "the default outcome is what holds when nothing else happened");
+        }
+      }
+      if (n.find("success")) {
+        if (!n.find("outcome")) diags_.error(n.find("success")->loc, "`success` needs an `outcome` to succeed at");
+        e.success = param(n, "success", base + ".success", 1.0, {0, 1}, e.provenance, "probability that it succeeds");
+      }
+      if (const YNode* ef = n.find("effects")) e.effects = read_effects(*ef, base + ".effects", e.provenance);
+      if (const YNode* of = n.find("on_failure")) {
+        if (!n.find("outcome")) diags_.error(of->loc, "`on_failure` needs an `outcome` that can fail");
+        e.on_failure = read_effects(*of, base + ".on_failure", e.provenance);
+      }
+      if (get_bool(n, "once", false)) e.max_fires = 1;
+      if (n.find("max_fires")) e.max_fires = get_int(n, "max_fires", 0, 0, 1000000);
+      if (e.outcome < 0 && e.effects.empty() && !at)
+        diags_.error(n.loc, "event '" + e.id + "' does nothing", "give it an `outcome:` or `effects:`");
+      event_ids_[e.id] = static_cast<int>(sc_.events.size());
+      sc_.events.push_back(std::move(e));
+    }
+  }
+  for (size_t i = 0; i < sc_.outcomes.size(); ++i) {
+    const Outcome& o = sc_.outcomes[i];
+    if (!o.is_default && o.when.empty() && !triggered[i])
+      diags_.error(FileLoc{sc_.file, 0, 0}, "outcome '" + o.id + "' can never happen",
+                   "give it `when:` or name it in an event's `outcome:`");
+  }
+}
+
+void Builder::read_mechanisms() {
+  const YNode* m = root_.find("mechanisms");
+  std::map<std::string, std::vector<std::string>> groups;
+  for (int i = 0; i < kNumMechParams; ++i) groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
+  std::vector<std::string> group_names;
+  for (const auto& kv : groups) group_names.push_back(kv.first);
+  if (m && expect_map(*m, "`mechanisms:`")) {
+    check_keys(*m, "mechanisms", group_names);
+    for (const auto& kv : m->map)
+      if (groups.count(kv.first) && expect_map(kv.second, "mechanisms." + kv.first))
+        check_keys(kv.second, "mechanisms." + kv.first, groups[kv.first]);
+  }
+  for (int i = 0; i < kNumMechParams; ++i) {
+    const auto& info = mech_param_info(i);
+    const YNode* g = m && m->is_map() ? m->find(info.group) : nullptr;
+    const YNode* v = g && g->is_map() ? g->find(info.name) : nullptr;
+    Provenance prov;
+    sc_.mech[i] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name, info.default_value,
+                             info.range, prov, info.doc, root_.loc);
+    if (!v) sc_.params.back().provenance.assumption = "geosim default (docs/model.md)";
+  }
+}
+
+void Builder::build_vars() {
+  sc_.vars = fixed_vars();
+  sc_.stance_var0 = static_cast<int>(sc_.vars.size());
+  const Issue& first = sc_.issues.empty() ? Issue{} : sc_.issues[0];
+  for (const auto& a : sc_.actors)
+    sc_.vars.push_back({"stance." + a.id, "stance of " + a.name + " on " + first.id, first.lo, first.hi});
+  for (size_t i = 1; i < sc_.issues.size(); ++i)
+    for (const auto& a : sc_.actors)
+      sc_.vars.push_back({"stance." + sc_.issues[i].id + "." + a.id, "stance of " + a.name + " on " + sc_.issues[i].id,
+                          sc_.issues[i].lo, sc_.issues[i].hi});
+  sc_.fired_var0 = static_cast<int>(sc_.vars.size());
+}
+
+void Builder::read_report() {
+  const YNode* r = root_.find("report");
+  std::vector<std::string> fans = {"defected_share", "resources", "patronage", "fall_risk"};
+  if (sc_.incumbent >= 0) fans.push_back("stance." + sc_.actors[sc_.incumbent].id);
+  if (r && expect_map(*r, "`report:`")) {
+    check_keys(*r, "report", {"fans"});
+    if (const YNode* f = r->find("fans")) {
+      if (!f->is_seq()) diags_.error(f->loc, "`fans` must be a list of state variables");
+      else {
+        fans.clear();
+        for (const auto& v : f->seq) {
+          if (!v.is_scalar()) continue;
+          if (sc_.find_var(v.scalar) < 0) {
+            std::vector<std::string> names;
+            for (const auto& vi : sc_.vars) names.push_back(vi.name);
+            std::string guess = closest_match(v.scalar, names);
+            diags_.error(v.loc, "unknown state variable '" + v.scalar + "'",
+                         guess.empty() ? "" : "did you mean '" + guess + "'?");
+          } else {
+            fans.push_back(v.scalar);
+          }
+        }
+      }
+    }
+  }
+  for (const auto& name : fans) {
+    int v = sc_.find_var(name);
+    if (v >= 0 && v != kVarStep) sc_.fans.push_back(v);
+  }
+}
+
+void Builder::check_expressions() {
+  std::vector<std::string> names;
+  for (const auto& v : sc_.vars) names.push_back(v.name);
+  for (const auto& o : sc_.outcomes)
+    if (!o.when.empty()) check_expression(o.when.text, o.when.loc, names, diags_);
+  for (const auto& e : sc_.events)
+    if (!e.gate.empty()) check_expression(e.gate.text, e.gate.loc, names, diags_);
+}
+
+Scenario Builder::build() {
+  read_header();
+  read_issues();
+  read_actors();
+  build_vars();
+  read_relations();
+  read_cohorts();
+  read_levers();
+  read_outcomes();
+  // fired.<event> variables must exist before hazards name them: pre-register event ids.
+  if (const YNode* l = root_.find("events"); l && l->is_seq())
+    for (const auto& n : l->seq)
+      if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
+        sc_.vars.push_back({"fired." + id->scalar, "times event " + id->scalar + " has fired", 0, 1e9});
+  read_events();
+  read_mechanisms();
+  read_report();
+  check_expressions();
+  diags_.throw_if_any();
+  return std::move(sc_);
+}
+
+}  // namespace
+
+Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits) {
+  Builder b(root, file, limits);
+  return b.build();
+}
+
+ParamId Scenario::find_param(const std::string& path) const {
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].path == path) return static_cast<ParamId>(i);
+  return kNoParam;
+}
+
+int Scenario::find_var(const std::string& name) const {
+  for (size_t i = 0; i < vars.size(); ++i)
+    if (vars[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Scenario::find_actor(const std::string& aid) const {
+  for (size_t i = 0; i < actors.size(); ++i)
+    if (actors[i].id == aid) return static_cast<int>(i);
+  return -1;
+}
+
+int Scenario::find_outcome(const std::string& oid) const {
+  for (size_t i = 0; i < outcomes.size(); ++i)
+    if (outcomes[i].id == oid) return static_cast<int>(i);
+  return -1;
+}
+
+Date Scenario::date_of_step(int step) const {
+  return start.plus_days(step * (unit == StepUnit::Week ? 7 : 1));
+}
+
+std::vector<ParamId> Scenario::uncertain_params() const {
+  std::vector<ParamId> out;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (!params[i].dist.is_constant()) out.push_back(static_cast<ParamId>(i));
+  return out;
+}
+
+}  // namespace geosim

@@ -1,0 +1,42 @@
+// Loading a scenario: files (with `extends:`), command-line overrides (`--set`), and the
+// validation that turns mistakes into `file:line:col` messages, all of a file at once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/scenario/scenario.h"
+#include "engine/scenario/yaml_tree.h"
+
+namespace geosim {
+
+struct LoadLimits {
+  YamlLimits yaml;
+  int max_extends_depth = 16;
+  int max_actors = 2000;
+  int max_units = 1000000;
+  int max_steps = 100000;
+  int max_levers = 10000;
+  int max_events = 10000;
+};
+
+struct LoadOptions {
+  std::vector<std::string> sets;  // "PATH=VALUE" overrides, applied in order
+  LoadLimits limits;
+};
+
+// Reads `path`, resolves `extends:` (relative to each file), applies the overrides and
+// validates. Throws InputError listing every problem.
+Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
+
+// The merged YAML tree of a file and its `extends:` chain, before validation.
+YNode load_scenario_tree(const std::string& path, const LoadLimits& limits = {});
+
+// Applies one "PATH=VALUE" override to a tree. PATH walks maps by key and lists by item id
+// (levers.oil_sanctions.intensity); VALUE is YAML (a number, or {dist: ...}).
+void apply_set(YNode& root, const std::string& assignment);
+
+// Validates a merged tree and builds the scenario.
+Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits = {});
+
+}  // namespace geosim

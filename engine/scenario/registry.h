@@ -1,0 +1,94 @@
+// The tables that give scenario words their meaning: lever kinds, the channels they act
+// through, and the state variables that hazards and outcome conditions may read.
+//
+// Each lever kind is one row that says which mechanism inputs ("channels") it feeds and how
+// strongly it pulls its target's stance toward the acting actor. docs/model.md documents the
+// same rows; `geosim levers` prints them. No engine code names a lever kind: the model reads
+// channels only, so a new kind is one new row.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace geosim {
+
+// Mechanism inputs that levers feed. Each is in [0, 1]: active levers combine by
+// noisy-OR, 1 - prod(1 - weight * intensity * credibility), so that many small levers
+// saturate instead of adding past certainty.
+enum Channel : int {
+  kRevenuePressure,    // sectoral sanctions: cut regime revenue
+  kEvasionBlock,       // secondary sanctions: close the channels that evade sanctions
+  kElitePressure,      // individual sanctions: cost of loyalty to insiders
+  kDefectionIncentive, // amnesty, sanctions relief or cash for officers who switch sides
+  kExitOffer,          // amnesty / exile for the incumbent and inner circle
+  kRegimeSupport,      // military and political backing of the incumbent by allies
+  kEconomicSupport,    // loans, oil trade, help evading sanctions
+  kThreat,             // military threat, buildup, "all options on the table"
+  kStrike,             // kinetic strikes
+  kRecognition,        // diplomatic recognition of the challenger
+  kMediation,          // mediation, negotiation channels
+  kRepression,         // repression capacity used by the regime
+  kHumanitarian,       // humanitarian aid as a focal point
+  kOppositionSupport,  // material support to the challenger
+  kNumChannels
+};
+
+struct ChannelInfo {
+  const char* name;
+  const char* doc;
+};
+const ChannelInfo& channel_info(int c);
+
+struct ChannelWeight {
+  Channel channel;
+  double weight;
+};
+
+struct LeverKindInfo {
+  const char* name;
+  const char* doc;
+  // Channels fed when the target is on the incumbent's side (the incumbent, or an actor of
+  // kind `regime` or `security_force`), and when it is not.
+  std::vector<ChannelWeight> on_regime;
+  std::vector<ChannelWeight> on_other;
+  // Default pull of the target's stance toward the acting actor's, per year at full
+  // intensity and credibility (overridable per lever with `stance_push:`).
+  double stance_push;
+};
+
+const std::vector<LeverKindInfo>& lever_kinds();
+int find_lever_kind(const std::string& name);  // -1 when unknown
+std::vector<std::string> lever_kind_names();
+
+// Actor kinds a scenario may use.
+const std::vector<std::string>& actor_kinds();
+
+// Fixed state variables, in the order of RunState::vars. Scenario-specific variables
+// (stance.<actor>, stance.<issue>.<actor>, fired.<event>) follow them.
+enum Var : int {
+  kVarStep,
+  kVarDefectedShare,
+  kVarResources,
+  kVarPatronage,
+  kVarTalks,
+  kVarFallRisk,
+  kVarExitGain,
+  kVarMeanStance,
+  kVarStanceGap,
+  kVarShock,
+  kVarFirstChannel,  // then one variable per channel, named as the channel
+  kNumFixedVars = kVarFirstChannel + kNumChannels
+};
+
+// Index of a channel's state variable.
+constexpr int ch_var(Channel c) { return static_cast<int>(kVarFirstChannel) + static_cast<int>(c); }
+
+struct VarInfo {
+  std::string name;
+  std::string doc;
+  double lo, hi;  // range used for fan-chart histograms
+};
+// The fixed variables (kNumFixedVars rows).
+const std::vector<VarInfo>& fixed_vars();
+
+}  // namespace geosim

@@ -1,0 +1,194 @@
+// The immutable description of a scenario, as loaded and validated.
+//
+// Every number a run uses is a Param: a path (as written for --set), a Distribution, and the
+// evidence behind it. Entities hold ParamIds; a run draws each parameter once (or takes a
+// value fixed by a sweep or a sensitivity design) into a flat array. A Scenario is shared
+// read-only by every thread (OpenSpiel's Game / State split).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/core/dates.h"
+#include "engine/core/error.h"
+#include "engine/scenario/distribution.h"
+#include "engine/scenario/registry.h"
+
+namespace geosim {
+
+using ParamId = int32_t;
+constexpr ParamId kNoParam = -1;
+
+struct EvidenceItem {
+  std::string seed, quote;  // a seed document and a verbatim quote from it
+  std::string cite, note;   // or a published source and which figure
+  FileLoc loc;
+};
+
+struct Provenance {
+  std::vector<EvidenceItem> evidence;
+  std::string assumption;  // why a value was chosen when no source gives it
+  bool empty() const { return evidence.empty() && assumption.empty(); }
+};
+
+struct Param {
+  std::string path;  // e.g. "levers.oil_sanctions.intensity"
+  Distribution dist;
+  Range range;
+  FileLoc loc;
+  Provenance provenance;  // the parameter's own, or else its entity's
+  uint32_t stream = 0;    // random stream of its per-run draw
+  std::string doc;        // what it means (for reports and `geosim params`)
+};
+
+enum class StepUnit { Day, Week };
+
+enum class StanceModel { FriedkinJohnsen, Bargaining };
+
+struct Issue {
+  std::string id, description;
+  double lo = -1, hi = 1;
+  StanceModel model = StanceModel::FriedkinJohnsen;
+  ParamId noise = kNoParam;  // sd of the stance noise per step
+  int bargaining_every = 4;  // steps between bargaining rounds
+};
+
+struct Actor {
+  std::string id, name, kind;
+  std::vector<ParamId> stance;  // one per issue
+  ParamId salience = kNoParam, capability = kNoParam, stubbornness = kNoParam;
+  bool regime_side = false;  // the incumbent, or kind regime / security_force
+  Provenance provenance;
+};
+
+struct Relation {
+  int from = 0, to = 0;  // `from` listens to `to`
+  ParamId influence = kNoParam;
+};
+
+// A group of security-force units sharing a threshold distribution.
+struct Cohort {
+  std::string id, name;
+  int actor = -1;   // the security-force actor the units belong to
+  int units = 0;
+  int first_unit = 0;  // offset in the flat unit arrays of a run
+  ParamId weight = kNoParam;           // the group's share of the force (normalised)
+  Distribution threshold;              // per-unit threshold, drawn per run...
+  std::vector<double> thresholds;      // ...or listed explicitly
+  ParamId threshold_shift = kNoParam;  // added to every unit's threshold
+  Provenance provenance;
+};
+
+struct Lever {
+  std::string id, name;
+  int kind = 0;  // row of lever_kinds()
+  int by = -1, target = -1;
+  int issue = 0;
+  int start_step = 0, end_step = 0;  // active for start_step <= t < end_step
+  ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
+  Provenance provenance;
+};
+
+struct Effects {
+  ParamId defection_shock = kNoParam;  // added to every cohort's incentive
+  int shock_steps = 1;                 // for how many steps
+  int talks = 0;                       // +1 open, -1 close, 0 leave
+  ParamId resources_shock = kNoParam;  // added to resources
+  std::vector<std::pair<int, ParamId>> stance_shock;  // actor -> added to its first-issue stance
+  bool empty() const {
+    return defection_shock == kNoParam && talks == 0 && resources_shock == kNoParam && stance_shock.empty();
+  }
+};
+
+struct Expr {
+  std::string text;
+  FileLoc loc;  // of the first character of the expression
+  bool empty() const { return text.empty(); }
+};
+
+struct Event {
+  std::string id, name;
+  bool scheduled = false;
+  int at_step = -1;                // scheduled events
+  ParamId annual = kNoParam;       // hazard: base probability per year
+  ParamId per_step = kNoParam;     // or per step
+  std::vector<std::pair<int, ParamId>> drivers;  // state variable -> logit coefficient
+  Expr gate;                       // hazard applies only while this holds
+  int from_step = 0, until_step = 0;  // hazard window
+  int outcome = -1;                // terminal outcome when it fires and succeeds
+  ParamId success = kNoParam;      // probability that it succeeds (default 1)
+  Effects effects, on_failure;
+  int max_fires = 0;               // 0: unlimited
+  Provenance provenance;
+};
+
+struct Outcome {
+  std::string id, label;
+  Expr when;
+  bool is_default = false;
+  bool removes_incumbent = true;
+  Provenance provenance;
+};
+
+// Coefficients of the built-in mechanisms (docs/model.md). Each is a Param under
+// `mechanisms.<group>.<name>`.
+enum MechParam : int {
+  kResInitial, kResAdjust, kResSanctionBite, kResEvasionBase, kResEvasionSupport, kResPersonalism, kResEliteBite,
+  kDefPeer, kDefIncentive, kDefPatronage, kDefRepression, kDefSupport, kDefRecognition, kDefHumanitarian,
+  kDefStance, kDefNoise,
+  kExitOfficeValue, kExitFallCost, kExitExileValue, kExitProsecutionCost,
+  kFallBase, kFallDefected, kFallThreat, kFallStrike, kFallSupport, kFallResources, kFallOpposition,
+  kNumMechParams
+};
+
+struct MechParamInfo {
+  const char* group;
+  const char* name;
+  double default_value;
+  Range range;
+  const char* doc;
+};
+const MechParamInfo& mech_param_info(int i);
+
+struct Scenario {
+  int format_version = 1;
+  std::string id, title, description;
+  std::string file;  // the top file it was loaded from
+  Date start;
+  StepUnit unit = StepUnit::Week;
+  int horizon = 52;  // steps
+  double dt_years = 7.0 / 365.25;
+  int incumbent = -1, challenger = -1;
+
+  std::vector<Issue> issues;
+  std::vector<Actor> actors;
+  std::vector<Relation> relations;
+  std::vector<Cohort> cohorts;
+  int total_units = 0;
+  std::vector<Lever> levers;
+  std::vector<Event> events;
+  std::vector<Outcome> outcomes;
+  int default_outcome = -1;
+  std::array<ParamId, kNumMechParams> mech{};
+
+  std::vector<Param> params;
+  // State variables: fixed_vars() first, then stance.<actor> (first issue),
+  // stance.<issue>.<actor> (other issues), fired.<event>.
+  std::vector<VarInfo> vars;
+  int stance_var0 = 0;  // index of stance.<actor 0> on the first issue
+  int fired_var0 = 0;   // index of fired.<event 0>
+  std::vector<int> fans;  // variables recorded as fan charts
+
+  ParamId find_param(const std::string& path) const;  // kNoParam when absent
+  int find_var(const std::string& name) const;        // -1 when absent
+  int find_actor(const std::string& id) const;
+  int find_outcome(const std::string& id) const;
+  Date date_of_step(int step) const;  // calendar date at the end of `step` steps
+  int steps_per_year() const { return unit == StepUnit::Week ? 52 : 365; }
+  // Parameters whose value differs between runs.
+  std::vector<ParamId> uncertain_params() const;
+};
+
+}  // namespace geosim

@@ -1,0 +1,42 @@
+// Helpers shared by the engine tests: scenarios from inline YAML, runs to JSON.
+#pragma once
+
+#include <string>
+
+#include "engine/output/output.h"
+#include "engine/runner/monte_carlo.h"
+#include "engine/scenario/loader.h"
+
+namespace geosim::test {
+
+inline Scenario from_text(const std::string& yaml, const std::string& file = "test.yaml") {
+  YNode root = parse_yaml_text(yaml, FileLoc{file, 0, 0});
+  return build_scenario(root, file);
+}
+
+// The error text a scenario produces, or "" when it loads.
+inline std::string load_error(const std::string& yaml, const std::string& file = "test.yaml") {
+  try {
+    from_text(yaml, file);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+inline std::string run_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
+  Model model(sc);
+  RunOptions o;
+  o.runs = runs;
+  o.seed = seed;
+  Accumulator acc = run_monte_carlo(model, o);
+  return summary_json(sc, summarize(sc, acc, seed)).dump(2);
+}
+
+// A minimal valid scenario header; tests append sections.
+inline std::string header(int horizon = 52) {
+  return "geosim: 1\nid: t\nstart: 2020-01-06\nstep: week\nhorizon: " + std::to_string(horizon) +
+         "\nincumbent: gov\n";
+}
+
+}  // namespace geosim::test

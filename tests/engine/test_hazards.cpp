@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "helpers.h"
+
+using namespace geosim;
+
+// A constant annual base hazard, converted to weekly steps by p = 1 - (1 - p_year)^(1/52),
+// must reproduce the annual rate over 52 weeks. The tolerance is the 99.9% binomial
+// interval for the number of runs.
+TEST_CASE("a constant annual hazard reproduces its annual rate", "[model][hazard]") {
+  for (double annual : {0.0362, 0.25}) {
+    std::string yaml = test::header(52) + R"(
+actors:
+  - {id: gov, kind: regime, stance: 1}
+events:
+  - id: shock
+    hazard: {annual: )" + std::to_string(annual) + R"(}
+    outcome: fall
+outcomes:
+  - {id: fall}
+  - {id: status_quo, default: true}
+)";
+    Scenario sc = test::from_text(yaml);
+    Model model(sc);
+    RunOptions o;
+    o.runs = 40000;
+    o.seed = 11;
+    Accumulator acc = run_monte_carlo(model, o);
+    double n = static_cast<double>(o.runs);
+    double p = static_cast<double>(acc.outcome_counts()[0]) / n;
+    double tol = 3.29 * std::sqrt(annual * (1 - annual) / n);
+    INFO("annual " << annual << " observed " << p << " tolerance " << tol);
+    CHECK(std::abs(p - annual) < tol);
+    // Daily steps give the same annual rate.
+  }
+}
+
+TEST_CASE("scheduled events fire once on their date", "[model][events]") {
+  std::string yaml = test::header(10) + R"(
+actors:
+  - {id: gov, kind: regime, stance: 1}
+events:
+  - {id: vote, at: 2020-01-20, outcome: fall}
+outcomes:
+  - {id: fall}
+  - {id: status_quo, default: true}
+)";
+  Scenario sc = test::from_text(yaml);
+  Model model(sc);
+  RunOptions o;
+  o.runs = 100;
+  Summary s = summarize(sc, run_monte_carlo(model, o), 1);
+  CHECK(s.outcomes[0].count == 100);
+  CHECK(*s.outcomes[0].median == 3);  // 2020-01-20 lies in the third week
+  CHECK(s.survival[2] == 1.0);
+  CHECK(s.survival[3] == 0.0);
+}

@@ -1,0 +1,73 @@
+#include <catch2/catch.hpp>
+
+#include "engine/core/dates.h"
+#include "engine/core/error.h"
+#include "engine/scenario/loader.h"
+#include "helpers.h"
+
+using namespace geosim;
+
+TEST_CASE("closest_match suggests the intended word and nothing far away", "[errors]") {
+  std::vector<std::string> keys = {"stance", "salience", "capability", "stubbornness"};
+  CHECK(closest_match("stnace", keys) == "stance");
+  CHECK(closest_match("capabilty", keys) == "capability");
+  CHECK(closest_match("zzzzzzzz", keys).empty());
+}
+
+TEST_CASE("diagnostics render as file:line:col: message; hint", "[errors]") {
+  Diagnostic d{FileLoc{"a.yaml", 3, 7}, "unknown key 'x'", "did you mean 'y'?"};
+  CHECK(d.str() == "a.yaml:3:7: unknown key 'x'; did you mean 'y'?");
+  CHECK(FileLoc{"a.yaml", 0, 0}.str() == "a.yaml");
+}
+
+TEST_CASE("dates parse, print and reject impossible days", "[dates]") {
+  auto d = parse_date("2019-01-23");
+  REQUIRE(d);
+  CHECK(d->str() == "2019-01-23");
+  CHECK(d->plus_days(7).str() == "2019-01-30");
+  CHECK_FALSE(parse_date("2019-02-30"));
+  CHECK_FALSE(parse_date("2019-1-23"));
+  CHECK_FALSE(parse_date("yesterday"));
+}
+
+TEST_CASE("YAML nodes remember file, line and column", "[yaml]") {
+  YNode n = parse_yaml_text("a: 1\nb:\n  c: [1, 2]\n", FileLoc{"f.yaml", 0, 0});
+  REQUIRE(n.is_map());
+  CHECK(n.find("a")->loc.str() == "f.yaml:1:4");
+  CHECK(n.find("b")->find("c")->seq[1].loc.str() == "f.yaml:3:10");
+  CHECK(n.key_loc("b").str() == "f.yaml:2:1");
+}
+
+TEST_CASE("merge_yaml merges maps by key and id-lists by id", "[yaml][extends]") {
+  YNode base = parse_yaml_text("x: 1\nlevers:\n  - {id: a, v: 1}\n  - {id: b, v: 2}\n", FileLoc{"base.yaml", 0, 0});
+  YNode over = parse_yaml_text("x: 2\nlevers:\n  - {id: b, v: 3}\n  - {id: a, remove: true}\n  - {id: c, v: 4}\n",
+                               FileLoc{"over.yaml", 0, 0});
+  merge_yaml(base, over);
+  CHECK(base.find("x")->scalar == "2");
+  CHECK(base.find("x")->loc.file == "over.yaml");
+  const YNode* l = base.find("levers");
+  REQUIRE(l->seq.size() == 2);
+  CHECK(l->seq[0].find("id")->scalar == "b");
+  CHECK(l->seq[0].find("v")->scalar == "3");
+  CHECK(l->seq[1].find("id")->scalar == "c");
+}
+
+TEST_CASE("apply_set walks maps by key and lists by id", "[yaml][set]") {
+  YNode n = parse_yaml_text("levers:\n  - {id: oil, intensity: 0.8}\n", FileLoc{"f.yaml", 0, 0});
+  apply_set(n, "levers.oil.intensity=0.5");
+  CHECK(n.find("levers")->seq[0].find("intensity")->scalar == "0.5");
+  apply_set(n, "levers.oil.credibility={dist: uniform, min: 0, max: 1}");
+  CHECK(n.find("levers")->seq[0].find("credibility")->is_map());
+  CHECK_THROWS_WITH(apply_set(n, "levers.oli.intensity=0.5"),
+                    "--set levers.oli.intensity=0.5:1:1: no item with id 'oli' in 'levers'; did you mean 'oil'?");
+  CHECK_THROWS_WITH(apply_set(n, "lever.oil.intensity=1"),
+                    "--set lever.oil.intensity=1:1:1: no 'lever' in the scenario; did you mean 'levers'?");
+  CHECK_THROWS_WITH(apply_set(n, "novalue"),
+                    "--set novalue:1:1: expected PATH=VALUE; for example --set levers.oil_sanctions.intensity=0.5");
+}
+
+TEST_CASE("deeply nested YAML is refused before the parser recurses", "[yaml][limits]") {
+  std::string deep(10000, '[');
+  CHECK_THROWS_WITH(parse_yaml_text("a: " + deep, FileLoc{"deep.yaml", 0, 0}),
+                    Catch::Contains("deep.yaml:1:68: nesting deeper than 64 levels"));
+}
