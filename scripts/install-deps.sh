@@ -7,6 +7,7 @@ packages=(
   libeigen3-dev libyaml-cpp-dev libboost-program-options-dev libboost-math-dev libboost-random-dev
   catch2 librandom123-dev nlohmann-json3-dev libmuparser-dev libsqlite3-dev sqlite3
   libopenmpi-dev openmpi-bin libbenchmark-dev
+  chromium clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-browser" ]]; then packages+=(chromium nodejs); fi
 missing=()

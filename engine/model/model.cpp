@@ -310,13 +310,17 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
       const double* th = st.theta.data() + c.first_unit;
       int k = st.defected[g];
       int k0 = k;
-      while (k < c.units && th[k] <= z) ++k;
+      // The slack absorbs rounding in D, so that "k others acted" meets a threshold of k.
+      while (k < c.units && th[k] <= z + 1e-12) ++k;
       if (k != k0) {
         st.defected[g] = k;
-        D += (k - k0) * st.unit_weight[g];
         changed = true;
         if (trace) trace->defections(t, c, k - k0, k);
       }
+    }
+    if (changed) {
+      D = 0;
+      for (size_t g = 0; g < G; ++g) D += st.defected[g] * st.unit_weight[g];
     }
   }
   st.vars[kVarDefectedShare] = std::min(1.0, D);

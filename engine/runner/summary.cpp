@@ -43,7 +43,8 @@ Interval wilson95(uint64_t k, uint64_t n) {
   double denom = 1 + z * z / nn;
   double centre = (p + z * z / (2 * nn)) / denom;
   double half = z / denom * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At k = 0 and k = n the interval touches 0 or 1 exactly; rounding must not move it.
+  return {k == 0 ? 0.0 : std::max(0.0, centre - half), k == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {

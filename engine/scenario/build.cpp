@@ -594,6 +594,7 @@ void Builder::read_outcomes() {
     if (!expect_map(n, "an outcome")) continue;
     check_keys(n, "an outcome", {"id", "label", "when", "default", "removes_incumbent", "evidence", "assumption"});
     Outcome o;
+    o.loc = n.loc;
     o.id = get_id(n, "outcome", seen);
     o.label = get_string(n, "label", false, "an outcome", o.id);
     o.is_default = get_bool(n, "default", false);
@@ -721,7 +722,7 @@ void Builder::read_events() {
   for (size_t i = 0; i < sc_.outcomes.size(); ++i) {
     const Outcome& o = sc_.outcomes[i];
     if (!o.is_default && o.when.empty() && !triggered[i])
-      diags_.error(FileLoc{sc_.file, 0, 0}, "outcome '" + o.id + "' can never happen",
+      diags_.error(o.loc, "outcome '" + o.id + "' can never happen",
                    "give it `when:` or name it in an event's `outcome:`");
   }
 }

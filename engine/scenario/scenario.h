@@ -126,6 +126,7 @@ struct Event {
 
 struct Outcome {
   std::string id, label;
+  FileLoc loc;
   Expr when;
   bool is_default = false;
   bool removes_incumbent = true;

@@ -36,11 +36,11 @@ outcomes:
 )";
   std::string err = test::load_error(yaml);
   CHECK(err ==
-        "test.yaml:9:25: unknown actor kind 'regim'; did you mean 'regime'? (one of regime, security_force, "
+        "test.yaml:9:21: unknown actor kind 'regim'; did you mean 'regime'? (one of regime, security_force, "
         "opposition, state, bloc, mediator, other)\n"
-        "test.yaml:9:55: value 1.5 is outside the allowed range [0, 1]\n"
-        "test.yaml:10:11: duplicate id 'gov'; each actor needs its own id\n"
-        "test.yaml:10:50: expected a number, got 'abc'; write a plain number such as 0.5");
+        "test.yaml:9:49: value 1.5 is outside the allowed range [0, 1]\n"
+        "test.yaml:10:10: duplicate id 'gov'; each actor needs its own id\n"
+        "test.yaml:10:41: expected a number, got 'abc'; write a plain number such as 0.5");
 }
 
 TEST_CASE("YAML syntax errors carry the location", "[errors]") {
@@ -53,7 +53,7 @@ TEST_CASE("unknown references name the known ids", "[errors]") {
 levers:
   - {id: oil, kind: sanctions_sectoral, by: usa, target: gov}
 )";
-  CHECK(test::load_error(yaml) == "test.yaml:14:49: unknown actor 'usa'; known: army, gov");
+  CHECK(test::load_error(yaml) == "test.yaml:15:45: unknown actor 'usa'; known: army, gov");
 }
 
 TEST_CASE("a lever kind must exist and suit its target", "[errors]") {
@@ -68,8 +68,8 @@ outcomes:
   - {id: status_quo, default: true}
 )";
   CHECK(test::load_error(yaml) ==
-        "test.yaml:12:17: unknown lever kind 'sanctions_sectorial'; did you mean 'sanctions_sectoral'?\n"
-        "test.yaml:13:60: a sanctions_sectoral lever acts only on the incumbent's side, but 'opp' is not on it; "
+        "test.yaml:12:19: unknown lever kind 'sanctions_sectorial'; did you mean 'sanctions_sectoral'?\n"
+        "test.yaml:13:56: a sanctions_sectoral lever acts only on the incumbent's side, but 'opp' is not on it; "
         "target the incumbent or an actor of kind regime or security_force");
 }
 
@@ -113,9 +113,9 @@ outcomes:
   - {id: status_quo}
 )";
   CHECK(test::load_error(yaml) ==
-        "test.yaml:10:3: no outcome has `default: true`; mark the outcome that holds at the horizon (status_quo)\n"
-        "test.yaml: outcome 'coup' can never happen; give it `when:` or name it in an event's `outcome:`\n"
-        "test.yaml: outcome 'status_quo' can never happen; give it `when:` or name it in an event's `outcome:`");
+        "test.yaml:11:3: no outcome has `default: true`; mark the outcome that holds at the horizon (status_quo)\n"
+        "test.yaml:11:5: outcome 'coup' can never happen; give it `when:` or name it in an event's `outcome:`\n"
+        "test.yaml:12:5: outcome 'status_quo' can never happen; give it `when:` or name it in an event's `outcome:`");
 }
 
 TEST_CASE("a missing version and a wrong version are reported", "[errors]") {

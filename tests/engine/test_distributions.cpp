@@ -54,7 +54,7 @@ TEST_CASE("distribution errors name the place and the fix", "[dist][errors]") {
         "d.yaml:1:8: unknown distribution 'unifrom'; did you mean 'uniform'? (one of uniform, triangular, normal, "
         "beta, lognormal, bernoulli, choice)");
   CHECK(parse_err("{dist: uniform, min: 1, max: 0}") ==
-        "d.yaml:1:27: max must be greater than min; for a fixed value write the number itself");
+        "d.yaml:1:30: max must be greater than min; for a fixed value write the number itself");
   CHECK(parse_err("{dist: uniform, min: 0, mx: 1}") == "d.yaml:1:25: unknown key 'mx' for a uniform distribution; did you mean 'max'?");
   CHECK(parse_err("{dist: normal, mean: 0.5, sd: 0.1}", Range{0, 1}) ==
         "d.yaml:1:1: this parameter must stay [0, 1], but a normal distribution is unbounded; add `min:` and `max:` to truncate it");
