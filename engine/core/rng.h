@@ -84,4 +84,27 @@ class RunRng {
   uint32_t run_lo_ = 0, run_hi_ = 0;
 };
 
+// A counter yields four 32-bit words; consumers that draw once per step (stance noise,
+// cohort noise, event hazards) take word `index & 3` of counter `index >> 2`, so one Philox
+// call serves four steps. The cache only memoises: the value is still a pure function of
+// (seed, run, stream, index). Reset it (block = kEmpty) when a new run starts.
+struct WordCache {
+  static constexpr uint32_t kEmpty = 0xffffffffu;
+  uint32_t block = kEmpty;
+  uint32_t w[4] = {0, 0, 0, 0};
+
+  uint32_t word(const RunRng& rng, uint32_t stream, uint32_t index) {
+    uint32_t b = index >> 2;
+    if (b != block) {
+      auto x = rng.bits(stream, b);
+      w[0] = x[0];
+      w[1] = x[1];
+      w[2] = x[2];
+      w[3] = x[3];
+      block = b;
+    }
+    return w[index & 3];
+  }
+};
+
 }  // namespace geosim

@@ -2,6 +2,9 @@
 
 #include <muParser.h>
 
+#include <cctype>
+#include <cstdlib>
+
 namespace geosim {
 
 namespace {
@@ -43,18 +46,84 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
 
 struct BoundExpr::Impl {
   mu::Parser parser;
+  // Fast path for the most common condition, `variable OP number`: evaluated natively with
+  // the same result as muParser's comparison (1 or 0).
+  const double* var = nullptr;
+  int op = -1;  // 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=
+  double k = 0;
 };
+
+namespace {
+// Recognises `name OP number`; returns false for anything else.
+bool parse_simple(const std::string& s, std::string& name, int& op, double& k) {
+  size_t i = 0, n = s.size();
+  auto skip = [&] {
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+  };
+  skip();
+  size_t b = i;
+  while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '.')) ++i;
+  if (i == b || std::isdigit(static_cast<unsigned char>(s[b]))) return false;
+  name = s.substr(b, i - b);
+  skip();
+  static const char* ops[] = {"<=", ">=", "==", "!=", "<", ">"};
+  static const int codes[] = {1, 3, 4, 5, 0, 2};
+  op = -1;
+  for (int j = 0; j < 6; ++j) {
+    size_t len = std::char_traits<char>::length(ops[j]);
+    if (s.compare(i, len, ops[j]) == 0) {
+      op = codes[j];
+      i += len;
+      break;
+    }
+  }
+  if (op < 0) return false;
+  skip();
+  const char* start = s.c_str() + i;
+  char* end = nullptr;
+  k = std::strtod(start, &end);
+  if (end == start) return false;
+  i = static_cast<size_t>(end - s.c_str());
+  skip();
+  return i == n;
+}
+}  // namespace
 
 BoundExpr::BoundExpr(const std::string& text, const std::vector<std::string>& var_names, double* vars)
     : impl_(std::make_unique<Impl>()) {
   setup(impl_->parser, text, var_names, vars);
   impl_->parser.Eval();  // compiles to bytecode once
+  std::string name;
+  int op;
+  double k;
+  if (parse_simple(text, name, op, k)) {
+    for (size_t i = 0; i < var_names.size(); ++i) {
+      if (var_names[i] == name) {
+        impl_->var = vars + i;
+        impl_->op = op;
+        impl_->k = k;
+      }
+    }
+  }
 }
 
 BoundExpr::~BoundExpr() = default;
 BoundExpr::BoundExpr(BoundExpr&&) noexcept = default;
 BoundExpr& BoundExpr::operator=(BoundExpr&&) noexcept = default;
 
-double BoundExpr::eval() const { return impl_->parser.Eval(); }
+double BoundExpr::eval() const {
+  if (impl_->var) {
+    double v = *impl_->var, k = impl_->k;
+    switch (impl_->op) {
+      case 0: return v < k;
+      case 1: return v <= k;
+      case 2: return v > k;
+      case 3: return v >= k;
+      case 4: return v == k;
+      case 5: return v != k;
+    }
+  }
+  return impl_->parser.Eval();
+}
 
 }  // namespace geosim

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/fastmath.h"
 #include "engine/model/stance.h"
 
 namespace geosim {
@@ -13,7 +14,9 @@ inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 }  // namespace
 
 Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scenario.actors.size())) {
-  for (const auto& a : sc_.actors) actor_noise_stream_.push_back(stream_id("stance:" + a.id));
+  // Stance noise: one stream per (issue, actor), index k * n + i.
+  for (size_t k = 0; k < sc_.issues.size(); ++k)
+    for (const auto& a : sc_.actors) actor_noise_stream_.push_back(stream_id(stream_id("stance:" + a.id), static_cast<uint32_t>(k)));
   for (const auto& c : sc_.cohorts) {
     cohort_stream_.push_back(stream_id("cohort:" + c.id));
     cohort_noise_stream_.push_back(stream_id("cohort_noise:" + c.id));
@@ -21,6 +24,13 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
   for (const auto& e : sc_.events) event_stream_.push_back(stream_id("event:" + e.id));
   for (const auto& v : sc_.vars) var_names_.push_back(v.name);
   step_prob_exponent_ = 1.0 / sc_.steps_per_year();
+  // Lever schedules are fixed per scenario: the active set changes only at these steps.
+  lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
+  lever_change_[0] = 1;
+  for (const auto& l : sc_.levers) {
+    if (l.start_step >= 0 && l.start_step <= sc_.horizon) lever_change_[static_cast<size_t>(l.start_step)] = 1;
+    if (l.end_step >= 0 && l.end_step <= sc_.horizon) lever_change_[static_cast<size_t>(l.end_step)] = 1;
+  }
 }
 
 void Model::prepare(RunState& st) const {
@@ -42,6 +52,11 @@ void Model::prepare(RunState& st) const {
   st.event_logit0.assign(sc_.events.size(), 0.0);
   st.event_p0.assign(sc_.events.size(), 0.0);
   st.lever_active.assign(sc_.levers.size(), 0);
+  st.active_levers.clear();
+  st.active_levers.reserve(sc_.levers.size());
+  st.stance_noise.assign(ni * n, WordCache{});
+  st.cohort_noise.assign(sc_.cohorts.size(), WordCache{});
+  st.event_draws.assign(sc_.events.size(), WordCache{});
   bool bargaining = false;
   for (const auto& is : sc_.issues) bargaining |= is.model == StanceModel::Bargaining;
   if (bargaining) st.bscratch.assign(bargaining_scratch_size(n_), 0.0);
@@ -114,6 +129,10 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   std::fill(st.shock.begin(), st.shock.end(), 0.0);
   std::fill(st.fired.begin(), st.fired.end(), 0);
   std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
+  st.active_levers.clear();
+  for (auto& c : st.stance_noise) c.block = WordCache::kEmpty;
+  for (auto& c : st.cohort_noise) c.block = WordCache::kEmpty;
+  for (auto& c : st.event_draws) c.block = WordCache::kEmpty;
   for (size_t e = 0; e < sc_.events.size(); ++e) {
     const Event& ev = sc_.events[e];
     double p0 = 0;
@@ -133,27 +152,41 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
 
 void Model::channels(RunState& st, int t, Trace* trace) const {
   const auto& p = st.p;
-  double keep[kNumChannels];
-  std::fill(keep, keep + kNumChannels, 1.0);
+  auto strength = [&](const Lever& lv) {
+    return p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
+           p[static_cast<size_t>(lv.enabled)];
+  };
+  if (lever_change_[static_cast<size_t>(t)]) {
+    // The active set changed: rebuild it and its channel values.
+    double keep[kNumChannels];
+    std::fill(keep, keep + kNumChannels, 1.0);
+    st.active_levers.clear();
+    for (size_t l = 0; l < sc_.levers.size(); ++l) {
+      const Lever& lv = sc_.levers[l];
+      double s = strength(lv);
+      bool active = t >= lv.start_step && t < lv.end_step && s > 0;
+      if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
+      st.lever_active[l] = active;
+      if (!active) continue;
+      st.active_levers.push_back(static_cast<int>(l));
+      const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
+      const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
+      for (const auto& cw : weights) keep[cw.channel] *= 1.0 - clamp01(cw.weight * s);
+    }
+    for (int c = 0; c < kNumChannels; ++c) st.channel_values[c] = 1.0 - keep[c];
+  }
+  for (int c = 0; c < kNumChannels; ++c)
+    st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = st.channel_values[c];
+  // Pull each target's stance toward its lever's actor (on the lever's issue).
   std::fill(st.push.begin(), st.push.end(), 0.0);
-  for (size_t l = 0; l < sc_.levers.size(); ++l) {
-    const Lever& lv = sc_.levers[l];
-    double strength = p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
-                      p[static_cast<size_t>(lv.enabled)];
-    bool active = t >= lv.start_step && t < lv.end_step && strength > 0;
-    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
-    st.lever_active[l] = active;
-    if (!active) continue;
-    const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
-    const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
-    for (const auto& cw : weights) keep[cw.channel] *= 1.0 - clamp01(cw.weight * strength);
-    // Pull the target's stance toward the acting actor's (on the lever's issue).
+  for (int l : st.active_levers) {
+    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+    double k = p[static_cast<size_t>(lv.stance_push)] * strength(lv) * sc_.dt_years;
+    if (k == 0) continue;
     size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
-    double k = p[static_cast<size_t>(lv.stance_push)] * strength * sc_.dt_years;
     st.push[off + static_cast<size_t>(lv.target)] +=
         k * (st.x[off + static_cast<size_t>(lv.by)] - st.x[off + static_cast<size_t>(lv.target)]);
   }
-  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
 }
 
 void Model::resources(RunState& st) const {
@@ -184,7 +217,11 @@ void Model::stances(RunState& st, const RunRng& rng, int t) const {
     for (size_t i = 0; i < n; ++i) {
       double xi = x[i];
       xi += st.push[k * n + i];
-      if (noise > 0) xi += noise * rng.normal(stream_id(actor_noise_stream_[i], static_cast<uint32_t>(k)), static_cast<uint32_t>(t));
+      if (noise > 0) {
+        size_t slot = k * n + i;
+        uint32_t w = st.stance_noise[slot].word(rng, actor_noise_stream_[slot], static_cast<uint32_t>(t));
+        xi += noise * inverse_normal_cdf_fast(u32_to_open01(w));
+      }
       x[i] = std::clamp(xi, is.lo, is.hi);
     }
   }
@@ -233,12 +270,18 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     bool has_gate = !ev.gate.empty();
     size_t my_gate = has_gate ? gate++ : 0;
     if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
+    // Two uniforms per step: whether it fires, and whether it succeeds.
+    auto draw = [&](double u[2]) {
+      uint32_t i = 2u * static_cast<uint32_t>(t);
+      u[0] = u32_to_open01(st.event_draws[e].word(rng, event_stream_[e], i));
+      u[1] = u32_to_open01(st.event_draws[e].word(rng, event_stream_[e], i + 1));
+    };
     double u[2];
     bool fire;
     if (ev.scheduled) {
       fire = t == ev.at_step;
       if (!fire) continue;
-      rng.uniform2(event_stream_[e], static_cast<uint32_t>(t), u);
+      draw(u);
     } else {
       if (t < ev.from_step || t >= ev.until_step) continue;
       if (has_gate && !st.event_gate[my_gate].holds()) continue;
@@ -249,7 +292,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         prob = logistic(z);
       }
       if (prob <= 0) continue;
-      rng.uniform2(event_stream_[e], static_cast<uint32_t>(t), u);
+      draw(u);
       fire = u[0] < prob;
     }
     if (!fire) continue;
@@ -296,7 +339,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     double xa = st.x[static_cast<size_t>(c.actor)];
     double against = (is.hi - xa) / (is.hi - is.lo);
     b[g] = common + stance_w * against;
-    if (noise > 0) b[g] += noise * rng.normal(cohort_noise_stream_[g], static_cast<uint32_t>(t));
+    if (noise > 0) {
+      uint32_t w = st.cohort_noise[g].word(rng, cohort_noise_stream_[g], static_cast<uint32_t>(t));
+      b[g] += noise * inverse_normal_cdf_fast(u32_to_open01(w));
+    }
   }
   double D = v[kVarDefectedShare];
   // Granovetter's fixed point: defection only grows within a step, so iterate until no

@@ -16,6 +16,7 @@
 #include "engine/core/rng.h"
 #include "engine/model/expr.h"
 #include "engine/scenario/scenario.h"
+#include "engine/stance/bargaining.h"
 
 namespace geosim {
 
@@ -48,11 +49,18 @@ struct RunState {
   std::vector<int> fired;            // per event
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
+  std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
+  double channel_values[kNumChannels] = {};  // channels of the active set
+  // Memoised random words (see WordCache): stance noise per actor and issue, cohort noise,
+  // event draws.
+  std::vector<WordCache> stance_noise, cohort_noise, event_draws;
   double adjust = 0;                 // resource relaxation per step
   int outcome = -1;
   int end_step = 0;                  // steps taken when the run ended
-  // Scratch of the bargaining stance model.
+  // Scratch of the bargaining stance model: effective capabilities and saliences (bscratch)
+  // and the round's work arrays (bws); sized on a thread's first round, then reused.
   std::vector<double> bscratch;
+  bargaining::Workspace bws;
   // Per-thread compiled expressions, bound to `vars`.
   std::vector<BoundExpr> outcome_when, event_gate;
 };
@@ -86,6 +94,7 @@ class Model {
   const Scenario& sc_;
   int n_ = 0;  // actors
   std::vector<uint32_t> actor_noise_stream_, cohort_stream_, cohort_noise_stream_, event_stream_;
+  std::vector<char> lever_change_;  // per step: does the set of active levers change here?
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
 };

@@ -1,5 +1,7 @@
 #include "engine/scenario/distribution.h"
 
+#include "engine/core/fastmath.h"
+
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/erf.hpp>
 
@@ -48,7 +50,7 @@ Distribution Distribution::constant(double v) {
 }
 
 static double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
-static double phi_inv(double p) { return -std::sqrt(2.0) * boost::math::erfc_inv(2.0 * p); }
+static double phi_inv(double p) { return inverse_normal_cdf(p); }
 
 double Distribution::quantile(double u) const {
   switch (kind_) {
