@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "engine/cli/common.h"
+#include "engine/core/cluster.h"
 #include "engine/core/version.h"
+#include "engine/runner/distributed.h"
 
 using namespace geosim;
 
@@ -23,7 +25,34 @@ static void usage(std::ostream& os) {
      << "\n'geosim COMMAND --help' explains each command. Docs: docs/tutorial.md\n";
 }
 
+// Runs a subcommand and turns its errors into messages and exit codes. Under MPI every
+// rank loads the same input and fails the same way, so only rank 0 prints.
+static int dispatch(const cli::Command& c, const std::vector<std::string>& args) {
+  bool speak = cluster().root();
+  try {
+    return c.run(args);
+  } catch (const PeerFailure&) {
+    return kExitInternal;  // the failing rank has reported
+  } catch (const InputError& e) {
+    if (speak) std::cerr << e.what() << "\n";
+    return kExitInvalidInput;
+  } catch (const UsageError& e) {
+    if (speak) std::cerr << "geosim " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "geosim: out of memory; try fewer units, actors or steps\n";
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "geosim: internal error: " << e.what() << "\nPlease report it with the command line.\n";
+    return kExitInternal;
+  }
+}
+
 int main(int argc, char** argv) {
+  cluster_init(&argc, &argv);
+  struct Finalize {
+    ~Finalize() { cluster_finalize(); }
+  } finalize;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     usage(std::cout);
@@ -37,21 +66,9 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   for (const auto& c : cli::commands()) {
     if (name != c.name) continue;
-    try {
-      return c.run(args);
-    } catch (const InputError& e) {
-      std::cerr << e.what() << "\n";
-      return kExitInvalidInput;
-    } catch (const UsageError& e) {
-      std::cerr << "geosim " << e.what() << "\n";
-      return kExitUsage;
-    } catch (const std::bad_alloc&) {
-      std::cerr << "geosim: out of memory; try fewer units, actors or steps\n";
-      return kExitInternal;
-    } catch (const std::exception& e) {
-      std::cerr << "geosim: internal error: " << e.what() << "\nPlease report it with the command line.\n";
-      return kExitInternal;
-    }
+    int code = dispatch(c, args);
+    // Every rank leaves with the same code, and none is left waiting for another.
+    return cluster_max(code);
   }
   std::vector<std::string> names;
   for (const auto& c : cli::commands()) names.push_back(c.name);

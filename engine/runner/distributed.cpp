@@ -1,0 +1,34 @@
+#include "engine/runner/distributed.h"
+
+#include <iostream>
+
+#include "engine/core/cluster.h"
+
+namespace geosim {
+
+Accumulator run_monte_carlo_everywhere(const Model& model, const RunOptions& options) {
+  const Cluster& c = cluster();
+  if (c.size == 1) return run_monte_carlo(model, options);
+  RunOptions mine = options;
+  cluster_block(options.runs, c.rank, c.size, mine.first_run, mine.count);
+  if (!c.root()) mine.progress = nullptr;
+  Accumulator acc;
+  int failed = 0;
+  try {
+    acc = run_monte_carlo(model, mine);
+  } catch (const std::exception& e) {
+    std::cerr << "geosim: rank " << c.rank << ": " << e.what() << "\n";
+    failed = 1;
+  }
+  // Agree before the reduction, so that no rank waits for one that has given up.
+  if (cluster_max(failed)) {
+    if (failed) throw std::runtime_error("the computation failed on rank " + std::to_string(c.rank));
+    throw PeerFailure();
+  }
+  cluster_sum(acc.outcome_counts());
+  cluster_sum(acc.end_hist());
+  cluster_sum(acc.fan_hist());
+  return acc;
+}
+
+}  // namespace geosim
