@@ -3,11 +3,19 @@
 #include <cstdio>
 #include <iostream>
 
+#include "analysis/report/report.h"
+#include "analysis/sweep/paired.h"
 #include "engine/cli/common.h"
+#include "engine/core/cluster.h"
 #include "engine/output/output.h"
+#include "engine/runner/distributed.h"
 #include "engine/runner/monte_carlo.h"
 
 namespace geosim::cli {
+
+// Paired effect of each lever (cmd_compare.cpp).
+int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
+                        const std::string& output, bool quiet);
 
 namespace {
 
@@ -82,11 +90,11 @@ int replay(const Scenario& sc, const Model& model, uint64_t seed, uint64_t run) 
 int run_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim run SCENARIO [options]\n\n"
                                "Runs a scenario many times and prints the odds of each outcome.\n\nOptions");
-  std::string file, format = "table", output;
+  std::string file, format = "table", output, report;
   uint64_t runs = 10000, seed = 1;
   int threads = 0;
   int64_t replay_k = -1;
-  bool timing = false, quiet = false;
+  bool timing = false, quiet = false, lever_effects = false;
   ScenarioArgs sa;
   opts.add_options()("help,h", "show this help")
       ("scenario", po::value<std::string>(&file), "the scenario file (YAML)")
@@ -96,6 +104,10 @@ int run_command(const std::vector<std::string>& args) {
       ("format,f", po::value<std::string>(&format), "table (default), json or csv")
       ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
       ("replay", po::value<int64_t>(&replay_k), "tell the story of run K step by step instead")
+      ("report", po::value<std::string>(&report),
+       "also write an HTML report with charts to this file (with --lever-effects: and the levers' effects)")
+      ("lever-effects", po::bool_switch(&lever_effects),
+       "switch each lever off in turn; report its paired effect on every outcome")
       ("timing", po::bool_switch(&timing), "add wall-clock time to the output (makes it differ between runs)")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
@@ -117,17 +129,20 @@ int run_command(const std::vector<std::string>& args) {
   apply_threads(threads);
   Scenario sc = load_scenario(file, sa.load_options());
   Model model(sc);
+  // One story, or the lever effects, come from rank 0 alone under MPI.
+  if ((replay_k >= 0 || lever_effects) && !cluster().root()) return kExitOk;
   if (replay_k >= 0) return replay(sc, model, seed, static_cast<uint64_t>(replay_k));
+  if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet);
 
   install_signal_handlers();
-  Progress progress("runs", quiet);
+  Progress progress("runs", quiet || !cluster().root());
   RunOptions ro;
   ro.runs = runs;
   ro.seed = seed;
   ro.stop = &interrupted();
   ro.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
   auto t0 = std::chrono::steady_clock::now();
-  Accumulator acc = run_monte_carlo(model, ro);
+  Accumulator acc = run_monte_carlo_everywhere(model, ro);  // all ranks, when under MPI
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish();
   if (interrupted()) {
@@ -135,10 +150,25 @@ int run_command(const std::vector<std::string>& args) {
               << " runs; nothing written\n";
     return kExitInterrupted;
   }
+  if (!cluster().root()) return kExitOk;  // rank 0 alone writes
   Summary s = summarize(sc, acc, seed);
   std::string text;
+  if (!report.empty()) {
+    Json rj = summary_json(sc, s);
+    rj["command"] = reproduce_command("run", args);
+    if (lever_effects) {  // the report's "why" section: each lever's paired effect
+      PairOptions po;
+      po.runs = runs;
+      po.seed = seed;
+      po.stop = &interrupted();
+      rj["lever_effects"] = compare_json(geosim::lever_effects(model, po));
+      if (interrupted()) return kExitInterrupted;
+    }
+    write_file_atomic(report, render_report({report_input_from_json(rj, file)}));
+  }
   if (format == "json") {
     Json j = summary_json(sc, s);
+    j["command"] = reproduce_command("run", args);
     if (timing) j["timing"] = {{"seconds", seconds}, {"runs_per_second", runs / seconds}};
     text = j.dump(2) + "\n";
   } else if (format == "csv") {

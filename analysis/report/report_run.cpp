@@ -1,0 +1,468 @@
+// Sections for one run's summary (`geosim run --format json`) and for a comparison of two
+// arms (`geosim compare --format json`): headline findings, outcome odds, timing, survival,
+// fan charts, lever effects and the provenance of every number.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "analysis/report/report_page.h"
+
+namespace geosim::report {
+
+namespace {
+
+double num_or(const Json& j, const char* key, double fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+std::string count_str(uint64_t n) {
+  std::string s = std::to_string(n), o;
+  int k = 0;
+  for (auto it = s.rbegin(); it != s.rend(); ++it, ++k) {
+    if (k && k % 3 == 0) o += ',';
+    o += *it;
+  }
+  return std::string(o.rbegin(), o.rend());
+}
+
+std::string label_of(const Json& o) {
+  std::string label = str_or(o, "label", "");
+  std::string id = str_or(o, "id", "?");
+  return label.empty() ? id : label;
+}
+
+// Wilson score interval at 95% for a proportion p of n runs (the survival band).
+std::pair<double, double> wilson(double p, double n) {
+  if (n <= 0) return {0, 1};
+  const double z = 1.959963984540054, z2 = z * z;
+  double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+std::string when_text(const Json& run, const Json& o) {
+  if (!o.contains("time_to_outcome") || !o["time_to_outcome"].is_object()) return "-";
+  const auto& t = o["time_to_outcome"];
+  if (!t.contains("median") || !t["median"].is_number_integer()) return "-";
+  std::string start = str_or(run, "start", "");
+  int d = step_days(run);
+  std::string s = date_plus(start, t["median"].get<int>() * d);
+  if (t.contains("p10") && t["p10"].is_number_integer() && t.contains("p90") && t["p90"].is_number_integer())
+    s += " (" + date_plus(start, t["p10"].get<int>() * d) + " to " + date_plus(start, t["p90"].get<int>() * d) + ")";
+  return s;
+}
+
+void header(Page& page, const Json& j, const std::string& kind_word, const std::string& command) {
+  std::string title = str_or(j, "title", str_or(j, "scenario", "geosim result"));
+  page.html("<header>\n<p class=\"meta\">geosim " + esc(kind_word) + " report");
+  if (j.contains("geosim_version")) page.html(" &middot; geosim " + esc(str_or(j, "geosim_version", "")));
+  page.html("</p>\n<h1>" + esc(title) + "</h1>\n");
+  std::string line;
+  if (j.contains("scenario")) line += "Scenario <code>" + esc(str_or(j, "scenario", "")) + "</code>";
+  if (j.contains("start") && j.contains("until"))
+    line += (line.empty() ? "" : " &middot; ") + esc(str_or(j, "start", "")) + " to " + esc(str_or(j, "until", ""));
+  if (j.contains("horizon") && j["horizon"].is_number_integer())
+    line += " (" + std::to_string(j["horizon"].get<int>()) + " " + esc(str_or(j, "step", "week")) + "s)";
+  if (j.contains("runs") && j["runs"].is_number_unsigned())
+    line += (line.empty() ? "" : " &middot; ") + count_str(j["runs"].get<uint64_t>()) + " runs";
+  if (j.contains("seed") && j["seed"].is_number_unsigned())
+    line += " &middot; seed " + std::to_string(j["seed"].get<uint64_t>());
+  if (!line.empty()) page.html("<p class=\"meta\">" + line + "</p>\n");
+  page.html("<p>To reproduce exactly these numbers:</p>\n<pre class=\"command\">" + esc(command) + "</pre>\n");
+  page.html("</header>\n<!--toc-->\n");
+}
+
+std::string run_command_of(const Json& j) {
+  if (j.contains("command") && j["command"].is_string()) return j["command"].get<std::string>();
+  std::string c = "geosim run <" + str_or(j, "scenario", "scenario") + " file>";
+  if (j.contains("runs")) c += " --runs " + j["runs"].dump();
+  if (j.contains("seed")) c += " --seed " + j["seed"].dump();
+  return c;
+}
+
+void findings(Page& page, const Json& j) {
+  const auto& outs = j["outcomes"];
+  std::vector<size_t> order(outs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return num_or(outs[a], "probability", 0) > num_or(outs[b], "probability", 0);
+  });
+  page.html("<div class=\"findings\"><strong>In short</strong>\n<ul>\n");
+  for (size_t i : order) {
+    const auto& o = outs[i];
+    double p = num_or(o, "probability", 0);
+    std::string li = "<li><strong>" + esc(label_of(o)) + "</strong>: " + pct(p) + " of runs (95% interval " +
+                     pct(o["ci95"][0].get<double>()) + " to " + pct(o["ci95"][1].get<double>()) + ")";
+    bool is_default = o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>();
+    std::string when = when_text(j, o);
+    if (!is_default && p > 0 && when != "-") li += "; typically around " + when;
+    page.html(li + ".</li>\n");
+  }
+  const auto& surv = j["survival"];
+  if (!surv.empty() && surv.back().is_number())
+    page.html("<li>The incumbent still rules at " + esc(str_or(j, "until", "the horizon")) + " in " +
+              pct(surv.back().get<double>()) + " of runs.</li>\n");
+  page.html("</ul></div>\n");
+}
+
+void outcome_chart(Page& page, const Json& j) {
+  Json values = Json::array();
+  for (const auto& o : j["outcomes"])
+    values.push_back({{"outcome", label_of(o)},
+                      {"id", str_or(o, "id", "")},
+                      {"p", num_or(o, "probability", 0)},
+                      {"label", pct(num_or(o, "probability", 0))},  // as in the table, same rounding
+                      {"lo", o["ci95"][0]},
+                      {"hi", o["ci95"][1]}});
+  Json s = base_spec("How likely is each outcome?", 560, std::max(80, 38 * static_cast<int>(values.size())));
+  s["data"] = {{"values", values}};
+  Json y = {{"field", "outcome"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}, {"axis", {{"labelLimit", 300}}}};
+  Json x = {{"field", "p"}, {"type", "quantitative"}, {"title", "probability (share of runs)"},
+            {"axis", {{"format", ".0%"}}}, {"scale", {{"domain", {0, 1}}}}};
+  Json tooltip = Json::array({{{"field", "outcome"}, {"type", "nominal"}},
+                              {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}, {"title", "probability"}},
+                              {{"field", "lo"}, {"type", "quantitative"}, {"format", ".1%"}, {"title", "95% low"}},
+                              {{"field", "hi"}, {"type", "quantitative"}, {"format", ".1%"}, {"title", "95% high"}}});
+  s["layer"] = Json::array(
+      {{{"mark", {{"type", "bar"}, {"color", "#4c78a8"}}}, {"encoding", {{"y", y}, {"x", x}, {"tooltip", tooltip}}}},
+       {{"mark", {{"type", "errorbar"}, {"ticks", true}, {"color", "#1d2430"}}},
+        {"encoding", {{"y", y}, {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "hi"}}}}}},
+       {{"mark", {{"type", "text"}, {"align", "left"}, {"dx", 6}, {"fontSize", 11}}},
+        {"encoding", {{"y", y}, {"x", {{"field", "hi"}, {"type", "quantitative"}, {"title", nullptr}}},
+                      {"text", {{"field", "label"}, {"type", "nominal"}}}}}}});
+  page.chart("outcomes", s,
+             "Each bar is the share of simulated runs that ended in that outcome. The black whisker is the 95% "
+             "interval: with this many runs, the true model probability lies within it 19 times out of 20. Bars "
+             "whose whiskers overlap may not really differ. These are the odds <em>under the scenario's "
+             "assumptions</em>, not a forecast of the world.");
+}
+
+void when_table(Page& page, const Json& j) {
+  page.html("<table>\n<tr><th>outcome</th><th>probability</th><th>95% interval</th><th>runs</th>"
+            "<th>when: median date (10% to 90% of those runs)</th></tr>\n");
+  for (const auto& o : j["outcomes"]) {
+    bool is_default = o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>();
+    std::string count = o.contains("count") && o["count"].is_number_unsigned() ? count_str(o["count"].get<uint64_t>()) : "-";
+    page.html("<tr><td>" + esc(label_of(o)) + " <code>" + esc(str_or(o, "id", "")) + "</code>" +
+              (is_default ? " <span class=\"tag\">if nothing else happens</span>" : "") + "</td><td class=\"n\">" +
+              pct(num_or(o, "probability", 0)) + "</td><td class=\"n\">" + pct(o["ci95"][0].get<double>()) + " to " +
+              pct(o["ci95"][1].get<double>()) + "</td><td class=\"n\">" + count + "</td><td>" +
+              esc(is_default ? std::string("at the horizon") : when_text(j, o)) + "</td></tr>\n");
+  }
+  page.html("</table>\n");
+}
+
+void survival_chart(Page& page, const Json& j) {
+  std::string start = str_or(j, "start", "1970-01-01");
+  int d = step_days(j);
+  double n = j.contains("runs") && j["runs"].is_number() ? j["runs"].get<double>() : 0;
+  Json values = Json::array();
+  const auto& surv = j["survival"];
+  for (size_t s = 0; s < surv.size(); ++s) {
+    double p = surv[s].is_number() ? surv[s].get<double>() : 0;
+    auto [lo, hi] = wilson(p, n);
+    values.push_back({{"date", date_plus(start, static_cast<int>(s) * d)}, {"p", p}, {"lo", lo}, {"hi", hi}});
+  }
+  Json s = base_spec("Is the incumbent still in power?");
+  s["data"] = {{"values", values}};
+  Json x = {{"field", "date"}, {"type", "temporal"}, {"title", nullptr}, {"scale", {{"type", "utc"}}},
+            {"axis", {{"format", "%b %Y"}}}};
+  s["layer"] = Json::array(
+      {{{"mark", {{"type", "area"}, {"opacity", 0.25}, {"color", "#4c78a8"}, {"interpolate", "step-after"}}},
+        {"encoding", {{"x", x}, {"y", {{"field", "lo"}, {"type", "quantitative"}}}, {"y2", {{"field", "hi"}}}}}},
+       {{"mark", {{"type", "line"}, {"color", "#4c78a8"}, {"interpolate", "step-after"}}},
+        {"encoding", {{"x", x},
+                      {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability still in power"},
+                             {"axis", {{"format", ".0%"}}}, {"scale", {{"domain", {0, 1}}}}}},
+                      {"tooltip", Json::array({{{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
+                                               {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}}})}}}}});
+  page.chart("survival", s,
+             "The line is the share of runs in which the incumbent still rules on each date; it can only go "
+             "down. A steep drop means many runs end around that date. The shaded band is the 95% interval "
+             "from the number of runs.");
+}
+
+void cumulative_chart(Page& page, const Json& j) {
+  std::string start = str_or(j, "start", "1970-01-01");
+  int d = step_days(j);
+  Json values = Json::array();
+  for (const auto& o : j["outcomes"]) {
+    bool is_default = o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>();
+    if (is_default || !o.contains("cumulative") || !o["cumulative"].is_array()) continue;
+    const auto& c = o["cumulative"];
+    for (size_t s = 0; s < c.size(); ++s)
+      values.push_back({{"date", date_plus(start, static_cast<int>(s) * d)}, {"outcome", label_of(o)},
+                        {"p", c[s].is_number() ? c[s].get<double>() : 0.0}});
+  }
+  if (values.empty()) return;
+  Json s = base_spec("Which outcome has happened by each date?");
+  s["data"] = {{"values", values}};
+  s["mark"] = {{"type", "area"}, {"interpolate", "step-after"}, {"opacity", 0.85}};
+  s["encoding"] = {
+      {"x", {{"field", "date"}, {"type", "temporal"}, {"title", nullptr}, {"scale", {{"type", "utc"}}}, {"axis", {{"format", "%b %Y"}}}}},
+      {"y", {{"field", "p"}, {"type", "quantitative"}, {"stack", "zero"}, {"title", "share of runs (stacked)"},
+             {"axis", {{"format", ".0%"}}}}},
+      {"color", {{"field", "outcome"}, {"type", "nominal"}, {"sort", nullptr}, {"legend", {{"orient", "bottom"}, {"columns", 1}}}}},
+      {"order", {{"field", "outcome"}, {"sort", "ascending"}}},
+      {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
+                               {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}}})}};
+  page.chart("cumulative", s,
+             "Each coloured layer is the share of runs that have ended in that outcome by the date on the "
+             "horizontal axis; the layers are stacked, so the top edge is the share of runs decided so far. "
+             "The white space above it is the share still undecided. A layer that thickens early is an "
+             "outcome that comes early when it comes at all.");
+}
+
+void fan_charts(Page& page, const Json& j) {
+  if (!j.contains("fans") || !j["fans"].is_array() || j["fans"].empty()) return;
+  std::string start = str_or(j, "start", "1970-01-01");
+  int d = step_days(j);
+  page.h2("How the situation evolves", "fans");
+  page.p("Each chart follows one state variable of the model over time, across all runs. The dark line is the "
+         "median run; the darker band holds the middle half of runs (25th to 75th percentile), the lighter band "
+         "90% of runs (5th to 95th percentile). A wide band means the scenario's uncertainty leaves that "
+         "variable open. Runs that have already ended keep their last value.");
+  for (const auto& f : j["fans"]) {
+    if (!f.contains("steps") || !f["steps"].is_array()) continue;
+    Json values = Json::array();
+    const auto& st = f["steps"];
+    bool ok = true;
+    for (const char* k : {"p5", "p25", "p50", "p75", "p95"})
+      ok = ok && f.contains(k) && f[k].is_array() && f[k].size() == st.size();
+    if (!ok) continue;
+    for (size_t i = 0; i < st.size(); ++i)
+      values.push_back({{"date", date_plus(start, st[i].get<int>() * d)}, {"p5", f["p5"][i]}, {"p25", f["p25"][i]},
+                        {"p50", f["p50"][i]}, {"p75", f["p75"][i]}, {"p95", f["p95"][i]}});
+    std::string var = str_or(f, "var", "?");
+    Json s = base_spec(var, 640, 200);
+    s["data"] = {{"values", values}};
+    Json x = {{"field", "date"}, {"type", "temporal"}, {"title", nullptr}, {"scale", {{"type", "utc"}}}, {"axis", {{"format", "%b %Y"}}}};
+    s["layer"] = Json::array(
+        {{{"mark", {{"type", "area"}, {"color", "#9ecae9"}, {"opacity", 0.5}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "p5"}, {"type", "quantitative"}, {"title", var}}}, {"y2", {{"field", "p95"}}}}}},
+         {{"mark", {{"type", "area"}, {"color", "#4c78a8"}, {"opacity", 0.5}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "p25"}, {"type", "quantitative"}}}, {"y2", {{"field", "p75"}}}}}},
+         {{"mark", {{"type", "line"}, {"color", "#1d3557"}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "p50"}, {"type", "quantitative"}}},
+                        {"tooltip", Json::array({{{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
+                                                 {{"field", "p50"}, {"title", "median"}, {"format", ".3f"}},
+                                                 {{"field", "p5"}, {"title", "5%"}, {"format", ".3f"}},
+                                                 {{"field", "p95"}, {"title", "95%"}, {"format", ".3f"}}})}}}}});
+    std::string name = "fan-";
+    for (char c : var) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+    page.chart(name, s, "<code>" + esc(var) + "</code>: median (line), middle 50% of runs (dark band), 90% of runs (light band).");
+  }
+}
+
+std::string evidence_html(const Json& p) {
+  std::string h;
+  if (p.contains("evidence") && p["evidence"].is_array())
+    for (const auto& e : p["evidence"]) {
+      if (e.contains("seed")) {
+        h += "<div>seed document <code>" + esc(str_or(e, "seed", "")) + "</code><blockquote>" +
+             esc(str_or(e, "quote", "")) + "</blockquote></div>";
+      } else if (e.contains("cite")) {
+        h += "<div>" + esc(str_or(e, "cite", ""));
+        if (e.contains("note")) h += " (" + esc(str_or(e, "note", "")) + ")";
+        h += "</div>";
+      }
+    }
+  if (p.contains("assumption") && p["assumption"].is_string())
+    h += "<div><span class=\"tag\">assumption</span> " + esc(p["assumption"].get<std::string>()) + "</div>";
+  if (h.empty()) h = "<span class=\"note\">no evidence given</span>";
+  return h;
+}
+
+void provenance(Page& page, const Json& j) {
+  if (!j.contains("parameters") || !j["parameters"].is_array()) return;
+  const auto& ps = j["parameters"];
+  int uncertain = 0, sourced = 0;
+  for (const auto& p : ps) {
+    if (p.contains("uncertain") && p["uncertain"].is_boolean() && p["uncertain"].get<bool>()) ++uncertain;
+    if (p.contains("evidence") && p["evidence"].is_array() && !p["evidence"].empty()) ++sourced;
+  }
+  page.h2("Where every number comes from", "provenance");
+  page.p("Every number the model uses, with the value or the probability distribution it is drawn from in each "
+         "run, and its evidence: a quote from a seed document, a published source, or a stated assumption. " +
+         std::to_string(ps.size()) + " parameters; " + std::to_string(uncertain) + " are uncertain (drawn anew in "
+         "each run); " + std::to_string(sourced) + " cite a document or source. Change any of them with "
+         "<code>--set PATH=VALUE</code> to see how the results move.");
+  page.html("<table class=\"provenance\">\n<tr><th>parameter</th><th>value or distribution</th><th>meaning</th>"
+            "<th>evidence</th></tr>\n");
+  for (const auto& p : ps) {
+    bool unc = p.contains("uncertain") && p["uncertain"].is_boolean() && p["uncertain"].get<bool>();
+    page.html("<tr><td><code>" + esc(str_or(p, "path", "?")) + "</code></td><td>" + esc(str_or(p, "value", "")) +
+              (unc ? " <span class=\"tag\">uncertain</span>" : "") + "</td><td>" + esc(str_or(p, "doc", "")) +
+              "</td><td>" + evidence_html(p) + "</td></tr>\n");
+  }
+  page.html("</table>\n");
+}
+
+}  // namespace
+
+void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption) {
+  // rows: [{"lever", "outcome", "diff", "lo", "hi", optionally "ulo", "uhi"}]; levers ordered by their largest effect.
+  std::map<std::string, double> biggest;
+  bool unpaired = false;
+  for (const auto& r : rows) {
+    double& b = biggest[r["lever"].get<std::string>()];
+    b = std::max(b, std::abs(r["diff"].get<double>()));
+    unpaired = unpaired || r.contains("ulo");
+  }
+  std::vector<std::pair<std::string, double>> order(biggest.begin(), biggest.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  Json sort = Json::array();
+  for (const auto& o : order) sort.push_back(o.first);
+  std::set<std::string> outcomes;
+  for (const auto& r : rows) outcomes.insert(r["outcome"].get<std::string>());
+  // One small panel per outcome (levers down the side, shared across panels), so that
+  // many levers times many outcomes stay readable.
+  Json s;
+  s["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";
+  s["data"] = {{"values", rows}};
+  s["columns"] = outcomes.size() > 1 ? 2 : 1;
+  s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
+  Json y = {{"field", "lever"}, {"type", "nominal"}, {"sort", sort}, {"title", nullptr}, {"axis", {{"labelLimit", 200}}}};
+  Json x_title = {{"field", "diff"}, {"type", "quantitative"}, {"title", "change in probability"}, {"axis", {{"format", "+.1~%"}}}};
+  Json layers = Json::array();
+  if (unpaired)
+    layers.push_back({{"mark", {{"type", "rule"}, {"color", "#b8bec8"}, {"strokeWidth", 7}, {"opacity", 0.7}}},
+                      {"encoding", {{"y", y}, {"x", {{"field", "ulo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "uhi"}}}}}});
+  layers.push_back(
+      {{"mark", {{"type", "bar"}, {"height", {{"band", 0.55}}}}},
+       {"encoding", {{"y", y}, {"x", x_title},
+                     {"color", {{"condition", {{"test", "datum.diff < 0"}, {"value", "#e45756"}}}, {"value", "#4c78a8"}}},
+                     {"tooltip", Json::array({{{"field", "lever"}}, {{"field", "outcome"}},
+                                              {{"field", "diff"}, {"format", "+.2%"}, {"title", "difference"}},
+                                              {{"field", "lo"}, {"format", "+.2%"}, {"title", "paired 95% low"}},
+                                              {{"field", "hi"}, {"format", "+.2%"}, {"title", "paired 95% high"}}})}}}});
+  layers.push_back({{"mark", {{"type", "errorbar"}, {"ticks", true}, {"color", "#1d2430"}}},
+                    {"encoding", {{"y", y}, {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "hi"}}}}}});
+  layers.push_back({{"mark", {{"type", "rule"}, {"color", "#666"}}}, {"encoding", {{"x", {{"datum", 0}, {"type", "quantitative"}}}}}});
+  s["spec"] = {{"width", 300}, {"height", {{"step", 16}}}, {"layer", layers}};
+  s["config"] = base_spec("")["config"];
+  page.chart(name, s, caption);
+}
+
+Json effect_rows(const Json& comparisons, bool levers) {
+  Json rows = Json::array();
+  for (const auto& c : comparisons) {
+    std::string base = str_or(c, "base", "base"), variant = str_or(c, "variant", "variant");
+    std::string label = variant + " vs " + base;
+    if (levers && base.rfind("without ", 0) == 0) label = base.substr(8);
+    if (!c.contains("outcomes") || !c["outcomes"].is_array()) continue;
+    for (const auto& o : c["outcomes"]) {
+      Json r = {{"lever", label}, {"outcome", str_or(o, "id", "?")}, {"diff", o["difference"]},
+                {"lo", o["paired_ci95"][0]}, {"hi", o["paired_ci95"][1]}};
+      if (o.contains("unpaired_ci95") && o["unpaired_ci95"].is_array() && o["unpaired_ci95"].size() == 2) {
+        r["ulo"] = o["unpaired_ci95"][0];
+        r["uhi"] = o["unpaired_ci95"][1];
+      }
+      rows.push_back(r);
+    }
+  }
+  return rows;
+}
+
+const char* kLeverCaption =
+    "Each bar is what the lever changes in an outcome's probability: the scenario as written minus the same "
+    "scenario with only that lever switched off. Both arms use the same random numbers run by run, so the "
+    "difference is due to the lever alone. Blue bars to the right: the lever makes the outcome more likely; red "
+    "bars to the left: less likely. The "
+    "black whisker is the 95% interval of the paired difference; the wide grey band behind it is the interval two "
+    "independent experiments of the same size would give. A whisker that crosses the grey zero line is not "
+    "distinguishable from no effect. Levers are sorted by their largest effect.";
+
+void run_sections(Page& page, const ReportInput& in, bool head) {
+  const Json& j = in.data;
+  if (head) header(page, j, "run", run_command_of(j));
+  else page.h2("Run: " + str_or(j, "title", in.source), "run-" + str_or(j, "scenario", "x"));
+  findings(page, j);
+  page.h2("How likely is each outcome, and when?", "outcomes");
+  outcome_chart(page, j);
+  when_table(page, j);
+  page.h2("When does it happen?", "timing");
+  survival_chart(page, j);
+  cumulative_chart(page, j);
+  fan_charts(page, j);
+  if (j.contains("lever_effects") && j["lever_effects"].is_object() && j["lever_effects"].contains("comparisons")) {
+    Json rows = effect_rows(j["lever_effects"]["comparisons"], true);
+    if (!rows.empty()) {
+      page.h2("Why: what each lever changes", "levers");
+      tornado(page, "lever-effects", rows, kLeverCaption);
+    }
+  } else if (j.contains("command") && j["command"].is_string()) {
+    // Lever effects cost one paired run per lever, so they are asked for, not assumed.
+    page.h2("Why: what each lever changes", "levers");
+    page.p("This report was made without lever effects. To see how much each lever moves each outcome (each "
+           "lever switched off in turn, with the same random numbers), run:");
+    page.html("<pre class=\"command\">" + esc(j["command"].get<std::string>()) + " --lever-effects --report report.html</pre>\n");
+  }
+  provenance(page, j);
+}
+
+void compare_sections(Page& page, const ReportInput& in, bool head) {
+  const Json& j = in.data;
+  const Json& comps = j["comparisons"];
+  bool levers = comps.size() > 1;
+  for (const auto& c : comps) levers = levers || str_or(c, "base", "").rfind("without ", 0) == 0;
+  if (head) {
+    Json h = j;
+    if (!h.contains("title"))
+      h["title"] = levers ? "What each lever of '" + str_or(j, "scenario", "?") + "' changes"
+                          : str_or(comps[0], "variant", "variant") + " vs " + str_or(comps[0], "base", "base");
+    header(page, h, "comparison", str_or(j, "command", levers ? "geosim run SCENARIO --lever-effects" : "geosim compare BASE.yaml VARIANT.yaml"));
+  }
+  if (levers) {
+    page.h2("Why: what each lever changes", "levers");
+    tornado(page, "lever-effects", effect_rows(comps, true), kLeverCaption);
+    return;
+  }
+  const Json& c = comps[0];
+  // The arms are named by their files; prefixes keep them apart when the files are the same.
+  std::string base = "base: " + str_or(c, "base", "?"), variant = "variant: " + str_or(c, "variant", "?");
+  page.h2("What changes between the two scenarios", "compare");
+  page.p("<strong>" + esc(base) + "</strong>; <strong>" + esc(variant) + "</strong>.");
+  Json arms = Json::array();
+  for (const auto& o : c["outcomes"])
+    for (const char* arm : {"base", "variant"}) {
+      if (!o.contains(arm) || !o[arm].is_object()) continue;
+      const auto& a = o[arm];
+      Json r = {{"outcome", str_or(o, "id", "?")}, {"arm", arm == std::string("base") ? base : variant},
+                {"p", a.value("probability", 0.0)}};
+      if (a.contains("ci95") && a["ci95"].is_array() && a["ci95"].size() == 2) {
+        r["lo"] = a["ci95"][0];
+        r["hi"] = a["ci95"][1];
+      }
+      arms.push_back(r);
+    }
+  if (!arms.empty()) {
+    Json s = base_spec("Probability of each outcome in each scenario", 560, std::max(100, 26 * static_cast<int>(arms.size())));
+    s["data"] = {{"values", arms}};
+    Json y = {{"field", "outcome"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}, {"axis", {{"labelLimit", 300}}}};
+    Json yoff = {{"field", "arm"}, {"type", "nominal"}, {"sort", {base, variant}}};
+    s["layer"] = Json::array(
+        {{{"mark", "bar"},
+          {"encoding", {{"y", y}, {"yOffset", yoff},
+                        {"x", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"}, {"axis", {{"format", ".0%"}}}}},
+                        {"color", {{"field", "arm"}, {"type", "nominal"}, {"sort", {base, variant}}, {"title", nullptr}, {"legend", {{"orient", "bottom"}}}}}}}},
+         {{"mark", {{"type", "errorbar"}, {"ticks", true}, {"color", "#1d2430"}}},
+          {"encoding", {{"y", y}, {"yOffset", yoff}, {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "hi"}}}}}}});
+    page.chart("compare-arms", s,
+               "For each outcome, one bar per scenario; whiskers are the 95% intervals of each probability on its own.");
+  }
+  Json rows = effect_rows(comps, false);
+  for (auto& r : rows) {  // one panel: outcomes down the side
+    r["lever"] = r["outcome"];
+    r["outcome"] = "variant minus base";
+  }
+  tornado(page, "compare-diff", rows,
+          "The change in each outcome's probability, variant minus base. Both scenarios were run with the same "
+          "random numbers for each run index, so the 95% interval of the difference (black whisker) is much "
+          "narrower than the interval two independent experiments would give (grey band). A whisker that does "
+          "not cross the grey zero line is a change the runs can tell apart from chance.");
+}
+
+}  // namespace geosim::report

@@ -1,0 +1,99 @@
+// Paired comparisons of two arms under common random numbers (lever effects, what-ifs).
+//
+// Both arms compute run r with the same (seed, r), and a run's draws depend only on
+// (seed, run, parameter path), so every parameter the arms share takes the same value in
+// both. The difference of outcome probabilities is then estimated from per-run pairs, whose
+// interval is far tighter than that of two independent samples. Pairs are streamed into an
+// integer matrix counts[a * K + b] (outcome a under the base, b under the variant): memory
+// is K x K whatever the number of runs, and integer merging keeps the result byte-identical
+// for any thread count.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/output/output.h"
+#include "engine/runner/summary.h"
+
+namespace geosim {
+
+// One arm of a comparison: a model and, optionally, values that replace draws.
+struct Arm {
+  std::string name;                    // shown in reports ("base", "without sanctions", ...)
+  const Model* model = nullptr;
+  const ParamValues* fixed = nullptr;  // NaN entries draw as usual
+};
+
+struct PairOptions {
+  uint64_t runs = 10000;  // pairs of runs
+  uint64_t seed = 1;
+  const std::atomic<bool>* stop = nullptr;  // set to abandon the computation
+  std::function<void(uint64_t, uint64_t)> progress;  // (pairs done, pairs in total)
+};
+
+// Joint outcome counts of paired runs; outcomes are the base's, in its order.
+struct PairCounts {
+  int k = 0;                      // number of outcomes
+  uint64_t runs = 0;              // pairs counted
+  std::vector<uint64_t> counts;   // k * k, [base outcome * k + variant outcome]
+  uint64_t at(int a, int b) const { return counts[static_cast<size_t>(a) * static_cast<size_t>(k) + static_cast<size_t>(b)]; }
+};
+
+// Runs both arms on every run index in [0, runs). The variant's outcomes are matched to
+// the base's by id; an InputError names any outcome id the two arms do not share.
+PairCounts run_paired(const Arm& base, const Arm& variant, const PairOptions& options);
+
+// Difference (variant - base) of one outcome's probability.
+struct PairedEffect {
+  std::string outcome;
+  uint64_t base_count = 0, variant_count = 0;
+  double p_base = 0, p_variant = 0, diff = 0;
+  Interval ci_base, ci_variant;  // Wilson 95 %
+  Interval paired;    // Newcombe (1998) method 10 with the pairs' correlation
+  Interval unpaired;  // the same method as if the arms were independent samples
+  uint64_t discordant_up = 0;    // runs where the variant reached the outcome and the base did not
+  uint64_t discordant_down = 0;  // and the reverse
+};
+
+// Newcombe's hybrid score interval for p1 - p2 at 95 %. a: both, b: first only, c: second
+// only, d: neither. `paired` false drops the correlation term (independent samples).
+Interval newcombe_diff95(uint64_t a, uint64_t b, uint64_t c, uint64_t d, bool paired);
+
+std::vector<PairedEffect> paired_effects(const Scenario& base, const PairCounts& pc);
+
+// One comparison as reported: the arms' names and their effects.
+struct Comparison {
+  std::string base_name, variant_name;
+  std::vector<PairedEffect> effects;
+};
+
+struct CompareReport {
+  std::string scenario;  // base scenario id
+  uint64_t runs = 0, seed = 0;
+  std::vector<Comparison> comparisons;
+};
+
+Json compare_json(const CompareReport& r);
+std::string compare_table(const CompareReport& r);
+std::string compare_csv(const CompareReport& r);
+// Text in one of the formats "table", "json", "csv".
+std::string compare_text(const CompareReport& r, const std::string& format);
+
+// The ParamValues that switch lever `lever` off (its `enabled` param = 0).
+ParamValues lever_off(const Scenario& sc, int lever);
+// Levers that can be on in some run (their `enabled` is not the constant 0).
+std::vector<int> enabled_levers(const Scenario& sc);
+
+}  // namespace geosim
+
+namespace geosim {
+
+// Each enabled lever switched off in turn: base arm "without <lever>", variant arm the
+// scenario as written, so each difference is the lever's own effect (with - without).
+// The progress callback counts pairs over all levers.
+CompareReport lever_effects(const Model& model, const PairOptions& options);
+
+}  // namespace geosim

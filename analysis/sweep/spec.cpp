@@ -1,0 +1,351 @@
+#include "analysis/sweep/spec.h"
+
+#include <boost/random/sobol.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/sweep/design.h"
+#include "engine/core/version.h"
+#include "engine/scenario/loader.h"
+
+namespace geosim {
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"sweep", "id", "description", "scenario", "set", "parameters", "design",
+                                           "points", "runs", "seed", "common_random_numbers", "record"};
+
+class SpecReader {
+ public:
+  SpecReader(Diagnostics& d, const SweepLimits& l) : diags_(d), limits_(l) {}
+
+  void keys(const YNode& n, const std::string& what, const std::vector<std::string>& allowed) {
+    for (size_t i = 0; i < n.map.size(); ++i) {
+      const std::string& key = n.map[i].first;
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string guess = closest_match(key, allowed);
+      diags_.error(n.key_locs[i], "unknown key '" + key + "' in " + what,
+                   guess.empty() ? "allowed keys: " + join(allowed) : "did you mean '" + guess + "'?");
+    }
+  }
+
+  bool string(const YNode& n, const std::string& what, std::string& out) {
+    if (n.is_scalar() && !n.scalar.empty()) {
+      out = n.scalar;
+      return true;
+    }
+    diags_.error(n.loc, "`" + what + "` must be a text, got " + n.type_name());
+    return false;
+  }
+
+  // A whole number in [lo, hi].
+  bool count(const YNode& n, const std::string& what, uint64_t lo, uint64_t hi, uint64_t& out) {
+    double v = 0;
+    if (!parse_number(n, diags_, v)) return false;
+    if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
+      diags_.error(n.loc, "`" + what + "` must be a whole number from " + std::to_string(lo) + " to " +
+                              std::to_string(hi) + ", got " + n.scalar);
+      return false;
+    }
+    out = static_cast<uint64_t>(v);
+    return true;
+  }
+
+  void names(const YNode& n, const std::string& what, std::vector<std::pair<std::string, FileLoc>>& out) {
+    if (!n.is_seq()) {
+      diags_.error(n.loc, "`" + what + "` must be a list of names, got " + n.type_name(), "e.g. [a, b]");
+      return;
+    }
+    for (const auto& item : n.seq) {
+      std::string s;
+      if (string(item, what + "` item", s)) out.emplace_back(s, item.loc);
+    }
+  }
+
+  void parameter(const YNode& n, const DesignKind* design, SweepParam& p) {
+    if (!n.is_map()) {
+      diags_.error(n.loc, "each parameter must be a map such as {path: levers.x.intensity, values: [0, 1]}, got " +
+                              n.type_name());
+      return;
+    }
+    keys(n, "a sweep parameter", {"path", "values", "min", "max", "steps"});
+    p.loc = n.loc;
+    if (const YNode* path = n.find("path")) {
+      string(*path, "path", p.path);
+      p.loc = path->loc;
+    } else {
+      diags_.error(n.loc, "a sweep parameter needs `path:`", "the parameter's path as for --set, e.g. levers.x.intensity");
+    }
+    const YNode *values = n.find("values"), *mn = n.find("min"), *mx = n.find("max"), *steps = n.find("steps");
+    bool ok_min = mn && parse_number(*mn, diags_, p.min), ok_max = mx && parse_number(*mx, diags_, p.max);
+    if (ok_min && ok_max && !(p.min <= p.max))
+      diags_.error(mn->loc, "`min` must not exceed `max`", "swap them");
+    if (!design) return;
+    if (design->uses_values) {
+      if (values && (mn || mx || steps)) {
+        diags_.error(values->loc, "give `values:` or `min:`, `max:` and `steps:`, not both");
+      } else if (values) {
+        if (!values->is_seq() || values->seq.empty()) {
+          diags_.error(values->loc, "`values` must be a non-empty list of numbers, got " + values->type_name(),
+                       "e.g. values: [0, 0.5, 1]");
+        } else {
+          for (const auto& v : values->seq) {
+            double x = 0;
+            if (parse_number(v, diags_, x)) p.values.push_back(x);
+          }
+        }
+      } else if (mn && mx && steps) {
+        uint64_t k = 0;
+        if (count(*steps, "steps", 1, 1000000, k) && ok_min && ok_max) {
+          if (k == 1 && p.min != p.max)
+            diags_.error(steps->loc, "one step cannot cover min < max", "use steps: 2 or more, or `values:`");
+          for (uint64_t i = 0; i < k; ++i)
+            p.values.push_back(k == 1 ? p.min
+                                      : p.min + (p.max - p.min) * static_cast<double>(i) / static_cast<double>(k - 1));
+        }
+      } else {
+        diags_.error(n.loc, "a grid parameter needs `values: [...]`, or `min:`, `max:` and `steps:`",
+                     "e.g. {path: " + (p.path.empty() ? std::string("levers.x.intensity") : p.path) +
+                         ", min: 0, max: 1, steps: 5}");
+      }
+    } else {
+      if (values || steps)
+        diags_.error((values ? values : steps)->loc,
+                     "design '" + std::string(design->name) + "' samples between `min` and `max`; `" +
+                         (values ? "values" : "steps") + "` belongs to the grid design",
+                     "give min: and max:, and the number of points as `points:` at the top");
+      if (!mn || !mx)
+        diags_.error(n.loc, "design '" + std::string(design->name) + "' needs `min:` and `max:` for every parameter");
+    }
+  }
+
+  Diagnostics& diags_;
+  const SweepLimits& limits_;
+};
+
+}  // namespace
+
+std::string canonical_yaml(const YNode& n) {
+  std::string s;
+  switch (n.type) {
+    case YNode::Type::Null: return "~";
+    case YNode::Type::Scalar:
+      s = n.quoted ? "\"" : "'";
+      for (char c : n.scalar) s += (c == '\\' || c == '"' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+      return s + (n.quoted ? "\"" : "'");
+    case YNode::Type::Sequence:
+      s = "[";
+      for (const auto& v : n.seq) s += canonical_yaml(v) + ",";
+      return s + "]";
+    case YNode::Type::Map:
+      s = "{";
+      for (const auto& [k, v] : n.map) s += canonical_yaml(YNode{YNode::Type::Scalar, k, false, {}, {}, {}, {}}) + ":" + canonical_yaml(v) + ",";
+      return s + "}";
+  }
+  return s;
+}
+
+std::string hash_hex(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : text) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
+  YNode root = parse_yaml_file(path);
+  Diagnostics diags;
+  SpecReader r(diags, limits);
+  SweepSpec s;
+  s.file = path;
+  if (!root.is_map()) {
+    diags.error(root.loc, "a sweep spec must be a map of `key: value` lines, got " + root.type_name(),
+                "see docs/sweep-format.md");
+    diags.throw_if_any();
+  }
+  s.canonical = canonical_yaml(root);
+  r.keys(root, "the sweep spec", kTopKeys);
+  if (const YNode* v = root.find("sweep")) {
+    if (!v->is_scalar() || v->scalar != "1")
+      diags.error(v->loc, "unsupported sweep format version '" + v->scalar + "'", "this geosim reads `sweep: 1`");
+  } else {
+    diags.error(root.loc, "missing `sweep: 1` (the format version) at the top", "add the line `sweep: 1`");
+  }
+  if (const YNode* v = root.find("id")) r.string(*v, "id", s.id);
+  if (const YNode* v = root.find("description")) r.string(*v, "description", s.description);
+  if (const YNode* v = root.find("scenario")) {
+    if (r.string(*v, "scenario", s.scenario)) {
+      std::filesystem::path p(s.scenario);
+      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+      s.scenario = p.lexically_normal().string();
+      s.scenario_loc = v->loc;
+    }
+  } else {
+    diags.error(root.loc, "missing `scenario:`", "the base scenario file, relative to this spec");
+  }
+  if (const YNode* v = root.find("set")) {
+    if (!v->is_seq()) diags.error(v->loc, "`set` must be a list of PATH=VALUE texts, got " + v->type_name());
+    else
+      for (const auto& item : v->seq) {
+        std::string a;
+        if (r.string(item, "set` item", a)) {
+          if (a.find('=') == std::string::npos)
+            diags.error(item.loc, "'" + a + "' is not PATH=VALUE", "e.g. levers.sanctions.credibility=0.5");
+          else s.sets.push_back(a);
+        }
+      }
+  }
+  const DesignKind* design = nullptr;
+  if (const YNode* v = root.find("design")) {
+    s.design_loc = v->loc;
+    if (r.string(*v, "design", s.design)) {
+      design = find_design(s.design);
+      if (!design) {
+        std::string guess = closest_match(s.design, design_names());
+        diags.error(v->loc, "unknown design '" + s.design + "'",
+                    guess.empty() ? "designs: " + join(design_names()) : "did you mean '" + guess + "'?");
+      }
+    }
+  } else {
+    s.design_loc = root.loc;
+    design = find_design("grid");
+  }
+  const YNode* params = root.find("parameters");
+  if (!params || !params->is_seq() || params->seq.empty()) {
+    diags.error(params ? params->loc : root.loc, "`parameters` must be a non-empty list of parameters to vary",
+                "e.g. parameters: [{path: levers.sanctions.intensity, values: [0, 0.5, 1]}]");
+  } else if (static_cast<int>(params->seq.size()) > limits.max_params) {
+    diags.error(params->loc, "too many parameters (" + std::to_string(params->seq.size()) + ")",
+                "at most " + std::to_string(limits.max_params));
+  } else {
+    for (const auto& item : params->seq) {
+      SweepParam p;
+      r.parameter(item, design, p);
+      for (const auto& q : s.params)
+        if (!p.path.empty() && q.path == p.path)
+          diags.error(p.loc, "parameter '" + p.path + "' is listed twice", "list each path once");
+      s.params.push_back(std::move(p));
+    }
+  }
+  uint64_t u = 0;
+  const YNode* points = root.find("points");
+  if (points && r.count(*points, "points", 1, static_cast<uint64_t>(limits.max_points), u))
+    s.points = static_cast<int64_t>(u);
+  if (design && design->uses_values && diags.empty()) {
+    // The grid's size is the product of the value counts; `points:` may confirm it.
+    double prod = 1;
+    for (const auto& p : s.params) prod *= static_cast<double>(p.values.size());
+    if (prod > static_cast<double>(limits.max_points))
+      diags.error(params->loc, "the grid has " + std::to_string(static_cast<uint64_t>(prod)) + " points",
+                  "at most " + std::to_string(limits.max_points) + "; use fewer values or a sampling design");
+    else if (points && s.points != static_cast<int64_t>(prod))
+      diags.error(points->loc, "`points: " + std::to_string(s.points) + "` but the grid has " +
+                                   std::to_string(static_cast<int64_t>(prod)) + " points",
+                  "remove `points:` or make it match the grid");
+    else s.points = static_cast<int64_t>(prod);
+  } else if (design && !design->uses_values) {
+    if (!points) diags.error(root.loc, "design '" + s.design + "' needs `points:` (how many points to sample)");
+    if (std::string(design->name) == "sobol" &&
+        s.params.size() > static_cast<size_t>(boost::random::default_sobol_table::max_dimension))
+      diags.error(params->loc, "the sobol design supports at most " +
+                                   std::to_string(boost::random::default_sobol_table::max_dimension) + " parameters");
+  }
+  if (const YNode* v = root.find("runs")) r.count(*v, "runs", 1, limits.max_runs, s.runs);
+  if (const YNode* v = root.find("seed")) r.count(*v, "seed", 0, UINT64_MAX >> 11, s.seed);
+  if (const YNode* v = root.find("common_random_numbers")) {
+    if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false")) s.common_random_numbers = v->scalar == "true";
+    else diags.error(v->loc, "`common_random_numbers` must be true or false, got '" + v->scalar + "'");
+  }
+  if (const YNode* rec = root.find("record")) {
+    if (!rec->is_map()) {
+      diags.error(rec->loc, "`record` must be a map with `outcomes:` and/or `states:`, got " + rec->type_name());
+    } else {
+      r.keys(*rec, "record", {"outcomes", "states"});
+      if (const YNode* v = rec->find("outcomes")) r.names(*v, "outcomes", s.outcomes);
+      if (const YNode* v = rec->find("states")) r.names(*v, "states", s.states);
+    }
+  }
+  diags.throw_if_any();
+  return s;
+}
+
+uint64_t SweepPlan::point_seed(int64_t point) const {
+  if (spec.common_random_numbers) return spec.seed;
+  // splitmix64 of (seed, point): distinct, well-mixed seeds per point.
+  uint64_t z = spec.seed ^ (0x9e3779b97f4a7c15ull * (static_cast<uint64_t>(point) + 1));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (z ^ (z >> 31)) >> 11;
+}
+
+ParamValues SweepPlan::fixed(int64_t point) const {
+  ParamValues f(scenario.params.size(), std::nan(""));
+  for (size_t k = 0; k < ids.size(); ++k) f[static_cast<size_t>(ids[k])] = value(point, k);
+  return f;
+}
+
+SweepPlan plan_sweep(const SweepSpec& spec) {
+  SweepPlan plan;
+  plan.spec = spec;
+  LoadOptions lo;
+  lo.sets = spec.sets;
+  plan.scenario = load_scenario(spec.scenario, lo);
+  const Scenario& sc = plan.scenario;
+  Diagnostics diags;
+  std::vector<std::string> paths;
+  for (const auto& p : sc.params) paths.push_back(p.path);
+  for (const auto& p : spec.params) {
+    ParamId id = sc.find_param(p.path);
+    if (id == kNoParam) {
+      std::string guess = closest_match(p.path, paths);
+      diags.error(p.loc, "'" + p.path + "' is not a numeric parameter of " + spec.scenario,
+                  guess.empty() ? std::string("docs/scenario-format.md lists the parameter paths")
+                                : "did you mean '" + guess + "'?");
+    }
+    plan.ids.push_back(id);
+  }
+  std::vector<std::string> outcome_ids;
+  for (const auto& o : sc.outcomes) outcome_ids.push_back(o.id);
+  std::vector<char> want(sc.outcomes.size(), spec.outcomes.empty() ? 1 : 0);
+  for (const auto& [name, loc] : spec.outcomes) {
+    int k = sc.find_outcome(name);
+    if (k < 0) {
+      std::string guess = closest_match(name, outcome_ids);
+      diags.error(loc, "'" + name + "' is not an outcome of " + spec.scenario,
+                  guess.empty() ? "outcomes: " + join(outcome_ids) : "did you mean '" + guess + "'?");
+    } else {
+      want[static_cast<size_t>(k)] = 1;
+    }
+  }
+  for (size_t k = 0; k < want.size(); ++k)
+    if (want[k]) plan.outcomes.push_back(static_cast<int>(k));
+  std::vector<std::string> fan_names;
+  for (int v : sc.fans) fan_names.push_back(sc.vars[static_cast<size_t>(v)].name);
+  for (const auto& [name, loc] : spec.states) {
+    auto it = std::find(fan_names.begin(), fan_names.end(), name);
+    if (it == fan_names.end()) {
+      std::string guess = closest_match(name, fan_names);
+      diags.error(loc, "'" + name + "' is not a recorded state variable of " + spec.scenario,
+                  guess.empty() ? "recorded (the scenario's report.fans): " + join(fan_names)
+                                : "did you mean '" + guess + "'?");
+    } else {
+      plan.states.push_back(static_cast<int>(it - fan_names.begin()));
+    }
+  }
+  diags.throw_if_any();
+  plan.points = spec.points;
+  plan.values = find_design(spec.design)->generate(spec);
+  YNode tree = load_scenario_tree(spec.scenario);
+  std::string sets;
+  for (const auto& s : spec.sets) sets += s + "\n";
+  plan.hash = hash_hex(std::string("geosim ") + kGeosimVersion + "\n" + spec.canonical + "\n" + canonical_yaml(tree) +
+                       "\n" + sets);
+  return plan;
+}
+
+}  // namespace geosim

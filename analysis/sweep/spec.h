@@ -1,0 +1,82 @@
+// Sweep specifications: which parameters of which scenario to vary, how, and what to record.
+//
+// A spec is a small YAML file (docs/sweep-format.md). Loading it checks every key with the
+// same `file:line:col: what; hint` messages as scenarios; planning it loads the base
+// scenario once, resolves every parameter path to a ParamId (so a point sets values in a
+// ParamValues array instead of reparsing the scenario) and generates the design's points.
+// The plan's hash covers the spec, the merged scenario tree and the geosim version: a
+// results directory holding another hash belongs to another sweep.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/scenario/scenario.h"
+#include "engine/scenario/yaml_tree.h"
+
+namespace geosim {
+
+struct SweepParam {
+  std::string path;            // as for --set, e.g. levers.sanctions.intensity
+  FileLoc loc;                 // of the path, for errors found against the scenario
+  std::vector<double> values;  // grid: the listed values, or min..max in `steps` steps
+  double min = 0, max = 0;     // lhs, sobol, random: the interval sampled
+};
+
+struct SweepSpec {
+  std::string file;              // the spec file
+  std::string id, description;
+  std::string scenario;          // base scenario, resolved relative to the spec's folder
+  FileLoc scenario_loc;
+  std::vector<std::string> sets;  // PATH=VALUE overrides of the base scenario
+  std::vector<SweepParam> params;
+  std::string design = "grid";   // a row of design_kinds()
+  FileLoc design_loc;
+  int64_t points = 0;            // number of points (grid: product of the value counts)
+  uint64_t runs = 1000;          // Monte Carlo runs per point
+  uint64_t seed = 1;             // seed of the runs and of the design
+  bool common_random_numbers = true;  // every point uses runs 0..runs-1 of `seed`
+  std::vector<std::pair<std::string, FileLoc>> outcomes;  // empty: every outcome
+  std::vector<std::pair<std::string, FileLoc>> states;    // fan variables summarised at the horizon
+  std::string canonical;         // the spec's content without comments or layout (hashed)
+};
+
+// Limits that keep a spec from asking for an absurd amount of work or storage.
+struct SweepLimits {
+  int64_t max_points = 10000000;
+  uint64_t max_runs = uint64_t{1} << 32;  // per point
+  int max_params = 1000;
+};
+
+// Reads and checks a spec on its own; throws InputError listing every problem.
+SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits = {});
+
+// A spec resolved against its scenario, with its points.
+struct SweepPlan {
+  SweepSpec spec;
+  Scenario scenario;
+  std::vector<ParamId> ids;        // one per spec parameter
+  std::vector<int> outcomes;       // recorded outcomes, scenario order
+  std::vector<int> states;         // recorded variables, as indices into scenario.fans
+  int64_t points = 0;
+  std::vector<double> values;      // points x params, row-major
+  std::string hash;                // 16 hex digits
+  double value(int64_t point, size_t k) const {
+    return values[static_cast<size_t>(point) * ids.size() + k];
+  }
+  // Seed of a point's runs (the spec's seed under common random numbers).
+  uint64_t point_seed(int64_t point) const;
+  // The values that replace draws at `point` (NaN elsewhere).
+  ParamValues fixed(int64_t point) const;
+};
+
+SweepPlan plan_sweep(const SweepSpec& spec);
+
+// Canonical text of a YAML tree (no comments, no layout), for hashing.
+std::string canonical_yaml(const YNode& n);
+// 64-bit FNV-1a as 16 hex digits; an identity check, not a security measure.
+std::string hash_hex(const std::string& text);
+
+}  // namespace geosim

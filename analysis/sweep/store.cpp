@@ -1,0 +1,335 @@
+#include "analysis/sweep/store.h"
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "engine/core/version.h"
+#include "engine/output/output.h"
+#include "engine/runner/summary.h"
+
+namespace geosim {
+
+namespace {
+
+// One prepared statement; finalised on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
+      throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db)) + " in: " + sql);
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& bind(int i, int64_t v) { return check(sqlite3_bind_int64(s_, i, v)); }
+  Stmt& bind(int i, double v) { return check(sqlite3_bind_double(s_, i, v)); }
+  Stmt& bind(int i, const std::string& v) {
+    return check(sqlite3_bind_text(s_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  bool row() {  // steps; true while a row is available
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db_)));
+  }
+  void run() {
+    row();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
+  double dbl(int c) const { return sqlite3_column_double(s_, c); }
+  std::string text(int c) const {
+    const unsigned char* t = sqlite3_column_text(s_, c);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+
+ private:
+  Stmt& check(int rc) {
+    if (rc != SQLITE_OK) throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db_)));
+    return *this;
+  }
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string quote_ident(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string fixed6(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+std::string g6(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string shortest_double(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options)
+    : dir_(dir), plan_(plan) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output directory: " + ec.message());
+  db_path_ = (std::filesystem::path(dir) / "results.sqlite").string();
+  bool existed = std::filesystem::exists(db_path_);
+  if (sqlite3_open(db_path_.c_str(), &db_) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw InputError(FileLoc{db_path_, 0, 0}, "cannot open the results database: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL survives a killed process
+    bool has_meta = false;
+    {
+      Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='metadata'");
+      if (s.row()) has_meta = s.i64(0) > 0;
+    }
+    if (!existed || !has_meta) {
+      create();
+      return;
+    }
+    std::string hash = meta("spec_hash");
+    if (hash != plan.hash)
+      throw InputError(FileLoc{dir, 0, 0},
+                       "this directory holds the results of another sweep (spec '" + meta("spec_file") + "', hash " +
+                           hash + "); " + plan.spec.file + " has hash " + plan.hash +
+                           " (the spec, its scenario or the geosim version differ)",
+                       "choose another --output directory, or delete this one to start over");
+    if (!options.resume)
+      throw InputError(FileLoc{dir, 0, 0},
+                       "this directory already holds results of this sweep (" + std::to_string(committed_count()) +
+                           " of " + std::to_string(plan.points) + " points done)",
+                       "add --resume to finish it, or choose another --output directory");
+    set_meta("resumed_at", now_utc());
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+ResultStore::~ResultStore() {
+  if (db_) sqlite3_close(db_);
+}
+
+void ResultStore::exec(const std::string& sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + msg + " in: " + sql.substr(0, 200));
+  }
+}
+
+std::string ResultStore::meta(const std::string& key) const {
+  Stmt s(db_, "SELECT value FROM metadata WHERE key=?");
+  s.bind(1, key);
+  return s.row() ? s.text(0) : "";
+}
+
+void ResultStore::set_meta(const std::string& key, const std::string& value) {
+  Stmt s(db_, "INSERT OR REPLACE INTO metadata(key, value) VALUES(?, ?)");
+  s.bind(1, key).bind(2, value).run();
+}
+
+void ResultStore::create() {
+  const SweepSpec& sp = plan_.spec;
+  exec("BEGIN IMMEDIATE");
+  exec("DROP TABLE IF EXISTS metadata; DROP TABLE IF EXISTS parameters; DROP TABLE IF EXISTS points;"
+       "DROP TABLE IF EXISTS results; DROP TABLE IF EXISTS states; DROP TABLE IF EXISTS failed");
+  exec("CREATE TABLE metadata(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  exec("CREATE TABLE parameters(col INTEGER PRIMARY KEY, path TEXT NOT NULL)");
+  std::string cols;
+  for (const auto& p : sp.params) cols += ", " + quote_ident(p.path) + " REAL NOT NULL";
+  exec("CREATE TABLE points(point INTEGER PRIMARY KEY, status TEXT NOT NULL DEFAULT 'pending', runs INTEGER" + cols +
+       ")");
+  exec("CREATE TABLE results(point INTEGER NOT NULL, outcome TEXT NOT NULL, runs INTEGER NOT NULL, "
+       "count INTEGER NOT NULL, p REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, PRIMARY KEY(point, outcome))");
+  exec("CREATE TABLE states(point INTEGER NOT NULL, var TEXT NOT NULL, p5 REAL, median REAL, p95 REAL, "
+       "PRIMARY KEY(point, var))");
+  exec("CREATE TABLE failed(point INTEGER PRIMARY KEY, reason TEXT NOT NULL)");
+  set_meta("format", "geosim-sweep 1");
+  set_meta("geosim_version", kGeosimVersion);
+  set_meta("spec_file", sp.file);
+  set_meta("spec_id", sp.id);
+  set_meta("spec_hash", plan_.hash);
+  set_meta("scenario", sp.scenario);
+  set_meta("design", sp.design);
+  set_meta("points", std::to_string(plan_.points));
+  set_meta("runs_per_point", std::to_string(sp.runs));
+  set_meta("seed", std::to_string(sp.seed));
+  set_meta("common_random_numbers", sp.common_random_numbers ? "true" : "false");
+  set_meta("started_at", now_utc());
+  {
+    Stmt s(db_, "INSERT INTO parameters(col, path) VALUES(?, ?)");
+    for (size_t k = 0; k < sp.params.size(); ++k) s.bind(1, static_cast<int64_t>(k)).bind(2, sp.params[k].path).run();
+  }
+  {
+    std::string names, marks;
+    for (const auto& p : sp.params) {
+      names += ", " + quote_ident(p.path);
+      marks += ", ?";
+    }
+    Stmt s(db_, "INSERT INTO points(point" + names + ") VALUES(?" + marks + ")");
+    for (int64_t i = 0; i < plan_.points; ++i) {
+      s.bind(1, i);
+      for (size_t k = 0; k < sp.params.size(); ++k) s.bind(static_cast<int>(k) + 2, plan_.value(i, k));
+      s.run();
+    }
+  }
+  exec("COMMIT");
+}
+
+std::vector<int64_t> ResultStore::pending() const {
+  std::vector<int64_t> out;
+  Stmt s(db_, "SELECT point FROM points WHERE status='pending' ORDER BY point");
+  while (s.row()) out.push_back(s.i64(0));
+  return out;
+}
+
+int64_t ResultStore::committed_count() const {
+  Stmt s(db_, "SELECT count(*) FROM points WHERE status!='pending'");
+  return s.row() ? s.i64(0) : 0;
+}
+
+void ResultStore::commit(const PointResult& r) {
+  const Scenario& sc = plan_.scenario;
+  exec("BEGIN IMMEDIATE");
+  try {
+    if (r.ok) {
+      Stmt s(db_, "INSERT OR REPLACE INTO results(point, outcome, runs, count, p, lo, hi) VALUES(?,?,?,?,?,?,?)");
+      for (size_t k = 0; k < plan_.outcomes.size(); ++k) {
+        uint64_t c = r.counts[k];
+        Interval ci = wilson95(c, r.runs);
+        s.bind(1, r.point)
+            .bind(2, sc.outcomes[static_cast<size_t>(plan_.outcomes[k])].id)
+            .bind(3, static_cast<int64_t>(r.runs))
+            .bind(4, static_cast<int64_t>(c))
+            .bind(5, static_cast<double>(c) / static_cast<double>(r.runs))
+            .bind(6, ci.lo)
+            .bind(7, ci.hi)
+            .run();
+      }
+      Stmt st(db_, "INSERT OR REPLACE INTO states(point, var, p5, median, p95) VALUES(?,?,?,?,?)");
+      for (size_t k = 0; k < plan_.states.size(); ++k) {
+        int v = sc.fans[static_cast<size_t>(plan_.states[k])];
+        st.bind(1, r.point)
+            .bind(2, sc.vars[static_cast<size_t>(v)].name)
+            .bind(3, r.states[k][0])
+            .bind(4, r.states[k][1])
+            .bind(5, r.states[k][2])
+            .run();
+      }
+    } else {
+      Stmt s(db_, "INSERT OR REPLACE INTO failed(point, reason) VALUES(?, ?)");
+      s.bind(1, r.point).bind(2, r.reason).run();
+    }
+    Stmt u(db_, "UPDATE points SET status=?, runs=? WHERE point=?");
+    u.bind(1, std::string(r.ok ? "ok" : "failed")).bind(2, static_cast<int64_t>(r.runs)).bind(3, r.point).run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::string ResultStore::csv() const {
+  const SweepSpec& sp = plan_.spec;
+  const Scenario& sc = plan_.scenario;
+  std::string out = "point,status";
+  for (const auto& p : sp.params) out += "," + csv_quote(p.path);
+  out += ",runs";
+  for (int k : plan_.outcomes) {
+    const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;
+    out += ",p_" + id + ",lo_" + id + ",hi_" + id;
+  }
+  std::vector<std::string> vars;
+  for (int f : plan_.states) vars.push_back(sc.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])].name);
+  for (const auto& v : vars) out += ",q05_" + v + ",q50_" + v + ",q95_" + v;
+  out += "\n";
+  std::string names;
+  for (const auto& p : sp.params) names += ", " + quote_ident(p.path);
+  Stmt pts(db_, "SELECT point, status, runs" + names + " FROM points ORDER BY point");
+  Stmt res(db_, "SELECT count FROM results WHERE point=? AND outcome=?");
+  Stmt st(db_, "SELECT p5, median, p95 FROM states WHERE point=? AND var=?");
+  while (pts.row()) {
+    int64_t point = pts.i64(0);
+    std::string status = pts.text(1);
+    bool ok = status == "ok";
+    uint64_t runs = ok ? static_cast<uint64_t>(pts.i64(2)) : 0;
+    out += std::to_string(point) + "," + status;
+    for (size_t k = 0; k < sp.params.size(); ++k) out += "," + shortest_double(pts.dbl(3 + static_cast<int>(k)));
+    out += "," + std::to_string(runs);
+    for (int k : plan_.outcomes) {
+      if (!ok) {
+        out += ",,,";
+        continue;
+      }
+      res.bind(1, point).bind(2, sc.outcomes[static_cast<size_t>(k)].id);
+      uint64_t c = res.row() ? static_cast<uint64_t>(res.i64(0)) : 0;
+      res.reset();
+      Interval ci = wilson95(c, runs);
+      out += "," + fixed6(static_cast<double>(c) / static_cast<double>(runs)) + "," + fixed6(ci.lo) + "," +
+             fixed6(ci.hi);
+    }
+    for (const auto& v : vars) {
+      if (!ok) {
+        out += ",,,";
+        continue;
+      }
+      st.bind(1, point).bind(2, v);
+      if (st.row()) out += "," + g6(st.dbl(0)) + "," + g6(st.dbl(1)) + "," + g6(st.dbl(2));
+      else out += ",,,";
+      st.reset();
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+void ResultStore::finish() {
+  set_meta("finished_at", now_utc());
+  write_file_atomic((std::filesystem::path(dir_) / "results.csv").string(), csv());
+}
+
+}  // namespace geosim

@@ -1,0 +1,60 @@
+// The results of a sweep on disk: DIR/results.sqlite, committed point by point, and
+// DIR/results.csv written from it at the end.
+//
+// The database is created with every point of the design up front (table `points`), so a
+// resumed sweep knows what is missing without recomputing the design's history; each
+// finished point is then one transaction (WAL journal), so `kill -9` loses at most the
+// points being computed. The CSV holds no timestamps and is derived from integer counts,
+// so a resumed sweep writes the same bytes as one that was never interrupted. A directory
+// holding another sweep's results (another spec hash) is refused.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/sweep/sweep.h"
+
+struct sqlite3;
+
+namespace geosim {
+
+struct StoreOptions {
+  bool resume = false;  // continue a sweep started in the same directory
+};
+
+class ResultStore : public PointWriter {
+ public:
+  // Opens or creates DIR/results.sqlite for `plan`. Throws InputError when the directory
+  // belongs to another sweep, or holds this sweep's results and `resume` is false.
+  ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options);
+  ~ResultStore() override;
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+
+  // Points not yet committed, in point order.
+  std::vector<int64_t> pending() const;
+  int64_t committed_count() const;
+  void commit(const PointResult& r) override;
+  // Records the end time and writes DIR/results.csv atomically.
+  void finish();
+
+  std::string csv() const;  // the CSV text (docs/sweep-format.md)
+  std::string path() const { return db_path_; }
+
+ private:
+  void exec(const std::string& sql) const;
+  void create();
+  std::string meta(const std::string& key) const;
+  void set_meta(const std::string& key, const std::string& value);
+
+  std::string dir_, db_path_;
+  const SweepPlan& plan_;
+  sqlite3* db_ = nullptr;
+};
+
+// RFC 4180 quoting of one CSV field, and the shortest text that reads back as `v`.
+std::string csv_quote(const std::string& s);
+std::string shortest_double(double v);
+
+}  // namespace geosim

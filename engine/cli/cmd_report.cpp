@@ -1,0 +1,51 @@
+// `geosim report`: one self-contained HTML page from result files (docs/report.md).
+#include <iostream>
+
+#include "analysis/report/report.h"
+#include "engine/cli/common.h"
+#include "engine/output/output.h"
+
+namespace geosim::cli {
+
+namespace {
+
+int report_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "geosim report INPUT [MORE...] -o report.html\n\n"
+      "Writes one HTML page with charts of a result, which opens offline in any browser.\n"
+      "INPUT is the JSON of 'geosim run', 'geosim compare', 'geosim sensitivity' or\n"
+      "'geosim discover' (--format json), or a sweep's output folder. The first input heads\n"
+      "the page; further inputs add their sections.\n\nOptions");
+  std::vector<std::string> inputs;
+  std::string output, title;
+  opts.add_options()("help,h", "show this help")
+      ("input", po::value<std::vector<std::string>>(&inputs), "result files or sweep folders")
+      ("output,o", po::value<std::string>(&output), "the HTML file to write (default: standard output)")
+      ("title", po::value<std::string>(&title), "the page's title (default: the scenario's)");
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  auto vm = parse("report", args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << "\nExamples:\n"
+              << "  geosim run scenarios/teaching.yaml --format json -o run.json && geosim report run.json -o report.html\n"
+              << "  geosim run scenarios/teaching.yaml --report report.html\n"
+              << "  geosim report sweep-out/ -o sweep.html\n";
+    return kExitOk;
+  }
+  if (inputs.empty())
+    throw UsageError("report: which result? (geosim report RESULT.json -o report.html; see 'geosim report --help')");
+  std::vector<ReportInput> in;
+  for (const auto& path : inputs) in.push_back(read_report_input(path));
+  ReportOptions ro;
+  ro.title = title;
+  std::string html = render_report(in, ro);
+  if (output.empty()) std::cout << html;
+  else write_file_atomic(output, html);
+  return kExitOk;
+}
+
+Register reg("report", "write an HTML report with charts of a run, comparison, sweep or sensitivity result",
+             report_command);
+
+}  // namespace
+}  // namespace geosim::cli

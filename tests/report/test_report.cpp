@@ -1,0 +1,224 @@
+// The HTML report: deterministic bytes, nothing fetched from outside, every chart present,
+// inputs told apart, and bad inputs answered with located errors. The page is drawn in a
+// real browser by tests.cmake (browser_check.py).
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "analysis/report/report.h"
+#include "engine/core/error.h"
+#include "engine/model/model.h"
+#include "engine/output/output.h"
+#include "engine/runner/monte_carlo.h"
+#include "engine/scenario/loader.h"
+
+using namespace geosim;
+
+namespace {
+
+ReportJson teaching_run_json(uint64_t runs = 400) {
+  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml", LoadOptions{});
+  Model model(sc);
+  RunOptions ro;
+  ro.runs = runs;
+  ro.seed = 7;
+  Summary s = summarize(sc, run_monte_carlo(model, ro), 7);
+  ReportJson j = summary_json(sc, s);
+  j["command"] = "geosim run scenarios/teaching.yaml --runs " + std::to_string(runs) + " --seed 7";
+  return j;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string temp_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("geosim-report-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+int shell(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+const char* kSweepHeader =
+    "point,status,levers.a.intensity,levers.b.credibility,runs,p_coup,lo_coup,hi_coup,p_status_quo,lo_status_quo,"
+    "hi_status_quo\n";
+
+}  // namespace
+
+TEST_CASE("a run's report is the same bytes every time and has every chart", "[report]") {
+  ReportJson j = teaching_run_json();
+  std::string a = render_report({report_input_from_json(j, "run.json")});
+  std::string b = render_report({report_input_from_json(teaching_run_json(), "run.json")});
+  REQUIRE(a == b);
+  for (const char* chart : {"data-chart=\"outcomes\"", "data-chart=\"survival\"", "data-chart=\"cumulative\"",
+                            "data-chart=\"fan-defected-share\"", "data-chart=\"fan-resources\""})
+    CHECK(a.find(chart) != std::string::npos);
+  CHECK(a.find(j["title"].get<std::string>()) != std::string::npos);
+  CHECK(a.find("geosim run scenarios/teaching.yaml --runs 400 --seed 7") != std::string::npos);
+  CHECK(a.find("Where every number comes from") != std::string::npos);
+  // Every parameter appears in the provenance table.
+  for (const auto& p : j["parameters"]) CHECK(a.find("<code>" + p["path"].get<std::string>() + "</code>") != std::string::npos);
+  // No lever effects were given, so no tornado.
+  CHECK(a.find("data-chart=\"lever-effects\"") == std::string::npos);
+}
+
+TEST_CASE("the report loads nothing from outside the page", "[report]") {
+  std::string h = render_report({report_input_from_json(teaching_run_json(), "run.json")});
+  CHECK(h.find("Content-Security-Policy\" content=\"default-src 'none'") != std::string::npos);
+  CHECK_FALSE(std::regex_search(h, std::regex("<script[^>]*\\ssrc=", std::regex::icase)));
+  CHECK_FALSE(std::regex_search(h, std::regex("<link[\\s>]", std::regex::icase)));
+  CHECK_FALSE(std::regex_search(h, std::regex("<img[^>]*\\ssrc=\"?https?:", std::regex::icase)));
+  CHECK(h.find("sourceMappingURL") == std::string::npos);
+  // Exactly three script elements close: the library, the chart data, the drawing code.
+  size_t closes = 0;
+  for (size_t at = h.find("</script>"); at != std::string::npos; at = h.find("</script>", at + 1)) ++closes;
+  CHECK(closes == 3);
+}
+
+TEST_CASE("the embedded chart scripts are the vendored files byte for byte", "[report]") {
+  std::string expected;
+  for (const char* f : {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"}) {
+    std::string text = read(std::string(GEOSIM_SOURCE_DIR) + "/third_party/vega/" + f);
+    REQUIRE(!text.empty());
+    text = std::regex_replace(text, std::regex("\n//# sourceMappingURL=[^\n]*"), "\n");
+    expected += text + "\n";
+  }
+  CHECK(report_scripts().size() == expected.size());
+  CHECK(report_scripts() == expected);
+}
+
+TEST_CASE("text from a scenario cannot break out of the page", "[report]") {
+  ReportJson j = teaching_run_json(50);
+  j["title"] = "A <b>bold</b> & </script><script>alert(1)</script> title";
+  j["outcomes"][0]["label"] = "ends </script> here";
+  std::string h = render_report({report_input_from_json(j, "run.json")});
+  CHECK(h.find("A &lt;b&gt;bold&lt;/b&gt; &amp; &lt;/script&gt;") != std::string::npos);
+  CHECK(h.find("ends \\u003c/script> here") != std::string::npos);
+  size_t closes = 0;
+  for (size_t at = h.find("</script>"); at != std::string::npos; at = h.find("</script>", at + 1)) ++closes;
+  CHECK(closes == 3);
+}
+
+TEST_CASE("report inputs are told apart by their contents", "[report]") {
+  CHECK(report_input_from_json(teaching_run_json(50), "r").kind == ReportKind::Run);
+  ReportJson sobol = {{"method", "sobol"}, {"samples", 64}, {"parameters", {"x1", "x2"}},
+                      {"outputs", {{{"id", "f"}, {"S1", {0.3, 0.4}}, {"S1_ci95", {{0.2, 0.4}, {0.3, 0.5}}},
+                                    {"ST", {0.5, 0.4}}, {"ST_ci95", {{0.4, 0.6}, {0.3, 0.5}}}}}}};
+  CHECK(report_input_from_json(sobol, "s").kind == ReportKind::Sensitivity);
+  ReportJson morris = {{"method", "morris"}, {"parameters", {"x1"}},
+                       {"outputs", {{{"id", "f"}, {"mu_star", {0.3}}, {"mu_star_ci95", {{0.2, 0.4}}}, {"sigma", {0.1}}}}}};
+  CHECK(report_input_from_json(morris, "m").kind == ReportKind::Sensitivity);
+  ReportJson prim = {{"method", "prim"}, {"outcome", "coup"}, {"trajectory", {{{"coverage", 1.0}, {"density", 0.4}}}}};
+  CHECK(report_input_from_json(prim, "p").kind == ReportKind::Discovery);
+  ReportJson cmp = {{"scenario", "t"},
+                    {"comparisons", {{{"base", "a"}, {"variant", "b"},
+                                      {"outcomes", {{{"id", "coup"}, {"difference", 0.1}, {"paired_ci95", {0.05, 0.15}}}}}}}}};
+  CHECK(report_input_from_json(cmp, "c").kind == ReportKind::Compare);
+  // Every kind renders, alone and together.
+  std::string h = render_report({report_input_from_json(teaching_run_json(50), "r"), report_input_from_json(cmp, "c"),
+                                 report_input_from_json(sobol, "s"), report_input_from_json(morris, "m"),
+                                 report_input_from_json(prim, "p")});
+  for (const char* chart : {"\"compare-diff\"", "\"sensitivity-f\"", "\"prim-trajectory\""})
+    CHECK(h.find(std::string("data-chart=") + chart) != std::string::npos);
+}
+
+TEST_CASE("a sweep's results.csv is read with its parameters outcomes and failed points", "[report]") {
+  std::string csv = std::string(kSweepHeader) +
+                    "0,ok,0,0.5,100,0.1,0.05,0.17,0.9,0.83,0.95\n"
+                    "1,failed,2,0.5,,,,,,,\n"
+                    "2,ok,1,0.5,100,0.3,0.22,0.4,0.7,0.6,0.78\n";
+  ReportJson s = parse_sweep_csv(csv, "results.csv");
+  CHECK(s["params"] == ReportJson({"levers.a.intensity", "levers.b.credibility"}));
+  CHECK(s["outcomes"] == ReportJson({"coup", "status_quo"}));
+  REQUIRE(s["points"].size() == 2);
+  CHECK(s["failed"] == 1);
+  CHECK(s["points"][1]["x"] == ReportJson({1.0, 0.5}));
+  CHECK(s["points"][1]["p"] == ReportJson({0.3, 0.7}));
+  // A folder is a sweep; two parameters on a grid give a heat map.
+  std::string dir = temp_dir("sweep");
+  std::ofstream(dir + "/results.csv") << csv;
+  ReportInput in = read_report_input(dir);
+  CHECK(in.kind == ReportKind::Sweep);
+  std::string h = render_report({in});
+  CHECK(h.find("data-chart=\"sweep-heatmap\"") != std::string::npos);
+  CHECK(h.find("1 point(s) failed") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("bad report inputs are named with where and what is wrong", "[report]") {
+  std::string dir = temp_dir("bad");
+  std::ofstream(dir + "/broken.json") << "{\n  \"runs\": 5,\n  \"outcomes\": [\n}\n";
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/broken.json"); }),
+             Catch::StartsWith(dir + "/broken.json:4:1: not valid JSON"));
+  std::ofstream(dir + "/other.json") << "{\"hello\": 1}";
+  CHECK(error_of([&] { read_report_input(dir + "/other.json"); }) ==
+        dir + "/other.json: this is not a result geosim can report on; expected the JSON of 'geosim run --format json', "
+              "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', or a sweep's "
+              "output folder");
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/missing.json"); }),
+             Catch::StartsWith(dir + "/missing.json: cannot open the file"));
+  CHECK_THAT(error_of([&] { read_report_input(dir); }), Catch::StartsWith(dir + ": the folder has no results.csv"));
+  ReportJson run = teaching_run_json(20);
+  run["outcomes"][0].erase("ci95");
+  CHECK_THAT(error_of([&] { report_input_from_json(run, "r.json"); }),
+             Catch::StartsWith("r.json: an outcome lacks 'id', 'probability' or 'ci95' [lo, hi]"));
+  CHECK_THAT(error_of([&] { parse_sweep_csv("x,y\n", "results.csv"); }),
+             Catch::StartsWith("results.csv:1:1: the header does not start with point,status"));
+  CHECK_THAT(error_of([&] { parse_sweep_csv(std::string(kSweepHeader) + "0,ok,1,2,100,0.1\n", "results.csv"); }),
+             Catch::StartsWith("results.csv:2:1: this row has 6 fields, the header 11"));
+  CHECK_THAT(error_of([&] {
+               parse_sweep_csv(std::string(kSweepHeader) + "0,ok,1,2,100,1.5,0.1,0.2,0.9,0.8,0.95\n", "results.csv");
+             }),
+             Catch::StartsWith("results.csv:2:1: 'p_coup' must be a probability in [0, 1], got '1.5'"));
+  CHECK_THAT(error_of([&] { parse_sweep_csv(std::string(kSweepHeader) + "0,\"ok,1\n", "results.csv"); }),
+             Catch::StartsWith("results.csv:2:3: a quoted field is never closed"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the reproducing command keeps what changes results and drops where output goes", "[report]") {
+  CHECK(reproduce_command("run", {"s.yaml", "--runs", "500", "-t", "4", "--report", "r.html", "-o", "x.json",
+                                  "--format=json", "-q", "--set", "levers.a.intensity=0.2", "--timing", "-fjson"}) ==
+        "geosim run s.yaml --runs 500 --set levers.a.intensity=0.2");
+  CHECK(reproduce_command("run", {"my file.yaml", "--set", "x='a'"}) == "geosim run 'my file.yaml' --set 'x='\\''a'\\'''");
+  CHECK(reproduce_command("sweep", {"spec.yaml", "--output", "out", "--threads", "2"}) ==
+        "geosim sweep spec.yaml --output out");
+}
+
+TEST_CASE("geosim report and run --report write the same page from the same run", "[report][cli]") {
+  std::string dir = temp_dir("cli");
+  std::string g = GEOSIM_BINARY, sc = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml";
+  REQUIRE(shell(g + " run " + sc + " --runs 300 -q -t 1 -f json -o " + dir + "/run.json --report " + dir + "/a.html") == 0);
+  REQUIRE(shell(g + " run " + sc + " --runs 300 -q -t 2 --report " + dir + "/b.html > /dev/null") == 0);
+  REQUIRE(shell(g + " report " + dir + "/run.json -o " + dir + "/c.html") == 0);
+  std::string a = read(dir + "/a.html");
+  CHECK(a.size() > 500000);  // the charting library is inside
+  CHECK(a == read(dir + "/b.html"));  // same seed, any thread count
+  CHECK(a == read(dir + "/c.html"));
+  CHECK(shell(g + " report " + dir + "/nothing.json -o " + dir + "/d.html 2> /dev/null") == kExitInvalidInput);
+  CHECK_FALSE(std::filesystem::exists(dir + "/d.html"));
+  CHECK(shell(g + " report 2> /dev/null") == kExitUsage);
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,40 @@
+# The report drawn in a real browser: headless Chromium (Debian's package, installed by
+# scripts/install-deps.sh) opens each page from disk, and browser_check.py fails on any
+# console error or network request or any chart that did not draw. Screenshots go to
+# <build>/report-screenshots/.
+set(GEOSIM_REPORT_OUT ${CMAKE_BINARY_DIR}/report-screenshots)
+set(GEOSIM_REPORT_CHECK ${CMAKE_CURRENT_LIST_DIR}/browser_check.py)
+find_program(GEOSIM_PYTHON3 python3)
+
+# The 2019 scenario, with its lever effects: every chart of a run report.
+add_test(NAME report_browser_run_2019
+  COMMAND sh -c "mkdir -p \"$2\" && \"$1\" run scenarios/venezuela-2019.yaml --runs 2000 --lever-effects -q --report \"$2/report-2019.html\" > /dev/null && \"$3\" \"$4\" \"$2/report-2019.html\" --screenshot \"$2/report-2019.png\" --slices 4 --expect outcomes --expect survival --expect cumulative --expect 'fan-*' --expect lever-effects"
+          sh $<TARGET_FILE:geosim> ${GEOSIM_REPORT_OUT} ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK}
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+# Every other kind of section in one page: a comparison, Sobol indices, a 2-parameter grid
+# sweep (geosim sweep), a 1-parameter sweep with a failed point (make_sweep.py, from
+# geosim run), and PRIM boxes, all from real commands.
+add_test(NAME report_browser_analyses
+  COMMAND sh -c "set -e; d=\"$2/analyses\"; rm -rf \"$d\"; mkdir -p \"$d\"
+    \"$1\" run scenarios/teaching.yaml --runs 1000 -q -f json -o \"$d/run.json\"
+    \"$1\" compare scenarios/venezuela-2019.yaml scenarios/variants/2019-no-russian-aid.yaml --runs 1000 -q -f json -o \"$d/compare.json\"
+    \"$1\" sensitivity --test-function ishigami -N 256 -q -f json -o \"$d/sobol.json\"
+    \"$1\" sweep scenarios/sweeps/teaching-grid.yaml --output \"$d/grid\" -q
+    \"$3\" tests/report/make_sweep.py \"$1\" scenarios/teaching.yaml \"$d/line\" --param levers.sanctions.intensity=0,0.25,0.5,0.75,1,1.5 --runs 200
+    \"$1\" discover \"$d/grid\" --outcome defection_collapse --threshold 0.1 -f json > \"$d/prim.json\"
+    \"$1\" report \"$d/run.json\" \"$d/compare.json\" \"$d/sobol.json\" \"$d/grid\" \"$d/line\" \"$d/prim.json\" -o \"$d/report.html\"
+    \"$3\" \"$4\" \"$d/report.html\" --screenshot \"$2/report-analyses.png\" --expect outcomes --expect compare-arms --expect compare-diff --expect 'sensitivity-*' --expect sweep-heatmap --expect sweep-line --expect prim-trajectory"
+          sh $<TARGET_FILE:geosim> ${GEOSIM_REPORT_OUT} ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK}
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+# The check itself can fail: a page with a console error, a request to the network and a
+# chart that never draws must be caught, each of them.
+add_test(NAME report_browser_check_catches_problems
+  COMMAND ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK} ${CMAKE_CURRENT_LIST_DIR}/data/bad_page.html --timeout 5
+          --expect-failure --expect-problem "console error: deliberate" --expect-problem "network request: http://127.0.0.1:9/"
+          --expect-problem "chart chart-1-never: state None"
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+set_tests_properties(report_browser_run_2019 report_browser_analyses report_browser_check_catches_problems
+  PROPERTIES TIMEOUT 300 LABELS browser)
