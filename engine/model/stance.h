@@ -6,7 +6,7 @@
 //
 // Expected-utility bargaining (Bueno de Mesquita; Scholz, Calbert & Smith 2011): a round
 // of challenges every `bargaining_every` steps, with capabilities and saliences of the run
-// (levers move them: docs/model.md).
+// (levers move them: docs/bargaining.md).
 #pragma once
 
 #include <cstddef>
@@ -28,9 +28,18 @@ inline void friedkin_johnsen_step(const double* W, const double* lambda, const d
   }
 }
 
-// Scratch doubles the bargaining model needs for n actors.
+// Scratch doubles (RunState::bscratch) the bargaining model needs for n actors.
 size_t bargaining_scratch_size(int n);
-// One bargaining round on issue k of the run's stances.
+
+// The bargaining inputs of issue k this step: each actor's capability and salience
+// parameters moved by the levers active now on that issue (LeverKindInfo::bargaining):
+// effective = base x (1 + sum of effect x intensity x credibility x enabled), clamped to
+// [0, 1]. Reads st.lever_active, so call it after the step's lever update.
+void bargaining_inputs(const Scenario& sc, const RunState& st, int k, double* capability, double* salience);
+
+// One bargaining round on issue k of the run's stances (st.x), with R from the run's
+// initial stances (st.x0) and the inputs above. No allocation once the thread's RunState
+// has seen one round.
 void bargaining_round(const Scenario& sc, RunState& st, int k);
 
 }  // namespace geosim

@@ -2,7 +2,8 @@
 // through, and the state variables that hazards and outcome conditions may read.
 //
 // Each lever kind is one row that says which mechanism inputs ("channels") it feeds and how
-// strongly it pulls its target's stance toward the acting actor. docs/model.md documents the
+// strongly it pulls its target's stance toward the acting actor, and how it moves the
+// target's capability and salience in bargaining. docs/model.md documents the
 // same rows; `geosim levers` prints them. No engine code names a lever kind: the model reads
 // channels only, so a new kind is one new row.
 #pragma once
@@ -44,6 +45,15 @@ struct ChannelWeight {
   double weight;
 };
 
+// How an active lever moves the expected-utility bargaining inputs of its target, on the
+// lever's issue (only issues with `stance_model: bargaining` read them): per unit of
+// strength (intensity x credibility x enabled), effective = base x (1 + sum of effects),
+// clamped to [0, 1]. Positive raises, negative lowers; docs/bargaining.md lists the rows.
+struct BargainingEffect {
+  double capability;  // e.g. sanctions -0.3: full sanctions cut capability by 30%
+  double salience;    // e.g. a military threat +0.3: the issue matters 30% more
+};
+
 struct LeverKindInfo {
   const char* name;
   const char* doc;
@@ -54,6 +64,8 @@ struct LeverKindInfo {
   // Default pull of the target's stance toward the acting actor's, per year at full
   // intensity and credibility (overridable per lever with `stance_push:`).
   double stance_push;
+  // What the lever does to its target's capability and salience in bargaining.
+  BargainingEffect bargaining;
 };
 
 const std::vector<LeverKindInfo>& lever_kinds();

@@ -1,0 +1,387 @@
+// `geosim bargain`: expected-utility bargaining on one issue, round by round, told so that
+// a student can follow who gave in to whom, and (with --runs) run many times over
+// uncertain inputs to show how stable the forecast is. docs/bargaining.md explains it.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "engine/cli/common.h"
+#include "engine/core/parallel.h"
+#include "engine/model/model.h"
+#include "engine/output/output.h"
+#include "engine/runner/summary.h"
+#include "engine/stance/bargaining_mc.h"
+
+namespace geosim::cli {
+
+namespace {
+
+namespace b = bargaining;
+
+// Keeps the per-run arrays (two doubles per run and round) within a few hundred MB.
+constexpr uint64_t kMaxRunRounds = 20000000;
+
+// What the command bargains over: the central (unperturbed) inputs, the span that the
+// final-median histogram covers, and how to draw one run's inputs.
+struct Input {
+  std::string kind;   // "csv" or "scenario"
+  std::string issue;  // scenario only
+  std::vector<b::Actor> actors;
+  double lo = 0, hi = 1;
+  b::InputDraw draw;  // null: a CSV without --runs
+  std::string uncertainty;  // how the runs differ, in words
+  std::unique_ptr<Scenario> scenario;
+  std::unique_ptr<Model> model;
+  std::vector<std::unique_ptr<RunState>> states;  // per thread, for scenario draws
+};
+
+bool is_yaml(const std::string& path) {
+  auto ends = [&](const std::string& s) {
+    return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
+  };
+  return ends(".yaml") || ends(".yml");
+}
+
+std::string fmt(double v, int digits = 3, int width = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%*.*f", width, digits, v);
+  return buf;
+}
+
+// A scenario's issue: inputs from each actor's capability, salience and stance params.
+// The central forecast uses each distribution's median; run r draws exactly the values
+// that run r of `geosim run` uses (Model::init_run with the same seed).
+void scenario_input(Input& in, const std::string& file, const std::vector<std::string>& sets,
+                    const std::string& issue_id, uint64_t seed) {
+  LoadOptions lo;
+  lo.sets = sets;
+  in.scenario = std::make_unique<Scenario>(load_scenario(file, lo));
+  const Scenario& sc = *in.scenario;
+  int k = 0;
+  if (!issue_id.empty()) {
+    std::vector<std::string> ids;
+    k = -1;
+    for (size_t i = 0; i < sc.issues.size(); ++i) {
+      ids.push_back(sc.issues[i].id);
+      if (sc.issues[i].id == issue_id) k = static_cast<int>(i);
+    }
+    if (k < 0) {
+      std::string guess = closest_match(issue_id, ids);
+      throw UsageError("bargain: no issue '" + issue_id + "' in " + file +
+                       (guess.empty() ? "; issues: " + join(ids) : "; did you mean '" + guess + "'?"));
+    }
+  }
+  const Issue& is = sc.issues[static_cast<size_t>(k)];
+  in.kind = "scenario";
+  in.issue = is.id;
+  in.lo = is.lo;
+  in.hi = is.hi;
+  if (sc.actors.size() < 2)
+    throw InputError(FileLoc{file, 0, 0}, "bargaining needs at least 2 actors, the scenario has " +
+                                              std::to_string(sc.actors.size()));
+  auto central = [&](ParamId id) { return sc.params[static_cast<size_t>(id)].dist.quantile(0.5); };
+  bool any_uncertain = false;
+  for (const auto& a : sc.actors) {
+    in.actors.push_back({a.id, central(a.capability), central(a.stance[static_cast<size_t>(k)]), central(a.salience)});
+    for (ParamId id : {a.capability, a.salience, a.stance[static_cast<size_t>(k)]})
+      any_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
+  }
+  const auto [mn, mx] = std::minmax_element(in.actors.begin(), in.actors.end(),
+                                            [](const b::Actor& x, const b::Actor& y) { return x.position < y.position; });
+  if (mn->position == mx->position) {
+    const Param& p = sc.params[static_cast<size_t>(sc.actors[0].stance[static_cast<size_t>(k)])];
+    throw InputError(p.loc, "every actor's stance on issue '" + is.id + "' is " + fmt(mn->position) +
+                                " (median of its distribution), so there is nothing to bargain over",
+                     "give the actors different stances");
+  }
+  in.uncertainty = any_uncertain ? "inputs drawn from the scenario's distributions (capability, salience, stance on '" +
+                                       is.id + "')"
+                                 : "the scenario's capability, salience and stance on '" + is.id +
+                                       "' are all fixed, so every run is the same";
+  in.model = std::make_unique<Model>(sc);
+  in.states.resize(static_cast<size_t>(max_threads()));
+  Input* self = &in;
+  const size_t kk = static_cast<size_t>(k);
+  in.draw = [self, kk, seed](uint64_t run, int thread, double* capability, double* salience, double* position) {
+    auto& st = self->states[static_cast<size_t>(thread)];
+    if (!st) {
+      st = std::make_unique<RunState>();
+      self->model->prepare(*st);
+    }
+    self->model->init_run(*st, seed, run);
+    const Scenario& s = *self->scenario;
+    const size_t n = s.actors.size();
+    for (size_t i = 0; i < n; ++i) {
+      capability[i] = st->p[static_cast<size_t>(s.actors[i].capability)];
+      salience[i] = st->p[static_cast<size_t>(s.actors[i].salience)];
+      position[i] = st->x0[kk * n + i];
+    }
+  };
+}
+
+std::string move_text(const b::Move& m, const std::vector<b::Actor>& actors) {
+  const std::string partner = m.partner >= 0 ? actors[static_cast<size_t>(m.partner)].name : "";
+  switch (m.kind) {
+    case b::OfferKind::Confrontation:
+      return "confronted by " + partner + ": expects to lose " + partner + "'s challenge, takes its position";
+    case b::OfferKind::Compromise:
+      return "compromises with " + partner + ": meets it part of the way";
+    case b::OfferKind::Capitulation:
+      return "capitulates to " + partner + ": gives in to " + partner + "'s position rather than fight";
+    case b::OfferKind::None:
+      break;
+  }
+  return "stays: no offer worth taking";
+}
+
+std::string story_table(const Input& in, const std::string& file, const std::vector<b::Round>& rounds) {
+  std::ostringstream os;
+  const auto& actors = in.actors;
+  size_t width = 5;
+  for (const auto& a : actors) width = std::max(width, a.name.size());
+  os << "Expected-utility bargaining on " << file;
+  if (in.kind == "scenario") os << ", issue '" << in.issue << "' (central values)";
+  os << ": " << actors.size() << " actors, " << rounds.size() - 1 << " rounds.\n"
+     << "Median: the position a capability x salience weighted majority prefers to every other.\n"
+     << "Mean: the capability x salience weighted mean position.\n";
+  for (const auto& r : rounds) {
+    os << "\nRound " << r.round << (r.round == 0 ? " (input)" : "") << "   median " << fmt(r.median) << "   mean "
+       << fmt(r.mean) << "\n";
+    for (size_t k = 0; k < actors.size(); ++k) {
+      std::string name = actors[k].name;
+      name.resize(width, ' ');
+      if (r.round == 0) {
+        os << "  " << name << "  " << fmt(r.positions[k], 3, 8) << "   (capability " << fmt(actors[k].capability, 2)
+           << ", salience " << fmt(actors[k].salience, 2) << ")\n";
+        continue;
+      }
+      const b::Move& m = r.moves[k];
+      os << "  " << name << "  " << fmt(m.from, 3, 8) << " -> " << fmt(m.to, 3, 8) << "   " << move_text(m, actors)
+         << "\n";
+    }
+  }
+  os << "\nForecast after " << rounds.size() - 1 << " rounds: median " << fmt(rounds.back().median) << ", mean "
+     << fmt(rounds.back().mean) << ".\n";
+  return os.str();
+}
+
+Json rounds_json(const Input& in, const std::vector<b::Round>& rounds) {
+  Json out = Json::array();
+  for (const auto& r : rounds) {
+    Json j = {{"round", r.round}, {"median", r.median}, {"mean", r.mean}};
+    Json pos = Json::object();
+    for (size_t k = 0; k < in.actors.size(); ++k) pos[in.actors[k].name] = r.positions[k];
+    j["positions"] = pos;
+    if (r.round > 0) {
+      Json moves = Json::array();
+      for (const auto& m : r.moves) {
+        Json mj = {{"actor", in.actors[static_cast<size_t>(m.actor)].name}, {"offer", b::to_string(m.kind)}};
+        mj["partner"] = m.partner >= 0 ? Json(in.actors[static_cast<size_t>(m.partner)].name) : Json(nullptr);
+        mj["from"] = m.from;
+        mj["to"] = m.to;
+        moves.push_back(mj);
+      }
+      j["moves"] = moves;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+Json quantiles_json(const b::Quantiles& q) {
+  return {{"p5", q[0]}, {"p25", q[1]}, {"p50", q[2]}, {"p75", q[3]}, {"p95", q[4]}};
+}
+
+Json mc_json(const b::MonteCarloResult& r, uint64_t seed, double tolerance, double reference_final,
+             const std::string& uncertainty) {
+  Json rounds = Json::array();
+  for (const auto& rd : r.rounds) {
+    const Interval ci = wilson95(rd.changed, r.runs);
+    rounds.push_back({{"round", rd.round},
+                      {"median", quantiles_json(rd.median)},
+                      {"mean", quantiles_json(rd.mean)},
+                      {"changed", rd.changed},
+                      {"changed_share", static_cast<double>(rd.changed) / static_cast<double>(r.runs)},
+                      {"changed_ci95", {ci.lo, ci.hi}}});
+  }
+  const b::RoundDistribution& last = r.rounds.back();
+  const Interval ci = wilson95(last.changed, r.runs);
+  return {{"runs", r.runs},
+          {"seed", seed},
+          {"uncertainty", uncertainty},
+          {"tolerance", tolerance},
+          {"rounds", rounds},
+          {"final_median_histogram", {{"lo", r.lo}, {"hi", r.hi}, {"counts", r.final_median_histogram}}},
+          {"stability",
+           {{"reference_final_median", reference_final},
+            {"changed", last.changed},
+            {"changed_share", static_cast<double>(last.changed) / static_cast<double>(r.runs)},
+            {"changed_ci95", {ci.lo, ci.hi}}}},
+          {"runs_without_range", r.no_range}};
+}
+
+std::string mc_table(const b::MonteCarloResult& r, uint64_t seed, double tolerance, double reference_final,
+                     const std::string& uncertainty) {
+  std::ostringstream os;
+  os << "\nMonte Carlo: " << format_count(r.runs) << " runs, seed " << seed << "; " << uncertainty << ".\n"
+     << "\n  round   median: p5      p25      p50      p75      p95  |  mean: p5      p50      p95"
+     << "  | median moved > " << fmt(tolerance) << "\n";
+  for (const auto& rd : r.rounds) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "  %5d  %10.3f %8.3f %8.3f %8.3f %8.3f  | %8.3f %8.3f %8.3f  | %6.1f%%\n", rd.round,
+                  rd.median[0], rd.median[1], rd.median[2], rd.median[3], rd.median[4], rd.mean[0], rd.mean[2],
+                  rd.mean[4], 100.0 * static_cast<double>(rd.changed) / static_cast<double>(r.runs));
+    os << buf;
+  }
+  os << "\nFinal median, histogram of the runs:\n";
+  const auto& h = r.final_median_histogram;
+  const uint64_t top = std::max<uint64_t>(1, *std::max_element(h.begin(), h.end()));
+  const double w = (r.hi - r.lo) / static_cast<double>(h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    char buf[96];
+    const bool last = i + 1 == h.size();
+    std::snprintf(buf, sizeof buf, "  [%8.3f, %8.3f%c %6.1f%%  ", r.lo + w * static_cast<double>(i),
+                  last ? r.hi : r.lo + w * static_cast<double>(i + 1), last ? ']' : ')',
+                  100.0 * static_cast<double>(h[i]) / static_cast<double>(r.runs));
+    os << buf << std::string(static_cast<size_t>(40 * h[i] / top), '#') << "\n";
+  }
+  const b::RoundDistribution& last = r.rounds.back();
+  const Interval ci = wilson95(last.changed, r.runs);
+  os << "\nStability: " << fmt(100.0 * static_cast<double>(last.changed) / static_cast<double>(r.runs), 1)
+     << "% of runs (95% interval " << fmt(100 * ci.lo, 1) << "-" << fmt(100 * ci.hi, 1)
+     << "%) end with a median more than " << fmt(tolerance) << " from the unperturbed forecast "
+     << fmt(reference_final) << ".\n";
+  if (last.changed * 10 > r.runs)
+    os << "The forecast is fragile: small changes to the inputs move it; read the histogram, not one number.\n";
+  if (r.no_range > 0)
+    os << format_count(r.no_range) << " runs drew the same position for everyone and did not bargain.\n";
+  return os.str();
+}
+
+int bargain_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "geosim bargain INPUT [options]\n\n"
+      "Expected-utility bargaining (Bueno de Mesquita, as replicated by Scholz et al. 2011) on one\n"
+      "issue. INPUT is a CSV with columns Actor,Capability,Position,Salience, or a scenario file\n"
+      "(.yaml) whose actors' capability, salience and stance give the inputs.\n\nOptions");
+  std::string file, format = "table", output, issue;
+  int rounds = 10, threads = 0, bins = 20;
+  uint64_t runs = 0, seed = 1;
+  double perturb = -1, perturb_position = -1, tolerance = -1;
+  std::vector<std::string> sets;
+  opts.add_options()("help,h", "show this help")
+      ("input", po::value<std::string>(&file), "the CSV or scenario file")
+      ("rounds,r", po::value<int>(&rounds), "bargaining rounds after the input (default 10)")
+      ("format,f", po::value<std::string>(&format), "table (default) or json")
+      ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
+      ("issue", po::value<std::string>(&issue), "scenario input: the issue's id (default: the first issue)")
+      ("set", po::value<std::vector<std::string>>(&sets)->composing(),
+       "scenario input: override a value, PATH=VALUE (repeatable)")
+      ("runs,n", po::value<uint64_t>(&runs), "also run the model this many times over uncertain inputs")
+      ("seed,s", po::value<uint64_t>(&seed), "random seed of the runs; the same seed gives the same bytes (default 1)")
+      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
+      ("perturb", po::value<double>(&perturb),
+       "CSV input: sd of the jitter of capability and salience, and (times the position range) of positions "
+       "(default 0.05)")
+      ("perturb-position", po::value<double>(&perturb_position),
+       "CSV input: sd of the position jitter as a share of the position range (default: --perturb)")
+      ("tolerance", po::value<double>(&tolerance),
+       "a run's median 'moved' when it differs from the unperturbed forecast by more than this "
+       "(default 5% of the span)")
+      ("bins", po::value<int>(&bins), "bins of the final-median histogram (default 20)");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  auto vm = parse("bargain", args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << "\nExamples:\n  geosim bargain tests/data/ec_emissions.csv --rounds 10\n"
+              << "  geosim bargain tests/data/ec_emissions.csv --format json\n"
+              << "  geosim bargain tests/data/ec_emissions.csv --runs 10000 --perturb 0.05\n"
+              << "  geosim bargain scenarios/teaching.yaml --runs 10000\n";
+    return kExitOk;
+  }
+  if (file.empty()) throw UsageError("bargain: which input? (geosim bargain FILE.csv|FILE.yaml; see --help)");
+  if (format != "table" && format != "json")
+    throw UsageError("bargain: --format must be table or json, got '" + format + "'");
+  if (rounds < 0 || rounds > 100000) throw UsageError("bargain: --rounds must be in [0, 100000]");
+  if (bins < 1 || bins > 1000) throw UsageError("bargain: --bins must be in [1, 1000]");
+  if (runs > 0 && runs * (static_cast<uint64_t>(rounds) + 1) > kMaxRunRounds)
+    throw UsageError("bargain: --runs x (--rounds + 1) is limited to " + format_count(kMaxRunRounds) +
+                     " (every run's median and mean per round are kept for exact quantiles)");
+  if (vm.count("perturb") && !(perturb >= 0 && perturb <= 1))
+    throw UsageError("bargain: --perturb must be in [0, 1]");
+  if (vm.count("perturb-position") && !(perturb_position >= 0 && perturb_position <= 1))
+    throw UsageError("bargain: --perturb-position must be in [0, 1]");
+  if (vm.count("tolerance") && !(tolerance >= 0 && std::isfinite(tolerance)))
+    throw UsageError("bargain: --tolerance must be a number >= 0");
+  apply_threads(threads);
+
+  Input in;
+  if (is_yaml(file)) {
+    if (vm.count("perturb") || vm.count("perturb-position"))
+      throw UsageError("bargain: --perturb is for CSV input; a scenario's uncertainty is in its distributions");
+    scenario_input(in, file, sets, issue, seed);
+  } else {
+    if (!issue.empty() || !sets.empty())
+      throw UsageError("bargain: --issue and --set are for scenario input (.yaml); a CSV holds one issue");
+    in.kind = "csv";
+    in.actors = b::read_csv(file);
+    const auto [mn, mx] = std::minmax_element(in.actors.begin(), in.actors.end(),
+                                              [](const b::Actor& x, const b::Actor& y) { return x.position < y.position; });
+    in.lo = mn->position;
+    in.hi = mx->position;
+    if (perturb < 0) perturb = 0.05;
+    if (perturb_position < 0) perturb_position = perturb;
+    in.draw = b::perturbation(in.actors, perturb, perturb_position, seed);
+    in.uncertainty = "capability and salience jittered by a normal with sd " + fmt(perturb) +
+                     ", positions by sd " + fmt(perturb_position * (in.hi - in.lo)) + ", truncated to their ranges";
+  }
+  if (tolerance < 0) tolerance = 0.05 * (in.hi - in.lo);
+
+  const std::vector<b::Round> story = b::simulate(in.actors, rounds);
+  std::optional<b::MonteCarloResult> mc;
+  if (runs > 0) {
+    std::vector<double> reference;
+    for (const auto& r : story) reference.push_back(r.median);
+    b::MonteCarloOptions mo;
+    mo.runs = runs;
+    mo.rounds = rounds;
+    mo.tolerance = tolerance;
+    mo.bins = bins;
+    mo.lo = in.lo;
+    mo.hi = in.hi;
+    mc = b::monte_carlo(static_cast<int>(in.actors.size()), in.draw, reference, mo);
+  }
+
+  std::string text;
+  if (format == "json") {
+    Json j;
+    Json input = {{"file", file}, {"kind", in.kind}};
+    if (in.kind == "scenario") input["issue"] = in.issue;
+    Json actors = Json::array();
+    for (const auto& a : in.actors)
+      actors.push_back({{"name", a.name}, {"capability", a.capability}, {"position", a.position},
+                        {"salience", a.salience}});
+    input["actors"] = actors;
+    j["input"] = input;
+    j["rounds"] = rounds_json(in, story);
+    if (mc) j["monte_carlo"] = mc_json(*mc, seed, tolerance, story.back().median, in.uncertainty);
+    text = j.dump(2) + "\n";
+  } else {
+    text = story_table(in, file, story);
+    if (mc) text += mc_table(*mc, seed, tolerance, story.back().median, in.uncertainty);
+  }
+  if (output.empty()) std::cout << text;
+  else write_file_atomic(output, text);
+  return kExitOk;
+}
+
+Register reg("bargain", "expected-utility bargaining on one issue, round by round, with Monte Carlo",
+             bargain_command);
+
+}  // namespace
+}  // namespace geosim::cli

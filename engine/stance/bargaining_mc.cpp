@@ -1,0 +1,174 @@
+#include "engine/stance/bargaining_mc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numbers>
+
+#include "engine/core/error.h"
+#include "engine/core/parallel.h"
+#include "engine/core/rng.h"
+
+namespace geosim::bargaining {
+
+namespace {
+
+// Runs per ParallelFor block: fixed, so block boundaries never depend on the thread count.
+constexpr uint64_t kRunsPerBlock = 64;
+
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+// Acklam's rational approximation of the standard normal quantile (relative error
+// 1.15e-9), polished by one Halley step on erfc to near machine precision.
+double normal_quantile(double p) {
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01,  -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  if (p <= 0) return -HUGE_VAL;
+  if (p >= 1) return HUGE_VAL;
+  const double low = 0.02425;
+  double x;
+  if (p < low) {
+    const double q = std::sqrt(-2 * std::log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - low) {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * std::log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  const double e = normal_cdf(x) - p;
+  const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+// Linear interpolation between order statistics of sorted values (R's type 7).
+double quantile_sorted(const std::vector<double>& s, double level) {
+  const double h = level * static_cast<double>(s.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, s.size() - 1);
+  return s[lo] + (h - static_cast<double>(lo)) * (s[hi] - s[lo]);
+}
+
+}  // namespace
+
+double truncated_normal_quantile(double mean, double sd, double lo, double hi, double u) {
+  if (!(sd > 0)) return std::clamp(mean, lo, hi);
+  const double flo = normal_cdf((lo - mean) / sd), fhi = normal_cdf((hi - mean) / sd);
+  const double x = mean + sd * normal_quantile(flo + u * (fhi - flo));
+  return std::clamp(x, lo, hi);  // rounding at the bounds must not leave the interval
+}
+
+void trajectory(const double* capability, const double* salience, double* position, int n, int rounds,
+                Workspace& ws, double* median, double* mean) {
+  GEOSIM_CHECK(n >= 1, "bargaining needs actors");
+  const auto [lo, hi] = std::minmax_element(position, position + n);
+  const double range = *hi - *lo;  // from the initial positions, fixed for the run
+  for (int t = 0; t <= rounds; ++t) {
+    if (t > 0 && range > 0) step(capability, salience, position, n, range, ws, nullptr);
+    median[t] = range > 0 ? weighted_median(position, capability, salience, n, range, ws) : position[0];
+    mean[t] = weighted_mean(position, capability, salience, n);
+  }
+}
+
+MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<double>& reference_median,
+                             const MonteCarloOptions& o) {
+  GEOSIM_CHECK(n >= 1 && o.rounds >= 0 && o.runs >= 1 && o.bins >= 1 && o.hi > o.lo, "bad Monte Carlo options");
+  GEOSIM_CHECK(reference_median.size() == static_cast<size_t>(o.rounds) + 1, "reference needs rounds + 1 values");
+  const size_t per_run = static_cast<size_t>(o.rounds) + 1;
+  // Every run writes its own slot; the reductions below read them in run order.
+  std::vector<double> medians(o.runs * per_run), means(o.runs * per_run);
+  std::vector<char> flat(o.runs, 0);
+
+  struct Scratch {
+    Workspace ws;
+    std::vector<double> capability, salience, position;
+  };
+  std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
+  const uint64_t blocks = (o.runs + kRunsPerBlock - 1) / kRunsPerBlock;
+  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
+    auto& s = scratch[static_cast<size_t>(thread)];
+    if (!s) {
+      s = std::make_unique<Scratch>();
+      s->ws.reserve(n);
+      s->capability.resize(static_cast<size_t>(n));
+      s->salience.resize(static_cast<size_t>(n));
+      s->position.resize(static_cast<size_t>(n));
+    }
+    const uint64_t first = static_cast<uint64_t>(b) * kRunsPerBlock;
+    const uint64_t last = std::min(o.runs, first + kRunsPerBlock);
+    for (uint64_t r = first; r < last; ++r) {
+      draw(r, thread, s->capability.data(), s->salience.data(), s->position.data());
+      const auto [lo, hi] = std::minmax_element(s->position.begin(), s->position.end());
+      flat[r] = *lo == *hi;
+      trajectory(s->capability.data(), s->salience.data(), s->position.data(), n, o.rounds, s->ws,
+                 medians.data() + r * per_run, means.data() + r * per_run);
+    }
+  });
+
+  MonteCarloResult res;
+  res.runs = o.runs;
+  res.lo = o.lo;
+  res.hi = o.hi;
+  for (char f : flat) res.no_range += f != 0;
+  res.final_median_histogram.assign(static_cast<size_t>(o.bins), 0);
+  std::vector<double> column(o.runs);
+  for (size_t t = 0; t < per_run; ++t) {
+    RoundDistribution rd;
+    rd.round = static_cast<int>(t);
+    for (uint64_t r = 0; r < o.runs; ++r) {
+      column[r] = medians[r * per_run + t];
+      rd.changed += std::abs(column[r] - reference_median[t]) > o.tolerance;
+    }
+    if (t + 1 == per_run) {
+      for (double v : column) {
+        int bin = static_cast<int>(std::floor((v - o.lo) / (o.hi - o.lo) * o.bins));
+        ++res.final_median_histogram[static_cast<size_t>(std::clamp(bin, 0, o.bins - 1))];
+      }
+    }
+    std::sort(column.begin(), column.end());
+    for (int q = 0; q < 5; ++q) rd.median[q] = quantile_sorted(column, kQuantileLevels[q]);
+    for (uint64_t r = 0; r < o.runs; ++r) column[r] = means[r * per_run + t];
+    std::sort(column.begin(), column.end());
+    for (int q = 0; q < 5; ++q) rd.mean[q] = quantile_sorted(column, kQuantileLevels[q]);
+    res.rounds.push_back(rd);
+  }
+  return res;
+}
+
+InputDraw perturbation(const std::vector<Actor>& actors, double sd, double position_sd, uint64_t seed) {
+  GEOSIM_CHECK(!actors.empty() && sd >= 0 && position_sd >= 0, "bad perturbation");
+  struct Stream {
+    uint32_t capability, salience, position;
+  };
+  std::vector<Stream> streams;
+  double lo = actors[0].position, hi = lo;
+  for (const auto& a : actors) {
+    streams.push_back({stream_id("bargain:capability:" + a.name), stream_id("bargain:salience:" + a.name),
+                       stream_id("bargain:position:" + a.name)});
+    lo = std::min(lo, a.position);
+    hi = std::max(hi, a.position);
+  }
+  const double x_sd = position_sd * (hi - lo);
+  return [actors, streams, sd, x_sd, lo, hi, seed](uint64_t run, int, double* capability, double* salience,
+                                                           double* position) {
+    const RunRng rng(seed, run);
+    for (size_t k = 0; k < actors.size(); ++k) {
+      const Actor& a = actors[k];
+      capability[k] = truncated_normal_quantile(a.capability, sd, 0, 1, rng.uniform(streams[k].capability, 0));
+      salience[k] = truncated_normal_quantile(a.salience, sd, 0, 1, rng.uniform(streams[k].salience, 0));
+      position[k] = truncated_normal_quantile(a.position, x_sd, lo, hi, rng.uniform(streams[k].position, 0));
+    }
+  };
+}
+
+}  // namespace geosim::bargaining
