@@ -393,6 +393,9 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   channels(st, t, trace);
   resources(st);
   stances(st, rng, t);
+  // Hazards read the last step's fall risk and exit gain; before the first step there is
+  // no last step, so they are computed from the starting state.
+  if (t == 0) exit_calculus(st);
   if (events(st, rng, t, trace)) return true;
   defection(st, rng, t, trace);
   exit_calculus(st);

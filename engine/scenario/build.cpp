@@ -451,6 +451,9 @@ void Builder::read_relations() {
 void Builder::read_cohorts() {
   const YNode* l = list("cohorts");
   if (!l) return;
+  if (static_cast<int>(l->seq.size()) > limits_.max_cohorts)
+    diags_.error(l->loc, std::to_string(l->seq.size()) + " cohorts, over the limit of " +
+                             std::to_string(limits_.max_cohorts));
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a cohort")) continue;

@@ -77,6 +77,19 @@ void apply_set(YNode& root, const std::string& assignment) {
   YNode* node = &root;
   std::string walked;
   for (size_t i = 0; i < parts.size(); ++i) {
+    // A map key may itself contain dots (a hazard driver `fired.coup_attempt`): take the
+    // longest run of segments that names a key here.
+    if (node->is_map()) {
+      for (size_t j = parts.size(); j > i + 1; --j) {
+        std::string joined = parts[i];
+        for (size_t k = i + 1; k < j; ++k) joined += "." + parts[k];
+        if (node->find(joined)) {
+          parts[i] = joined;
+          parts.erase(parts.begin() + static_cast<long>(i) + 1, parts.begin() + static_cast<long>(j));
+          break;
+        }
+      }
+    }
     const std::string& part = parts[i];
     if (part.empty()) throw InputError(where, "empty segment in path '" + path + "'");
     bool last = i + 1 == parts.size();

@@ -15,6 +15,7 @@ struct LoadLimits {
   int max_extends_depth = 16;
   int max_actors = 2000;
   int max_units = 1000000;
+  int max_cohorts = 10000;
   int max_steps = 100000;
   int max_levers = 10000;
   int max_events = 10000;

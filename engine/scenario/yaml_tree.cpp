@@ -1,7 +1,9 @@
 #include "engine/scenario/yaml_tree.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -72,12 +74,15 @@ FileLoc mark_loc(const std::string& file, const YAML::Mark& m, const FileLoc& ba
 }
 
 YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base, int depth,
-              const YamlLimits& limits) {
+              const YamlLimits& limits, size_t& nodes) {
   YNode out;
   out.loc = mark_loc(file, n.Mark(), base);
   if (depth > limits.max_depth)
     throw InputError(out.loc, "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
                      "a scenario needs only a few levels; check for runaway indentation or brackets");
+  if (++nodes > limits.max_nodes)
+    throw InputError(out.loc, "more than " + std::to_string(limits.max_nodes) + " values in the file",
+                     "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -90,7 +95,7 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
       break;
     case YAML::NodeType::Sequence:
       out.type = YNode::Type::Sequence;
-      for (const auto& item : n) out.seq.push_back(convert(item, file, base, depth + 1, limits));
+      for (const auto& item : n) out.seq.push_back(convert(item, file, base, depth + 1, limits, nodes));
       break;
     case YAML::NodeType::Map:
       out.type = YNode::Type::Map;
@@ -101,7 +106,7 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
         std::string key = kv.first.Scalar();
         if (out.find(key))
           throw InputError(kl, "duplicate key '" + key + "'", "each key may appear once in a map");
-        out.map.emplace_back(key, convert(kv.second, file, base, depth + 1, limits));
+        out.map.emplace_back(key, convert(kv.second, file, base, depth + 1, limits, nodes));
         out.key_locs.push_back(kl);
       }
       break;
@@ -111,7 +116,7 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
 
 // yaml-cpp recurses once per nesting level while parsing: refuse absurd nesting before
 // handing the text to it, so that a hostile file cannot overflow the stack.
-void check_nesting(const std::string& text, const FileLoc& base, int max_depth) {
+void check_nesting(const std::string& text, const std::string& file, const FileLoc& base, int max_depth) {
   int depth = 0, line = 1, col = 0;
   bool in_single = false, in_double = false, in_comment = false;
   for (char c : text) {
@@ -137,6 +142,7 @@ void check_nesting(const std::string& text, const FileLoc& base, int max_depth) 
     else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         FileLoc l = base;
+        l.file = file;
         l.line = base.line > 0 ? base.line + line - 1 : line;
         l.column = col;
         throw InputError(l, "nesting deeper than " + std::to_string(max_depth) + " levels",
@@ -150,10 +156,14 @@ void check_nesting(const std::string& text, const FileLoc& base, int max_depth) 
 
 YNode parse(const std::string& text, const std::string& file, const FileLoc& base,
             const YamlLimits& limits) {
-  check_nesting(text, base, limits.max_depth);
+  check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // Block nesting (`- - - x`, indentation) that the bracket count above cannot see.
+    throw InputError(mark_loc(file, e.mark, base), "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
+                     "a scenario needs only a few levels; check for runaway indentation or `- - -`");
   } catch (const YAML::ParserException& e) {
     FileLoc l = mark_loc(file, e.mark, base);
     std::string msg = e.msg;
@@ -162,13 +172,17 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
   } catch (const YAML::Exception& e) {
     throw InputError(base, std::string("YAML error: ") + e.what());
   }
-  return convert(root, file, base, 0, limits);
+  size_t nodes = 0;
+  return convert(root, file, base, 0, limits, nodes);
 }
 
 }  // namespace
 
 YNode parse_yaml_file(const std::string& path, const YamlLimits& limits) {
   FileLoc where{path, 0, 0};
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(where, "is a folder, not a scenario file", "name a .yaml file inside it");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(where, "cannot open file", "check the path and that the file is readable");
   in.seekg(0, std::ios::end);

@@ -43,6 +43,9 @@ struct YNode {
 struct YamlLimits {
   size_t max_file_bytes = 16u << 20;  // 16 MiB
   int max_depth = 64;                 // nesting of maps and lists
+  // Nodes after expanding aliases: `*name` copies its anchor each time it is used, so a
+  // few lines of nested aliases can stand for billions of nodes ("billion laughs").
+  size_t max_nodes = 2000000;
 };
 
 // Parses a file; syntax errors become InputError with file:line:col.

@@ -71,3 +71,12 @@ TEST_CASE("deeply nested YAML is refused before the parser recurses", "[yaml][li
   CHECK_THROWS_WITH(parse_yaml_text("a: " + deep, FileLoc{"deep.yaml", 0, 0}),
                     Catch::Contains("deep.yaml:1:68: nesting deeper than 64 levels"));
 }
+
+TEST_CASE("apply_set finds keys that contain dots", "[yaml][set]") {
+  YNode n = parse_yaml_text("events:\n  - id: coup\n    hazard: {drivers: {fired.coup: 0.5, talks: 1}}\n",
+                            FileLoc{"f.yaml", 0, 0});
+  apply_set(n, "events.coup.hazard.drivers.fired.coup=2");
+  const YNode* d = n.find("events")->seq[0].find("hazard")->find("drivers");
+  CHECK(d->find("fired.coup")->scalar == "2");
+  CHECK(d->find("talks")->scalar == "1");
+}

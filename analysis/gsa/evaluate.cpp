@@ -1,0 +1,165 @@
+#include "analysis/gsa/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <set>
+
+#include "engine/core/parallel.h"
+
+namespace geosim::gsa {
+
+double Factor::value(double u) const {
+  u = std::clamp(u, kUnitMin, kUnitMax);
+  if (ranged) return lo + (hi - lo) * u;
+  return dist->quantile(u);
+}
+
+std::string Factor::describe() const {
+  if (!ranged) return dist->describe();
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "range %g:%g", lo, hi);
+  return buf;
+}
+
+FactorRange parse_range(const std::string& text) {
+  const std::string form = "--range expects PATH=LO:HI, e.g. levers.sanctions.intensity=0.2:0.9";
+  auto eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError("sensitivity: bad --range '" + text + "'; " + form);
+  auto colon = text.find(':', eq);
+  if (colon == std::string::npos) throw UsageError("sensitivity: bad --range '" + text + "'; " + form);
+  FactorRange r;
+  r.path = text.substr(0, eq);
+  auto number = [&](const std::string& s, double& out) {
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    return !s.empty() && end == s.c_str() + s.size() && std::isfinite(out);
+  };
+  if (!number(text.substr(eq + 1, colon - eq - 1), r.lo) || !number(text.substr(colon + 1), r.hi))
+    throw UsageError("sensitivity: bad --range '" + text + "': LO and HI must be numbers; " + form);
+  if (!(r.lo < r.hi))
+    throw UsageError("sensitivity: bad --range '" + text + "': LO must be smaller than HI");
+  return r;
+}
+
+std::vector<Factor> choose_factors(const Scenario& sc, const std::vector<std::string>& paths,
+                                   const std::vector<FactorRange>& ranges) {
+  std::vector<std::string> all;
+  for (const auto& p : sc.params) all.push_back(p.path);
+  auto find = [&](const std::string& path, const char* where) {
+    ParamId id = sc.find_param(path);
+    if (id == kNoParam) {
+      std::string guess = closest_match(path, all);
+      throw UsageError(std::string("sensitivity: ") + where + " names '" + path + "', which is not a parameter of '" +
+                       sc.id + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                       " ('geosim run --format json' lists the parameters under \"parameters\")");
+    }
+    return id;
+  };
+  std::vector<ParamId> ids;
+  std::set<ParamId> seen;
+  if (paths.empty()) {
+    ids = sc.uncertain_params();
+    seen.insert(ids.begin(), ids.end());
+  } else {
+    for (const auto& p : paths) {
+      ParamId id = find(p, "--params");
+      if (!seen.insert(id).second) throw UsageError("sensitivity: --params lists '" + p + "' twice");
+      ids.push_back(id);
+    }
+  }
+  std::vector<const FactorRange*> range_of(sc.params.size(), nullptr);
+  for (const auto& r : ranges) {
+    ParamId id = find(r.path, "--range");
+    if (range_of[static_cast<size_t>(id)]) throw UsageError("sensitivity: --range gives '" + r.path + "' twice");
+    range_of[static_cast<size_t>(id)] = &r;
+    const Param& p = sc.params[static_cast<size_t>(id)];
+    if (!p.range.contains(r.lo) || !p.range.contains(r.hi))
+      throw UsageError("sensitivity: --range " + r.path + " goes outside the values it may take, " + p.range.str());
+    if (paths.empty() && seen.insert(id).second) ids.push_back(id);
+    else if (!paths.empty() && !seen.count(id))
+      throw UsageError("sensitivity: --range names '" + r.path + "', which --params does not list");
+  }
+  std::vector<std::string> constant;
+  std::vector<Factor> out;
+  for (ParamId id : ids) {
+    const Param& p = sc.params[static_cast<size_t>(id)];
+    Factor f;
+    f.id = id;
+    f.path = p.path;
+    if (const FactorRange* r = range_of[static_cast<size_t>(id)]) {
+      f.ranged = true;
+      f.lo = r->lo;
+      f.hi = r->hi;
+    } else if (p.dist.is_constant()) {
+      constant.push_back(p.path);
+    } else {
+      f.dist = &p.dist;
+    }
+    out.push_back(f);
+  }
+  if (!constant.empty())
+    throw UsageError("sensitivity: " + join(constant) + (constant.size() == 1 ? " has" : " have") +
+                     " a fixed value in the scenario, so there is nothing to vary; give a range with --range " +
+                     constant[0] + "=LO:HI or leave it out of --params");
+  if (out.empty())
+    throw UsageError("sensitivity: scenario '" + sc.id + "' has no uncertain parameters; name some with --params "
+                     "and give each a range with --range PATH=LO:HI");
+  return out;
+}
+
+double morris_level_to_unit(double x, int levels) {
+  return (x * (levels - 1) + 0.5) / levels;
+}
+
+namespace {
+
+struct Scratch {
+  RunState st;
+  ParamValues fixed;
+  std::vector<uint64_t> counts;
+};
+
+}  // namespace
+
+Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& factors, const Eigen::MatrixXd& U,
+                                const EvalOptions& o) {
+  const Scenario& sc = model.scenario();
+  GEOSIM_CHECK(U.cols() == static_cast<Eigen::Index>(factors.size()), "evaluate_points: one column per factor");
+  GEOSIM_CHECK(o.runs_per_point >= 1, "evaluate_points: at least one run per point");
+  const Eigen::Index points = U.rows();
+  const size_t m = sc.outcomes.size();
+  const uint64_t runs = static_cast<uint64_t>(o.runs_per_point);
+  Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(m));
+  std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
+  std::atomic<uint64_t> done{0};
+  ParallelFor(points, [&](int64_t row, int thread) {
+    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
+    auto& s = scratch[static_cast<size_t>(thread)];
+    if (!s) {
+      s = std::make_unique<Scratch>();
+      model.prepare(s->st);
+      s->fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
+      s->counts.assign(m, 0);
+    }
+    for (size_t i = 0; i < factors.size(); ++i)
+      s->fixed[static_cast<size_t>(factors[i].id)] = factors[i].value(U(row, static_cast<Eigen::Index>(i)));
+    std::fill(s->counts.begin(), s->counts.end(), 0);
+    for (uint64_t r = 0; r < runs; ++r) {
+      model.init_run(s->st, o.seed, r, &s->fixed);
+      RunRng rng(o.seed, r);
+      for (int t = 0; t < sc.horizon; ++t)
+        if (model.step(s->st, rng, t)) break;
+      ++s->counts[static_cast<size_t>(s->st.outcome)];
+    }
+    for (size_t k = 0; k < m; ++k)
+      Y(row, static_cast<Eigen::Index>(k)) = static_cast<double>(s->counts[k]) / static_cast<double>(runs);
+    uint64_t now = done.fetch_add(runs) + runs;
+    if (o.progress && thread == 0) o.progress(now, static_cast<uint64_t>(points) * runs);
+  });
+  return Y;
+}
+
+}  // namespace geosim::gsa

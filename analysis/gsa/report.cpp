@@ -1,0 +1,199 @@
+#include "analysis/gsa/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+
+namespace geosim::gsa {
+
+double half_width(const std::array<double, 2>& ci) { return (ci[1] - ci[0]) / 2; }
+
+bool precise_enough(double index, const std::array<double, 2>& ci) {
+  if (!std::isfinite(index) || !std::isfinite(ci[0]) || !std::isfinite(ci[1])) return true;  // nothing to measure
+  if (std::abs(ci[0]) <= kNegligible && std::abs(ci[1]) <= kNegligible) return true;
+  return half_width(ci) <= 0.1 * std::abs(index);
+}
+
+std::vector<std::string> precision_warnings(const SensitivityReport& r) {
+  std::vector<std::string> out;
+  if (r.method != "sobol") return out;
+  for (size_t k = 0; k < r.sobol.size(); ++k) {
+    const auto& s = r.sobol[k];
+    std::vector<std::string> loose;
+    for (size_t i = 0; i < s.S1.size(); ++i) {
+      if (!precise_enough(s.S1[i], s.S1_ci95[i])) loose.push_back("S1 of " + r.parameters[i]);
+      if (!precise_enough(s.ST[i], s.ST_ci95[i])) loose.push_back("ST of " + r.parameters[i]);
+    }
+    if (!loose.empty())
+      out.push_back(r.outputs[k] + ": the 95% half-width exceeds 10% of the index for " + join(loose) +
+                    "; more --samples (4x halves the half-width) would make them trustworthy");
+  }
+  return out;
+}
+
+namespace {
+
+Json pairs(const std::vector<std::array<double, 2>>& v) {
+  Json a = Json::array();
+  for (const auto& p : v) a.push_back({p[0], p[1]});
+  return a;
+}
+
+Json widths(const std::vector<std::array<double, 2>>& v) {
+  Json a = Json::array();
+  for (const auto& p : v) a.push_back(half_width(p));
+  return a;
+}
+
+// 1234567 -> "1,234,567".
+std::string count(uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string s;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
+  return s;
+}
+
+std::string num(double v, const char* fmt = "%.3f") {
+  if (!std::isfinite(v)) return "-";
+  char buf[32];
+  // Wild values (the intervals of an outcome seen at very few points) stay readable.
+  std::snprintf(buf, sizeof buf, std::abs(v) >= 1000 ? "%.2g" : fmt, v);
+  return buf;
+}
+
+std::string pad(std::string s, size_t w, bool right = false) {
+  if (s.size() >= w) return s;
+  return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+}
+
+std::string interval(const std::array<double, 2>& ci) {
+  if (!std::isfinite(ci[0])) return "-";
+  std::string s(1, '[');
+  s += num(ci[0]);
+  s += ", ";
+  s += num(ci[1]);
+  s += ']';
+  return s;
+}
+
+}  // namespace
+
+Json sensitivity_json(const SensitivityReport& r) {
+  Json j;
+  j["method"] = r.method;
+  j["samples"] = r.samples;
+  if (r.test_function.empty()) j["scenario"] = r.scenario;
+  else j["test_function"] = r.test_function;
+  j["title"] = r.title;
+  j["seed"] = r.seed;
+  j["runs_per_point"] = r.runs_per_point;
+  j["bootstrap"] = r.bootstrap;
+  if (r.method == "morris") j["levels"] = r.levels;
+  j["design_points"] = r.points;
+  j["parameters"] = r.parameters;
+  j["distributions"] = r.distributions;
+  Json outs = Json::array();
+  for (size_t k = 0; k < r.outputs.size(); ++k) {
+    Json o;
+    o["id"] = r.outputs[k];
+    o["mean"] = r.output_mean[k];
+    if (r.method == "sobol") {
+      const auto& s = r.sobol[k];
+      o["S1"] = s.S1;
+      o["S1_ci95"] = pairs(s.S1_ci95);
+      o["S1_half_width"] = widths(s.S1_ci95);
+      o["ST"] = s.ST;
+      o["ST_ci95"] = pairs(s.ST_ci95);
+      o["ST_half_width"] = widths(s.ST_ci95);
+    } else {
+      const auto& m = r.morris[k];
+      o["mu"] = m.mu;
+      o["mu_star"] = m.mu_star;
+      o["mu_star_ci95"] = pairs(m.mu_star_ci95);
+      o["mu_star_half_width"] = widths(m.mu_star_ci95);
+      o["sigma"] = m.sigma;
+    }
+    if (r.analytic) o["analytic"] = {{"S1", r.analytic->S1}, {"ST", r.analytic->ST}};
+    outs.push_back(o);
+  }
+  j["outputs"] = outs;
+  j["warnings"] = precision_warnings(r);
+  return j;
+}
+
+std::string sensitivity_table(const SensitivityReport& r) {
+  std::string t;
+  const bool sobol = r.method == "sobol";
+  const size_t d = r.parameters.size();
+  t += std::string(sobol ? "Sobol" : "Morris") + " sensitivity of ";
+  t += r.test_function.empty() ? "'" + r.scenario + "' (" + r.title + ")\n" : "the " + r.title + " test function\n";
+  t += sobol ? "N = " + count(static_cast<uint64_t>(r.samples)) + " base points x (" +
+                   std::to_string(d) + " + 2)"
+             : std::to_string(r.samples) + " trajectories x (" + std::to_string(d) + " + 1)";
+  t += " = " + count(static_cast<uint64_t>(r.points)) + " design points";
+  if (r.runs_per_point > 0)
+    t += " x " + count(static_cast<uint64_t>(r.runs_per_point)) + " runs = " +
+         count(static_cast<uint64_t>(r.points) * static_cast<uint64_t>(r.runs_per_point)) + " runs";
+  t += ", seed " + std::to_string(r.seed) + ", " + std::to_string(r.bootstrap) + " bootstrap resamples";
+  if (!sobol) t += ", " + std::to_string(r.levels) + " levels";
+  t += "\n";
+
+  size_t w = 9;
+  for (const auto& p : r.parameters) w = std::max(w, p.size());
+  t += "\nParameters:\n";
+  for (size_t i = 0; i < d; ++i) t += "  " + pad(r.parameters[i], w) + "  " + r.distributions[i] + "\n";
+
+  for (size_t k = 0; k < r.outputs.size(); ++k) {
+    t += r.test_function.empty() ? "\noutcome " : "\noutput ";
+    t += r.outputs[k];
+    t += " (mean ";
+    t += r.test_function.empty() ? num(100 * r.output_mean[k], "%.1f%%") : num(r.output_mean[k]);
+    t += ")\n";
+    if (sobol) {
+      const auto& s = r.sobol[k];
+      if (d > 0 && !std::isfinite(s.S1[0]) && !std::isfinite(s.ST[0])) {
+        t += "  the same at every design point: no parameter moves it, indices undefined\n";
+        continue;
+      }
+      t += "  " + pad("parameter", w) + "      S1  95% interval         +/-       ST  95% interval         +/-";
+      if (r.analytic) t += "   exact S1  exact ST";
+      t += "\n";
+      for (size_t i = 0; i < d; ++i) {
+        t += "  " + pad(r.parameters[i], w) + pad(num(s.S1[i]), 8, true) + "  " + pad(interval(s.S1_ci95[i]), 17) +
+             pad(num(half_width(s.S1_ci95[i])), 7, true) + (precise_enough(s.S1[i], s.S1_ci95[i]) ? " " : "*") +
+             pad(num(s.ST[i]), 8, true) + "  " + pad(interval(s.ST_ci95[i]), 17) +
+             pad(num(half_width(s.ST_ci95[i])), 7, true) + (precise_enough(s.ST[i], s.ST_ci95[i]) ? " " : "*");
+        if (r.analytic) t += pad(num(r.analytic->S1[i], "%.4f"), 11, true) + pad(num(r.analytic->ST[i], "%.4f"), 10, true);
+        t += "\n";
+      }
+    } else {
+      const auto& m = r.morris[k];
+      t += "  " + pad("parameter", w) + "     mu*  95% interval         +/-     sigma       mu";
+      if (r.analytic) t += "  exact ST";
+      t += "\n";
+      for (size_t i = 0; i < d; ++i) {
+        t += "  " + pad(r.parameters[i], w) + pad(num(m.mu_star[i]), 8, true) + "  " +
+             pad(interval(m.mu_star_ci95[i]), 17) + pad(num(half_width(m.mu_star_ci95[i])), 7, true) +
+             pad(num(m.sigma[i]), 10, true) + pad(num(m.mu[i]), 9, true);
+        if (r.analytic) t += pad(num(r.analytic->ST[i], "%.4f"), 10, true);
+        t += "\n";
+      }
+    }
+  }
+  auto warnings = precision_warnings(r);
+  if (!warnings.empty()) {
+    t += "\n* half-width above 10% of the index (SALib's rule of thumb):\n";
+    for (const auto& w8 : warnings) t += "  " + w8 + "\n";
+  }
+  t += sobol ? "\nS1: share of the output's variance due to the parameter alone. ST: share it takes part in,\n"
+               "interactions included. ST - S1 large: the parameter matters through interactions.\n"
+             : "\nmu*: mean absolute change of the output when the parameter moves across its range (per unit\n"
+               "of the quantile scale); sigma large: the effect depends on the other parameters.\n";
+  return t;
+}
+
+}  // namespace geosim::gsa

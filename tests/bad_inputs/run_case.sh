@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs one case of the bad-input corpus and compares stderr and the exit code exactly.
+#
+# Usage: run_case.sh GEOSIM CASE.expected   (from the repository root)
+#
+# CASE.expected starts with directive lines, then holds the exact expected stderr:
+#   # args: run --runs 10 {}     arguments of geosim; {} is the case's .yaml file
+#                                (default: validate {})
+#   # exit: 3                    expected exit code (required)
+#   # setup: SHELL COMMAND       run first, with $TMP set to a fresh folder (optional)
+# In the actual stderr the path of $TMP is written as $TMP before comparing.
+set -u
+geosim=$1
+expected_file=$2
+case_dir=$(dirname "$expected_file")
+name=$(basename "$expected_file" .expected)
+input="$case_dir/$name.yaml"
+
+args="validate {}"
+exit_code=""
+setup=""
+header=0
+while IFS= read -r line; do
+  case "$line" in
+    "# args: "*) args=${line#"# args: "} ;;
+    "# exit: "*) exit_code=${line#"# exit: "} ;;
+    "# setup: "*) setup=${line#"# setup: "} ;;
+    *) break ;;
+  esac
+  header=$((header + 1))
+done < "$expected_file"
+if [ -z "$exit_code" ]; then
+  echo "$expected_file: missing '# exit: N' line" >&2
+  exit 2
+fi
+
+TMP=$(mktemp -d)
+export TMP
+trap 'rm -rf "$TMP"' EXIT
+if [ -n "$setup" ]; then
+  (cd "$TMP" && eval "$setup") || { echo "setup failed: $setup" >&2; exit 2; }
+fi
+
+args=${args//\{\}/$input}
+args=${args//\$TMP/$TMP}
+eval "set -- $args"
+timeout 60 "$geosim" "$@" > "$TMP/.stdout" 2> "$TMP/.stderr"
+actual_exit=$?
+
+tail -n +"$((header + 1))" "$expected_file" > "$TMP/.expected"
+sed "s|$TMP|\$TMP|g" "$TMP/.stderr" > "$TMP/.actual"
+
+status=0
+if [ "$actual_exit" != "$exit_code" ]; then
+  echo "exit code: expected $exit_code, got $actual_exit" >&2
+  status=1
+fi
+if ! diff -u "$TMP/.expected" "$TMP/.actual" >&2; then
+  echo "stderr differs (expected: -, actual: +) for: geosim $args" >&2
+  status=1
+fi
+exit $status

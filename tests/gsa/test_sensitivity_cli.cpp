@@ -1,0 +1,189 @@
+// `geosim sensitivity` end to end: the Ishigami check a user can run, the 1/sqrt(N)
+// shrinkage of the reported intervals, thread-independent bytes on a scenario, and clear
+// usage errors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numbers>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/sensitivity/sobol.h"
+#include "analysis/sensitivity/test_functions.h"
+#include "tests/gsa/cli.h"
+
+using geosim::test::cli_run;
+using JsonDoc = nlohmann::json;
+using namespace geosim::sensitivity;
+
+namespace {
+
+bool inside(double v, const JsonDoc& ci) { return ci[0].get<double>() <= v && v <= ci[1].get<double>(); }
+
+// Kurtosis of the per-row terms behind each estimator, computed on the same design and
+// centred outputs the command analyses (sobol_design(N, 3, seed), Ishigami), in the order
+// of the JSON's S1_half_width then ST_half_width: f_B (f_ABi - f_A) for S1_i,
+// (f_A - f_ABi)^2 for ST_i.
+std::vector<double> term_kurtosis(int n, uint64_t seed) {
+  const SobolDesign design = sobol_design(n, 3, seed);
+  Eigen::VectorXd y(design.points.rows());
+  for (Eigen::Index r = 0; r < y.size(); ++r) {
+    Eigen::RowVectorXd x = design.points.row(r);
+    y[r] = ishigami(x.data());
+  }
+  y.array() -= y.mean();
+  std::vector<double> out;
+  std::vector<double> t(static_cast<size_t>(n));
+  for (int kind = 0; kind < 2; ++kind)
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const double fa = y[design.row(0, j)], fb = y[design.row(1, j)], fab = y[design.row(2 + i, j)];
+        t[static_cast<size_t>(j)] = kind == 0 ? fb * (fab - fa) : (fa - fab) * (fa - fab);
+      }
+      double mean = 0, m2 = 0, m4 = 0;
+      for (double v : t) mean += v / n;
+      for (double v : t) m2 += (v - mean) * (v - mean) / n, m4 += std::pow(v - mean, 4) / n;
+      out.push_back(m4 / (m2 * m2));
+    }
+  return out;
+}
+
+// Mean half-width of the six intervals of a run, and a bound on its relative standard
+// deviation. Each half-width has two independent errors: the bootstrap's own Monte Carlo
+// error (a percentile from B = 1000 resamples has sd sqrt(p(1-p)/B) / phi(z_p) sigma, so
+// the half-width has relative sd eps_boot = 0.0845 / (sqrt(2) 1.96)), and the sampling
+// error of a spread estimated from N rows, relative sd sqrt((kappa - 1) / (4N)). The sd of
+// a weighted mean is at most the weighted mean of the sds, whatever their correlation.
+struct MeanWidth {
+  double mean = 0, rel_sd = 0;
+};
+MeanWidth mean_half_width(const JsonDoc& out, int n, uint64_t seed) {
+  const double z = 1.959963984540054, phi_z = std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi);
+  const double eps_boot = std::sqrt(0.025 * 0.975 / 1000) / phi_z / (std::sqrt(2.0) * z);
+  const std::vector<double> kappa = term_kurtosis(n, seed);
+  std::vector<double> hw;
+  for (const char* key : {"S1_half_width", "ST_half_width"})
+    for (const auto& h : out[key]) hw.push_back(h.get<double>());
+  MeanWidth m;
+  double sum = 0;
+  for (double h : hw) sum += h;
+  m.mean = sum / static_cast<double>(hw.size());
+  for (size_t i = 0; i < hw.size(); ++i)
+    m.rel_sd += hw[i] / sum * std::sqrt(eps_boot * eps_boot + (kappa[i] - 1) / (4.0 * n));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("sensitivity --test-function ishigami: the analytic indices lie inside the reported intervals at N = 8192",
+          "[gsa][cli]") {
+  auto r = cli_run("sensitivity --test-function ishigami --samples 8192 --format json -q");
+  REQUIRE(r.code == 0);
+  JsonDoc j = JsonDoc::parse(r.out);
+  CHECK(j["method"] == "sobol");
+  CHECK(j["samples"] == 8192);
+  CHECK(j["parameters"] == JsonDoc({"x1", "x2", "x3"}));
+  REQUIRE(j["outputs"].size() == 1);
+  const JsonDoc& o = j["outputs"][0];
+  CHECK(o["id"] == "f");
+  const AnalyticIndices exact = ishigami_indices();
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("x" << i + 1 << ": S1 " << o["S1"][i] << " " << o["S1_ci95"][i] << ", ST " << o["ST"][i] << " "
+              << o["ST_ci95"][i]);
+    CHECK(inside(exact.S1[i], o["S1_ci95"][i]));
+    CHECK(inside(exact.ST[i], o["ST_ci95"][i]));
+    CHECK(o["analytic"]["S1"][i].get<double>() == Approx(exact.S1[i]));
+    CHECK(o["S1_half_width"][i].get<double>() ==
+          Approx((o["S1_ci95"][i][1].get<double>() - o["S1_ci95"][i][0].get<double>()) / 2));
+  }
+  // The table shows the same analytic values beside the estimates.
+  auto t = cli_run("sensitivity --test-function ishigami --samples 8192 -q");
+  REQUIRE(t.code == 0);
+  CHECK(t.out.find("0.5576") != std::string::npos);
+  CHECK(t.out.find("0.2437") != std::string::npos);
+}
+
+TEST_CASE("sensitivity --test-function ishigami: half-widths shrink as 1/sqrt(N) from N = 2048 to 16384",
+          "[gsa][cli]") {
+  auto small = cli_run("sensitivity --test-function ishigami --samples 2048 --seed 5 --format json -q");
+  auto large = cli_run("sensitivity --test-function ishigami --samples 16384 --seed 5 --format json -q");
+  REQUIRE(small.code == 0);
+  REQUIRE(large.code == 0);
+  const MeanWidth s = mean_half_width(JsonDoc::parse(small.out)["outputs"][0], 2048, 5);
+  const MeanWidth l = mean_half_width(JsonDoc::parse(large.out)["outputs"][0], 16384, 5);
+  const double ratio = s.mean / l.mean, expected = std::sqrt(8.0);
+  // log(ratio) has sd at most sqrt(rel_sd_small^2 + rel_sd_large^2); accepted within 3 sd.
+  const double band = 3 * std::sqrt(s.rel_sd * s.rel_sd + l.rel_sd * l.rel_sd);
+  INFO("ratio " << ratio << ", relative sd " << s.rel_sd << " and " << l.rel_sd << ", band exp(+-" << band << ")");
+  // The band must exclude N^(-1/4) and N^(-3/4): halfway to them in log is log(8) / 8.
+  CHECK(band < std::log(8.0) / 8);
+  CHECK(ratio > expected * std::exp(-band));
+  CHECK(ratio < expected * std::exp(band));
+}
+
+TEST_CASE("sensitivity of a scenario gives the same bytes for 1 and 2 threads", "[gsa][cli]") {
+  for (const char* method : {"sobol", "morris"}) {
+    const std::string base = std::string("sensitivity scenarios/teaching.yaml --method ") + method +
+                             " --samples 16 --runs-per-point 40 --bootstrap 200 --format json -q";
+    auto one = cli_run(base + " --threads 1");
+    auto two = cli_run(base + " --threads 2");
+    INFO(method << ": " << one.err);
+    REQUIRE(one.code == 0);
+    REQUIRE(two.code == 0);
+    CHECK(one.out == two.out);
+    JsonDoc j = JsonDoc::parse(one.out);
+    CHECK(j["scenario"] == "teaching");
+    CHECK(j["seed"] == 1);
+    CHECK(j["runs_per_point"] == 40);
+    CHECK(j["parameters"].size() == 3);
+    CHECK(j["outputs"].size() == 4);  // every outcome of teaching.yaml
+    CHECK(j["outputs"][0].contains(std::string(method) == "sobol" ? "ST_ci95" : "mu_star_ci95"));
+  }
+}
+
+TEST_CASE("sensitivity --range analyses a parameter the scenario fixes", "[gsa][cli]") {
+  auto r = cli_run("sensitivity scenarios/teaching.yaml --params levers.sanctions.intensity,actors.army.stance "
+                  "--range levers.sanctions.intensity=0:1 --samples 8 --runs-per-point 20 --bootstrap 50 "
+                  "--format json -q");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  JsonDoc j = JsonDoc::parse(r.out);
+  CHECK(j["parameters"] == JsonDoc({"levers.sanctions.intensity", "actors.army.stance"}));
+  CHECK(j["distributions"][0] == "range 0:1");
+  CHECK(j["design_points"] == 8 * (2 + 2));
+}
+
+TEST_CASE("sensitivity rejects bad arguments with exit code 2 and a clear message", "[gsa][cli]") {
+  struct Case {
+    const char* args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"", "give a scenario file or --test-function, not neither"},
+      {"scenarios/teaching.yaml --test-function ishigami", "not both"},
+      {"--test-function ishigami --method sobel", "--method must be sobol or morris, got 'sobel'"},
+      {"--test-function rosenbrock", "--test-function must be ishigami or gfunction"},
+      {"--test-function ishigami --samples 1", "--samples must be between 2 and 16777216, got 1"},
+      {"--test-function ishigami --format xml", "--format must be table or json"},
+      {"--test-function ishigami --levels 3", "--levels must be an even number"},
+      {"--test-function ishigami --bootstrap -1", "--bootstrap must be between 0"},
+      {"--test-function ishigami --smaples 10", "did you mean '--samples'?"},
+      {"scenarios/teaching.yaml --runs-per-point 0", "--runs-per-point must be between 1"},
+      {"scenarios/teaching.yaml --params actors.army.stanse",
+       "'actors.army.stanse', which is not a parameter of 'teaching'; did you mean 'actors.army.stance'?"},
+      {"scenarios/teaching.yaml --params levers.sanctions.intensity",
+       "levers.sanctions.intensity has a fixed value in the scenario, so there is nothing to vary; give a range "
+       "with --range levers.sanctions.intensity=LO:HI"},
+      {"scenarios/teaching.yaml --range levers.sanctions.intensity=0.5", "bad --range"},
+      {"scenarios/teaching.yaml --range levers.sanctions.intensity=0.9:0.1", "LO must be smaller than HI"},
+      {"scenarios/teaching.yaml --range levers.sanctions.intensity=0:2", "goes outside the values it may take"},
+      {"scenarios/teaching.yaml --params actors.army.stance,actors.army.stance", "lists 'actors.army.stance' twice"},
+  };
+  for (const auto& c : cases) {
+    auto r = cli_run(std::string("sensitivity ") + c.args + " -q");
+    INFO("geosim sensitivity " << c.args << "\nstderr: " << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK(r.out.empty());
+  }
+}
