@@ -1,14 +1,20 @@
 // `geosim sweep SPEC --output DIR`: run every point of a sweep spec (docs/sweep-format.md),
 // committing each to DIR/results.sqlite, then write DIR/results.csv. Resumable.
+// Under mpirun rank 0 deals points and writes; the other ranks compute (mpi_sweep.h).
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <iostream>
+#include <memory>
 
+#include "analysis/sweep/mpi_sweep.h"
 #include "analysis/sweep/store.h"
 #include "engine/cli/common.h"
+#include "engine/core/cluster.h"
 #include "engine/core/parallel.h"
+#include "engine/runner/distributed.h"
 
 namespace geosim::cli {
 
@@ -82,16 +88,38 @@ int sweep_command(const std::vector<std::string>& args) {
   apply_threads(threads);
   SweepSpec spec = load_sweep_spec(spec_file);
   SweepPlan plan = plan_sweep(spec);
-  ResultStore store(dir, plan, StoreOptions{resume});
+  const Cluster& cl = cluster();
+  // Only rank 0 opens the results; every rank learns whether it could before any rank
+  // talks to another, so a refused directory ends all ranks with rank 0's message.
+  std::unique_ptr<ResultStore> owned;
+  std::exception_ptr open_error;
+  if (cl.root()) {
+    try {
+      owned = std::make_unique<ResultStore>(dir, plan, StoreOptions{resume});
+    } catch (...) {
+      open_error = std::current_exception();
+    }
+  }
+  if (cluster_max(open_error ? 1 : 0)) {
+    if (open_error) std::rethrow_exception(open_error);
+    throw PeerFailure();
+  }
+  install_signal_handlers();
+  if (!cl.root()) {
+    SweepRunOptions so;
+    so.stop = &interrupted();
+    work_sweep(plan, so);
+    return kExitOk;  // rank 0 decides the exit code; main() agrees on the largest
+  }
+
+  ResultStore& store = *owned;
   std::vector<int64_t> pending = store.pending();
   int64_t done = plan.points - static_cast<int64_t>(pending.size());
   if (!quiet && done > 0)
     std::cerr << "resuming: " << format_count(static_cast<uint64_t>(done)) << " of "
               << format_count(static_cast<uint64_t>(plan.points)) << " points already done\n";
 
-  install_signal_handlers();
   SweepProgress progress(done, plan.points, spec.runs, quiet);
-  ListDealer dealer(pending);
   SweepRunOptions so;
   so.stop = &interrupted();
   so.committed = [&](const PointResult& r, uint64_t runs) {
@@ -103,7 +131,13 @@ int sweep_command(const std::vector<std::string>& args) {
     progress.update(runs);
   };
   so.running = [&](uint64_t runs) { progress.update(runs); };
-  SweepStats stats = run_sweep(plan, dealer, store, so);
+  SweepStats stats;
+  if (cl.size > 1) {
+    stats = serve_sweep(plan, pending, store, so);
+  } else {
+    ListDealer dealer(pending);
+    stats = run_sweep(plan, dealer, store, so);
+  }
   progress.finish();
   if (stats.stopped) {
     std::cerr << "geosim: interrupted; " << format_count(static_cast<uint64_t>(store.committed_count())) << " of "

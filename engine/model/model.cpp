@@ -43,6 +43,7 @@ void Model::prepare(RunState& st) const {
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
   st.W.assign(n * n, 0.0);
+  st.Wt.assign(n * n, 0.0);
   st.lambda.assign(n, 0.0);
   st.theta.assign(static_cast<size_t>(sc_.total_units), 0.0);
   st.defected.assign(sc_.cohorts.size(), 0);
@@ -54,6 +55,8 @@ void Model::prepare(RunState& st) const {
   st.lever_active.assign(sc_.levers.size(), 0);
   st.active_levers.clear();
   st.active_levers.reserve(sc_.levers.size());
+  st.pulls.clear();
+  st.pulls.reserve(sc_.levers.size());
   st.stance_noise.assign(ni * n, WordCache{});
   st.cohort_noise.assign(sc_.cohorts.size(), WordCache{});
   st.event_draws.assign(sc_.events.size(), WordCache{});
@@ -102,6 +105,12 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     for (size_t i = 0; i < n; ++i) st.x[k * n + i] = p[static_cast<size_t>(sc_.actors[i].stance[k])];
   st.x0 = st.x;
   influence_matrix(sc_, p, st.W);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) st.Wt[j * n + i] = st.W[i * n + j];
+  // Capability x salience weights of the mean stance, fixed for the run.
+  st.cs.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    st.cs[i] = p[static_cast<size_t>(sc_.actors[i].capability)] * p[static_cast<size_t>(sc_.actors[i].salience)];
   for (size_t i = 0; i < n; ++i) st.lambda[i] = 1.0 - p[static_cast<size_t>(sc_.actors[i].stubbornness)];
   // Cohort thresholds, sorted so that the defected units are always a prefix.
   double total_weight = 0;
@@ -173,20 +182,21 @@ void Model::channels(RunState& st, int t, Trace* trace) const {
       const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
       for (const auto& cw : weights) keep[cw.channel] *= 1.0 - clamp01(cw.weight * s);
     }
-    for (int c = 0; c < kNumChannels; ++c) st.channel_values[c] = 1.0 - keep[c];
+    for (int c = 0; c < kNumChannels; ++c)
+      st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+    // The pulls of the active levers on stances, fixed until the set changes again.
+    st.pulls.clear();
+    for (int l : st.active_levers) {
+      const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+      double k = p[static_cast<size_t>(lv.stance_push)] * strength(lv) * sc_.dt_years;
+      if (k == 0) continue;
+      size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
+      st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
+    }
   }
-  for (int c = 0; c < kNumChannels; ++c)
-    st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = st.channel_values[c];
   // Pull each target's stance toward its lever's actor (on the lever's issue).
   std::fill(st.push.begin(), st.push.end(), 0.0);
-  for (int l : st.active_levers) {
-    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
-    double k = p[static_cast<size_t>(lv.stance_push)] * strength(lv) * sc_.dt_years;
-    if (k == 0) continue;
-    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
-    st.push[off + static_cast<size_t>(lv.target)] +=
-        k * (st.x[off + static_cast<size_t>(lv.by)] - st.x[off + static_cast<size_t>(lv.target)]);
-  }
+  for (const auto& pl : st.pulls) st.push[pl.target] += pl.k * (st.x[pl.by] - st.x[pl.target]);
 }
 
 void Model::resources(RunState& st) const {
@@ -211,7 +221,7 @@ void Model::stances(RunState& st, const RunRng& rng, int t) const {
     if (is.model == StanceModel::Bargaining) {
       if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k));
     } else {
-      friedkin_johnsen_step(st.W.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
+      friedkin_johnsen_step_columns(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
       std::copy(st.xnext.begin(), st.xnext.end(), x);
     }
     for (size_t i = 0; i < n; ++i) {
@@ -229,7 +239,7 @@ void Model::stances(RunState& st, const RunRng& rng, int t) const {
   const double* x = st.x.data();
   double num = 0, den = 0;
   for (size_t i = 0; i < n; ++i) {
-    double w = st.p[static_cast<size_t>(sc_.actors[i].capability)] * st.p[static_cast<size_t>(sc_.actors[i].salience)];
+    double w = st.cs[i];
     num += w * x[i];
     den += w;
     st.vars[static_cast<size_t>(sc_.stance_var0) + i] = x[i];

@@ -39,7 +39,13 @@ struct RunState {
   std::vector<double> p;      // parameter values of this run
   std::vector<double> vars;   // state variables (Scenario::vars order)
   // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence.
-  std::vector<double> x, x0, xnext, W, lambda, push;
+  std::vector<double> x, x0, xnext, W, Wt, lambda, push;
+  std::vector<double> cs;  // capability x salience per actor (weights of mean_stance)
+  struct Pull {
+    double k;             // stance_push x strength x dt
+    size_t by, target;    // indices into x
+  };
+  std::vector<Pull> pulls;  // stance pulls of the active levers
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix.
   std::vector<double> theta;
   std::vector<int> defected;         // per cohort
@@ -50,7 +56,6 @@ struct RunState {
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
   std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
-  double channel_values[kNumChannels] = {};  // channels of the active set
   // Memoised random words (see WordCache): stance noise per actor and issue, cohort noise,
   // event draws.
   std::vector<WordCache> stance_noise, cohort_noise, event_draws;

@@ -28,6 +28,20 @@ inline void friedkin_johnsen_step(const double* W, const double* lambda, const d
   }
 }
 
+// The same step with W stored by columns (Wt[j * n + i] = W_ij): the inner loop runs over
+// rows, so it vectorises, while each row still sums its terms in the order j = 0..n-1 —
+// the result is bit-for-bit that of friedkin_johnsen_step.
+inline void friedkin_johnsen_step_columns(const double* Wt, const double* lambda, const double* x0, const double* x,
+                                          double* xnext, int n) {
+  for (int i = 0; i < n; ++i) xnext[i] = 0.0;
+  for (int j = 0; j < n; ++j) {
+    const double* col = Wt + static_cast<size_t>(j) * static_cast<size_t>(n);
+    const double xj = x[j];
+    for (int i = 0; i < n; ++i) xnext[i] += col[i] * xj;
+  }
+  for (int i = 0; i < n; ++i) xnext[i] = lambda[i] * xnext[i] + (1.0 - lambda[i]) * x0[i];
+}
+
 // Scratch doubles (RunState::bscratch) the bargaining model needs for n actors.
 size_t bargaining_scratch_size(int n);
 

@@ -1,15 +1,25 @@
-# MPI: the same bytes as a plain run for any number of ranks; input errors exit 3 on every
-# rank. Runs only when geosim is built with MPI.
+# MPI: the same bytes as a plain run or sweep for any number of ranks; an interrupted MPI
+# sweep resumes to the same results; input errors exit 3 on every rank. Runs only when
+# geosim is built with MPI.
 if(GEOSIM_WITH_MPI)
   find_program(GEOSIM_MPIRUN NAMES mpirun mpiexec)
   if(GEOSIM_MPIRUN)
-    add_test(NAME "mpi: run over 3 ranks gives the bytes of a plain run"
-             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mpi_test.sh run $<TARGET_FILE:geosim> ${GEOSIM_MPIRUN}
-             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-    add_test(NAME "mpi: invalid input exits 3 on every rank without hanging"
-             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mpi_test.sh invalid $<TARGET_FILE:geosim> ${GEOSIM_MPIRUN}
-             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-    set_tests_properties("mpi: run over 3 ranks gives the bytes of a plain run"
-                         "mpi: invalid input exits 3 on every rank without hanging" PROPERTIES TIMEOUT 300)
+    set(GEOSIM_MPI_TESTS
+      "run|mpi: run over 3 ranks gives the bytes of a plain run"
+      "invalid|mpi: invalid input exits 3 on every rank without hanging"
+      "sweep|mpi: sweep over 2 and 3 ranks gives the results.csv of a plain sweep"
+      "sweep-term|mpi: sweep stopped by SIGTERM resumes with and without MPI to identical results"
+      "sweep-kill|mpi: sweep with a killed rank resumes with and without MPI to identical results"
+      "sweep-invalid|mpi: bad sweep spec or used directory exits 3 once on every rank")
+    foreach(entry ${GEOSIM_MPI_TESTS})
+      string(FIND "${entry}" "|" bar)
+      string(SUBSTRING "${entry}" 0 ${bar} case_)
+      math(EXPR bar "${bar} + 1")
+      string(SUBSTRING "${entry}" ${bar} -1 name)
+      add_test(NAME "${name}"
+               COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mpi_test.sh ${case_} $<TARGET_FILE:geosim> ${GEOSIM_MPIRUN}
+               WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+      set_tests_properties("${name}" PROPERTIES TIMEOUT 300)
+    endforeach()
   endif()
 endif()
