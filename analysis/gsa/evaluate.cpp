@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <set>
 
+#include "engine/core/cluster.h"
 #include "engine/core/parallel.h"
+#include "engine/runner/distributed.h"
 
 namespace geosim::gsa {
 
@@ -132,10 +135,18 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
   const Eigen::Index points = U.rows();
   const size_t m = sc.outcomes.size();
   const uint64_t runs = static_cast<uint64_t>(o.runs_per_point);
-  Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(m));
+  // Under MPI each rank computes a contiguous block of points; the outcome counts are
+  // integers, summed over ranks, so Y is the same bytes for any number of ranks.
+  const Cluster& cl = cluster();
+  uint64_t first = 0, mine = static_cast<uint64_t>(points);
+  cluster_block(static_cast<uint64_t>(points), cl.rank, cl.size, first, mine);
+  std::vector<uint64_t> counts(static_cast<size_t>(points) * m, 0);
   std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
   std::atomic<uint64_t> done{0};
-  ParallelFor(points, [&](int64_t row, int thread) {
+  int failed = 0;
+  try {
+  ParallelFor(static_cast<int64_t>(mine), [&](int64_t i, int thread) {
+    const int64_t row = static_cast<int64_t>(first) + i;
     if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
     auto& s = scratch[static_cast<size_t>(thread)];
     if (!s) {
@@ -154,11 +165,26 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
         if (model.step(s->st, rng, t)) break;
       ++s->counts[static_cast<size_t>(s->st.outcome)];
     }
-    for (size_t k = 0; k < m; ++k)
-      Y(row, static_cast<Eigen::Index>(k)) = static_cast<double>(s->counts[k]) / static_cast<double>(runs);
+    for (size_t k = 0; k < m; ++k) counts[static_cast<size_t>(row) * m + k] = s->counts[k];
     uint64_t now = done.fetch_add(runs) + runs;
-    if (o.progress && thread == 0) o.progress(now, static_cast<uint64_t>(points) * runs);
+    if (o.progress && thread == 0 && cl.root()) o.progress(now * static_cast<uint64_t>(cl.size), static_cast<uint64_t>(points) * runs);
   });
+  } catch (const std::exception& e) {
+    if (cl.size == 1) throw;
+    std::cerr << "geosim: rank " << cl.rank << ": " << e.what() << "\n";
+    failed = 1;
+  }
+  // Agree before the reduction, so that no rank waits for one that has given up.
+  if (cluster_max(failed)) {
+    if (failed) throw std::runtime_error("the evaluation failed on rank " + std::to_string(cl.rank));
+    throw PeerFailure();
+  }
+  cluster_sum(counts);
+  Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(m));
+  for (Eigen::Index row = 0; row < points; ++row)
+    for (size_t k = 0; k < m; ++k)
+      Y(row, static_cast<Eigen::Index>(k)) =
+          static_cast<double>(counts[static_cast<size_t>(row) * m + k]) / static_cast<double>(runs);
   return Y;
 }
 

@@ -10,6 +10,7 @@
 #include "analysis/gsa/evaluate.h"
 #include "analysis/gsa/report.h"
 #include "engine/cli/common.h"
+#include "engine/core/cluster.h"
 
 namespace geosim::cli {
 
@@ -138,7 +139,7 @@ gsa::SensitivityReport scenario(const Settings& s, const std::string& file, cons
   r.points = U.rows();
 
   install_signal_handlers();
-  Progress progress("sensitivity runs", s.quiet);
+  Progress progress("sensitivity runs", s.quiet || !cluster().root());
   gsa::EvalOptions eo;
   eo.seed = s.seed;
   eo.runs_per_point = s.runs_per_point;
@@ -244,6 +245,7 @@ int sensitivity_command(const std::vector<std::string>& args) {
   r.samples = s.samples;
   r.bootstrap = s.bootstrap;
   r.levels = s.levels;
+  if (!cluster().root()) return kExitOk;  // under MPI, rank 0 alone writes
   std::string text = s.format == "json" ? sensitivity_json(r).dump(2) + "\n" : sensitivity_table(r);
   if (!s.quiet && s.format == "json")
     for (const auto& w : gsa::precision_warnings(r)) std::cerr << "geosim: warning: " << w << "\n";

@@ -1,5 +1,6 @@
 // geosim: the command-line entry point. Dispatches to subcommands and turns every error
 // into a message and an exit code (docs/errors.md): 0 ok, 1 internal, 2 usage, 3 input.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -66,7 +67,11 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   for (const auto& c : cli::commands()) {
     if (name != c.name) continue;
-    int code = dispatch(c, args);
+    // Commands that split their work over MPI ranks; any other command runs on rank 0
+    // alone while the other ranks wait to agree on its exit code.
+    static const std::vector<std::string> kSplit = {"run", "sweep", "sensitivity"};
+    bool split = std::find(kSplit.begin(), kSplit.end(), name) != kSplit.end();
+    int code = (split || cluster().root()) ? dispatch(c, args) : kExitOk;
     // Every rank leaves with the same code, and none is left waiting for another.
     return cluster_max(code);
   }

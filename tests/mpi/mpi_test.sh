@@ -71,6 +71,16 @@ case $case_ in
       echo "ok: $s identical over 3 ranks"
     done
     ;;
+  sensitivity)
+    for m in sobol morris; do
+      args=(sensitivity scenarios/teaching.yaml --method $m --samples 32 --runs-per-point 40 --seed 5 --threads 1
+            --format json -q)
+      "$geosim" "${args[@]}" > "$tmp/plain.json" || fail "plain $m"
+      timeout 240 "${mpi[@]}" "$geosim" "${args[@]}" > "$tmp/mpi.json" || fail "mpirun $m"
+      cmp "$tmp/plain.json" "$tmp/mpi.json" || fail "$m: MPI output differs from the plain analysis"
+      echo "ok: $m identical over 3 ranks"
+    done
+    ;;
   invalid)
     printf 'geosim: 1\nid: bad\nstart: 2020-01-06\nincumbent: gov\nactors:\n  - {id: gov, kind: regime, stnace: 1}\noutcomes:\n  - {id: status_quo, default: true}\n' > "$tmp/bad.yaml"
     timeout 120 "${mpi[@]}" "$geosim" run "$tmp/bad.yaml" --runs 100 -q > "$tmp/out" 2> "$tmp/err"
