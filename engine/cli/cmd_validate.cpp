@@ -1,15 +1,27 @@
 // `geosim validate`: check scenario files without running them.
 #include <iostream>
 
+#include "analysis/sweep/spec.h"
 #include "engine/cli/common.h"
 
 namespace geosim::cli {
 namespace {
 
+// A sweep spec starts with `sweep: 1` where a scenario starts with `geosim: 1`.
+bool is_sweep_spec(const std::string& path) {
+  try {
+    YNode n = parse_yaml_file(path);
+    return n.is_map() && n.find("sweep") && !n.find("geosim");
+  } catch (const InputError&) {
+    return false;  // the scenario loader reports the problem
+  }
+}
+
 int validate_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim validate FILE... [options]\n\n"
                                "Checks scenario files: syntax, keys, types, ranges, references, distributions,\n"
-                               "expressions and `extends:` chains. Prints every problem as file:line:col.\n\nOptions");
+                               "expressions and `extends:` chains; and sweep specs (files starting with\n"
+                               "`sweep: 1`) with their scenario. Prints every problem as file:line:col.\n\nOptions");
   std::vector<std::string> files;
   bool quiet = false;
   ScenarioArgs sa;
@@ -28,6 +40,14 @@ int validate_command(const std::vector<std::string>& args) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      if (is_sweep_spec(f)) {
+        // A sweep spec (docs/sweep-format.md): checked together with its scenario.
+        SweepPlan plan = plan_sweep(load_sweep_spec(f));
+        if (!quiet)
+          std::cout << f << ": ok (sweep of " << plan.points << " points over " << plan.ids.size()
+                    << " parameters of " << plan.scenario.id << ")\n";
+        continue;
+      }
       Scenario sc = load_scenario(f, sa.load_options());
       if (!quiet)
         std::cout << f << ": ok (" << sc.actors.size() << " actors, " << sc.levers.size() << " levers, "
