@@ -31,6 +31,8 @@ double inverse_normal_cdf_fast(double p) {
 }
 
 double inverse_normal_cdf(double p) {
+  if (p <= 0) return -HUGE_VAL;
+  if (p >= 1) return HUGE_VAL;
   double x = inverse_normal_cdf_fast(p);
   // One Halley step on Phi(x) - p brings the relative error from 1e-9 to machine precision.
   double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
