@@ -9,16 +9,32 @@
 namespace geosim::cli {
 
 // Used by `geosim run --lever-effects` (cmd_run.cpp).
-int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet) {
+namespace {
+
+// Paired runs stop on SIGINT/SIGTERM and show their progress on stderr.
+PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
   install_signal_handlers();
-  Progress progress("run pairs", quiet);
   PairOptions po;
   po.runs = runs;
   po.seed = seed;
   po.stop = &interrupted();
-  po.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
-  CompareReport rep = lever_effects(model, po);
+  po.progress = [&progress](uint64_t d, uint64_t t) { progress.update(d, t); };
+  return po;
+}
+
+int write_report(const CompareReport& rep, const std::string& format, const std::string& output) {
+  std::string text = compare_text(rep, format);
+  if (output.empty()) std::cout << text;
+  else write_file_atomic(output, text);
+  return kExitOk;
+}
+
+}  // namespace
+
+int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
+                        const std::string& output, bool quiet) {
+  Progress progress("run pairs", quiet);
+  CompareReport rep = lever_effects(model, pair_options(runs, seed, progress));
   progress.finish();
   if (interrupted()) {
     std::cerr << "geosim: interrupted; nothing written\n";
@@ -26,10 +42,7 @@ int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const 
   }
   if (rep.comparisons.empty())
     std::cerr << "geosim: '" << model.scenario().id << "' has no lever that is on in any run; nothing to compare\n";
-  std::string text = compare_text(rep, format);
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
-  return kExitOk;
+  return write_report(rep, format, output);
 }
 
 namespace {
@@ -76,15 +89,9 @@ int compare_command(const std::vector<std::string>& args) {
   Scenario variant = load_scenario(variant_file, sa.load_options());
   Model mb(base), mv(variant);
 
-  install_signal_handlers();
   Progress progress("run pairs", quiet);
-  PairOptions po;
-  po.runs = runs;
-  po.seed = seed;
-  po.stop = &interrupted();
-  po.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
   Arm a{base_file, &mb, nullptr}, b{variant_file, &mv, nullptr};
-  PairCounts pc = run_paired(a, b, po);
+  PairCounts pc = run_paired(a, b, pair_options(runs, seed, progress));
   progress.finish();
   if (interrupted()) {
     std::cerr << "geosim: interrupted after " << format_count(pc.runs) << " of " << format_count(runs)
@@ -96,10 +103,7 @@ int compare_command(const std::vector<std::string>& args) {
   rep.runs = runs;
   rep.seed = seed;
   rep.comparisons.push_back({base_file, variant_file, paired_effects(base, pc)});
-  std::string text = compare_text(rep, format);
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
-  return kExitOk;
+  return write_report(rep, format, output);
 }
 
 Register reg("compare", "compare two scenarios run by run (paired effects with common random numbers)",
