@@ -14,10 +14,19 @@ using namespace geosim;
 static void usage(std::ostream& os) {
   os << "geosim " << kGeosimVersion << " - geopolitical scenario simulation\n\n"
      << "Usage: geosim COMMAND [options]\n\nCommands:\n";
-  for (const auto& c : cli::commands()) {
-    std::string name = c.name;
+  // In the order a newcomer needs them; any other command follows.
+  static const std::vector<std::string> order = {"run",         "validate", "compare", "sweep",
+                                                 "sensitivity", "discover", "report",  "bargain"};
+  std::vector<const cli::Command*> cmds;
+  for (const auto& c : cli::commands()) cmds.push_back(&c);
+  auto rank = [&](const cli::Command* c) {
+    return std::find(order.begin(), order.end(), c->name) - order.begin();
+  };
+  std::stable_sort(cmds.begin(), cmds.end(), [&](auto* a, auto* b) { return rank(a) < rank(b); });
+  for (const auto* c : cmds) {
+    std::string name = c->name;
     name.resize(12, ' ');
-    os << "  " << name << c.summary << "\n";
+    os << "  " << name << c->summary << "\n";
   }
   os << "\nStart here:\n"
      << "  geosim run scenarios/teaching.yaml            odds of each outcome\n"
