@@ -149,7 +149,7 @@ int sweep_command(const std::vector<std::string>& args) {
   if (!quiet) {
     std::cerr << "sweep done: " << format_count(static_cast<uint64_t>(plan.points)) << " points ("
               << format_count(static_cast<uint64_t>(stats.committed)) << " computed now";
-    if (stats.failed) std::cerr << ", " << stats.failed << " failed in this session; see the `failed` table";
+    if (stats.failed) std::cerr << ", " << stats.failed << " failed in this invocation; see the `failed` table";
     std::cerr << ")\n  " << dir << "/results.sqlite\n  " << dir << "/results.csv\n";
   }
   return kExitOk;
