@@ -24,7 +24,7 @@ SPEC
 }
 
 printf "%-10s %-8s %-12s %-10s %s\n" "points" "runs" "total runs" "seconds" "peak RSS (MiB)"
-for cfg in "4 100" "4 1000" "4 10000" "4 100000" "10 100" "20 100" "40 100"; do
+for cfg in "4 100" "4 1000" "4 10000" "4 100000" "10 100" "20 100" "40 100" "100 100"; do
   set -- $cfg
   steps=$1 runs=$2
   f=$(spec "$runs" "$steps")
