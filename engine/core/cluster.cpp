@@ -19,14 +19,6 @@ bool launched_by_mpi() {
 }
 }  // namespace
 
-bool cluster_built_with_mpi() {
-#ifdef GEOSIM_WITH_MPI
-  return true;
-#else
-  return false;
-#endif
-}
-
 void cluster_init(int* argc, char*** argv) {
 #ifdef GEOSIM_WITH_MPI
   if (!launched_by_mpi()) return;
@@ -80,26 +72,6 @@ int cluster_max(int value) {
   return out;
 #else
   return value;
-#endif
-}
-
-std::string cluster_broadcast(const std::string& s) {
-#ifdef GEOSIM_WITH_MPI
-  if (!g_mpi_active || g_cluster.size == 1) return s;
-  uint64_t n = s.size();
-  MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  std::string out = s;
-  out.resize(n);
-  if (n) MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD);
-  return out;
-#else
-  return s;
-#endif
-}
-
-void cluster_barrier() {
-#ifdef GEOSIM_WITH_MPI
-  if (g_mpi_active && g_cluster.size > 1) MPI_Barrier(MPI_COMM_WORLD);
 #endif
 }
 

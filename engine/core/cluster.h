@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace geosim {
@@ -24,7 +23,6 @@ struct Cluster {
 void cluster_init(int* argc, char*** argv);
 void cluster_finalize();
 const Cluster& cluster();
-bool cluster_built_with_mpi();
 
 // The contiguous block [first, first + count) of n items that `rank` of `size` owns.
 void cluster_block(uint64_t n, int rank, int size, uint64_t& first, uint64_t& count);
@@ -33,9 +31,6 @@ void cluster_block(uint64_t n, int rank, int size, uint64_t& first, uint64_t& co
 void cluster_sum(std::vector<uint64_t>& data);
 // Largest of `value` over all ranks (agreeing on an exit code: no rank is left waiting).
 int cluster_max(int value);
-// Rank 0's string, on every rank.
-std::string cluster_broadcast(const std::string& s);
-void cluster_barrier();
 // Ends every rank at once with `code` (for errors after the ranks have diverged).
 [[noreturn]] void cluster_abort(int code);
 

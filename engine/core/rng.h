@@ -66,13 +66,6 @@ class RunRng {
     return to_open01(b[0], b[1]);
   }
 
-  // Standard normal by Box-Muller on one counter (both words pairs used).
-  double normal(uint32_t stream, uint32_t index) const {
-    double u[2];
-    uniform2(stream, index, u);
-    return std::sqrt(-2.0 * std::log(u[0])) * std::cos(6.283185307179586 * u[1]);
-  }
-
   static double to_open01(uint32_t hi, uint32_t lo) {
     // 53 random bits, shifted by half an ulp so that neither 0 nor 1 can occur.
     uint64_t v = (static_cast<uint64_t>(hi) << 21) ^ (lo >> 11);

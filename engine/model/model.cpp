@@ -221,7 +221,7 @@ void Model::stances(RunState& st, const RunRng& rng, int t) const {
     if (is.model == StanceModel::Bargaining) {
       if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k));
     } else {
-      friedkin_johnsen_step_columns(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
+      friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
       std::copy(st.xnext.begin(), st.xnext.end(), x);
     }
     for (size_t i = 0; i < n; ++i) {

@@ -17,21 +17,11 @@ namespace geosim {
 
 struct RunState;
 
-// One Friedkin-Johnsen step for n actors: xnext = Lambda W x + (I - Lambda) x0.
-inline void friedkin_johnsen_step(const double* W, const double* lambda, const double* x0, const double* x,
-                                  double* xnext, int n) {
-  for (int i = 0; i < n; ++i) {
-    const double* row = W + static_cast<size_t>(i) * static_cast<size_t>(n);
-    double s = 0;
-    for (int j = 0; j < n; ++j) s += row[j] * x[j];
-    xnext[i] = lambda[i] * s + (1.0 - lambda[i]) * x0[i];
-  }
-}
-
-// The same step with W stored by columns (Wt[j * n + i] = W_ij): the inner loop runs over
-// rows, so it vectorises, while each row still sums its terms in the order j = 0..n-1 —
-// the result is bit-for-bit that of friedkin_johnsen_step.
-inline void friedkin_johnsen_step_columns(const double* Wt, const double* lambda, const double* x0, const double* x,
+// One Friedkin-Johnsen step for n actors: xnext = Lambda W x + (I - Lambda) x0, with W
+// stored by columns (Wt[j * n + i] = W_ij). The inner loop runs over rows, so it
+// vectorises, while each row still sums its terms in the order j = 0..n-1 (the same bits
+// as the textbook row-by-row loop).
+inline void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
                                           double* xnext, int n) {
   for (int i = 0; i < n; ++i) xnext[i] = 0.0;
   for (int j = 0; j < n; ++j) {

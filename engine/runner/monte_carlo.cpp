@@ -82,28 +82,4 @@ int replay_run(const Model& model, uint64_t seed, uint64_t run, Trace& trace, Ru
   return st.outcome;
 }
 
-std::vector<int16_t> run_outcomes(const Model& model, const RunOptions& o) {
-  uint64_t count = std::min(o.count, o.runs - std::min(o.first_run, o.runs));
-  std::vector<int16_t> out(count, -1);
-  uint64_t blocks = (count + kBlock - 1) / kBlock;
-  std::vector<std::unique_ptr<RunState>> states(static_cast<size_t>(max_threads()));
-  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
-    auto& st = states[static_cast<size_t>(thread)];
-    if (!st) {
-      st = std::make_unique<RunState>();
-      model.prepare(*st);
-    }
-    uint64_t lo = static_cast<uint64_t>(b) * kBlock, hi = std::min(count, lo + kBlock);
-    for (uint64_t i = lo; i < hi; ++i) {
-      uint64_t r = o.first_run + i;
-      model.init_run(*st, o.seed, r, o.fixed);
-      RunRng rng(o.seed, r);
-      for (int t = 0; t < model.scenario().horizon; ++t)
-        if (model.step(*st, rng, t)) break;
-      out[i] = static_cast<int16_t>(st->outcome);
-    }
-  });
-  return out;
-}
-
 }  // namespace geosim

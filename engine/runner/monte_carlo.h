@@ -36,8 +36,5 @@ Accumulator run_monte_carlo(const Model& model, const RunOptions& options);
 int replay_run(const Model& model, uint64_t seed, uint64_t run, Trace& trace,
                RunState* final_state = nullptr);
 
-// Per-run outcomes of runs [0, runs), for paired comparisons and tests (memory: one byte
-// per run is the caller's choice; here an int16 each).
-std::vector<int16_t> run_outcomes(const Model& model, const RunOptions& options);
 
 }  // namespace geosim
