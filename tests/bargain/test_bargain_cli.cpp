@@ -5,9 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cli_helpers.h"
+#include "tests/cli.h"
 
-using geosim::test::run_geosim;
+using geosim::test::cli_run;
 using geosim::test::source_path;
 using Json = nlohmann::json;
 
@@ -20,7 +20,7 @@ TEST_CASE("bargain prints the published EC medians and means for rounds 0-10", "
   // Scholz, Calbert & Smith (2011), reproducing Bueno de Mesquita (1994) p. 78.
   const double median[] = {7.0, 8.416, 9.611, 9.962, 9.962, 9.962, 7.472, 8.825, 9.671, 9.671, 7.0};
   const double mean[] = {7.390, 7.461, 7.553, 7.590, 7.358, 7.349, 7.415, 7.511, 7.572, 7.325, 7.242};
-  auto r = run_geosim("bargain " + kEc + " --rounds 10 --format json");
+  auto r = cli_run("bargain " + kEc + " --rounds 10 --format json");
   REQUIRE(r.code == 0);
   Json j = Json::parse(r.out);
   REQUIRE(j["rounds"].size() == 11);
@@ -39,7 +39,7 @@ TEST_CASE("bargain prints the published EC medians and means for rounds 0-10", "
 }
 
 TEST_CASE("bargain tells who confronted compromised with or capitulated to whom", "[bargain][cli]") {
-  auto r = run_geosim("bargain " + kEc + " --rounds 10");
+  auto r = cli_run("bargain " + kEc + " --rounds 10");
   REQUIRE(r.code == 0);
   // Round 1 of the EC case (the JSON moves say the same): Belgium meets France part of the
   // way to 8.416, Luxembourg is confronted by Belgium and takes 7.
@@ -47,7 +47,7 @@ TEST_CASE("bargain tells who confronted compromised with or capitulated to whom"
   CHECK(r.out.find("Belgium         7.000 ->    8.416   compromises with France") != std::string::npos);
   CHECK(r.out.find("Luxembourg      4.000 ->    7.000   confronted by Belgium") != std::string::npos);
   CHECK(r.out.find("Forecast after 10 rounds: median 7.000, mean 7.242.") != std::string::npos);
-  auto j = Json::parse(run_geosim("bargain " + kEc + " --rounds 1 --format json").out);
+  auto j = Json::parse(cli_run("bargain " + kEc + " --rounds 1 --format json").out);
   const Json& moves = j["rounds"][1]["moves"];
   CHECK(moves[1]["actor"] == "Belgium");
   CHECK(moves[1]["offer"] == "compromise");
@@ -59,10 +59,10 @@ TEST_CASE("bargain tells who confronted compromised with or capitulated to whom"
 
 TEST_CASE("bargain Monte Carlo on a CSV is byte-identical across thread counts", "[bargain][cli][determinism]") {
   const std::string args = "bargain " + kEc + " --runs 3000 --seed 7 --format json --threads ";
-  auto one = run_geosim(args + "1");
+  auto one = cli_run(args + "1");
   REQUIRE(one.code == 0);
   for (const char* t : {"2", "4"}) {
-    auto other = run_geosim(args + t);
+    auto other = cli_run(args + t);
     REQUIRE(other.code == 0);
     CHECK(other.out == one.out);
   }
@@ -79,14 +79,14 @@ TEST_CASE("bargain Monte Carlo on a CSV is byte-identical across thread counts",
     CHECK(round["median"]["p50"].get<double>() <= round["median"]["p95"].get<double>());
   }
   // A different seed gives different runs.
-  CHECK(run_geosim("bargain " + kEc + " --runs 3000 --seed 8 --format json").out != one.out);
+  CHECK(cli_run("bargain " + kEc + " --runs 3000 --seed 8 --format json").out != one.out);
 }
 
 TEST_CASE("bargain on a scenario issue is deterministic and uses its distributions", "[bargain][cli][determinism]") {
   const std::string args = "bargain " + kTeaching + " --rounds 6 --runs 2000 --format json --threads ";
-  auto one = run_geosim(args + "1");
+  auto one = cli_run(args + "1");
   REQUIRE(one.code == 0);
-  CHECK(run_geosim(args + "3").out == one.out);
+  CHECK(cli_run(args + "3").out == one.out);
   Json j = Json::parse(one.out);
   CHECK(j["input"]["issue"] == "incumbent_rule");
   // The army's stance is uniform(0.3, 0.7): the central forecast uses its median 0.5, the
@@ -107,26 +107,26 @@ TEST_CASE("bargain on a scenario issue is deterministic and uses its distributio
 TEST_CASE("bargain rejects a bad CSV with file line and column and exit code 3", "[bargain][cli][errors]") {
   const std::string path = geosim::test::temp_path("bad.csv");
   std::ofstream(path) << "Actor,Capability,Position,Salience\nA,0.5,1,0.5\nB,lots,2,0.5\nC,0.2,3,1.5\n";
-  auto r = run_geosim("bargain '" + path + "' --rounds 3");
+  auto r = cli_run("bargain '" + path + "' --rounds 3");
   std::filesystem::remove(path);
   CHECK(r.code == 3);
   CHECK(r.out.empty());
   CHECK(r.err.find(path + ":3:3: capability must be a number in [0, 1], got 'lots'") != std::string::npos);
   CHECK(r.err.find(path + ":4:9: salience must be a number in [0, 1], got '1.5'") != std::string::npos);
 
-  auto missing = run_geosim("bargain '" + geosim::test::temp_path("none.csv") + "'");
+  auto missing = cli_run("bargain '" + geosim::test::temp_path("none.csv") + "'");
   CHECK(missing.code == 3);
   CHECK(missing.err.find("cannot open file") != std::string::npos);
 }
 
 TEST_CASE("bargain rejects bad options with exit code 2", "[bargain][cli][errors]") {
-  CHECK(run_geosim("bargain " + kEc + " --format xml").code == 2);
-  CHECK(run_geosim("bargain " + kEc + " --rounds -1").code == 2);
-  CHECK(run_geosim("bargain " + kEc + " --perturb 2").code == 2);
-  CHECK(run_geosim("bargain " + kEc + " --issue x").code == 2);
-  CHECK(run_geosim("bargain " + kTeaching + " --perturb 0.1").code == 2);
-  auto r = run_geosim("bargain " + kTeaching + " --issue incumbent_rul");
+  CHECK(cli_run("bargain " + kEc + " --format xml").code == 2);
+  CHECK(cli_run("bargain " + kEc + " --rounds -1").code == 2);
+  CHECK(cli_run("bargain " + kEc + " --perturb 2").code == 2);
+  CHECK(cli_run("bargain " + kEc + " --issue x").code == 2);
+  CHECK(cli_run("bargain " + kTeaching + " --perturb 0.1").code == 2);
+  auto r = cli_run("bargain " + kTeaching + " --issue incumbent_rul");
   CHECK(r.code == 2);
   CHECK(r.err.find("did you mean 'incumbent_rule'?") != std::string::npos);
-  CHECK(run_geosim("bargain").code == 2);
+  CHECK(cli_run("bargain").code == 2);
 }

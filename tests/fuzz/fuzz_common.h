@@ -8,7 +8,11 @@
 // regression tests of `make test` (tests/fuzz/tests.cmake).
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -34,6 +38,18 @@ inline std::string read_file(const std::string& path) {
 inline const std::string& base_yaml() {
   static const std::string text = read_file(std::string(GEOSIM_FUZZ_DIR) + "/base.yaml");
   return text;
+}
+
+// A private folder (made once per process) that holds base.yaml, so that inputs written
+// beside it can name it (`extends: base.yaml`, `scenario: base.yaml`).
+inline const std::string& work_dir() {
+  static const std::string dir = [] {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "geosim-fuzz-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) std::abort();
+    std::ofstream(tmpl + "/base.yaml", std::ios::binary) << base_yaml();
+    return tmpl;
+  }();
+  return dir;
 }
 
 // Runs a loaded scenario a few times when that is cheap, so that scenarios which validate

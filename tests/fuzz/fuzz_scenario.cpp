@@ -4,31 +4,12 @@
 // valid scenario), so `extends: base.yaml`, `extends: scenario.yaml` (a cycle) and missing
 // files are all reachable. Lines of the form `#set PATH=VALUE` (YAML comments) are also
 // applied as --set overrides, so one input exercises file, merge and override together.
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-
 #include "fuzz_common.h"
-
-namespace {
-
-const std::string& work_dir() {
-  static const std::string dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "geosim-fuzz-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) std::abort();
-    std::ofstream(tmpl + "/base.yaml", std::ios::binary) << geosim::fuzz::base_yaml();
-    return tmpl;
-  }();
-  return dir;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;  // the size limit itself has a corpus case
   std::string text(reinterpret_cast<const char*>(data), size);
-  std::string path = work_dir() + "/scenario.yaml";
+  std::string path = geosim::fuzz::work_dir() + "/scenario.yaml";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;

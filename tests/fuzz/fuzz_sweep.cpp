@@ -1,31 +1,12 @@
 // Fuzz target: sweep spec text -> checked spec -> plan with its points, through the real
 // loaders. The input is written as sweep.yaml beside base.yaml (a valid scenario), so a
 // spec may name `scenario: base.yaml` and reach the scenario checks too.
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-
 #include "analysis/sweep/spec.h"
 #include "fuzz_common.h"
 
-namespace {
-
-const std::string& work_dir() {
-  static const std::string dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "geosim-fuzz-sweep-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) std::abort();
-    std::ofstream(tmpl + "/base.yaml", std::ios::binary) << geosim::fuzz::base_yaml();
-    return tmpl;
-  }();
-  return dir;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;
-  std::string path = work_dir() + "/sweep.yaml";
+  std::string path = geosim::fuzz::work_dir() + "/sweep.yaml";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));

@@ -14,7 +14,7 @@
 #include "engine/core/rng.h"
 #include "engine/runner/summary.h"
 #include "engine/scenario/loader.h"
-#include "tests/gsa/cli.h"
+#include "tests/cli.h"
 
 using namespace geosim;
 using geosim::test::cli_run;

@@ -10,7 +10,7 @@
 
 #include "analysis/sensitivity/sobol.h"
 #include "analysis/sensitivity/test_functions.h"
-#include "tests/gsa/cli.h"
+#include "tests/cli.h"
 
 using geosim::test::cli_run;
 using JsonDoc = nlohmann::json;
