@@ -167,7 +167,10 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
     }
     for (size_t k = 0; k < m; ++k) counts[static_cast<size_t>(row) * m + k] = s->counts[k];
     uint64_t now = done.fetch_add(runs) + runs;
-    if (o.progress && thread == 0 && cl.root()) o.progress(now * static_cast<uint64_t>(cl.size), static_cast<uint64_t>(points) * runs);
+    if (o.progress && thread == 0 && cl.root()) {
+      const uint64_t total = o.progress_total ? o.progress_total : static_cast<uint64_t>(points) * runs;
+      o.progress(std::min(total, o.progress_base + now * static_cast<uint64_t>(cl.size)), total);
+    }
   });
   } catch (const std::exception& e) {
     if (cl.size == 1) throw;

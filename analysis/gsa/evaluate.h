@@ -9,8 +9,10 @@
 // between two points is due to the analysed parameters and not to fresh noise.
 //
 // A point is computed by one thread from start to end, and writes only its own row of Y, so
-// Y is byte-identical for any number of threads. Memory: the design and Y, plus one
-// RunState per thread; nothing grows with the number of runs.
+// Y is byte-identical for any number of threads. Memory: the points handed in and Y, plus
+// one RunState per thread; nothing grows with the number of runs. `geosim sensitivity`
+// hands the design over in chunks of a few thousand points, so its memory does not grow
+// with the number of samples either.
 #pragma once
 
 #include <Eigen/Dense>
@@ -68,8 +70,11 @@ double morris_level_to_unit(double x, int levels);
 struct EvalOptions {
   uint64_t seed = 1;          // Monte Carlo seed shared by every point
   int runs_per_point = 100;   // R
-  // Called now and then from one thread with (runs done, runs in total).
+  // Called now and then from one thread with (runs done, runs in total). A caller that
+  // evaluates a design in chunks says where this chunk starts and how many runs the whole
+  // design holds, so that the counts cover the whole design (0 = this call alone).
   std::function<void(uint64_t, uint64_t)> progress;
+  uint64_t progress_base = 0, progress_total = 0;
   const std::atomic<bool>* stop = nullptr;  // set to abandon the evaluation
 };
 

@@ -2,6 +2,7 @@
 // the same estimators on functions with known answers (--test-function) so that a user can
 // check them. The design and estimators live in analysis/sensitivity, the evaluation of a
 // scenario at design points in analysis/gsa; this file is the command line.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "analysis/gsa/report.h"
 #include "engine/cli/common.h"
 #include "engine/core/cluster.h"
+#include "engine/core/parallel.h"
 
 namespace geosim::cli {
 
@@ -40,44 +42,96 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-Eigen::MatrixXd design_points(const Settings& s, int d, SobolDesign& sd, MorrisDesign& md) {
-  if (s.method == "sobol") {
-    sd = sobol_design(s.samples, d, s.seed);
-    return sd.points;
+// Evaluates a chunk of design points (one row each, unit-cube coordinates already mapped
+// for Morris): one row of outputs per point. `done` and `total` count design points, for
+// progress.
+using ChunkEvaluator = std::function<Eigen::MatrixXd(const Eigen::MatrixXd& U, int64_t done, int64_t total)>;
+
+// Design points handed to the evaluator at a time: enough to keep every thread of every
+// rank busy, few enough that memory stays small. The chunking never changes a result: the
+// analyzers see the rows in the same order whatever the chunk size.
+int64_t chunk_points() { return std::max<int64_t>(4096, int64_t{64} * max_threads() * cluster().size); }
+
+// Streams the Sobol design through `eval` and the analyzer, chunk by chunk: memory holds
+// one chunk of points and outputs, never the whole design. `scale` turns each output into
+// the number analysed (a scenario's shares into counts of runs: see analyze below).
+void run_sobol(const Settings& s, int d, int m, const ChunkEvaluator& eval, double scale, gsa::SensitivityReport& r,
+               std::vector<double>& output_sum) {
+  SobolSampler sampler(d, s.seed);
+  SobolAnalyzer analyzer(d, m, s.bootstrap, s.seed);
+  const size_t D = static_cast<size_t>(d), M = static_cast<size_t>(m), P = D + 2;
+  const int64_t rows_per_chunk = std::max<int64_t>(1, chunk_points() / static_cast<int64_t>(P));
+  const int64_t total = static_cast<int64_t>(s.samples) * static_cast<int64_t>(P);
+  std::vector<double> a(D), b(D), pts(P * D), y(P * M);
+  for (int64_t j0 = 0; j0 < s.samples; j0 += rows_per_chunk) {
+    const int64_t rows = std::min<int64_t>(rows_per_chunk, s.samples - j0);
+    Eigen::MatrixXd U(rows * static_cast<int64_t>(P), d);
+    for (int64_t j = 0; j < rows; ++j) {
+      sampler.next(a.data(), b.data());
+      sobol_row_points(a.data(), b.data(), d, pts.data());
+      for (size_t p = 0; p < P; ++p)
+        for (size_t i = 0; i < D; ++i) U(j * static_cast<int64_t>(P) + static_cast<int64_t>(p), static_cast<Eigen::Index>(i)) = pts[p * D + i];
+    }
+    const Eigen::MatrixXd Y = eval(U, j0 * static_cast<int64_t>(P), total);
+    for (int64_t j = 0; j < rows; ++j) {
+      for (size_t p = 0; p < P; ++p)
+        for (size_t k = 0; k < M; ++k) {
+          const double v = Y(j * static_cast<int64_t>(P) + static_cast<int64_t>(p), static_cast<Eigen::Index>(k));
+          output_sum[k] += v;
+          y[p * M + k] = scale > 0 ? std::round(v * scale) : v;
+        }
+      analyzer.add(y.data());
+    }
   }
-  md = morris_design(s.samples, d, s.levels, s.seed);
-  return md.points;
+  r.sobol = analyzer.finish();
 }
 
-void analyze(const Settings& s, int runs_per_point, gsa::SensitivityReport& r, SobolDesign& sd, const MorrisDesign& md,
-             const Eigen::MatrixXd& Y) {
-  r.output_mean.clear();
-  for (Eigen::Index k = 0; k < Y.cols(); ++k) r.output_mean.push_back(Y.col(k).mean());
-  if (s.method == "sobol") {
-    // Indices do not change when a constant is subtracted from an output, but the
-    // first-order estimator mean(f_B (f_ABi - f_A)) has a variance that grows with the
-    // output's mean squared: for an outcome at 90 % the raw estimate is mostly noise.
-    // Centring each column first (SALib standardises its outputs too) keeps the estimator and removes
-    // that noise; ST and the variance are unchanged by it.
-    //
-    // A scenario's outputs are shares k / R of the runs at a point. They are analysed as the
-    // counts k minus a whole number near their mean: the indices are ratios, so the scale does
-    // not matter, and integer-valued doubles add exactly, so a bootstrap resample whose rows
-    // all hold the same value has a variance of exactly 0 (its indices are undefined and left
-    // out of the interval) instead of a rounding residue that would divide into nonsense.
-    Eigen::MatrixXd centred(Y.rows(), Y.cols());
-    for (Eigen::Index k = 0; k < Y.cols(); ++k) {
-      if (runs_per_point > 0) {
-        Eigen::VectorXd counts = (Y.col(k) * runs_per_point).array().round();
-        centred.col(k) = counts.array() - std::round(counts.mean());
-      } else {
-        centred.col(k) = Y.col(k).array() - Y.col(k).mean();
-      }
+// The same for Morris, trajectory by trajectory.
+void run_morris(const Settings& s, int d, int m, const ChunkEvaluator& eval, gsa::SensitivityReport& r,
+                std::vector<double>& output_sum, bool map_levels) {
+  MorrisAnalyzer analyzer(d, m, morris_delta(s.levels), s.bootstrap, s.seed);
+  const size_t D = static_cast<size_t>(d), M = static_cast<size_t>(m), P = D + 1;
+  const int64_t per_chunk = std::max<int64_t>(1, chunk_points() / static_cast<int64_t>(P));
+  const int64_t total = static_cast<int64_t>(s.samples) * static_cast<int64_t>(P);
+  std::vector<double> pts(per_chunk * P * D), y(P * M);
+  std::vector<int> changed(per_chunk * D);
+  for (int64_t t0 = 0; t0 < s.samples; t0 += per_chunk) {
+    const int64_t n = std::min<int64_t>(per_chunk, s.samples - t0);
+    Eigen::MatrixXd U(n * static_cast<int64_t>(P), d);
+    for (int64_t t = 0; t < n; ++t) {
+      double* tp = &pts[static_cast<size_t>(t) * P * D];
+      morris_trajectory(t0 + t, d, s.levels, s.seed, tp, &changed[static_cast<size_t>(t) * D]);
+      for (size_t p = 0; p < P; ++p)
+        for (size_t i = 0; i < D; ++i)
+          U(t * static_cast<int64_t>(P) + static_cast<int64_t>(p), static_cast<Eigen::Index>(i)) =
+              map_levels ? gsa::morris_level_to_unit(tp[p * D + i], s.levels) : tp[p * D + i];
     }
-    r.sobol = sobol_analyze(sd, centred, s.bootstrap, s.seed);
-  } else {
-    r.morris = morris_analyze(md, Y, s.bootstrap, s.seed);
+    const Eigen::MatrixXd Y = eval(U, t0 * static_cast<int64_t>(P), total);
+    for (int64_t t = 0; t < n; ++t) {
+      for (size_t p = 0; p < P; ++p)
+        for (size_t k = 0; k < M; ++k) {
+          const double v = Y(t * static_cast<int64_t>(P) + static_cast<int64_t>(p), static_cast<Eigen::Index>(k));
+          output_sum[k] += v;
+          y[p * M + k] = v;
+        }
+      analyzer.add(&pts[static_cast<size_t>(t) * P * D], &changed[static_cast<size_t>(t) * D], y.data());
+    }
   }
+  r.morris = analyzer.finish();
+}
+
+// Runs the chosen method over `eval`. For a scenario (runs_per_point > 0) the Sobol
+// estimators see each output as its count of runs, k = share x R: the indices are ratios,
+// so the scale does not matter, and whole numbers keep the sums free of rounding in the
+// common case.
+void analyze(const Settings& s, int d, int m, int runs_per_point, const ChunkEvaluator& eval,
+             gsa::SensitivityReport& r) {
+  std::vector<double> output_sum(static_cast<size_t>(m), 0.0);
+  if (s.method == "sobol") run_sobol(s, d, m, eval, runs_per_point, r, output_sum);
+  else run_morris(s, d, m, eval, r, output_sum, runs_per_point > 0);
+  r.points = static_cast<int64_t>(s.samples) * (s.method == "sobol" ? d + 2 : d + 1);
+  r.output_mean.clear();
+  for (double v : output_sum) r.output_mean.push_back(v / static_cast<double>(r.points));
 }
 
 gsa::SensitivityReport test_function(const Settings& s) {
@@ -101,17 +155,15 @@ gsa::SensitivityReport test_function(const Settings& s) {
     r.parameters.push_back("x" + std::to_string(i + 1));
     r.distributions.push_back("uniform(0, 1)");
   }
-  SobolDesign sd;
-  MorrisDesign md;
-  Eigen::MatrixXd U = design_points(s, d, sd, md);
-  Eigen::MatrixXd Y(U.rows(), 1);
-  for (Eigen::Index row = 0; row < U.rows(); ++row) {
-    Eigen::RowVectorXd x = U.row(row);
-    Y(row, 0) = f(x.data());
-  }
   r.outputs = {"f"};
-  r.points = U.rows();
-  analyze(s, 0, r, sd, md, Y);
+  analyze(s, d, 1, 0, [&](const Eigen::MatrixXd& U, int64_t, int64_t) {
+    Eigen::MatrixXd Y(U.rows(), 1);
+    for (Eigen::Index row = 0; row < U.rows(); ++row) {
+      Eigen::RowVectorXd x = U.row(row);
+      Y(row, 0) = f(x.data());
+    }
+    return Y;
+  }, r);
   return r;
 }
 
@@ -131,12 +183,6 @@ gsa::SensitivityReport scenario(const Settings& s, const std::string& file, cons
     r.distributions.push_back(f.describe());
   }
   for (const auto& o : sc.outcomes) r.outputs.push_back(o.id);
-  SobolDesign sd;
-  MorrisDesign md;
-  Eigen::MatrixXd U = design_points(s, d, sd, md);
-  if (s.method == "morris")
-    U = U.unaryExpr([&](double x) { return gsa::morris_level_to_unit(x, s.levels); });
-  r.points = U.rows();
 
   install_signal_handlers();
   Progress progress("sensitivity runs", s.quiet || !cluster().root());
@@ -145,13 +191,19 @@ gsa::SensitivityReport scenario(const Settings& s, const std::string& file, cons
   eo.runs_per_point = s.runs_per_point;
   eo.stop = &interrupted();
   eo.progress = [&](uint64_t done, uint64_t total) { progress.update(done, total); };
-  Eigen::MatrixXd Y = gsa::evaluate_points(model, factors, U, eo);
+  const uint64_t runs = static_cast<uint64_t>(s.runs_per_point);
+  analyze(s, d, static_cast<int>(sc.outcomes.size()), s.runs_per_point,
+          [&](const Eigen::MatrixXd& U, int64_t done, int64_t total) {
+            eo.progress_base = static_cast<uint64_t>(done) * runs;
+            eo.progress_total = static_cast<uint64_t>(total) * runs;
+            Eigen::MatrixXd Y = gsa::evaluate_points(model, factors, U, eo);
+            if (interrupted()) throw std::runtime_error("interrupted");
+            return Y;
+          },
+          r);
   progress.finish();
-  if (interrupted()) throw std::runtime_error("interrupted");
-  sd.points.resize(0, 0);  // the estimators read only Y; free the design before the bootstrap
-  analyze(s, s.runs_per_point, r, sd, md, Y);
   if (s.method == "morris") {
-    // morris_analyze measures effects per unit of the design grid; one grid unit spans
+    // MorrisAnalyzer measures effects per unit of the design grid; one grid unit spans
     // (p - 1) / p of the quantile scale (gsa::morris_level_to_unit), so rescale to report
     // effects per unit of the quantile scale, comparable across parameters and level counts.
     const double k = static_cast<double>(s.levels) / (s.levels - 1);
