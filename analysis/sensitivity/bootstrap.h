@@ -30,8 +30,10 @@ inline constexpr std::array<uint32_t, 12> kPoissonCdf = {
     4294609777u, 4294923276u, 4294962463u, 4294966817u, 4294967252u, 4294967292u};
 
 inline int poisson1_from_word(uint32_t word) {
-  int w = 0;
-  while (w < static_cast<int>(kPoissonCdf.size()) && word >= kPoissonCdf[static_cast<size_t>(w)]) ++w;
+  // Branch-free for the 98 % of words that give 0 to 3; a loop for the rare tail.
+  int w = (word >= kPoissonCdf[0]) + (word >= kPoissonCdf[1]) + (word >= kPoissonCdf[2]) + (word >= kPoissonCdf[3]);
+  if (w == 4) [[unlikely]]
+    while (w < static_cast<int>(kPoissonCdf.size()) && word >= kPoissonCdf[static_cast<size_t>(w)]) ++w;
   return w;
 }
 
