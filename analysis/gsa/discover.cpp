@@ -1,141 +1,34 @@
 #include "analysis/gsa/discover.h"
 
-#include <sys/stat.h>
-
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
+
+#include "analysis/sweep/results_csv.h"
 
 namespace geosim::gsa {
 
-std::string sweep_csv_path(const std::string& results) {
-  struct stat s {};
-  if (::stat(results.c_str(), &s) == 0 && S_ISDIR(s.st_mode)) {
-    std::string dir = results;
-    if (!dir.empty() && dir.back() == '/') dir.pop_back();
-    return dir + "/results.csv";
-  }
-  return results;
-}
+std::string sweep_csv_path(const std::string& results) { return sweep_results_path(results); }
 
-namespace {
-
-// Splits one CSV line; fields may be quoted ("a,b" and "" inside quotes). Records the
-// 1-based column where each field starts, for error messages.
-void split_csv(const std::string& line, std::vector<std::string>& fields, std::vector<int>& cols) {
-  fields.clear();
-  cols.clear();
-  std::string cur;
-  bool quoted = false;
-  int start = 1;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cur += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(cur);
-      cols.push_back(start);
-      cur.clear();
-      start = static_cast<int>(i) + 2;
-    } else {
-      cur += c;
-    }
-  }
-  fields.push_back(cur);
-  cols.push_back(start);
-}
-
-bool parse_double(const std::string& s, double& out) {
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return !s.empty() && end == s.c_str() + s.size() && std::isfinite(out);
-}
-
-const char* kHeaderHint =
-    "a sweep's results.csv starts with point,status,<parameter paths>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
-
-}  // namespace
-
+// The ok points as matrices (analysis/sweep/results_csv.h reads and checks the file).
 SweepTable read_sweep_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw InputError(FileLoc{path, 0, 0}, "cannot read the sweep results",
-                     "give a sweep's output directory or its results.csv");
+  const SweepResults r = read_sweep_results(path);
   SweepTable t;
-  t.file = path;
-  std::string line;
-  std::vector<std::string> f;
-  std::vector<int> col;
-  if (!std::getline(in, line)) throw InputError(FileLoc{path, 1, 1}, "the file is empty", kHeaderHint);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  split_csv(line, f, col);
-  if (f.size() < 4 || f[0] != "point" || f[1] != "status")
-    throw InputError(FileLoc{path, 1, 1}, "this is not a sweep's results table", kHeaderHint);
-  size_t runs_col = 0;
-  for (size_t c = 2; c < f.size(); ++c)
-    if (f[c] == "runs") {
-      runs_col = c;
-      break;
-    }
-  if (runs_col == 0) throw InputError(FileLoc{path, 1, 1}, "the header has no 'runs' column", kHeaderHint);
-  if (runs_col == 2) throw InputError(FileLoc{path, 1, col[2]}, "the header names no swept parameter", kHeaderHint);
-  for (size_t c = 2; c < runs_col; ++c) t.parameters.push_back(f[c]);
-  std::vector<size_t> p_col;
-  for (size_t c = runs_col + 1; c < f.size(); ++c)
-    if (f[c].rfind("p_", 0) == 0 && f[c].size() > 2) {
-      t.outcomes.push_back(f[c].substr(2));
-      p_col.push_back(c);
-    }
-  if (t.outcomes.empty())
-    throw InputError(FileLoc{path, 1, 1}, "the header has no p_<outcome> column", kHeaderHint);
-  const size_t width = f.size(), K = t.parameters.size(), m = t.outcomes.size();
-
-  std::vector<double> xs, ps;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    split_csv(line, f, col);
-    FileLoc at{path, line_no, 1};
-    if (f.size() != width)
-      throw InputError(at, "expected " + std::to_string(width) + " fields as in the header, found " +
-                               std::to_string(f.size()));
-    if (f[1] == "failed") {
-      ++t.failed;
-      continue;
-    }
-    if (f[1] != "ok")
-      throw InputError(FileLoc{path, line_no, col[1]}, "unknown status '" + f[1] + "'", "status is ok or failed");
-    double v;
-    if (!parse_double(f[0], v) || v != std::floor(v))
-      throw InputError(FileLoc{path, line_no, col[0]}, "point '" + f[0] + "' is not a whole number");
-    t.point.push_back(static_cast<long>(v));
-    for (size_t j = 0; j < K; ++j) {
-      if (!parse_double(f[2 + j], v))
-        throw InputError(FileLoc{path, line_no, col[2 + j]},
-                         "value '" + f[2 + j] + "' of " + t.parameters[j] + " is not a number");
-      xs.push_back(v);
-    }
-    for (size_t k = 0; k < m; ++k) {
-      const std::string& s = f[p_col[k]];
-      if (!parse_double(s, v) || v < 0 || v > 1)
-        throw InputError(FileLoc{path, line_no, col[p_col[k]]},
-                         "p_" + t.outcomes[k] + " = '" + s + "' is not a probability", "a number in [0, 1]");
-      ps.push_back(v);
-    }
-  }
-  const auto n = static_cast<Eigen::Index>(t.point.size());
-  t.X.resize(n, static_cast<Eigen::Index>(K));
-  t.P.resize(n, static_cast<Eigen::Index>(m));
-  for (Eigen::Index r = 0; r < n; ++r) {
-    for (size_t j = 0; j < K; ++j) t.X(r, static_cast<Eigen::Index>(j)) = xs[static_cast<size_t>(r) * K + j];
-    for (size_t k = 0; k < m; ++k) t.P(r, static_cast<Eigen::Index>(k)) = ps[static_cast<size_t>(r) * m + k];
+  t.file = r.file;
+  t.parameters = r.parameters;
+  t.outcomes = r.outcomes;
+  t.failed = r.failed();
+  const auto n = static_cast<Eigen::Index>(r.rows.size() - static_cast<size_t>(t.failed));
+  const auto K = static_cast<Eigen::Index>(t.parameters.size()), m = static_cast<Eigen::Index>(t.outcomes.size());
+  t.X.resize(n, K);
+  t.P.resize(n, m);
+  Eigen::Index i = 0;
+  for (const auto& row : r.rows) {
+    if (!row.ok) continue;
+    t.point.push_back(static_cast<long>(row.point));
+    for (Eigen::Index j = 0; j < K; ++j) t.X(i, j) = row.x[static_cast<size_t>(j)];
+    for (Eigen::Index k = 0; k < m; ++k) t.P(i, k) = row.p[static_cast<size_t>(k)];
+    ++i;
   }
   return t;
 }

@@ -6,7 +6,8 @@
 // parameters does an outcome's probability exceed a threshold? Each ok point becomes a row
 // of X (its parameter values) with y = 1 when p_<outcome> > threshold, and PRIM
 // (analysis/sensitivity/prim.h) peels a box around the points where y = 1.
-// Parsing problems are InputErrors at `file:line:col`, so a damaged file says where.
+// The file is read by analysis/sweep/results_csv.h, whose problems are InputErrors at
+// `file:line:col`, so a damaged file says where.
 #pragma once
 
 #include <Eigen/Dense>
@@ -29,7 +30,8 @@ struct SweepTable {
   int failed = 0;                       // rows with status `failed` (left out)
 };
 
-// RESULTS may be a sweep directory (then DIR/results.csv) or the CSV itself.
+// RESULTS may be a sweep directory (then DIR/results.csv) or the CSV itself
+// (sweep_results_path); read_sweep_csv keeps the ok points as matrices.
 std::string sweep_csv_path(const std::string& results);
 SweepTable read_sweep_csv(const std::string& path);
 

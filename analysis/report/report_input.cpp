@@ -1,15 +1,13 @@
 // Reading the inputs of a report: result JSON files (told apart by their keys) and a
 // sweep's directory. Every problem is an InputError that names the file and what a
 // valid input looks like, so a wrong file gives a sentence rather than a broken page.
-#include <array>
 #include <cctype>
-#include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "analysis/report/report.h"
+#include "analysis/sweep/results_csv.h"
 #include "engine/core/error.h"
 
 namespace geosim {
@@ -72,134 +70,22 @@ void check_run(const ReportJson& j, const std::string& src) {
   }
 }
 
-bool is_number(const std::string& s, double& v) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(v);
-}
-
-// Splits CSV text into rows of fields (RFC 4180: quoted fields may hold commas, quotes, newlines).
-std::vector<std::vector<std::string>> csv_rows(const std::string& text, const std::string& file) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false, any = false;
-  size_t quote_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-      quote_start = i;
-      any = true;
-    } else if (c == ',') {
-      row.push_back(field);
-      field.clear();
-      any = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      if (any || !field.empty()) {
-        row.push_back(field);
-        rows.push_back(row);
-      }
-      row.clear();
-      field.clear();
-      any = false;
-    } else {
-      field += c;
-      any = true;
-    }
-  }
-  if (quoted) throw InputError(loc_of(file, text, quote_start), "a quoted field is never closed", "add the closing '\"'");
-  if (any || !field.empty()) {
-    row.push_back(field);
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 }  // namespace
 
+// The report's view of a sweep: the ok points with their parameter values and outcome
+// probabilities, and how many points failed (analysis/sweep/results_csv.h reads the file).
 ReportJson parse_sweep_csv(const std::string& text, const std::string& file) {
-  auto rows = csv_rows(text, file);
-  const std::string hint = "expected the header point,status,<parameter paths...>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
-  if (rows.empty()) throw InputError(FileLoc{file, 1, 1}, "the file is empty", hint);
-  const auto& h = rows[0];
-  if (h.size() < 4 || h[0] != "point" || h[1] != "status")
-    throw InputError(FileLoc{file, 1, 1}, "the header does not start with point,status", hint);
-  size_t runs_col = 0;
-  for (size_t c = 2; c < h.size(); ++c)
-    if (h[c] == "runs") {
-      runs_col = c;
-      break;
-    }
-  if (runs_col == 0) throw InputError(FileLoc{file, 1, 1}, "the header has no 'runs' column", hint);
+  const SweepResults t = parse_sweep_results(text, file);
   ReportJson out;
-  out["params"] = ReportJson::array();
-  for (size_t c = 2; c < runs_col; ++c) out["params"].push_back(h[c]);
-  // Outcomes: every p_<id> that has lo_<id> and hi_<id> beside it.
-  std::vector<std::array<size_t, 3>> cols;
-  out["outcomes"] = ReportJson::array();
-  for (size_t c = runs_col + 1; c < h.size(); ++c) {
-    if (h[c].rfind("p_", 0) != 0) continue;
-    std::string id = h[c].substr(2);
-    size_t lo = 0, hi = 0;
-    for (size_t d = runs_col + 1; d < h.size(); ++d) {
-      if (h[d] == "lo_" + id) lo = d;
-      if (h[d] == "hi_" + id) hi = d;
-    }
-    if (lo == 0 || hi == 0)
-      throw InputError(FileLoc{file, 1, 1}, "column '" + h[c] + "' has no lo_" + id + " and hi_" + id + " beside it", hint);
-    cols.push_back({c, lo, hi});
-    out["outcomes"].push_back(id);
-  }
-  if (cols.empty()) throw InputError(FileLoc{file, 1, 1}, "the header names no outcome (p_<outcome>)", hint);
+  out["params"] = t.parameters;
+  out["outcomes"] = t.outcomes;
   out["points"] = ReportJson::array();
-  int failed = 0;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    const auto& row = rows[r];
-    FileLoc loc{file, static_cast<int>(r + 1), 1};
-    if (row.size() != h.size())
-      throw InputError(loc, "this row has " + std::to_string(row.size()) + " fields, the header " +
-                                std::to_string(h.size()), "each row needs one value per header column");
-    ReportJson p;
-    double v = 0;
-    if (!is_number(row[0], v)) throw InputError(loc, "'point' must be a number, got '" + row[0] + "'");
-    p["point"] = static_cast<int64_t>(v);
-    p["status"] = row[1];
-    if (row[1] != "ok") {
-      ++failed;
-      continue;
-    }
-    p["x"] = ReportJson::array();
-    for (size_t c = 2; c < runs_col; ++c) {
-      if (!is_number(row[c], v))
-        throw InputError(loc, "parameter '" + h[c] + "' must be a number, got '" + row[c] + "'");
-      p["x"].push_back(v);
-    }
-    if (!is_number(row[runs_col], v)) throw InputError(loc, "'runs' must be a number, got '" + row[runs_col] + "'");
-    p["runs"] = static_cast<int64_t>(v);
-    for (const char* k : {"p", "lo", "hi"}) p[k] = ReportJson::array();
-    for (const auto& c : cols) {
-      for (int k = 0; k < 3; ++k) {
-        if (!is_number(row[c[static_cast<size_t>(k)]], v) || v < 0 || v > 1)
-          throw InputError(loc, "'" + h[c[static_cast<size_t>(k)]] + "' must be a probability in [0, 1], got '" +
-                                    row[c[static_cast<size_t>(k)]] + "'");
-        p[k == 0 ? "p" : (k == 1 ? "lo" : "hi")].push_back(v);
-      }
-    }
-    out["points"].push_back(p);
+  for (const auto& r : t.rows) {
+    if (!r.ok) continue;
+    out["points"].push_back({{"point", r.point}, {"status", "ok"}, {"x", r.x}, {"runs", r.runs},
+                             {"p", r.p}, {"lo", r.lo}, {"hi", r.hi}});
   }
-  out["failed"] = failed;
+  out["failed"] = t.failed();
   return out;
 }
 

@@ -192,7 +192,7 @@ TEST_CASE("bad report inputs are named with where and what is wrong", "[report]"
   CHECK_THAT(error_of([&] {
                parse_sweep_csv(std::string(kSweepHeader) + "0,ok,1,2,100,1.5,0.1,0.2,0.9,0.8,0.95\n", "results.csv");
              }),
-             Catch::StartsWith("results.csv:2:1: 'p_coup' must be a probability in [0, 1], got '1.5'"));
+             Catch::StartsWith("results.csv:2:14: p_coup = '1.5' is not a probability"));
   CHECK_THAT(error_of([&] { parse_sweep_csv(std::string(kSweepHeader) + "0,\"ok,1\n", "results.csv"); }),
              Catch::StartsWith("results.csv:2:3: a quoted field is never closed"));
   std::filesystem::remove_all(dir);

@@ -1,0 +1,260 @@
+#include "analysis/sweep/results_csv.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "engine/core/error.h"
+
+namespace geosim {
+
+namespace {
+
+const char* kHeaderHint =
+    "a sweep's results.csv starts with point,status,<parameter paths>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
+
+struct Cell {
+  std::string text;
+  int line = 1, column = 1;  // where the cell starts
+};
+using Row = std::vector<Cell>;
+
+// Splits CSV text into rows of cells (RFC 4180: quoted cells may hold commas, quotes and
+// line breaks), remembering where each cell starts. Blank lines are skipped; "\r\n" and
+// "\n" both end a row.
+std::vector<Row> split_rows(const std::string& text, const std::string& file) {
+  std::vector<Row> rows;
+  Row row;
+  Cell cell;
+  bool quoted = false, any = false;
+  int line = 1, column = 1;
+  FileLoc quote_at;
+  auto end_cell = [&](int next_line, int next_column) {
+    row.push_back(std::move(cell));
+    cell = Cell{};
+    cell.line = next_line;
+    cell.column = next_column;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell.text += '"';
+        ++i;
+        column += 2;
+        continue;
+      }
+      if (c == '"') quoted = false;
+      else cell.text += c;
+      if (c == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      any = true;
+      quote_at = FileLoc{file, line, column};
+      ++column;
+    } else if (c == ',') {
+      any = true;
+      ++column;
+      end_cell(line, column);
+    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      if (c == '\r') ++i;
+      if (any || !cell.text.empty()) {
+        end_cell(line, column);
+        rows.push_back(std::move(row));
+      }
+      row.clear();
+      ++line;
+      column = 1;
+      cell = Cell{};
+      cell.line = line;
+      any = false;
+    } else {
+      cell.text += c;
+      any = true;
+      ++column;
+    }
+  }
+  if (quoted) throw InputError(quote_at, "a quoted field is never closed", "add the closing '\"'");
+  if (any || !cell.text.empty()) {
+    end_cell(line, column);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+FileLoc at(const std::string& file, const Cell& c) { return FileLoc{file, c.line, c.column}; }
+
+bool parse_double(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(out);
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The header's layout: where the parameter, runs, outcome and state columns are.
+struct Layout {
+  size_t runs = 0;                   // column of `runs`; parameters are 2..runs-1
+  std::vector<size_t> outcome, state;  // first column of each p/lo/hi and q05/q50/q95 triple
+};
+
+// Reads the triple that starts at column c: names prefix0<id>, prefix1<id>, prefix2<id>.
+// Returns the id, or throws naming the column that breaks the pattern.
+std::string triple(const Row& h, size_t c, const std::array<const char*, 3>& prefix, const std::string& file) {
+  const std::string id = h[c].text.substr(std::string(prefix[0]).size());
+  if (id.empty())
+    throw InputError(at(file, h[c]), "column '" + h[c].text + "' names no " + (prefix[0][0] == 'p' ? "outcome" : "state variable"),
+                     kHeaderHint);
+  for (size_t k = 1; k < 3; ++k) {
+    const std::string want = prefix[k] + id;
+    if (c + k >= h.size() || h[c + k].text != want)
+      throw InputError(c + k < h.size() ? at(file, h[c + k]) : at(file, h[c]),
+                       "column '" + h[c].text + "' must be followed by " + prefix[1] + id + " and " + prefix[2] + id +
+                           (c + k < h.size() ? ", found '" + h[c + k].text + "'" : ", found the end of the header"),
+                       kHeaderHint);
+  }
+  return id;
+}
+
+Layout read_header(const Row& h, const std::string& file, SweepResults& out) {
+  if (h.size() < 2 || h[0].text != "point" || h[1].text != "status")
+    throw InputError(FileLoc{file, h.empty() ? 1 : h[0].line, 1},
+                     "the header does not start with point,status, so this is not a sweep's results table", kHeaderHint);
+  Layout l;
+  for (size_t c = 2; c < h.size() && l.runs == 0; ++c)
+    if (h[c].text == "runs") l.runs = c;
+  if (l.runs == 0) throw InputError(FileLoc{file, h[0].line, 1}, "the header has no 'runs' column", kHeaderHint);
+  if (l.runs == 2) throw InputError(at(file, h[2]), "the header names no swept parameter", kHeaderHint);
+  for (size_t c = 2; c < l.runs; ++c) out.parameters.push_back(h[c].text);
+  size_t c = l.runs + 1;
+  while (c < h.size() && starts_with(h[c].text, "p_")) {
+    out.outcomes.push_back(triple(h, c, {"p_", "lo_", "hi_"}, file));
+    l.outcome.push_back(c);
+    c += 3;
+  }
+  while (c < h.size() && starts_with(h[c].text, "q05_")) {
+    out.states.push_back(triple(h, c, {"q05_", "q50_", "q95_"}, file));
+    l.state.push_back(c);
+    c += 3;
+  }
+  if (out.outcomes.empty())
+    throw InputError(c < h.size() ? at(file, h[c]) : FileLoc{file, h[0].line, 1},
+                     "the header has no p_<outcome> column after 'runs'", kHeaderHint);
+  if (c < h.size())
+    throw InputError(at(file, h[c]), "unexpected column '" + h[c].text + "'",
+                     "after 'runs' come p_/lo_/hi_ triples per outcome, then q05_/q50_/q95_ triples per state variable");
+  return l;
+}
+
+SweepResultRow read_row(const Row& f, const Row& h, const Layout& l, const std::string& file,
+                        const SweepResults& t) {
+  SweepResultRow r;
+  r.line = f[0].line;
+  if (f.size() != h.size())
+    throw InputError(FileLoc{file, r.line, 1},
+                     "this row has " + std::to_string(f.size()) + " fields, the header " + std::to_string(h.size()),
+                     "each row needs one value per header column");
+  double v = 0;
+  if (!parse_double(f[0].text, v) || v != std::floor(v) || v < 0)
+    throw InputError(at(file, f[0]), "point '" + f[0].text + "' is not a whole number", "the point's index, 0, 1, ...");
+  r.point = static_cast<int64_t>(v);
+  if (f[1].text != "ok" && f[1].text != "failed")
+    throw InputError(at(file, f[1]), "unknown status '" + f[1].text + "'", "status is ok or failed");
+  r.ok = f[1].text == "ok";
+  for (size_t j = 2; j < l.runs; ++j) {
+    const Cell& c = f[j];
+    if (!r.ok && c.text.empty()) {
+      r.x.push_back(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    if (!parse_double(c.text, v))
+      throw InputError(at(file, c), "value '" + c.text + "' of " + h[j].text + " is not a number");
+    r.x.push_back(v);
+  }
+  const Cell& runs = f[l.runs];
+  if (!r.ok && runs.text.empty()) return r;  // runs 0; writers other than the sweep leave it empty
+  if (!parse_double(runs.text, v) || v != std::floor(v) || v < 0)
+    throw InputError(at(file, runs), "runs '" + runs.text + "' is not a whole number", "the point's runs, 0 or more");
+  r.runs = static_cast<uint64_t>(v);
+  if (!r.ok) return r;  // a failed point has no outcome or state values
+  for (size_t k = 0; k < l.outcome.size(); ++k) {
+    double pv[3];
+    for (size_t i = 0; i < 3; ++i) {
+      const Cell& c = f[l.outcome[k] + i];
+      if (!parse_double(c.text, pv[i]) || pv[i] < 0 || pv[i] > 1)
+        throw InputError(at(file, c), h[l.outcome[k] + i].text + " = '" + c.text + "' is not a probability",
+                         "a number in [0, 1]");
+    }
+    r.p.push_back(pv[0]);
+    r.lo.push_back(pv[1]);
+    r.hi.push_back(pv[2]);
+  }
+  for (size_t k = 0; k < l.state.size(); ++k) {
+    std::array<double, 3> q{};
+    for (size_t i = 0; i < 3; ++i) {
+      const Cell& c = f[l.state[k] + i];
+      if (c.text.empty()) {
+        q[i] = std::numeric_limits<double>::quiet_NaN();
+      } else if (!parse_double(c.text, q[i])) {
+        throw InputError(at(file, c), h[l.state[k] + i].text + " = '" + c.text + "' is not a number",
+                         "a quantile of " + t.states[k] + ", or empty");
+      }
+    }
+    r.state.push_back(q);
+  }
+  return r;
+}
+
+}  // namespace
+
+int SweepResults::failed() const {
+  int n = 0;
+  for (const auto& r : rows) n += !r.ok;
+  return n;
+}
+
+SweepResults parse_sweep_results(const std::string& text, const std::string& file) {
+  const std::vector<Row> rows = split_rows(text, file);
+  if (rows.empty()) throw InputError(FileLoc{file, 1, 1}, "the file is empty", kHeaderHint);
+  SweepResults t;
+  t.file = file;
+  const Layout l = read_header(rows[0], file, t);
+  t.rows.reserve(rows.size() - 1);
+  for (size_t r = 1; r < rows.size(); ++r) t.rows.push_back(read_row(rows[r], rows[0], l, file, t));
+  return t;
+}
+
+std::string sweep_results_path(const std::string& results) {
+  struct stat s {};
+  if (::stat(results.c_str(), &s) == 0 && S_ISDIR(s.st_mode)) {
+    std::string dir = results;
+    if (!dir.empty() && dir.back() == '/') dir.pop_back();
+    return dir + "/results.csv";
+  }
+  return results;
+}
+
+SweepResults read_sweep_results(const std::string& results) {
+  const std::string path = sweep_results_path(results);
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw InputError(FileLoc{path, 0, 0}, "cannot read the sweep results",
+                     "give a sweep's output directory or its results.csv");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_sweep_results(ss.str(), path);
+}
+
+}  // namespace geosim

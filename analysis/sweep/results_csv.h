@@ -1,0 +1,56 @@
+// Reading a sweep's results.csv back: the one parser that `geosim report` and
+// `geosim discover` (and anything else that reads a finished sweep) share.
+//
+// `geosim sweep` writes DIR/results.csv (ResultStore::csv(), docs/sweep-format.md) with
+// the header
+//   point,status,<path 1>,...,<path K>,runs,p_<o>,lo_<o>,hi_<o>,...,q05_<v>,q50_<v>,q95_<v>,...
+// and one row per point in point order: `point` the 0-based index, `status` `ok` or
+// `failed`, the swept parameters' values (K >= 1 columns, named by their paths), `runs`
+// (0 for a failed point), then for each recorded outcome its probability and Wilson 95 %
+// interval, and for each recorded state variable the 5 %, 50 % and 95 % quantiles at the
+// horizon. Outcome and state cells are empty for a failed point.
+//
+// The reader accepts what any CSV writer may produce from that table (RFC 4180 quoting,
+// including line breaks inside quotes; LF or CRLF line ends; blank lines), and rejects
+// anything else with an InputError at `file:line:col` naming the cell and what would be
+// valid, so a damaged or foreign file says where it went wrong.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace geosim {
+
+// One row of results.csv.
+struct SweepResultRow {
+  int64_t point = 0;
+  bool ok = false;                           // status `ok` (else `failed`)
+  std::vector<double> x;                     // per parameter; NaN where a failed row leaves it empty
+  uint64_t runs = 0;
+  std::vector<double> p, lo, hi;             // per outcome; empty vectors for a failed row
+  std::vector<std::array<double, 3>> state;  // per state variable: q05, q50, q95; NaN when empty
+  int line = 0;                              // 1-based line of the row in the file
+};
+
+struct SweepResults {
+  std::string file;                     // the CSV read (as named in error messages)
+  std::vector<std::string> parameters;  // swept parameter paths, in column order
+  std::vector<std::string> outcomes;    // outcome ids (p_<id>), in column order
+  std::vector<std::string> states;      // state variable names (q05_<name>), in column order
+  std::vector<SweepResultRow> rows;     // every row, ok and failed, in file order
+
+  int failed() const;  // rows with status `failed`
+};
+
+// Parses the text of a results.csv; `file` names it in error messages.
+SweepResults parse_sweep_results(const std::string& text, const std::string& file);
+
+// A sweep's output folder names its results.csv; anything else is taken as the CSV itself.
+std::string sweep_results_path(const std::string& results);
+
+// Reads and parses DIR/results.csv or the CSV itself. InputError when it cannot be read.
+SweepResults read_sweep_results(const std::string& results);
+
+}  // namespace geosim
