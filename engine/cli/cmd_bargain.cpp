@@ -10,8 +10,10 @@
 #include <sstream>
 
 #include "engine/cli/common.h"
+#include "engine/core/dates.h"
 #include "engine/core/parallel.h"
 #include "engine/model/model.h"
+#include "engine/model/stance.h"
 #include "engine/output/output.h"
 #include "engine/runner/summary.h"
 #include "engine/stance/bargaining_mc.h"
@@ -37,6 +39,23 @@ struct Input {
   std::unique_ptr<Scenario> scenario;
   std::unique_ptr<Model> model;
   std::vector<std::unique_ptr<RunState>> states;  // per thread, for scenario draws
+
+  // Scenario input: the levers on the issue active at step `at`, held for every round.
+  struct Applied {
+    int lever;
+    double strength;              // intensity x credibility x enabled (central values)
+    double capability, salience;  // relative change of the target's input, e.g. -0.189
+    double pull;                  // share of the gap to the acting actor closed per step
+  };
+  int issue_index = 0;
+  int at = 0;
+  int steps_per_round = 4;  // the issue's bargaining_every
+  std::vector<Applied> applied;
+  std::vector<int> not_active;  // levers on the issue outside their window (or of no strength) then
+  std::vector<double> base_capability, base_salience;  // before the levers
+  std::vector<b::Pull> pulls;                          // central values
+  std::vector<std::vector<b::Pull>> thread_pulls;      // per thread, for scenario draws
+  std::vector<std::vector<double>> thread_push;        // per thread scratch of apply_pulls
 };
 
 bool is_yaml(const std::string& path) {
@@ -52,11 +71,52 @@ std::string fmt(double v, int digits = 3, int width = 0) {
   return buf;
 }
 
+double strength(const Lever& lv, const std::vector<double>& p) {
+  return p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
+         p[static_cast<size_t>(lv.enabled)];
+}
+
+// Marks in st.lever_active the levers active at step t, by the rule of Model::step (inside
+// its window, strength > 0), and puts the stance pulls of those on issue k into `pulls`:
+// per step, stance_push x strength x dt, as in the model.
+void levers_at(const Scenario& sc, RunState& st, int t, int k, std::vector<b::Pull>& pulls) {
+  pulls.clear();
+  for (size_t l = 0; l < sc.levers.size(); ++l) {
+    const Lever& lv = sc.levers[l];
+    const double s = strength(lv, st.p);
+    st.lever_active[l] = t >= lv.start_step && t < lv.end_step && s > 0;
+    if (!st.lever_active[l] || lv.issue != k) continue;
+    const double pull = st.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years;
+    if (pull != 0) pulls.push_back({lv.by, lv.target, pull});
+  }
+}
+
+// The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
+int parse_at(const std::string& text, const Scenario& sc) {
+  const std::string last = sc.date_of_step(sc.horizon - 1).str();
+  const std::string want = "give a date from " + sc.start.str() + " to " + last + ", or a step from 0 to " +
+                           std::to_string(sc.horizon - 1);
+  long step = -1;
+  if (auto d = parse_date(text)) {
+    const int step_days = sc.unit == StepUnit::Week ? 7 : 1;
+    const int days = d->days - sc.start.days;
+    step = days < 0 ? -1 : days / step_days;
+  } else if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 10) {
+    step = std::stol(text);
+  } else {
+    throw UsageError("bargain: --at '" + text + "' is neither a date nor a step; " + want);
+  }
+  if (step < 0 || step >= sc.horizon)
+    throw UsageError("bargain: --at " + text + " is outside the scenario (" + sc.start.str() + " to " + last + "); " +
+                     want);
+  return static_cast<int>(step);
+}
+
 // A scenario's issue: inputs from each actor's capability, salience and stance params.
 // The central forecast uses each distribution's median; run r draws exactly the values
 // that run r of `geosim run` uses (Model::init_run with the same seed).
 void scenario_input(Input& in, const std::string& file, const std::vector<std::string>& sets,
-                    const std::string& issue_id, uint64_t seed) {
+                    const std::string& issue_id, const std::string& at, uint64_t seed) {
   LoadOptions lo;
   lo.sets = sets;
   in.scenario = std::make_unique<Scenario>(load_scenario(file, lo));
@@ -83,12 +143,43 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
   if (sc.actors.size() < 2)
     throw InputError(FileLoc{file, 0, 0}, "bargaining needs at least 2 actors, the scenario has " +
                                               std::to_string(sc.actors.size()));
-  auto central = [&](ParamId id) { return sc.params[static_cast<size_t>(id)].dist.quantile(0.5); };
+  in.issue_index = k;
+  in.at = at.empty() ? 0 : parse_at(at, sc);
+  in.steps_per_round = is.bargaining_every;
+  in.model = std::make_unique<Model>(sc);
+  // The central run: every parameter at the median of its distribution, the levers active
+  // at step `at` moving capability and salience as inside a run (bargaining_inputs).
+  RunState central;
+  in.model->prepare(central);
+  for (size_t i = 0; i < sc.params.size(); ++i) central.p[i] = sc.params[i].dist.quantile(0.5);
+  levers_at(sc, central, in.at, k, in.pulls);
+  const size_t n = sc.actors.size();
+  std::vector<double> capability(n), salience(n);
+  bargaining_inputs(sc, central, k, capability.data(), salience.data());
   bool any_uncertain = false;
-  for (const auto& a : sc.actors) {
-    in.actors.push_back({a.id, central(a.capability), central(a.stance[static_cast<size_t>(k)]), central(a.salience)});
+  for (size_t i = 0; i < n; ++i) {
+    const Actor& a = sc.actors[i];
+    const double position = central.p[static_cast<size_t>(a.stance[static_cast<size_t>(k)])];
+    in.actors.push_back({a.id, capability[i], position, salience[i]});
+    in.base_capability.push_back(central.p[static_cast<size_t>(a.capability)]);
+    in.base_salience.push_back(central.p[static_cast<size_t>(a.salience)]);
     for (ParamId id : {a.capability, a.salience, a.stance[static_cast<size_t>(k)]})
       any_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
+  }
+  bool levers_uncertain = false;
+  for (size_t l = 0; l < sc.levers.size(); ++l) {
+    const Lever& lv = sc.levers[l];
+    if (lv.issue != k) continue;
+    if (!central.lever_active[l]) {
+      in.not_active.push_back(static_cast<int>(l));
+      continue;
+    }
+    const BargainingEffect& e = lever_kinds()[static_cast<size_t>(lv.kind)].bargaining;
+    const double s = strength(lv, central.p);
+    in.applied.push_back({static_cast<int>(l), s, e.capability * s, e.salience * s,
+                          central.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years});
+    for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push})
+      levers_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
   }
   const auto [mn, mx] = std::minmax_element(in.actors.begin(), in.actors.end(),
                                             [](const b::Actor& x, const b::Actor& y) { return x.position < y.position; });
@@ -98,15 +189,18 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
                                 " (median of its distribution), so there is nothing to bargain over",
                      "give the actors different stances");
   }
-  in.uncertainty = any_uncertain ? "inputs drawn from the scenario's distributions (capability, salience, stance on '" +
-                                       is.id + "')"
-                                 : "the scenario's capability, salience and stance on '" + is.id +
-                                       "' are all fixed, so every run is the same";
-  in.model = std::make_unique<Model>(sc);
-  in.states.resize(static_cast<size_t>(max_threads()));
+  const std::string moved = in.applied.empty() ? "" : ", moved by the levers active at step " + std::to_string(in.at);
+  in.uncertainty = any_uncertain || levers_uncertain
+                       ? "inputs drawn from the scenario's distributions (capability, salience, stance on '" + is.id +
+                             "'" + (in.applied.empty() ? "" : ", levers") + ")" + moved
+                       : "the scenario's capability, salience and stance on '" + is.id + "'" +
+                             (in.applied.empty() ? "" : " and its levers") + " are all fixed, so every run is the same";
+  const size_t threads = static_cast<size_t>(max_threads());
+  in.states.resize(threads);
+  in.thread_pulls.resize(threads);
+  in.thread_push.assign(threads, std::vector<double>(n));
   Input* self = &in;
-  const size_t kk = static_cast<size_t>(k);
-  in.draw = [self, kk, seed](uint64_t run, int thread, double* capability, double* salience, double* position) {
+  in.draw = [self, k, seed](uint64_t run, int thread, double* capability, double* salience, double* position) {
     auto& st = self->states[static_cast<size_t>(thread)];
     if (!st) {
       st = std::make_unique<RunState>();
@@ -114,13 +208,54 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
     }
     self->model->init_run(*st, seed, run);
     const Scenario& s = *self->scenario;
+    levers_at(s, *st, self->at, k, self->thread_pulls[static_cast<size_t>(thread)]);
+    bargaining_inputs(s, *st, k, capability, salience);
     const size_t n = s.actors.size();
-    for (size_t i = 0; i < n; ++i) {
-      capability[i] = st->p[static_cast<size_t>(s.actors[i].capability)];
-      salience[i] = st->p[static_cast<size_t>(s.actors[i].salience)];
-      position[i] = st->x0[kk * n + i];
-    }
+    for (size_t i = 0; i < n; ++i) position[i] = st->x0[static_cast<size_t>(k) * n + i];
   };
+}
+
+// Moves positions between rounds by the pulls of the thread's run (scenario input).
+b::BetweenRounds between_rounds(Input& in) {
+  Input* self = &in;
+  return [self](int thread, double* position) {
+    const size_t t = static_cast<size_t>(thread);
+    b::apply_pulls(self->thread_pulls[t], self->steps_per_round, static_cast<int>(self->actors.size()), self->lo,
+                   self->hi, position, self->thread_push[t].data());
+  };
+}
+
+// The central story: b::simulate, or, when levers pull stances, the same rounds with
+// steps_per_round steps of pulls before each round after round 0. `before_pull[t]` then
+// holds the positions before round t's pulls.
+std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull) {
+  if (in.pulls.empty()) return b::simulate(in.actors, rounds);
+  const int n = static_cast<int>(in.actors.size());
+  std::vector<double> cap, sal, x, push(static_cast<size_t>(n));
+  for (const auto& a : in.actors) {
+    cap.push_back(a.capability);
+    sal.push_back(a.salience);
+    x.push_back(a.position);
+  }
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  double range = *hi - *lo;
+  b::Workspace ws(n);
+  std::vector<b::Round> out;
+  before_pull.assign(static_cast<size_t>(rounds) + 1, {});
+  for (int t = 0; t <= rounds; ++t) {
+    std::vector<b::Move> moves;
+    if (t > 0) {
+      before_pull[static_cast<size_t>(t)] = x;
+      b::apply_pulls(in.pulls, in.steps_per_round, n, in.lo, in.hi, x.data(), push.data());
+      const auto [l, h] = std::minmax_element(x.begin(), x.end());
+      range = std::max(range, *h - *l);  // as inside a run: distances / R stay within [0, 1]
+      moves.resize(static_cast<size_t>(n));
+      b::step(cap.data(), sal.data(), x.data(), n, range, ws, moves.data());
+    }
+    out.push_back({t, b::weighted_median(x.data(), cap.data(), sal.data(), n, range, ws),
+                   b::weighted_mean(x.data(), cap.data(), sal.data(), n), x, std::move(moves)});
+  }
+  return out;
 }
 
 std::string move_text(const b::Move& m, const std::vector<b::Actor>& actors) {
@@ -138,7 +273,64 @@ std::string move_text(const b::Move& m, const std::vector<b::Actor>& actors) {
   return "stays: no offer worth taking";
 }
 
-std::string story_table(const Input& in, const std::string& file, const std::vector<b::Round>& rounds) {
+std::string lever_text(const Scenario& sc, const Lever& lv) {
+  return lv.id + " (" + lever_kinds()[static_cast<size_t>(lv.kind)].name + ", " +
+         sc.actors[static_cast<size_t>(lv.by)].id + " -> " + sc.actors[static_cast<size_t>(lv.target)].id + ")";
+}
+
+std::string percent(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", 100 * v);
+  return buf;
+}
+
+// Which levers act on the bargaining, what each does, and what they changed in the inputs.
+std::string levers_table(const Input& in) {
+  const Scenario& sc = *in.scenario;
+  std::ostringstream os;
+  const std::string when = "step " + std::to_string(in.at) + " (" + sc.date_of_step(in.at).str() + ")";
+  if (in.applied.empty()) {
+    os << "\nLevers: none acts on issue '" << in.issue << "' at " << when << ".\n";
+  } else {
+    os << "\nLevers active at " << when << " on issue '" << in.issue
+       << "', held for every round (a round is " << in.steps_per_round << " steps):\n";
+    for (const auto& a : in.applied) {
+      const Lever& lv = sc.levers[static_cast<size_t>(a.lever)];
+      os << "  " << lever_text(sc, lv) << ", strength " << fmt(a.strength) << ": ";
+      std::vector<std::string> parts;
+      if (a.capability != 0) parts.push_back("capability " + percent(a.capability));
+      if (a.salience != 0) parts.push_back("salience " + percent(a.salience));
+      if (a.pull != 0) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "pulls toward %s by %.4f of the gap per step",
+                      sc.actors[static_cast<size_t>(lv.by)].id.c_str(), a.pull);
+        parts.push_back(buf);
+      }
+      os << (parts.empty() ? "no effect on bargaining" : join(parts)) << "\n";
+    }
+    for (size_t i = 0; i < in.actors.size(); ++i) {
+      const auto& a = in.actors[i];
+      if (a.capability != in.base_capability[i] || a.salience != in.base_salience[i])
+        os << "  => " << a.name << ": capability " << fmt(in.base_capability[i]) << " -> " << fmt(a.capability)
+           << ", salience " << fmt(in.base_salience[i]) << " -> " << fmt(a.salience) << "\n";
+    }
+  }
+  if (!in.not_active.empty()) {
+    os << "Not active then:";
+    for (size_t i = 0; i < in.not_active.size(); ++i) {
+      const Lever& lv = sc.levers[static_cast<size_t>(in.not_active[i])];
+      os << (i ? ", " : " ") << lv.id;
+      if (in.at < lv.start_step) os << " (from " << sc.date_of_step(lv.start_step).str() << ")";
+      else if (in.at >= lv.end_step) os << " (ended " << sc.date_of_step(lv.end_step).str() << ")";
+      else os << " (strength 0)";
+    }
+    os << ". Use --at DATE to bargain at another time.\n";
+  }
+  return os.str();
+}
+
+std::string story_table(const Input& in, const std::string& file, const std::vector<b::Round>& rounds,
+                        const std::vector<std::vector<double>>& before_pull) {
   std::ostringstream os;
   const auto& actors = in.actors;
   size_t width = 5;
@@ -148,9 +340,20 @@ std::string story_table(const Input& in, const std::string& file, const std::vec
   os << ": " << actors.size() << " actors, " << rounds.size() - 1 << " rounds.\n"
      << "Median: the position a capability x salience weighted majority prefers to every other.\n"
      << "Mean: the capability x salience weighted mean position.\n";
+  if (in.kind == "scenario") os << levers_table(in);
   for (const auto& r : rounds) {
     os << "\nRound " << r.round << (r.round == 0 ? " (input)" : "") << "   median " << fmt(r.median) << "   mean "
        << fmt(r.mean) << "\n";
+    const size_t t = static_cast<size_t>(r.round);
+    if (t > 0 && t < before_pull.size())
+      for (size_t k = 0; k < actors.size(); ++k) {
+        const double to = r.moves[k].from;
+        if (std::abs(to - before_pull[t][k]) < 5e-4) continue;  // not visible at three decimals
+        std::string name = actors[k].name;
+        name.resize(width, ' ');
+        os << "  " << name << "  " << fmt(before_pull[t][k], 3, 8) << " -> " << fmt(to, 3, 8)
+           << "   pulled by levers before the round\n";
+      }
     for (size_t k = 0; k < actors.size(); ++k) {
       std::string name = actors[k].name;
       name.resize(width, ' ');
@@ -169,10 +372,18 @@ std::string story_table(const Input& in, const std::string& file, const std::vec
   return os.str();
 }
 
-Json rounds_json(const Input& in, const std::vector<b::Round>& rounds) {
+Json rounds_json(const Input& in, const std::vector<b::Round>& rounds,
+                 const std::vector<std::vector<double>>& before_pull) {
   Json out = Json::array();
   for (const auto& r : rounds) {
     Json j = {{"round", r.round}, {"median", r.median}, {"mean", r.mean}};
+    const size_t t = static_cast<size_t>(r.round);
+    if (t > 0 && t < before_pull.size()) {  // positions before and after the levers' pulls
+      Json pulled = Json::object();
+      for (size_t k = 0; k < in.actors.size(); ++k)
+        if (r.moves[k].from != before_pull[t][k]) pulled[in.actors[k].name] = {before_pull[t][k], r.moves[k].from};
+      j["pulled"] = pulled;
+    }
     Json pos = Json::object();
     for (size_t k = 0; k < in.actors.size(); ++k) pos[in.actors[k].name] = r.positions[k];
     j["positions"] = pos;
@@ -190,6 +401,23 @@ Json rounds_json(const Input& in, const std::vector<b::Round>& rounds) {
     out.push_back(j);
   }
   return out;
+}
+
+Json levers_json(const Input& in) {
+  const Scenario& sc = *in.scenario;
+  Json applied = Json::array();
+  for (const auto& a : in.applied) {
+    const Lever& lv = sc.levers[static_cast<size_t>(a.lever)];
+    applied.push_back({{"id", lv.id}, {"kind", lever_kinds()[static_cast<size_t>(lv.kind)].name},
+                       {"by", sc.actors[static_cast<size_t>(lv.by)].id},
+                       {"target", sc.actors[static_cast<size_t>(lv.target)].id}, {"strength", a.strength},
+                       {"capability_change", a.capability}, {"salience_change", a.salience},
+                       {"pull_per_step", a.pull}});
+  }
+  Json not_active = Json::array();
+  for (int l : in.not_active) not_active.push_back(sc.levers[static_cast<size_t>(l)].id);
+  return {{"step", in.at}, {"date", sc.date_of_step(in.at).str()}, {"steps_per_round", in.steps_per_round},
+          {"applied", applied}, {"not_active", not_active}};
 }
 
 Json quantiles_json(const b::Quantiles& q) {
@@ -269,7 +497,7 @@ int bargain_command(const std::vector<std::string>& args) {
       "Expected-utility bargaining (Bueno de Mesquita, as replicated by Scholz et al. 2011) on one\n"
       "issue. INPUT is a CSV with columns Actor,Capability,Position,Salience, or a scenario file\n"
       "(.yaml) whose actors' capability, salience and stance give the inputs.\n\nOptions");
-  std::string file, format = "table", output, issue;
+  std::string file, format = "table", output, issue, at;
   int rounds = 10, threads = 0, bins = 20;
   uint64_t runs = 0, seed = 1;
   double perturb = -1, perturb_position = -1, tolerance = -1;
@@ -282,6 +510,8 @@ int bargain_command(const std::vector<std::string>& args) {
       ("issue", po::value<std::string>(&issue), "scenario input: the issue's id (default: the first issue)")
       ("set", po::value<std::vector<std::string>>(&sets)->composing(),
        "scenario input: override a value, PATH=VALUE (repeatable)")
+      ("at", po::value<std::string>(&at),
+       "scenario input: apply the levers active at this date (YYYY-MM-DD) or step (default: the start)")
       ("runs,n", po::value<uint64_t>(&runs), "also run the model this many times over uncertain inputs")
       ("seed,s", po::value<uint64_t>(&seed), "random seed of the runs; the same seed gives the same bytes (default 1)")
       ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
@@ -301,7 +531,8 @@ int bargain_command(const std::vector<std::string>& args) {
     std::cout << opts << "\nExamples:\n  geosim bargain tests/data/ec_emissions.csv --rounds 10\n"
               << "  geosim bargain tests/data/ec_emissions.csv --format json\n"
               << "  geosim bargain tests/data/ec_emissions.csv --runs 10000 --perturb 0.05\n"
-              << "  geosim bargain scenarios/teaching.yaml --runs 10000\n";
+              << "  geosim bargain scenarios/teaching.yaml --runs 10000\n"
+              << "  geosim bargain scenarios/teaching.yaml --at 2020-02-03\n";
     return kExitOk;
   }
   if (file.empty()) throw UsageError("bargain: which input? (geosim bargain FILE.csv|FILE.yaml; see --help)");
@@ -324,10 +555,10 @@ int bargain_command(const std::vector<std::string>& args) {
   if (is_yaml(file)) {
     if (vm.count("perturb") || vm.count("perturb-position"))
       throw UsageError("bargain: --perturb is for CSV input; a scenario's uncertainty is in its distributions");
-    scenario_input(in, file, sets, issue, seed);
+    scenario_input(in, file, sets, issue, at, seed);
   } else {
-    if (!issue.empty() || !sets.empty())
-      throw UsageError("bargain: --issue and --set are for scenario input (.yaml); a CSV holds one issue");
+    if (!issue.empty() || !sets.empty() || vm.count("at"))
+      throw UsageError("bargain: --issue, --set and --at are for scenario input (.yaml); a CSV holds one issue");
     in.kind = "csv";
     in.actors = b::read_csv(file);
     const auto [mn, mx] = std::minmax_element(in.actors.begin(), in.actors.end(),
@@ -342,7 +573,8 @@ int bargain_command(const std::vector<std::string>& args) {
   }
   if (tolerance < 0) tolerance = 0.05 * (in.hi - in.lo);
 
-  const std::vector<b::Round> story = b::simulate(in.actors, rounds);
+  std::vector<std::vector<double>> before_pull;  // positions before each round's lever pulls
+  const std::vector<b::Round> story = tell(in, rounds, before_pull);
   std::optional<b::MonteCarloResult> mc;
   if (runs > 0) {
     std::vector<double> reference;
@@ -354,6 +586,12 @@ int bargain_command(const std::vector<std::string>& args) {
     mo.bins = bins;
     mo.lo = in.lo;
     mo.hi = in.hi;
+    // Levers that may pull stances in some run (their strength is drawn per run).
+    bool pulls = false;
+    if (in.kind == "scenario")
+      for (const auto& lv : in.scenario->levers)
+        pulls |= lv.issue == in.issue_index && in.at >= lv.start_step && in.at < lv.end_step;
+    if (pulls) mo.between_rounds = between_rounds(in);
     mc = b::monte_carlo(static_cast<int>(in.actors.size()), in.draw, reference, mo);
   }
 
@@ -361,18 +599,27 @@ int bargain_command(const std::vector<std::string>& args) {
   if (format == "json") {
     Json j;
     Json input = {{"file", file}, {"kind", in.kind}};
-    if (in.kind == "scenario") input["issue"] = in.issue;
+    if (in.kind == "scenario") {
+      input["issue"] = in.issue;
+      input["levers"] = levers_json(in);
+    }
     Json actors = Json::array();
-    for (const auto& a : in.actors)
+    for (size_t i = 0; i < in.actors.size(); ++i) {
+      const auto& a = in.actors[i];
       actors.push_back({{"name", a.name}, {"capability", a.capability}, {"position", a.position},
                         {"salience", a.salience}});
+      if (in.kind == "scenario") {  // before the levers moved them
+        actors.back()["base_capability"] = in.base_capability[i];
+        actors.back()["base_salience"] = in.base_salience[i];
+      }
+    }
     input["actors"] = actors;
     j["input"] = input;
-    j["rounds"] = rounds_json(in, story);
+    j["rounds"] = rounds_json(in, story, before_pull);
     if (mc) j["monte_carlo"] = mc_json(*mc, seed, tolerance, story.back().median, in.uncertainty);
     text = j.dump(2) + "\n";
   } else {
-    text = story_table(in, file, story);
+    text = story_table(in, file, story, before_pull);
     if (mc) text += mc_table(*mc, seed, tolerance, story.back().median, in.uncertainty);
   }
   if (output.empty()) std::cout << text;

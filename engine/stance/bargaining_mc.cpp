@@ -39,12 +39,26 @@ double truncated_normal_quantile(double mean, double sd, double lo, double hi, d
   return std::clamp(x, lo, hi);  // rounding at the bounds must not leave the interval
 }
 
+void apply_pulls(const std::vector<Pull>& pulls, int steps, int n, double lo, double hi, double* position,
+                 double* push) {
+  for (int s = 0; s < steps; ++s) {
+    std::fill(push, push + n, 0.0);
+    for (const Pull& p : pulls) push[p.target] += p.k * (position[p.by] - position[p.target]);
+    for (int i = 0; i < n; ++i) position[i] = std::clamp(position[i] + push[i], lo, hi);
+  }
+}
+
 void trajectory(const double* capability, const double* salience, double* position, int n, int rounds,
-                Workspace& ws, double* median, double* mean) {
+                Workspace& ws, double* median, double* mean, const BetweenRounds& between, int thread) {
   GEOSIM_CHECK(n >= 1, "bargaining needs actors");
   const auto [lo, hi] = std::minmax_element(position, position + n);
-  const double range = *hi - *lo;  // from the initial positions, fixed for the run
+  double range = *hi - *lo;  // from the initial positions, fixed for the run
   for (int t = 0; t <= rounds; ++t) {
+    if (t > 0 && between) {
+      between(thread, position);
+      const auto [l, h] = std::minmax_element(position, position + n);
+      range = std::max(range, *h - *l);
+    }
     if (t > 0 && range > 0) step(capability, salience, position, n, range, ws, nullptr);
     median[t] = range > 0 ? weighted_median(position, capability, salience, n, range, ws) : position[0];
     mean[t] = weighted_mean(position, capability, salience, n);
@@ -82,7 +96,7 @@ MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<dou
       const auto [lo, hi] = std::minmax_element(s->position.begin(), s->position.end());
       flat[r] = *lo == *hi;
       trajectory(s->capability.data(), s->salience.data(), s->position.data(), n, o.rounds, s->ws,
-                 medians.data() + r * per_run, means.data() + r * per_run);
+                 medians.data() + r * per_run, means.data() + r * per_run, o.between_rounds, thread);
     }
   });
 

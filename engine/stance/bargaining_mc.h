@@ -27,6 +27,23 @@ namespace geosim::bargaining {
 using InputDraw =
     std::function<void(uint64_t run, int thread, double* capability, double* salience, double* position)>;
 
+// Moves a run's positions between rounds (e.g. the pulls of a scenario's levers). Called
+// before each round after round 0, on the thread that drew the run's inputs, so it may read
+// what the InputDraw kept for that thread.
+using BetweenRounds = std::function<void(int thread, double* position)>;
+
+// A lever's pull on a stance: each step, position[target] += k (position[by] - position[target]).
+struct Pull {
+  int by = 0, target = 0;
+  double k = 0;  // share of the gap closed per step
+};
+
+// `steps` steps of pulls on n positions, every target moved at once from the same
+// positions each step (as Model::step does), then clamped to [lo, hi]. `push` is n doubles
+// of scratch.
+void apply_pulls(const std::vector<Pull>& pulls, int steps, int n, double lo, double hi, double* position,
+                 double* push);
+
 struct MonteCarloOptions {
   uint64_t runs = 1000;
   int rounds = 10;
@@ -35,6 +52,7 @@ struct MonteCarloOptions {
   double tolerance = 0.0;
   int bins = 20;              // histogram of the final median over [lo, hi]
   double lo = 0.0, hi = 1.0;  // histogram span; values outside go to the end bins
+  BetweenRounds between_rounds;  // null: positions change only by bargaining
 };
 
 // p5, p25, p50, p75, p95 (linear interpolation between order statistics).
@@ -57,10 +75,12 @@ struct MonteCarloResult {
 
 // The median and mean after each round 0..rounds for one set of inputs; `position` holds
 // the initial positions and ends with the last round's. R is max − min of the initial
-// positions; when it is 0 nobody moves. Writes rounds + 1 values to each output; no
-// allocation once `ws` holds n actors.
+// positions; when it is 0 nobody moves. `between` (when set) moves the positions before
+// each round after round 0; R then grows to the current spread should they leave the initial
+// span. Writes rounds + 1 values to each output; no allocation once `ws` holds n actors.
 void trajectory(const double* capability, const double* salience, double* position, int n, int rounds,
-                Workspace& ws, double* median, double* mean);
+                Workspace& ws, double* median, double* mean, const BetweenRounds& between = nullptr,
+                int thread = 0);
 
 // Runs options.runs draws on all threads. `reference_median` (options.rounds + 1 values)
 // is the forecast the runs are compared with, usually the unperturbed one.
