@@ -13,6 +13,11 @@ double inverse_normal_cdf(double p);
 // per-step noise, where that accuracy is far below anything the model can resolve.
 double inverse_normal_cdf_fast(double p);
 
+// inverse_normal_cdf_fast of n probabilities at once, with the same bits as n calls: the
+// central region (95% of draws) is computed for all of them in a branch-free loop that
+// vectorises, then the tails are redone one by one. p and x must not overlap.
+void inverse_normal_cdf_fast_n(const double* p, double* x, int n);
+
 // Uniform in (0, 1) from one 32-bit word (resolution 2^-32; never 0 or 1).
 inline double u32_to_open01(uint32_t w) { return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0); }
 

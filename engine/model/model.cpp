@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "engine/core/fastmath.h"
 #include "engine/model/stance.h"
@@ -11,6 +12,29 @@ namespace geosim {
 namespace {
 inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
+// Margin of the lazy thresholds (Model::threshold), relative to 1 + |z|.
+constexpr double kLazyGuard = 1e-9;
+
+// Whether u < logistic(z), as computed by `logistic`, mostly without computing it. For
+// z < -1, logistic(z) < e^z < 2^k with k = trunc(z * 1.4426) + 2 (1.4426 < log2(e), so
+// v = z * 1.4426 >= z * log2(e) for negative z; trunc(v) >= floor(v), so k > v + 1, which
+// covers the rounding of the product and of logistic itself with a factor of 2 to spare).
+// When u >= 2^k the answer is no; otherwise, and for z >= -1, logistic(z) is computed and
+// compared as before.
+inline bool below_logistic(double u, double z) {
+  if (z < -1.0) {
+    double v = z * 1.4426;
+    if (v > -1000.0) {
+      // 2^k built from its exponent bits (k is an integer in [-998, 1]).
+      int64_t k = static_cast<int64_t>(v) + 2;
+      uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
+      double bound;
+      std::memcpy(&bound, &bits, sizeof bound);
+      if (u >= bound) return false;
+    }
+  }
+  return u < logistic(z);
+}
 }  // namespace
 
 Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scenario.actors.size())) {
@@ -24,6 +48,30 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
   for (const auto& e : sc_.events) event_stream_.push_back(stream_id("event:" + e.id));
   for (const auto& v : sc_.vars) var_names_.push_back(v.name);
   step_prob_exponent_ = 1.0 / sc_.steps_per_year();
+  n4_ = (n_ + 3) / 4 * 4;
+  p_const_.assign(sc_.params.size(), 0.0);
+  for (size_t i = 0; i < sc_.params.size(); ++i) {
+    if (sc_.params[i].dist.is_constant()) p_const_[i] = sc_.params[i].dist.value();
+    else drawn_.push_back(i);
+  }
+  lever_ch_begin_.push_back(0);
+  for (const auto& lv : sc_.levers) {
+    const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
+    const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
+    for (const auto& cw : weights) lever_ch_.push_back({static_cast<int>(cw.channel), cw.weight});
+    lever_ch_begin_.push_back(lever_ch_.size());
+  }
+  for (const auto& c : sc_.cohorts) cohort_lazy_.push_back(c.thresholds.empty() && !c.threshold.is_constant());
+  // Events whose base probability is a constant: computed once here, unless a run fixes
+  // that parameter to another value.
+  for (const auto& ev : sc_.events) {
+    ParamId base = ev.annual != kNoParam ? ev.annual : ev.per_step;
+    event_base_const_.push_back(base == kNoParam || sc_.params[static_cast<size_t>(base)].dist.is_constant());
+    double p0 = 0, logit0 = 0;
+    if (event_base_const_.back()) event_base(ev, p_const_, p0, logit0);
+    event_p0_.push_back(p0);
+    event_logit0_.push_back(logit0);
+  }
   // Lever schedules are fixed per scenario: the active set changes only at these steps.
   lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
   lever_change_[0] = 1;
@@ -33,19 +81,32 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
   }
 }
 
+// The per-step probability of an event's hazard and its logit, from the run's parameters.
+void Model::event_base(const Event& ev, const std::vector<double>& p, double& p0_out, double& logit0_out) const {
+  double p0 = 0;
+  if (ev.annual != kNoParam) p0 = 1.0 - std::pow(1.0 - p[static_cast<size_t>(ev.annual)], step_prob_exponent_);
+  else if (ev.per_step != kNoParam) p0 = p[static_cast<size_t>(ev.per_step)];
+  p0_out = p0;
+  p0 = std::clamp(p0, 1e-300, 1 - 1e-16);
+  logit0_out = std::log(p0 / (1 - p0));
+}
+
 void Model::prepare(RunState& st) const {
   size_t ni = sc_.issues.size(), n = static_cast<size_t>(n_);
   st.p.assign(sc_.params.size(), 0.0);
   st.vars.assign(sc_.vars.size(), 0.0);
   st.x.assign(ni * n, 0.0);
   st.x0 = st.x;
-  st.xnext.assign(n, 0.0);
+  size_t n4 = static_cast<size_t>(n4_);
+  st.xnext.assign(n4, 0.0);
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
   st.W.assign(n * n, 0.0);
-  st.Wt.assign(n * n, 0.0);
-  st.lambda.assign(n, 0.0);
+  st.Wt.assign(n * n4, 0.0);
+  st.lambda.assign(n4, 0.0);
   st.theta.assign(static_cast<size_t>(sc_.total_units), 0.0);
+  st.theta_u.assign(static_cast<size_t>(sc_.total_units), 0.0);
+  st.theta_ready.assign(sc_.cohorts.size(), 0);
   st.defected.assign(sc_.cohorts.size(), 0);
   st.unit_weight.assign(sc_.cohorts.size(), 0.0);
   st.shock.assign(static_cast<size_t>(sc_.horizon) + 1, 0.0);
@@ -57,9 +118,11 @@ void Model::prepare(RunState& st) const {
   st.active_levers.reserve(sc_.levers.size());
   st.pulls.clear();
   st.pulls.reserve(sc_.levers.size());
-  st.stance_noise.assign(ni * n, WordCache{});
   st.cohort_noise.assign(sc_.cohorts.size(), WordCache{});
   st.event_draws.assign(sc_.events.size(), WordCache{});
+  st.noise_z.assign(ni * n * 4, 0.0);
+  st.noise_u.assign(ni * n * 4, 0.0);
+  st.noise_block = WordCache::kEmpty;
   bool bargaining = false;
   for (const auto& is : sc_.issues) bargaining |= is.model == StanceModel::Bargaining;
   if (bargaining) st.bscratch.assign(bargaining_scratch_size(n_), 0.0);
@@ -92,11 +155,16 @@ void Model::influence_matrix(const Scenario& sc, const std::vector<double>& p, s
 void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed) const {
   RunRng rng(seed, run);
   // Parameters: each from its own addressed stream, so adding a parameter moves no other.
-  for (size_t i = 0; i < sc_.params.size(); ++i) {
+  // Constants come from the precomputed vector; fixed values replace draws and constants.
+  std::copy(p_const_.begin(), p_const_.end(), st.p.begin());
+  for (size_t i : drawn_) {
     const Param& pr = sc_.params[i];
-    if (fixed && i < fixed->size() && !std::isnan((*fixed)[i])) st.p[i] = (*fixed)[i];
-    else if (pr.dist.is_constant()) st.p[i] = pr.dist.value();
-    else st.p[i] = pr.dist.quantile(rng.uniform(pr.stream, 0));
+    st.p[i] = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  }
+  if (fixed) {
+    size_t nf = std::min(fixed->size(), st.p.size());
+    for (size_t i = 0; i < nf; ++i)
+      if (!std::isnan((*fixed)[i])) st.p[i] = (*fixed)[i];
   }
   const auto& p = st.p;
   std::fill(st.vars.begin(), st.vars.end(), 0.0);
@@ -105,8 +173,9 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     for (size_t i = 0; i < n; ++i) st.x[k * n + i] = p[static_cast<size_t>(sc_.actors[i].stance[k])];
   st.x0 = st.x;
   influence_matrix(sc_, p, st.W);
+  const size_t n4 = static_cast<size_t>(n4_);
   for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j) st.Wt[j * n + i] = st.W[i * n + j];
+    for (size_t j = 0; j < n; ++j) st.Wt[j * n4 + i] = st.W[i * n + j];
   // Capability x salience weights of the mean stance, fixed for the run.
   st.cs.resize(n);
   for (size_t i = 0; i < n; ++i)
@@ -124,14 +193,22 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     } else if (c.threshold.is_constant()) {
       for (int u = 0; u < c.units; ++u) th[u] = c.threshold.value() + shift;
     } else {
-      // One counter gives two uniforms: units 2k and 2k+1 share counter k.
-      double uu[2];
-      for (int u = 0; u < c.units; ++u) {
-        if ((u & 1) == 0) rng.uniform2(cohort_stream_[g], static_cast<uint32_t>(u >> 1), uu);
-        th[u] = c.threshold.quantile(uu[u & 1]) + shift;
+      // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the sorted
+      // uniforms are kept; thresholds follow lazily (Model::threshold).
+      double* uu = st.theta_u.data() + c.first_unit;
+      for (int u = 0; u + 1 < c.units; u += 2) rng.uniform2(cohort_stream_[g], static_cast<uint32_t>(u >> 1), uu + u);
+      if (c.units & 1) {
+        double last[2];
+        rng.uniform2(cohort_stream_[g], static_cast<uint32_t>((c.units - 1) >> 1), last);
+        uu[c.units - 1] = last[0];
       }
+      std::sort(uu, uu + c.units);
+      st.theta_ready[g] = 0;
     }
-    std::sort(th, th + c.units);
+    if (!cohort_lazy_[g]) {
+      std::sort(th, th + c.units);
+      st.theta_ready[g] = c.units;
+    }
     st.defected[g] = 0;
     st.unit_weight[g] = total_weight > 0 ? p[static_cast<size_t>(c.weight)] / total_weight / c.units : 0.0;
   }
@@ -139,17 +216,19 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   std::fill(st.fired.begin(), st.fired.end(), 0);
   std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
   st.active_levers.clear();
-  for (auto& c : st.stance_noise) c.block = WordCache::kEmpty;
   for (auto& c : st.cohort_noise) c.block = WordCache::kEmpty;
   for (auto& c : st.event_draws) c.block = WordCache::kEmpty;
+  st.noise_block = WordCache::kEmpty;
   for (size_t e = 0; e < sc_.events.size(); ++e) {
     const Event& ev = sc_.events[e];
-    double p0 = 0;
-    if (ev.annual != kNoParam) p0 = 1.0 - std::pow(1.0 - p[static_cast<size_t>(ev.annual)], step_prob_exponent_);
-    else if (ev.per_step != kNoParam) p0 = p[static_cast<size_t>(ev.per_step)];
-    st.event_p0[e] = p0;
-    p0 = std::clamp(p0, 1e-300, 1 - 1e-16);
-    st.event_logit0[e] = std::log(p0 / (1 - p0));
+    ParamId base = ev.annual != kNoParam ? ev.annual : ev.per_step;
+    bool same = base == kNoParam || p[static_cast<size_t>(base)] == p_const_[static_cast<size_t>(base)];
+    if (same && event_base_const_[e]) {
+      st.event_p0[e] = event_p0_[e];
+      st.event_logit0[e] = event_logit0_[e];
+    } else {
+      event_base(ev, p, st.event_p0[e], st.event_logit0[e]);
+    }
   }
   st.adjust = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kResAdjust])] * sc_.dt_years);
   st.vars[kVarResources] = p[static_cast<size_t>(sc_.mech[kResInitial])];
@@ -166,21 +245,22 @@ void Model::channels(RunState& st, int t, Trace* trace) const {
            p[static_cast<size_t>(lv.enabled)];
   };
   if (lever_change_[static_cast<size_t>(t)]) {
-    // The active set changed: rebuild it and its channel values.
+    // The active set changed: rebuild it and its channel values (in lever order, so every
+    // channel's product is taken in the same order whatever the step).
     double keep[kNumChannels];
     std::fill(keep, keep + kNumChannels, 1.0);
     st.active_levers.clear();
     for (size_t l = 0; l < sc_.levers.size(); ++l) {
       const Lever& lv = sc_.levers[l];
-      double s = strength(lv);
-      bool active = t >= lv.start_step && t < lv.end_step && s > 0;
+      bool active = t >= lv.start_step && t < lv.end_step;
+      double s = active ? strength(lv) : 0.0;
+      active = active && s > 0;
       if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
       st.lever_active[l] = active;
       if (!active) continue;
       st.active_levers.push_back(static_cast<int>(l));
-      const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
-      const auto& weights = sc_.actors[static_cast<size_t>(lv.target)].regime_side ? info.on_regime : info.on_other;
-      for (const auto& cw : weights) keep[cw.channel] *= 1.0 - clamp01(cw.weight * s);
+      for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w)
+        keep[lever_ch_[w].channel] *= 1.0 - clamp01(lever_ch_[w].weight * s);
     }
     for (int c = 0; c < kNumChannels; ++c)
       st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
@@ -196,7 +276,9 @@ void Model::channels(RunState& st, int t, Trace* trace) const {
   }
   // Pull each target's stance toward its lever's actor (on the lever's issue).
   std::fill(st.push.begin(), st.push.end(), 0.0);
-  for (const auto& pl : st.pulls) st.push[pl.target] += pl.k * (st.x[pl.by] - st.x[pl.target]);
+  double* push = st.push.data();
+  const double* x = st.x.data();
+  for (const auto& pl : st.pulls) push[pl.target] += pl.k * (x[pl.by] - x[pl.target]);
 }
 
 void Model::resources(RunState& st) const {
@@ -211,28 +293,57 @@ void Model::resources(RunState& st) const {
   v[kVarPatronage] = clamp01(v[kVarResources] * (1.0 - m(kResEliteBite) * v[ch_var(kElitePressure)]));
 }
 
+void Model::fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) const {
+  // The words of steps 4 * block .. 4 * block + 3 of every (issue, actor) stream: one Philox
+  // call each, the same words WordCache would hand out one step at a time.
+  const size_t slots = sc_.issues.size() * static_cast<size_t>(n_);
+  double* u = st.noise_u.data();
+  double* z = st.noise_z.data();
+  for (size_t slot = 0; slot < slots; ++slot) {
+    auto w = rng.bits(actor_noise_stream_[slot], block);
+    for (int j = 0; j < 4; ++j) u[slot * 4 + static_cast<size_t>(j)] = u32_to_open01(w[static_cast<size_t>(j)]);
+  }
+  inverse_normal_cdf_fast_n(u, z, static_cast<int>(slots * 4));
+  for (size_t k = 0; k < sc_.issues.size(); ++k) {
+    double noise = st.p[static_cast<size_t>(sc_.issues[k].noise)];
+    double* zk = z + k * static_cast<size_t>(n_) * 4;
+    for (size_t i = 0; i < static_cast<size_t>(n_) * 4; ++i) zk[i] = noise * zk[i];
+  }
+  st.noise_block = block;
+}
+
 void Model::stances(RunState& st, const RunRng& rng, int t) const {
   size_t n = static_cast<size_t>(n_);
+  const uint32_t block = static_cast<uint32_t>(t) >> 2;
+  const size_t lane = static_cast<size_t>(t) & 3;
   for (size_t k = 0; k < sc_.issues.size(); ++k) {
     const Issue& is = sc_.issues[k];
     double* x = st.x.data() + k * n;
     const double* x0 = st.x0.data() + k * n;
+    const double* push = st.push.data() + k * n;
     double noise = st.p[static_cast<size_t>(is.noise)];
+    const double* from = x;
     if (is.model == StanceModel::Bargaining) {
       if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k));
     } else {
-      friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n));
-      std::copy(st.xnext.begin(), st.xnext.end(), x);
+      friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n), n4_);
+      from = st.xnext.data();
     }
-    for (size_t i = 0; i < n; ++i) {
-      double xi = x[i];
-      xi += st.push[k * n + i];
-      if (noise > 0) {
-        size_t slot = k * n + i;
-        uint32_t w = st.stance_noise[slot].word(rng, actor_noise_stream_[slot], static_cast<uint32_t>(t));
-        xi += noise * inverse_normal_cdf_fast(u32_to_open01(w));
+    if (noise > 0) {
+      if (st.noise_block != block) fill_stance_noise(st, rng, block);
+      const double* z = st.noise_z.data() + k * n * 4 + lane;
+      for (size_t i = 0; i < n; ++i) {
+        double xi = from[i];
+        xi += push[i];
+        xi += z[i * 4];
+        x[i] = std::clamp(xi, is.lo, is.hi);
       }
-      x[i] = std::clamp(xi, is.lo, is.hi);
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        double xi = from[i];
+        xi += push[i];
+        x[i] = std::clamp(xi, is.lo, is.hi);
+      }
     }
   }
   // Derived variables on the first issue.
@@ -295,15 +406,19 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     } else {
       if (t < ev.from_step || t >= ev.until_step) continue;
       if (has_gate && !st.event_gate[my_gate].holds()) continue;
-      double prob = st.event_p0[e];
       if (!ev.drivers.empty()) {
         double z = st.event_logit0[e];
         for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
-        prob = logistic(z);
+        // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
+        // whenever z is finite changes nothing.
+        draw(u);
+        fire = below_logistic(u[0], z);
+      } else {
+        double prob = st.event_p0[e];
+        if (prob <= 0) continue;
+        draw(u);
+        fire = u[0] < prob;
       }
-      if (prob <= 0) continue;
-      draw(u);
-      fire = u[0] < prob;
     }
     if (!fire) continue;
     st.fired[e] += 1;
@@ -363,11 +478,23 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     for (size_t g = 0; g < G; ++g) {
       const Cohort& c = sc_.cohorts[g];
       double z = b[g] + peer * D;
-      const double* th = st.theta.data() + c.first_unit;
       int k = st.defected[g];
       int k0 = k;
       // The slack absorbs rounding in D, so that "k others acted" meets a threshold of k.
-      while (k < c.units && th[k] <= z + 1e-12) ++k;
+      const double zs = z + 1e-12;
+      if (st.theta_ready[g] == c.units) {
+        const double* th = st.theta.data() + c.first_unit;
+        while (k < c.units && th[k] <= zs) ++k;
+      } else {
+        while (k < c.units && threshold(st, g, k) <= zs) ++k;
+        // Stopping at a lazily computed threshold is safe only if it clears zs by more than
+        // the quantile's rounding (see Model::threshold); otherwise compute and sort them all.
+        if (k < c.units && st.theta[static_cast<size_t>(c.first_unit + k)] <= zs + kLazyGuard * (1.0 + std::fabs(zs))) {
+          settle_cohort(st, g);
+          const double* th = st.theta.data() + c.first_unit;
+          while (k < c.units && th[k] <= zs) ++k;
+        }
+      }
       if (k != k0) {
         st.defected[g] = k;
         changed = true;
@@ -380,6 +507,39 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     }
   }
   st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+// Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
+// so the k-th smallest threshold is q(k-th smallest uniform) + shift: sorting the uniforms
+// and computing a threshold only when the cascade reaches it gives the array that sorting
+// all thresholds would give, with most quantiles never computed (few units defect in most
+// runs). Computed in floating point, q may be non-monotone by a few ulps; the cascade only
+// cares whether a threshold is <= z, and can be misled only when z lies within that
+// rounding of a threshold. So when it stops at a lazy threshold closer to z than kLazyGuard
+// (relative to 1 + |z|, about a million times the rounding), settle_cohort computes every
+// threshold of the cohort and sorts them, exactly as an eager draw would have, and the
+// cascade goes on from the sorted array. Units already admitted are the same in both: all
+// others lie above z.
+double Model::threshold(RunState& st, size_t g, int k) const {
+  const Cohort& c = sc_.cohorts[g];
+  int& ready = st.theta_ready[g];
+  double* th = st.theta.data() + c.first_unit;
+  if (k >= ready) {
+    const double* uu = st.theta_u.data() + c.first_unit;
+    const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+    for (; ready <= k; ++ready) th[ready] = c.threshold.quantile(uu[ready]) + shift;
+  }
+  return th[k];
+}
+
+void Model::settle_cohort(RunState& st, size_t g) const {
+  const Cohort& c = sc_.cohorts[g];
+  const double* uu = st.theta_u.data() + c.first_unit;
+  double* th = st.theta.data() + c.first_unit;
+  const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+  for (int u = 0; u < c.units; ++u) th[u] = c.threshold.quantile(uu[u]) + shift;
+  std::sort(th, th + c.units);
+  st.theta_ready[g] = c.units;
 }
 
 void Model::exit_calculus(RunState& st) const {

@@ -38,7 +38,10 @@ class Trace {
 struct RunState {
   std::vector<double> p;      // parameter values of this run
   std::vector<double> vars;   // state variables (Scenario::vars order)
-  // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence.
+  // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence
+  // (n x n, row-major). Wt holds W by columns with each column padded to n4 = n rounded up
+  // to 4 (Wt[j * n4 + i] = W_ij, zeros below row n), so that friedkin_johnsen_step works on
+  // whole blocks of four rows; lambda and xnext are padded to n4 the same way.
   std::vector<double> x, x0, xnext, W, Wt, lambda, push;
   std::vector<double> cs;  // capability x salience per actor (weights of mean_stance)
   struct Pull {
@@ -46,8 +49,12 @@ struct RunState {
     size_t by, target;    // indices into x
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
-  // Cohorts: thresholds sorted within each cohort; defected units form a prefix.
-  std::vector<double> theta;
+  // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
+  // thresholds are computed lazily: the cohort's uniforms are sorted (theta_u) and a unit's
+  // threshold, quantile(u) + shift, is computed when the cascade first looks at it
+  // (theta_ready per cohort). Model::threshold explains why this gives the same bits.
+  std::vector<double> theta, theta_u;
+  std::vector<int> theta_ready;      // per cohort: thresholds computed so far (a prefix)
   std::vector<int> defected;         // per cohort
   std::vector<double> unit_weight;   // per cohort: weight of one unit (normalised)
   std::vector<double> cohort_base;   // per cohort: incentive before the peer term
@@ -56,9 +63,12 @@ struct RunState {
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
   std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
-  // Memoised random words (see WordCache): stance noise per actor and issue, cohort noise,
-  // event draws.
-  std::vector<WordCache> stance_noise, cohort_noise, event_draws;
+  // Memoised random words (see WordCache): cohort noise, event draws.
+  std::vector<WordCache> cohort_noise, event_draws;
+  // Stance noise of four steps at a time: noise_z[(slot * 4) + (t & 3)] = sd x N(0,1) for the
+  // block of steps noise_block (= t >> 2), computed together so that the loop vectorises.
+  std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
+  uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;                 // resource relaxation per step
   int outcome = -1;
   int end_step = 0;                  // steps taken when the run ended
@@ -95,9 +105,31 @@ class Model {
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
+  void event_base(const Event& ev, const std::vector<double>& p, double& p0, double& logit0) const;
+  void fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) const;
+  double threshold(RunState& st, size_t g, int k) const;
+  void settle_cohort(RunState& st, size_t g) const;
 
   const Scenario& sc_;
-  int n_ = 0;  // actors
+  int n_ = 0;   // actors
+  int n4_ = 0;  // actors rounded up to a multiple of 4 (padded stance kernels)
+  // Per-run constants hoisted out of init_run: the parameter vector with every constant
+  // filled in, and the parameters that are drawn.
+  std::vector<double> p_const_;
+  std::vector<size_t> drawn_;
+  // Channel weights of each lever, flattened from the lever registry (which side of the
+  // incumbent its target is on is fixed per scenario): lever l owns
+  // lever_ch_[lever_ch_begin_[l] .. lever_ch_begin_[l + 1]).
+  struct LeverChannel {
+    int channel;
+    double weight;
+  };
+  std::vector<LeverChannel> lever_ch_;
+  std::vector<size_t> lever_ch_begin_;
+  std::vector<char> cohort_lazy_;  // per cohort: thresholds drawn from a distribution
+  // Per event: base probability from a constant parameter, and then its p0 and logit.
+  std::vector<char> event_base_const_;
+  std::vector<double> event_p0_, event_logit0_;
   std::vector<uint32_t> actor_noise_stream_, cohort_stream_, cohort_noise_stream_, event_stream_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
   std::vector<std::string> var_names_;

@@ -18,19 +18,13 @@ namespace geosim {
 struct RunState;
 
 // One Friedkin-Johnsen step for n actors: xnext = Lambda W x + (I - Lambda) x0, with W
-// stored by columns (Wt[j * n + i] = W_ij). The inner loop runs over rows, so it
-// vectorises, while each row still sums its terms in the order j = 0..n-1 (the same bits
-// as the textbook row-by-row loop).
-inline void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
-                                          double* xnext, int n) {
-  for (int i = 0; i < n; ++i) xnext[i] = 0.0;
-  for (int j = 0; j < n; ++j) {
-    const double* col = Wt + static_cast<size_t>(j) * static_cast<size_t>(n);
-    const double xj = x[j];
-    for (int i = 0; i < n; ++i) xnext[i] += col[i] * xj;
-  }
-  for (int i = 0; i < n; ++i) xnext[i] = lambda[i] * xnext[i] + (1.0 - lambda[i]) * x0[i];
-}
+// stored by columns padded to n4 rows (Wt[j * n4 + i] = W_ij; n4 a multiple of 4, rows n..n4-1
+// zero). Four rows are summed at a time in registers, so the loop vectorises (two SSE2 or
+// one AVX2 operation per column), while each row still sums its terms in the order
+// j = 0..n-1 starting from 0.0: the same bits as the textbook row-by-row loop. xnext and
+// lambda hold n4 entries; x and x0 hold n.
+void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
+                           double* xnext, int n, int n4);
 
 // Scratch doubles (RunState::bscratch) the bargaining model needs for n actors.
 size_t bargaining_scratch_size(int n);
