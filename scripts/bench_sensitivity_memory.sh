@@ -3,22 +3,13 @@
 # flat, because the design is generated chunk by chunk and the estimators keep only their
 # running sums (Poisson bootstrap; docs/analysis.md). Usage:
 #   scripts/bench_sensitivity_memory.sh [path/to/geosim] [threads]
-set -euo pipefail
-GEOSIM=${1:-build/geosim}
-THREADS=${2:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/bench_lib.sh"
 
 measure() {  # label, then the sensitivity arguments
   local label=$1
   shift
-  /usr/bin/time -v "$GEOSIM" sensitivity "$@" --threads "$THREADS" --quiet --format json \
-    --output "$TMP/out.json" 2> "$TMP/time.txt"
-  local rss secs
-  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$TMP/time.txt")
-  printf "%-44s %-10s %.1f\n" "$label" "$secs" "$(echo "$rss / 1024" | bc -l)"
+  measured "$GEOSIM" sensitivity "$@" --threads "$THREADS" --quiet --format json --output "$TMP/out.json"
+  printf "%-44s %-10s %s\n" "$label" "$SECS" "$RSS_MIB"
 }
 
 printf "%-44s %-10s %s\n" "analysis" "seconds" "peak RSS (MiB)"

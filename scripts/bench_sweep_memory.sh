@@ -2,12 +2,7 @@
 # Peak memory of `geosim sweep` as runs per point and points grow: it should stay flat,
 # because a sweep keeps one point's integer counters per thread and commits each point to
 # SQLite before the next. Usage: scripts/bench_sweep_memory.sh [path/to/geosim] [threads]
-set -euo pipefail
-GEOSIM=${1:-build/geosim}
-THREADS=${2:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/bench_lib.sh"
 
 spec() {  # $1 runs per point, $2 grid steps per parameter (points = steps^2)
   cat > "$TMP/spec-$1-$2.yaml" <<SPEC
@@ -29,9 +24,6 @@ for cfg in "4 100" "4 1000" "4 10000" "4 100000" "10 100" "20 100" "40 100" "100
   steps=$1 runs=$2
   f=$(spec "$runs" "$steps")
   out="$TMP/out-$runs-$steps"
-  /usr/bin/time -v "$GEOSIM" sweep "$f" --output "$out" --threads "$THREADS" --quiet 2> "$TMP/time.txt"
-  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$TMP/time.txt")
-  printf "%-10s %-8s %-12s %-10s %.1f\n" "$((steps * steps))" "$runs" "$((steps * steps * runs))" "$secs" \
-    "$(echo "$rss / 1024" | bc -l)"
+  measured "$GEOSIM" sweep "$f" --output "$out" --threads "$THREADS" --quiet
+  printf "%-10s %-8s %-12s %-10s %s\n" "$((steps * steps))" "$runs" "$((steps * steps * runs))" "$SECS" "$RSS_MIB"
 done
