@@ -50,8 +50,8 @@ void StreamingResamples::flush() {
     const int first = task == 0 ? 0 : 1 + static_cast<int>(task - 1) * kResamplesPerTask;
     const int count = task == 0 ? 1 : std::min(kResamplesPerTask, resamples_ - first + 1);
     for (int u = 0; u < n; ++u) {
-      const double* x = &block_sums_[static_cast<size_t>(u) * S];
-      const double* v = ranges_ ? &block_ranges_[static_cast<size_t>(u) * Rg] : nullptr;
+      const double* x = block_sums_.data() + static_cast<size_t>(u) * S;
+      const double* v = block_ranges_.data() + static_cast<size_t>(u) * Rg;
       if (task == 0) w[0] = 1;
       else poisson_weights(seed_, stream_, flushed_ + u, first - 1, count, w);
       for (int q = 0; q < count; ++q) {
@@ -61,8 +61,8 @@ void StreamingResamples::flush() {
         const double wq = w[q];
         double* a = &acc_[r * S];
         for (size_t c = 0; c < S; ++c) a[c] += wq * x[c];
-        double* lo = &lo_[r * Rg];
-        double* hi = &hi_[r * Rg];
+        double* lo = lo_.data() + r * Rg;  // data(): no element when there are no ranges
+        double* hi = hi_.data() + r * Rg;
         for (size_t c = 0; c < Rg; ++c) {
           lo[c] = std::min(lo[c], v[c]);
           hi[c] = std::max(hi[c], v[c]);
