@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "analysis/report/report.h"
 #include "analysis/sweep/paired.h"
@@ -42,6 +44,25 @@ class TextTrace : public Trace {
   void end(int t, const Outcome& o, const std::string& why) override {
     line(t) << "END: " << o.id << " - " << o.label << " (" << why << ")\n";
   }
+  // One line for the round and its forecast, then one per actor that moved (as `geosim
+  // bargain` tells a round, without the actors that stayed).
+  void bargaining(int t, const Issue& issue, const bargaining::Move* moves, int n, double before,
+                  double after) override {
+    std::vector<const bargaining::Move*> moved;
+    for (int i = 0; i < n; ++i)
+      if (moves[i].kind != bargaining::OfferKind::None && moves[i].to != moves[i].from) moved.push_back(&moves[i]);
+    line(t) << "bargaining on " << issue.id << ", round " << (t + 1) / issue.bargaining_every << ": ";
+    if (moved.empty()) {
+      os_ << "nobody moves; forecast stays " << num(after) << "\n";
+      return;
+    }
+    os_ << moved.size() << " of " << n << " actor" << (n == 1 ? "" : "s") << " move; forecast " << num(before)
+        << " -> " << num(after) << "\n";
+    for (const bargaining::Move* m : moved)
+      line(t) << "  " << sc_.actors[static_cast<size_t>(m->actor)].id << " moves toward "
+              << sc_.actors[static_cast<size_t>(m->partner)].id << " (" << bargaining::to_string(m->kind)
+              << "): " << num(m->from) << " -> " << num(m->to) << "\n";
+  }
 
  private:
   std::ostream& line(int t) {
@@ -50,6 +71,11 @@ class TextTrace : public Trace {
     if (sc_.unit == StepUnit::Day)
       std::snprintf(buf, sizeof buf, "  day %4d  %s  ", t + 1, sc_.date_of_step(t).str().c_str());
     return os_ << buf;
+  }
+  static std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", v);
+    return buf;
   }
   const Scenario& sc_;
   std::ostream& os_;

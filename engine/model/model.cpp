@@ -312,7 +312,7 @@ void Model::fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) c
   st.noise_block = block;
 }
 
-void Model::stances(RunState& st, const RunRng& rng, int t) const {
+void Model::stances(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   size_t n = static_cast<size_t>(n_);
   const uint32_t block = static_cast<uint32_t>(t) >> 2;
   const size_t lane = static_cast<size_t>(t) & 3;
@@ -324,7 +324,7 @@ void Model::stances(RunState& st, const RunRng& rng, int t) const {
     double noise = st.p[static_cast<size_t>(is.noise)];
     const double* from = x;
     if (is.model == StanceModel::Bargaining) {
-      if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k));
+      if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k), trace, t);
     } else {
       friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n), n4_);
       from = st.xnext.data();
@@ -562,7 +562,7 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   st.vars[kVarStep] = t;
   channels(st, t, trace);
   resources(st);
-  stances(st, rng, t);
+  stances(st, rng, t, trace);
   // Hazards read the last step's fall risk and exit gain; before the first step there is
   // no last step, so they are computed from the starting state.
   if (t == 0) exit_calculus(st);

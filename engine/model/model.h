@@ -33,6 +33,13 @@ class Trace {
   virtual void defections(int t, const Cohort& c, int newly, int total_defected) = 0;
   virtual void talks(int t, bool open) = 0;
   virtual void end(int t, const Outcome& o, const std::string& why) = 0;
+  // A bargaining round on `issue` (stance_model: bargaining) at step t, before the step's
+  // lever pulls and noise: moves[i] is actor i's accepted offer for i < n (kind None: it
+  // stayed); median_before and median_after are the capability x salience weighted median
+  // (the forecast) before and after the round. Does nothing unless overridden, so that a
+  // listener that does not tell bargaining need not know about it.
+  virtual void bargaining(int /*t*/, const Issue& /*issue*/, const bargaining::Move* /*moves*/, int /*n*/,
+                          double /*median_before*/, double /*median_after*/) {}
 };
 
 struct RunState {
@@ -100,7 +107,7 @@ class Model {
  private:
   void channels(RunState& st, int t, Trace* trace) const;
   void resources(RunState& st) const;
-  void stances(RunState& st, const RunRng& rng, int t) const;
+  void stances(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;

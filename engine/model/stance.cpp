@@ -3,6 +3,7 @@
 #include "engine/model/stance.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "engine/model/model.h"
 #include "engine/stance/bargaining.h"
@@ -83,7 +84,7 @@ void bargaining_inputs(const Scenario& sc, const RunState& st, int k, double* ca
   }
 }
 
-void bargaining_round(const Scenario& sc, RunState& st, int k) {
+void bargaining_round(const Scenario& sc, RunState& st, int k, Trace* trace, int t) {
   const int n = static_cast<int>(sc.actors.size());
   if (n < 2) return;  // nobody to bargain with
   GEOSIM_CHECK(st.bscratch.size() >= bargaining_scratch_size(n), "RunState not prepared for bargaining");
@@ -101,7 +102,18 @@ void bargaining_round(const Scenario& sc, RunState& st, int k) {
   const double range = std::max(*hi0 - *lo0, *hi - *lo);
   if (!(range > 0)) return;  // everyone agrees: nothing to bargain over
   st.bws.reserve(n);         // allocates on a thread's first round only
-  bargaining::step(capability, salience, x, n, range, st.bws, nullptr);
+  if (trace == nullptr) {
+    bargaining::step(capability, salience, x, n, range, st.bws, nullptr);
+    return;
+  }
+  // The story of the round (--replay): the same step, which only also writes the moves, and
+  // the forecast before and after, computed beside it from the same inputs (the medians
+  // leave the positions and the workspace's meaning untouched).
+  std::vector<bargaining::Move> moves(static_cast<size_t>(n));
+  const double before = bargaining::weighted_median(x, capability, salience, n, range, st.bws);
+  bargaining::step(capability, salience, x, n, range, st.bws, moves.data());
+  const double after = bargaining::weighted_median(x, capability, salience, n, range, st.bws);
+  trace->bargaining(t, sc.issues[static_cast<size_t>(k)], moves.data(), n, before, after);
 }
 
 }  // namespace geosim

@@ -16,6 +16,7 @@
 namespace geosim {
 
 struct RunState;
+class Trace;
 
 // One Friedkin-Johnsen step for n actors: xnext = Lambda W x + (I - Lambda) x0, with W
 // stored by columns padded to n4 rows (Wt[j * n4 + i] = W_ij; n4 a multiple of 4, rows n..n4-1
@@ -37,7 +38,8 @@ void bargaining_inputs(const Scenario& sc, const RunState& st, int k, double* ca
 
 // One bargaining round on issue k of the run's stances (st.x), with R from the run's
 // initial stances (st.x0) and the inputs above. No allocation once the thread's RunState
-// has seen one round.
-void bargaining_round(const Scenario& sc, RunState& st, int k);
+// has seen one round. With a trace (--replay), also tells it the round's moves at step t;
+// the positions are the same bits with or without one.
+void bargaining_round(const Scenario& sc, RunState& st, int k, Trace* trace = nullptr, int t = 0);
 
 }  // namespace geosim

@@ -1,0 +1,201 @@
+// The input of `geosim bargain`: a scenario's issue, its levers, and the central story.
+#include "engine/cli/bargain_input.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/cli/common.h"
+#include "engine/core/dates.h"
+#include "engine/core/parallel.h"
+#include "engine/model/stance.h"
+
+namespace geosim::cli::bargain {
+
+namespace {
+
+double strength(const Lever& lv, const std::vector<double>& p) {
+  return p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
+         p[static_cast<size_t>(lv.enabled)];
+}
+
+}  // namespace
+
+std::string fmt(double v, int digits, int width) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%*.*f", width, digits, v);
+  return buf;
+}
+
+void levers_at(const Scenario& sc, RunState& st, int t, int k, std::vector<b::Pull>& pulls) {
+  pulls.clear();
+  for (size_t l = 0; l < sc.levers.size(); ++l) {
+    const Lever& lv = sc.levers[l];
+    const double s = strength(lv, st.p);
+    st.lever_active[l] = t >= lv.start_step && t < lv.end_step && s > 0;
+    if (!st.lever_active[l] || lv.issue != k) continue;
+    const double pull = st.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years;
+    if (pull != 0) pulls.push_back({lv.by, lv.target, pull});
+  }
+}
+
+// The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
+int parse_at(const std::string& text, const Scenario& sc) {
+  const std::string last = sc.date_of_step(sc.horizon - 1).str();
+  const std::string want = "give a date from " + sc.start.str() + " to " + last + ", or a step from 0 to " +
+                           std::to_string(sc.horizon - 1);
+  long step = -1;
+  if (auto d = parse_date(text)) {
+    const int step_days = sc.unit == StepUnit::Week ? 7 : 1;
+    const int days = d->days - sc.start.days;
+    step = days < 0 ? -1 : days / step_days;
+  } else if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 10) {
+    step = std::stol(text);
+  } else {
+    throw UsageError("bargain: --at '" + text + "' is neither a date nor a step; " + want);
+  }
+  if (step < 0 || step >= sc.horizon)
+    throw UsageError("bargain: --at " + text + " is outside the scenario (" + sc.start.str() + " to " + last + "); " +
+                     want);
+  return static_cast<int>(step);
+}
+
+void scenario_input(Input& in, const std::string& file, const std::vector<std::string>& sets,
+                    const std::string& issue_id, const std::string& at, uint64_t seed) {
+  LoadOptions lo;
+  lo.sets = sets;
+  in.scenario = std::make_unique<Scenario>(load_scenario(file, lo));
+  const Scenario& sc = *in.scenario;
+  int k = 0;
+  if (!issue_id.empty()) {
+    std::vector<std::string> ids;
+    k = -1;
+    for (size_t i = 0; i < sc.issues.size(); ++i) {
+      ids.push_back(sc.issues[i].id);
+      if (sc.issues[i].id == issue_id) k = static_cast<int>(i);
+    }
+    if (k < 0) {
+      std::string guess = closest_match(issue_id, ids);
+      throw UsageError("bargain: no issue '" + issue_id + "' in " + file +
+                       (guess.empty() ? "; issues: " + join(ids) : "; did you mean '" + guess + "'?"));
+    }
+  }
+  const Issue& is = sc.issues[static_cast<size_t>(k)];
+  in.kind = "scenario";
+  in.issue = is.id;
+  in.lo = is.lo;
+  in.hi = is.hi;
+  if (sc.actors.size() < 2)
+    throw InputError(FileLoc{file, 0, 0}, "bargaining needs at least 2 actors, the scenario has " +
+                                              std::to_string(sc.actors.size()));
+  in.issue_index = k;
+  in.at = at.empty() ? 0 : parse_at(at, sc);
+  in.steps_per_round = is.bargaining_every;
+  in.model = std::make_unique<Model>(sc);
+  // The central run: every parameter at the median of its distribution, the levers active
+  // at step `at` moving capability and salience as inside a run (bargaining_inputs).
+  RunState central;
+  in.model->prepare(central);
+  for (size_t i = 0; i < sc.params.size(); ++i) central.p[i] = sc.params[i].dist.quantile(0.5);
+  levers_at(sc, central, in.at, k, in.pulls);
+  const size_t n = sc.actors.size();
+  std::vector<double> capability(n), salience(n);
+  bargaining_inputs(sc, central, k, capability.data(), salience.data());
+  bool any_uncertain = false;
+  for (size_t i = 0; i < n; ++i) {
+    const Actor& a = sc.actors[i];
+    const double position = central.p[static_cast<size_t>(a.stance[static_cast<size_t>(k)])];
+    in.actors.push_back({a.id, capability[i], position, salience[i]});
+    in.base_capability.push_back(central.p[static_cast<size_t>(a.capability)]);
+    in.base_salience.push_back(central.p[static_cast<size_t>(a.salience)]);
+    for (ParamId id : {a.capability, a.salience, a.stance[static_cast<size_t>(k)]})
+      any_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
+  }
+  bool levers_uncertain = false;
+  for (size_t l = 0; l < sc.levers.size(); ++l) {
+    const Lever& lv = sc.levers[l];
+    if (lv.issue != k) continue;
+    if (!central.lever_active[l]) {
+      in.not_active.push_back(static_cast<int>(l));
+      continue;
+    }
+    const BargainingEffect& e = lever_kinds()[static_cast<size_t>(lv.kind)].bargaining;
+    const double s = strength(lv, central.p);
+    in.applied.push_back({static_cast<int>(l), s, e.capability * s, e.salience * s,
+                          central.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years});
+    for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push})
+      levers_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
+  }
+  const auto [mn, mx] = std::minmax_element(in.actors.begin(), in.actors.end(),
+                                            [](const b::Actor& x, const b::Actor& y) { return x.position < y.position; });
+  if (mn->position == mx->position) {
+    const Param& p = sc.params[static_cast<size_t>(sc.actors[0].stance[static_cast<size_t>(k)])];
+    throw InputError(p.loc, "every actor's stance on issue '" + is.id + "' is " + fmt(mn->position) +
+                                " (median of its distribution), so there is nothing to bargain over",
+                     "give the actors different stances");
+  }
+  const std::string moved = in.applied.empty() ? "" : ", moved by the levers active at step " + std::to_string(in.at);
+  in.uncertainty = any_uncertain || levers_uncertain
+                       ? "inputs drawn from the scenario's distributions (capability, salience, stance on '" + is.id +
+                             "'" + (in.applied.empty() ? "" : ", levers") + ")" + moved
+                       : "the scenario's capability, salience and stance on '" + is.id + "'" +
+                             (in.applied.empty() ? "" : " and its levers") + " are all fixed, so every run is the same";
+  const size_t threads = static_cast<size_t>(max_threads());
+  in.states.resize(threads);
+  in.thread_pulls.resize(threads);
+  in.thread_push.assign(threads, std::vector<double>(n));
+  Input* self = &in;
+  in.draw = [self, k, seed](uint64_t run, int thread, double* capability, double* salience, double* position) {
+    auto& st = self->states[static_cast<size_t>(thread)];
+    if (!st) {
+      st = std::make_unique<RunState>();
+      self->model->prepare(*st);
+    }
+    self->model->init_run(*st, seed, run);
+    const Scenario& s = *self->scenario;
+    levers_at(s, *st, self->at, k, self->thread_pulls[static_cast<size_t>(thread)]);
+    bargaining_inputs(s, *st, k, capability, salience);
+    const size_t n = s.actors.size();
+    for (size_t i = 0; i < n; ++i) position[i] = st->x0[static_cast<size_t>(k) * n + i];
+  };
+}
+
+b::BetweenRounds between_rounds(Input& in) {
+  Input* self = &in;
+  return [self](int thread, double* position) {
+    const size_t t = static_cast<size_t>(thread);
+    b::apply_pulls(self->thread_pulls[t], self->steps_per_round, static_cast<int>(self->actors.size()), self->lo,
+                   self->hi, position, self->thread_push[t].data());
+  };
+}
+
+std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull) {
+  if (in.pulls.empty()) return b::simulate(in.actors, rounds);
+  const int n = static_cast<int>(in.actors.size());
+  std::vector<double> cap, sal, x, push(static_cast<size_t>(n));
+  for (const auto& a : in.actors) {
+    cap.push_back(a.capability);
+    sal.push_back(a.salience);
+    x.push_back(a.position);
+  }
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  double range = *hi - *lo;
+  b::Workspace ws(n);
+  std::vector<b::Round> out;
+  before_pull.assign(static_cast<size_t>(rounds) + 1, {});
+  for (int t = 0; t <= rounds; ++t) {
+    std::vector<b::Move> moves;
+    if (t > 0) {
+      before_pull[static_cast<size_t>(t)] = x;
+      b::apply_pulls(in.pulls, in.steps_per_round, n, in.lo, in.hi, x.data(), push.data());
+      const auto [l, h] = std::minmax_element(x.begin(), x.end());
+      range = std::max(range, *h - *l);  // as inside a run: distances / R stay within [0, 1]
+      moves.resize(static_cast<size_t>(n));
+      b::step(cap.data(), sal.data(), x.data(), n, range, ws, moves.data());
+    }
+    out.push_back({t, b::weighted_median(x.data(), cap.data(), sal.data(), n, range, ws),
+                   b::weighted_mean(x.data(), cap.data(), sal.data(), n), x, std::move(moves)});
+  }
+  return out;
+}
+
+}  // namespace geosim::cli::bargain
