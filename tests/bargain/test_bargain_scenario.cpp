@@ -10,14 +10,9 @@ using namespace geosim;
 
 namespace {
 
-const std::string kTeaching = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml";
-const std::string kSwitch = "issues.incumbent_rule.stance_model=bargaining";
-
-Scenario teaching(std::vector<std::string> sets) {
-  LoadOptions lo;
-  lo.sets = std::move(sets);
-  return load_scenario(kTeaching, lo);
-}
+using test::kTeaching;
+using test::teaching;
+const std::string kSwitch = test::kBargainingSwitch;
 
 std::string run_json_threads(const Scenario& sc, int threads, uint64_t runs = 3000) {
   const int before = max_threads();

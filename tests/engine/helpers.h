@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/output/output.h"
 #include "engine/runner/monte_carlo.h"
@@ -32,6 +33,16 @@ inline std::string run_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
   Accumulator acc = run_monte_carlo(model, o);
   return summary_json(sc, summarize(sc, acc, seed)).dump(2);
 }
+
+// The teaching scenario, with --set overrides.
+inline const std::string kTeaching = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml";
+inline Scenario teaching(std::vector<std::string> sets = {}) {
+  LoadOptions lo;
+  lo.sets = std::move(sets);
+  return load_scenario(kTeaching, lo);
+}
+// The override that switches the teaching scenario's issue to the bargaining model.
+inline const std::string kBargainingSwitch = "issues.incumbent_rule.stance_model=bargaining";
 
 // A minimal valid scenario header; tests append sections.
 inline std::string header(int horizon = 52) {

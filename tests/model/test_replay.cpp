@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../cli.h"
+#include "../engine/helpers.h"
 #include "engine/model/model.h"
 #include "engine/model/stance.h"
 #include "engine/runner/monte_carlo.h"
@@ -21,14 +22,9 @@ using namespace geosim;
 
 namespace {
 
-const std::string kTeaching = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml";
-const std::string kSwitch = "issues.incumbent_rule.stance_model=bargaining";
-
-Scenario teaching(std::vector<std::string> sets) {
-  LoadOptions lo;
-  lo.sets = std::move(sets);
-  return load_scenario(kTeaching, lo);
-}
+using test::kTeaching;
+using test::teaching;
+const std::string kSwitch = test::kBargainingSwitch;
 
 // Keeps every bargaining round it hears of; ignores the rest of the story.
 struct Round {
