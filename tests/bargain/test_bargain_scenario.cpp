@@ -46,9 +46,7 @@ TEST_CASE("bargaining rounds happen every K steps and are the model's step", "[b
   // No noise and no lever pushes: between rounds nothing moves the stances, and at each
   // round they move exactly as bargaining::step says with the lever-moved inputs and R
   // from the initial stances.
-  const Scenario sc = teaching({kSwitch, "issues.incumbent_rule.noise=0", "levers.sanctions.stance_push=0",
-                                "levers.amnesty_for_officers.stance_push=0", "levers.exit_deal.stance_push=0",
-                                "issues.incumbent_rule.bargaining_every=3"});
+  const Scenario sc = test::quiet_bargaining_teaching();
   const Issue& is = sc.issues[0];
   Model model(sc);
   RunState st;

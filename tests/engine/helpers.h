@@ -43,6 +43,13 @@ inline Scenario teaching(std::vector<std::string> sets = {}) {
 }
 // The override that switches the teaching scenario's issue to the bargaining model.
 inline const std::string kBargainingSwitch = "issues.incumbent_rule.stance_model=bargaining";
+// The teaching scenario in bargaining mode with nothing else moving stances (no noise, no
+// lever pushes) and a round every 3 steps: after a round, the stances are its outcome.
+inline Scenario quiet_bargaining_teaching() {
+  return teaching({kBargainingSwitch, "issues.incumbent_rule.noise=0", "levers.sanctions.stance_push=0",
+                   "levers.amnesty_for_officers.stance_push=0", "levers.exit_deal.stance_push=0",
+                   "issues.incumbent_rule.bargaining_every=3"});
+}
 
 // A minimal valid scenario header; tests append sections.
 inline std::string header(int horizon = 52) {

@@ -61,9 +61,7 @@ std::string three(double v) {
 TEST_CASE("a replay tells every bargaining round and its moves are the run's", "[replay][bargain]") {
   // No noise and no lever pushes: between rounds nothing moves the stances, so after a
   // round's step the run's stances are exactly the told moves' destinations.
-  const Scenario sc = teaching({kSwitch, "issues.incumbent_rule.noise=0", "levers.sanctions.stance_push=0",
-                                "levers.amnesty_for_officers.stance_push=0", "levers.exit_deal.stance_push=0",
-                                "issues.incumbent_rule.bargaining_every=3"});
+  const Scenario sc = test::quiet_bargaining_teaching();
   Model model(sc);
   RunState st;
   model.prepare(st);
