@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "bench/synthetic.h"
 #include "engine/core/parallel.h"
@@ -47,7 +48,10 @@ void run_scenario(benchmark::State& state, const Scenario& sc, uint64_t runs, in
 
 void register_file(const std::string& name, const std::string& path, uint64_t runs) {
   if (!std::filesystem::exists(path)) return;
-  for (int threads : {1, 2}) {
+  // 1 and 2 threads everywhere; 4, 8 and 16 where the machine has that many cores.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  for (int threads : {1, 2, 4, 8, 16}) {
+    if (threads > 2 && threads > cores) continue;
     benchmark::RegisterBenchmark(("scenario/" + name + "/threads:" + std::to_string(threads)).c_str(),
                                  [path, runs, threads](benchmark::State& st) {
                                    static Scenario sc = load_scenario(path);

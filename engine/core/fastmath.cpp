@@ -1,5 +1,11 @@
 #include "engine/core/fastmath.h"
 
+#include <Random123/philox.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace geosim {
 
 namespace {
@@ -54,6 +60,102 @@ void inverse_normal_cdf_fast_n(const double* p, double* x, int n) {
   if (!tails) return;
   for (i = 0; i < n; ++i)
     if (!(p[i] >= plow && p[i] <= phigh)) x[i] = inverse_normal_cdf_fast(p[i]);
+}
+
+// Philox4x32-10 (Salmon et al. 2011) over many counters at once. Each lane runs the rounds
+// of Random123's philox4x32_R: (hi, lo) = M x word, the words are mixed with the key, and
+// the key is bumped by the Weyl constants between rounds. The AVX2 version holds each 32-bit
+// word in a 64-bit lane, so that one vpmuludq gives the full products of four lanes; the
+// upper halves of the lanes may hold garbage, which vpmuludq ignores and the final packing
+// masks off. Without AVX2 the counters go through Random123 one at a time.
+namespace {
+constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+
+void philox_scalar(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint32_t* stream,
+                   const uint32_t* index, int n, uint32_t* out) {
+  r123::Philox4x32::key_type key = {{k0, k1}};
+  for (int i = 0; i < n; ++i) {
+    r123::Philox4x32::ctr_type ctr = {{c0, c1, stream[i], index[i]}};
+    auto w = r123::Philox4x32()(ctr, key);
+    for (int j = 0; j < 4; ++j) out[4 * i + j] = w[static_cast<size_t>(j)];
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GEOSIM_PHILOX_AVX2 1
+// Lane i of x0..x3 (words in the low halves) to out[4 i .. 4 i + 3], for four lanes.
+__attribute__((target("avx2"))) inline void pack4(__m256i x0, __m256i x1, __m256i x2, __m256i x3, uint32_t* o) {
+  const __m256i lo32 = _mm256_set1_epi64x(0xffffffffll);
+  __m256i a = _mm256_or_si256(_mm256_and_si256(x0, lo32), _mm256_slli_epi64(x1, 32));
+  __m256i b = _mm256_or_si256(_mm256_and_si256(x2, lo32), _mm256_slli_epi64(x3, 32));
+  __m256i lo = _mm256_unpacklo_epi64(a, b);  // counters 0, 2
+  __m256i hi = _mm256_unpackhi_epi64(a, b);  // counters 1, 3
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_permute2x128_si256(lo, hi, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+
+// Eight counters: two groups of four lanes, interleaved so that the two multiply chains
+// overlap. key0/key1: the key of each of the ten rounds.
+__attribute__((target("avx2"))) inline void philox8(const __m256i* key0, const __m256i* key1, uint32_t c0, uint32_t c1,
+                                                    const uint32_t* st, const uint32_t* ix, uint32_t* o) {
+  const __m256i m0 = _mm256_set1_epi64x(kM0), m1 = _mm256_set1_epi64x(kM1);
+  __m256i a0 = _mm256_set1_epi64x(c0), a1 = _mm256_set1_epi64x(c1);
+  __m256i a2 = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(st)));
+  __m256i a3 = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ix)));
+  __m256i b0 = a0, b1 = a1;
+  __m256i b2 = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(st + 4)));
+  __m256i b3 = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ix + 4)));
+  for (int r = 0; r < 10; ++r) {
+    __m256i pa0 = _mm256_mul_epu32(a0, m0), pa1 = _mm256_mul_epu32(a2, m1);
+    __m256i pb0 = _mm256_mul_epu32(b0, m0), pb1 = _mm256_mul_epu32(b2, m1);
+    a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pa1, 32), a1), key0[r]);
+    a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pa0, 32), a3), key1[r]);
+    a1 = pa1;
+    a3 = pa0;
+    b0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pb1, 32), b1), key0[r]);
+    b2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pb0, 32), b3), key1[r]);
+    b1 = pb1;
+    b3 = pb0;
+  }
+  pack4(a0, a1, a2, a3, o);
+  pack4(b0, b1, b2, b3, o + 16);
+}
+
+__attribute__((target("avx2"))) void philox_avx2(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1,
+                                                 const uint32_t* stream, const uint32_t* index, int n,
+                                                 uint32_t* out) {
+  __m256i key0[10], key1[10];
+  for (int r = 0; r < 10; ++r) {
+    key0[r] = _mm256_set1_epi64x(static_cast<uint32_t>(k0 + static_cast<uint32_t>(r) * kW0));
+    key1[r] = _mm256_set1_epi64x(static_cast<uint32_t>(k1 + static_cast<uint32_t>(r) * kW1));
+  }
+  int i = 0;
+  for (; i + 8 <= n; i += 8) philox8(key0, key1, c0, c1, stream + i, index + i, out + 4 * i);
+  if (i < n) {
+    // The last counters, padded to eight lanes.
+    uint32_t st[8] = {}, ix[8] = {}, o[32];
+    for (int j = 0; j < n - i; ++j) {
+      st[j] = stream[i + j];
+      ix[j] = index[i + j];
+    }
+    philox8(key0, key1, c0, c1, st, ix, o);
+    for (int j = 0; j < 4 * (n - i); ++j) out[4 * i + j] = o[j];
+  }
+}
+
+const bool kHaveAvx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
+#endif
+}  // namespace
+
+void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint32_t* stream,
+                  const uint32_t* index, int n, uint32_t* out) {
+#ifdef GEOSIM_PHILOX_AVX2
+  if (kHaveAvx2) return philox_avx2(k0, k1, c0, c1, stream, index, n, out);
+#endif
+  philox_scalar(k0, k1, c0, c1, stream, index, n, out);
 }
 
 double inverse_normal_cdf_fast(double p) {

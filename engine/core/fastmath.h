@@ -18,6 +18,12 @@ double inverse_normal_cdf_fast(double p);
 // vectorises, then the tails are redone one by one. p and x must not overlap.
 void inverse_normal_cdf_fast_n(const double* p, double* x, int n);
 
+// Philox4x32-10 of n counters {c0, c1, stream[i], index[i]} under key {k0, k1}, eight at a
+// time in SIMD lanes: out[4 * i + j] is word j of counter i, the same bits as
+// r123::Philox4x32 gives one counter at a time (checked by a test). Used by RunRng::bits_n.
+void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint32_t* stream,
+                  const uint32_t* index, int n, uint32_t* out);
+
 // Uniform in (0, 1) from one 32-bit word (resolution 2^-32; never 0 or 1).
 inline double u32_to_open01(uint32_t w) { return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0); }
 

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engine/core/fastmath.h"
+
 namespace geosim {
 
 // Stable 32-bit FNV-1a hash of a name: the stream id of the draws made for that purpose.
@@ -51,6 +53,12 @@ class RunRng {
   Philox::ctr_type bits(uint32_t stream, uint32_t index) const {
     Philox::ctr_type ctr = {{run_lo_, run_hi_, stream, index}};
     return Philox()(ctr, key_);
+  }
+
+  // bits() of n (stream[i], index[i]) pairs at once, in SIMD lanes (the same words):
+  // out[4 * i + j] = bits(stream[i], index[i])[j].
+  void bits_n(const uint32_t* stream, const uint32_t* index, int n, uint32_t* out) const {
+    philox4x32_n(key_[0], key_[1], run_lo_, run_hi_, stream, index, n, out);
   }
 
   // Two uniforms in the open interval (0, 1) with 53-bit resolution, enough for quantile

@@ -46,13 +46,38 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
     cohort_noise_stream_.push_back(stream_id("cohort_noise:" + c.id));
   }
   for (const auto& e : sc_.events) event_stream_.push_back(stream_id("event:" + e.id));
+  for (uint32_t id : actor_noise_stream_) {
+    word_stream_.push_back(id);
+    word_k_.push_back(1);
+    word_off_.push_back(0);
+  }
+  word_cohort0_ = word_stream_.size();
+  for (uint32_t id : cohort_noise_stream_) {
+    word_stream_.push_back(id);
+    word_k_.push_back(1);
+    word_off_.push_back(0);
+  }
+  // Hazards draw at every step; a scheduled event draws once (Model::events draws it then).
+  for (size_t e = 0; e < sc_.events.size(); ++e) {
+    event_word_.push_back(sc_.events[e].scheduled ? SIZE_MAX : word_stream_.size());
+    if (sc_.events[e].scheduled) continue;
+    for (uint32_t off = 0; off < 2; ++off) {
+      word_stream_.push_back(event_stream_[e]);
+      word_k_.push_back(2);
+      word_off_.push_back(off);
+    }
+  }
   for (const auto& v : sc_.vars) var_names_.push_back(v.name);
   step_prob_exponent_ = 1.0 / sc_.steps_per_year();
   n4_ = (n_ + 3) / 4 * 4;
   p_const_.assign(sc_.params.size(), 0.0);
   for (size_t i = 0; i < sc_.params.size(); ++i) {
     if (sc_.params[i].dist.is_constant()) p_const_[i] = sc_.params[i].dist.value();
-    else drawn_.push_back(i);
+    else {
+      drawn_.push_back(i);
+      drawn_stream_.push_back(sc_.params[i].stream);
+      drawn_index_.push_back(0);
+    }
   }
   lever_ch_begin_.push_back(0);
   for (const auto& lv : sc_.levers) {
@@ -114,14 +139,22 @@ void Model::prepare(RunState& st) const {
   st.event_logit0.assign(sc_.events.size(), 0.0);
   st.event_p0.assign(sc_.events.size(), 0.0);
   st.lever_active.assign(sc_.levers.size(), 0);
+  st.lever_s.assign(sc_.levers.size(), 0.0);
+  st.lever_k.assign(sc_.levers.size(), 0.0);
+  st.lever_keep.assign(lever_ch_.size(), 0.0);
   st.active_levers.clear();
   st.active_levers.reserve(sc_.levers.size());
   st.pulls.clear();
   st.pulls.reserve(sc_.levers.size());
-  st.cohort_noise.assign(sc_.cohorts.size(), WordCache{});
-  st.event_draws.assign(sc_.events.size(), WordCache{});
-  st.noise_z.assign(ni * n * 4, 0.0);
-  st.noise_u.assign(ni * n * 4, 0.0);
+  st.words.assign(word_stream_.size() * 4, 0);
+  size_t most = drawn_.size();
+  for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);
+  st.init_stream.assign(most, 0);
+  st.init_index.assign(most, 0);
+  st.init_words.assign(4 * most, 0);
+  st.word_block = WordCache::kEmpty;
+  st.noise_z.assign((ni * n + sc_.cohorts.size()) * 4, 0.0);
+  st.noise_u.assign((ni * n + sc_.cohorts.size()) * 4, 0.0);
   st.noise_block = WordCache::kEmpty;
   bool bargaining = false;
   for (const auto& is : sc_.issues) bargaining |= is.model == StanceModel::Bargaining;
@@ -157,9 +190,11 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   // Parameters: each from its own addressed stream, so adding a parameter moves no other.
   // Constants come from the precomputed vector; fixed values replace draws and constants.
   std::copy(p_const_.begin(), p_const_.end(), st.p.begin());
-  for (size_t i : drawn_) {
-    const Param& pr = sc_.params[i];
-    st.p[i] = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  // The first two words of counter (stream, 0) of each drawn parameter: rng.uniform(stream, 0).
+  rng.bits_n(drawn_stream_.data(), drawn_index_.data(), static_cast<int>(drawn_.size()), st.init_words.data());
+  for (size_t d = 0; d < drawn_.size(); ++d) {
+    const Param& pr = sc_.params[drawn_[d]];
+    st.p[drawn_[d]] = pr.dist.quantile(RunRng::to_open01(st.init_words[4 * d], st.init_words[4 * d + 1]));
   }
   if (fixed) {
     size_t nf = std::min(fixed->size(), st.p.size());
@@ -195,12 +230,18 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     } else {
       // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the sorted
       // uniforms are kept; thresholds follow lazily (Model::threshold).
+      // rng.uniform2 of counters 0 .. pairs - 1, drawn in SIMD lanes.
       double* uu = st.theta_u.data() + c.first_unit;
-      for (int u = 0; u + 1 < c.units; u += 2) rng.uniform2(cohort_stream_[g], static_cast<uint32_t>(u >> 1), uu + u);
-      if (c.units & 1) {
-        double last[2];
-        rng.uniform2(cohort_stream_[g], static_cast<uint32_t>((c.units - 1) >> 1), last);
-        uu[c.units - 1] = last[0];
+      const int pairs = (c.units + 1) / 2;
+      uint32_t* w = st.init_words.data();
+      for (int k = 0; k < pairs; ++k) {
+        st.init_stream[static_cast<size_t>(k)] = cohort_stream_[g];
+        st.init_index[static_cast<size_t>(k)] = static_cast<uint32_t>(k);
+      }
+      rng.bits_n(st.init_stream.data(), st.init_index.data(), pairs, w);
+      for (int u = 0; u < c.units; ++u) {
+        const uint32_t* wk = w + 4 * (u >> 1) + 2 * (u & 1);
+        uu[u] = RunRng::to_open01(wk[0], wk[1]);
       }
       std::sort(uu, uu + c.units);
       st.theta_ready[g] = 0;
@@ -212,12 +253,22 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     st.defected[g] = 0;
     st.unit_weight[g] = total_weight > 0 ? p[static_cast<size_t>(c.weight)] / total_weight / c.units : 0.0;
   }
+  // Each lever's strength, its factor on each of its channels and its pull on stances, fixed
+  // for the run (Model::channels multiplies the factors of the active levers in lever order).
+  for (size_t l = 0; l < sc_.levers.size(); ++l) {
+    const Lever& lv = sc_.levers[l];
+    double s = p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
+               p[static_cast<size_t>(lv.enabled)];
+    st.lever_s[l] = s;
+    for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w)
+      st.lever_keep[w] = 1.0 - clamp01(lever_ch_[w].weight * s);
+    st.lever_k[l] = p[static_cast<size_t>(lv.stance_push)] * s * sc_.dt_years;
+  }
   std::fill(st.shock.begin(), st.shock.end(), 0.0);
   std::fill(st.fired.begin(), st.fired.end(), 0);
   std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
   st.active_levers.clear();
-  for (auto& c : st.cohort_noise) c.block = WordCache::kEmpty;
-  for (auto& c : st.event_draws) c.block = WordCache::kEmpty;
+  st.word_block = WordCache::kEmpty;
   st.noise_block = WordCache::kEmpty;
   for (size_t e = 0; e < sc_.events.size(); ++e) {
     const Event& ev = sc_.events[e];
@@ -239,11 +290,6 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
 }
 
 void Model::channels(RunState& st, int t, Trace* trace) const {
-  const auto& p = st.p;
-  auto strength = [&](const Lever& lv) {
-    return p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
-           p[static_cast<size_t>(lv.enabled)];
-  };
   if (lever_change_[static_cast<size_t>(t)]) {
     // The active set changed: rebuild it and its channel values (in lever order, so every
     // channel's product is taken in the same order whatever the step).
@@ -253,14 +299,12 @@ void Model::channels(RunState& st, int t, Trace* trace) const {
     for (size_t l = 0; l < sc_.levers.size(); ++l) {
       const Lever& lv = sc_.levers[l];
       bool active = t >= lv.start_step && t < lv.end_step;
-      double s = active ? strength(lv) : 0.0;
-      active = active && s > 0;
+      active = active && st.lever_s[l] > 0;
       if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
       st.lever_active[l] = active;
       if (!active) continue;
       st.active_levers.push_back(static_cast<int>(l));
-      for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w)
-        keep[lever_ch_[w].channel] *= 1.0 - clamp01(lever_ch_[w].weight * s);
+      for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
     }
     for (int c = 0; c < kNumChannels; ++c)
       st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
@@ -268,7 +312,7 @@ void Model::channels(RunState& st, int t, Trace* trace) const {
     st.pulls.clear();
     for (int l : st.active_levers) {
       const Lever& lv = sc_.levers[static_cast<size_t>(l)];
-      double k = p[static_cast<size_t>(lv.stance_push)] * strength(lv) * sc_.dt_years;
+      double k = st.lever_k[static_cast<size_t>(l)];
       if (k == 0) continue;
       size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
       st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
@@ -293,17 +337,31 @@ void Model::resources(RunState& st) const {
   v[kVarPatronage] = clamp01(v[kVarResources] * (1.0 - m(kResEliteBite) * v[ch_var(kElitePressure)]));
 }
 
-void Model::fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) const {
-  // The words of steps 4 * block .. 4 * block + 3 of every (issue, actor) stream: one Philox
-  // call each, the same words WordCache would hand out one step at a time.
+void Model::fill_words(RunState& st, const RunRng& rng, uint32_t block) const {
+  // Every counter of steps 4 * block .. 4 * block + 3, in SIMD lanes. Some words go unused
+  // (an event outside its window, a run ending inside the block); a word is a pure function
+  // of its address, so drawing it or not changes no other.
+  const size_t nc = word_stream_.size();
+  uint32_t index[64];
+  for (size_t base = 0; base < nc; base += 64) {
+    int m = static_cast<int>(std::min<size_t>(64, nc - base));
+    for (int i = 0; i < m; ++i) index[i] = word_k_[base + static_cast<size_t>(i)] * block + word_off_[base + static_cast<size_t>(i)];
+    rng.bits_n(word_stream_.data() + base, index, m, st.words.data() + 4 * base);
+  }
+  st.word_block = block;
+}
+
+void Model::fill_noise(RunState& st, uint32_t block) const {
+  // The words of steps 4 * block .. 4 * block + 3 of every (issue, actor) stream and every
+  // cohort's noise stream: the first counters of the block's words, turned into normals
+  // together. Stance noise is scaled by its issue's sd here, cohort noise in defection().
   const size_t slots = sc_.issues.size() * static_cast<size_t>(n_);
+  const size_t count = 4 * (slots + sc_.cohorts.size());
   double* u = st.noise_u.data();
   double* z = st.noise_z.data();
-  for (size_t slot = 0; slot < slots; ++slot) {
-    auto w = rng.bits(actor_noise_stream_[slot], block);
-    for (int j = 0; j < 4; ++j) u[slot * 4 + static_cast<size_t>(j)] = u32_to_open01(w[static_cast<size_t>(j)]);
-  }
-  inverse_normal_cdf_fast_n(u, z, static_cast<int>(slots * 4));
+  const uint32_t* w = st.words.data();
+  for (size_t i = 0; i < count; ++i) u[i] = u32_to_open01(w[i]);
+  inverse_normal_cdf_fast_n(u, z, static_cast<int>(count));
   for (size_t k = 0; k < sc_.issues.size(); ++k) {
     double noise = st.p[static_cast<size_t>(sc_.issues[k].noise)];
     double* zk = z + k * static_cast<size_t>(n_) * 4;
@@ -312,7 +370,7 @@ void Model::fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) c
   st.noise_block = block;
 }
 
-void Model::stances(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+void Model::stances(RunState& st, int t, Trace* trace) const {
   size_t n = static_cast<size_t>(n_);
   const uint32_t block = static_cast<uint32_t>(t) >> 2;
   const size_t lane = static_cast<size_t>(t) & 3;
@@ -330,7 +388,7 @@ void Model::stances(RunState& st, const RunRng& rng, int t, Trace* trace) const 
       from = st.xnext.data();
     }
     if (noise > 0) {
-      if (st.noise_block != block) fill_stance_noise(st, rng, block);
+      if (st.noise_block != block) fill_noise(st, block);
       const double* z = st.noise_z.data() + k * n * 4 + lane;
       for (size_t i = 0; i < n; ++i) {
         double xi = from[i];
@@ -391,11 +449,19 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     bool has_gate = !ev.gate.empty();
     size_t my_gate = has_gate ? gate++ : 0;
     if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
-    // Two uniforms per step: whether it fires, and whether it succeeds.
+    // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
+    // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
     auto draw = [&](double u[2]) {
-      uint32_t i = 2u * static_cast<uint32_t>(t);
-      u[0] = u32_to_open01(st.event_draws[e].word(rng, event_stream_[e], i));
-      u[1] = u32_to_open01(st.event_draws[e].word(rng, event_stream_[e], i + 1));
+      const uint32_t* w;
+      RunRng::Philox::ctr_type once;
+      if (event_word_[e] != SIZE_MAX) {
+        w = st.words.data() + 4 * (event_word_[e] + ((static_cast<size_t>(t) & 3) >> 1)) + 2 * (static_cast<size_t>(t) & 1);
+      } else {
+        once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
+        w = once.data() + 2 * (static_cast<size_t>(t) & 1);
+      }
+      u[0] = u32_to_open01(w[0]);
+      u[1] = u32_to_open01(w[1]);
     };
     double u[2];
     bool fire;
@@ -442,7 +508,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   return false;
 }
 
-void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+void Model::defection(RunState& st, int t, Trace* trace) const {
   if (sc_.cohorts.empty()) return;
   const auto& p = st.p;
   auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
@@ -465,8 +531,9 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     double against = (is.hi - xa) / (is.hi - is.lo);
     b[g] = common + stance_w * against;
     if (noise > 0) {
-      uint32_t w = st.cohort_noise[g].word(rng, cohort_noise_stream_[g], static_cast<uint32_t>(t));
-      b[g] += noise * inverse_normal_cdf_fast(u32_to_open01(w));
+      const uint32_t block = static_cast<uint32_t>(t) >> 2;
+      if (st.noise_block != block) fill_noise(st, block);
+      b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
     }
   }
   double D = v[kVarDefectedShare];
@@ -560,14 +627,15 @@ void Model::exit_calculus(RunState& st) const {
 
 bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   st.vars[kVarStep] = t;
+  if (static_cast<uint32_t>(t) >> 2 != st.word_block) fill_words(st, rng, static_cast<uint32_t>(t) >> 2);
   channels(st, t, trace);
   resources(st);
-  stances(st, rng, t, trace);
+  stances(st, t, trace);
   // Hazards read the last step's fall risk and exit gain; before the first step there is
   // no last step, so they are computed from the starting state.
   if (t == 0) exit_calculus(st);
   if (events(st, rng, t, trace)) return true;
-  defection(st, rng, t, trace);
+  defection(st, t, trace);
   exit_calculus(st);
   for (size_t o = 0, w = 0; o < sc_.outcomes.size(); ++o) {
     if (sc_.outcomes[o].when.empty()) continue;

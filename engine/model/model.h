@@ -70,10 +70,22 @@ struct RunState {
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
   std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
-  // Memoised random words (see WordCache): cohort noise, event draws.
-  std::vector<WordCache> cohort_noise, event_draws;
-  // Stance noise of four steps at a time: noise_z[(slot * 4) + (t & 3)] = sd x N(0,1) for the
-  // block of steps noise_block (= t >> 2), computed together so that the loop vectorises.
+  // Per lever, fixed for a run: strength (intensity x credibility x enabled) and pull on
+  // stances (stance_push x strength x dt); per lever channel: 1 - clamp01(weight x strength).
+  std::vector<double> lever_s, lever_k, lever_keep;
+  // The random words of four steps at a time (block = t >> 2), drawn together in SIMD lanes
+  // (Model::fill_words): word j of counter c is words[4 * c + j], counters in the order of
+  // Model::word_stream_ (stance slots, cohort noise, hazard events). Each is the word a consumer
+  // drawing one word per step (two per event) takes: word `index & 3` of counter
+  // `index >> 2` of its stream.
+  std::vector<uint32_t> words;
+  uint32_t word_block = WordCache::kEmpty;
+  // Scratch of init_run: counters (stream, index) and their words, for the parameter draws
+  // and a cohort's threshold uniforms drawn in SIMD lanes.
+  std::vector<uint32_t> init_stream, init_index, init_words;
+  // Noise of the same four steps, computed together so that the loop vectorises (for the
+  // block of steps noise_block): noise_z[(slot * 4) + (t & 3)] = sd x N(0,1) for stance slot
+  // `slot`, then N(0,1) for each cohort (at slot = word_cohort0_ + g).
   std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
   uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;                 // resource relaxation per step
@@ -107,13 +119,14 @@ class Model {
  private:
   void channels(RunState& st, int t, Trace* trace) const;
   void resources(RunState& st) const;
-  void stances(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  void stances(RunState& st, int t, Trace* trace) const;
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
-  void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  void defection(RunState& st, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
   void event_base(const Event& ev, const std::vector<double>& p, double& p0, double& logit0) const;
-  void fill_stance_noise(RunState& st, const RunRng& rng, uint32_t block) const;
+  void fill_words(RunState& st, const RunRng& rng, uint32_t block) const;
+  void fill_noise(RunState& st, uint32_t block) const;
   double threshold(RunState& st, size_t g, int k) const;
   void settle_cohort(RunState& st, size_t g) const;
 
@@ -124,6 +137,7 @@ class Model {
   // filled in, and the parameters that are drawn.
   std::vector<double> p_const_;
   std::vector<size_t> drawn_;
+  std::vector<uint32_t> drawn_stream_, drawn_index_;  // their streams (index 0)
   // Channel weights of each lever, flattened from the lever registry (which side of the
   // incumbent its target is on is fixed per scenario): lever l owns
   // lever_ch_[lever_ch_begin_[l] .. lever_ch_begin_[l + 1]).
@@ -138,6 +152,14 @@ class Model {
   std::vector<char> event_base_const_;
   std::vector<double> event_p0_, event_logit0_;
   std::vector<uint32_t> actor_noise_stream_, cohort_stream_, cohort_noise_stream_, event_stream_;
+  // The counters of a block of four steps (RunState::words): stream and index = k * block +
+  // offset. Stance slots and cohort noise take one counter each (k = 1), hazard events two
+  // (k = 2, offsets 0 and 1: two words per step). Counters of cohort noise begin at
+  // word_cohort0_; event e's at event_word_[e] (SIZE_MAX for a scheduled event, which
+  // draws its one counter when it happens).
+  std::vector<uint32_t> word_stream_, word_k_, word_off_;
+  size_t word_cohort0_ = 0;
+  std::vector<size_t> event_word_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent

@@ -28,15 +28,18 @@ inline void one_run(const Model& model, RunState& st, Accumulator& acc, uint64_t
   int next_step = L.step_of(0, H);
   for (int t = 0; t < H; ++t) {
     bool ended = model.step(st, rng, t);
-    if (t == next_step || ended) {
-      // On ending, every remaining point sees the final state.
-      int last = ended ? L.points - 1 : next_point;
-      for (int p = next_point; p <= last; ++p)
-        for (int f = 0; f < nf; ++f) acc.add_fan(p, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
-      next_point = last + 1;
+    if (ended) {
+      // Every remaining point sees the final state: counted once (Accumulator::add_ended).
+      if (next_point < L.points)
+        for (int f = 0; f < nf; ++f)
+          acc.add_ended(next_point, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+      break;
+    }
+    if (t == next_step) {
+      for (int f = 0; f < nf; ++f) acc.add_fan(next_point, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+      ++next_point;
       if (next_point < L.points) next_step = L.step_of(next_point, H);
     }
-    if (ended) break;
   }
   acc.add_run(st.outcome, st.end_step);
 }
@@ -58,6 +61,7 @@ Accumulator run_monte_carlo(const Model& model, const RunOptions& o) {
       slot = std::make_unique<ThreadSlot>();
       model.prepare(slot->st);
       slot->acc = Accumulator(sc, sc.horizon);
+      slot->acc.track_ended();
     }
     uint64_t lo = first + static_cast<uint64_t>(b) * kBlock;
     uint64_t hi = std::min(first + count, lo + kBlock);
@@ -67,7 +71,10 @@ Accumulator run_monte_carlo(const Model& model, const RunOptions& o) {
   });
   Accumulator total(sc, sc.horizon);
   for (const auto& slot : slots)
-    if (slot) total.merge(slot->acc);
+    if (slot) {
+      slot->acc.settle();
+      total.merge(slot->acc);
+    }
   return total;
 }
 

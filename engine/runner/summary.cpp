@@ -21,13 +21,31 @@ Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
     fan_lo_.push_back(sc.vars[static_cast<size_t>(v)].lo);
     fan_hi_.push_back(sc.vars[static_cast<size_t>(v)].hi);
   }
+  for (size_t f = 0; f < fan_lo_.size(); ++f) fan_width_.push_back(fan_hi_[f] - fan_lo_[f]);
   fan_hist_.assign(static_cast<size_t>(layout_.points) * fan_lo_.size() * static_cast<size_t>(layout_.bins), 0);
+}
+
+void Accumulator::fold_ended(const std::vector<uint64_t>& ended, std::vector<uint64_t>& into) const {
+  const size_t row = fan_lo_.size() * static_cast<size_t>(layout_.bins);  // one point
+  std::vector<uint64_t> running(row, 0);
+  for (size_t p = 0; p < static_cast<size_t>(layout_.points); ++p)
+    for (size_t i = 0; i < row; ++i) {
+      running[i] += ended[p * row + i];
+      into[p * row + i] += running[i];
+    }
+}
+
+void Accumulator::settle() {
+  if (ended_.empty()) return;
+  fold_ended(ended_, fan_hist_);
+  std::fill(ended_.begin(), ended_.end(), 0);
 }
 
 void Accumulator::merge(const Accumulator& o) {
   for (size_t i = 0; i < outcome_count_.size(); ++i) outcome_count_[i] += o.outcome_count_[i];
   for (size_t i = 0; i < end_hist_.size(); ++i) end_hist_[i] += o.end_hist_[i];
   for (size_t i = 0; i < fan_hist_.size(); ++i) fan_hist_[i] += o.fan_hist_[i];
+  if (!o.ended_.empty()) fold_ended(o.ended_, fan_hist_);
 }
 
 uint64_t Accumulator::runs() const {

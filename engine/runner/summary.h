@@ -36,13 +36,18 @@ class Accumulator {
     ++end_hist_[static_cast<size_t>(outcome) * static_cast<size_t>(horizon_ + 1) + static_cast<size_t>(end_step)];
   }
   // Records value v of fan f at point p.
-  void add_fan(int p, int f, double v) {
-    double lo = fan_lo_[static_cast<size_t>(f)], hi = fan_hi_[static_cast<size_t>(f)];
-    int b = static_cast<int>((v - lo) / (hi - lo) * layout_.bins);
-    b = b < 0 ? 0 : (b >= layout_.bins ? layout_.bins - 1 : b);
-    ++fan_hist_[(static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
-                static_cast<size_t>(b)];
-  }
+  void add_fan(int p, int f, double v) { ++fan_hist_[cell(p, f, bin(f, v))]; }
+  // Records value v of fan f at every point from p to the last: the final state of a run
+  // that ended before point p. Rather than adding it to each later point (a run ending at
+  // week 10 of 52 would touch 42 points per fan), it is counted once at p in `ended_`, a
+  // difference array that settle() turns into the same counts by a running sum over the
+  // points. Call track_ended() once before the first add_ended().
+  void track_ended() { ended_.assign(fan_hist_.size(), 0); }
+  void add_ended(int p, int f, double v) { ++ended_[cell(p, f, bin(f, v))]; }
+  // Adds the runs recorded by add_ended to fan_hist (integer sums: the counts are exactly
+  // those add_fan at every point would give) and clears them.
+  void settle();
+  // Adds other's counts, including its runs recorded by add_ended and not yet settled.
   void merge(const Accumulator& other);
 
   uint64_t runs() const;
@@ -60,10 +65,25 @@ class Accumulator {
   double fan_hi(int f) const { return fan_hi_[static_cast<size_t>(f)]; }
 
  private:
+  // Histogram bin of value v of fan f (clamped to the range).
+  int bin(int f, double v) const {
+    double lo = fan_lo_[static_cast<size_t>(f)], width = fan_width_[static_cast<size_t>(f)];
+    int b = static_cast<int>((v - lo) / width * layout_.bins);
+    return b < 0 ? 0 : (b >= layout_.bins ? layout_.bins - 1 : b);
+  }
+  size_t cell(int p, int f, int b) const {
+    return (static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
+           static_cast<size_t>(b);
+  }
+  // ended_ (same layout as fan_hist_) into `into`: point p gets the sum of points 0..p.
+  void fold_ended(const std::vector<uint64_t>& ended, std::vector<uint64_t>& into) const;
+
   int horizon_ = 0;
   FanLayout layout_;
   std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_;
+  std::vector<uint64_t> ended_;  // empty unless track_ended() was called
   std::vector<double> fan_lo_, fan_hi_;
+  std::vector<double> fan_width_;  // hi - lo per fan
 };
 
 struct Interval {
