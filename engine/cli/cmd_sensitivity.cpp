@@ -158,8 +158,9 @@ gsa::SensitivityReport test_function(const Settings& s) {
   r.outputs = {"f"};
   analyze(s, d, 1, 0, [&](const Eigen::MatrixXd& U, int64_t, int64_t) {
     Eigen::MatrixXd Y(U.rows(), 1);
+    std::vector<double> x(static_cast<size_t>(d));
     for (Eigen::Index row = 0; row < U.rows(); ++row) {
-      Eigen::RowVectorXd x = U.row(row);
+      for (int i = 0; i < d; ++i) x[static_cast<size_t>(i)] = U(row, i);
       Y(row, 0) = f(x.data());
     }
     return Y;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "../engine/helpers.h"
 #include "engine/core/parallel.h"
 #include "engine/stance/bargaining_mc.h"
 
@@ -10,12 +11,7 @@ namespace b = geosim::bargaining;
 
 namespace {
 
-std::vector<b::Actor> ec_actors() {
-  return {{"Netherlands", 0.08, 4, 0.8}, {"Belgium", 0.08, 7, 0.4}, {"Luxembourg", 0.03, 4, 0.2},
-          {"Germany", 0.16, 4, 0.8},     {"France", 0.16, 10, 0.6}, {"Italy", 0.16, 10, 0.6},
-          {"UK", 0.16, 10, 0.9},         {"Ireland", 0.05, 7, 0.1}, {"Denmark", 0.05, 4, 1.0},
-          {"Greece", 0.08, 7, 0.7}};
-}
+using geosim::test::ec_actors;
 
 std::vector<double> reference(const std::vector<b::Actor>& actors, int rounds) {
   std::vector<double> m;

@@ -7,6 +7,7 @@
 #include "engine/output/output.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
+#include "engine/stance/bargaining.h"
 
 namespace geosim::test {
 
@@ -49,6 +50,15 @@ inline Scenario quiet_bargaining_teaching() {
   return teaching({kBargainingSwitch, "issues.incumbent_rule.noise=0", "levers.sanctions.stance_push=0",
                    "levers.amnesty_for_officers.stance_push=0", "levers.exit_deal.stance_push=0",
                    "issues.incumbent_rule.bargaining_every=3"});
+}
+
+// Bueno de Mesquita (1994) p. 78, EC emission standards for medium cars (years): the
+// published example the bargaining model is checked against.
+inline std::vector<bargaining::Actor> ec_actors() {
+  return {{"Netherlands", 0.08, 4, 0.8}, {"Belgium", 0.08, 7, 0.4}, {"Luxembourg", 0.03, 4, 0.2},
+          {"Germany", 0.16, 4, 0.8},     {"France", 0.16, 10, 0.6}, {"Italy", 0.16, 10, 0.6},
+          {"UK", 0.16, 10, 0.9},         {"Ireland", 0.05, 7, 0.1}, {"Denmark", 0.05, 4, 1.0},
+          {"Greece", 0.08, 7, 0.7}};
 }
 
 // A minimal valid scenario header; tests append sections.

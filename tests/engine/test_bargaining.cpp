@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
 #include "engine/core/error.h"
 #include "engine/stance/bargaining.h"
 
@@ -16,13 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Bueno de Mesquita (1994) p. 78, EC emission standards for medium cars (years).
-std::vector<b::Actor> ec_actors() {
-  return {{"Netherlands", 0.08, 4, 0.8}, {"Belgium", 0.08, 7, 0.4}, {"Luxembourg", 0.03, 4, 0.2},
-          {"Germany", 0.16, 4, 0.8},     {"France", 0.16, 10, 0.6}, {"Italy", 0.16, 10, 0.6},
-          {"UK", 0.16, 10, 0.9},         {"Ireland", 0.05, 7, 0.1}, {"Denmark", 0.05, 4, 1.0},
-          {"Greece", 0.08, 7, 0.7}};
-}
+using geosim::test::ec_actors;
 
 // The test data live in tests/data; the CMake build names the source tree, and a build
 // without it (a quick g++ line) finds it from this file's path.
