@@ -119,7 +119,8 @@ TEST_CASE("a rare output takes its intervals from the resamples that hold it", "
   Y(design.row(0, 100), 0) = 0.3;
   const SobolIndices s = sobol_analyze(design, Y, 400, 8)[0];
   // Exactly: the change at A_100 is undone in every AB_i row, so ST_i = 1 / (1 - 1/(2N)),
-  // and resamples holding the row give 1 / (1 - w/(2W)). S1_i = mean(b (f_ABi - f_A)) / V
+  // and resamples holding the row give 1 / (1 - w/(2W)): at most 1 + 8/N, since a weight
+  // w is at most 12 and W is near N. S1_i = mean(b (f_ABi - f_A)) / V
   // with b = f_B minus the mean of the first 256 rows' outputs, -0.2 / 512: |S1_i| =
   // (0.2 / 512) 0.2 / (N V) with N V = 0.02 (1 - 1/(2N)), just over 1/256.
   for (int i = 0; i < d; ++i) {
