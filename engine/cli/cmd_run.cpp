@@ -180,8 +180,7 @@ int run_command(const std::vector<std::string>& args) {
   Summary s = summarize(sc, acc, seed);
   std::string text;
   if (!report.empty()) {
-    Json rj = summary_json(sc, s);
-    rj["command"] = reproduce_command("run", args);
+    Json rj = run_json(sc, s, reproduce_command("run", args));
     if (lever_effects) {  // the report's "why" section: each lever's paired effect
       PairOptions po;
       po.runs = runs;
@@ -193,10 +192,9 @@ int run_command(const std::vector<std::string>& args) {
     write_file_atomic(report, render_report({report_input_from_json(rj, file)}));
   }
   if (format == "json") {
-    Json j = summary_json(sc, s);
-    j["command"] = reproduce_command("run", args);
+    Json j = run_json(sc, s, reproduce_command("run", args));
     if (timing) j["timing"] = {{"seconds", seconds}, {"runs_per_second", runs / seconds}};
-    text = j.dump(2) + "\n";
+    text = json_text(j);
   } else if (format == "csv") {
     text = summary_csv(s);
   } else {

@@ -103,6 +103,14 @@ Json summary_json(const Scenario& sc, const Summary& s) {
   return j;
 }
 
+Json run_json(const Scenario& sc, const Summary& s, const std::string& command) {
+  Json j = summary_json(sc, s);
+  j["command"] = command;
+  return j;
+}
+
+std::string json_text(const Json& j) { return j.dump(2) + "\n"; }
+
 static std::string pct(double p) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%5.1f%%", 100.0 * p);
