@@ -1,0 +1,399 @@
+"""geosim from Python: load a scenario, run it, compare variants, evaluate parameter matrices.
+
+The API follows the command line (docs/python.md):
+
+    import geosim
+    sc = geosim.load("scenarios/teaching.yaml", set={"levers.sanctions.intensity": 0.2})
+    res = sc.run(runs=10000, seed=7)          # geosim run ... --runs 10000 --seed 7
+    res.outcomes                              # a pandas DataFrame (a list of dicts without pandas)
+    res.to_json()                             # the bytes of `geosim run ... --format json`
+    sc.compare("variant.yaml", runs=10000)    # geosim compare
+    sc.lever_effects(runs=10000)              # geosim run --lever-effects
+    sc.evaluate(X, paths, runs_per_point=200) # outcome probabilities per row of X (SALib, EMA)
+    geosim.read_sweep("out/grid")             # a sweep's results.csv
+
+Mistakes in input files raise geosim.InputError with the same `file:line:col` messages as
+the command; bad arguments raise geosim.UsageError. Both are ValueErrors.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json as _json
+import sys as _sys
+
+from . import _geosim
+from ._geosim import InputError, UsageError
+
+__version__ = _geosim.__version__
+__all__ = ["load", "read_sweep", "sobol_sample", "sobol_analyze", "Scenario", "RunResult", "CompareResult", "InputError", "UsageError"]
+
+try:  # optional: DataFrames when pandas is there, lists of dicts otherwise
+    import pandas as _pd
+except ImportError:  # pragma: no cover - exercised only without pandas
+    _pd = None
+
+
+def _yaml_value(value) -> str:
+    """A Python value as the YAML text of a --set VALUE."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return _json.dumps(value)  # JSON is YAML
+    if value is None:
+        return "~"
+    return str(value)
+
+
+def _sets(set) -> list[str]:
+    """`set=` as PATH=VALUE strings: a dict {path: value} or a list of "PATH=VALUE"."""
+    if set is None:
+        return []
+    if isinstance(set, dict):
+        return [f"{path}={_yaml_value(v)}" for path, v in set.items()]
+    if isinstance(set, str):
+        return [set]
+    return [str(s) for s in set]
+
+
+def _horizon_sets(until, horizon) -> tuple[list[str], list[str]]:
+    """(sets, command-line args) for until= / horizon=, as --until / --horizon do."""
+    if until is not None and horizon is not None:
+        raise UsageError("give until or horizon, not both")
+    if until is not None:
+        until = str(until)
+        return [f"until={until}", "horizon=~"], ["--until", until]
+    if horizon is not None:
+        if int(horizon) <= 0:
+            raise UsageError("horizon must be a positive number of steps")
+        return [f"horizon={int(horizon)}", "until=~"], ["--horizon", str(int(horizon))]
+    return [], []
+
+
+def _progress(progress, what: str):
+    """A (done, total) callback for `progress=`: False/None none, True a bar, or a callable."""
+    if progress is None or progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    try:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit=" " + what, unit_scale=True)
+
+        def update(done, total):
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return update, bar.close
+    except ImportError:
+        last = [-1]
+
+        def update(done, total):
+            pct = int(100 * done / total) if total else 100
+            if pct != last[0]:
+                last[0] = pct
+                print(f"\rgeosim: {done:,} of {total:,} {what} ({pct}%)", end="", file=_sys.stderr, flush=True)
+
+        return update, lambda: print(file=_sys.stderr)
+
+
+def _call(progress, what, fn, *args):
+    cb, close = _progress(progress, what)
+    try:
+        return fn(*args, cb)
+    finally:
+        if close:
+            close()
+
+
+def _frame(rows, columns=None):
+    if _pd is None:
+        return rows
+    return _pd.DataFrame(rows, columns=columns)
+
+
+class Scenario:
+    """A loaded, validated scenario (geosim.load)."""
+
+    def __init__(self, handle, args: list[str]):
+        self._h = handle
+        self._args = args  # command-line arguments that load it: PATH and --set ...
+        info = handle.info()
+        self.id: str = info["id"]
+        self.title: str = info["title"]
+        self.description: str = info["description"]
+        self.path: str = info["path"]  # as given to load()
+        self.file: str = info["file"]
+        self.sets: list[str] = info["sets"]
+        self.start = _dt.date.fromisoformat(info["start"])
+        self.until = _dt.date.fromisoformat(info["until"])
+        self.step: str = info["step"]  # "week" or "day"
+        self.horizon: int = info["horizon"]
+        self.levers: list[dict] = info["levers"]
+        self.parameters: list[dict] = info["parameters"]
+        self.outcomes: list[dict] = info["outcomes"]
+        self.outcome_ids: list[str] = [o["id"] for o in self.outcomes]
+        self.fans: list[str] = info["fans"]
+
+    def __repr__(self):
+        return (f"<geosim.Scenario {self.id!r}: {len(self.parameters)} parameters, {len(self.levers)} levers, "
+                f"outcomes {', '.join(self.outcome_ids)}; {self.start} to {self.until}>")
+
+    def parameter(self, path: str) -> dict:
+        """One parameter: path, value (its distribution), uncertain, doc, evidence, min, max, ..."""
+        for p in self.parameters:
+            if p["path"] == path:
+                return p
+        raise KeyError(path)
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Paths of the parameters that differ between runs."""
+        return [p["path"] for p in self.parameters if p["uncertain"]]
+
+    def parameters_frame(self):
+        """The parameters as a DataFrame (path, value, uncertain, doc, min, max, mean, ...)."""
+        return _frame(self.parameters)
+
+    def _variant(self, set, until, horizon):
+        """This scenario with more overrides; returns (scenario handle, args)."""
+        extra = _sets(set)
+        hsets, hargs = _horizon_sets(until, horizon)
+        if not extra and not hsets:
+            return self._h, self._args
+        handle = _geosim.load(self.path, self.sets + extra + hsets)
+        args = list(self._args)
+        for s in extra:
+            args += ["--set", s]
+        return handle, args + hargs
+
+    def run(self, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None, set=None,
+            progress=False) -> "RunResult":
+        """`geosim run`: the odds of each outcome over `runs` runs.
+
+        until: a date (YYYY-MM-DD) to stop at; horizon: a number of steps (not both);
+        set: more overrides ({path: value}); threads: 0 = all cores (never changes results);
+        progress: True for a bar (tqdm when installed), or a callable(done, total).
+        """
+        handle, args = self._variant(set, until, horizon)
+        args = args + ["--runs", str(int(runs)), "--seed", str(int(seed))]
+        command = _geosim.reproduce_command("run", args)
+        text = _call(progress, "runs", handle.run, int(runs), int(seed), int(threads), command)
+        return RunResult(text, args)
+
+    def compare(self, variant, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None,
+                set=None, progress=False) -> "CompareResult":
+        """`geosim compare BASE VARIANT`: paired effects under common random numbers.
+
+        variant: a path or a Scenario loaded from one (its own set= overrides stay); set,
+        until and horizon apply to both arms, as on the command line.
+        """
+        if isinstance(variant, Scenario):
+            vpath, vsets = variant.path, variant.sets
+        else:
+            vpath, vsets = str(variant), []
+        base, _ = self._variant(set, until, horizon)
+        extra = _sets(set) + _horizon_sets(until, horizon)[0]
+        other = _geosim.load(vpath, vsets + extra)
+        text = _call(progress, "run pairs", base.compare, other, int(runs), int(seed), int(threads))
+        return CompareResult(text)
+
+    def lever_effects(self, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None,
+                      set=None, progress=False) -> "CompareResult":
+        """`geosim run --lever-effects`: each lever switched off in turn, its paired effect."""
+        handle, _ = self._variant(set, until, horizon)
+        text = _call(progress, "run pairs", handle.lever_effects, int(runs), int(seed), int(threads))
+        return CompareResult(text)
+
+    def evaluate(self, X, paths=None, runs_per_point: int = 100, seed: int = 1, threads: int = 0, progress=False):
+        """Outcome probabilities at each row of X: a numpy array, one row per row of X and one
+        column per outcome (Scenario.outcome_ids order).
+
+        X: a matrix with one column per path, in the parameters' own units (a pandas
+        DataFrame names its columns by path when paths is None). Every row uses the same
+        seed and run indices 0..runs_per_point-1 (common random numbers), as a sweep point
+        does. The GIL is released while the rows run.
+        """
+        import numpy as np
+
+        if paths is None:
+            if _pd is not None and isinstance(X, _pd.DataFrame):
+                paths = [str(c) for c in X.columns]
+            else:
+                raise UsageError("evaluate: name the parameter of each column of X with paths=[...]")
+        if isinstance(paths, str):
+            paths = [paths]
+        X = np.asarray(X, dtype=float)
+        if X.ndim == 1 and len(paths) == 1:
+            X = X.reshape(-1, 1)
+        return _call(progress, "runs", self._h.evaluate, X, list(paths), int(runs_per_point), int(seed),
+                     int(threads))
+
+
+def load(path, set=None) -> Scenario:
+    """Loads and validates a scenario file, like every geosim command does.
+
+    set: overrides, as --set: {"levers.sanctions.intensity": 0.2} or ["PATH=VALUE", ...];
+    a value may be a distribution, {"dist": "uniform", "min": 0, "max": 1}.
+    Raises InputError (file:line:col messages) when the file or an override is wrong.
+    """
+    path = str(path)
+    sets = _sets(set)
+    args = [path]
+    for s in sets:
+        args += ["--set", s]
+    return Scenario(_geosim.load(path, sets), args)
+
+
+def _step_dates(start: _dt.date, step: str, steps):
+    days = 7 if step == "week" else 1
+    return [start + _dt.timedelta(days=days * int(s)) if s is not None else None for s in steps]
+
+
+class RunResult:
+    """The result of Scenario.run: what `geosim run --format json` writes, as tables."""
+
+    def __init__(self, text: str, args: list[str]):
+        self._text = text
+        self.args = args  # `geosim run ARGS --format json` writes the bytes of to_json()
+        self.json: dict = _json.loads(text)
+        j = self.json
+        self.command: str = j["command"]
+        self.runs: int = j["runs"]
+        self.seed: int = j["seed"]
+        self.start = _dt.date.fromisoformat(j["start"])
+        self.step: str = j["step"]
+        self.horizon: int = j["horizon"]
+
+    def to_json(self) -> str:
+        """The exact text `geosim run ARGS --format json` writes (ARGS: self.args)."""
+        return self._text
+
+    def __repr__(self):
+        rows = [f"{o['id']}: {o['probability']:.4f} [{o['ci95'][0]:.4f}, {o['ci95'][1]:.4f}]"
+                for o in self.json["outcomes"]]
+        return f"<geosim.RunResult {self.json['scenario']!r}, {self.runs} runs, seed {self.seed}: " + "; ".join(rows) + ">"
+
+    @property
+    def outcomes(self):
+        """One row per outcome: id, label, count, probability, ci_low, ci_high (Wilson 95 %),
+        steps_p10/median/p90 and date_p10/median/p90 (when it happens, among runs that reach it)."""
+        rows = []
+        for o in self.json["outcomes"]:
+            t = o["time_to_outcome"] or {}
+            steps = [t.get("p10"), t.get("median"), t.get("p90")]
+            dates = _step_dates(self.start, self.step, steps)
+            rows.append({
+                "id": o["id"], "label": o["label"], "count": o["count"], "probability": o["probability"],
+                "ci_low": o["ci95"][0], "ci_high": o["ci95"][1],
+                "steps_p10": steps[0], "steps_median": steps[1], "steps_p90": steps[2],
+                "date_p10": dates[0], "date_median": dates[1], "date_p90": dates[2],
+                "default": o["default"], "removes_incumbent": o["removes_incumbent"],
+            })
+        if _pd is None:
+            return rows
+        df = _pd.DataFrame(rows)
+        for c in ("steps_p10", "steps_median", "steps_p90"):
+            df[c] = df[c].astype("Int64")
+        for c in ("date_p10", "date_median", "date_p90"):
+            df[c] = _pd.to_datetime(df[c])
+        return df
+
+    @property
+    def survival(self):
+        """P(the incumbent still rules) after each step: step, date, survival."""
+        s = self.json["survival"]
+        rows = [{"step": k, "date": d, "survival": v}
+                for k, (d, v) in enumerate(zip(_step_dates(self.start, self.step, range(len(s))), s))]
+        if _pd is None:
+            return rows
+        df = _pd.DataFrame(rows)
+        df["date"] = _pd.to_datetime(df["date"])
+        return df
+
+    @property
+    def fans(self):
+        """Spread of the fan-chart variables: var, step, date, p5, p25, p50, p75, p95 (long form)."""
+        rows = []
+        for f in self.json["fans"]:
+            dates = _step_dates(self.start, self.step, f["steps"])
+            for i, step in enumerate(f["steps"]):
+                rows.append({"var": f["var"], "step": step, "date": dates[i],
+                             **{q: f[q][i] for q in ("p5", "p25", "p50", "p75", "p95")}})
+        if _pd is None:
+            return rows
+        df = _pd.DataFrame(rows, columns=["var", "step", "date", "p5", "p25", "p50", "p75", "p95"])
+        df["date"] = _pd.to_datetime(df["date"])
+        return df
+
+    @property
+    def parameters(self):
+        """Every parameter's path, value (distribution), evidence, as the JSON lists them."""
+        return _frame(self.json["parameters"])
+
+
+class CompareResult:
+    """Paired effects (Scenario.compare, Scenario.lever_effects), as `--format json` writes them."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self.json: dict = _json.loads(text)
+        self.runs: int = self.json["runs"]
+        self.seed: int = self.json["seed"]
+
+    def to_json(self) -> str:
+        """The exact text of `geosim compare ... --format json` (or `run --lever-effects`)."""
+        return self._text
+
+    def __repr__(self):
+        return f"<geosim.CompareResult {len(self.json['comparisons'])} comparison(s), {self.runs} runs per arm>"
+
+    @property
+    def effects(self):
+        """One row per comparison and outcome: base, variant, outcome, p_base, p_variant,
+        difference, paired_low/high (paired 95 % interval), unpaired_low/high, counts."""
+        rows = []
+        for c in self.json["comparisons"]:
+            for o in c["outcomes"]:
+                rows.append({
+                    "base": c["base"], "variant": c["variant"], "outcome": o["id"],
+                    "p_base": o["base"]["probability"], "p_variant": o["variant"]["probability"],
+                    "difference": o["difference"],
+                    "paired_low": o["paired_ci95"][0], "paired_high": o["paired_ci95"][1],
+                    "unpaired_low": o["unpaired_ci95"][0], "unpaired_high": o["unpaired_ci95"][1],
+                    "base_count": o["base"]["count"], "variant_count": o["variant"]["count"],
+                    "variant_only": o["discordant"]["variant_only"], "base_only": o["discordant"]["base_only"],
+                })
+        return _frame(rows)
+
+
+def read_sweep(dir):
+    """A finished sweep's results (DIR/results.csv, or the CSV itself) as a DataFrame with the
+    CSV's columns: point, status, one per parameter path, runs, p_/lo_/hi_<outcome>, q05_/q50_/q95_<var>.
+    A damaged file raises InputError at file:line:col."""
+    cols = _geosim.read_sweep(str(dir))
+    if _pd is None:
+        return cols
+    return _pd.DataFrame(cols)
+
+
+def sobol_sample(n: int, d: int, seed: int = 1):
+    """geosim's own Sobol design (as `geosim sensitivity --method sobol`): n (d + 2) points of
+    the unit cube [0, 1]^d, blocks A, B, AB_1..AB_d of n rows each. Scale each column to the
+    parameter's bounds before evaluate()."""
+    return _geosim.sobol_sample(int(n), int(d), int(seed))
+
+
+def sobol_analyze(Y, d: int, bootstrap: int = 1000, seed: int = 0) -> list:
+    """First-order (S1) and total (ST) Sobol indices of each column of Y, evaluated at
+    sobol_sample(n, d)'s points in order, with bootstrap 95 % intervals (S1_ci95, ST_ci95):
+    one dict per column."""
+    import numpy as np
+
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    return _geosim.sobol_analyze(Y, int(d), int(bootstrap), int(seed))

@@ -1,0 +1,488 @@
+// geosim._geosim: the engine as a Python extension (pybind11).
+//
+// A thin layer over the functions the command line calls: load_scenario, run_monte_carlo +
+// summarize + run_json (the JSON of `geosim run`), run_paired / lever_effects + compare_text
+// (`geosim compare`, `geosim run --lever-effects`), gsa::evaluate_points (the runs behind
+// `geosim sensitivity`) and read_sweep_results. Results cross into Python as the same JSON
+// text the command writes, so the two cannot drift apart; the package around this module
+// (python/geosim/__init__.py) turns them into pandas DataFrames.
+//
+// Every computation releases the GIL. Progress and Ctrl-C are handled on the calling thread
+// only, which takes the GIL back for a moment now and then.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/gsa/evaluate.h"
+#include "analysis/report/report.h"
+#include "analysis/sensitivity/sobol.h"
+#include "analysis/sweep/paired.h"
+#include "analysis/sweep/results_csv.h"
+#include "engine/core/parallel.h"
+#include "engine/core/version.h"
+#include "engine/output/output.h"
+#include "engine/runner/monte_carlo.h"
+#include "engine/scenario/loader.h"
+
+namespace py = pybind11;
+using namespace geosim;
+
+namespace {
+
+// A loaded scenario and its model; the model refers to the scenario, so both live together.
+struct Loaded {
+  std::string path;               // as given to load(), used as the arm's name in comparisons
+  std::vector<std::string> sets;  // as given to load()
+  Scenario sc;
+  std::unique_ptr<Model> model;
+};
+
+std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::string>& sets) {
+  auto l = std::make_shared<Loaded>();
+  l->path = path;
+  l->sets = sets;
+  LoadOptions lo;
+  lo.sets = sets;
+  {
+    py::gil_scoped_release release;
+    l->sc = load_scenario(path, lo);
+    l->model = std::make_unique<Model>(l->sc);
+  }
+  return l;
+}
+
+// Threads for one call (0: all cores), restored afterwards. OpenMP keeps the thread count
+// per calling thread, so two Python threads running at once do not disturb each other.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : saved_(max_threads()) {
+    if (threads < 0) throw UsageError("threads must be 0 (all cores) or a positive number");
+    if (threads > 0) set_threads(threads);
+  }
+  ~ThreadScope() { set_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+// Progress from a computation running without the GIL: forwards (done, total) to the
+// Python callback, checks for Ctrl-C, and stops the computation when either raises.
+class Progress {
+ public:
+  explicit Progress(py::object callback) : callback_(std::move(callback)) {}
+  const std::atomic<bool>* stop() const { return &stop_; }
+  std::function<void(uint64_t, uint64_t)> hook() {
+    return [this](uint64_t done, uint64_t total) { report(done, total); };
+  }
+  // From one thread at a time (the calling thread). Takes the GIL at most every 50 ms.
+  void report(uint64_t done, uint64_t total) {
+    if (stop_.load()) return;
+    auto now = std::chrono::steady_clock::now();
+    if (reported_ && now - last_ < std::chrono::milliseconds(50)) return;
+    reported_ = true;
+    last_ = now;
+    py::gil_scoped_acquire acquire;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (!callback_.is_none()) callback_(done, total);
+    } catch (...) {
+      error_ = std::current_exception();
+      stop_.store(true);
+    }
+  }
+  // Raises what the callback (or Ctrl-C) raised; call with the GIL held.
+  void rethrow() {
+    if (error_) std::rethrow_exception(error_);
+  }
+  // The last call, (total, total), once the computation is complete; with the GIL held.
+  void finish(uint64_t total) {
+    rethrow();
+    if (!callback_.is_none() && !stop_.load()) callback_(total, total);
+  }
+
+ private:
+  py::object callback_;
+  std::atomic<bool> stop_{false};
+  std::exception_ptr error_;
+  bool reported_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+void check_runs(uint64_t runs) {
+  if (runs == 0) throw UsageError("runs must be at least 1");
+  if (runs > (uint64_t{1} << 40)) throw UsageError("runs is limited to 2^40");
+}
+
+// Json (ordered) as a Python object, through the json module: exact for every number.
+py::object to_python(const Json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
+
+// `geosim run`: returns the JSON text the command writes with --format json.
+std::string py_run(const Loaded& l, uint64_t runs, uint64_t seed, int threads, const std::string& command,
+                py::object callback) {
+  check_runs(runs);
+  ThreadScope ts(threads);
+  Progress progress(std::move(callback));
+  std::string text;
+  bool complete = false;
+  {
+    py::gil_scoped_release release;
+    RunOptions ro;
+    ro.runs = runs;
+    ro.seed = seed;
+    ro.stop = progress.stop();
+    ro.progress = progress.hook();
+    Accumulator acc = run_monte_carlo(*l.model, ro);
+    complete = acc.runs() == runs;
+    if (complete) text = json_text(run_json(l.sc, summarize(l.sc, acc, seed), command));
+  }
+  progress.rethrow();
+  if (!complete) throw std::runtime_error("the run stopped before its end");
+  progress.finish(runs);
+  return text;
+}
+
+PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
+  PairOptions po;
+  po.runs = runs;
+  po.seed = seed;
+  po.stop = progress.stop();
+  po.progress = progress.hook();
+  return po;
+}
+
+// `geosim compare BASE VARIANT --format json`.
+std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs, uint64_t seed, int threads,
+                    py::object callback) {
+  check_runs(runs);
+  ThreadScope ts(threads);
+  Progress progress(std::move(callback));
+  CompareReport rep;
+  {
+    py::gil_scoped_release release;
+    Arm a{base.path, base.model.get(), nullptr}, b{variant.path, variant.model.get(), nullptr};
+    PairCounts pc = run_paired(a, b, pair_options(runs, seed, progress));
+    rep.scenario = base.sc.id;
+    rep.runs = runs;
+    rep.seed = seed;
+    rep.comparisons.push_back({base.path, variant.path, paired_effects(base.sc, pc)});
+  }
+  progress.finish(runs);
+  return compare_text(rep, "json");
+}
+
+// `geosim run SCENARIO --lever-effects --format json`.
+std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int threads, py::object callback) {
+  check_runs(runs);
+  ThreadScope ts(threads);
+  Progress progress(std::move(callback));
+  CompareReport rep;
+  uint64_t total = 0;
+  {
+    py::gil_scoped_release release;
+    rep = geosim::lever_effects(*l.model, pair_options(runs, seed, progress));
+    total = runs * rep.comparisons.size();
+  }
+  progress.finish(total);
+  return compare_text(rep, "json");
+}
+
+// Outcome probabilities at each row of X (one column per path, in the parameters' own
+// units), R runs per row with the same seed and run indices 0..R-1 at every row (common
+// random numbers): the computation of a sweep point or a sensitivity design point. Rows
+// are shared among the threads; each row is computed by gsa::evaluate_points with its
+// values as fixed parameters, so a row's result depends on nothing but the row.
+py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_style | py::array::forcecast> X,
+                             const std::vector<std::string>& paths, int64_t runs_per_point, uint64_t seed,
+                             int threads, py::object callback) {
+  const Scenario& sc = l.sc;
+  if (X.ndim() != 2)
+    throw UsageError("evaluate: X must be a matrix (one row per point, one column per path), got " +
+                     std::to_string(X.ndim()) + " dimension(s)");
+  const int64_t n = X.shape(0), k = X.shape(1);
+  if (static_cast<size_t>(k) != paths.size())
+    throw UsageError("evaluate: X has " + std::to_string(k) + " column(s) but " + std::to_string(paths.size()) +
+                     " path(s) were given; give one path per column");
+  if (runs_per_point < 1) throw UsageError("evaluate: runs_per_point must be at least 1");
+  if (runs_per_point > (int64_t{1} << 31)) throw UsageError("evaluate: runs_per_point is limited to 2^31");
+  std::vector<std::string> all;
+  for (const auto& p : sc.params) all.push_back(p.path);
+  std::vector<ParamId> ids;
+  std::set<ParamId> seen;
+  for (const auto& path : paths) {
+    ParamId id = sc.find_param(path);
+    if (id == kNoParam) {
+      std::string guess = closest_match(path, all);
+      throw UsageError("evaluate: '" + path + "' is not a parameter of '" + sc.id + "'" +
+                       (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                       " (Scenario.parameters lists them)");
+    }
+    if (!seen.insert(id).second) throw UsageError("evaluate: paths lists '" + path + "' twice");
+    ids.push_back(id);
+  }
+  auto x = X.unchecked<2>();
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c) {
+      const Param& p = sc.params[static_cast<size_t>(ids[static_cast<size_t>(c)])];
+      double v = x(r, c);
+      if (!std::isfinite(v) || !p.range.contains(v)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", v);
+        throw UsageError("evaluate: row " + std::to_string(r) + ": " + p.path + " = " + buf +
+                         " is outside the values it may take, " + p.range.str());
+      }
+    }
+  // One constant distribution per cell: a factor whose every quantile is the row's value.
+  std::vector<Distribution> cells(static_cast<size_t>(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c) cells[static_cast<size_t>(r * k + c)] = Distribution::constant(x(r, c));
+
+  const size_t m = sc.outcomes.size();
+  py::array_t<double> Y({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)});
+  double* y = Y.mutable_data();
+  ThreadScope ts(threads);
+  Progress progress(std::move(callback));
+  {
+    py::gil_scoped_release release;
+    const uint64_t total = static_cast<uint64_t>(n) * static_cast<uint64_t>(runs_per_point);
+    std::atomic<uint64_t> done{0};
+    const Eigen::MatrixXd u = Eigen::MatrixXd::Constant(1, k, 0.5);
+    gsa::EvalOptions eo;
+    eo.seed = seed;
+    eo.runs_per_point = static_cast<int>(runs_per_point);
+    eo.stop = progress.stop();
+    ParallelFor(n, [&](int64_t r, int thread) {
+      if (progress.stop()->load()) return;
+      std::vector<gsa::Factor> factors(static_cast<size_t>(k));
+      for (int64_t c = 0; c < k; ++c) {
+        auto& f = factors[static_cast<size_t>(c)];
+        f.id = ids[static_cast<size_t>(c)];
+        f.path = paths[static_cast<size_t>(c)];
+        f.dist = &cells[static_cast<size_t>(r * k + c)];
+      }
+      Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, eo);
+      for (size_t j = 0; j < m; ++j) y[static_cast<size_t>(r) * m + j] = row(0, static_cast<Eigen::Index>(j));
+      uint64_t now = done.fetch_add(static_cast<uint64_t>(runs_per_point)) + static_cast<uint64_t>(runs_per_point);
+      if (thread == 0) progress.report(now, total);
+    });
+  }
+  progress.rethrow();
+  if (progress.stop()->load()) throw std::runtime_error("evaluate stopped before its end");
+  progress.finish(static_cast<uint64_t>(n) * static_cast<uint64_t>(runs_per_point));
+  return Y;
+}
+
+py::dict scenario_info(const Loaded& l) {
+  const Scenario& sc = l.sc;
+  py::dict d;
+  d["id"] = sc.id;
+  d["title"] = sc.title;
+  d["description"] = sc.description;
+  d["file"] = sc.file;
+  d["path"] = l.path;
+  d["sets"] = l.sets;
+  d["start"] = sc.start.str();
+  d["until"] = sc.date_of_step(sc.horizon).str();
+  d["step"] = sc.unit == StepUnit::Week ? "week" : "day";
+  d["horizon"] = sc.horizon;
+  auto param_path = [&](ParamId id) -> py::object {
+    if (id == kNoParam) return py::none();
+    return py::str(sc.params[static_cast<size_t>(id)].path);
+  };
+  py::list levers;
+  for (const auto& lv : sc.levers) {
+    py::dict j;
+    j["id"] = lv.id;
+    j["name"] = lv.name;
+    j["kind"] = lever_kinds()[static_cast<size_t>(lv.kind)].name;
+    j["by"] = sc.actors[static_cast<size_t>(lv.by)].id;
+    j["target"] = sc.actors[static_cast<size_t>(lv.target)].id;
+    j["start_step"] = lv.start_step;
+    j["end_step"] = lv.end_step;
+    j["enabled"] = param_path(lv.enabled);
+    j["intensity"] = param_path(lv.intensity);
+    j["credibility"] = param_path(lv.credibility);
+    levers.append(j);
+  }
+  d["levers"] = levers;
+  // parameters_json is what `geosim run --format json` lists under "parameters"; the
+  // numbers of each distribution are added for programs (bounds for samplers).
+  py::list params = to_python(parameters_json(sc));
+  for (size_t i = 0; i < sc.params.size(); ++i) {
+    const Param& p = sc.params[i];
+    py::dict j = params[i].cast<py::dict>();
+    j["min"] = p.dist.min();
+    j["max"] = p.dist.max();
+    j["mean"] = p.dist.mean();
+    j["range"] = py::make_tuple(p.range.lo, p.range.hi);
+    j["where"] = p.loc.str();
+  }
+  d["parameters"] = params;
+  py::list outcomes;
+  for (const auto& o : sc.outcomes) {
+    py::dict j;
+    j["id"] = o.id;
+    j["label"] = o.label;
+    j["default"] = o.is_default;
+    j["removes_incumbent"] = o.removes_incumbent;
+    outcomes.append(j);
+  }
+  d["outcomes"] = outcomes;
+  py::list fans;
+  for (int v : sc.fans) fans.append(sc.vars[static_cast<size_t>(v)].name);
+  d["fans"] = fans;
+  return d;
+}
+
+// A sweep's results.csv, column by column, as pandas would read it.
+py::dict read_sweep(const std::string& dir) {
+  SweepResults r;
+  {
+    py::gil_scoped_release release;
+    r = read_sweep_results(dir);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<int64_t> point;
+  std::vector<std::string> status;
+  std::vector<int64_t> runs;
+  for (const auto& row : r.rows) {
+    point.push_back(row.point);
+    status.push_back(row.ok ? "ok" : "failed");
+    runs.push_back(static_cast<int64_t>(row.runs));
+  }
+  py::dict cols;
+  cols["point"] = py::array_t<int64_t>(static_cast<py::ssize_t>(point.size()), point.data());
+  cols["status"] = status;
+  for (size_t k = 0; k < r.parameters.size(); ++k) {
+    std::vector<double> v;
+    for (const auto& row : r.rows) v.push_back(row.x[k]);
+    cols[py::str(r.parameters[k])] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+  cols["runs"] = py::array_t<int64_t>(static_cast<py::ssize_t>(runs.size()), runs.data());
+  for (size_t k = 0; k < r.outcomes.size(); ++k) {
+    std::vector<double> p, lo, hi;
+    for (const auto& row : r.rows) {
+      p.push_back(row.p.empty() ? nan : row.p[k]);
+      lo.push_back(row.lo.empty() ? nan : row.lo[k]);
+      hi.push_back(row.hi.empty() ? nan : row.hi[k]);
+    }
+    cols[py::str("p_" + r.outcomes[k])] = py::array_t<double>(static_cast<py::ssize_t>(p.size()), p.data());
+    cols[py::str("lo_" + r.outcomes[k])] = py::array_t<double>(static_cast<py::ssize_t>(lo.size()), lo.data());
+    cols[py::str("hi_" + r.outcomes[k])] = py::array_t<double>(static_cast<py::ssize_t>(hi.size()), hi.data());
+  }
+  for (size_t k = 0; k < r.states.size(); ++k) {
+    const char* names[3] = {"q05_", "q50_", "q95_"};
+    for (size_t q = 0; q < 3; ++q) {
+      std::vector<double> v;
+      for (const auto& row : r.rows) v.push_back(row.state.empty() ? nan : row.state[k][q]);
+      cols[py::str(names[q] + r.states[k])] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+    }
+  }
+  return cols;
+}
+
+// geosim's own Sobol design (the one `geosim sensitivity --method sobol` uses): (d + 2) N
+// points of the unit cube, block b (0 = A, 1 = B, 2 + i = AB_i) in rows b N .. b N + N - 1.
+py::array_t<double> sobol_sample(int n_base, int d, uint64_t seed) {
+  if (n_base < 2) throw UsageError("sobol_sample: n must be at least 2 (a power of two is best)");
+  if (d < 1 || d > 1833) throw UsageError("sobol_sample: d must be between 1 and 1833");
+  if (static_cast<int64_t>(n_base) * (d + 2) > (int64_t{1} << 28))
+    throw UsageError("sobol_sample: n (d + 2) is limited to 2^28 points");
+  sensitivity::SobolDesign design = sensitivity::sobol_design(n_base, d, seed);
+  const Eigen::Index rows = design.points.rows(), cols = design.points.cols();
+  py::array_t<double> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+  auto o = out.mutable_unchecked<2>();
+  for (Eigen::Index r = 0; r < rows; ++r)
+    for (Eigen::Index c = 0; c < cols; ++c) o(r, c) = design.points(r, c);
+  return out;
+}
+
+// First-order and total indices of every output column of Y, computed at sobol_sample(n, d)'s
+// points in its row order, with bootstrap 95 % intervals.
+py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::forcecast> Y, int d, int bootstrap,
+                       uint64_t seed) {
+  if (Y.ndim() != 2) throw UsageError("sobol_analyze: Y must be a matrix (one column per output)");
+  if (d < 1) throw UsageError("sobol_analyze: d must be at least 1");
+  if (bootstrap < 0) throw UsageError("sobol_analyze: bootstrap must be 0 or more");
+  const int64_t rows = Y.shape(0), m = Y.shape(1);
+  if (rows % (d + 2) != 0 || rows / (d + 2) < 2)
+    throw UsageError("sobol_analyze: Y has " + std::to_string(rows) + " rows; sobol_sample(n, d) gives n (d + 2) = n * " +
+                     std::to_string(d + 2) + " with n >= 2");
+  const int64_t n = rows / (d + 2);
+  auto y = Y.unchecked<2>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < m; ++k)
+      if (!std::isfinite(y(r, k)))
+        throw UsageError("sobol_analyze: Y[" + std::to_string(r) + ", " + std::to_string(k) + "] is not a finite number");
+  std::vector<sensitivity::SobolIndices> idx;
+  {
+    py::gil_scoped_release release;
+    sensitivity::SobolAnalyzer an(d, static_cast<int>(m), bootstrap, seed);
+    std::vector<double> row(static_cast<size_t>((d + 2) * m));
+    for (int64_t j = 0; j < n; ++j) {
+      for (int b = 0; b < d + 2; ++b)
+        for (int64_t k = 0; k < m; ++k) row[static_cast<size_t>(b * m + k)] = y(b * n + j, k);
+      an.add(row.data());
+    }
+    idx = an.finish();
+  }
+  py::list out;
+  for (const auto& s : idx) {
+    py::dict j;
+    j["S1"] = s.S1;
+    j["ST"] = s.ST;
+    j["S1_ci95"] = s.S1_ci95;
+    j["ST_ci95"] = s.ST_ci95;
+    out.append(j);
+  }
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_geosim, m) {
+  m.doc() = "geosim's engine (the package geosim wraps it; see docs/python.md)";
+  m.attr("__version__") = kGeosimVersion;
+
+  static py::exception<InputError> input_error(m, "InputError", PyExc_ValueError);
+  static py::exception<UsageError> usage_error(m, "UsageError", PyExc_ValueError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InputError& e) {
+      input_error(e.what());
+    } catch (const UsageError& e) {
+      usage_error(e.what());
+    }
+  });
+
+  py::class_<Loaded, std::shared_ptr<Loaded>>(m, "_Scenario")
+      .def("info", &scenario_info)
+      .def("run", &py_run, py::arg("runs"), py::arg("seed"), py::arg("threads"), py::arg("command"),
+           py::arg("progress") = py::none())
+      .def("compare", &py_compare, py::arg("variant"), py::arg("runs"), py::arg("seed"), py::arg("threads"),
+           py::arg("progress") = py::none())
+      .def("lever_effects", &py_lever_effects, py::arg("runs"), py::arg("seed"), py::arg("threads"),
+           py::arg("progress") = py::none())
+      .def("evaluate", &evaluate, py::arg("X"), py::arg("paths"), py::arg("runs_per_point"), py::arg("seed"),
+           py::arg("threads"), py::arg("progress") = py::none());
+
+  m.def("load", &py_load, py::arg("path"), py::arg("sets") = std::vector<std::string>{},
+        "Loads and validates a scenario (sets: PATH=VALUE overrides, as --set).");
+  m.def("reproduce_command", &reproduce_command, py::arg("command"), py::arg("args"),
+        "The command line geosim records in its JSON output for these arguments.");
+  m.def("sobol_sample", &sobol_sample, py::arg("n"), py::arg("d"), py::arg("seed") = 1);
+  m.def("sobol_analyze", &sobol_analyze, py::arg("Y"), py::arg("d"), py::arg("bootstrap") = 1000,
+        py::arg("seed") = 0);
+  m.def("read_sweep", &read_sweep, py::arg("dir"), "A sweep's results.csv as columns.");
+}
