@@ -1,0 +1,288 @@
+"""Every call of the Python API against the command line's output for the same inputs."""
+import csv
+import io
+import json
+import sqlite3
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geosim
+from conftest import ROOT, TEACHING, cli, cli_json
+
+VENEZUELA = "scenarios/venezuela-2019.yaml"
+VARIANT = "scenarios/variants/2019-credible-amnesty.yaml"
+
+
+def test_run_json_is_the_cli_json_byte_for_byte():
+    res = geosim.load(TEACHING).run(runs=3000, seed=7)
+    assert res.args == [TEACHING, "--runs", "3000", "--seed", "7"]
+    out = cli("run", *res.args, "--format", "json", "-q")[1]
+    assert res.to_json() == out
+
+
+def test_run_with_overrides_and_until_matches_the_cli():
+    sc = geosim.load(TEACHING, set={"levers.sanctions.intensity": 0.2})
+    res = sc.run(runs=2000, seed=3, until="2020-06-01", set=["actors.army.stance=0.4"])
+    assert res.args == [TEACHING, "--set", "levers.sanctions.intensity=0.2", "--set", "actors.army.stance=0.4",
+                        "--until", "2020-06-01", "--runs", "2000", "--seed", "3"]
+    assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]
+    assert res.horizon < geosim.load(TEACHING).horizon  # until cut the year short
+    # The override changed the run: the JSON lists the value the override gave.
+    params = {p["path"]: p["value"] for p in res.json["parameters"]}
+    assert params["levers.sanctions.intensity"] == "0.2"
+
+
+def test_distribution_override_is_written_as_yaml():
+    sc = geosim.load(TEACHING, set={"levers.sanctions.intensity": {"dist": "uniform", "min": 0.1, "max": 0.3}})
+    assert sc.parameter("levers.sanctions.intensity")["uncertain"]
+    res = sc.run(runs=500, seed=2)
+    assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]
+
+
+def test_outcomes_frame_matches_the_cli_csv():
+    res = geosim.load(VENEZUELA).run(runs=4000, seed=7)
+    out = cli("run", VENEZUELA, "--runs", "4000", "--seed", "7", "--format", "csv", "-q")[1]
+    rows = list(csv.DictReader(io.StringIO(out)))
+    df = res.outcomes
+    assert isinstance(df, pd.DataFrame)
+    assert list(df["id"]) == [r["outcome"] for r in rows]
+    for (_, o), r in zip(df.iterrows(), rows):
+        assert o["count"] == int(r["count"])
+        assert o["probability"] == float(r["probability"])  # %.17g reads back exactly
+        assert o["ci_low"] == float(r["ci95_lo"])
+        assert o["ci_high"] == float(r["ci95_hi"])
+        for col, key in (("steps_p10", "steps_p10"), ("steps_median", "steps_median"), ("steps_p90", "steps_p90")):
+            if r[key] == "":
+                assert pd.isna(o[col])
+            else:
+                assert o[col] == int(r[key])
+    assert df["count"].sum() == 4000
+
+
+def test_survival_fans_and_parameters_match_the_cli_json():
+    res = geosim.load(TEACHING).run(runs=1500, seed=11)
+    j = cli_json("run", *res.args, "--format", "json", "-q")
+    surv = res.survival
+    assert list(surv["survival"]) == j["survival"]
+    assert surv["step"].iloc[-1] == j["horizon"]
+    assert surv["date"].iloc[0] == pd.Timestamp(j["start"])
+    assert surv["date"].iloc[-1] == pd.Timestamp(j["until"])
+    fans = res.fans
+    for f in j["fans"]:
+        sub = fans[fans["var"] == f["var"]]
+        assert list(sub["step"]) == f["steps"]
+        for q in ("p5", "p25", "p50", "p75", "p95"):
+            assert list(sub[q]) == f[q]
+    # A DataFrame fills a key only some parameters have ("assumption") with NaN elsewhere.
+    records = [{k: v for k, v in r.items() if not (isinstance(v, float) and v != v)}
+               for r in res.parameters.to_dict("records")]
+    assert records == j["parameters"]
+
+
+def test_scenario_description_matches_the_cli_json():
+    sc = geosim.load(VENEZUELA)
+    j = cli_json("run", VENEZUELA, "--runs", "10", "--format", "json", "-q")
+    assert sc.id == j["scenario"] and sc.title == j["title"]
+    assert str(sc.start) == j["start"] and str(sc.until) == j["until"]
+    assert sc.step == j["step"] and sc.horizon == j["horizon"]
+    assert sc.outcome_ids == [o["id"] for o in j["outcomes"]]
+    for mine, theirs in zip(sc.parameters, j["parameters"]):
+        assert {k: mine[k] for k in theirs} == theirs
+        assert mine["min"] <= mine["mean"] <= mine["max"]
+        assert mine["range"][0] <= mine["min"] and mine["max"] <= mine["range"][1]
+    assert set(sc.uncertain) == {p["path"] for p in j["parameters"] if p["uncertain"]}
+    paths = {p["path"] for p in sc.parameters}
+    for lever in sc.levers:
+        assert lever["enabled"] in paths
+        assert 0 <= lever["start_step"] <= lever["end_step"]
+
+
+def test_compare_is_the_cli_json_byte_for_byte():
+    cmp = geosim.load(VENEZUELA).compare(VARIANT, runs=2000, seed=5)
+    out = cli("compare", VENEZUELA, VARIANT, "--runs", "2000", "--seed", "5", "--format", "json", "-q")[1]
+    assert cmp.to_json() == out
+    eff = cmp.effects
+    j = json.loads(out)
+    assert list(eff["outcome"]) == [o["id"] for o in j["comparisons"][0]["outcomes"]]
+    assert (eff["paired_low"] <= eff["difference"]).all() and (eff["difference"] <= eff["paired_high"]).all()
+    # The paired interval is never wider than the unpaired one for the same counts.
+    assert ((eff["paired_high"] - eff["paired_low"]) <= (eff["unpaired_high"] - eff["unpaired_low"]) + 1e-12).all()
+
+
+def test_compare_takes_a_loaded_variant_and_overrides_for_both_arms():
+    base = geosim.load(TEACHING)
+    variant = geosim.load(TEACHING, set={"levers.sanctions.intensity": 0.9})
+    cmp = base.compare(variant, runs=1000, seed=4, horizon=30)
+    # The same as the command with a variant file holding the override.
+    out = cli("compare", TEACHING, TEACHING, "--runs", "1000", "--seed", "4", "--horizon", "30",
+              "--format", "json", "-q")[1]
+    same = base.compare(TEACHING, runs=1000, seed=4, horizon=30)
+    assert same.to_json() == out  # the same file twice: no difference at all
+    assert (same.effects["difference"] == 0).all()
+    assert cmp.json["runs"] == 1000 and cmp.json["seed"] == 4
+    assert (cmp.effects["difference"] != 0).any()  # the variant's override took effect
+    assert list(cmp.effects["p_base"]) == list(same.effects["p_base"])  # the same base arm
+
+
+def test_lever_effects_are_the_cli_json_byte_for_byte():
+    eff = geosim.load(TEACHING).lever_effects(runs=1000, seed=9)
+    out = cli("run", TEACHING, "--lever-effects", "--runs", "1000", "--seed", "9", "--format", "json", "-q")[1]
+    assert eff.to_json() == out
+    assert len(eff.json["comparisons"]) >= 1
+
+
+def test_progress_callback_counts_up_to_the_total():
+    seen = []
+    geosim.load(TEACHING).run(runs=5000, seed=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen, "the callback was never called"
+    assert all(t == 5000 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1] == (5000, 5000)
+
+
+def test_an_exception_in_the_callback_stops_the_run_and_propagates():
+    def boom(done, total):
+        raise KeyError("stop here")
+
+    with pytest.raises(KeyError, match="stop here"):
+        geosim.load(TEACHING).run(runs=200000, seed=1, progress=boom)
+
+
+def _sweep(tmp_path, runs=300):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""sweep: 1
+id: py-points
+scenario: {ROOT / TEACHING}
+parameters:
+  - path: levers.sanctions.intensity
+    values: [0.0, 0.35, 0.8]
+  - path: actors.army.stance
+    values: [0.2, 0.6]
+runs: {runs}
+seed: 13
+""")
+    out = tmp_path / "out"
+    cli("sweep", spec, "--output", out, "-q")
+    return out
+
+
+def test_evaluate_matches_sweep_counts_at_the_same_points(tmp_path):
+    out = _sweep(tmp_path)
+    df = geosim.read_sweep(out)
+    paths = ["levers.sanctions.intensity", "actors.army.stance"]
+    sc = geosim.load(TEACHING)
+    Y = sc.evaluate(df[paths].to_numpy(), paths, runs_per_point=300, seed=13)
+    assert Y.shape == (len(df), len(sc.outcome_ids))
+    con = sqlite3.connect(out / "results.sqlite")
+    counts = con.execute("SELECT point, outcome, count, runs FROM results").fetchall()
+    assert counts
+    for point, outcome, count, runs in counts:
+        assert runs == 300
+        assert Y[point, sc.outcome_ids.index(outcome)] * 300 == count
+    assert np.allclose(Y.sum(axis=1), 1.0)
+    # A DataFrame names its columns itself.
+    assert np.array_equal(sc.evaluate(df[paths], runs_per_point=300, seed=13), Y)
+
+
+def test_read_sweep_equals_pandas_reading_the_csv(tmp_path):
+    out = _sweep(tmp_path, runs=100)
+    mine = geosim.read_sweep(out)
+    theirs = pd.read_csv(out / "results.csv", float_precision="round_trip")
+    assert list(mine.columns) == list(theirs.columns)
+    pd.testing.assert_frame_equal(mine, theirs, check_dtype=False, check_exact=True)
+
+
+def test_same_seed_same_bytes_for_any_threads():
+    sc = geosim.load(TEACHING)
+    one = sc.run(runs=3000, seed=21, threads=1).to_json()
+    two = sc.run(runs=3000, seed=21, threads=2).to_json()
+    four = sc.run(runs=3000, seed=21, threads=4).to_json()
+    assert one == two == four
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(9, 1))
+    y1 = sc.evaluate(X, ["levers.sanctions.intensity"], runs_per_point=64, seed=2, threads=1)
+    y3 = sc.evaluate(X, ["levers.sanctions.intensity"], runs_per_point=64, seed=2, threads=3)
+    assert y1.tobytes() == y3.tobytes()
+    c1 = sc.lever_effects(runs=500, seed=3, threads=1).to_json()
+    c2 = sc.lever_effects(runs=500, seed=3, threads=2).to_json()
+    assert c1 == c2
+
+
+def test_evaluate_uses_common_random_numbers_across_rows():
+    sc = geosim.load(TEACHING)
+    X = np.array([[0.5], [0.7], [0.5]])
+    Y = sc.evaluate(X, ["levers.sanctions.intensity"], runs_per_point=200, seed=8)
+    assert Y[0].tobytes() == Y[2].tobytes()  # equal rows, equal random numbers: equal results
+    alone = sc.evaluate(X[1:2], ["levers.sanctions.intensity"], runs_per_point=200, seed=8)
+    assert alone[0].tobytes() == Y[1].tobytes()  # a row's result does not depend on the others
+
+
+def test_the_gil_is_released_while_a_run_computes():
+    sc = geosim.load(TEACHING)
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        sc.run(runs=60000, seed=1, threads=1)
+        span["end"] = time.perf_counter()
+
+    ticks = []
+    t = threading.Thread(target=work)
+    t.start()
+    while t.is_alive():
+        ticks.append(time.perf_counter())
+        time.sleep(0.001)
+    t.join()
+    length = span["end"] - span["start"]
+    assert length > 0.02, "the run was too short to tell"
+    # With the GIL held for the whole run this thread could not tick in its middle.
+    middle = [x for x in ticks if span["start"] + 0.25 * length < x < span["end"] - 0.25 * length]
+    assert len(middle) >= 3
+
+
+def test_input_errors_carry_the_cli_messages(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / TEACHING).read_text().replace("horizon: 52", "horizon: -3")
+                   .replace("stubbornness: 0.8", "stubbornnes: 0.8"))
+    code, _, err = cli("run", bad, "-n", "10", check=False)
+    assert code == 3
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(bad)
+    assert str(e.value) == err.rstrip("\n")
+    assert f"{bad}:" in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+    code, _, err = cli("run", TEACHING, "--set", "levers.sanction.intensity=0.3", "-n", "10", check=False)
+    assert code == 3
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(TEACHING, set={"levers.sanction.intensity": 0.3})
+    assert str(e.value) == err.rstrip("\n")
+
+    with pytest.raises(geosim.InputError):
+        geosim.load(tmp_path / "missing.yaml")
+    with pytest.raises(geosim.InputError):
+        geosim.read_sweep(tmp_path / "no-sweep-here")
+
+
+def test_bad_arguments_raise_usage_errors():
+    sc = geosim.load(TEACHING)
+    with pytest.raises(geosim.UsageError, match="at least 1"):
+        sc.run(runs=0)
+    with pytest.raises(geosim.UsageError, match="threads"):
+        sc.run(runs=10, threads=-1)
+    with pytest.raises(geosim.UsageError, match="did you mean 'levers.sanctions.intensity'"):
+        sc.evaluate(np.zeros((2, 1)), ["levers.sanction.intensity"])
+    with pytest.raises(geosim.UsageError, match="2 column"):
+        sc.evaluate(np.zeros((2, 2)), ["levers.sanctions.intensity"])
+    with pytest.raises(geosim.UsageError, match="outside"):
+        sc.evaluate(np.array([[0.5], [7.0]]), ["levers.sanctions.intensity"])
+    with pytest.raises(geosim.UsageError, match="outside"):
+        sc.evaluate(np.array([[np.nan]]), ["levers.sanctions.intensity"])
+    with pytest.raises(geosim.UsageError, match="twice"):
+        sc.evaluate(np.zeros((1, 2)), ["levers.sanctions.intensity"] * 2)
+    with pytest.raises(geosim.UsageError, match="until or horizon"):
+        sc.run(runs=10, until="2020-03-01", horizon=4)
