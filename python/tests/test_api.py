@@ -286,3 +286,48 @@ def test_bad_arguments_raise_usage_errors():
         sc.evaluate(np.zeros((1, 2)), ["levers.sanctions.intensity"] * 2)
     with pytest.raises(geosim.UsageError, match="until or horizon"):
         sc.run(runs=10, until="2020-03-01", horizon=4)
+
+
+def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_there(monkeypatch):
+    import sys
+    import types
+
+    bars = []
+
+    class FakeBar:  # the part of tqdm's interface geosim uses
+        def __init__(self, total=0, **kw):
+            self.total, self.n, self.closed = total, 0, False
+            bars.append(self)
+
+        def update(self, k):
+            assert k >= 0
+            self.n += k
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeBar))
+    geosim.load(TEACHING).run(runs=3000, seed=1, progress=True)
+    assert len(bars) == 1 and bars[0].closed
+    assert bars[0].n == bars[0].total == 3000
+
+
+def test_ctrl_c_stops_a_long_run():
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import geosim, sys; sc = geosim.load('scenarios/teaching.yaml'); print('go', flush=True); "
+            "sc.run(runs=1 << 34, seed=1, threads=1)")
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "go"
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=120)  # 2^34 runs would take hours
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("the run did not stop on SIGINT")
+    assert p.returncode != 0
+    assert "KeyboardInterrupt" in err
