@@ -10,6 +10,8 @@
 #include "engine/cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/output/output.h"
+#include "engine/output/replay_text.h"
+#include "engine/output/run_limits.h"
 #include "engine/runner/distributed.h"
 #include "engine/runner/monte_carlo.h"
 
@@ -20,98 +22,6 @@ int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const 
                         const std::string& output, bool quiet);
 
 namespace {
-
-// Prints a run's history as sentences a student can follow.
-class TextTrace : public Trace {
- public:
-  TextTrace(const Scenario& sc, std::ostream& os) : sc_(sc), os_(os) {}
-  void lever(int t, const Lever& l, bool active) override {
-    line(t) << (active ? "lever on:  " : "lever off: ") << l.id << " (" << lever_kinds()[static_cast<size_t>(l.kind)].name
-            << ", " << sc_.actors[static_cast<size_t>(l.by)].id << " -> " << sc_.actors[static_cast<size_t>(l.target)].id
-            << ")\n";
-  }
-  void event(int t, const Event& e, bool has_outcome, bool ok) override {
-    line(t) << "event: " << e.id;
-    if (has_outcome)
-      os_ << (ok ? " -> succeeds (" : " -> fails (") << sc_.outcomes[static_cast<size_t>(e.outcome)].id << ")";
-    os_ << "\n";
-  }
-  void defections(int t, const Cohort& c, int newly, int total) override {
-    line(t) << "defections: " << newly << " unit" << (newly == 1 ? "" : "s") << " of " << c.id << " ("
-            << total << " of " << c.units << " gone)\n";
-  }
-  void talks(int t, bool open) override { line(t) << (open ? "talks open\n" : "talks close\n"); }
-  void end(int t, const Outcome& o, const std::string& why) override {
-    line(t) << "END: " << o.id << " - " << o.label << " (" << why << ")\n";
-  }
-  // One line for the round and its forecast, then one per actor that moved (as `geosim
-  // bargain` tells a round, without the actors that stayed).
-  void bargaining(int t, const Issue& issue, const bargaining::Move* moves, int n, double before,
-                  double after) override {
-    std::vector<const bargaining::Move*> moved;
-    for (int i = 0; i < n; ++i)
-      if (moves[i].kind != bargaining::OfferKind::None && moves[i].to != moves[i].from) moved.push_back(&moves[i]);
-    line(t) << "bargaining on " << issue.id << ", round " << (t + 1) / issue.bargaining_every << ": ";
-    if (moved.empty()) {
-      os_ << "nobody moves; forecast stays " << num(after) << "\n";
-      return;
-    }
-    os_ << moved.size() << " of " << n << " actor" << (n == 1 ? "" : "s") << " move; forecast " << num(before)
-        << " -> " << num(after) << "\n";
-    for (const bargaining::Move* m : moved)
-      line(t) << "  " << sc_.actors[static_cast<size_t>(m->actor)].id << " moves toward "
-              << sc_.actors[static_cast<size_t>(m->partner)].id << " (" << bargaining::to_string(m->kind)
-              << "): " << num(m->from) << " -> " << num(m->to) << "\n";
-  }
-
- private:
-  std::ostream& line(int t) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "  week %3d  %s  ", t + 1, sc_.date_of_step(t).str().c_str());
-    if (sc_.unit == StepUnit::Day)
-      std::snprintf(buf, sizeof buf, "  day %4d  %s  ", t + 1, sc_.date_of_step(t).str().c_str());
-    return os_ << buf;
-  }
-  static std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v);
-    return buf;
-  }
-  const Scenario& sc_;
-  std::ostream& os_;
-};
-
-int replay(const Scenario& sc, const Model& model, uint64_t seed, uint64_t run) {
-  std::cout << "Run " << run << " of '" << sc.id << "' (seed " << seed << "): one possible history.\n";
-  RunState st;
-  model.prepare(st);
-  model.init_run(st, seed, run);
-  auto uncertain = sc.uncertain_params();
-  if (!uncertain.empty()) {
-    std::cout << "\nUncertain values drawn for this run:\n";
-    for (ParamId id : uncertain) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.3f", st.p[static_cast<size_t>(id)]);
-      std::cout << "  " << sc.params[static_cast<size_t>(id)].path << " = " << buf << "   ("
-                << sc.params[static_cast<size_t>(id)].dist.describe() << ")\n";
-    }
-  }
-  std::cout << "\nWhat happened:\n";
-  TextTrace trace(sc, std::cout);
-  RunState final_state;
-  int outcome = replay_run(model, seed, run, trace, &final_state);
-  std::cout << "\nState at the end:\n";
-  for (int v : sc.fans) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "  %-24s %.3f\n", sc.vars[static_cast<size_t>(v)].name.c_str(),
-                  final_state.vars[static_cast<size_t>(v)]);
-    std::cout << buf;
-  }
-  std::cout << "\nTo replay exactly this run: geosim run " << sc.file << " --seed " << seed << " --replay " << run
-            << "\n";
-  (void)outcome;
-  return kExitOk;
-}
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim run SCENARIO [options]\n\n"
@@ -150,14 +60,16 @@ int run_command(const std::vector<std::string>& args) {
   if (file.empty()) throw UsageError("run: which scenario? (geosim run SCENARIO; see 'geosim run --help')");
   if (format != "table" && format != "json" && format != "csv")
     throw UsageError("run: --format must be table, json or csv, got '" + format + "'");
-  if (runs == 0) throw UsageError("run: --runs must be at least 1");
-  if (runs > (uint64_t{1} << 40)) throw UsageError("run: --runs is limited to 2^40");
+  check_run_count("run", runs);
   apply_threads(threads);
   Scenario sc = load_scenario(file, sa.load_options());
   Model model(sc);
   // One story, or the lever effects, come from rank 0 alone under MPI.
   if ((replay_k >= 0 || lever_effects) && !cluster().root()) return kExitOk;
-  if (replay_k >= 0) return replay(sc, model, seed, static_cast<uint64_t>(replay_k));
+  if (replay_k >= 0) {
+    write_replay(std::cout, sc, model, seed, static_cast<uint64_t>(replay_k));
+    return kExitOk;
+  }
   if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet);
 
   install_signal_handlers();
