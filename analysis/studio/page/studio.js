@@ -1,0 +1,324 @@
+// The studio page: levers as switches and sliders; every change asks the server for a
+// quick answer (QUICK runs), then a refined one (FULL runs). The state lives in the
+// address (#file=...&seed=...&set=PATH=VALUE...), so a link or a reload restores it.
+'use strict';
+(function () {
+  const QUICK = 2000, FULL = 20000;
+  const lane = Math.random().toString(36).slice(2);  // newer requests of this page cancel older ones
+  const $ = (id) => document.getElementById(id);
+  let scenario = null;          // GET /api/scenario
+  let state = { file: '', seed: 1, sets: {} };
+  let generation = 0, controllers = [], timer = null;
+
+  // ---------------------------------------------------------------- the address
+  function readHash() {
+    const q = new URLSearchParams(location.hash.slice(1));
+    const s = { file: q.get('file') || '', seed: Number(q.get('seed') || 1), sets: {} };
+    if (!Number.isInteger(s.seed) || s.seed < 0) s.seed = 1;
+    for (const kv of q.getAll('set')) {
+      const i = kv.indexOf('=');
+      if (i > 0) s.sets[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    return s;
+  }
+  function writeHash() {
+    const q = new URLSearchParams();
+    q.set('file', state.file);
+    q.set('seed', String(state.seed));
+    for (const [k, v] of Object.entries(state.sets)) q.append('set', k + '=' + v);
+    history.replaceState(null, '', '#' + q.toString());
+  }
+
+  // ---------------------------------------------------------------- the server
+  async function api(path, body, laneName, signal) {
+    const opts = body === undefined ? {} : {
+      method: 'POST', body: JSON.stringify(body), signal,
+      headers: { 'Content-Type': 'application/json', 'X-Geosim-Lane': lane + ':' + laneName }
+    };
+    const res = await fetch(path, opts);
+    const text = await res.text();
+    let json;
+    try { json = JSON.parse(text); } catch (e) { throw new Error('the server sent something that is not JSON'); }
+    if (!res.ok) { const err = new Error(json.error ? json.error.message : 'HTTP ' + res.status); err.cls = json.error && json.error.class; err.status = res.status; throw err; }
+    return json;
+  }
+  const request = (runs) => ({ file: state.file, set: Object.assign({}, state.sets), runs, seed: state.seed });
+
+  // ---------------------------------------------------------------- formatting
+  const pct = (p) => (100 * p).toFixed(1) + '%';
+  const pts = (d) => (d > 0 ? '+' : d < 0 ? '\u2212' : '\u00b1') + Math.abs(100 * d).toFixed(1) + ' pts';
+  const ci = (c) => pct(c[0]) + ' \u2013 ' + pct(c[1]);
+  const cipts = (c) => pts(c[0]) + ' to ' + pts(c[1]);
+  const num = (x) => String(Math.round(x * 1000) / 1000);
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'text') e.textContent = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+    }
+    for (const k of kids) if (k) e.append(k);
+    return e;
+  }
+
+  // ---------------------------------------------------------------- controls
+  function setValue(path, value) {
+    if (value === null) delete state.sets[path]; else state.sets[path] = String(value);
+    writeHash();
+    markChanged();
+  }
+  function markChanged() {
+    for (const l of scenario.levers) {
+      const box = $('lever-' + l.id);
+      if (box) box.classList.toggle('changed', Object.keys(state.sets).some((k) => k.startsWith('levers.' + l.id + '.')));
+    }
+  }
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, delay);
+  }
+
+  function slider(lever, what, label) {
+    const p = lever[what];
+    if (!p) return null;
+    const id = what + '-' + lever.id;
+    const set = state.sets[p.path];
+    const input = el('input', { type: 'range', id, min: '0', max: '1', step: '0.01', 'class': what,
+      value: set !== undefined && isFinite(Number(set)) ? set : String(p.mean) });
+    const out = el('output', { for: id, text: num(Number(input.value)) });
+    input.addEventListener('input', () => { out.textContent = num(Number(input.value)); setValue(p.path, input.value); schedule(120); });
+    input.addEventListener('change', () => schedule(0));
+    return el('div', { 'class': 'row' }, el('label', { for: id, text: label }), input, out,
+      el('span', { 'class': 'as-written', text: 'as written: ' + p.value + (p.doc ? ' \u2014 ' + p.doc : '') }));
+  }
+
+  function dateInput(lever, key) {
+    const path = 'levers.' + lever.id + '.' + key;
+    const input = el('input', { type: 'date', id: key + '-' + lever.id, min: scenario.start, max: scenario.until,
+      value: state.sets[path] || lever[key] });
+    input.addEventListener('change', () => {
+      setValue(path, input.value && input.value !== lever[key] ? input.value : null);
+      schedule(0);
+    });
+    return [el('label', { for: input.id, text: key === 'from' ? 'from' : 'until' }), input];
+  }
+
+  function evidence(prov) {
+    const items = prov.evidence.map((e) => e.seed
+      ? el('blockquote', {}, '\u201c' + e.quote + '\u201d \u2014 ' + e.seed)
+      : el('blockquote', {}, e.cite + (e.note ? ': ' + e.note : '')));
+    if (prov.assumption) items.push(el('p', { text: 'Assumption: ' + prov.assumption }));
+    if (!items.length) return el('p', { 'class': 'hint', text: 'No evidence given for this lever.' });
+    return el('details', {}, el('summary', { text: 'Evidence (' + prov.evidence.length + ')' }), ...items);
+  }
+
+  function buildLevers() {
+    const box = $('levers');
+    box.replaceChildren();
+    for (const l of scenario.levers) {
+      const path = l.enabled.path;
+      const on = state.sets[path] !== undefined ? !['false', '0', 'no', 'off'].includes(state.sets[path]) : l.enabled.mean >= 0.5;
+      const sw = el('input', { type: 'checkbox', role: 'switch', id: 'on-' + l.id, 'class': 'switch' });
+      sw.checked = on;
+      const div = el('div', { 'class': 'lever' + (on ? '' : ' off'), id: 'lever-' + l.id });
+      sw.addEventListener('change', () => {
+        const asWritten = l.enabled.mean >= 0.5 && !l.enabled.uncertain;
+        setValue(path, sw.checked === asWritten && !l.enabled.uncertain ? null : (sw.checked ? 'true' : 'false'));
+        div.classList.toggle('off', !sw.checked);
+        schedule(0);
+      });
+      const reset = el('button', { type: 'button', text: 'as written', title: 'Back to this lever as written',
+        onclick: () => {
+          for (const k of Object.keys(state.sets)) if (k.startsWith('levers.' + l.id + '.')) delete state.sets[k];
+          writeHash(); buildLevers(); schedule(0);
+        } });
+      div.append(
+        el('div', { 'class': 'head' }, sw, el('label', { for: sw.id, text: l.name }), reset),
+        el('div', { 'class': 'who', text: l.kind.replace(/_/g, ' ') + ' by ' + l.by.name + ' on ' + l.target.name +
+          (l.enabled.uncertain ? ' (on in some runs only: ' + l.enabled.value + ')' : '') }),
+        el('div', { 'class': 'sliders' }, slider(l, 'intensity', 'intensity'), slider(l, 'credibility', 'credibility'),
+          el('div', { 'class': 'window' }, ...dateInput(l, 'from'), ...dateInput(l, 'until'))),
+        evidence(l.provenance));
+      box.append(div);
+    }
+    markChanged();
+  }
+
+  function buildMechanisms() {
+    const box = $('mechanisms');
+    box.replaceChildren();
+    for (const m of scenario.mechanisms) {
+      if (!m) continue;
+      const id = 'mech-' + m.path.replace(/\./g, '-');
+      const input = el('input', { type: 'number', step: 'any', id, value: state.sets[m.path] !== undefined ? state.sets[m.path] : String(m.mean) });
+      if (m.range[0] !== null) input.min = m.range[0];
+      if (m.range[1] !== null) input.max = m.range[1];
+      input.addEventListener('change', () => {
+        setValue(m.path, input.value === '' || input.value === String(m.mean) && !m.uncertain ? null : input.value);
+        schedule(0);
+      });
+      box.append(el('div', { 'class': 'mech' },
+        el('label', { for: id, text: m.path.replace('mechanisms.', '') + (m.doc ? ' \u2014 ' + m.doc : '') + ' (as written: ' + m.value + ')' }), input));
+    }
+  }
+
+  // ---------------------------------------------------------------- results
+  function render(run, cmp, runs) {
+    const body = $('outcomes').querySelector('tbody');
+    body.replaceChildren();
+    const effects = {};
+    for (const o of cmp.comparisons[0].outcomes) effects[o.id] = o;
+    for (const o of run.outcomes) {
+      const e = effects[o.id];
+      const d = e ? e.difference : 0;
+      const tr = el('tr', { 'data-outcome': o.id, 'data-p': String(o.probability), 'data-lo': String(o.ci95[0]),
+        'data-hi': String(o.ci95[1]), 'data-diff': e ? String(e.difference) : '' },
+        el('th', { scope: 'row', text: o.label || o.id }),
+        el('td', { 'class': 'num p', text: pct(o.probability) }),
+        el('td', { 'class': 'num ci', text: ci(o.ci95) }),
+        el('td', { 'class': 'num diff ' + (d > 0 ? 'up' : d < 0 ? 'down' : ''), text: e ? pts(e.difference) : '' }),
+        el('td', { 'class': 'num paired', text: e ? cipts(e.paired_ci95) : '' }));
+      body.append(tr);
+    }
+    $('status').textContent = runs === FULL
+      ? '(' + run.runs.toLocaleString('en') + ' runs, seed ' + run.seed + ')'
+      : '(first answer from ' + run.runs.toLocaleString('en') + ' runs; refining\u2026)';
+    document.body.dataset.runs = String(run.runs);
+    draw(run);
+  }
+
+  function dateOf(step) {
+    const d = new Date(scenario.start + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() + step * (scenario.step === 'week' ? 7 : 1));
+    return d.toISOString().slice(0, 10);
+  }
+
+  function draw(run) {
+    if (typeof vegaEmbed !== 'function') return;
+    const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 'container', height: 220 };
+    const surv = Object.assign({}, base, {
+      data: { values: run.survival.map((p, s) => ({ date: dateOf(s), p })) },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: { x: { field: 'date', type: 'temporal', title: null },
+        y: { field: 'p', type: 'quantitative', title: 'probability', scale: { domain: [0, 1] }, axis: { format: '%' } } }
+    });
+    const fan = run.fans[0];
+    const jobs = [vegaEmbed('#survival', surv, { actions: false, renderer: 'svg' })];
+    if (fan) {
+      $('fan-caption').textContent = fan.var + ': median, 50% and 90% of runs';
+      const rows = fan.steps.map((s, i) => ({ date: dateOf(s), p5: fan.p5[i], p25: fan.p25[i], p50: fan.p50[i], p75: fan.p75[i], p95: fan.p95[i] }));
+      const x = { field: 'date', type: 'temporal', title: null };
+      const spec = Object.assign({}, base, { data: { values: rows }, layer: [
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { x, y: { field: 'p5', type: 'quantitative', title: fan.var }, y2: { field: 'p95' } } },
+        { mark: { type: 'area', opacity: 0.45 }, encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } } },
+        { mark: 'line', encoding: { x, y: { field: 'p50', type: 'quantitative' } } }] });
+      jobs.push(vegaEmbed('#fan', spec, { actions: false, renderer: 'svg' }));
+    }
+    Promise.all(jobs).catch((e) => showError(e.message));
+  }
+
+  function showError(msg) {
+    $('error').textContent = msg;
+    document.body.dataset.state = 'error';
+    $('status').textContent = '';
+  }
+
+  async function refresh() {
+    const gen = ++generation;
+    for (const c of controllers) c.abort();
+    controllers = [];
+    $('error').textContent = '';
+    document.body.dataset.state = 'running';
+    try {
+      for (const runs of [QUICK, FULL]) {
+        const c = new AbortController();
+        controllers.push(c);
+        const req = request(runs);
+        const [run, cmp] = await Promise.all([api('/api/run', req, 'run', c.signal),
+          api('/api/compare', req, 'compare', c.signal)]);
+        if (gen !== generation) return;
+        render(run, cmp, runs);
+        document.body.dataset.request = JSON.stringify(req);  // what the numbers shown answer
+        document.body.dataset.state = runs === FULL ? 'refined' : 'quick';
+      }
+    } catch (e) {
+      if (gen !== generation || e.name === 'AbortError' || e.cls === 'cancelled') return;
+      showError(e.message);
+    }
+  }
+
+  // ---------------------------------------------------------------- scenario
+  async function loadScenario() {
+    $('scenario-error').textContent = '';
+    try {
+      scenario = await api('/api/scenario?file=' + encodeURIComponent(state.file));
+    } catch (e) {
+      $('scenario-error').textContent = e.message;
+      document.body.dataset.state = 'error';
+      return;
+    }
+    $('title').textContent = scenario.title || scenario.id;
+    $('dates').textContent = scenario.start + ' to ' + scenario.until + ', ' + scenario.horizon + ' ' + scenario.step + 's';
+    $('description').textContent = scenario.description;
+    document.title = (scenario.title || scenario.id) + ' \u2014 geosim studio';
+    $('seed').value = state.seed;
+    buildLevers();
+    buildMechanisms();
+    writeHash();
+    refresh();
+  }
+
+  async function start() {
+    state = readHash();
+    let list;
+    try {
+      list = await api('/api/scenarios');
+    } catch (e) { showError(e.message); return; }
+    const pick = $('scenario');
+    pick.replaceChildren();
+    for (const s of list.scenarios) {
+      const o = el('option', { value: s.file, text: s.file + (s.title ? ' \u2014 ' + s.title : '') + (s.error ? ' (invalid)' : '') });
+      if (s.error) o.disabled = true;
+      pick.append(o);
+    }
+    const usable = list.scenarios.filter((s) => !s.error).map((s) => s.file);
+    if (!usable.length) { showError('No scenario file in ' + list.folder); return; }
+    if (!usable.includes(state.file)) {
+      if (state.file) $('scenario-error').textContent = state.file + ' is not served here; showing ' + usable[0];
+      state = { file: usable.includes('venezuela-2019.yaml') ? 'venezuela-2019.yaml' : usable[0], seed: state.seed, sets: {} };
+    }
+    pick.value = state.file;
+    loadScenario();
+  }
+
+  $('scenario').addEventListener('change', () => { state = { file: $('scenario').value, seed: state.seed, sets: {} }; loadScenario(); });
+  $('seed').addEventListener('change', () => {
+    const s = Number($('seed').value);
+    if (!Number.isInteger(s) || s < 0) { showError('The seed must be a whole number \u2265 0.'); return; }
+    state.seed = s; writeHash(); refresh();
+  });
+  $('reset').addEventListener('click', () => { state.sets = {}; writeHash(); buildLevers(); buildMechanisms(); refresh(); });
+  $('replay').addEventListener('click', async () => {
+    const k = Number($('replay-run').value);
+    try {
+      const r = await api('/api/replay', { file: state.file, set: state.sets, seed: state.seed, run: Number.isInteger(k) && k >= 0 ? k : 0 }, 'replay');
+      $('story').textContent = r.text + '\n$ ' + r.command;
+    } catch (e) { $('story').textContent = e.message; }
+  });
+  $('save').addEventListener('click', async () => {
+    try {
+      const v = await api('/api/variant', request(FULL), 'variant');
+      const a = $('download');
+      a.href = URL.createObjectURL(new Blob([v.yaml], { type: 'text/yaml' }));
+      a.download = v.filename;
+      a.textContent = 'download ' + v.filename + ' again';
+      a.hidden = false;
+      $('commands').textContent = '# save ' + v.filename + ' as ' + v.path + ', then:\n' + v.commands.map((c) => '$ ' + c).join('\n') + '\n\n' + v.yaml;
+      a.click();
+    } catch (e) { $('commands').textContent = e.message; }
+  });
+  window.addEventListener('hashchange', () => {
+    const s = readHash();
+    if (JSON.stringify(s) === JSON.stringify(state)) return;
+    state = s; $('scenario').value = state.file; loadScenario();
+  });
+  start();
+})();

@@ -1,0 +1,720 @@
+// The studio's HTTP server (cpp-httplib): the page, and an API that is the command line.
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "analysis/report/report.h"
+#include "analysis/studio/studio.h"
+#include "analysis/sweep/paired.h"
+#include "engine/core/error.h"
+#include "engine/core/parallel.h"
+#include "engine/output/output.h"
+#include "engine/output/replay_text.h"
+#include "engine/output/run_json.h"
+#include "engine/runner/monte_carlo.h"
+#include "engine/scenario/loader.h"
+
+namespace geosim::studio {
+
+// The page's files, generated from analysis/studio/page at build time (embed_page.cmake).
+const std::string& page_asset(const std::string& name);
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// An answer other than success: HTTP status, error class, exit code of the command, text.
+struct HttpError {
+  int status;
+  std::string cls;
+  int exit;
+  std::string message;
+};
+
+HttpError usage_error(const std::string& msg) { return {400, "usage", kExitUsage, msg}; }
+
+std::string error_body(const HttpError& e) {
+  Json j;
+  j["error"] = {{"class", e.cls}, {"exit", e.exit}, {"status", e.status}, {"message", e.message}};
+  return j.dump(2) + "\n";
+}
+
+void send_error(httplib::Response& res, const HttpError& e) {
+  res.status = e.status;
+  res.set_content(error_body(e), "application/json");
+}
+
+// A request's scenario, overrides, runs and seed, and their command line.
+struct Request {
+  std::string rel;   // the file as the API names it, relative to the served folder
+  std::string path;  // as the command line names it
+  std::vector<std::string> sets;  // "PATH=VALUE", in the request's order
+  uint64_t runs = 10000, seed = 1;
+  uint64_t run = 0;  // for replays
+  std::string name;  // for variants
+};
+
+bool is_local_name(const std::string& h) {
+  if (h == "localhost") return true;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') {  // an IPv6 literal
+    for (char c : h.substr(1, h.size() - 2))
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) return false;
+    return true;
+  }
+  // An IPv4 literal: a DNS-rebinding attack needs a name, never a bare address.
+  int dots = 0, digits = 0;
+  for (char c : h) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
+class Studio {
+ public:
+  Studio(const Options& o) : opt_(o) {
+    std::error_code ec;
+    fs::path root(o.root);
+    if (!fs::exists(root, ec))
+      throw UsageError("serve: '" + o.root + "' does not exist; give a scenario file or a folder of them");
+    if (fs::is_directory(root, ec)) {
+      dir_ = o.root;
+    } else {
+      if (!is_scenario_name(root.filename().string()))
+        throw UsageError("serve: '" + o.root + "' is not a scenario file (.yaml) or a folder");
+      single_ = root.filename().string();
+      dir_ = root.parent_path().empty() ? "." : root.parent_path().string();
+    }
+    canon_dir_ = fs::canonical(dir_, ec);
+    if (ec) throw UsageError("serve: cannot open the folder '" + dir_ + "': " + ec.message());
+  }
+
+  void install(httplib::Server& svr);
+  void set_port(int port) { port_ = port; }
+  void stop_all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto* f : active_) f->store(true);
+  }
+
+ private:
+  static bool is_scenario_name(const std::string& n) {
+    auto ends = [&](const std::string& s) { return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+    return ends(".yaml") || ends(".yml");
+  }
+
+  // Host and Origin must name this server by a local address: a page from elsewhere that
+  // rebinds its DNS name to 127.0.0.1 still sends its own name.
+  std::string check_origin(const httplib::Request& req) const {
+    auto host_ok = [&](const std::string& hp) {
+      std::string host = hp, port = "80";
+      auto colon = hp.rfind(':');
+      if (colon != std::string::npos && hp.find(']', colon) == std::string::npos) {
+        host = hp.substr(0, colon);
+        port = hp.substr(colon + 1);
+      }
+      return is_local_name(host) && port == std::to_string(port_);
+    };
+    if (!req.has_header("Host")) return "the request has no Host header";
+    std::string host = req.get_header_value("Host");
+    if (!host_ok(host))
+      return "Host '" + host + "' is not this server's local address; open the page at http://127.0.0.1:" +
+             std::to_string(port_) + "/";
+    if (req.has_header("Origin")) {
+      std::string origin = req.get_header_value("Origin");
+      const std::string scheme = "http://";
+      if (origin.rfind(scheme, 0) != 0 || !host_ok(origin.substr(scheme.size())))
+        return "Origin '" + origin + "' is not this server; the studio answers only its own page";
+    }
+    return {};
+  }
+
+  // The file a request names, as the command line would name it; only scenario files under
+  // the served folder, whatever the symbolic links say.
+  std::string resolve(const std::string& rel) const {
+    if (rel.empty()) throw usage_error("serve: the request names no scenario file (\"file\")");
+    if (rel.size() > 1024 || rel.find('\0') != std::string::npos)
+      throw HttpError{400, "usage", kExitUsage, "serve: the file name is not a usable path"};
+    fs::path p(rel);
+    bool up = false;
+    for (const auto& part : p) up = up || part == "..";
+    if (p.is_absolute() || up || rel.find('\\') != std::string::npos)
+      throw HttpError{403, "forbidden", kExitUsage, "serve: '" + rel + "' is outside the served folder"};
+    if (!is_scenario_name(p.filename().string()))
+      throw HttpError{404, "not_found", kExitUsage, "serve: '" + rel + "' is not a scenario file (.yaml or .yml)"};
+    if (!single_.empty() && p.lexically_normal() != fs::path(single_))
+      throw HttpError{404, "not_found", kExitUsage, "serve: '" + rel + "' is not served; this studio serves " + single_};
+    fs::path full = fs::path(dir_) / p;
+    std::error_code ec;
+    fs::path canon = fs::weakly_canonical(full, ec);
+    if (ec) throw HttpError{404, "not_found", kExitUsage, "serve: cannot resolve '" + rel + "': " + ec.message()};
+    auto [a, b] = std::mismatch(canon_dir_.begin(), canon_dir_.end(), canon.begin(), canon.end());
+    if (a != canon_dir_.end())
+      throw HttpError{403, "forbidden", kExitUsage,
+                      "serve: '" + rel + "' leads outside the served folder (a symbolic link); it is not served"};
+    return full.lexically_normal().string();
+  }
+
+  Request parse_request(const std::string& body, const std::vector<std::string>& allowed) const {
+    Json j;
+    try {
+      j = Json::parse(body);
+    } catch (const nlohmann::json::exception& e) {
+      std::string msg = e.what();
+      auto p = msg.find("syntax error");
+      throw usage_error("serve: the request body is not valid JSON (" + (p == std::string::npos ? msg : msg.substr(p)) +
+                        ")");
+    }
+    if (!j.is_object()) throw usage_error("serve: the request body must be a JSON object such as {\"file\": \"x.yaml\"}");
+    Request r;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        throw usage_error("serve: unknown key '" + it.key() + "' in the request; expected " + list);
+      }
+    }
+    auto count = [&](const char* key, uint64_t& out) {
+      if (!j.contains(key)) return;
+      const Json& v = j[key];
+      if (!v.is_number_unsigned())
+        throw usage_error(std::string("serve: \"") + key + "\" must be a whole number >= 0, got " + v.dump());
+      out = v.get<uint64_t>();
+    };
+    if (!j.contains("file") || !j["file"].is_string())
+      throw usage_error("serve: the request names no scenario file (\"file\": \"name.yaml\")");
+    r.rel = j["file"].get<std::string>();
+    count("runs", r.runs);
+    count("seed", r.seed);
+    count("run", r.run);
+    if (j.contains("name")) {
+      if (!j["name"].is_string() || j["name"].get<std::string>().size() > 200)
+        throw usage_error("serve: \"name\" must be a short text");
+      r.name = j["name"].get<std::string>();
+    }
+    if (j.contains("set")) {
+      const Json& s = j["set"];
+      if (!s.is_object())
+        throw usage_error("serve: \"set\" must be an object of overrides, e.g. {\"levers.x.intensity\": 0.5}");
+      if (s.size() > 1000) throw usage_error("serve: at most 1000 overrides per request");
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        std::string v;
+        if (it.value().is_string()) v = it.value().get<std::string>();
+        else if (it.value().is_number() || it.value().is_boolean()) v = it.value().dump();
+        else
+          throw usage_error("serve: the override of '" + it.key() + "' must be a number, true/false or YAML text, got " +
+                            it.value().dump());
+        r.sets.push_back(it.key() + "=" + v);
+      }
+    }
+    r.path = resolve(r.rel);
+    return r;
+  }
+
+  void check_runs(const Request& r) const {
+    check_run_count("run", r.runs);
+    if (r.runs > opt_.max_runs)
+      throw HttpError{400, "usage", kExitUsage,
+                      "serve: at most " + std::to_string(opt_.max_runs) + " runs per request, got " +
+                          std::to_string(r.runs) + " (geosim serve --max-runs; or run it with geosim run)"};
+  }
+
+  std::vector<std::string> args_of(const Request& r, bool runs) const {
+    std::vector<std::string> a = {r.path};
+    for (const auto& s : r.sets) {
+      a.push_back("--set");
+      a.push_back(s);
+    }
+    if (runs) {
+      a.push_back("--runs");
+      a.push_back(std::to_string(r.runs));
+    }
+    a.push_back("--seed");
+    a.push_back(std::to_string(r.seed));
+    return a;
+  }
+
+  // A computation that a newer request on the same lane (the X-Geosim-Lane header) or
+  // the server's shutdown abandons.
+  class Ticket {
+   public:
+    Ticket(Studio& s, const std::string& lane) : s_(s), lane_(lane) {
+      std::lock_guard<std::mutex> lock(s_.mu_);
+      if (s_.stopping_) flag_.store(true);
+      if (!lane_.empty()) {
+        auto it = s_.lanes_.find(lane_);
+        if (it != s_.lanes_.end()) it->second->store(true);
+        s_.lanes_[lane_] = &flag_;
+      }
+      s_.active_.insert(&flag_);
+    }
+    ~Ticket() {
+      std::lock_guard<std::mutex> lock(s_.mu_);
+      s_.active_.erase(&flag_);
+      auto it = s_.lanes_.find(lane_);
+      if (it != s_.lanes_.end() && it->second == &flag_) s_.lanes_.erase(it);
+    }
+    const std::atomic<bool>* flag() const { return &flag_; }
+    void check() const {
+      if (flag_.load())
+        throw HttpError{409, "cancelled", kExitInterrupted, "serve: cancelled by a newer request (or the server stopping)"};
+    }
+
+   private:
+    Studio& s_;
+    std::string lane_;
+    std::atomic<bool> flag_{false};
+  };
+
+  std::string lane_of(const httplib::Request& req) const {
+    std::string lane = req.get_header_value("X-Geosim-Lane");
+    if (lane.size() > 64) lane.resize(64);
+    return lane;
+  }
+
+  void apply_threads() const {
+    if (opt_.threads > 0) set_threads(opt_.threads);
+  }
+
+  Json scenario_list() const;
+  Json scenario_json(const std::string& rel, const std::string& path) const;
+  std::string run(const Request& r, const Ticket& t) const;
+  std::string compare(const Request& r, const Ticket& t) const;
+  Json replay(const Request& r) const;
+  Json variant(const Request& r) const;
+
+  // Runs `f`, turning every failure into the command line's message and exit class.
+  void answer(httplib::Response& res, const std::function<void()>& f) const {
+    try {
+      f();
+    } catch (const HttpError& e) {
+      send_error(res, e);
+    } catch (const InputError& e) {
+      send_error(res, {422, "input", kExitInvalidInput, e.what()});
+    } catch (const UsageError& e) {
+      send_error(res, {400, "usage", kExitUsage, std::string("geosim ") + e.what()});
+    } catch (const std::bad_alloc&) {
+      send_error(res, {500, "internal", kExitInternal, "geosim: out of memory; try fewer units, actors or steps"});
+    } catch (const std::exception& e) {
+      send_error(res, {500, "internal", kExitInternal, std::string("geosim: internal error: ") + e.what()});
+    }
+  }
+
+  Options opt_;
+  std::string dir_;     // the served folder, as given
+  std::string single_;  // the one file served, when a file was given
+  fs::path canon_dir_;
+  int port_ = 0;
+  mutable std::mutex mu_;
+  bool stopping_ = false;
+  std::map<std::string, std::atomic<bool>*> lanes_;
+  std::set<std::atomic<bool>*> active_;
+};
+
+Json Studio::scenario_list() const {
+  Json list = Json::array();
+  std::vector<std::string> files;
+  if (!single_.empty()) {
+    files.push_back(single_);
+  } else {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir_, fs::directory_options::skip_permission_denied, ec), end;
+    size_t seen = 0;
+    for (; !ec && it != end && seen < 5000 && files.size() < 500; it.increment(ec), ++seen) {
+      std::string name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (it.depth() >= 5 && it->is_directory()) it.disable_recursion_pending();
+      if (!it->is_regular_file() || !is_scenario_name(name)) continue;
+      files.push_back(fs::relative(it->path(), dir_).generic_string());
+    }
+    std::sort(files.begin(), files.end());
+  }
+  for (const auto& rel : files) {
+    Json e;
+    e["file"] = rel;
+    try {
+      std::string path = resolve(rel);
+      // Sweep specifications live beside scenarios; they are not scenarios.
+      YNode top = parse_yaml_file(path);
+      if (top.is_map() && top.find("sweep")) continue;
+      Scenario sc = load_scenario(path);
+      e["id"] = sc.id;
+      e["title"] = sc.title;
+    } catch (const HttpError&) {
+      continue;  // a link out of the folder
+    } catch (const InputError& err) {
+      e["error"] = err.what();
+    } catch (const std::exception& err) {
+      e["error"] = err.what();
+    }
+    list.push_back(e);
+  }
+  Json j;
+  j["folder"] = dir_;
+  j["scenarios"] = list;
+  return j;
+}
+
+Json param_json(const Scenario& sc, ParamId id) {
+  if (id == kNoParam) return nullptr;
+  const Param& p = sc.params[static_cast<size_t>(id)];
+  Json j;
+  j["path"] = p.path;
+  j["value"] = p.dist.describe();
+  j["uncertain"] = !p.dist.is_constant();
+  j["mean"] = p.dist.mean();
+  j["min"] = p.dist.min();
+  j["max"] = p.dist.max();
+  j["range"] = {p.range.lo < -1e299 ? Json(nullptr) : Json(p.range.lo), p.range.hi > 1e299 ? Json(nullptr) : Json(p.range.hi)};
+  j["doc"] = p.doc;
+  return j;
+}
+
+Json provenance(const Provenance& p) {
+  Json ev = Json::array();
+  for (const auto& e : p.evidence) {
+    if (!e.seed.empty()) ev.push_back({{"seed", e.seed}, {"quote", e.quote}});
+    else ev.push_back({{"cite", e.cite}, {"note", e.note}});
+  }
+  Json j;
+  j["evidence"] = ev;
+  j["assumption"] = p.assumption;
+  return j;
+}
+
+Json Studio::scenario_json(const std::string& rel, const std::string& path) const {
+  Scenario sc = load_scenario(path);
+  int step_days = sc.unit == StepUnit::Week ? 7 : 1;
+  Json j;
+  j["file"] = rel;
+  j["path"] = path;
+  j["id"] = sc.id;
+  j["title"] = sc.title;
+  j["description"] = sc.description;
+  j["start"] = sc.start.str();
+  j["until"] = sc.start.plus_days(sc.horizon * step_days - 1).str();
+  j["step"] = sc.unit == StepUnit::Week ? "week" : "day";
+  j["horizon"] = sc.horizon;
+  Json levers = Json::array();
+  for (const auto& l : sc.levers) {
+    Json lj;
+    lj["id"] = l.id;
+    lj["name"] = l.name.empty() ? l.id : l.name;
+    const auto& kind = lever_kinds()[static_cast<size_t>(l.kind)];
+    lj["kind"] = kind.name;
+    lj["kind_doc"] = kind.doc;
+    const Actor& by = sc.actors[static_cast<size_t>(l.by)];
+    const Actor& target = sc.actors[static_cast<size_t>(l.target)];
+    lj["by"] = {{"id", by.id}, {"name", by.name.empty() ? by.id : by.name}};
+    lj["target"] = {{"id", target.id}, {"name", target.name.empty() ? target.id : target.name}};
+    lj["from"] = sc.start.plus_days(l.start_step * step_days).str();
+    lj["until"] = sc.start.plus_days(std::max(l.start_step + 1, l.end_step) * step_days - 1).str();
+    lj["enabled"] = param_json(sc, l.enabled);
+    lj["intensity"] = param_json(sc, l.intensity);
+    lj["credibility"] = param_json(sc, l.credibility);
+    lj["provenance"] = provenance(l.provenance);
+    levers.push_back(lj);
+  }
+  j["levers"] = levers;
+  Json mech = Json::array();
+  for (int i = 0; i < kNumMechParams; ++i) mech.push_back(param_json(sc, sc.mech[static_cast<size_t>(i)]));
+  j["mechanisms"] = mech;
+  Json outs = Json::array();
+  for (const auto& o : sc.outcomes) outs.push_back({{"id", o.id}, {"label", o.label}, {"default", o.is_default}});
+  j["outcomes"] = outs;
+  j["parameters"] = parameters_json(sc);
+  return j;
+}
+
+std::string Studio::run(const Request& r, const Ticket& t) const {
+  check_runs(r);
+  Scenario sc = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Model model(sc);
+  RunOptions ro;
+  ro.runs = r.runs;
+  ro.seed = r.seed;
+  ro.stop = t.flag();
+  apply_threads();
+  Accumulator acc = run_monte_carlo(model, ro);
+  t.check();
+  std::vector<std::string> args = args_of(r, true);
+  args.insert(args.end(), {"--format", "json"});
+  return run_result_text(run_result_json(sc, acc, r.seed, reproduce_command("run", args)));
+}
+
+std::string Studio::compare(const Request& r, const Ticket& t) const {
+  check_runs(r);
+  Scenario base = load_scenario(r.path);
+  Scenario variant = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Model mb(base), mv(variant);
+  std::string label = reproduce_command("run", args_of(r, false));
+  label = label.substr(std::string("geosim run ").size());
+  Arm a{r.path, &mb, nullptr}, b{label, &mv, nullptr};
+  PairOptions po;
+  po.runs = r.runs;
+  po.seed = r.seed;
+  po.stop = t.flag();
+  apply_threads();
+  PairCounts pc = run_paired(a, b, po);
+  t.check();
+  CompareReport rep;
+  rep.scenario = base.id;
+  rep.runs = r.runs;
+  rep.seed = r.seed;
+  rep.comparisons.push_back({r.path, label, paired_effects(base, pc)});
+  return compare_text(rep, "json");
+}
+
+Json Studio::replay(const Request& r) const {
+  Scenario sc = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Model model(sc);
+  std::ostringstream os;
+  write_replay(os, sc, model, r.seed, r.run);
+  std::vector<std::string> args = args_of(r, false);
+  args.insert(args.end(), {"--replay", std::to_string(r.run)});
+  Json j;
+  j["run"] = r.run;
+  j["seed"] = r.seed;
+  j["command"] = reproduce_command("run", args);
+  j["text"] = os.str();
+  return j;
+}
+
+// The overrides as an `extends:` file: each PATH=VALUE becomes nested keys, a list of
+// items with ids (levers, actors, ...) addressed by `- id:` as `extends:` merges them.
+struct VNode {
+  bool list = false;  // children are list items addressed by id
+  std::string value;  // a leaf's YAML text
+  std::vector<std::pair<std::string, VNode>> kids;
+  VNode& kid(const std::string& k) {
+    for (auto& [name, n] : kids)
+      if (name == k) return n;
+    kids.emplace_back(k, VNode{});
+    return kids.back().second;
+  }
+};
+
+void emit(const VNode& n, int indent, std::string& out) {
+  std::string pad(static_cast<size_t>(indent), ' ');
+  for (const auto& [key, k] : n.kids) {
+    if (n.list) {
+      out += pad + "- id: " + key + "\n";
+      emit(k, indent + 2, out);
+    } else if (k.kids.empty()) {
+      out += pad + key + ": " + k.value + "\n";
+    } else {
+      out += pad + key + ":\n";
+      emit(k, indent + 2, out);
+    }
+  }
+}
+
+Json Studio::variant(const Request& r) const {
+  check_runs(r);
+  // The same scenario the overrides give, or a clear error (as `geosim run --set` would).
+  Scenario wanted = load_scenario(r.path, LoadOptions{r.sets, {}});
+  YNode base = load_scenario_tree(r.path);
+  VNode root;
+  for (const auto& s : r.sets) {
+    auto eq = s.find('=');
+    std::string path = s.substr(0, eq), value = s.substr(eq + 1);
+    if (value.find_first_of("\n\r#") != std::string::npos || value.empty())
+      throw usage_error("serve: the value of '" + path + "' cannot be saved in a variant file (one line, no '#')");
+    const YNode* at = &base;
+    VNode* v = &root;
+    std::string part;
+    std::istringstream ps(path);
+    std::vector<std::string> parts;
+    while (std::getline(ps, part, '.')) parts.push_back(part);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const YNode* next = nullptr;
+      if (at && at->is_seq()) {
+        v->list = true;
+        for (const auto& item : at->seq) {
+          const YNode* id = item.find("id");
+          if (id && id->is_scalar() && id->scalar == parts[i]) next = &item;
+        }
+      } else if (at && at->is_map()) {
+        next = at->find(parts[i]);
+      }
+      v = &v->kid(parts[i]);
+      at = next;
+    }
+    v->value = value;
+  }
+  fs::path p(r.path);
+  std::string stem = p.stem().string();
+  std::string name = stem + "-whatif.yaml";
+  std::string saved = (p.parent_path() / name).lexically_normal().string();
+  std::string body;
+  emit(root, 0, body);
+  std::vector<std::string> run_args = {saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
+  std::vector<std::string> cmp_args = {r.path, saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
+  std::string text = "# What if: " + (r.name.empty() ? wanted.title + ", with the studio's settings" : r.name) + "\n";
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  text.back() = '\n';
+  text += "# Saved from geosim serve; keep it beside " + p.filename().string() + ". The studio's numbers:\n";
+  text += "#   " + reproduce_command("run", run_args) + " --format json\n";
+  text += "#   " + reproduce_command("compare", cmp_args) + "\n";
+  text += "extends: " + p.filename().string() + "\n" + body;
+  // It must load to the same scenario: merge it as `extends:` would and compare every value.
+  YNode overlay = parse_yaml_text(text, FileLoc{name, 1, 1});
+  overlay.erase("extends");
+  merge_yaml(base, overlay);
+  Scenario got = build_scenario(base, r.path);
+  bool same = got.params.size() == wanted.params.size();
+  for (size_t i = 0; same && i < got.params.size(); ++i)
+    same = got.params[i].path == wanted.params[i].path && got.params[i].dist.describe() == wanted.params[i].dist.describe();
+  for (size_t i = 0; same && i < got.levers.size(); ++i)
+    same = got.levers[i].start_step == wanted.levers[i].start_step && got.levers[i].end_step == wanted.levers[i].end_step;
+  if (!same) throw HttpError{500, "internal", kExitInternal, "serve: the variant file would not reproduce these settings"};
+  Json j;
+  j["filename"] = name;
+  j["path"] = saved;
+  j["yaml"] = text;
+  j["commands"] = {reproduce_command("run", run_args) + " --format json", reproduce_command("compare", cmp_args),
+                   reproduce_command("run", args_of(r, true)) + " --format json"};
+  return j;
+}
+
+void Studio::install(httplib::Server& svr) {
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    std::string why = check_origin(req);
+    if (why.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, {403, "forbidden", kExitUsage, "serve: " + why});
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // Whatever httplib answers by itself (413, 404, 405, 400) comes as JSON too.
+  svr.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string msg;
+    if (res.status == 413)
+      msg = "serve: the request body is larger than " + std::to_string(opt_.max_body) + " bytes";
+    else if (res.status == 404)
+      msg = "serve: nothing at " + req.path + " (the page is at /, the API under /api/)";
+    else
+      msg = "serve: the request could not be served (HTTP " + std::to_string(res.status) + ")";
+    send_error(res, {res.status, res.status == 404 ? "not_found" : "usage", kExitUsage, msg});
+  });
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, {500, "internal", kExitInternal, "geosim: internal error while serving the request"});
+  });
+  auto asset = [this, &svr](const std::string& url, const std::string& name, const std::string& type) {
+    svr.Get(url, [name, type](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+                     "connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(page_asset(name), type);
+    });
+  };
+  asset("/", "studio.html", "text/html; charset=utf-8");
+  asset("/studio.js", "studio.js", "text/javascript; charset=utf-8");
+  asset("/studio.css", "studio.css", "text/css; charset=utf-8");
+  svr.Get("/vega.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(report_scripts(), "text/javascript; charset=utf-8");
+  });
+  svr.Get("/api/scenarios", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, [&] { res.set_content(scenario_list().dump(2) + "\n", "application/json"); });
+  });
+  svr.Get("/api/scenario", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      std::string rel = req.get_param_value("file");
+      res.set_content(scenario_json(rel, resolve(rel)).dump(2) + "\n", "application/json");
+    });
+  });
+  svr.Post("/api/run", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      Request r = parse_request(req.body, {"file", "set", "runs", "seed"});
+      Ticket t(*this, lane_of(req));
+      res.set_content(run(r, t), "application/json");
+    });
+  });
+  svr.Post("/api/compare", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      Request r = parse_request(req.body, {"file", "set", "runs", "seed"});
+      Ticket t(*this, lane_of(req));
+      res.set_content(compare(r, t), "application/json");
+    });
+  });
+  svr.Post("/api/replay", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      Request r = parse_request(req.body, {"file", "set", "seed", "run"});
+      res.set_content(replay(r).dump(2) + "\n", "application/json");
+    });
+  });
+  svr.Post("/api/variant", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      Request r = parse_request(req.body, {"file", "set", "runs", "seed", "name"});
+      res.set_content(variant(r).dump(2) + "\n", "application/json");
+    });
+  });
+}
+
+}  // namespace
+
+void serve(const Options& options, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {
+  if (options.port < 0 || options.port > 65535) throw UsageError("serve: --port must be 0..65535");
+  if (options.max_runs == 0) throw UsageError("serve: --max-runs must be at least 1");
+  Studio studio(options);
+  httplib::Server svr;
+  int workers = std::max(2, options.workers);
+  svr.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+  svr.set_payload_max_length(options.max_body);
+  svr.set_read_timeout(5, 0);
+  svr.set_write_timeout(5, 0);
+  svr.set_keep_alive_timeout(2);
+  studio.install(svr);
+  int port = options.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(options.host);
+    if (port < 0) throw UsageError("serve: cannot listen on " + options.host + " (is it an address of this machine?)");
+  } else if (!svr.bind_to_port(options.host, port)) {
+    throw UsageError("serve: cannot listen on " + options.host + ":" + std::to_string(port) +
+                     " (in use? try --port with another number, or --port 0 for any free port)");
+  }
+  studio.set_port(port);
+  std::string shown = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  if (options.host == "0.0.0.0" || options.host == "::") shown = "127.0.0.1";
+  // Ctrl-C (or the caller) sets `stop`; the watcher then abandons open computations and
+  // stops the server, again until it has stopped (a stop before listening begins is kept).
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (stop.load()) {
+        studio.stop_all();
+        svr.stop();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  ready("http://" + shown + ":" + std::to_string(port) + "/");
+  svr.listen_after_bind();
+  done.store(true);
+  studio.stop_all();
+  watcher.join();
+}
+
+}  // namespace geosim::studio
