@@ -1,0 +1,440 @@
+// `geosim serve`: the API is the command line (same bytes, same messages and exit classes),
+// and the server is safe by default. Every test starts its own server on a free port of
+// 127.0.0.1 and talks to it over loopback only; every wait is bounded.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "tests/cli.h"
+#include "tests/serve/server.h"
+
+using namespace geosim::test;
+using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+json error_of(const httplib::Result& r) {
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->get_header_value("Content-Type") == "application/json");
+  json j = json::parse(r->body);
+  REQUIRE(j.contains("error"));
+  return j["error"];
+}
+
+httplib::Result post(httplib::Client& c, const std::string& path, const json& body) {
+  return c.Post(path.c_str(), body.dump(), "application/json");
+}
+
+// A raw request over a fresh loopback socket; returns what came back within `ms` (maybe nothing).
+std::string raw(int port, const std::string& request, int ms = 5000) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    (void)!write(s, request.data(), request.size());
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{s, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = read(s, buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(s);
+  return got;
+}
+
+const json kSets = {{"levers.russian_military_support.enabled", false}, {"levers.oil_sanctions.intensity", "0.5"}};
+const std::string kCliSets =
+    "--set levers.russian_military_support.enabled=false --set levers.oil_sanctions.intensity=0.5";
+
+}  // namespace
+
+TEST_CASE("serve: POST /api/run gives exactly the bytes of geosim run --format json", "[serve]") {
+  Server srv({"scenarios", "--threads", "1"});
+  auto c = srv.client();
+  auto r = post(c, "/api/run", {{"file", "venezuela-2019.yaml"}, {"set", kSets}, {"runs", 3000}, {"seed", 7}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  // The command computes on every core, the server on one: the bytes are the same.
+  CliResult cli = cli_run("run scenarios/venezuela-2019.yaml " + kCliSets + " --runs 3000 --seed 7 --format json -t 2");
+  REQUIRE(cli.code == 0);
+  CHECK(r->body == cli.out);
+  json j = json::parse(r->body);
+  CHECK(j["runs"] == 3000);
+  CHECK(j["command"] == "geosim run scenarios/venezuela-2019.yaml " + kCliSets + " --runs 3000 --seed 7");
+
+  // Without overrides, runs or seed: the command's defaults (10000 runs, seed 1) are the API's.
+  auto d = post(c, "/api/run", {{"file", "teaching.yaml"}});
+  REQUIRE(d);
+  REQUIRE(d->status == 200);
+  CliResult dcli = cli_run("run scenarios/teaching.yaml --runs 10000 --seed 1 --format json");
+  CHECK(d->body == dcli.out);
+}
+
+TEST_CASE("serve: the scenario list and a scenario's levers, outcomes and provenance", "[serve]") {
+  Server srv({"scenarios/"});
+  auto c = srv.client();
+  auto r = c.Get("/api/scenarios");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  json j = json::parse(r->body);
+  std::vector<std::string> files;
+  for (const auto& s : j["scenarios"]) {
+    files.push_back(s["file"]);
+    CHECK_FALSE(s.contains("error"));
+  }
+  CHECK(std::find(files.begin(), files.end(), "venezuela-2019.yaml") != files.end());
+  CHECK(std::find(files.begin(), files.end(), "variants/2019-no-russian-aid.yaml") != files.end());
+  for (const auto& f : files) CHECK(f.rfind("sweeps/", 0) != 0);  // sweep specifications are not scenarios
+
+  auto s = c.Get("/api/scenario?file=venezuela-2019.yaml");
+  REQUIRE(s);
+  REQUIRE(s->status == 200);
+  json sc = json::parse(s->body);
+  CHECK(sc["id"] == "venezuela-2019");
+  CHECK(sc["path"] == "scenarios/venezuela-2019.yaml");
+  bool found = false;
+  for (const auto& l : sc["levers"]) {
+    if (l["id"] != "russian_military_support") continue;
+    found = true;
+    CHECK(l["enabled"]["path"] == "levers.russian_military_support.enabled");
+    CHECK(l["intensity"]["value"] == "uniform(0.3, 0.6)");
+    CHECK(l["by"]["id"] == "russia");
+    CHECK(l["provenance"]["evidence"].size() == 3);
+  }
+  CHECK(found);
+  CHECK(sc["outcomes"].size() > 2);
+  CHECK(sc["mechanisms"].size() > 10);
+}
+
+TEST_CASE("serve: the paired change and the saved variant reproduce through the command line", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  json req = {{"file", "venezuela-2019.yaml"}, {"set", kSets}, {"runs", 2000}, {"seed", 3}};
+  auto cmp = post(c, "/api/compare", req);
+  REQUIRE(cmp);
+  REQUIRE(cmp->status == 200);
+  auto var = post(c, "/api/variant", req);
+  REQUIRE(var);
+  REQUIRE(var->status == 200);
+  json v = json::parse(var->body);
+  CHECK(v["filename"] == "venezuela-2019-whatif.yaml");
+  // Saved beside the scenario it extends (in a copy of the folder), it validates, runs to
+  // the same outcomes, and `geosim compare` gives the same paired differences.
+  fs::path dir = temp_path("variant_dir");
+  fs::remove_all(dir);
+  fs::copy(source_path("scenarios"), dir, fs::copy_options::recursive);
+  std::ofstream(dir / "venezuela-2019-whatif.yaml") << v["yaml"].get<std::string>();
+  std::string base = (dir / "venezuela-2019.yaml").string(), variant = (dir / "venezuela-2019-whatif.yaml").string();
+  CHECK(cli_run("validate '" + variant + "'").code == 0);
+  CliResult run = cli_run("run '" + variant + "' --runs 2000 --seed 3 --format json");
+  REQUIRE(run.code == 0);
+  auto api = post(c, "/api/run", req);
+  REQUIRE(api);
+  CHECK(json::parse(run.out)["outcomes"] == json::parse(api->body)["outcomes"]);
+  CliResult cc = cli_run("compare '" + base + "' '" + variant + "' --runs 2000 --seed 3 --format json");
+  REQUIRE(cc.code == 0);
+  json want = json::parse(cc.out)["comparisons"][0]["outcomes"], got = json::parse(cmp->body)["comparisons"][0]["outcomes"];
+  REQUIRE(want.size() == got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CHECK(got[i]["difference"] == want[i]["difference"]);
+    CHECK(got[i]["paired_ci95"] == want[i]["paired_ci95"]);
+  }
+  // Switching Russian support off changes something in the paired comparison.
+  bool moved = false;
+  for (const auto& o : got) moved = moved || o["difference"].get<double>() != 0;
+  CHECK(moved);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("serve: one run told as a story is the command's --replay", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  auto r = post(c, "/api/replay", {{"file", "venezuela-2019.yaml"}, {"set", kSets}, {"seed", 7}, {"run", 4}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  json j = json::parse(r->body);
+  CliResult cli = cli_run("run scenarios/venezuela-2019.yaml " + kCliSets + " --seed 7 --replay 4");
+  REQUIRE(cli.code == 0);
+  CHECK(j["text"] == cli.out);
+  CHECK(j["command"] == "geosim run scenarios/venezuela-2019.yaml " + kCliSets + " --seed 7 --replay 4");
+}
+
+TEST_CASE("serve: bad requests get the command's messages and exit classes", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  // A wrong override: the located message `geosim run --set` prints, exit class 3.
+  for (const auto& [path, value] : std::vector<std::pair<std::string, std::string>>{
+           {"levers.no_such_lever.intensity", "0.5"}, {"levers.oil_sanctions.intensity", "1.5"},
+           {"levers.oil_sanctions.from", "2019-02-30"}}) {
+    auto r = post(c, "/api/run", {{"file", "venezuela-2019.yaml"}, {"set", {{path, value}}}, {"runs", 100}});
+    json e = error_of(r);
+    CHECK(r->status == 422);
+    CHECK(e["class"] == "input");
+    CHECK(e["exit"] == 3);
+    CliResult cli = cli_run("run scenarios/venezuela-2019.yaml --set " + path + "=" + value + " --runs 100");
+    CHECK(cli.code == 3);
+    CHECK(e["message"] == trim(cli.err));
+  }
+  // A file that is not there: the loader's message, as for the command.
+  {
+    auto r = post(c, "/api/run", {{"file", "no-such-file.yaml"}});
+    json e = error_of(r);
+    CHECK(e["exit"] == 3);
+    CHECK(e["message"] == trim(cli_run("run scenarios/no-such-file.yaml").err));
+  }
+  // Runs out of range: the command's usage error (exit class 2), and the server's cap.
+  {
+    auto r = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 0}});
+    json e = error_of(r);
+    CHECK(r->status == 400);
+    CHECK(e["exit"] == 2);
+    CliResult cli = cli_run("run scenarios/teaching.yaml --runs 0");
+    CHECK(cli.code == 2);
+    CHECK(e["message"] == trim(cli.err));
+    auto big = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 200001}});
+    json eb = error_of(big);
+    CHECK(big->status == 400);
+    CHECK(eb["message"].get<std::string>().find("at most 200000 runs per request") != std::string::npos);
+  }
+  // Malformed bodies: each a 400 with a message naming the problem.
+  std::vector<std::pair<std::string, std::string>> bodies = {
+      {"{\"file\": ", "not valid JSON"},
+      {"[1, 2]", "must be a JSON object"},
+      {"{\"runs\": 10}", "names no scenario file"},
+      {"{\"file\": 3}", "names no scenario file"},
+      {"{\"file\": \"teaching.yaml\", \"runs\": -5}", "\"runs\" must be a whole number"},
+      {"{\"file\": \"teaching.yaml\", \"runs\": \"many\"}", "\"runs\" must be a whole number"},
+      {"{\"file\": \"teaching.yaml\", \"seed\": 1.5}", "\"seed\" must be a whole number"},
+      {"{\"file\": \"teaching.yaml\", \"set\": [\"a=b\"]}", "\"set\" must be an object"},
+      {"{\"file\": \"teaching.yaml\", \"set\": {\"levers.sanctions.intensity\": null}}", "must be a number"},
+      {"{\"file\": \"teaching.yaml\", \"rusn\": 10}", "unknown key 'rusn'"},
+      {"", "not valid JSON"}};
+  for (const auto& [body, want] : bodies) {
+    INFO(body);
+    auto r = c.Post("/api/run", body, "application/json");
+    json e = error_of(r);
+    CHECK(r->status == 400);
+    CHECK(e["exit"] == 2);
+    CHECK(e["message"].get<std::string>().find(want) != std::string::npos);
+  }
+  // Unknown places and methods are JSON errors too.
+  auto nowhere = c.Get("/api/nothing");
+  CHECK(error_of(nowhere)["class"] == "not_found");
+  CHECK(nowhere->status == 404);
+  auto wrong_method = c.Get("/api/run");
+  CHECK(wrong_method->status >= 400);
+  error_of(wrong_method);
+  // The server is still there.
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("serve: only scenario files under the served folder, symbolic links included", "[serve][security]") {
+  fs::path dir = temp_path("served");
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "teaching.yaml");
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "sub" / "inner.yaml");
+  fs::create_symlink(source_path("scenarios/venezuela-2019.yaml"), dir / "escape.yaml");
+  fs::create_directory_symlink(source_path("scenarios"), dir / "linked");
+  fs::create_symlink(dir / "teaching.yaml", dir / "sub" / "alias.yaml");  // a link that stays inside
+  Server srv({dir.string()});
+  auto c = srv.client();
+  json list = json::parse(c.Get("/api/scenarios")->body);
+  std::vector<std::string> files;
+  for (const auto& s : list["scenarios"]) files.push_back(s["file"]);
+  CHECK(files == std::vector<std::string>{"sub/alias.yaml", "sub/inner.yaml", "teaching.yaml"});
+
+  auto status_of = [&](const std::string& file) {
+    auto r = c.Get(("/api/scenario?file=" + httplib::detail::encode_query_param(file)).c_str());
+    REQUIRE(r);
+    if (r->status != 200) error_of(r);
+    return r->status;
+  };
+  CHECK(status_of("teaching.yaml") == 200);
+  CHECK(status_of("sub/inner.yaml") == 200);
+  CHECK(status_of("sub/alias.yaml") == 200);
+  CHECK(status_of("escape.yaml") == 403);
+  CHECK(status_of("linked/venezuela-2019.yaml") == 403);
+  CHECK(status_of("../teaching.yaml") == 403);
+  CHECK(status_of("sub/../../teaching.yaml") == 403);
+  CHECK(status_of(source_path("scenarios/teaching.yaml")) == 403);
+  CHECK(status_of("/etc/passwd") == 403);
+  CHECK(status_of("CMakeLists.txt") == 404);
+  CHECK(status_of("") == 400);
+  auto r = post(c, "/api/run", {{"file", "escape.yaml"}, {"runs", 10}});
+  CHECK(r->status == 403);
+  CHECK(error_of(r)["class"] == "forbidden");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("serve: one scenario file serves that file alone", "[serve][security]") {
+  Server srv({"scenarios/teaching.yaml"});
+  auto c = srv.client();
+  json list = json::parse(c.Get("/api/scenarios")->body);
+  REQUIRE(list["scenarios"].size() == 1);
+  CHECK(list["scenarios"][0]["file"] == "teaching.yaml");
+  CHECK(c.Get("/api/scenario?file=teaching.yaml")->status == 200);
+  CHECK(c.Get("/api/scenario?file=venezuela-2019.yaml")->status == 404);
+}
+
+TEST_CASE("serve: Host and Origin must be this server's local address (DNS rebinding)", "[serve][security]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  std::string port = std::to_string(srv.port());
+  auto with = [&](httplib::Headers h) {
+    auto r = c.Get("/api/scenarios", h);
+    REQUIRE(r);
+    return r;
+  };
+  CHECK(with({})->status == 200);
+  CHECK(with({{"Host", "localhost:" + port}})->status == 200);
+  CHECK(with({{"Origin", "http://127.0.0.1:" + port}})->status == 200);
+  CHECK(with({{"Origin", "http://localhost:" + port}})->status == 200);
+  for (const std::string& host : std::vector<std::string>{"attacker.example:" + port, "attacker.example", "127.0.0.1:" + std::to_string(srv.port() + 1),
+                           "localhost.attacker.example:" + port, "127.0.0.1.nip.io:" + port}) {
+    INFO(host);
+    auto r = with({{"Host", host}});
+    CHECK(r->status == 403);
+    CHECK(error_of(r)["message"].get<std::string>().find("not this server's local address") != std::string::npos);
+  }
+  for (const std::string& origin : std::vector<std::string>{"http://attacker.example:" + port, "https://127.0.0.1:" + port, "null",
+                             "http://127.0.0.1:" + port + ".attacker.example"}) {
+    INFO(origin);
+    auto r = with({{"Origin", origin}});
+    CHECK(r->status == 403);
+    CHECK(error_of(r)["class"] == "forbidden");
+  }
+  // A cross-site form post carries the other site's Origin: refused before anything runs.
+  auto form = c.Post("/api/run", {{"Origin", "http://attacker.example"}}, "{\"file\": \"teaching.yaml\"}", "text/plain");
+  REQUIRE(form);
+  CHECK(form->status == 403);
+  // Without any Host header (HTTP/1.0 style): refused too.
+  std::string got = raw(srv.port(), "GET /api/scenarios HTTP/1.0\r\n\r\n");
+  CHECK(got.find(" 403 ") != std::string::npos);
+}
+
+TEST_CASE("serve: request bodies are capped; garbage never brings the server down", "[serve][security]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  std::string big = "{\"file\": \"teaching.yaml\", \"name\": \"" + std::string(100000, 'x') + "\"}";
+  auto r = c.Post("/api/run", big, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(error_of(r)["message"].get<std::string>().find("larger than 65536 bytes") != std::string::npos);
+  std::string host = "Host: " + srv.host() + "\r\n";
+  raw(srv.port(), "GARBAGE\r\n\r\n", 2000);
+  raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + "Content-Length: -1\r\n\r\n{}", 2000);
+  raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + "Content-Length: 99999999999999999999\r\n\r\n{}", 2000);
+  raw(srv.port(), std::string(20000, 'A') + "\r\n\r\n", 2000);
+  raw(srv.port(), "GET /api/scenario?file=%ff%00%2e%2e HTTP/1.1\r\n" + host + "\r\n", 2000);
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("serve: a slow request blocks no other; a newer request cancels an older one", "[serve]") {
+  Server srv({"scenarios", "--max-runs", "5000000"});
+  // A client that sends half a request and waits: the server answers others meanwhile.
+  int slow = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(srv.port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(slow, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  std::string half = "POST /api/run HTTP/1.1\r\nHost: " + srv.host() + "\r\nContent-Length: 100\r\n\r\n{\"fi";
+  REQUIRE(write(slow, half.data(), half.size()) == static_cast<ssize_t>(half.size()));
+
+  // A long computation on lane A (5 million runs would take minutes) ...
+  auto first = std::async(std::launch::async, [&] {
+    auto c = srv.client();
+    return c.Post("/api/run", {{"X-Geosim-Lane", "A"}}, json{{"file", "venezuela-2019.yaml"}, {"runs", 5000000}}.dump(),
+                  "application/json");
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto c = srv.client();
+  // ... while others are answered ...
+  auto list = c.Get("/api/scenarios");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  // ... and a newer request on lane A cancels it.
+  auto second = c.Post("/api/run", {{"X-Geosim-Lane", "A"}}, json{{"file", "teaching.yaml"}, {"runs", 500}}.dump(),
+                       "application/json");
+  REQUIRE(second);
+  CHECK(second->status == 200);
+  REQUIRE(first.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  auto r = first.get();
+  REQUIRE(r);
+  CHECK(r->status == 409);
+  json e = error_of(r);
+  CHECK(e["class"] == "cancelled");
+  CHECK(e["exit"] == 130);
+  close(slow);
+}
+
+TEST_CASE("serve: Ctrl-C stops the server cleanly, even in the middle of a computation", "[serve]") {
+  Server srv({"scenarios", "--max-runs", "5000000"});
+  auto pending = std::async(std::launch::async, [&] {
+    auto c = srv.client();
+    return c.Post("/api/run", json{{"file", "venezuela-2019.yaml"}, {"runs", 5000000}}.dump(), "application/json");
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(srv.stop() == 0);
+  CHECK(srv.rest_of_output(2000).find("stopped") != std::string::npos);
+  REQUIRE(pending.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  auto r = pending.get();
+  if (r) CHECK(r->status == 409);  // abandoned, or the connection closed
+}
+
+TEST_CASE("serve: command-line mistakes are usage errors", "[serve]") {
+  CliResult missing = cli_run("serve no/such/folder --port 0");
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("'no/such/folder' does not exist") != std::string::npos);
+  CliResult notyaml = cli_run("serve CMakeLists.txt --port 0");
+  CHECK(notyaml.code == 2);
+  CliResult badport = cli_run("serve scenarios --port 70000");
+  CHECK(badport.code == 2);
+  // A port already taken.
+  Server srv({"scenarios"});
+  CliResult taken = cli_run("serve scenarios --port " + std::to_string(srv.port()));
+  CHECK(taken.code == 2);
+  CHECK(taken.err.find("cannot listen on 127.0.0.1:" + std::to_string(srv.port())) != std::string::npos);
+}
+
+TEST_CASE("serve: the page and its scripts come from the server itself", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  auto page = c.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->body.find("<title>geosim studio</title>") != std::string::npos);
+  CHECK(page->get_header_value("Content-Security-Policy").find("default-src 'none'") != std::string::npos);
+  for (const char* path : {"/studio.js", "/studio.css", "/vega.js"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body.size() > 1000);
+  }
+}
