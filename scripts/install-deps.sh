@@ -9,6 +9,7 @@ packages=(
   libopenmpi-dev openmpi-bin libbenchmark-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-pytest
   python3-pip python3-setuptools python3-wheel python3-venv
+  libcpp-httplib-dev
   chromium clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-browser" ]]; then packages+=(chromium nodejs); fi
