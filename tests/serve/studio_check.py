@@ -46,7 +46,7 @@ def start_server(geosim):
     while time.monotonic() < deadline and not line.endswith(b"\n"):
         r, _, _ = select.select([proc.stdout], [], [], 1)
         if r:
-            c = proc.stdout.read(1)
+            c = os.read(proc.stdout.fileno(), 1)
             if not c:
                 break
             line += c
@@ -81,7 +81,8 @@ def code_of(name):
 def evaluate(b, sess, expr):
     r = b.call("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True}, session=sess)
     if "exceptionDetails" in r:
-        raise Problem("page script failed: %s" % r["exceptionDetails"].get("text"))
+        d = r["exceptionDetails"]
+        raise Problem("page script failed: %s" % d.get("exception", {}).get("description", d.get("text")))
     return r.get("result", {}).get("value")
 
 
@@ -103,7 +104,11 @@ def wait_for(b, sess, cond, timeout, what):
     deadline = time.monotonic() + timeout
     st = None
     while time.monotonic() < deadline:
-        st = json.loads(evaluate(b, sess, STATE_JS))
+        try:
+            st = json.loads(evaluate(b, sess, STATE_JS))
+        except Problem:  # the page is still loading
+            b.pump(0.25)
+            continue
         if st["state"] == "error":
             raise Problem("the page shows an error: " + st["error"])
         if cond(st):
@@ -117,8 +122,9 @@ def pct(p):
 
 
 def pts(d):
-    sign = "+" if d > 0 else ("\u2212" if d < 0 else "\u00b1")
-    return "%s%.1f pts" % (sign, abs(100 * d))
+    r = "%.1f" % abs(100 * d)
+    sign = "\u00b1" if r == "0.0" else ("+" if d > 0 else "\u2212")
+    return "%s%s pts" % (sign, r)
 
 
 def focus(b, sess, selector):
@@ -243,7 +249,9 @@ def check(args):
         else:
             print("studio_check: the saved variant reproduces the page's probabilities")
 
+        evaluate(b, sess, "document.getElementById('lever-russian_military_support').scrollIntoView({block: 'start'})")
         screenshot(b, sess, os.path.join(args.screenshots, "studio.png"), 1366, 900)
+        evaluate(b, sess, "window.scrollTo(0, 0)")
         screenshot(b, sess, os.path.join(args.screenshots, "studio-full.png"), 1366, min(int(st["height"]), 6000))
         b.call("Emulation.setDeviceMetricsOverride", {"width": 1366, "height": 900, "deviceScaleFactor": 1,
                                                       "mobile": False}, session=sess)

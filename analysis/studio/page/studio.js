@@ -46,7 +46,10 @@
 
   // ---------------------------------------------------------------- formatting
   const pct = (p) => (100 * p).toFixed(1) + '%';
-  const pts = (d) => (d > 0 ? '+' : d < 0 ? '\u2212' : '\u00b1') + Math.abs(100 * d).toFixed(1) + ' pts';
+  const pts = (d) => {
+    const r = Math.abs(100 * d).toFixed(1);
+    return (r === '0.0' ? '\u00b1' : d > 0 ? '+' : '\u2212') + r + ' pts';
+  };
   const ci = (c) => pct(c[0]) + ' \u2013 ' + pct(c[1]);
   const cipts = (c) => pts(c[0]) + ' to ' + pts(c[1]);
   const num = (x) => String(Math.round(x * 1000) / 1000);
@@ -107,7 +110,7 @@
       : el('blockquote', {}, e.cite + (e.note ? ': ' + e.note : '')));
     if (prov.assumption) items.push(el('p', { text: 'Assumption: ' + prov.assumption }));
     if (!items.length) return el('p', { 'class': 'hint', text: 'No evidence given for this lever.' });
-    return el('details', {}, el('summary', { text: 'Evidence (' + prov.evidence.length + ')' }), ...items);
+    return el('details', {}, el('summary', { text: 'Evidence (' + prov.evidence.length + ')' + (prov.assumption ? ' and assumption' : '') }), ...items);
   }
 
   function buildLevers() {
@@ -174,7 +177,7 @@
         el('th', { scope: 'row', text: o.label || o.id }),
         el('td', { 'class': 'num p', text: pct(o.probability) }),
         el('td', { 'class': 'num ci', text: ci(o.ci95) }),
-        el('td', { 'class': 'num diff ' + (d > 0 ? 'up' : d < 0 ? 'down' : ''), text: e ? pts(e.difference) : '' }),
+        el('td', { 'class': 'num diff ' + (Math.abs(d) < 0.0005 ? '' : d > 0 ? 'up' : 'down'), text: e ? pts(e.difference) : '' }),
         el('td', { 'class': 'num paired', text: e ? cipts(e.paired_ci95) : '' }));
       body.append(tr);
     }
