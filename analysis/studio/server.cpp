@@ -344,7 +344,7 @@ Json Studio::scenario_list() const {
       }
       if (it.depth() >= 5 && it->is_directory()) it.disable_recursion_pending();
       if (!it->is_regular_file() || !is_scenario_name(name)) continue;
-      files.push_back(fs::relative(it->path(), dir_).generic_string());
+      files.push_back(it->path().lexically_relative(dir_).generic_string());
     }
     std::sort(files.begin(), files.end());
   }
@@ -686,6 +686,12 @@ void serve(const Options& options, const std::atomic<bool>& stop, const std::fun
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(5, 0);
   svr.set_keep_alive_timeout(2);
+  // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, which would let a second
+  // studio bind the same port and share its connections instead of failing.
+  svr.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
   studio.install(svr);
   int port = options.port;
   if (port == 0) {
