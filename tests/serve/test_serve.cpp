@@ -91,7 +91,7 @@ TEST_CASE("serve: POST /api/run gives exactly the bytes of geosim run --format j
   CHECK(d->body == dcli.out);
 }
 
-TEST_CASE("serve: the scenario list and a scenario's levers, outcomes and provenance", "[serve]") {
+TEST_CASE("serve: the scenario list and a scenario's levers and outcomes and provenance", "[serve]") {
   Server srv({"scenarios/"});
   auto c = srv.client();
   auto r = c.Get("/api/scenarios");
@@ -251,7 +251,7 @@ TEST_CASE("serve: bad requests get the command's messages and exit classes", "[s
   CHECK(ok->status == 200);
 }
 
-TEST_CASE("serve: only scenario files under the served folder, symbolic links included", "[serve][security]") {
+TEST_CASE("serve: only scenario files under the served folder even through symbolic links", "[serve][security]") {
   fs::path dir = temp_path("served");
   fs::remove_all(dir);
   fs::create_directories(dir / "sub");
@@ -336,7 +336,7 @@ TEST_CASE("serve: Host and Origin must be this server's local address (DNS rebin
   CHECK(got.find(" 403 ") != std::string::npos);
 }
 
-TEST_CASE("serve: request bodies are capped; garbage never brings the server down", "[serve][security]") {
+TEST_CASE("serve: request bodies are capped and garbage never brings the server down", "[serve][security]") {
   Server srv({"scenarios"});
   auto c = srv.client();
   std::string big = "{\"file\": \"teaching.yaml\", \"name\": \"" + std::string(100000, 'x') + "\"}";
@@ -355,7 +355,7 @@ TEST_CASE("serve: request bodies are capped; garbage never brings the server dow
   CHECK(ok->status == 200);
 }
 
-TEST_CASE("serve: a slow request blocks no other; a newer request cancels an older one", "[serve]") {
+TEST_CASE("serve: a slow request blocks no other and a newer request cancels an older one", "[serve]") {
   Server srv({"scenarios", "--max-runs", "5000000"});
   // A client that sends half a request and waits: the server answers others meanwhile.
   int slow = socket(AF_INET, SOCK_STREAM, 0);
@@ -394,7 +394,7 @@ TEST_CASE("serve: a slow request blocks no other; a newer request cancels an old
   close(slow);
 }
 
-TEST_CASE("serve: Ctrl-C stops the server cleanly, even in the middle of a computation", "[serve]") {
+TEST_CASE("serve: Ctrl-C stops the server cleanly even in the middle of a computation", "[serve]") {
   Server srv({"scenarios", "--max-runs", "5000000"});
   auto pending = std::async(std::launch::async, [&] {
     auto c = srv.client();
