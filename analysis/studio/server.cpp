@@ -19,7 +19,7 @@
 #include "engine/core/parallel.h"
 #include "engine/output/output.h"
 #include "engine/output/replay_text.h"
-#include "engine/output/run_json.h"
+#include "engine/output/run_limits.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
 
@@ -458,7 +458,7 @@ std::string Studio::run(const Request& r, const Ticket& t) const {
   t.check();
   std::vector<std::string> args = args_of(r, true);
   args.insert(args.end(), {"--format", "json"});
-  return run_result_text(run_result_json(sc, acc, r.seed, reproduce_command("run", args)));
+  return json_text(run_json(sc, summarize(sc, acc, r.seed), reproduce_command("run", args)));
 }
 
 std::string Studio::compare(const Request& r, const Ticket& t) const {
