@@ -11,39 +11,6 @@
 
 namespace geosim {
 
-const MechParamInfo& mech_param_info(int i) {
-  static const MechParamInfo infos[kNumMechParams] = {
-      {"resources", "initial", 1.0, {0, 1}, "regime revenue at the start (1 = normal)"},
-      {"resources", "adjust_per_year", 4.0, {0, 365}, "speed at which revenue moves to its sanctioned level (1/year)"},
-      {"resources", "sanction_bite", 0.5, {0, 1}, "share of revenue lost under full sanctions with no evasion"},
-      {"resources", "evasion_base", 0.2, {0, 1}, "share of the sanctions' bite evaded without allies' help"},
-      {"resources", "evasion_support", 0.6, {0, 1}, "extra evasion at full economic support from allies"},
-      {"resources", "personalism", 1.0, {0, 3}, "multiplier of the bite (personalist regimes are hit harder)"},
-      {"resources", "elite_bite", 0.4, {0, 1}, "patronage lost at full elite pressure"},
-      {"defection", "peer", 1.0, {0, 5}, "weight of the share already defected (Granovetter)"},
-      {"defection", "incentive", 0.25, {0, 5}, "weight of the defection incentive channel"},
-      {"defection", "patronage", 0.3, {0, 5}, "weight of lost patronage (1 - patronage)"},
-      {"defection", "repression", 0.25, {0, 5}, "weight of repression (deters defection)"},
-      {"defection", "support", 0.1, {0, 5}, "weight of allies' backing of the regime (deters defection)"},
-      {"defection", "recognition", 0.1, {0, 5}, "weight of the challenger's recognition abroad"},
-      {"defection", "humanitarian", 0.05, {0, 5}, "weight of humanitarian aid as a focal point"},
-      {"defection", "stance", 0.2, {0, 5}, "weight of the units' actor's stance against the incumbent"},
-      {"defection", "noise", 0.02, {0, 1}, "sd of a per-step, per-cohort shock to the incentive"},
-      {"exit", "office_value", 1.0, {0, 100}, "value of staying in office"},
-      {"exit", "fall_cost", 2.0, {0, 100}, "cost of a violent or judicial end"},
-      {"exit", "exile_value", 0.6, {0, 100}, "value of a safe exile"},
-      {"exit", "prosecution_cost", 1.0, {0, 100}, "cost of leaving without a credible amnesty"},
-      {"fall_risk", "base", -4.0, {-20, 20}, "logit of the perceived fall risk with no pressure"},
-      {"fall_risk", "defected_share", 6.0, {-50, 50}, "logit weight of the defected share"},
-      {"fall_risk", "threat", 2.0, {-50, 50}, "logit weight of the threat channel"},
-      {"fall_risk", "strike", 3.0, {-50, 50}, "logit weight of strikes"},
-      {"fall_risk", "support", -2.0, {-50, 50}, "logit weight of allies' backing (negative: safer)"},
-      {"fall_risk", "resources", 1.5, {-50, 50}, "logit weight of lost revenue (1 - resources)"},
-      {"fall_risk", "opposition_support", 1.0, {-50, 50}, "logit weight of support to the challenger"},
-  };
-  return infos[i];
-}
-
 namespace {
 
 bool valid_id(const std::string& s) {

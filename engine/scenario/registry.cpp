@@ -1,26 +1,97 @@
 #include "engine/scenario/registry.h"
 
+#include <iterator>
+
 namespace geosim {
 
-const ChannelInfo& channel_info(int c) {
-  static const ChannelInfo infos[kNumChannels] = {
-      {"revenue_pressure", "share of regime revenue at risk from sectoral sanctions"},
-      {"evasion_block", "how far secondary sanctions close the routes that evade sanctions"},
-      {"elite_pressure", "personal cost of loyalty for insiders (individual sanctions)"},
-      {"defection_incentive", "what an officer gains by switching sides (amnesty, relief, cash)"},
-      {"exit_offer", "credible amnesty or exile offered to the incumbent"},
-      {"regime_support", "military and political backing of the incumbent by allies"},
-      {"economic_support", "loans, trade and help evading sanctions from allies"},
-      {"threat", "credible threat of foreign military action"},
-      {"strike", "foreign kinetic strikes under way"},
-      {"recognition", "diplomatic recognition of the challenger"},
-      {"mediation", "mediation and negotiation channels"},
-      {"repression", "repression capacity the regime uses against defectors and protesters"},
-      {"humanitarian", "humanitarian aid used as a focal point"},
-      {"opposition_support", "material support to the challenger"},
-  };
-  return infos[c];
+namespace {
+
+// True when row i of `rows` carries id i for every row: a table indexed by an enum whose
+// rows are missing or out of order fails to compile instead of shifting every index after.
+template <typename Row, size_t N>
+constexpr bool rows_in_enum_order(const Row (&rows)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (static_cast<size_t>(rows[i].id) != i) return false;
+  return true;
 }
+
+constexpr ChannelInfo kChannels[] = {
+    {kRevenuePressure, "revenue_pressure", "share of regime revenue at risk from sectoral sanctions"},
+    {kEvasionBlock, "evasion_block", "how far secondary sanctions close the routes that evade sanctions"},
+    {kElitePressure, "elite_pressure", "personal cost of loyalty for insiders (individual sanctions)"},
+    {kDefectionIncentive, "defection_incentive", "what an officer gains by switching sides (amnesty, relief, cash)"},
+    {kExitOffer, "exit_offer", "credible amnesty or exile offered to the incumbent"},
+    {kRegimeSupport, "regime_support", "military and political backing of the incumbent by allies"},
+    {kEconomicSupport, "economic_support", "loans, trade and help evading sanctions from allies"},
+    {kThreat, "threat", "credible threat of foreign military action"},
+    {kStrike, "strike", "foreign kinetic strikes under way"},
+    {kRecognition, "recognition", "diplomatic recognition of the challenger"},
+    {kMediation, "mediation", "mediation and negotiation channels"},
+    {kRepression, "repression", "repression capacity the regime uses against defectors and protesters"},
+    {kHumanitarian, "humanitarian", "humanitarian aid used as a focal point"},
+    {kOppositionSupport, "opposition_support", "material support to the challenger"},
+};
+static_assert(std::size(kChannels) == kNumChannels, "one row per Channel");
+static_assert(rows_in_enum_order(kChannels), "kChannels rows must follow the Channel enum");
+
+constexpr MechParamInfo kMechParams[] = {
+    {kResInitial, "resources", "initial", 1.0, {0, 1}, "regime revenue at the start (1 = normal)"},
+    {kResAdjust, "resources", "adjust_per_year", 4.0, {0, 365}, "speed at which revenue moves to its sanctioned level (1/year)"},
+    {kResSanctionBite, "resources", "sanction_bite", 0.5, {0, 1}, "share of revenue lost under full sanctions with no evasion"},
+    {kResEvasionBase, "resources", "evasion_base", 0.2, {0, 1}, "share of the sanctions' bite evaded without allies' help"},
+    {kResEvasionSupport, "resources", "evasion_support", 0.6, {0, 1}, "extra evasion at full economic support from allies"},
+    {kResPersonalism, "resources", "personalism", 1.0, {0, 3}, "multiplier of the bite (personalist regimes are hit harder)"},
+    {kResEliteBite, "resources", "elite_bite", 0.4, {0, 1}, "patronage lost at full elite pressure"},
+    {kDefPeer, "defection", "peer", 1.0, {0, 5}, "weight of the share already defected (Granovetter)"},
+    {kDefIncentive, "defection", "incentive", 0.25, {0, 5}, "weight of the defection incentive channel"},
+    {kDefPatronage, "defection", "patronage", 0.3, {0, 5}, "weight of lost patronage (1 - patronage)"},
+    {kDefRepression, "defection", "repression", 0.25, {0, 5}, "weight of repression (deters defection)"},
+    {kDefSupport, "defection", "support", 0.1, {0, 5}, "weight of allies' backing of the regime (deters defection)"},
+    {kDefRecognition, "defection", "recognition", 0.1, {0, 5}, "weight of the challenger's recognition abroad"},
+    {kDefHumanitarian, "defection", "humanitarian", 0.05, {0, 5}, "weight of humanitarian aid as a focal point"},
+    {kDefStance, "defection", "stance", 0.2, {0, 5}, "weight of the units' actor's stance against the incumbent"},
+    {kDefNoise, "defection", "noise", 0.02, {0, 1}, "sd of a per-step, per-cohort shock to the incentive"},
+    {kExitOfficeValue, "exit", "office_value", 1.0, {0, 100}, "value of staying in office"},
+    {kExitFallCost, "exit", "fall_cost", 2.0, {0, 100}, "cost of a violent or judicial end"},
+    {kExitExileValue, "exit", "exile_value", 0.6, {0, 100}, "value of a safe exile"},
+    {kExitProsecutionCost, "exit", "prosecution_cost", 1.0, {0, 100}, "cost of leaving without a credible amnesty"},
+    {kFallBase, "fall_risk", "base", -4.0, {-20, 20}, "logit of the perceived fall risk with no pressure"},
+    {kFallDefected, "fall_risk", "defected_share", 6.0, {-50, 50}, "logit weight of the defected share"},
+    {kFallThreat, "fall_risk", "threat", 2.0, {-50, 50}, "logit weight of the threat channel"},
+    {kFallStrike, "fall_risk", "strike", 3.0, {-50, 50}, "logit weight of strikes"},
+    {kFallSupport, "fall_risk", "support", -2.0, {-50, 50}, "logit weight of allies' backing (negative: safer)"},
+    {kFallResources, "fall_risk", "resources", 1.5, {-50, 50}, "logit weight of lost revenue (1 - resources)"},
+    {kFallOpposition, "fall_risk", "opposition_support", 1.0, {-50, 50}, "logit weight of support to the challenger"},
+};
+static_assert(std::size(kMechParams) == kNumMechParams, "one row per MechParam");
+static_assert(rows_in_enum_order(kMechParams), "kMechParams rows must follow the MechParam enum");
+
+struct FixedVarRow {
+  Var id;
+  const char* name;
+  const char* doc;
+  double lo, hi;
+};
+constexpr FixedVarRow kFixedVars[] = {
+    {kVarStep, "t", "steps elapsed since the start (0 in the first step)", 0, 1e9},
+    {kVarDefectedShare, "defected_share", "weighted share of security-force units that have defected", 0, 1},
+    {kVarResources, "resources", "regime revenue relative to the start (1 = undiminished)", 0, 1},
+    {kVarPatronage, "patronage", "what the regime can still pay its coalition (resources less elite pressure)", 0, 1},
+    {kVarTalks, "talks", "1 while talks between the incumbent and challenger are open, else 0", 0, 1},
+    {kVarFallRisk, "fall_risk", "the incumbent's perceived risk of falling by force", 0, 1},
+    {kVarExitGain, "exit_gain", "utility of taking the exit deal minus utility of staying", -5, 5},
+    {kVarMeanStance, "mean_stance", "capability x salience weighted mean stance on the first issue", -1, 1},
+    {kVarStanceGap, "stance_gap", "distance between the incumbent's and the challenger's stances", 0, 2},
+    {kVarShock, "shock", "defection shock from events active this step", -1, 1},
+};
+static_assert(std::size(kFixedVars) == kVarFirstChannel, "one row per Var before the channels");
+static_assert(rows_in_enum_order(kFixedVars), "kFixedVars rows must follow the Var enum");
+
+}  // namespace
+
+const ChannelInfo& channel_info(int c) { return kChannels[c]; }
+
+const MechParamInfo& mech_param_info(int i) { return kMechParams[i]; }
 
 const std::vector<LeverKindInfo>& lever_kinds() {
   static const std::vector<LeverKindInfo> kinds = {
@@ -74,22 +145,30 @@ const std::vector<std::string>& actor_kinds() {
 
 const std::vector<VarInfo>& fixed_vars() {
   static const std::vector<VarInfo> vars = [] {
-    std::vector<VarInfo> v = {
-        {"t", "steps elapsed since the start (0 in the first step)", 0, 1e9},
-        {"defected_share", "weighted share of security-force units that have defected", 0, 1},
-        {"resources", "regime revenue relative to the start (1 = undiminished)", 0, 1},
-        {"patronage", "what the regime can still pay its coalition (resources less elite pressure)", 0, 1},
-        {"talks", "1 while talks between the incumbent and challenger are open, else 0", 0, 1},
-        {"fall_risk", "the incumbent's perceived risk of falling by force", 0, 1},
-        {"exit_gain", "utility of taking the exit deal minus utility of staying", -5, 5},
-        {"mean_stance", "capability x salience weighted mean stance on the first issue", -1, 1},
-        {"stance_gap", "distance between the incumbent's and the challenger's stances", 0, 2},
-        {"shock", "defection shock from events active this step", -1, 1},
-    };
+    std::vector<VarInfo> v;
+    for (const auto& r : kFixedVars) v.push_back({r.name, r.doc, r.lo, r.hi});
     for (int c = 0; c < kNumChannels; ++c) v.push_back({channel_info(c).name, channel_info(c).doc, 0, 1});
     return v;
   }();
   return vars;
+}
+
+const std::vector<MechanismInfo>& mechanisms() {
+  static const std::vector<MechanismInfo> ms = {
+      {"", "lever channels", "",
+       "active levers feed their channels by noisy-OR of weight x intensity x credibility"},
+      {"M2", "resources and patronage", "resources",
+       "revenue relaxes toward its sanctioned level; patronage is revenue less elite pressure"},
+      {"M1", "stance dynamics", "",
+       "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise"},
+      {"M4", "event hazards", "",
+       "scheduled and logistic-hazard events; an event with an outcome may end the run"},
+      {"M3", "defection cascade", "defection",
+       "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure"},
+      {"M5", "exit calculus", "exit",
+       "fall risk (coefficients under fall_risk) and the incumbent's gain from taking an exit deal"},
+  };
+  return ms;
 }
 
 }  // namespace geosim

@@ -4,12 +4,16 @@
 // Each lever kind is one row that says which mechanism inputs ("channels") it feeds and how
 // strongly it pulls its target's stance toward the acting actor, and how it moves the
 // target's capability and salience in bargaining. docs/model.md documents the
-// same rows; `geosim levers` prints them. No engine code names a lever kind: the model reads
-// channels only, so a new kind is one new row.
+// same rows; `geosim describe` prints every table here (and a test checks the docs against
+// it). No engine code names a lever kind: the model reads channels only, so a new kind is
+// one new row. Tables indexed by an enum carry the enum value in each row, and a
+// compile-time check (registry.cpp) refuses a table whose rows are out of order or missing.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "engine/scenario/distribution.h"
 
 namespace geosim {
 
@@ -35,6 +39,7 @@ enum Channel : int {
 };
 
 struct ChannelInfo {
+  Channel id;  // the row's own index (checked at compile time)
   const char* name;
   const char* doc;
 };
@@ -102,5 +107,36 @@ struct VarInfo {
 };
 // The fixed variables (kNumFixedVars rows).
 const std::vector<VarInfo>& fixed_vars();
+
+// Coefficients of the built-in mechanisms (docs/model.md). Each is a Param under
+// `mechanisms.<group>.<name>`.
+enum MechParam : int {
+  kResInitial, kResAdjust, kResSanctionBite, kResEvasionBase, kResEvasionSupport, kResPersonalism, kResEliteBite,
+  kDefPeer, kDefIncentive, kDefPatronage, kDefRepression, kDefSupport, kDefRecognition, kDefHumanitarian,
+  kDefStance, kDefNoise,
+  kExitOfficeValue, kExitFallCost, kExitExileValue, kExitProsecutionCost,
+  kFallBase, kFallDefected, kFallThreat, kFallStrike, kFallSupport, kFallResources, kFallOpposition,
+  kNumMechParams
+};
+
+struct MechParamInfo {
+  MechParam id;  // the row's own index (checked at compile time)
+  const char* group;
+  const char* name;
+  double default_value;
+  Range range;
+  const char* doc;
+};
+const MechParamInfo& mech_param_info(int i);
+
+// The mechanisms in the order the model applies them each step, with the parameter group
+// each reads its coefficients from (empty: none) and what it does (docs/model.md).
+struct MechanismInfo {
+  const char* id;     // M1 ... M5 (docs/model.md), or "" for the lever channels
+  const char* name;
+  const char* group;  // `mechanisms.<group>.` parameters, or "" when it has none
+  const char* doc;
+};
+const std::vector<MechanismInfo>& mechanisms();
 
 }  // namespace geosim

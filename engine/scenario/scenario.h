@@ -40,7 +40,7 @@ struct Param {
   FileLoc loc;
   Provenance provenance;  // the parameter's own, or else its entity's
   uint32_t stream = 0;    // random stream of its per-run draw
-  std::string doc;        // what it means (for reports and `geosim params`)
+  std::string doc;        // what it means (for reports and `geosim describe`)
 };
 
 enum class StepUnit { Day, Week };
@@ -132,26 +132,6 @@ struct Outcome {
   bool removes_incumbent = true;
   Provenance provenance;
 };
-
-// Coefficients of the built-in mechanisms (docs/model.md). Each is a Param under
-// `mechanisms.<group>.<name>`.
-enum MechParam : int {
-  kResInitial, kResAdjust, kResSanctionBite, kResEvasionBase, kResEvasionSupport, kResPersonalism, kResEliteBite,
-  kDefPeer, kDefIncentive, kDefPatronage, kDefRepression, kDefSupport, kDefRecognition, kDefHumanitarian,
-  kDefStance, kDefNoise,
-  kExitOfficeValue, kExitFallCost, kExitExileValue, kExitProsecutionCost,
-  kFallBase, kFallDefected, kFallThreat, kFallStrike, kFallSupport, kFallResources, kFallOpposition,
-  kNumMechParams
-};
-
-struct MechParamInfo {
-  const char* group;
-  const char* name;
-  double default_value;
-  Range range;
-  const char* doc;
-};
-const MechParamInfo& mech_param_info(int i);
 
 struct Scenario {
   int format_version = 1;

@@ -1,5 +1,5 @@
 // Expected-utility bargaining: Bueno de Mesquita's forecasting model as replicated by
-// Scholz, Calbert & Smith (2011), defined in shared/design/BARGAINING.md.
+// Scholz, Calbert & Smith (2011), documented in docs/bargaining.md.
 //
 // Actors with a capability, a salience and a position on one issue scale challenge,
 // compromise with or give in to one another, round after round; the c·s-weighted median
@@ -60,7 +60,7 @@ void step(const double* capability, const double* salience, double* positions, i
           Workspace& ws, Move* moves_out);
 
 // The distinct position that a c·s-weighted majority prefers to every other, found by the
-// replication's scan in order of first appearance (see BARGAINING.md).
+// replication's scan in order of first appearance (see docs/bargaining.md).
 double weighted_median(const double* positions, const double* capability, const double* salience,
                        int n, double range, Workspace& ws);
 

@@ -102,7 +102,7 @@ TEST_CASE("Ishigami: the analytic indices lie inside the bootstrap 95 % interval
   REQUIRE(result.size() == 1);
   const SobolIndices& s = result[0];
   const AnalyticIndices exact = ishigami_indices();
-  // The design-level check of the analytic values themselves (MODEL.md quotes them).
+  // The design-level check of the analytic values themselves (Saltelli et al. 2010 give them).
   CHECK(exact.S1[0] == Approx(0.3139).margin(5e-5));
   CHECK(exact.S1[1] == Approx(0.4424).margin(5e-5));
   CHECK(exact.ST[0] == Approx(0.5576).margin(5e-5));

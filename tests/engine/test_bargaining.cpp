@@ -1,4 +1,4 @@
-// Tests of the expected-utility bargaining model (shared/design/BARGAINING.md).
+// Tests of the expected-utility bargaining model (docs/bargaining.md).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
