@@ -1,0 +1,143 @@
+// `geosim new NAME [--from SCENARIO]`: a commented starting scenario that validates — the
+// teaching scenario under a new id, or a variant of an existing scenario (`extends:`) that
+// lists the base's levers as commented blocks to edit.
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "engine/cli/common.h"
+#include "engine/output/output.h"
+
+namespace geosim::cli {
+
+const char* teaching_template();  // generated from scenarios/teaching.yaml
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scenario id from NAME: lower-case letters, digits and '_' ('-' becomes '_').
+std::string id_from_name(const std::string& name) {
+  std::string id = name;
+  for (char& c : id)
+    if (c == '-') c = '_';
+  bool ok = !id.empty() && id.size() <= 64 && id[0] >= 'a' && id[0] <= 'z';
+  for (char c : id) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (!ok)
+    throw UsageError("new: '" + name +
+                     "' cannot be a scenario id; use lower-case letters, digits, '_' or '-', starting with a "
+                     "letter (e.g. geosim new myanmar-2021)");
+  return id;
+}
+
+std::string quoted(std::string s) {
+  for (char& c : s)
+    if (c == '"' || c == '\\' || c == '\n') c = '\'';
+  return "\"" + s + "\"";
+}
+
+// The teaching scenario with its opening comment, id and title replaced.
+std::string from_template(const std::string& id) {
+  std::istringstream in(teaching_template());
+  std::ostringstream out;
+  out << "# " << id << ": a new scenario, started from geosim's teaching scenario.\n"
+      << "#\n"
+      << "# Replace the actors, levers, events and outcomes with those of your crisis, and give\n"
+      << "# every number its evidence (a quote with `cite:`) or an `assumption:`. `geosim validate`\n"
+      << "# checks the file; `geosim describe` lists lever kinds, channels and state variables;\n"
+      << "# docs/scenario-format.md describes every key.\n\n";
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header && (line.empty() || line[0] == '#')) continue;
+    header = false;
+    if (line.rfind("id: ", 0) == 0)
+      line = "id: " + id;
+    else if (line.rfind("title: ", 0) == 0)
+      line = "title: " + quoted(id + ": say in one line what the crisis is");
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+// A variant of `base` (already validated) that extends it from `out_path`'s folder.
+std::string variant(const std::string& id, const std::string& base_path, const Scenario& base,
+                    const std::string& out_path) {
+  fs::path out_dir = fs::absolute(out_path).parent_path();
+  std::string rel = fs::absolute(base_path).lexically_normal().lexically_relative(out_dir).generic_string();
+  std::ostringstream os;
+  os << "# " << id << ": a variant of " << base.id << " (" << base.title << ").\n"
+     << "#\n"
+     << "# It inherits everything from the file named in `extends:`; write only what differs.\n"
+     << "# Uncomment a block below and change a key; `geosim validate` checks the file and\n"
+     << "# `geosim compare " << base_path << " " << out_path << "` shows what the change does\n"
+     << "# (both arms with the same random numbers).\n\n"
+     << "geosim: " << base.format_version << "\n"
+     << "extends: " << rel << "\n"
+     << "id: " << id << "\n"
+     << "title: " << quoted(base.title + " (variant " + id + ")") << "\n";
+  if (!base.levers.empty()) {
+    os << "\n# The base's levers. Change intensity, credibility, from/until, or switch one off:\n"
+       << "# levers:\n";
+    for (const auto& l : base.levers) {
+      os << "#   - id: " << l.id << "    # " << lever_kinds()[static_cast<size_t>(l.kind)].name << ", "
+         << base.actors[static_cast<size_t>(l.by)].id << " -> " << base.actors[static_cast<size_t>(l.target)].id;
+      if (l.intensity != kNoParam) os << "; intensity " << base.params[l.intensity].dist.describe();
+      if (l.credibility != kNoParam) os << ", credibility " << base.params[l.credibility].dist.describe();
+      os << "\n#     enabled: false\n#     assumption: \"what-if: say why\"\n";
+    }
+  }
+  os << "\n# Any other key of the base may be overridden the same way (docs/scenario-format.md,\n"
+     << "# \"extends:\"), e.g. a later horizon:\n# horizon: " << base.horizon << "\n";
+  return os.str();
+}
+
+int new_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "geosim new NAME [--from SCENARIO] [-o FILE]\n\n"
+      "Writes a commented starting scenario that validates: the teaching scenario under the\n"
+      "id NAME, or with --from a variant of SCENARIO (`extends:`) listing its levers to edit.\n"
+      "The file is NAME.yaml unless -o says otherwise; an existing file is kept unless --force.\n\nOptions");
+  std::string name, from, output;
+  bool force = false;
+  opts.add_options()("help,h", "show this help")("name", po::value<std::string>(&name), "the new scenario's id")(
+      "from", po::value<std::string>(&from), "write a variant of this scenario")(
+      "output,o", po::value<std::string>(&output), "file to write (default NAME.yaml)")(
+      "force", po::bool_switch(&force), "overwrite an existing file");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  auto vm = parse("new", args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return kExitOk;
+  }
+  if (name.empty()) throw UsageError("new: which name? (geosim new NAME [--from SCENARIO])");
+  const std::string id = id_from_name(name);
+  if (output.empty()) output = name + ".yaml";
+  std::error_code ec;
+  if (!force && fs::exists(output, ec))
+    throw InputError(FileLoc{output, 0, 0}, "the file exists already; geosim new does not overwrite it",
+                     "choose another NAME or -o FILE, or add --force");
+  std::string text;
+  if (from.empty()) {
+    text = from_template(id);
+  } else {
+    const Scenario base = load_scenario(from);
+    text = variant(id, from, base, output);
+  }
+  write_file_atomic(output, text);
+  // What was written must load: a template that fails to validate is a bug, not a user error.
+  try {
+    load_scenario(output);
+  } catch (const InputError& e) {
+    throw std::logic_error(std::string("geosim new wrote a scenario that does not validate:\n") + e.what());
+  }
+  std::cout << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
+            << "); next: geosim validate " << output << " && geosim run " << output << "\n";
+  return kExitOk;
+}
+
+Register reg("new", "write a commented starting scenario, or a variant of one, that validates", new_command);
+
+}  // namespace
+}  // namespace geosim::cli

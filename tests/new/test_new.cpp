@@ -1,0 +1,78 @@
+// `geosim new`: the scenarios it writes validate and run; it never overwrites a file unasked.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli.h"
+
+using geosim::test::cli_run;
+using geosim::test::read_text;
+using geosim::test::temp_path;
+
+namespace fs = std::filesystem;
+
+TEST_CASE("geosim new writes the teaching scenario under a new id, and it validates and runs", "[cli][new]") {
+  const std::string dir = temp_path("new_plain");
+  fs::create_directories(dir);
+  const std::string file = dir + "/my-crisis.yaml";
+  auto r = cli_run("new my-crisis -o '" + file + "'");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("wrote " + file) != std::string::npos);
+  const std::string text = read_text(file);
+  CHECK(text.find("\nid: my_crisis\n") != std::string::npos);
+  CHECK(text.find("id: teaching") == std::string::npos);
+  CHECK(text.rfind("# my_crisis: a new scenario", 0) == 0);
+  auto v = cli_run("validate '" + file + "'");
+  CHECK(v.code == 0);
+  // Same model as the teaching scenario: the same seed gives the same outcome counts.
+  auto a = cli_run("run '" + file + "' --runs 500 --seed 4 --format csv");
+  auto b = cli_run("run scenarios/teaching.yaml --runs 500 --seed 4 --format csv");
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  auto body = [](const std::string& csv) { return csv.substr(csv.find("\noutcome") == std::string::npos ? 0 : csv.find("\noutcome")); };
+  CHECK(body(a.out) == body(b.out));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("geosim new --from writes a variant that extends its base and validates", "[cli][new]") {
+  const std::string dir = temp_path("new_variant");
+  fs::create_directories(dir);
+  const std::string file = dir + "/what-if.yaml";
+  auto r = cli_run("new what-if --from scenarios/venezuela-2019.yaml -o '" + file + "'");
+  REQUIRE(r.code == 0);
+  const std::string text = read_text(file);
+  CHECK(text.find("extends: ") != std::string::npos);
+  CHECK(text.find("venezuela-2019.yaml") != std::string::npos);
+  CHECK(text.find("#   - id: russian_military_support") != std::string::npos);
+  CHECK(cli_run("validate '" + file + "'").code == 0);
+  // Unedited, the variant is the base: compare finds no difference in any outcome.
+  auto a = cli_run("run '" + file + "' --runs 300 --seed 2 --format json");
+  auto b = cli_run("run scenarios/venezuela-2019.yaml --runs 300 --seed 2 --format json");
+  REQUIRE(a.code == 0);
+  const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  CHECK(ja.at("outcomes") == jb.at("outcomes"));
+  CHECK(ja.at("survival") == jb.at("survival"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("geosim new keeps an existing file and refuses a bad name", "[cli][new]") {
+  const std::string dir = temp_path("new_refuse");
+  fs::create_directories(dir);
+  const std::string file = dir + "/kept.yaml";
+  { std::ofstream(file) << "precious\n"; }
+  auto r = cli_run("new kept -o '" + file + "'");
+  CHECK(r.code == 3);
+  CHECK(r.err.find("the file exists already") != std::string::npos);
+  CHECK(read_text(file) == "precious\n");
+  CHECK(cli_run("new kept -o '" + file + "' --force").code == 0);
+  CHECK(read_text(file) != "precious\n");
+  auto bad = cli_run("new 9lives");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("cannot be a scenario id") != std::string::npos);
+  auto missing = cli_run("new x -o '" + dir + "/x.yaml' --from no/such/base.yaml");
+  CHECK(missing.code == 3);
+  CHECK_FALSE(fs::exists(dir + "/x.yaml"));
+  fs::remove_all(dir);
+}
