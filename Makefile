@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
 
-.PHONY: deps build run test clean sanitize fuzz
+.PHONY: deps build run test clean sanitize fuzz lint format package install
 
 deps:
 	@scripts/install-deps.sh
@@ -36,6 +36,24 @@ sanitize: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) scripts/fuzz.sh
+
+# clang-tidy and clang-format on the C++ files changed since main (scripts/lint.sh).
+lint: $(BUILD)/CMakeCache.txt
+	BUILD=$(BUILD) scripts/lint.sh
+
+# Formats FILES (default: every C++ file of the project) with .clang-format.
+FILES ?= $(shell git ls-files 'engine/*.cpp' 'engine/*.h' 'analysis/*.cpp' 'analysis/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp' 'bench/*.h' 'cli/*.cpp' 'cli/*.h' 'python/*.cpp')
+format:
+	clang-format -i $(FILES)
+
+# A Debian package (CPack) in $(BUILD): geosim_VERSION_ARCH.deb.
+package: build
+	cmake --build $(BUILD) --target package
+
+# Installs into PREFIX (default /usr/local): the command, libraries, headers, CMake package.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)

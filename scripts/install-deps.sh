@@ -10,7 +10,7 @@ packages=(
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-pytest
   python3-pip python3-setuptools python3-wheel python3-venv
   libcpp-httplib-dev
-  chromium clang libclang-rt-14-dev
+  chromium clang libclang-rt-14-dev clang-tidy clang-format dpkg-dev file
 )
 if [[ "${1:-}" == "--with-browser" ]]; then packages+=(chromium nodejs); fi
 missing=()
