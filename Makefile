@@ -27,7 +27,7 @@ test: build
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (GEOSIM_SANITIZE).
 SANITIZE_BUILD ?= build-sanitize
 sanitize: deps
-	cmake -S . -B $(SANITIZE_BUILD) $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEOSIM_SANITIZE=ON
+	cmake -S . -B $(SANITIZE_BUILD) $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEOSIM_SANITIZE=ON -DGEOSIM_WITH_PYTHON=OFF
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
