@@ -1,0 +1,46 @@
+// Reading input files safely: only regular files (never a device, a FIFO or a socket, which
+// could block or never end), never more than a byte limit whatever size the file reports,
+// and a check that text is UTF-8 with the place of the first bad byte.
+//
+// Every reader of user files (scenarios, `extends:`, sweep specs, CSV tables) goes through
+// here, so that `/dev/zero`, `/dev/urandom` or a FIFO gives a clear message at once.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "engine/core/error.h"
+
+namespace geosim {
+
+enum class FileProblem { None, Missing, Folder, NotRegular, NameTooLong, CannotOpen, TooLarge, ReadFailed };
+
+struct FileRead {
+  FileProblem problem = FileProblem::None;
+  std::string text;       // the whole file, when problem == None
+  long long size = -1;    // TooLarge: the size, or -1 when only "more than the limit" is known
+};
+
+// Reads a whole regular file of at most `max_bytes` bytes; never throws for a bad path.
+FileRead try_read_regular_file(const std::string& path, size_t max_bytes);
+
+// What is wrong, in words ("no such file", "is not a regular file (a device, FIFO or
+// socket)", ...) and a hint; `size_hint` replaces the hint of TooLarge.
+std::string file_problem_message(const FileRead& r, size_t max_bytes);
+std::string file_problem_hint(FileProblem p, const std::string& size_hint = {});
+
+// try_read_regular_file that throws InputError at `path` (shortened by display_path).
+std::string read_regular_file(const std::string& path, size_t max_bytes, const std::string& size_hint = {});
+
+// A path fit for a message: long ones keep their start and end around "...".
+std::string display_path(const std::string& path);
+
+// Offset of the first byte that is not valid UTF-8 (an overlong form, a surrogate or a cut
+// sequence included), or std::string_view::npos when all of `text` is valid.
+size_t find_invalid_utf8(std::string_view text);
+
+// Line and column (1-based, in bytes) of `offset` in `text`.
+FileLoc loc_of_offset(const std::string& file, std::string_view text, size_t offset);
+
+}  // namespace geosim
