@@ -2,13 +2,61 @@
 #include "engine/scenario/loader.h"
 
 #include <filesystem>
+#include <map>
+#include <string_view>
+
+#include "engine/core/text_file.h"
 
 namespace geosim {
 
 namespace fs = std::filesystem;
 
-static YNode load_chain(const std::string& path, const LoadLimits& limits, std::vector<std::string>& stack,
-                        const FileLoc& from) {
+namespace {
+
+// For every file reached through `extends:` (as its name appears in locations), the
+// `extends:` key that named it.
+using Includes = std::map<std::string, FileLoc>;
+
+// Quoted text of a message ('...' or "...") is the content of the file: a file reached
+// through `extends:` may not be one the user meant to show (a link to a private file).
+std::string without_quotes(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char q = s[i];
+    size_t close = (q == '\'' || q == '"') ? s.find(q, i + 1) : std::string::npos;
+    if (close == std::string::npos) {
+      out += q;
+      continue;
+    }
+    out += q;
+    out += "...";
+    out += q;
+    i = close;
+  }
+  return out;
+}
+
+// Errors located in a file the user did not name quote none of its content, and say which
+// file included it: "base.yaml:7:3: unknown key '...' in an actor (in the file extended from
+// variant.yaml:2:10)".
+InputError with_includes(const InputError& e, const Includes& includes) {
+  if (includes.empty()) return e;
+  std::vector<Diagnostic> out;
+  for (Diagnostic d : e.diagnostics()) {
+    auto it = includes.find(d.loc.file);
+    if (it != includes.end()) {
+      d.loc.file = display_path(d.loc.file);
+      bool plain_hint = d.hint.find_first_of("'\":") == std::string::npos;
+      d.message = without_quotes(d.message) + " (in the file extended from " + display_path(it->second.str()) + ")";
+      if (!plain_hint) d.hint.clear();
+    }
+    out.push_back(std::move(d));
+  }
+  return InputError(std::move(out));
+}
+
+YNode load_chain(const std::string& path, const LoadLimits& limits, std::vector<std::string>& stack,
+                 const FileLoc& from, Includes& includes) {
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(fs::path(path), ec);
   std::string key = ec ? path : canonical.string();
@@ -22,12 +70,44 @@ static YNode load_chain(const std::string& path, const LoadLimits& limits, std::
   }
   if (static_cast<int>(stack.size()) >= limits.max_extends_depth)
     throw InputError(from, "`extends:` chain deeper than " + std::to_string(limits.max_extends_depth) + " files");
-  if (!fs::exists(path)) {
-    if (from.file.empty()) throw InputError(FileLoc{path, 0, 0}, "no such file", "check the path");
-    throw InputError(from, "`extends:` names a file that does not exist: " + path,
-                     "paths are relative to the file that extends");
+  const size_t max_bytes = limits.yaml.max_file_bytes;
+  if (from.file.empty()) {
+    std::error_code dir_ec;
+    if (fs::is_directory(path, dir_ec))
+      throw InputError(FileLoc{display_path(path), 0, 0}, "is a folder, not a scenario file", "name a .yaml file inside it");
+    if (find_invalid_utf8(path) != std::string_view::npos)
+      throw InputError(FileLoc{display_path(path), 0, 0}, "the file name is not valid UTF-8",
+                       "rename the file; outputs name it and must be UTF-8");
   }
-  YNode node = parse_yaml_file(path, limits.yaml);
+  FileRead r = try_read_regular_file(path, max_bytes);
+  const std::string size_hint = "a scenario is a few kilobytes; is this the right file?";
+  if (r.problem != FileProblem::None) {
+    if (from.file.empty())
+      throw InputError(FileLoc{display_path(path), 0, 0}, file_problem_message(r, max_bytes),
+                       file_problem_hint(r.problem, size_hint));
+    switch (r.problem) {
+      case FileProblem::Missing:
+        throw InputError(from, "`extends:` names a file that does not exist: " + display_path(path),
+                         "paths are relative to the file that extends");
+      case FileProblem::NameTooLong:
+        throw InputError(from, "`extends:` names a file whose name is too long",
+                         "check the path (a file name has at most 255 bytes, a path 4096)");
+      default:
+        throw InputError(from, "`extends:` names " + display_path(path) + ", which " +
+                                   [&] {
+                                     std::string m = file_problem_message(r, max_bytes);
+                                     return m.rfind("file is", 0) == 0 ? "is over the size limit of " +
+                                                                             std::to_string(max_bytes) + " bytes"
+                                            : m.rfind("is ", 0) == 0 ? m
+                                                                     : "cannot be read (" + m + ")";
+                                   }(),
+                         file_problem_hint(r.problem, size_hint));
+    }
+  }
+  if (!from.file.empty()) includes.emplace(path, from);
+  if (r.text.find('\0') != std::string::npos)
+    throw InputError(FileLoc{display_path(path), 0, 0}, "file contains NUL bytes", "a scenario is a text file in UTF-8");
+  YNode node = parse_yaml_text(r.text, FileLoc{path, 0, 0}, limits.yaml);
   if (!node.is_map()) {
     if (node.is_null()) throw InputError(FileLoc{path, 1, 1}, "the file is empty", "a scenario starts with `geosim: 1`");
     throw InputError(node.loc, "a scenario must be a map of keys (geosim:, id:, actors:, ...), got " + node.type_name());
@@ -38,17 +118,24 @@ static YNode load_chain(const std::string& path, const LoadLimits& limits, std::
     throw InputError(ext->loc, "`extends:` must be a file name", "for example extends: venezuela-2019.yaml");
   fs::path base_path = fs::path(path).parent_path() / ext->scalar;
   stack.push_back(key);
-  YNode base = load_chain(base_path.string(), limits, stack, ext->loc);
+  YNode base = load_chain(base_path.string(), limits, stack, ext->loc, includes);
   stack.pop_back();
-  YNode overlay = node;
+  YNode overlay = std::move(node);
   overlay.erase("extends");
   merge_yaml(base, overlay);
   return base;
 }
 
+}  // namespace
+
 YNode load_scenario_tree(const std::string& path, const LoadLimits& limits) {
   std::vector<std::string> stack;
-  return load_chain(path, limits, stack, FileLoc{});
+  Includes includes;
+  try {
+    return load_chain(path, limits, stack, FileLoc{}, includes);
+  } catch (const InputError& e) {
+    throw with_includes(e, includes);
+  }
 }
 
 static std::vector<std::string> split_path(const std::string& p) {
@@ -73,6 +160,20 @@ void apply_set(YNode& root, const std::string& assignment) {
     throw InputError(where, "expected PATH=VALUE", "for example --set levers.oil_sanctions.intensity=0.5");
   std::string path = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
+  if (path == "extends")
+    throw InputError(where, "`extends:` cannot be changed with --set; it is read with the file",
+                     "write a small file with `extends:` naming the scenario you want");
+  // YAML reads an empty value, and `---` or `...` (document markers), as nothing at all.
+  auto parse_value = [&] {
+    FileLoc at{where.file, 1, static_cast<int>(eq) + 2};
+    YNode v = parse_yaml_text(value, at);
+    size_t b = value.find_first_not_of(" \t"), e = value.find_last_not_of(" \t");
+    std::string trimmed = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+    if (v.is_null() && trimmed != "~" && trimmed != "null" && trimmed != "Null" && trimmed != "NULL")
+      throw InputError(at, trimmed.empty() ? "no value after '='" : "YAML reads this value as nothing",
+                       "write a value; quote text that YAML reads specially, for example --set 'title=\"---\"'");
+    return v;
+  };
   auto parts = split_path(path);
   YNode* node = &root;
   std::string walked;
@@ -99,8 +200,7 @@ void apply_set(YNode& root, const std::string& assignment) {
       if (!next) {
         if (last) {
           // A new key (for example a default that the file left out); validation checks it.
-          YNode v = parse_yaml_text(value, FileLoc{where.file, 1, static_cast<int>(eq) + 2});
-          node->set(part, std::move(v), where);
+          node->set(part, parse_value(), where);
           return;
         }
         std::vector<std::string> keys;
@@ -131,13 +231,19 @@ void apply_set(YNode& root, const std::string& assignment) {
     }
     walked = here;
   }
-  *node = parse_yaml_text(value, FileLoc{where.file, 1, static_cast<int>(eq) + 2});
+  *node = parse_value();
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  YNode root = load_scenario_tree(path, options.limits);
-  for (const auto& s : options.sets) apply_set(root, s);
-  return build_scenario(root, path, options.limits);
+  std::vector<std::string> stack;
+  Includes includes;
+  try {
+    YNode root = load_chain(path, options.limits, stack, FileLoc{}, includes);
+    for (const auto& s : options.sets) apply_set(root, s);
+    return build_scenario(root, path, options.limits);
+  } catch (const InputError& e) {
+    throw with_includes(e, includes);
+  }
 }
 
 }  // namespace geosim

@@ -3,9 +3,13 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/core/text_file.h"
 
 namespace geosim {
 
@@ -73,16 +77,52 @@ FileLoc mark_loc(const std::string& file, const YAML::Mark& m, const FileLoc& ba
   return l;
 }
 
-YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base, int depth,
-              const YamlLimits& limits, size_t& nodes) {
+// Text of a scalar or a key: escapes ("\0", "\uD800") can make what the raw-text check let
+// through into a NUL or invalid UTF-8; both would break outputs later, so refuse them here.
+void check_text(const std::string& s, const FileLoc& at) {
+  if (s.find('\0') != std::string::npos)
+    throw InputError(at, "text contains a NUL character (\\0)", "remove it; names and titles are plain text");
+  if (find_invalid_utf8(s) != std::string_view::npos)
+    throw InputError(at, "text is not valid UTF-8", "check the escapes (\\x, \\u, \\U) of this quoted text");
+}
+
+// Memory of the tree (nodes, their text and the file name each one remembers) is bounded
+// too, at 512 bytes a value on average (1 GiB for the 2,000,000 values of YamlLimits): long
+// file names and long texts copied by aliases cannot multiply past it (docs/errors.md).
+constexpr size_t kTreeBytesPerValue = 512;
+
+struct Budget {
+  const YamlLimits& limits;
+  size_t nodes = 0;
+  size_t bytes = 0;
+};
+
+// Memory a node costs in the tree: the node, its location's file name, its text.
+size_t heap_bytes(const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; }
+
+void count_bytes(Budget& b, const FileLoc& at, size_t bytes) {
+  b.bytes += bytes;
+  const size_t max_bytes = b.limits.max_nodes * kTreeBytesPerValue;
+  if (b.bytes > max_bytes)
+    throw InputError(at, "the values of the file take more than " + std::to_string(max_bytes >> 20) +
+                             " MiB once aliases are expanded",
+                     "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
+}
+
+void count_node(Budget& b, const FileLoc& at, size_t bytes) {
+  if (++b.nodes > b.limits.max_nodes)
+    throw InputError(at, "more than " + std::to_string(b.limits.max_nodes) + " values in the file",
+                     "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
+  count_bytes(b, at, bytes);
+}
+
+YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base, int depth, Budget& budget) {
   YNode out;
   out.loc = mark_loc(file, n.Mark(), base);
-  if (depth > limits.max_depth)
-    throw InputError(out.loc, "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
+  if (depth > budget.limits.max_depth)
+    throw InputError(out.loc, "nesting deeper than " + std::to_string(budget.limits.max_depth) + " levels",
                      "a scenario needs only a few levels; check for runaway indentation or brackets");
-  if (++nodes > limits.max_nodes)
-    throw InputError(out.loc, "more than " + std::to_string(limits.max_nodes) + " values in the file",
-                     "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
+  count_node(budget, out.loc, sizeof(YNode) + heap_bytes(out.loc.file));
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -92,26 +132,64 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
       out.type = YNode::Type::Scalar;
       out.scalar = n.Scalar();
       out.quoted = n.Tag() == "!";
+      budget.bytes += heap_bytes(out.scalar);
+      check_text(out.scalar, out.loc);
       break;
     case YAML::NodeType::Sequence:
       out.type = YNode::Type::Sequence;
-      for (const auto& item : n) out.seq.push_back(convert(item, file, base, depth + 1, limits, nodes));
+      out.seq.reserve(n.size());
+      for (const auto& item : n) out.seq.push_back(convert(item, file, base, depth + 1, budget));
       break;
-    case YAML::NodeType::Map:
+    case YAML::NodeType::Map: {
       out.type = YNode::Type::Map;
+      // Duplicate keys: a linear look for small maps, a hash set for large ones (linear in all).
+      constexpr size_t kSmall = 16;
+      std::unordered_set<std::string> seen;
       for (const auto& kv : n) {
         FileLoc kl = mark_loc(file, kv.first.Mark(), base);
         if (!kv.first.IsScalar())
           throw InputError(kl, "a map key must be a plain name", "write `name: value`");
         std::string key = kv.first.Scalar();
-        if (out.find(key))
-          throw InputError(kl, "duplicate key '" + key + "'", "each key may appear once in a map");
-        out.map.emplace_back(key, convert(kv.second, file, base, depth + 1, limits, nodes));
+        check_text(key, kl);
+        bool dup;
+        if (out.map.size() < kSmall) {
+          dup = out.find(key) != nullptr;
+        } else {
+          if (seen.empty())
+            for (const auto& e : out.map) seen.insert(e.first);
+          dup = !seen.insert(key).second;
+        }
+        if (dup) throw InputError(kl, "duplicate key '" + key + "'", "each key may appear once in a map");
+        count_bytes(budget, kl, sizeof(std::pair<std::string, YNode>) + sizeof(FileLoc) + heap_bytes(key) +
+                                    heap_bytes(kl.file));
+        out.map.emplace_back(key, convert(kv.second, file, base, depth + 1, budget));
         out.key_locs.push_back(kl);
       }
       break;
+    }
   }
   return out;
+}
+
+// A scenario file is one YAML document: the line of the marker (`---` or `...`) before the
+// second one, which yaml-cpp would otherwise silently ignore.
+FileLoc second_document(const std::string& text, const YAML::Node& second, const std::string& file,
+                        const FileLoc& base) {
+  int target = second.Mark().line;  // 0-based; -1 when unknown
+  std::vector<size_t> starts{0};
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') starts.push_back(i + 1);
+  if (target < 0 || static_cast<size_t>(target) >= starts.size()) target = static_cast<int>(starts.size()) - 1;
+  for (int l = target; l >= 0; --l) {
+    std::string_view line(text.data() + starts[static_cast<size_t>(l)], text.size() - starts[static_cast<size_t>(l)]);
+    if (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") {
+      YAML::Mark m;
+      m.line = l;
+      m.column = 0;
+      return mark_loc(file, m, base);
+    }
+  }
+  return mark_loc(file, second.Mark(), base);
 }
 
 // yaml-cpp recurses once per nesting level while parsing: refuse absurd nesting before
@@ -156,10 +234,25 @@ void check_nesting(const std::string& text, const std::string& file, const FileL
 
 YNode parse(const std::string& text, const std::string& file, const FileLoc& base,
             const YamlLimits& limits) {
+  if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
+    FileLoc at = loc_of_offset(file, text, bad);
+    if (base.line > 0) {  // text of a --set value
+      at.column = base.column + at.column - 1;
+      at.line = base.line + at.line - 1;
+    }
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    throw InputError(at, std::string("invalid UTF-8 (byte ") + byte + ")", "save the file as UTF-8");
+  }
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1)
+      throw InputError(second_document(text, docs[1], file, base),
+                       "a second YAML document starts here (after `---` or `...`)",
+                       "a scenario file is one document: remove the marker and merge what follows into the scenario");
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::DeepRecursion& e) {
     // Block nesting (`- - - x`, indentation) that the bracket count above cannot see.
     throw InputError(mark_loc(file, e.mark, base), "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
@@ -172,30 +265,18 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
   } catch (const YAML::Exception& e) {
     throw InputError(base, std::string("YAML error: ") + e.what());
   }
-  size_t nodes = 0;
-  return convert(root, file, base, 0, limits, nodes);
+  Budget budget{limits};
+  return convert(root, file, base, 0, budget);
 }
 
 }  // namespace
 
 YNode parse_yaml_file(const std::string& path, const YamlLimits& limits) {
-  FileLoc where{path, 0, 0};
+  FileLoc where{display_path(path), 0, 0};
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(where, "is a folder, not a scenario file", "name a .yaml file inside it");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(where, "cannot open file", "check the path and that the file is readable");
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<long long>(in.tellg());
-  if (size < 0) throw InputError(where, "cannot read file", "is it a directory?");
-  if (static_cast<size_t>(size) > limits.max_file_bytes)
-    throw InputError(where, "file is " + std::to_string(size) + " bytes, over the limit of " +
-                                std::to_string(limits.max_file_bytes) + " bytes",
-                     "a scenario is a few kilobytes; is this the right file?");
-  in.seekg(0);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = read_regular_file(path, limits.max_file_bytes, "a scenario is a few kilobytes; is this the right file?");
   if (text.find('\0') != std::string::npos)
     throw InputError(where, "file contains NUL bytes", "a scenario is a text file in UTF-8");
   return parse(text, path, FileLoc{}, limits);
@@ -218,16 +299,29 @@ bool is_id_list(const YNode& n) {
 }  // namespace
 
 void merge_yaml(YNode& base, const YNode& overlay) {
+  // Large maps and lists are indexed by key or id, so that merging stays linear.
+  constexpr size_t kSmall = 16;
   if (base.is_map() && overlay.is_map()) {
+    std::unordered_map<std::string, size_t> index;
+    if (base.map.size() > kSmall && overlay.map.size() > 1)
+      for (size_t j = 0; j < base.map.size(); ++j) index.emplace(base.map[j].first, j);
     for (size_t i = 0; i < overlay.map.size(); ++i) {
       const auto& [key, value] = overlay.map[i];
-      YNode* existing = base.find(key);
-      if (existing) {
-        merge_yaml(*existing, value);
-        // The key now lives in the overlay's file.
-        for (size_t j = 0; j < base.map.size(); ++j)
-          if (base.map[j].first == key) base.key_locs[j] = overlay.key_locs[i];
+      size_t j = base.map.size();
+      if (!index.empty()) {
+        if (auto it = index.find(key); it != index.end()) j = it->second;
       } else {
+        for (size_t k = 0; k < base.map.size(); ++k)
+          if (base.map[k].first == key) {
+            j = k;
+            break;
+          }
+      }
+      if (j < base.map.size()) {
+        merge_yaml(base.map[j].second, value);
+        base.key_locs[j] = overlay.key_locs[i];  // the key now lives in the overlay's file
+      } else {
+        if (!index.empty()) index.emplace(key, base.map.size());
         base.map.emplace_back(key, value);
         base.key_locs.push_back(overlay.key_locs[i]);
       }
@@ -235,22 +329,44 @@ void merge_yaml(YNode& base, const YNode& overlay) {
     return;
   }
   if (is_id_list(base) && is_id_list(overlay)) {
+    // Removals only mark items (erased at the end), so that positions stay valid.
+    std::unordered_map<std::string, size_t> index;
+    const bool indexed = base.seq.size() > kSmall && overlay.seq.size() > 1;
+    if (indexed)
+      for (size_t j = base.seq.size(); j-- > 0;) index[base.seq[j].find("id")->scalar] = j;
+    std::vector<bool> removed(base.seq.size(), false);
     for (const auto& item : overlay.seq) {
       const std::string& id = item.find("id")->scalar;
-      auto it = base.seq.begin();
-      for (; it != base.seq.end(); ++it)
-        if (it->find("id")->scalar == id) break;
+      size_t j = base.seq.size();
+      if (indexed) {
+        if (auto it = index.find(id); it != index.end() && !removed[it->second]) j = it->second;
+      } else {
+        for (size_t k = 0; k < base.seq.size(); ++k)
+          if (!removed[k] && base.seq[k].find("id")->scalar == id) {
+            j = k;
+            break;
+          }
+      }
       const YNode* remove = item.find("remove");
       bool removing = remove && remove->is_scalar() && remove->scalar == "true";
-      if (it == base.seq.end()) {
+      if (j == base.seq.size()) {
         // A `remove:` of an unknown id is kept so that validation reports it.
+        if (indexed) index[id] = base.seq.size();
         base.seq.push_back(item);
+        removed.push_back(false);
       } else if (removing) {
-        base.seq.erase(it);
+        removed[j] = true;
       } else {
-        merge_yaml(*it, item);
+        merge_yaml(base.seq[j], item);
       }
     }
+    size_t w = 0;
+    for (size_t j = 0; j < base.seq.size(); ++j) {
+      if (removed[j]) continue;
+      if (w != j) base.seq[w] = std::move(base.seq[j]);
+      ++w;
+    }
+    base.seq.resize(w);
     return;
   }
   base = overlay;
