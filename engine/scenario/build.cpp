@@ -8,6 +8,7 @@
 #include "engine/core/rng.h"
 #include "engine/model/expr.h"
 #include "engine/scenario/loader.h"
+#include "engine/scenario/number_limits.h"
 
 namespace geosim {
 
@@ -42,6 +43,7 @@ class Builder {
                      "`remove: true` deletes an item of the file named in `extends:`");
         continue;
       }
+      if (++unknown_keys_ > kMaxUnknownKeys) continue;  // counted only: a file can hold a million
       std::string guess = closest_match(key, allowed);
       diags_.error(n.key_locs[i], "unknown key '" + key + "' in " + what,
                    guess.empty() ? "allowed keys: " + join(allowed) : "did you mean '" + guess + "'?");
@@ -225,7 +227,11 @@ class Builder {
   Effects read_effects(const YNode& n, const std::string& path, const Provenance& prov);
   void build_vars();
   void check_expressions();
+  void check_sizes();
+  void check_cohort_weights();
 
+  static constexpr size_t kMaxUnknownKeys = 200;
+  size_t unknown_keys_ = 0;
   const YNode& root_;
   LoadLimits limits_;
   Scenario sc_;
@@ -270,7 +276,16 @@ void Builder::read_header() {
   if (start) sc_.start = *start;
   const YNode* h = root_.find("horizon");
   const YNode* u = root_.find("until");
-  if (h && h->is_null()) h = nullptr;  // `--until` clears the file's horizon, and back
+  // `~` clears a key given with --set (as --until clears the horizon); in a file, a key with
+  // no value is a mistake rather than a request for the default.
+  for (const char* key : {"horizon", "until"}) {
+    const YNode* v = root_.find(key);
+    if (v && v->is_null() && v->loc.file.rfind("--set ", 0) != 0)
+      diags_.error(v->loc, std::string("`") + key + ":` has no value",
+                   "give a number of steps (horizon) or a date (until), or leave the key out for the default of 52 "
+                   "weeks (365 days)");
+  }
+  if (h && h->is_null()) h = nullptr;
   if (u && u->is_null()) u = nullptr;
   if (h && u) diags_.error(u->loc, "give `horizon:` (steps) or `until:` (a date), not both");
   sc_.horizon = sc_.unit == StepUnit::Week ? 52 : 365;
@@ -318,6 +333,8 @@ void Builder::read_issues() {
       if (!r->is_seq() || r->seq.size() != 2 || !parse_number(r->seq[0], diags_, is.lo) ||
           !parse_number(r->seq[1], diags_, is.hi) || !(is.lo < is.hi))
         diags_.error(r->loc, "`range` must be [low, high] with low < high", "for example range: [-1, 1]");
+      else if (!(std::fabs(is.lo) <= kMaxMagnitude && std::fabs(is.hi) <= kMaxMagnitude))
+        diags_.error(r->loc, "`range` must lie within +-1e+09", "numbers in a scenario stay within +-1e+09");
     }
     std::string model = get_string(n, "stance_model", false, "an issue", "friedkin_johnsen");
     if (model == "friedkin_johnsen") is.model = StanceModel::FriedkinJohnsen;
@@ -341,9 +358,6 @@ void Builder::read_actors() {
     diags_.error(root_.loc, "the scenario needs `actors:`", "list who is involved: the incumbent, the challenger, ...");
     return;
   }
-  if (static_cast<int>(l->seq.size()) > limits_.max_actors)
-    diags_.error(l->loc, std::to_string(l->seq.size()) + " actors, over the limit of " +
-                             std::to_string(limits_.max_actors));
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "an actor")) continue;
@@ -418,9 +432,6 @@ void Builder::read_relations() {
 void Builder::read_cohorts() {
   const YNode* l = list("cohorts");
   if (!l) return;
-  if (static_cast<int>(l->seq.size()) > limits_.max_cohorts)
-    diags_.error(l->loc, std::to_string(l->seq.size()) + " cohorts, over the limit of " +
-                             std::to_string(limits_.max_cohorts));
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a cohort")) continue;
@@ -466,8 +477,6 @@ void Builder::read_cohorts() {
 void Builder::read_levers() {
   const YNode* l = list("levers");
   if (!l) return;
-  if (static_cast<int>(l->seq.size()) > limits_.max_levers)
-    diags_.error(l->loc, "too many levers (limit " + std::to_string(limits_.max_levers) + ")");
   std::set<std::string> seen;
   auto kinds = lever_kind_names();
   for (const auto& n : l->seq) {
@@ -597,8 +606,6 @@ void Builder::read_events() {
   std::vector<bool> triggered(sc_.outcomes.size(), false);
   std::set<std::string> seen;
   if (l) {
-    if (static_cast<int>(l->seq.size()) > limits_.max_events)
-      diags_.error(l->loc, "too many events (limit " + std::to_string(limits_.max_events) + ")");
     for (const auto& n : l->seq) {
       if (!expect_map(n, "an event")) continue;
       check_keys(n, "an event", {"id", "name", "at", "hazard", "outcome", "success", "effects", "on_failure", "once",
@@ -773,13 +780,43 @@ void Builder::check_expressions() {
     if (!e.gate.empty()) check_expression(e.gate.text, e.gate.loc, names, diags_);
 }
 
+// The counts that the limits bound, checked before anything is built: a file of a million
+// actors is refused at once rather than after building them.
+void Builder::check_sizes() {
+  struct Limit {
+    const char* key;
+    int max;
+    const char* what;
+  };
+  for (const Limit& lim : {Limit{"actors", limits_.max_actors, "actors"}, Limit{"cohorts", limits_.max_cohorts, "cohorts"},
+                           Limit{"levers", limits_.max_levers, "levers"}, Limit{"events", limits_.max_events, "events"}}) {
+    const YNode* l = root_.find(lim.key);
+    if (l && l->is_seq() && l->seq.size() > static_cast<size_t>(lim.max))
+      diags_.error(l->loc, std::to_string(l->seq.size()) + " " + lim.what + ", over the limit of " +
+                               std::to_string(lim.max));
+  }
+  diags_.throw_if_any();
+}
+
+// Cohort weights are normalised; when every one is 0, defection can never count.
+void Builder::check_cohort_weights() {
+  if (sc_.cohorts.empty()) return;
+  for (const auto& c : sc_.cohorts)
+    if (c.weight == kNoParam || sc_.params[static_cast<size_t>(c.weight)].dist.max() > 0) return;
+  const YNode* l = root_.find("cohorts");
+  diags_.error(l ? l->loc : root_.loc, "every cohort has weight 0, so defections can never count",
+               "give at least one cohort a positive `weight:` (weights are shares of the force)");
+}
+
 Scenario Builder::build() {
+  check_sizes();
   read_header();
   read_issues();
   read_actors();
   build_vars();
   read_relations();
   read_cohorts();
+  check_cohort_weights();
   read_levers();
   read_outcomes();
   // fired.<event> variables must exist before hazards name them: pre-register event ids.
@@ -791,6 +828,9 @@ Scenario Builder::build() {
   read_mechanisms();
   read_report();
   check_expressions();
+  if (unknown_keys_ > kMaxUnknownKeys)
+    diags_.error(FileLoc{sc_.file, 0, 0}, "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) +
+                                              " more unknown keys, not shown", "fix the ones above first");
   diags_.throw_if_any();
   return std::move(sc_);
 }

@@ -1,6 +1,7 @@
 #include "engine/scenario/distribution.h"
 
 #include "engine/core/fastmath.h"
+#include "engine/scenario/number_limits.h"
 
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/erf.hpp>
@@ -204,6 +205,11 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
       diags.error(node.loc, "value " + num(v) + " is outside the allowed range " + range.str());
       return false;
     }
+    if (!(std::fabs(v) <= kMaxMagnitude)) {
+      diags.error(node.loc, "value " + num(v) + " is beyond the limit of +-" + num(kMaxMagnitude),
+                  "numbers in a scenario stay within +-" + num(kMaxMagnitude));
+      return false;
+    }
     out = constant(v);
     return true;
   }
@@ -306,6 +312,15 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
           double nu = d.a_ * (1 - d.a_) / (d.b_ * d.b_) - 1;
           d.c_ = d.a_ * nu;
           d.d_ = (1 - d.a_) * nu;
+          // The sampler must draw in bounded time (number_limits.h).
+          double min_sd = std::sqrt(d.a_ * (1 - d.a_) / (kMaxBetaConcentration + 1));
+          if (!(min_sd * min_sd > 0))  // no sd of a double satisfies both bounds
+            diags.error(loc_of("mean"), "a beta distribution's mean " + num(d.a_) + " is too close to 0 or 1",
+                        "for a value this close to 0 or 1 write the number itself");
+          else if (!(nu <= kMaxBetaConcentration && d.c_ > 0 && d.d_ > 0))
+            diags.error(loc_of("sd"), "sd " + num(d.b_) + " is too small for a beta distribution of mean " +
+                                          num(d.a_) + ": it must be at least " + num(min_sd * (1 + 1e-6)),
+                        "for a value known this precisely write the number itself");
         }
       }
       break;
@@ -360,6 +375,22 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
     case DistKind::Constant: break;
   }
   if (diags.size() != before) return false;
+  {
+    // Every value a parameter can take stays within +-kMaxMagnitude, so that nothing derived
+    // from it (a sum, a spread, a fan of the state) can overflow to infinity.
+    double lo = d.min(), hi = d.max();
+    if (!std::isfinite(lo)) lo = d.quantile(0x1p-54);
+    if (!std::isfinite(hi)) hi = d.quantile(1 - 0x1p-53);
+    double m = d.mean();
+    if (!(std::fabs(lo) <= kMaxMagnitude && std::fabs(hi) <= kMaxMagnitude && std::fabs(m) <= kMaxMagnitude &&
+          std::isfinite(hi - lo))) {
+      diags.error(node.loc, d.is_constant() ? "value " + num(d.a_) + " is beyond the limit of +-" + num(kMaxMagnitude)
+                                            : "this distribution can take values from " + num(lo) + " to " + num(hi) +
+                                                  ", beyond the limit of +-" + num(kMaxMagnitude),
+                  "numbers in a scenario stay within +-" + num(kMaxMagnitude));
+      return false;
+    }
+  }
   if (range.lo > -1e299 || range.hi < 1e299) {
     double lo = d.min(), hi = d.max();
     if (!range.contains(lo) || !range.contains(hi)) {
