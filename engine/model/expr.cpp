@@ -15,12 +15,45 @@ void setup(mu::Parser& p, const std::string& text, const std::vector<std::string
   for (size_t i = 0; i < names.size(); ++i) p.DefineVar(names[i], vars + i);
   p.SetExpr(text);
 }
+// muParser reads `=`, `+=`, `-=`, `*=` and `/=` as assignments to a variable: inside a run
+// they would write into the live state of the model. Returns the position of the first
+// assignment operator and its length, or npos. (muParser's built-in functions have no side
+// effects; a scenario cannot define others.)
+size_t find_assignment(const std::string& s, size_t& len) {
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"') in_string = !in_string;
+    if (in_string || c != '=') continue;
+    if (i + 1 < s.size() && s[i + 1] == '=') {  // ==
+      ++i;
+      continue;
+    }
+    char prev = i > 0 ? s[i - 1] : ' ';
+    if (prev == '<' || prev == '>' || prev == '!') continue;
+    if (prev == '+' || prev == '-' || prev == '*' || prev == '/' || prev == '^') {
+      len = 2;
+      return i - 1;
+    }
+    len = 1;
+    return i;
+  }
+  return std::string::npos;
+}
 }  // namespace
 
 void check_expression(const std::string& text, const FileLoc& loc, const std::vector<std::string>& var_names,
                       Diagnostics& diags) {
   if (text.find_first_not_of(" \t") == std::string::npos) {
     diags.error(loc, "empty expression", "write a condition such as defected_share >= 0.5");
+    return;
+  }
+  size_t len = 0;
+  if (size_t pos = find_assignment(text, len); pos != std::string::npos) {
+    FileLoc at = loc;
+    if (at.column > 0) at.column += static_cast<int>(pos);
+    diags.error(at, "`" + text.substr(pos, len) + "` assigns to a variable; an expression may only read the state",
+                "to compare, write `==` (for example resources == 0.01)");
     return;
   }
   std::vector<double> dummy(var_names.size(), 0.5);
