@@ -16,8 +16,10 @@ struct ThreadSlot {
 };
 
 // Advances one run to its end, recording fan points; the end state is carried forward.
+// A stop request abandons the run (it is not counted): a single run of a large scenario can
+// take seconds, and Ctrl-C must be honoured promptly.
 inline void one_run(const Model& model, RunState& st, Accumulator& acc, uint64_t seed, uint64_t run,
-                    const ParamValues* fixed) {
+                    const ParamValues* fixed, const std::atomic<bool>* stop) {
   const Scenario& sc = model.scenario();
   model.init_run(st, seed, run, fixed);
   RunRng rng(seed, run);
@@ -27,6 +29,7 @@ inline void one_run(const Model& model, RunState& st, Accumulator& acc, uint64_t
   int next_point = 0;
   int next_step = L.step_of(0, H);
   for (int t = 0; t < H; ++t) {
+    if (stop && (t & 63) == 63 && stop->load(std::memory_order_relaxed)) return;
     bool ended = model.step(st, rng, t);
     if (ended) {
       // Every remaining point sees the final state: counted once (Accumulator::add_ended).
@@ -65,7 +68,10 @@ Accumulator run_monte_carlo(const Model& model, const RunOptions& o) {
     }
     uint64_t lo = first + static_cast<uint64_t>(b) * kBlock;
     uint64_t hi = std::min(first + count, lo + kBlock);
-    for (uint64_t r = lo; r < hi; ++r) one_run(model, slot->st, slot->acc, o.seed, r, o.fixed);
+    for (uint64_t r = lo; r < hi; ++r) {
+      if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
+      one_run(model, slot->st, slot->acc, o.seed, r, o.fixed, o.stop);
+    }
     uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
     if (o.progress && thread == 0) o.progress(now, count);
   });
