@@ -61,6 +61,8 @@ int run_command(const std::vector<std::string>& args) {
   if (format != "table" && format != "json" && format != "csv")
     throw UsageError("run: --format must be table, json or csv, got '" + format + "'");
   check_run_count("run", runs);
+  if (vm.count("replay") && replay_k < 0)
+    throw UsageError("run: --replay takes a run number, 0 or more; got " + std::to_string(replay_k));
   apply_threads(threads);
   Scenario sc = load_scenario(file, sa.load_options());
   Model model(sc);

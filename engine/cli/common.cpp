@@ -44,7 +44,11 @@ void ScenarioArgs::add_to(po::options_description& opts) {
        "override a scenario value: PATH=VALUE, e.g. levers.oil_sanctions.intensity=0.5 "
        "(repeatable; VALUE may be a distribution such as '{dist: uniform, min: 0, max: 1}')")
       ("until", po::value<std::string>(&until), "stop at this date (YYYY-MM-DD) instead of the scenario's horizon")
-      ("horizon", po::value<int>(&horizon), "stop after this many steps instead of the scenario's horizon");
+      ("horizon", po::value<int>(&horizon)->notifier([](int h) {
+         // 0 would read as "not given" below: refuse it here, where it is known to be given.
+         if (h < 1) throw UsageError("--horizon must be a positive number of steps, got " + std::to_string(h));
+       }),
+       "stop after this many steps instead of the scenario's horizon");
 }
 
 LoadOptions ScenarioArgs::load_options() const {
