@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "engine/core/error.h"
+#include "engine/core/text_file.h"
 
 namespace geosim::bargaining {
 
@@ -349,9 +350,21 @@ const char* const kHeaderHint = "expected header 'Actor,Capability,Position,Sali
 
 }  // namespace
 
+constexpr size_t kMaxCsvBytes = 16u << 20;  // 16 MiB, as a scenario file
+
 std::vector<Actor> read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(FileLoc{path, 0, 0}, "cannot open file", "check the path");
+  // A regular file of bounded size (never a FIFO or a device), in UTF-8: actor names reach
+  // the JSON output, which must not fail after the computation.
+  FileRead file = try_read_regular_file(path, kMaxCsvBytes);
+  if (file.problem == FileProblem::Missing)
+    throw InputError(FileLoc{display_path(path), 0, 0}, "cannot open file", "check the path");
+  if (file.problem != FileProblem::None)
+    throw InputError(FileLoc{display_path(path), 0, 0}, file_problem_message(file, kMaxCsvBytes),
+                     file_problem_hint(file.problem, "a table of actors is a few kilobytes; is this the right file?"));
+  const std::string& text = file.text;
+  if (size_t bad = find_invalid_utf8(text); bad != std::string::npos)
+    throw InputError(loc_of_offset(display_path(path), text, bad), "invalid UTF-8", "save the file as UTF-8");
+  std::istringstream in(text);
 
   Diagnostics diag;
   std::vector<Actor> actors;
