@@ -8,6 +8,8 @@
 #                                (default: validate {})
 #   # exit: 3                    expected exit code (required)
 #   # setup: SHELL COMMAND       run first, with $TMP set to a fresh folder (optional)
+#   # ulimit: -v KIB             limits for geosim (bash ulimit arguments; optional): a case
+#                                may bound memory as well as time (60 s for every case)
 # In the actual stderr the path of $TMP is written as $TMP before comparing.
 set -u
 geosim=$1
@@ -19,12 +21,14 @@ input="$case_dir/$name.yaml"
 args="validate {}"
 exit_code=""
 setup=""
+limits=""
 header=0
 while IFS= read -r line; do
   case "$line" in
     "# args: "*) args=${line#"# args: "} ;;
     "# exit: "*) exit_code=${line#"# exit: "} ;;
     "# setup: "*) setup=${line#"# setup: "} ;;
+    "# ulimit: "*) limits=${line#"# ulimit: "} ;;
     *) break ;;
   esac
   header=$((header + 1))
@@ -44,7 +48,11 @@ fi
 args=${args//\{\}/$input}
 args=${args//\$TMP/$TMP}
 eval "set -- $args"
-timeout 60 "$geosim" "$@" > "$TMP/.stdout" 2> "$TMP/.stderr"
+if [ -n "$limits" ]; then
+  (ulimit $limits && exec timeout 60 "$geosim" "$@") > "$TMP/.stdout" 2> "$TMP/.stderr"
+else
+  timeout 60 "$geosim" "$@" > "$TMP/.stdout" 2> "$TMP/.stderr"
+fi
 actual_exit=$?
 
 tail -n +"$((header + 1))" "$expected_file" > "$TMP/.expected"
