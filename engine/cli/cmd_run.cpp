@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/calibrate/posterior.h"
 #include "analysis/report/report.h"
 #include "analysis/sweep/paired.h"
 #include "engine/cli/common.h"
@@ -23,10 +24,79 @@ int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const 
 
 namespace {
 
+// Runs drawn from a calibration's posterior (--posterior) and/or kept only when they agree
+// with the scenario's observations up to a date (--from); docs/calibration.md.
+int run_conditioned_command(const Scenario& sc, const Model& model, const std::vector<std::string>& args,
+                            const std::string& posterior_dir, const std::string& from, uint64_t runs, uint64_t seed,
+                            const std::string& format, const std::string& output, bool quiet) {
+  PosteriorSample post;
+  ConditionedOptions co;
+  co.runs = runs;
+  co.seed = seed;
+  if (!posterior_dir.empty()) {
+    post = load_posterior(sc, posterior_dir);
+    co.posterior = &post;
+  }
+  if (!from.empty()) {
+    auto d = parse_date(from);
+    FileLoc where{"--from " + from, 1, 1};
+    if (!d) throw InputError(where, "expected a calendar date YYYY-MM-DD");
+    for (size_t i = 0; i < sc.observations.size(); ++i)
+      if (!(*d < sc.observations[i].date)) co.observations.push_back(static_cast<int>(i));
+    if (co.observations.empty())
+      throw InputError(where, "no observation of " + sc.file + " is dated on or before " + d->str(),
+                       sc.observations.empty() ? "the scenario has no `observations:`"
+                                               : "the first is dated " + sc.observations.front().date.str());
+  }
+  install_signal_handlers();
+  Progress progress("runs", quiet);
+  co.stop = &interrupted();
+  co.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
+  ConditionedResult res = run_conditioned(model, co);
+  progress.finish();
+  if (interrupted()) {
+    std::cerr << "geosim: interrupted; nothing written\n";
+    return kExitInterrupted;
+  }
+  uint64_t kept = res.acc.runs();
+  if (kept == 0)
+    throw InputError(FileLoc{"--from " + from, 1, 1},
+                     "none of the " + format_count(runs) + " runs agrees with the observations up to " + from,
+                     "check the observations with `geosim calibrate`, or run more runs");
+  Summary s = summarize(sc, res.acc, seed);
+  std::string what = posterior_dir.empty() ? "the prior" : "the posterior in " + posterior_dir;
+  std::string text;
+  if (format == "json") {
+    Json j = summary_json(sc, s);
+    j["command"] = reproduce_command("run", args);
+    Json c{{"parameters_from", posterior_dir.empty() ? "prior" : post.file}, {"runs_simulated", runs},
+           {"runs_agreeing", kept}};
+    if (!from.empty()) {
+      Json ids = Json::array();
+      for (int i : co.observations) ids.push_back(sc.observations[static_cast<size_t>(i)].id);
+      c["observations_until"] = from;
+      c["observations"] = ids;
+    }
+    j["conditioned"] = c;
+    text = j.dump(2) + "\n";
+  } else if (format == "csv") {
+    text = summary_csv(s);
+  } else {
+    text = "Parameters drawn from " + what + ".\n";
+    if (!from.empty())
+      text += "Conditioned on " + std::to_string(co.observations.size()) + " observation(s) up to " + from + ": " +
+              format_count(kept) + " of " + format_count(runs) + " runs agree and are counted.\n";
+    text += "\n" + summary_table(sc, s);
+  }
+  if (output.empty()) std::cout << text;
+  else write_file_atomic(output, text);
+  return kExitOk;
+}
+
 int run_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim run SCENARIO [options]\n\n"
                                "Runs a scenario many times and prints the odds of each outcome.\n\nOptions");
-  std::string file, format = "table", output, report;
+  std::string file, format = "table", output, report, posterior_dir, from;
   uint64_t runs = 10000, seed = 1;
   int threads = 0;
   int64_t replay_k = -1;
@@ -44,6 +114,10 @@ int run_command(const std::vector<std::string>& args) {
        "also write an HTML report with charts to this file (with --lever-effects: and the levers' effects)")
       ("lever-effects", po::bool_switch(&lever_effects),
        "switch each lever off in turn; report its paired effect on every outcome")
+      ("posterior", po::value<std::string>(&posterior_dir),
+       "draw parameters from the posterior of `geosim calibrate` in this folder instead of the prior")
+      ("from", po::value<std::string>(&from),
+       "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD)")
       ("timing", po::bool_switch(&timing), "add wall-clock time to the output (makes it differ between runs)")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
@@ -66,6 +140,12 @@ int run_command(const std::vector<std::string>& args) {
   apply_threads(threads);
   Scenario sc = load_scenario(file, sa.load_options());
   Model model(sc);
+  if (!posterior_dir.empty() || !from.empty()) {
+    if (replay_k >= 0 || lever_effects || !report.empty())
+      throw UsageError("run: --posterior and --from do not combine with --replay, --lever-effects or --report");
+    if (!cluster().root()) return kExitOk;  // computed on rank 0 alone
+    return run_conditioned_command(sc, model, args, posterior_dir, from, runs, seed, format, output, quiet);
+  }
   // One story, or the lever effects, come from rank 0 alone under MPI.
   if ((replay_k >= 0 || lever_effects) && !cluster().root()) return kExitOk;
   if (replay_k >= 0) {

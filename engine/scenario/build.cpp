@@ -245,7 +245,7 @@ void Builder::read_header() {
   check_keys(root_, "the scenario",
              {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
               "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
-              "report"});
+              "report", "observations"});
   const YNode* ver = root_.find("geosim");
   if (!ver) {
     diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
@@ -828,6 +828,12 @@ Scenario Builder::build() {
   read_mechanisms();
   read_report();
   check_expressions();
+  read_observations(root_, sc_, step_days_, diags_, [this](const YNode& n, std::string& summary) {
+    Provenance p = get_provenance(n);
+    if (!p.evidence.empty()) summary = p.evidence[0].quote.empty() ? p.evidence[0].cite : p.evidence[0].quote;
+    else summary = p.assumption;
+    return !p.empty();
+  });
   if (unknown_keys_ > kMaxUnknownKeys)
     diags_.error(FileLoc{sc_.file, 0, 0}, "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) +
                                               " more unknown keys, not shown", "fix the ones above first");

@@ -14,6 +14,7 @@
 #include "engine/core/dates.h"
 #include "engine/core/error.h"
 #include "engine/scenario/distribution.h"
+#include "engine/scenario/observations.h"
 #include "engine/scenario/registry.h"
 
 namespace geosim {
@@ -153,6 +154,8 @@ struct Scenario {
   std::vector<Outcome> outcomes;
   int default_outcome = -1;
   std::array<ParamId, kNumMechParams> mech{};
+
+  std::vector<Observation> observations;  // read by calibration only (observations.h)
 
   std::vector<Param> params;
   // State variables: fixed_vars() first, then stance.<actor> (first issue),

@@ -1,0 +1,182 @@
+#include "analysis/calibrate/posterior.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "analysis/calibrate/observe.h"
+#include "engine/core/parallel.h"
+#include "engine/core/rng.h"
+#include "engine/runner/monte_carlo.h"
+
+namespace geosim {
+
+namespace {
+
+constexpr uint32_t kStreamPosterior = stream_id("posterior:pick");
+
+// Splits one CSV line (RFC 4180 quotes); cols[i] receives the 1-based column of field i.
+std::vector<std::string> split_csv(const std::string& line, std::vector<int>& cols) {
+  std::vector<std::string> out;
+  cols.clear();
+  std::string cur;
+  bool quoted = false;
+  int start = 1;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cols.push_back(start);
+      cur.clear();
+      start = static_cast<int>(i) + 2;
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  cols.push_back(start);
+  return out;
+}
+
+}  // namespace
+
+PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
+  PosteriorSample ps;
+  ps.file = (std::filesystem::path(dir) / "posterior.csv").string();
+  std::ifstream in(ps.file, std::ios::binary);
+  if (!in)
+    throw InputError(FileLoc{ps.file, 0, 0}, "no posterior here",
+                     "--posterior names the --output folder of a finished `geosim calibrate`");
+  std::string line;
+  std::vector<int> cols;
+  if (!std::getline(in, line))
+    throw InputError(FileLoc{ps.file, 1, 1}, "the file is empty", "run `geosim calibrate` again");
+  auto head = split_csv(line, cols);
+  if (head.empty() || head[0] != "weight")
+    throw InputError(FileLoc{ps.file, 1, 1}, "the first column must be `weight`",
+                     "this is not a posterior written by `geosim calibrate`");
+  std::vector<ParamId> uncertain = sc.uncertain_params();
+  for (size_t i = 1; i < head.size(); ++i) {
+    ParamId id = sc.find_param(head[i]);
+    if (id == kNoParam || std::find(uncertain.begin(), uncertain.end(), id) == uncertain.end())
+      throw InputError(FileLoc{ps.file, 1, cols[i]},
+                       "'" + head[i] + "' is not an uncertain parameter of " + sc.file,
+                       "the posterior was made from another scenario (or other --set values); calibrate this one");
+    ps.params.push_back(id);
+  }
+  for (ParamId id : uncertain)
+    if (std::find(ps.params.begin(), ps.params.end(), id) == ps.params.end())
+      throw InputError(FileLoc{ps.file, 1, 1},
+                       "the posterior has no column for '" + sc.params[static_cast<size_t>(id)].path +
+                           "', an uncertain parameter of " + sc.file,
+                       "the posterior was made from another scenario (or other --set values); calibrate this one");
+  int ln = 1;
+  while (std::getline(in, line)) {
+    ++ln;
+    if (line.empty()) continue;
+    auto f = split_csv(line, cols);
+    if (f.size() != head.size())
+      throw InputError(FileLoc{ps.file, ln, 1}, "expected " + std::to_string(head.size()) + " fields, got " +
+                                                    std::to_string(f.size()));
+    for (size_t i = 0; i < f.size(); ++i) {
+      double v = 0;
+      auto r = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
+      if (r.ec != std::errc() || r.ptr != f[i].data() + f[i].size() || !std::isfinite(v) || (i == 0 && v < 0))
+        throw InputError(FileLoc{ps.file, ln, cols[i]}, "'" + f[i] + "' is not a " +
+                                                             (i == 0 ? "weight (a number >= 0)" : "finite number"));
+      if (i > 0) {
+        const Param& pr = sc.params[static_cast<size_t>(ps.params[i - 1])];
+        if (!pr.range.contains(v))
+          throw InputError(FileLoc{ps.file, ln, cols[i]}, pr.path + " = " + f[i] + " lies outside its range " +
+                                                              pr.range.str());
+      }
+      if (i == 0) ps.weight.push_back(v);
+      else ps.values.push_back(v);
+    }
+  }
+  double W = 0;
+  for (double w : ps.weight) W += w;
+  if (ps.weight.empty() || !(W > 0))
+    throw InputError(FileLoc{ps.file, ln, 1}, "the posterior holds no particle with a positive weight",
+                     "run `geosim calibrate` again");
+  return ps;
+}
+
+ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& o) {
+  const Scenario& sc = model.scenario();
+  std::vector<double> cum;
+  if (o.posterior) {
+    double c = 0;
+    for (double w : o.posterior->weight) cum.push_back(c += w);
+  }
+  struct Slot {
+    std::unique_ptr<Probe> probe;
+    Accumulator acc;
+    ParamValues fixed;
+    std::vector<double> dist;
+  };
+  std::vector<Slot> slots(static_cast<size_t>(max_threads()));
+  const uint64_t blocks = (o.runs + kBlock - 1) / kBlock;
+  std::atomic<uint64_t> done{0};
+  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
+    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
+    Slot& s = slots[static_cast<size_t>(thread)];
+    if (!s.probe) {
+      s.probe = std::make_unique<Probe>(model, o.observations);
+      s.acc = Accumulator(sc, sc.horizon);
+      s.acc.track_ended();
+      s.dist.assign(o.observations.size(), 0.0);
+      s.fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
+    }
+    uint64_t lo = static_cast<uint64_t>(b) * kBlock, hi = std::min(o.runs, lo + kBlock);
+    for (uint64_t r = lo; r < hi; ++r) {
+      const ParamValues* fixed = nullptr;
+      if (o.posterior) {
+        double u = RunRng(o.seed, r).uniform(kStreamPosterior, 0) * cum.back();
+        size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
+        if (j >= cum.size()) j = cum.size() - 1;
+        const size_t D = o.posterior->params.size();
+        for (size_t k = 0; k < D; ++k)
+          s.fixed[static_cast<size_t>(o.posterior->params[k])] = o.posterior->values[j * D + k];
+        fixed = &s.fixed;
+      }
+      // Runs that contradict an observation are simulated to their end and dropped: the
+      // accumulator only sees runs that agree with every observation.
+      bool agrees = true;
+      if (!o.observations.empty()) {
+        s.probe->run(o.seed, r, fixed, s.dist.data(), nullptr);
+        for (double d : s.dist) agrees = agrees && d <= 1.0;
+      }
+      if (agrees) s.probe->run(o.seed, r, fixed, s.dist.data(), &s.acc);
+    }
+    uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
+    if (o.progress && thread == 0) o.progress(now, o.runs);
+  });
+  ConditionedResult res;
+  res.acc = Accumulator(sc, sc.horizon);
+  for (auto& s : slots)
+    if (s.probe) {
+      s.acc.settle();
+      res.acc.merge(s.acc);
+    }
+  res.simulated = done.load();
+  return res;
+}
+
+}  // namespace geosim

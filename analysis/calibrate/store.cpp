@@ -1,0 +1,292 @@
+#include "analysis/calibrate/store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/sweep/store.h"
+
+namespace geosim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void fnv(uint64_t& h, const std::string& s) {
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  h ^= 0xff;  // separator
+  h *= 1099511628211ull;
+}
+
+void hash_tree(uint64_t& h, const YNode& n) {
+  switch (n.type) {
+    case YNode::Type::Null: fnv(h, "~"); break;
+    case YNode::Type::Scalar: fnv(h, (n.quoted ? "'" : "=") + n.scalar); break;
+    case YNode::Type::Sequence:
+      fnv(h, "[" + std::to_string(n.seq.size()));
+      for (const auto& c : n.seq) hash_tree(h, c);
+      break;
+    case YNode::Type::Map:
+      fnv(h, "{" + std::to_string(n.map.size()));
+      for (const auto& kv : n.map) {
+        fnv(h, kv.first);
+        hash_tree(h, kv.second);
+      }
+      break;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string gen_path(const std::string& dir, int g) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d.json", g);
+  return (fs::path(dir) / "generations" / buf).string();
+}
+
+Json parse_json_file(const std::string& path) {
+  try {
+    return Json::parse(read_file(path));
+  } catch (const std::exception& e) {
+    throw InputError(FileLoc{path, 0, 0}, std::string("cannot read this calibration file: ") + e.what(),
+                     "it was damaged outside geosim; delete it to recompute that generation");
+  }
+}
+
+struct Stats {
+  double mean = 0, sd = 0;
+  double q[5] = {0, 0, 0, 0, 0};
+};
+constexpr double kQ[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+
+// Weighted statistics of (value, weight) pairs.
+Stats weighted_stats(std::vector<std::pair<double, double>> vw) {
+  Stats s;
+  double W = 0;
+  for (auto& [v, w] : vw) {
+    W += w;
+    s.mean += w * v;
+  }
+  if (W <= 0) return s;
+  s.mean /= W;
+  double var = 0;
+  for (auto& [v, w] : vw) var += w * (v - s.mean) * (v - s.mean);
+  s.sd = std::sqrt(var / W);
+  std::sort(vw.begin(), vw.end());
+  for (int i = 0; i < 5; ++i) {
+    double c = 0;
+    s.q[i] = vw.back().first;
+    for (auto& [v, w] : vw) {
+      c += w;
+      if (c >= kQ[i] * W) {
+        s.q[i] = v;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+Json stats_json(const Stats& s) {
+  return Json{{"mean", s.mean}, {"sd", s.sd}, {"q05", s.q[0]}, {"q25", s.q[1]}, {"q50", s.q[2]}, {"q75", s.q[3]},
+              {"q95", s.q[4]}};
+}
+
+}  // namespace
+
+std::string calibration_fingerprint(const YNode& tree, const AbcOptions& o) {
+  uint64_t h = 1469598103934665603ull;
+  hash_tree(h, tree);
+  fnv(h, "seed=" + std::to_string(o.seed) + " particles=" + std::to_string(o.particles) +
+             " alpha=" + shortest_double(o.alpha) + " min_acceptance=" + shortest_double(o.min_acceptance) +
+             " max_generations=" + std::to_string(o.max_generations) + " target=" + shortest_double(o.target));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fingerprint,
+                                   const std::string& scenario_file, bool resume)
+    : dir_(dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw InputError(FileLoc{dir, 0, 0}, "--output names a file, not a folder", "name a folder for the calibration");
+  fs::create_directories(fs::path(dir) / "generations", ec);
+  if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output folder: " + ec.message());
+  std::string meta = (fs::path(dir) / "calibration.json").string();
+  if (fs::exists(meta)) {
+    Json j = parse_json_file(meta);
+    std::string have = j.value("fingerprint", "");
+    if (have != fingerprint)
+      throw InputError(FileLoc{dir, 0, 0},
+                       "this folder holds a calibration of another scenario or with other settings (" +
+                           j.value("scenario", std::string("?")) + ")",
+                       "choose another --output, or delete the folder");
+    if (!resume)
+      throw InputError(FileLoc{dir, 0, 0}, "this folder already holds this calibration",
+                       "pass --resume to continue it, or choose another --output");
+    return;
+  }
+  Json j;
+  j["format"] = 1;
+  j["scenario"] = scenario_file;
+  j["fingerprint"] = fingerprint;
+  write_file_atomic(meta, j.dump(2) + "\n");
+}
+
+int CalibrationStore::load(const Scenario& sc, Calibration& cal) const {
+  (void)sc;
+  std::vector<GenerationInfo> history;
+  Population pop;
+  std::string stop;
+  int g = 0;
+  for (;; ++g) {
+    std::string path = gen_path(dir_, g);
+    if (!fs::exists(path)) break;
+    Json j = parse_json_file(path);
+    try {
+      GenerationInfo info;
+      info.generation = j.at("generation").get<int>();
+      info.epsilon = j.at("epsilon").get<double>();
+      info.acceptance = j.at("acceptance").get<double>();
+      info.ess = j.at("ess").get<double>();
+      info.simulations = j.at("simulations").get<uint64_t>();
+      info.agree = j.at("agree").get<std::vector<double>>();
+      history.push_back(info);
+      stop = j.at("stop").get<std::string>();
+      Population p;
+      p.dims = j.at("dims").get<int>();
+      p.observations = j.at("observations").get<int>();
+      p.weight = j.at("weight").get<std::vector<double>>();
+      p.distance = j.at("distance").get<std::vector<double>>();
+      p.address = j.at("address").get<std::vector<uint64_t>>();
+      p.u = j.at("u").get<std::vector<double>>();
+      p.obs = j.at("obs").get<std::vector<double>>();
+      if (p.dims != cal.population().dims || p.observations != cal.population().observations ||
+          p.u.size() != p.weight.size() * static_cast<size_t>(p.dims) ||
+          p.obs.size() != p.weight.size() * static_cast<size_t>(p.observations))
+        throw std::runtime_error("sizes do not match the scenario");
+      pop = std::move(p);
+    } catch (const std::exception& e) {
+      throw InputError(FileLoc{path, 0, 0}, std::string("cannot read this generation: ") + e.what(),
+                       "it was damaged outside geosim; delete it to recompute that generation");
+    }
+  }
+  if (g > 0) cal.restore(std::move(pop), std::move(history), stop);
+  return g;
+}
+
+void CalibrationStore::save(const Calibration& cal) const {
+  const GenerationInfo& h = cal.history().back();
+  const Population& p = cal.population();
+  Json j;
+  j["generation"] = h.generation;
+  j["epsilon"] = h.epsilon;
+  j["acceptance"] = h.acceptance;
+  j["ess"] = h.ess;
+  j["simulations"] = h.simulations;
+  j["agree"] = h.agree;
+  j["stop"] = cal.stop_reason();
+  j["dims"] = p.dims;
+  j["observations"] = p.observations;
+  j["weight"] = p.weight;
+  j["distance"] = p.distance;
+  j["address"] = p.address;
+  j["u"] = p.u;
+  j["obs"] = p.obs;
+  write_file_atomic(gen_path(dir_, h.generation), j.dump() + "\n");
+}
+
+std::string posterior_csv(const Scenario& sc, const Calibration& cal) {
+  const Population& p = cal.population();
+  std::string out = "weight";
+  for (ParamId id : cal.params()) out += "," + csv_quote(sc.params[static_cast<size_t>(id)].path);
+  out += "\n";
+  double W = 0;
+  for (double w : p.weight) W += w;
+  ParamValues v;
+  const size_t D = static_cast<size_t>(p.dims);
+  for (size_t i = 0; i < p.size(); ++i) {
+    out += shortest_double(p.weight[i] / W);
+    cal.values(p.u.data() + i * D, v);
+    for (ParamId id : cal.params()) out += "," + shortest_double(v[static_cast<size_t>(id)]);
+    out += "\n";
+  }
+  return out;
+}
+
+Json calibration_summary(const Scenario& sc, const Calibration& cal) {
+  const Population& p = cal.population();
+  const AbcOptions& o = cal.options();
+  Json j;
+  j["scenario"] = sc.id;
+  j["file"] = sc.file;
+  j["method"] = "rejection ABC, then adaptive population Monte Carlo (Lenormand, Jabot & Deffuant 2013)";
+  j["seed"] = o.seed;
+  j["particles"] = o.particles;
+  j["alpha"] = o.alpha;
+  j["min_acceptance"] = o.min_acceptance;
+  j["target_tolerance"] = o.target;
+  j["stopped_because"] = cal.stop_reason();
+  uint64_t sims = 0;
+  for (const auto& h : cal.history()) sims += h.simulations;
+  j["simulations"] = sims;
+  Json gens = Json::array();
+  for (const auto& h : cal.history())
+    gens.push_back({{"generation", h.generation}, {"tolerance", h.epsilon}, {"acceptance_rate", h.acceptance},
+                    {"ess", h.ess}, {"simulations", h.simulations}});
+  j["generations"] = gens;
+  Json obs = Json::array();
+  double W = 0;
+  for (double w : p.weight) W += w;
+  for (size_t k = 0; k < sc.observations.size(); ++k) {
+    const Observation& ob = sc.observations[k];
+    double kept = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (p.obs[i * static_cast<size_t>(p.observations) + k] <= 1.0) kept += p.weight[i];
+    const char* kind = ob.kind == Observation::Kind::Holds ? "holds" : ob.kind == Observation::Kind::Outcome ? "outcome" : "measure";
+    Json oj{{"id", ob.id}, {"date", ob.date.str()}, {"kind", kind}};
+    oj["prior_agreement"] = cal.history().front().agree[k];
+    oj["posterior_agreement"] = W > 0 ? kept / W : 0.0;
+    obs.push_back(oj);
+  }
+  j["observations"] = obs;
+  Json params = Json::array();
+  ParamValues v;
+  const size_t D = static_cast<size_t>(p.dims);
+  for (size_t k = 0; k < cal.params().size(); ++k) {
+    const Param& pr = sc.params[static_cast<size_t>(cal.params()[k])];
+    // The prior by quadrature over its quantile function (midpoints of 4000 equal slices).
+    std::vector<std::pair<double, double>> prior;
+    for (int i = 0; i < 4000; ++i) prior.emplace_back(pr.dist.quantile((i + 0.5) / 4000.0), 1.0);
+    Stats ps = weighted_stats(prior);
+    for (int i = 0; i < 5; ++i) ps.q[i] = pr.dist.quantile(kQ[i]);
+    std::vector<std::pair<double, double>> post;
+    for (size_t i = 0; i < p.size(); ++i) {
+      cal.values(p.u.data() + i * D, v);
+      post.emplace_back(v[static_cast<size_t>(cal.params()[k])], p.weight[i]);
+    }
+    params.push_back({{"path", pr.path}, {"distribution", pr.dist.describe()}, {"prior", stats_json(ps)},
+                      {"posterior", stats_json(weighted_stats(post))}});
+  }
+  j["parameters"] = params;
+  return j;
+}
+
+void CalibrationStore::finish(const Scenario& sc, const Calibration& cal) const {
+  write_file_atomic((fs::path(dir_) / "posterior.csv").string(), posterior_csv(sc, cal));
+  write_file_atomic((fs::path(dir_) / "summary.json").string(), calibration_summary(sc, cal).dump(2) + "\n");
+}
+
+}  // namespace geosim
