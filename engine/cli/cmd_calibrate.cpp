@@ -96,8 +96,26 @@ int calibrate_command(const std::vector<std::string>& args) {
   }
   store.finish(sc, cal);
   if (!quiet) std::fprintf(stderr, "stopped: %s\n", cal.stop_reason().c_str());
-  std::cout << "Calibration of '" << sc.id << "': " << cal.history().size() << " generation(s); "
-            << cal.stop_reason() << ".\nWrote " << output << "/posterior.csv and " << output << "/summary.json\n";
+  Json j = calibration_summary(sc, cal);
+  std::cout << "Calibration of '" << sc.id << "' on " << sc.observations.size() << " observation(s): "
+            << cal.history().size() << " generation(s); " << cal.stop_reason() << ".\n\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "  %-48s %10s %10s  %s\n", "parameter", "prior mean", "posterior", "posterior 5-95%");
+  std::cout << buf;
+  for (const auto& p : j["parameters"]) {
+    std::snprintf(buf, sizeof buf, "  %-48s %10.4g %10.4g  %.4g to %.4g\n", p["path"].get<std::string>().c_str(),
+                  p["prior"]["mean"].get<double>(), p["posterior"]["mean"].get<double>(),
+                  p["posterior"]["q05"].get<double>(), p["posterior"]["q95"].get<double>());
+    std::cout << buf;
+  }
+  std::cout << "\n";
+  for (const auto& o : j["observations"]) {
+    std::snprintf(buf, sizeof buf, "  %-48s agreed in %5.1f%% of prior runs, %5.1f%% of kept runs\n",
+                  (o["id"].get<std::string>() + " (" + o["date"].get<std::string>() + ")").c_str(),
+                  100 * o["prior_agreement"].get<double>(), 100 * o["posterior_agreement"].get<double>());
+    std::cout << buf;
+  }
+  std::cout << "\nWrote " << output << "/posterior.csv and " << output << "/summary.json\n";
   return kExitOk;
 }
 

@@ -66,13 +66,13 @@ TEST_CASE("malformed observations are reported at their place", "[calibrate][obs
     const char* expect;
   };
   const Case cases[] = {
-      {"  - {id: a, date: 2020-03-02, outcome: status_quo, evidnce: []}\n", "test.yaml:22:54: unknown key 'evidnce' in an observation; did you mean 'evidence'?"},
-      {"  - {id: a, date: 2020-03-02, outcome: status_qo, assumption: x}\n", "test.yaml:22:48: unknown outcome 'status_qo'; did you mean 'status_quo'?"},
-      {"  - {id: a, date: 2020-03-02, holds: \"fired.protst > 1\", assumption: x}\n", "test.yaml:22:"},
+      {"  - {id: a, date: 2020-03-02, outcome: status_quo, evidnce: []}\n", "test.yaml:18:52: unknown key 'evidnce' in an observation; did you mean 'evidence'?"},
+      {"  - {id: a, date: 2020-03-02, outcome: status_qo, assumption: x}\n", "test.yaml:18:40: unknown outcome 'status_qo'; did you mean 'status_quo'?"},
+      {"  - {id: a, date: 2020-03-02, holds: \"fired.protst > 1\", assumption: x}\n", "test.yaml:18:"},
       {"  - {id: a, date: 2020-03-02, measure: fired.protest, value: 2, assumption: x}\n", "needs `tolerance:`"},
       {"  - {id: a, date: 2020-03-02, measure: fired.protest, value: 2, tolerance: 0, assumption: x}\n", "`tolerance` must be a number > 0"},
-      {"  - {id: a, date: 2019-03-02, outcome: status_quo, assumption: x}\n", "test.yaml:22:20: the observation's date 2019-03-02 lies outside the scenario"},
-      {"  - {id: a, date: 2020-03-02, outcome: status_quo}\n", "test.yaml:22:5: observation 'a' needs `evidence:`"},
+      {"  - {id: a, date: 2019-03-02, outcome: status_quo, assumption: x}\n", "test.yaml:18:19: the observation's date 2019-03-02 lies outside the scenario"},
+      {"  - {id: a, date: 2020-03-02, outcome: status_quo}\n", "test.yaml:18:5: observation 'a' needs `evidence:`"},
       {"  - {id: a, date: 2020-03-02, outcome: status_quo, holds: \"talks == 1\", assumption: x}\n", "not several"},
       {"  - {id: a, date: 2020-03-02, assumption: x}\n", "observation 'a' says nothing"},
       {"  - {id: a, date: 2020-02-30, outcome: status_quo, assumption: x}\n", "`date` must be a calendar date"},

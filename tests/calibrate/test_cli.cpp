@@ -1,0 +1,94 @@
+// `geosim calibrate` and `geosim run --posterior/--from` from the command line.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../cli.h"
+
+using namespace geosim::test;
+
+namespace {
+
+// A weekly event with an uncertain probability, a fall once it has fired 8 times, and two
+// observations: no fall by week 6 and 2 firings (within 0.5) by then.
+const char* kScenario = R"(geosim: 1
+id: cli-coin
+start: 2020-01-06
+horizon: 30
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 1}
+events:
+  - id: flip
+    hazard: {per_step: {dist: uniform, min: 0.02, max: 0.6}}
+    effects: {talks: open}
+outcomes:
+  - {id: fall, when: "fired.flip >= 8"}
+  - {id: status_quo, default: true}
+observations:
+  - {id: standing, date: 2020-02-17, outcome: status_quo, assumption: "a test"}
+  - {id: two, date: 2020-02-17, measure: fired.flip, value: 2, tolerance: 0.5, assumption: "a test"}
+)";
+
+std::string write_scenario() {
+  std::string path = temp_path("coin.yaml");
+  std::ofstream(path) << kScenario;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[calibrate][cli]") {
+  namespace fs = std::filesystem;
+  std::string sc = write_scenario();
+  std::string one = temp_path("cal1"), two = temp_path("cal2");
+  fs::remove_all(one);
+  fs::remove_all(two);
+  CliResult r = cli_run("calibrate " + sc + " --output " + one + " --particles 200 --threads 1 --quiet");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  std::string post = read_text(one + "/posterior.csv");
+  CHECK(post.rfind("weight,events.flip.hazard.per_step\n", 0) == 0);
+  CHECK(std::count(post.begin(), post.end(), '\n') == 201);
+  auto j = nlohmann::json::parse(read_text(one + "/summary.json"));
+  REQUIRE(j["generations"].size() >= 1);
+  CHECK(j["generations"].back()["tolerance"].get<double>() <= 1.0);
+  // Two firings in six weeks: the posterior mean of p moves from the prior's 0.31 toward 2/6.
+  auto& p = j["parameters"][0];
+  CHECK(p["posterior"]["sd"].get<double>() < p["prior"]["sd"].get<double>());
+  CHECK(j["observations"][1]["posterior_agreement"].get<double>() == 1.0);
+  // The same bytes with two threads.
+  REQUIRE(cli_run("calibrate " + sc + " --output " + two + " --particles 200 --threads 2 --quiet").code == 0);
+  CHECK(read_text(two + "/posterior.csv") == post);
+  CHECK(read_text(two + "/summary.json") == read_text(one + "/summary.json"));
+  // The same folder again: refused without --resume; with it, nothing changes.
+  CliResult again = cli_run("calibrate " + sc + " --output " + one + " --particles 200 --quiet");
+  CHECK(again.code == 3);
+  CHECK(again.err.find("pass --resume") != std::string::npos);
+  CHECK(cli_run("calibrate " + sc + " --output " + one + " --particles 200 --quiet --resume").code == 0);
+  CHECK(read_text(one + "/posterior.csv") == post);
+  // Another setting in the same folder is refused.
+  CliResult other = cli_run("calibrate " + sc + " --output " + one + " --particles 300 --quiet --resume");
+  CHECK(other.code == 3);
+  CHECK(other.err.find("another scenario or with other settings") != std::string::npos);
+
+  // Forecasts: from the posterior, and conditioned on the observations up to a date.
+  CliResult f = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet --format json");
+  INFO(f.err);
+  REQUIRE(f.code == 0);
+  auto fj = nlohmann::json::parse(f.out);
+  uint64_t agreeing = fj["conditioned"]["runs_agreeing"].get<uint64_t>();
+  CHECK(agreeing > 0);
+  CHECK(agreeing < 4000);
+  CHECK(fj["runs"].get<uint64_t>() == agreeing);
+  CliResult f2 = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet --format json --threads 1");
+  CHECK(f2.out == f.out);
+  // Every counted run agrees with "no fall by week 6": no fall before week 7.
+  CliResult table = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet");
+  CHECK(table.out.find("runs agree and are counted") != std::string::npos);
+  fs::remove_all(one);
+  fs::remove_all(two);
+  fs::remove(sc);
+}
