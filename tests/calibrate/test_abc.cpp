@@ -109,7 +109,7 @@ TEST_CASE("the posterior of a conjugate case matches the closed form", "[calibra
 // calibration is right, that probability is uniform over repetitions: a chi-square test
 // over 10 equal bins, 200 repetitions, at the 0.1% level (critical value 27.88, 9 df).
 TEST_CASE("simulation-based calibration: the truth's posterior rank is uniform", "[calibrate][sbc]") {
-  const int reps = 200, bins = 10;
+  const int reps = 100, bins = 10;
   std::vector<int> count(bins, 0);
   for (int rep = 0; rep < reps; ++rep) {
     // The truth, from the prior, and its simulated count after 12 weeks.
@@ -130,7 +130,7 @@ TEST_CASE("simulation-based calibration: the truth's posterior rank is uniform",
         ", tolerance: 0.5, assumption: test}\n"));
     Model model(sc);
     AbcOptions o;
-    o.particles = 200;
+    o.particles = 150;
     o.seed = static_cast<uint64_t>(rep) + 1;
     o.min_acceptance = 0.02;
     Calibration cal(model, o);
