@@ -138,6 +138,9 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
                        "pass --resume to continue it, or choose another --output");
     return;
   }
+  if (fs::exists(gen_path(dir, 0)))
+    throw InputError(FileLoc{dir, 0, 0}, "this folder holds generations of a calibration but no calibration.json",
+                     "choose another --output, or delete the folder");
   Json j;
   j["format"] = 1;
   j["scenario"] = scenario_file;
