@@ -67,8 +67,7 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
   std::string what = posterior_dir.empty() ? "the prior" : "the posterior in " + posterior_dir;
   std::string text;
   if (format == "json") {
-    Json j = summary_json(sc, s);
-    j["command"] = reproduce_command("run", args);
+    Json j = run_json(sc, s, reproduce_command("run", args));
     Json c{{"parameters_from", posterior_dir.empty() ? "prior" : post.file}, {"runs_simulated", runs},
            {"runs_agreeing", kept}};
     if (!from.empty()) {
@@ -78,7 +77,7 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
       c["observations"] = ids;
     }
     j["conditioned"] = c;
-    text = j.dump(2) + "\n";
+    text = json_text(j);
   } else if (format == "csv") {
     text = summary_csv(s);
   } else {
