@@ -1,10 +1,6 @@
 #include "engine/output/output.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "engine/core/version.h"
@@ -172,30 +168,6 @@ std::string summary_csv(const Summary& s) {
     os << "," << o_or(o.p10) << "," << o_or(o.median) << "," << o_or(o.p90) << "\n";
   }
   return os.str();
-}
-
-void write_file_atomic(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(FileLoc{path, 0, 0}, "cannot write output file", "check that the folder exists and is writable");
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw InputError(FileLoc{path, 0, 0}, "writing the output failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw InputError(FileLoc{path, 0, 0}, "cannot replace the output file: " + ec.message());
-  }
 }
 
 }  // namespace geosim

@@ -1,14 +1,15 @@
 // Writing summaries: JSON (the contract in docs/output.md), a table for people, CSV.
 //
 // No output holds wall-clock figures unless asked (`--timing`), so equal inputs give equal
-// bytes. Files are written atomically: a temporary file beside the target, then a rename,
-// so an interrupted command never leaves a truncated result where a good one was.
+// bytes. Files are written atomically (files.h), so an interrupted command never leaves a
+// truncated result where a good one was.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
+#include "engine/output/files.h"  // write_file_atomic
 #include "engine/runner/summary.h"
 
 namespace geosim {
@@ -26,9 +27,6 @@ std::string json_text(const Json& j);
 Json parameters_json(const Scenario& sc);
 std::string summary_table(const Scenario& sc, const Summary& s);
 std::string summary_csv(const Summary& s);
-
-// Writes `text` to `path` atomically (temporary file + rename). Throws on failure.
-void write_file_atomic(const std::string& path, const std::string& text);
 
 // Step count as a calendar date string.
 std::string step_date(const Summary& s, int steps);

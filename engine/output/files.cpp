@@ -1,0 +1,330 @@
+#include "engine/output/files.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "engine/core/error.h"
+
+namespace geosim {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& message, const std::string& hint = {}) {
+  throw InputError(FileLoc{path, 0, 0}, message, hint);
+}
+
+// Writes all of `text` to `fd`; false (errno set) on failure.
+bool write_all(int fd, const std::string& text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// While a temporary file exists, SIGINT, SIGTERM and SIGHUP are only recorded; once it is
+// renamed or removed the previous handlers come back and a recorded signal is raised
+// again, so it takes effect (ends the process, or sets geosim's interrupted flag).
+volatile std::sig_atomic_t g_pending_signal = 0;
+extern "C" void geosim_record_signal(int sig) { g_pending_signal = sig; }
+
+class DeferSignals {
+ public:
+  DeferSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = geosim_record_signal;
+    sigemptyset(&sa.sa_mask);
+    g_pending_signal = 0;
+    for (size_t i = 0; i < kCount; ++i) sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~DeferSignals() {
+    for (size_t i = 0; i < kCount; ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    int sig = g_pending_signal;
+    g_pending_signal = 0;
+    if (sig) std::raise(sig);
+  }
+  DeferSignals(const DeferSignals&) = delete;
+  DeferSignals& operator=(const DeferSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+  static constexpr size_t kCount = sizeof kSignals / sizeof kSignals[0];
+  struct sigaction old_[kCount] {};
+};
+
+// An unpredictable temporary name beside the target: ".NAME.tmp.XXXXXXXXXXXX".
+std::string temp_name(const std::string& base) {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char bytes[12];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("getrandom failed: ") + std::strerror(errno));
+    }
+    got += static_cast<size_t>(n);
+  }
+  std::string name = "." + base.substr(0, 200) + ".tmp.";
+  for (unsigned char b : bytes) name += kAlphabet[b % 36];
+  return name;
+}
+
+// Writes directly to a character device or a FIFO (no temporary file, no rename).
+void write_special(const std::string& path, const std::string& text) {
+  // O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of blocking.
+  int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENXIO) fail(path, "is a FIFO that nobody reads", "start its reader first, or write to a file");
+    fail(path, std::string("cannot write output file: ") + std::strerror(errno));
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  bool ok = write_all(fd, text);
+  int err = errno;
+  ::close(fd);
+  if (!ok) fail(path, std::string("writing the output failed (") + std::strerror(err) + ")");
+}
+
+void write_stream(std::ostream& os, const std::string& what, const std::string& text) {
+  os << text;
+  os.flush();
+  if (!os) fail(what, "writing the output failed");
+}
+
+void write_regular(const std::string& path, const std::string& target, const std::string& text) {
+  std::string dir = ".", base = target;
+  if (auto slash = target.find_last_of('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : target.substr(0, slash);
+    base = target.substr(slash + 1);
+  }
+  if (base.empty() || base == "." || base == "..")
+    fail(path, "is a folder, not a file", "name a file inside it");
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) fail(path, "cannot write output file", "check that the folder exists and is writable");
+  struct DirFd {
+    int fd;
+    ~DirFd() { ::close(fd); }
+  } dir_guard{dfd};
+
+  DeferSignals defer;
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = temp_name(base);
+    fd = ::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) fail(path, "cannot write output file", "check that the folder exists and is writable");
+  // From here on the temporary file goes whatever happens, unless renamed.
+  struct Temp {
+    int dfd;
+    const std::string& name;
+    bool keep = false;
+    ~Temp() {
+      if (!keep) ::unlinkat(dfd, name.c_str(), 0);
+    }
+  } temp{dfd, tmp};
+  bool ok = write_all(fd, text) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) fail(path, "writing the output failed (disk full?)", std::strerror(err));
+  // Never rename over something that is not a regular file (it may have appeared meanwhile).
+  struct stat st {};
+  if (::fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+    fail(path, "is not a regular file; geosim does not replace it", "choose another output path");
+  if (::renameat(dfd, tmp.c_str(), dfd, base.c_str()) != 0)
+    fail(path, std::string("cannot replace the output file: ") + std::strerror(errno));
+  temp.keep = true;
+  ::fsync(dfd);  // the rename itself survives a crash
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  if (path == "-") return write_stream(std::cout, "standard output", text);
+  if (path.empty()) fail(path, "the output path is empty", "name a file, or '-' for standard output");
+  struct stat lst {};
+  if (::lstat(path.c_str(), &lst) != 0) {
+    if (errno != ENOENT) fail(path, std::string("cannot write output file: ") + std::strerror(errno));
+    return write_regular(path, path, text);  // a new file
+  }
+  struct stat st = lst;
+  if (S_ISLNK(lst.st_mode) && ::stat(path.c_str(), &st) != 0)
+    fail(path, "is a symbolic link to nothing", "remove the link or name the file itself");
+  if (S_ISDIR(st.st_mode)) fail(path, "is a folder, not a file", "name a file inside it");
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) return write_special(path, text);
+  if (!S_ISREG(st.st_mode))
+    fail(path, "is not a regular file (a socket or block device)", "write to a regular file");
+  if (!S_ISLNK(lst.st_mode)) return write_regular(path, path, text);
+  // A symbolic link to a regular file. /dev/stdout and /dev/fd/N name open descriptors:
+  // standard output and error are written to as such; no link in /dev or /proc is replaced.
+  if (starts_with(path, "/dev/") || starts_with(path, "/proc/")) {
+    struct stat fst {};
+    if (::fstat(STDOUT_FILENO, &fst) == 0 && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino)
+      return write_stream(std::cout, "standard output", text);
+    if (::fstat(STDERR_FILENO, &fst) == 0 && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino)
+      return write_stream(std::cerr, "standard error", text);
+    fail(path, "names a file through /dev or /proc", "give the file's own path");
+  }
+  // Other links: the file the link points to is replaced; the link stays.
+  char resolved[PATH_MAX];
+  if (!::realpath(path.c_str(), resolved)) fail(path, std::string("cannot write output file: ") + std::strerror(errno));
+  write_regular(path, resolved, text);
+}
+
+std::string read_regular_file(const std::string& path, uint64_t limit, const std::string& what) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) fail(path, "cannot open " + what, "check the path");
+    fail(path, "cannot open " + what + ": " + std::strerror(errno), "check the path and its permissions");
+  }
+  struct Fd {
+    int fd;
+    ~Fd() { ::close(fd); }
+  } guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(path, std::string("cannot read the file: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) fail(path, "is a folder, not a file", "name a file");
+  if (!S_ISREG(st.st_mode))
+    fail(path, "is not a regular file (a device, FIFO or socket)", "give a file on disk");
+  auto over = [&](uint64_t size) {
+    fail(path, "file is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(limit) + " bytes",
+         "is this the right file?");
+  };
+  if (static_cast<uint64_t>(st.st_size) > limit) over(static_cast<uint64_t>(st.st_size));
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  // The size may be wrong (a file that grows): stop as soon as the limit is passed.
+  std::string text;
+  text.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(path, std::string("cannot read the file: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > limit) over(text.size());
+  }
+  return text;
+}
+
+namespace {
+
+// Identity of a path: device and inode of the file, or of its folder plus its name when the
+// file does not exist yet. `shared` paths (devices, FIFOs) are not compared.
+struct Identity {
+  bool known = false, shared = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;  // for a file not yet created
+  bool operator==(const Identity& o) const { return dev == o.dev && ino == o.ino && name == o.name; }
+};
+
+Identity identity_of(const std::string& path) {
+  Identity id;
+  if (path.empty()) return id;  // not given
+  if (path == "-") {
+    id.known = true;
+    id.name = "-";
+    return id;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    id.known = true;
+    id.shared = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    return id;
+  }
+  std::string dir = ".", base = path;
+  if (auto slash = path.find_last_of('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+    base = path.substr(slash + 1);
+  }
+  if (::stat(dir.c_str(), &st) == 0) {
+    id.known = true;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.name = "/" + base;
+  }
+  return id;
+}
+
+}  // namespace
+
+void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs) {
+  std::vector<Identity> in_ids, out_ids;
+  for (const auto& p : inputs) in_ids.push_back(identity_of(p.path));
+  for (const auto& p : outputs) out_ids.push_back(identity_of(p.path));
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const Identity& oid = out_ids[o];
+    if (!oid.known || oid.shared) continue;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (in_ids[i].known && oid == in_ids[i])
+        fail(outputs[o].path,
+             outputs[o].role + " names the same file as " + inputs[i].role + " (" + inputs[i].path +
+                 "); writing it would destroy an input",
+             "choose another output path");
+    for (size_t k = 0; k < o; ++k)
+      if (out_ids[k].known && oid == out_ids[k])
+        fail(outputs[o].path,
+             outputs[o].role + " and " + outputs[k].role + " name the same " +
+                 (oid.name == "-" ? std::string("standard output") : std::string("file")) + "; one would be lost",
+             "give each output its own path");
+  }
+}
+
+DirLock::DirLock(const std::string& dir, const std::string& command) {
+  const std::string path = dir + "/" + kFileName;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd_ < 0) fail(dir, std::string("cannot create the lock file ") + kFileName + ": " + std::strerror(errno),
+                    "check that the folder is writable");
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    std::string holder;
+    char buf[32] = {};
+    if (::pread(fd_, buf, sizeof buf - 1, 0) > 0) holder = std::string(buf).substr(0, std::string(buf).find('\n'));
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      fail(dir, "another geosim command is writing to this folder" + (holder.empty() ? "" : " (process " + holder + ")"),
+           "wait for it to finish, or choose another output folder");
+    fail(dir, std::string("cannot lock the folder: ") + std::strerror(err));
+  }
+  // Who holds it, for the message a second command prints.
+  std::string me = std::to_string(::getpid()) + ", " + command + "\n";
+  if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, me.data(), me.size(), 0);
+}
+
+DirLock::~DirLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
+
+}  // namespace geosim

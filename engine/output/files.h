@@ -1,0 +1,61 @@
+// The file-system side of geosim's inputs and outputs (docs/errors.md, "Output files"):
+//
+// - write_file_atomic() puts a result in place so that a reader only ever sees the old
+//   file or the new one, whole, and never writes through a planted symlink;
+// - read_regular_file() reads an input only when it is a regular file, with a byte limit,
+//   so a device (/dev/zero), a FIFO or a huge file cannot hang or exhaust memory;
+// - check_distinct_paths() refuses an output that is an input or another output of the
+//   same command, compared by file-system identity (device and inode), not by name;
+// - DirLock holds an exclusive lock on an output folder for the whole of a command that
+//   fills it (a sweep), so a second command into the same folder is refused.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace geosim {
+
+// Writes `text` to `path`. "-" is standard output. A regular file (or a new path) is
+// written atomically: a temporary file with an unpredictable name created with
+// O_EXCL|O_NOFOLLOW in the target's folder, fsync'd, renamed over the target, then the
+// folder fsync'd; the temporary file is removed on failure and when SIGINT/SIGTERM
+// arrives meanwhile (the signal then takes effect). A symbolic link to a regular file is
+// followed: the file it points to is replaced, not the link. A character device or a FIFO
+// (/dev/null, /dev/stdout) is written directly; a folder, socket or block device is
+// refused. Throws InputError naming the path.
+void write_file_atomic(const std::string& path, const std::string& text);
+
+// The whole of the regular file `path`, at most `limit` bytes. Refuses (InputError) a
+// missing file, a folder, a device, a FIFO or a socket, and a file over the limit; a
+// file that cannot be opened reads "cannot open <what>" ("file", "the file").
+std::string read_regular_file(const std::string& path, uint64_t limit, const std::string& what = "file");
+
+// A path a command reads or writes, with its role in messages ("the scenario", "--report").
+struct PathRole {
+  std::string role;
+  std::string path;
+};
+// Throws InputError when an output is one of the inputs, or two outputs are one file
+// (compared by device and inode; a path not yet created by its folder's identity and its
+// name). "-" (standard output) may be used once. Devices such as /dev/null may repeat.
+void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs);
+
+// An exclusive lock (flock) on DIR/.geosim.lock, taken at once or not at all: a folder
+// another process holds is refused with InputError. The lock file stays; the lock goes
+// with the object (or the process).
+class DirLock {
+ public:
+  // `command` names who holds the lock in messages ("geosim sweep").
+  DirLock(const std::string& dir, const std::string& command);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+  static constexpr const char* kFileName = ".geosim.lock";
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace geosim
