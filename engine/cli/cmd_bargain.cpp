@@ -293,7 +293,7 @@ int bargain_command(const std::vector<std::string>& args) {
        "scenario input: apply the levers active at this date (YYYY-MM-DD) or step (default: the start)")
       ("runs,n", po::value<uint64_t>(&runs), "also run the model this many times over uncertain inputs")
       ("seed,s", po::value<uint64_t>(&seed), "random seed of the runs; the same seed gives the same bytes (default 1)")
-      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
+      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("perturb", po::value<double>(&perturb),
        "CSV input: sd of the jitter of capability and salience, and (times the position range) of positions "
        "(default 0.05)")
@@ -328,7 +328,8 @@ int bargain_command(const std::vector<std::string>& args) {
     throw UsageError("bargain: --perturb-position must be in [0, 1]");
   if (vm.count("tolerance") && !(tolerance >= 0 && std::isfinite(tolerance)))
     throw UsageError("bargain: --tolerance must be a number >= 0");
-  apply_threads(threads);
+  apply_threads(threads, "bargain");
+  check_distinct_paths({{"the input", file}}, {{"--output", output}});
 
   Input in;
   if (is_yaml(file)) {
@@ -353,7 +354,11 @@ int bargain_command(const std::vector<std::string>& args) {
   if (tolerance < 0) tolerance = 0.05 * (in.hi - in.lo);
 
   std::vector<std::vector<double>> before_pull;  // positions before each round's lever pulls
-  const std::vector<b::Round> story = tell(in, rounds, before_pull);
+  // Long inputs (hundreds of actors) take seconds a round: a progress line on stderr.
+  Progress round_progress("bargaining rounds", false);
+  const std::vector<b::Round> story =
+      tell(in, rounds, before_pull, [&](int t) { round_progress.update(static_cast<uint64_t>(t), static_cast<uint64_t>(rounds)); });
+  round_progress.finish();
   std::optional<b::MonteCarloResult> mc;
   if (runs > 0) {
     std::vector<double> reference;
@@ -371,7 +376,10 @@ int bargain_command(const std::vector<std::string>& args) {
       for (const auto& lv : in.scenario->levers)
         pulls |= lv.issue == in.issue_index && in.at >= lv.start_step && in.at < lv.end_step;
     if (pulls) mo.between_rounds = between_rounds(in);
+    Progress run_progress("runs", false);
+    mo.progress = [&](uint64_t done) { run_progress.update(done, runs); };
     mc = b::monte_carlo(static_cast<int>(in.actors.size()), in.draw, reference, mo);
+    run_progress.finish();
   }
 
   std::string text;

@@ -56,7 +56,7 @@ int calibrate_command(const std::vector<std::string>& args) {
     throw UsageError("calibrate: --max-generations must be between 1 and 10000");
   if (static_cast<double>(ao.particles) / ao.alpha > 1e8)
     throw UsageError("calibrate: --particles / --alpha is limited to 10^8 runs per generation");
-  apply_threads(threads);
+  apply_threads(threads, "calibrate");
   LoadOptions lo = sa.load_options();
   YNode tree = load_scenario_tree(file, lo.limits);
   for (const auto& s : lo.sets) apply_set(tree, s);

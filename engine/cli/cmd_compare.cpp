@@ -63,7 +63,7 @@ int compare_command(const std::vector<std::string>& args) {
       ("variant", po::value<std::string>(&variant_file), "the variant scenario (YAML)")
       ("runs,n", po::value<uint64_t>(&runs), "runs per arm (default 10000)")
       ("seed,s", po::value<uint64_t>(&seed), "random seed, shared by both arms (default 1)")
-      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
+      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("format,f", po::value<std::string>(&format), "table (default), json or csv")
       ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
@@ -84,7 +84,9 @@ int compare_command(const std::vector<std::string>& args) {
     throw UsageError("compare: --format must be table, json or csv, got '" + format + "'");
   if (runs == 0) throw UsageError("compare: --runs must be at least 1");
   if (runs > (uint64_t{1} << 40)) throw UsageError("compare: --runs is limited to 2^40");
-  apply_threads(threads);
+  apply_threads(threads, "compare");
+  check_distinct_paths({{"the base scenario", base_file}, {"the variant scenario", variant_file}},
+                       {{"--output", output}});
   Scenario base = load_scenario(base_file, sa.load_options());
   Scenario variant = load_scenario(variant_file, sa.load_options());
   Model mb(base), mv(variant);

@@ -54,7 +54,9 @@ int discover_command(const std::vector<std::string>& args) {
   if (format != "table" && format != "json")
     throw UsageError("discover: --format must be table or json, got '" + format + "'");
 
-  gsa::SweepTable table = gsa::read_sweep_csv(gsa::sweep_csv_path(results));
+  const std::string csv_path = gsa::sweep_csv_path(results);
+  check_distinct_paths({{"the results", csv_path}}, {{"--output", output}});
+  gsa::SweepTable table = gsa::read_sweep_csv(csv_path);
   gsa::DiscoverResult r = gsa::discover(table, o);
   std::string text = format == "json" ? gsa::discover_json(table, r).dump(2) + "\n" : gsa::discover_table(table, r);
   if (output.empty()) std::cout << text;

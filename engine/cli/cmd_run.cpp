@@ -105,7 +105,7 @@ int run_command(const std::vector<std::string>& args) {
       ("scenario", po::value<std::string>(&file), "the scenario file (YAML)")
       ("runs,n", po::value<uint64_t>(&runs), "number of Monte Carlo runs (default 10000)")
       ("seed,s", po::value<uint64_t>(&seed), "random seed; the same seed gives the same bytes (default 1)")
-      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
+      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("format,f", po::value<std::string>(&format), "table (default), json or csv")
       ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
       ("replay", po::value<int64_t>(&replay_k), "tell the story of run K step by step instead")
@@ -136,7 +136,9 @@ int run_command(const std::vector<std::string>& args) {
   check_run_count("run", runs);
   if (vm.count("replay") && replay_k < 0)
     throw UsageError("run: --replay takes a run number, 0 or more; got " + std::to_string(replay_k));
-  apply_threads(threads);
+  apply_threads(threads, "run");
+  check_distinct_paths({{"the scenario", file}},
+                       {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Scenario sc = load_scenario(file, sa.load_options());
   Model model(sc);
   if (!posterior_dir.empty() || !from.empty()) {

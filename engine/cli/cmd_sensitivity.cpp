@@ -240,7 +240,7 @@ int sensitivity_command(const std::vector<std::string>& args) {
        "(cost r x (d + 1) points). Default 1024")
       ("runs-per-point,r", po::value<int>(&s.runs_per_point), "Monte Carlo runs at each design point (default 100)")
       ("seed,s", po::value<uint64_t>(&s.seed), "random seed of the design, the runs and the bootstrap (default 1)")
-      ("threads,t", po::value<int>(&s.threads), "threads to use (default: all cores); never changes results")
+      ("threads,t", po::value<int>(&s.threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("bootstrap,b", po::value<int>(&s.bootstrap), "bootstrap resamples for the 95% intervals (default 1000)")
       ("levels", po::value<int>(&s.levels), "Morris grid levels, even (default 4)")
       ("test-function", po::value<std::string>(&s.test_function),
@@ -282,7 +282,8 @@ int sensitivity_command(const std::vector<std::string>& args) {
     throw UsageError("sensitivity: --levels must be an even number from 2 to 1000, got " + std::to_string(s.levels));
   if (!s.test_function.empty() && (!s.params.empty() || !s.ranges.empty() || !sa.sets.empty()))
     throw UsageError("sensitivity: --params, --range and --set apply to scenarios, not to --test-function");
-  apply_threads(s.threads);
+  apply_threads(s.threads, "sensitivity");
+  check_distinct_paths({{"the scenario", file}}, {{"--output", s.output}});
 
   gsa::SensitivityReport r;
   try {

@@ -72,7 +72,7 @@ int sweep_command(const std::vector<std::string>& args) {
       ("spec", po::value<std::string>(&spec_file), "the sweep spec (YAML)")
       ("output,o", po::value<std::string>(&dir), "directory for results.sqlite and results.csv (required)")
       ("resume", po::bool_switch(&resume), "finish a sweep that was interrupted in DIR")
-      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores); never changes results")
+      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   po::positional_options_description pos;
   pos.add("spec", 1);
@@ -85,7 +85,7 @@ int sweep_command(const std::vector<std::string>& args) {
   }
   if (spec_file.empty()) throw UsageError("sweep: which spec? (geosim sweep SPEC --output DIR; see 'geosim sweep --help')");
   if (dir.empty()) throw UsageError("sweep: --output DIR is required (where results.sqlite and results.csv go)");
-  apply_threads(threads);
+  apply_threads(threads, "sweep");
   SweepSpec spec = load_sweep_spec(spec_file);
   SweepPlan plan = plan_sweep(spec);
   const Cluster& cl = cluster();

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "engine/core/parallel.h"
 
@@ -67,9 +69,21 @@ LoadOptions ScenarioArgs::load_options() const {
   return lo;
 }
 
-void apply_threads(int threads) {
-  if (threads < 0) throw UsageError("--threads must be 0 (all cores) or a positive number");
+int core_count() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 1u << 20));
+}
+
+int thread_limit() { return kThreadsPerCore * core_count(); }
+
+void apply_threads(int threads, const std::string& command) {
+  const int limit = thread_limit();
+  if (threads < 0 || threads > limit)
+    throw UsageError(command + ": --threads must be 0 (all cores) or from 1 to " + std::to_string(limit) + " (" +
+                     std::to_string(kThreadsPerCore) + " x the " + std::to_string(core_count()) + " cores here), got " +
+                     std::to_string(threads));
   if (threads > 0) set_threads(threads);
+  else if (max_threads() > limit) set_threads(limit);  // OMP_NUM_THREADS beyond the bound
 }
 
 Progress::Progress(std::string what, bool quiet)

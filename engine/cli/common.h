@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/output/files.h"
 #include "engine/scenario/loader.h"
 
 namespace geosim::cli {
@@ -42,8 +43,13 @@ struct ScenarioArgs {
   LoadOptions load_options() const;
 };
 
-// Threads: 0 = all cores.
-void apply_threads(int threads);
+// Threads: 0 = all cores (at most thread_limit()); 1 .. thread_limit() as given. Anything
+// else is a UsageError naming `command` and the range: thousands of threads only exhaust
+// memory or crash the OpenMP runtime, and never change a result.
+constexpr int kThreadsPerCore = 4;
+int core_count();
+int thread_limit();  // kThreadsPerCore x core_count()
+void apply_threads(int threads, const std::string& command);
 
 // Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise.
 class Progress {
