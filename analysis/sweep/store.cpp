@@ -107,6 +107,9 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output directory: " + ec.message());
+  // Held for the whole sweep: two sweeps started at once into one folder would otherwise
+  // both find it empty and mix their results.
+  lock_ = std::make_unique<DirLock>(dir, "geosim sweep");
   db_path_ = (std::filesystem::path(dir) / "results.sqlite").string();
   bool existed = std::filesystem::exists(db_path_);
   if (sqlite3_open(db_path_.c_str(), &db_) != SQLITE_OK) {

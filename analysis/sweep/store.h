@@ -6,7 +6,9 @@
 // finished point is then one transaction (WAL journal), so `kill -9` loses at most the
 // points being computed. The CSV holds no timestamps and is derived from integer counts,
 // so a resumed sweep writes the same bytes as one that was never interrupted. A directory
-// holding another sweep's results (another spec hash) is refused.
+// holding another sweep's results (another spec hash) is refused, and so is a directory
+// another process is writing to: the store holds an exclusive lock on DIR/.geosim.lock
+// (DirLock, engine/output/files.h) from before the database is opened until it is closed.
 #pragma once
 
 #include <memory>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "analysis/sweep/sweep.h"
+#include "engine/output/files.h"
 
 struct sqlite3;
 
@@ -25,8 +28,9 @@ struct StoreOptions {
 
 class ResultStore : public PointWriter {
  public:
-  // Opens or creates DIR/results.sqlite for `plan`. Throws InputError when the directory
-  // belongs to another sweep, or holds this sweep's results and `resume` is false.
+  // Locks DIR, then opens or creates DIR/results.sqlite for `plan`. Throws InputError when
+  // another process holds the directory, when it belongs to another sweep, or when it holds
+  // this sweep's results and `resume` is false.
   ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options);
   ~ResultStore() override;
   ResultStore(const ResultStore&) = delete;
@@ -49,6 +53,7 @@ class ResultStore : public PointWriter {
   void set_meta(const std::string& key, const std::string& value);
 
   std::string dir_, db_path_;
+  std::unique_ptr<DirLock> lock_;  // released after the database is closed
   const SweepPlan& plan_;
   sqlite3* db_ = nullptr;
 };
