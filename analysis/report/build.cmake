@@ -14,3 +14,7 @@ add_custom_command(
   COMMENT "Embedding the report's chart scripts"
   VERBATIM)
 target_sources(geosim_analysis PRIVATE ${GEOSIM_REPORT_ASSETS_CPP})
+
+# The report's Content-Security-Policy names its scripts by their SHA-256 (OpenSSL's libcrypto).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+target_link_libraries(geosim_analysis PRIVATE OpenSSL::Crypto)

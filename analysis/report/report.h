@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,19 @@ struct ReportInput {
   ReportJson data;     // sweeps: {"params": [...], "outcomes": [...], "points": [...]}
 };
 
+// Limits on the files `geosim report` reads (docs/errors.md): a result JSON or a sweep's
+// results.csv over `bytes`, or JSON nested deeper than `depth`, is refused with its place.
+struct ReportInputLimits {
+  uint64_t bytes = uint64_t{64} << 20;  // 64 MiB
+  int depth = 64;
+};
+inline constexpr ReportInputLimits kReportInputLimits{};
+
 // Reads a run's, comparison's, sensitivity analysis' or PRIM result's JSON, or a sweep's
 // directory (DIR/results.csv). Throws InputError naming the file and what was expected.
 ReportInput read_report_input(const std::string& path);
+// The file read_report_input() reads for `path`: DIR/results.csv for a sweep's folder.
+std::string report_input_file(const std::string& path);
 // The same for a JSON document already in memory (`geosim run --report`).
 ReportInput report_input_from_json(const ReportJson& j, const std::string& source);
 // Parses a sweep's results.csv text (header: point,status,<params>,runs,p_<o>,lo_<o>,hi_<o>...).

@@ -41,12 +41,15 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     return;
   }
   size_t np = params.size();
-  // Long form: one row per point and outcome.
+  // Long form: one row per point and outcome. Parameter k is the field "xK": a name from
+  // results.csv never reaches Vega as a field name (where '.', '[' or ']' are syntax and
+  // a crafted name could inject markup through an error message); it is shown as a title.
+  auto field = [](size_t k) { return "x" + std::to_string(k); };
   Json rows = Json::array();
   for (const auto& pt : points)
     for (size_t o = 0; o < outcomes.size(); ++o) {
       Json r;
-      for (size_t k = 0; k < np; ++k) r[params[k].get<std::string>()] = pt["x"][k];
+      for (size_t k = 0; k < np; ++k) r[field(k)] = pt["x"][k];
       r["outcome"] = outcomes[o];
       r["p"] = pt["p"][o];
       r["lo"] = pt["lo"][o];
@@ -54,17 +57,11 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
       r["runs"] = pt["runs"];
       rows.push_back(r);
     }
-  auto field = [](const std::string& path) {
-    // Vega-Lite reads dots in a field name as nesting; escape them.
-    std::string f;
-    for (char c : path) f += c == '.' ? std::string("\\.") : std::string(1, c);
-    return f;
-  };
   if (np == 1) {
     std::string p0 = params[0].get<std::string>();
     Json s = base_spec("Outcome probabilities along " + p0);
     s["data"] = {{"values", rows}};
-    Json x = {{"field", field(p0)}, {"type", "quantitative"}, {"title", p0}};
+    Json x = {{"field", field(0)}, {"type", "quantitative"}, {"title", p0}};
     Json color = {{"field", "outcome"}, {"type", "nominal"}, {"legend", {{"orient", "bottom"}}}};
     s["layer"] = Json::array(
         {{{"mark", {{"type", "area"}, {"opacity", 0.2}}},
@@ -72,7 +69,7 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
          {{"mark", {{"type", "line"}, {"point", true}}},
           {"encoding", {{"x", x}, {"color", color},
                         {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"}, {"axis", {{"format", ".0%"}}}}},
-                        {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", field(p0)}, {"title", p0}},
+                        {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", field(0)}, {"title", p0}},
                                                  {{"field", "p"}, {"format", ".1%"}}})}}}}});
     page.chart("sweep-line", s,
                "Each line is one outcome's probability as <code>" + esc(p0) + "</code> varies, all else held as in "
@@ -94,7 +91,7 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     s["data"] = {{"values", rows}};
     s["columns"] = 2;
     s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}};
-    Json tooltip = Json::array({{{"field", field(p0)}, {"title", p0}}, {{"field", field(p1)}, {"title", p1}},
+    Json tooltip = Json::array({{{"field", field(0)}, {"title", p0}}, {{"field", field(1)}, {"title", p1}},
                                 {{"field", "p"}, {"format", ".1%"}}, {{"field", "lo"}, {"format", ".1%"}},
                                 {{"field", "hi"}, {"format", ".1%"}}});
     Json color = {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"},
@@ -102,13 +99,13 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     Json inner = {{"width", 300}, {"height", 220}};
     if (grid) {
       inner["mark"] = "rect";
-      inner["encoding"] = {{"x", {{"field", field(p0)}, {"type", "ordinal"}, {"title", p0}, {"axis", {{"format", ".3~g"}}}}},
-                           {"y", {{"field", field(p1)}, {"type", "ordinal"}, {"title", p1}, {"sort", "descending"}, {"axis", {{"format", ".3~g"}}}}},
+      inner["encoding"] = {{"x", {{"field", field(0)}, {"type", "ordinal"}, {"title", p0}, {"axis", {{"format", ".3~g"}}}}},
+                           {"y", {{"field", field(1)}, {"type", "ordinal"}, {"title", p1}, {"sort", "descending"}, {"axis", {{"format", ".3~g"}}}}},
                            {"color", color}, {"tooltip", tooltip}};
     } else {
       inner["mark"] = {{"type", "circle"}, {"size", 60}, {"opacity", 0.9}};
-      inner["encoding"] = {{"x", {{"field", field(p0)}, {"type", "quantitative"}, {"title", p0}}},
-                           {"y", {{"field", field(p1)}, {"type", "quantitative"}, {"title", p1}}},
+      inner["encoding"] = {{"x", {{"field", field(0)}, {"type", "quantitative"}, {"title", p0}}},
+                           {"y", {{"field", field(1)}, {"type", "quantitative"}, {"title", p1}}},
                            {"color", color}, {"tooltip", tooltip}};
     }
     s["spec"] = inner;

@@ -3,12 +3,11 @@
 // valid input looks like, so a wrong file gives a sentence rather than a broken page.
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "analysis/report/report.h"
 #include "analysis/sweep/results_csv.h"
 #include "engine/core/error.h"
+#include "engine/output/files.h"
 
 namespace geosim {
 
@@ -29,13 +28,7 @@ const char* kExpected =
     "expected the JSON of 'geosim run --format json', 'geosim compare --format json', "
     "'geosim sensitivity --format json' or 'geosim discover', or a sweep's output folder";
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(FileLoc{path, 0, 0}, "cannot open the file", "check the path");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_text(const std::string& path) { return read_regular_file(path, kReportInputLimits.bytes, "the file"); }
 
 // Line and column (1-based) of byte offset `pos` in `text`.
 FileLoc loc_of(const std::string& file, const std::string& text, size_t pos) {
@@ -49,6 +42,30 @@ FileLoc loc_of(const std::string& file, const std::string& text, size_t pos) {
     }
   }
   return loc;
+}
+
+// Refuses JSON nested deeper than the limit before parsing it, with the place where the
+// limit is passed: nothing geosim writes nests deeper than 6 levels, and a parser or a
+// copy of the tree must never recurse as deep as a hostile file asks.
+void check_nesting(const std::string& file, const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kReportInputLimits.depth)
+        throw InputError(loc_of(file, text, i),
+                         "JSON nested deeper than " + std::to_string(kReportInputLimits.depth) + " levels",
+                         "this is not a result geosim wrote; " + std::string(kExpected));
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
 }
 
 void require(const ReportJson& j, const char* key, bool ok, const std::string& source, const char* what) {
@@ -131,6 +148,12 @@ ReportInput report_input_from_json(const ReportJson& j, const std::string& sourc
   return in;
 }
 
+std::string report_input_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return (std::filesystem::path(path) / "results.csv").string();
+  return path;
+}
+
 ReportInput read_report_input(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -147,6 +170,7 @@ ReportInput read_report_input(const std::string& path) {
     return in;
   }
   std::string text = read_text(path);
+  check_nesting(path, text);
   ReportJson j;
   try {
     j = ReportJson::parse(text);

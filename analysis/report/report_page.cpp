@@ -4,6 +4,9 @@
 #include <cctype>
 #include <cstdio>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "analysis/report/report_page.h"
 #include "engine/core/dates.h"
 #include "engine/core/error.h"
@@ -153,13 +156,26 @@ const char* kDrawScript = R"js(
       done();
     }).catch(function (e) {
       el.setAttribute('data-rendered', 'error');
-      el.innerHTML = '<p class="error">This chart could not be drawn: ' + String(e && e.message) + '</p>';
+      var p = document.createElement('p');
+      p.className = 'error';
+      p.textContent = 'This chart could not be drawn: ' + String(e && e.message);
+      el.textContent = '';
+      el.appendChild(p);
       console.error('chart ' + c.id + ': ' + (e && e.message));
       done();
     });
   });
 })();
 )js";
+
+// 'sha256-BASE64' of an inline script's text, for the Content-Security-Policy.
+std::string csp_hash(const std::string& script) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
+  unsigned char b64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+  EVP_EncodeBlock(b64, digest, SHA256_DIGEST_LENGTH);
+  return "'sha256-" + std::string(reinterpret_cast<const char*>(b64)) + "'";
+}
 
 }  // namespace
 
@@ -188,8 +204,13 @@ std::string render_report(const std::vector<ReportInput>& inputs, const ReportOp
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // No request may leave the page: scripts, styles and images are all inline.
-  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline' "
-       "'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n";
+  // Only the page's own two scripts may run, named by their hashes: no inline event
+  // handler or injected <script> can ('unsafe-eval' stays: Vega compiles its expressions).
+  static const std::string vega = script_safe(report_scripts());
+  static const std::string vega_hash = csp_hash(vega);
+  static const std::string draw_hash = csp_hash(kDrawScript);
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src " + vega_hash + " " +
+       draw_hash + " 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += "<meta name=\"generator\" content=\"geosim report\">\n";
   h += "<title>" + esc(title) + " - geosim report</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n";
@@ -204,7 +225,7 @@ std::string render_report(const std::vector<ReportInput>& inputs, const ReportOp
   else body = toc + body;
   h += body;
   h += "</main>\n";
-  h += "<script>" + script_safe(report_scripts()) + "</script>\n";
+  h += "<script>" + vega + "</script>\n";
   h += "<script id=\"geosim-charts\" type=\"application/json\">" + json_script_safe(page.charts().dump()) + "</script>\n";
   h += "<script>" + std::string(kDrawScript) + "</script>\n";
   h += "</body>\n</html>\n";
