@@ -168,8 +168,9 @@ b::BetweenRounds between_rounds(Input& in) {
   };
 }
 
-std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull) {
-  if (in.pulls.empty()) return b::simulate(in.actors, rounds);
+std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull,
+                           const std::function<void(int)>& on_round) {
+  if (in.pulls.empty()) return b::simulate(in.actors, rounds, on_round);
   const int n = static_cast<int>(in.actors.size());
   std::vector<double> cap, sal, x, push(static_cast<size_t>(n));
   for (const auto& a : in.actors) {
@@ -194,6 +195,7 @@ std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<
     }
     out.push_back({t, b::weighted_median(x.data(), cap.data(), sal.data(), n, range, ws),
                    b::weighted_mean(x.data(), cap.data(), sal.data(), n), x, std::move(moves)});
+    if (t > 0 && on_round) on_round(t);
   }
   return out;
 }

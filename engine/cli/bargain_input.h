@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,8 @@ b::BetweenRounds between_rounds(Input& in);
 // The central story: b::simulate, or, when levers pull stances, the same rounds with
 // steps_per_round steps of pulls before each round after round 0. `before_pull[t]` then
 // holds the positions before round t's pulls.
-std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull);
+// `on_round(t)` is called after round t (progress for long inputs).
+std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull,
+                           const std::function<void(int)>& on_round = {});
 
 }  // namespace geosim::cli::bargain

@@ -236,7 +236,7 @@ double weighted_mean(const double* positions, const double* capability, const do
   return den > 0 ? num / den : plain / n;
 }
 
-std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds) {
+std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds, const std::function<void(int)>& on_round) {
   const int n = static_cast<int>(actors.size());
   GEOSIM_CHECK(n >= 2, "bargaining needs at least 2 actors");
   GEOSIM_CHECK(rounds >= 0, "negative number of rounds");
@@ -262,6 +262,7 @@ std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds) {
     std::vector<Move> moves(n);
     step(cap.data(), sal.data(), x.data(), n, range, ws, moves.data());
     record(t, std::move(moves));
+    if (on_round) on_round(t);
   }
   return out;
 }
@@ -350,16 +351,14 @@ const char* const kHeaderHint = "expected header 'Actor,Capability,Position,Sali
 
 }  // namespace
 
-constexpr size_t kMaxCsvBytes = 16u << 20;  // 16 MiB, as a scenario file
-
-std::vector<Actor> read_csv(const std::string& path) {
+std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
   // A regular file of bounded size (never a FIFO or a device), in UTF-8: actor names reach
   // the JSON output, which must not fail after the computation.
-  FileRead file = try_read_regular_file(path, kMaxCsvBytes);
+  FileRead file = try_read_regular_file(path, static_cast<size_t>(limits.bytes));
   if (file.problem == FileProblem::Missing)
     throw InputError(FileLoc{display_path(path), 0, 0}, "cannot open file", "check the path");
   if (file.problem != FileProblem::None)
-    throw InputError(FileLoc{display_path(path), 0, 0}, file_problem_message(file, kMaxCsvBytes),
+    throw InputError(FileLoc{display_path(path), 0, 0}, file_problem_message(file, static_cast<size_t>(limits.bytes)),
                      file_problem_hint(file.problem, "a table of actors is a few kilobytes; is this the right file?"));
   const std::string& text = file.text;
   if (size_t bad = find_invalid_utf8(text); bad != std::string::npos)
@@ -422,7 +421,13 @@ std::vector<Actor> read_csv(const std::string& path) {
       continue;
     }
 
-    ++data_rows;
+    if (++data_rows > limits.actors) {
+      diag.error(FileLoc{path, line_no, 1},
+                 "more than " + std::to_string(limits.actors) + " actors, over the limit of " +
+                     std::to_string(limits.actors),
+                 "each bargaining round takes time in the cube of the actors; merge small actors into blocs");
+      diag.throw_if_any();
+    }
     if (cells.size() != header_cells) {
       const int col = cells.size() < header_cells ? static_cast<int>(line.size()) + 1
                                                   : cells[header_cells].column;
@@ -479,6 +484,12 @@ std::vector<Actor> read_csv(const std::string& path) {
                  "all actors hold the same position " + format_number(lo->position) +
                      ", so the issue range is 0",
                  "bargaining needs at least two distinct positions");
+    }
+    if (!std::isfinite(hi->position - lo->position)) {
+      diag.error(FileLoc{path, 0, 0},
+                 "positions from " + format_number(lo->position) + " to " + format_number(hi->position) +
+                     " span more than a number can hold",
+                 "rescale the positions, for example to [0, 100]");
     }
     const bool any_weight = std::any_of(actors.begin(), actors.end(), [](const Actor& a) {
       return a.capability > 0 && a.salience > 0;

@@ -11,6 +11,8 @@
 // perturbed inputs; `simulate()` and `read_csv()` are the convenient, allocating front.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,13 +72,20 @@ double weighted_mean(const double* positions, const double* capability, const do
 
 // Round 0 (the input) and `rounds` further rounds. Needs at least 2 actors and two
 // distinct positions (read_csv guarantees both).
-std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds);
+// `on_round(t)`, when given, is called after round t (progress for long inputs).
+std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds,
+                            const std::function<void(int)>& on_round = {});
 
 // Reads the CSV every replication uses: header Actor,Capability,Position,Salience (any
 // order, case-insensitive), cells trimmed, "quoted, cells" allowed, blank lines and lines
 // starting with '#' skipped. Throws geosim::InputError listing every problem of the file
-// with file:line:column.
-std::vector<Actor> read_csv(const std::string& path);
+// with file:line:column. Only a regular file is read, and the file and its actors are
+// bounded (CsvLimits): each round costs actors^3, so the limit keeps a round to seconds.
+struct CsvLimits {
+  uint64_t bytes = uint64_t{16} << 20;  // 16 MiB, as a scenario file
+  int actors = 2000;                    // as a scenario's actors
+};
+std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits = {});
 
 // Scratch for step() and weighted_median(), sized for up to capacity() actors. One per
 // thread; its contents carry nothing from one call to the next.

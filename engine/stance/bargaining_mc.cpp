@@ -1,6 +1,7 @@
 #include "engine/stance/bargaining_mc.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 
@@ -80,6 +81,7 @@ MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<dou
   };
   std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
   const uint64_t blocks = (o.runs + kRunsPerBlock - 1) / kRunsPerBlock;
+  std::atomic<uint64_t> finished{0};
   ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
     auto& s = scratch[static_cast<size_t>(thread)];
     if (!s) {
@@ -98,6 +100,8 @@ MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<dou
       trajectory(s->capability.data(), s->salience.data(), s->position.data(), n, o.rounds, s->ws,
                  medians.data() + r * per_run, means.data() + r * per_run, o.between_rounds, thread);
     }
+    const uint64_t done = finished.fetch_add(last - first) + (last - first);
+    if (o.progress && thread == 0) o.progress(done);
   });
 
   MonteCarloResult res;

@@ -53,6 +53,8 @@ struct MonteCarloOptions {
   int bins = 20;              // histogram of the final median over [lo, hi]
   double lo = 0.0, hi = 1.0;  // histogram span; values outside go to the end bins
   BetweenRounds between_rounds;  // null: positions change only by bargaining
+  // Called now and then from one thread with the runs finished so far (progress line).
+  std::function<void(uint64_t)> progress;
 };
 
 // p5, p25, p50, p75, p95 (linear interpolation between order statistics).
