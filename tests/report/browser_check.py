@@ -8,6 +8,12 @@ network request, or on a chart that did not draw (no SVG, empty SVG, no data mar
 saves a full-page screenshot. Exit 2 means the check itself could not run.
 
   browser_check.py REPORT.html --screenshot OUT.png [--expect NAME ...] [--expect-failure]
+                   [--forbid SELECTOR ...] [--probe-csp]
+
+--forbid fails when an element matching SELECTOR exists once the charts are drawn (an
+attribute a script injected through the data would set). --probe-csp then inserts an
+element with an inline event handler, as injected markup would, and fails if the handler
+runs: the page's Content-Security-Policy must stop it.
 """
 import argparse
 import base64
@@ -161,6 +167,23 @@ def check(args):
             b.pump(0.2)
         b.pump(0.5)  # late console messages or requests
         problems = problems_in(b.events, page_url)
+        for sel in args.forbid:
+            r = b.call("Runtime.evaluate", {"expression": f"document.querySelector({json.dumps(sel)}) !== null",
+                                            "returnByValue": True}, session=sess)
+            if r.get("result", {}).get("value"):
+                problems.append(f"forbidden element present: {sel} (injected markup ran)")
+        if args.probe_csp:
+            # The console error this provokes (a refused inline handler) is expected, so
+            # problems were collected above, before the probe.
+            probe = ("(() => { const d = document.createElement('div'); "
+                     "d.innerHTML = '<img src=\"data:,x\" onerror=\"document.body.setAttribute(\\'data-csp-probe\\', 1)\">'; "
+                     "document.body.appendChild(d); return 1; })()")
+            b.call("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=sess)
+            b.pump(1.0)
+            r = b.call("Runtime.evaluate", {"expression": "document.body.hasAttribute('data-csp-probe')",
+                                            "returnByValue": True}, session=sess)
+            if r.get("result", {}).get("value"):
+                problems.append("an inline event handler ran: the Content-Security-Policy allows inline scripts")
         if not state or state["done"] != "1":
             problems.append(f"charts did not finish drawing within {args.timeout} s")
         charts = state["charts"] if state else []
@@ -229,6 +252,10 @@ def main():
     ap.add_argument("--slices", type=int, default=0, help="also save the first N screens as NAME-1.png ...")
     ap.add_argument("--expect-problem", action="append", default=[],
                     help="with --expect-failure: a problem containing this text must be reported")
+    ap.add_argument("--forbid", action="append", default=[],
+                    help="a CSS selector that must match nothing once the charts are drawn")
+    ap.add_argument("--probe-csp", action="store_true",
+                    help="check that an injected inline event handler does not run")
     ap.add_argument("--chromium", default="")
     ap.add_argument("--width", type=int, default=1100)
     ap.add_argument("--timeout", type=float, default=60)

@@ -222,3 +222,71 @@ TEST_CASE("geosim report and run --report write the same page from the same run"
   CHECK(shell(g + " report 2> /dev/null") == kExitUsage);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("JSON inputs are bounded in nesting and size; only regular files are read", "[report]") {
+  std::string dir = temp_dir("limits");
+  // 200,000 nested objects once overflowed the stack.
+  std::string deep;
+  for (int i = 0; i < 200000; ++i) deep += "{\"a\":";
+  std::ofstream(dir + "/deep.json") << deep;
+  CHECK(error_of([&] { read_report_input(dir + "/deep.json"); }) ==
+        dir + "/deep.json:1:321: JSON nested deeper than " + std::to_string(kReportInputLimits.depth) +
+            " levels; this is not a result geosim wrote; expected the JSON of 'geosim run --format json', "
+            "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', or a sweep's "
+            "output folder");
+  // Brackets inside strings do not count.
+  std::ofstream(dir + "/strings.json") << "{\"hello\": \"" + std::string(1000, '[') + "\\\"{\"}";
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/strings.json"); }),
+             Catch::Contains("this is not a result geosim can report on"));
+  // A sparse file over the byte limit is refused before it is read.
+  {
+    std::ofstream big(dir + "/big.json");
+  }
+  std::filesystem::resize_file(dir + "/big.json", kReportInputLimits.bytes + 1);
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/big.json"); }),
+             Catch::Contains("file is " + std::to_string(kReportInputLimits.bytes + 1) + " bytes, over the limit of " +
+                             std::to_string(kReportInputLimits.bytes) + " bytes"));
+  // Devices and FIFOs (a FIFO with no writer would block forever).
+  CHECK_THAT(error_of([&] { read_report_input("/dev/zero"); }), Catch::Contains("is not a regular file"));
+  REQUIRE(shell("mkfifo '" + dir + "/fifo.json'") == 0);
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/fifo.json"); }), Catch::Contains("is not a regular file"));
+  std::filesystem::create_directories(dir + "/sweep");
+  REQUIRE(shell("mkfifo '" + dir + "/sweep/results.csv'") == 0);
+  CHECK_THAT(error_of([&] { read_report_input(dir + "/sweep"); }), Catch::Contains("is not a regular file"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("names from a results.csv never reach Vega as field names", "[report]") {
+  const std::string payload = "x]<img src=x onerror=document.body.dataset.pwned=1>";
+  ReportInput in;
+  in.kind = ReportKind::Sweep;
+  in.source = "injection";
+  in.data = parse_sweep_csv("point,status," + payload +
+                                ",runs,p_win,lo_win,hi_win\n0,ok,0,100,0.1,0.05,0.2\n1,ok,1,100,0.6,0.5,0.7\n",
+                            "results.csv");
+  const std::string h = render_report({in});
+  // The charts' data names the parameter x0; the name itself is only a title.
+  CHECK(h.find("\"field\":\"x0\"") != std::string::npos);
+  CHECK(h.find("\"field\":\"x]") == std::string::npos);
+  CHECK(h.find("\"title\":\"x]\\u003cimg") != std::string::npos);
+  CHECK(h.find("<img") == std::string::npos);
+}
+
+TEST_CASE("the page's scripts run by their hashes; no inline script or handler is allowed", "[report]") {
+  const std::string h = render_report({report_input_from_json(teaching_run_json(50), "run.json")});
+  std::smatch m;
+  REQUIRE(std::regex_search(h, m, std::regex("script-src ([^;]*);")));
+  const std::string sources = m[1];
+  CHECK(sources.find("'unsafe-inline'") == std::string::npos);
+  size_t hashes = 0;
+  const std::regex hash("'sha256-[A-Za-z0-9+/]{43}='");
+  for (auto it = std::sregex_iterator(sources.begin(), sources.end(), hash);
+       it != std::sregex_iterator(); ++it)
+    ++hashes;
+  CHECK(hashes == 2);  // the charting library and the drawing code; the data is not a script
+  // Messages are put in the page as text, never as markup.
+  const size_t draw = h.rfind("<script>");
+  REQUIRE(draw != std::string::npos);
+  CHECK(h.find("innerHTML", draw) == std::string::npos);
+  CHECK(h.find("textContent", draw) != std::string::npos);
+}

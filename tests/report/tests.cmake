@@ -36,5 +36,15 @@ add_test(NAME report_browser_check_catches_problems
           --expect-problem "chart chart-1-never: state None"
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 
+# Script injection through the data: a sweep whose parameter column is named
+# `x]<img src=x onerror=...>` (data/injection/results.csv). The chart must draw, the handler
+# must not run (no data-pwned attribute), and the page's Content-Security-Policy must refuse
+# an inline handler even when markup does get in (--probe-csp).
+add_test(NAME report_browser_injection
+  COMMAND sh -c "mkdir -p \"$2\" && \"$1\" report tests/report/data/injection -o \"$2/report-injection.html\" && \"$3\" \"$4\" \"$2/report-injection.html\" --expect sweep-line --forbid '[data-pwned]' --probe-csp"
+          sh $<TARGET_FILE:geosim> ${GEOSIM_REPORT_OUT} ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK}
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
 set_tests_properties(report_browser_run_2019 report_browser_analyses report_browser_check_catches_problems
+  report_browser_injection
   PROPERTIES TIMEOUT 300 LABELS browser)
