@@ -267,7 +267,7 @@ TEST_CASE("an output may not overwrite the command's input or its other output",
   CHECK(read_text(d / "ec.csv") == read_text(geosim::test::source_path("tests/data/ec_emissions.csv")));
 }
 
-TEST_CASE("-o - writes to standard output; a device is written, not replaced", "[files][cli]") {
+TEST_CASE("output to '-' goes to standard output; a FIFO is written, not replaced", "[files][cli]") {
   TempDir d("cli-dash");
   auto r = cli_run("run scenarios/teaching.yaml --runs 10 -q -f csv -o -");
   CHECK(r.code == 0);
