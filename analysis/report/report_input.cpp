@@ -28,7 +28,7 @@ const char* kExpected =
     "expected the JSON of 'geosim run --format json', 'geosim compare --format json', "
     "'geosim sensitivity --format json' or 'geosim discover', or a sweep's output folder";
 
-std::string read_text(const std::string& path) { return read_regular_file(path, kReportInputLimits.bytes, "the file"); }
+std::string read_text(const std::string& path) { return read_input_file(path, kReportInputLimits.bytes, "the file"); }
 
 // Line and column (1-based) of byte offset `pos` in `text`.
 FileLoc loc_of(const std::string& file, const std::string& text, size_t pos) {

@@ -195,7 +195,7 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   write_regular(path, resolved, text);
 }
 
-std::string read_regular_file(const std::string& path, uint64_t limit, const std::string& what) {
+std::string read_input_file(const std::string& path, uint64_t limit, const std::string& what) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {

@@ -2,7 +2,7 @@
 //
 // - write_file_atomic() puts a result in place so that a reader only ever sees the old
 //   file or the new one, whole, and never writes through a planted symlink;
-// - read_regular_file() reads an input only when it is a regular file, with a byte limit,
+// - read_input_file() reads an input only when it is a regular file, with a byte limit,
 //   so a device (/dev/zero), a FIFO or a huge file cannot hang or exhaust memory;
 // - check_distinct_paths() refuses an output that is an input or another output of the
 //   same command, compared by file-system identity (device and inode), not by name;
@@ -29,7 +29,7 @@ void write_file_atomic(const std::string& path, const std::string& text);
 // The whole of the regular file `path`, at most `limit` bytes. Refuses (InputError) a
 // missing file, a folder, a device, a FIFO or a socket, and a file over the limit; a
 // file that cannot be opened reads "cannot open <what>" ("file", "the file").
-std::string read_regular_file(const std::string& path, uint64_t limit, const std::string& what = "file");
+std::string read_input_file(const std::string& path, uint64_t limit, const std::string& what = "file");
 
 // A path a command reads or writes, with its role in messages ("the scenario", "--report").
 struct PathRole {

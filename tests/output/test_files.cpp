@@ -180,16 +180,16 @@ TEST_CASE("a folder as the output is refused", "[files]") {
 TEST_CASE("inputs are read only from regular files, within their limit", "[files]") {
   TempDir d("read");
   write(d / "small.txt", "hello");
-  CHECK(read_regular_file(d / "small.txt", 5) == "hello");
-  CHECK_THAT(error_of([&] { read_regular_file(d / "small.txt", 4); }),
+  CHECK(read_input_file(d / "small.txt", 5) == "hello");
+  CHECK_THAT(error_of([&] { read_input_file(d / "small.txt", 4); }),
              Catch::Contains("file is 5 bytes, over the limit of 4 bytes"));
-  CHECK_THAT(error_of([&] { read_regular_file("/dev/zero", 1 << 20); }), Catch::Contains("is not a regular file"));
-  CHECK_THAT(error_of([&] { read_regular_file(d.path, 1 << 20); }), Catch::Contains("is a folder"));
-  CHECK_THAT(error_of([&] { read_regular_file(d / "missing", 10); }), Catch::Contains("cannot open file"));
+  CHECK_THAT(error_of([&] { read_input_file("/dev/zero", 1 << 20); }), Catch::Contains("is not a regular file"));
+  CHECK_THAT(error_of([&] { read_input_file(d.path, 1 << 20); }), Catch::Contains("is a folder"));
+  CHECK_THAT(error_of([&] { read_input_file(d / "missing", 10); }), Catch::Contains("cannot open file"));
   const std::string fifo = d / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   // No writer: reading must not wait for one.
-  CHECK_THAT(error_of([&] { read_regular_file(fifo, 10); }), Catch::Contains("is not a regular file"));
+  CHECK_THAT(error_of([&] { read_input_file(fifo, 10); }), Catch::Contains("is not a regular file"));
 }
 
 TEST_CASE("an output that is an input or another output is found by identity, not by name", "[files]") {
