@@ -48,6 +48,21 @@ fi
 args=${args//\{\}/$input}
 args=${args//\$TMP/$TMP}
 eval "set -- $args"
+# Under AddressSanitizer the binary is several times slower and reserves terabytes of
+# address space, so a case's CPU and memory limits (meant for the plain build) are scaled:
+# CPU seconds x 5, no address-space limit; the 60 s timeout still holds.
+if [ -n "$limits" ] && ldd "$geosim" 2> /dev/null | grep -q libasan; then
+  scaled=""
+  set -- $limits
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -t) scaled="$scaled -t $(($2 * 5))"; shift 2 ;;
+      -v) shift 2 ;;
+      *) scaled="$scaled $1"; shift ;;
+    esac
+  done
+  limits=$scaled
+fi
 if [ -n "$limits" ]; then
   (ulimit $limits && exec timeout 60 "$geosim" "$@") > "$TMP/.stdout" 2> "$TMP/.stderr"
 else
