@@ -229,7 +229,7 @@ TEST_CASE("a folder's lock is held by one holder at a time", "[files]") {
 
 // --- the command line ---------------------------------------------------------------------
 
-TEST_CASE("--threads is bounded by a multiple of the cores, with a usage error", "[files][cli]") {
+TEST_CASE("the thread count (--threads) is bounded by a multiple of the cores, with a usage error", "[files][cli]") {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string limit = std::to_string(4 * cores);
   for (const char* cmd : {"run scenarios/teaching.yaml --runs 10 -q", "compare scenarios/teaching.yaml "
