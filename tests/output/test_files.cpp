@@ -24,6 +24,7 @@
 using namespace geosim;
 using geosim::test::cli_run;
 using geosim::test::read_text;
+using geosim::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -44,15 +45,6 @@ struct TempDir {
 };
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 int entries(const std::string& dir) {
   int n = 0;

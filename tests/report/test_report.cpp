@@ -17,8 +17,10 @@
 #include "engine/output/output.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
+#include "tests/cli.h"
 
 using namespace geosim;
+using geosim::test::error_of;
 
 namespace {
 
@@ -46,15 +48,6 @@ std::string temp_dir(const std::string& name) {
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d.string();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 int shell(const std::string& cmd) {
