@@ -52,13 +52,15 @@ eval "set -- $args"
 # address space, so a case's CPU and memory limits (meant for the plain build) are scaled:
 # CPU seconds x 5, no address-space limit; the 60 s timeout still holds.
 if [ -n "$limits" ] && ldd "$geosim" 2> /dev/null | grep -q libasan; then
+  # (parsed from an array: the positional parameters hold geosim's arguments)
+  read -r -a words <<< "$limits"
   scaled=""
-  set -- $limits
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -t) scaled="$scaled -t $(($2 * 5))"; shift 2 ;;
-      -v) shift 2 ;;
-      *) scaled="$scaled $1"; shift ;;
+  i=0
+  while [ "$i" -lt "${#words[@]}" ]; do
+    case "${words[$i]}" in
+      -t) scaled="$scaled -t $((${words[$((i + 1))]} * 5))"; i=$((i + 2)) ;;
+      -v) i=$((i + 2)) ;;
+      *) scaled="$scaled ${words[$i]}"; i=$((i + 1)) ;;
     esac
   done
   limits=$scaled
