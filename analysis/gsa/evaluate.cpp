@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 #include <limits>
 #include <memory>
 #include <set>
 
 #include "engine/core/cluster.h"
-#include "engine/core/parallel.h"
 #include "engine/runner/distributed.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim::gsa {
 
@@ -119,10 +118,47 @@ double morris_level_to_unit(double x, int levels) {
 
 namespace {
 
-struct Scratch {
-  RunState st;
-  ParamValues fixed;
-  std::vector<uint64_t> counts;
+// The runs of a point are one block of the run loop: indices point * R + r, r < R, so that a
+// point is computed by one thread from start to end and writes only its own row.
+struct PointVisitor {
+  const Model& model;
+  const std::vector<Factor>& factors;
+  const Eigen::MatrixXd& U;
+  uint64_t seed, runs;
+  size_t m;                       // outcomes
+  std::vector<uint64_t>& counts;  // points x m
+
+  struct Local {
+    RunState st;
+    ParamValues fixed;
+    std::vector<uint64_t> counts;
+    uint64_t first = 0;  // index of the point's run 0
+  };
+
+  std::unique_ptr<Local> make_local() const {
+    auto l = std::make_unique<Local>();
+    model.prepare(l->st);
+    l->fixed.assign(model.scenario().params.size(), std::numeric_limits<double>::quiet_NaN());
+    l->counts.assign(m, 0);
+    return l;
+  }
+
+  void begin_block(Local& l, uint64_t lo, uint64_t) const {
+    const auto row = static_cast<Eigen::Index>(lo / runs);
+    for (size_t i = 0; i < factors.size(); ++i)
+      l.fixed[static_cast<size_t>(factors[i].id)] = factors[i].value(U(row, static_cast<Eigen::Index>(i)));
+    std::fill(l.counts.begin(), l.counts.end(), 0);
+    l.first = lo;
+  }
+
+  void run(Local& l, uint64_t i) const {
+    ++l.counts[static_cast<size_t>(simulate(model, l.st, seed, i - l.first, &l.fixed))];
+  }
+
+  void end_block(Local& l, uint64_t lo, uint64_t) const {
+    const size_t row = static_cast<size_t>(lo / runs);
+    for (size_t k = 0; k < m; ++k) counts[row * m + k] = l.counts[k];
+  }
 };
 
 }  // namespace
@@ -141,47 +177,17 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
   uint64_t first = 0, mine = static_cast<uint64_t>(points);
   cluster_block(static_cast<uint64_t>(points), cl.rank, cl.size, first, mine);
   std::vector<uint64_t> counts(static_cast<size_t>(points) * m, 0);
-  std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
-  std::atomic<uint64_t> done{0};
-  int failed = 0;
-  try {
-  ParallelFor(static_cast<int64_t>(mine), [&](int64_t i, int thread) {
-    const int64_t row = static_cast<int64_t>(first) + i;
-    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
-    auto& s = scratch[static_cast<size_t>(thread)];
-    if (!s) {
-      s = std::make_unique<Scratch>();
-      model.prepare(s->st);
-      s->fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
-      s->counts.assign(m, 0);
-    }
-    for (size_t i = 0; i < factors.size(); ++i)
-      s->fixed[static_cast<size_t>(factors[i].id)] = factors[i].value(U(row, static_cast<Eigen::Index>(i)));
-    std::fill(s->counts.begin(), s->counts.end(), 0);
-    for (uint64_t r = 0; r < runs; ++r) {
-      model.init_run(s->st, o.seed, r, &s->fixed);
-      RunRng rng(o.seed, r);
-      for (int t = 0; t < sc.horizon; ++t)
-        if (model.step(s->st, rng, t)) break;
-      ++s->counts[static_cast<size_t>(s->st.outcome)];
-    }
-    for (size_t k = 0; k < m; ++k) counts[static_cast<size_t>(row) * m + k] = s->counts[k];
-    uint64_t now = done.fetch_add(runs) + runs;
-    if (o.progress && thread == 0 && cl.root()) {
-      const uint64_t total = o.progress_total ? o.progress_total : static_cast<uint64_t>(points) * runs;
-      o.progress(std::min(total, o.progress_base + now * static_cast<uint64_t>(cl.size)), total);
-    }
-  });
-  } catch (const std::exception& e) {
-    if (cl.size == 1) throw;
-    std::cerr << "geosim: rank " << cl.rank << ": " << e.what() << "\n";
-    failed = 1;
+  PointVisitor v{model, factors, U, o.seed, runs, m, counts};
+  LoopOptions lo;
+  lo.block = runs;
+  lo.stop = o.stop;
+  if (o.progress && cl.root()) {
+    const uint64_t total = o.progress_total ? o.progress_total : static_cast<uint64_t>(points) * runs;
+    lo.progress = [&o, total, size = static_cast<uint64_t>(cl.size)](uint64_t now, uint64_t) {
+      o.progress(std::min(total, o.progress_base + now * size), total);
+    };
   }
-  // Agree before the reduction, so that no rank waits for one that has given up.
-  if (cluster_max(failed)) {
-    if (failed) throw std::runtime_error("the evaluation failed on rank " + std::to_string(cl.rank));
-    throw PeerFailure();
-  }
+  agree_on_failure([&] { for_each_run({first * runs, mine * runs}, lo, v); }, "evaluation");
   cluster_sum(counts);
   Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(m));
   for (Eigen::Index row = 0; row < points; ++row)

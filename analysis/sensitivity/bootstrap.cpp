@@ -45,7 +45,7 @@ void StreamingResamples::flush() {
   // Task 0 is the sample itself; task t >= 1 covers Poisson resamples
   // (t - 1) * kResamplesPerTask + 1 ... (each resample r >= 1 uses weight index r - 1).
   const int tasks = 1 + (resamples_ + kResamplesPerTask - 1) / kResamplesPerTask;
-  auto body = [&](int64_t task, int) {
+  auto body = [&](int64_t task) {
     int w[kResamplesPerTask];
     const int first = task == 0 ? 0 : 1 + static_cast<int>(task - 1) * kResamplesPerTask;
     const int count = task == 0 ? 1 : std::min(kResamplesPerTask, resamples_ - first + 1);
@@ -70,7 +70,7 @@ void StreamingResamples::flush() {
       }
     }
   };
-  if (tasks == 1) body(0, 0);  // no resamples: not worth waking other threads
+  if (tasks == 1) body(0);  // no resamples: not worth waking other threads
   else ParallelFor(tasks, body);
   flushed_ = units_;
   block_sums_.clear();

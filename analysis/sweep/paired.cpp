@@ -6,26 +6,43 @@
 #include <memory>
 #include <sstream>
 
-#include "engine/core/parallel.h"
-#include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim {
 
 namespace {
 
-// Advances one run to its end and returns its outcome.
-int outcome_of(const Model& model, RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed) {
-  model.init_run(st, seed, run, fixed);
-  RunRng rng(seed, run);
-  const int H = model.scenario().horizon;
-  for (int t = 0; t < H; ++t)
-    if (model.step(st, rng, t)) break;
-  return st.outcome;
-}
-
-struct PairSlot {
-  RunState a, b;
+// Both arms of run r on the same thread, counted in that thread's K x K matrix.
+struct PairVisitor {
+  const Arm& base;
+  const Arm& variant;
+  uint64_t seed;
+  const std::vector<int>& map;  // variant outcome -> base outcome
+  size_t k;
   std::vector<uint64_t> counts;
+
+  struct Local {
+    RunState a, b;
+    std::vector<uint64_t> counts;
+  };
+
+  std::unique_ptr<Local> make_local() const {
+    auto l = std::make_unique<Local>();
+    base.model->prepare(l->a);
+    variant.model->prepare(l->b);
+    l->counts.assign(k * k, 0);
+    return l;
+  }
+
+  void run(Local& l, uint64_t r) const {
+    const int a = simulate(*base.model, l.a, seed, r, base.fixed);
+    const int b = map[static_cast<size_t>(simulate(*variant.model, l.b, seed, r, variant.fixed))];
+    ++l.counts[static_cast<size_t>(a) * k + static_cast<size_t>(b)];
+  }
+
+  void merge(const Local& l) {
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] += l.counts[i];
+  }
 };
 
 }  // namespace
@@ -49,32 +66,14 @@ PairCounts run_paired(const Arm& base, const Arm& variant, const PairOptions& o)
 
   PairCounts pc;
   pc.k = static_cast<int>(sa.outcomes.size());
-  const size_t kk = static_cast<size_t>(pc.k) * static_cast<size_t>(pc.k);
-  const uint64_t blocks = (o.runs + kBlock - 1) / kBlock;
-  std::vector<std::unique_ptr<PairSlot>> slots(static_cast<size_t>(max_threads()));
-  std::atomic<uint64_t> done{0};
-  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t blk, int thread) {
-    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
-    auto& slot = slots[static_cast<size_t>(thread)];
-    if (!slot) {
-      slot = std::make_unique<PairSlot>();
-      base.model->prepare(slot->a);
-      variant.model->prepare(slot->b);
-      slot->counts.assign(kk, 0);
-    }
-    uint64_t lo = static_cast<uint64_t>(blk) * kBlock, hi = std::min(o.runs, lo + kBlock);
-    for (uint64_t r = lo; r < hi; ++r) {
-      int a = outcome_of(*base.model, slot->a, o.seed, r, base.fixed);
-      int b = map[static_cast<size_t>(outcome_of(*variant.model, slot->b, o.seed, r, variant.fixed))];
-      ++slot->counts[static_cast<size_t>(a) * static_cast<size_t>(pc.k) + static_cast<size_t>(b)];
-    }
-    uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
-    if (o.progress && thread == 0) o.progress(now, o.runs);
-  });
-  pc.counts.assign(kk, 0);
-  for (const auto& s : slots)
-    if (s)
-      for (size_t i = 0; i < kk; ++i) pc.counts[i] += s->counts[i];
+  const size_t k = static_cast<size_t>(pc.k);
+  PairVisitor v{base, variant, o.seed, map, k, std::vector<uint64_t>(k * k, 0)};
+  LoopOptions lo;
+  lo.block = kBlock;
+  lo.stop = o.stop;
+  lo.progress = o.progress;
+  for_each_run({0, o.runs}, lo, v);
+  pc.counts = std::move(v.counts);
   for (uint64_t c : pc.counts) pc.runs += c;
   return pc;
 }

@@ -86,7 +86,7 @@ SweepStats run_sweep(const SweepPlan& plan, PointDealer& dealer, PointWriter& wr
     results.assign(points.size(), PointResult{});
     if (batch) {
       // A point computed inside a parallel region runs its own runs on that one thread.
-      ParallelFor(static_cast<int64_t>(points.size()), [&](int64_t i, int) {
+      ParallelFor(static_cast<int64_t>(points.size()), [&](int64_t i) {
         results[static_cast<size_t>(i)] = compute_point(plan, model, points[static_cast<size_t>(i)]);
       });
     } else {

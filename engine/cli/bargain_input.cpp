@@ -6,36 +6,14 @@
 
 #include "engine/cli/common.h"
 #include "engine/core/dates.h"
-#include "engine/core/parallel.h"
 #include "engine/model/stance.h"
 
 namespace geosim::cli::bargain {
-
-namespace {
-
-double strength(const Lever& lv, const std::vector<double>& p) {
-  return p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
-         p[static_cast<size_t>(lv.enabled)];
-}
-
-}  // namespace
 
 std::string fmt(double v, int digits, int width) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%*.*f", width, digits, v);
   return buf;
-}
-
-void levers_at(const Scenario& sc, RunState& st, int t, int k, std::vector<b::Pull>& pulls) {
-  pulls.clear();
-  for (size_t l = 0; l < sc.levers.size(); ++l) {
-    const Lever& lv = sc.levers[l];
-    const double s = strength(lv, st.p);
-    st.lever_active[l] = t >= lv.start_step && t < lv.end_step && s > 0;
-    if (!st.lever_active[l] || lv.issue != k) continue;
-    const double pull = st.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years;
-    if (pull != 0) pulls.push_back({lv.by, lv.target, pull});
-  }
 }
 
 // The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
@@ -58,6 +36,45 @@ int parse_at(const std::string& text, const Scenario& sc) {
                      want);
   return static_cast<int>(step);
 }
+
+namespace {
+
+// Run r's inputs: the values run r of `geosim run` draws, the levers as the model sets them
+// at step `at`, and the run's pulls between rounds. One per thread.
+class ScenarioInputs : public b::RunInputs {
+ public:
+  ScenarioInputs(const Input& in, int k, uint64_t seed)
+      : in_(in), k_(k), seed_(seed), push_(in.actors.size()) {
+    in_.model->prepare(st_);
+  }
+
+  void draw(uint64_t run, double* capability, double* salience, double* position) override {
+    const Model& model = *in_.model;
+    model.init_run(st_, seed_, run);
+    model.levers_at(st_, in_.at);
+    model.issue_pulls(st_, k_, pulls_);
+    bargaining_inputs(model.scenario(), st_, k_, capability, salience);
+    const size_t n = in_.actors.size();
+    for (size_t i = 0; i < n; ++i) position[i] = st_.x0[static_cast<size_t>(k_) * n + i];
+  }
+
+  bool moves_between_rounds() const override { return in_.moves_between_rounds; }
+
+  void between_rounds(double* position) override {
+    b::apply_pulls(pulls_, in_.steps_per_round, static_cast<int>(in_.actors.size()), in_.lo, in_.hi, position,
+                   push_.data());
+  }
+
+ private:
+  const Input& in_;
+  int k_;
+  uint64_t seed_;
+  RunState st_;
+  std::vector<b::Pull> pulls_;
+  std::vector<double> push_;
+};
+
+}  // namespace
 
 void scenario_input(Input& in, const std::string& file, const std::vector<std::string>& sets,
                     const std::string& issue_id, const std::string& at, uint64_t seed) {
@@ -93,17 +110,19 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
   in.model = std::make_unique<Model>(sc);
   // The central run: every parameter at the median of its distribution, the levers active
   // at step `at` moving capability and salience as inside a run (bargaining_inputs).
+  const Model& model = *in.model;
   RunState central;
-  in.model->prepare(central);
-  for (size_t i = 0; i < sc.params.size(); ++i) central.p[i] = sc.params[i].dist.quantile(0.5);
-  levers_at(sc, central, in.at, k, in.pulls);
+  model.prepare(central);
+  model.init_central(central);
+  model.levers_at(central, in.at);
+  model.issue_pulls(central, k, in.pulls);
   const size_t n = sc.actors.size();
   std::vector<double> capability(n), salience(n);
   bargaining_inputs(sc, central, k, capability.data(), salience.data());
   bool any_uncertain = false;
   for (size_t i = 0; i < n; ++i) {
     const Actor& a = sc.actors[i];
-    const double position = central.p[static_cast<size_t>(a.stance[static_cast<size_t>(k)])];
+    const double position = central.x0[static_cast<size_t>(k) * n + i];
     in.actors.push_back({a.id, capability[i], position, salience[i]});
     in.base_capability.push_back(central.p[static_cast<size_t>(a.capability)]);
     in.base_salience.push_back(central.p[static_cast<size_t>(a.salience)]);
@@ -114,14 +133,13 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
   for (size_t l = 0; l < sc.levers.size(); ++l) {
     const Lever& lv = sc.levers[l];
     if (lv.issue != k) continue;
+    in.moves_between_rounds |= model.lever_in_window(l, in.at);
     if (!central.lever_active[l]) {
       in.not_active.push_back(static_cast<int>(l));
       continue;
     }
-    const BargainingEffect& e = lever_kinds()[static_cast<size_t>(lv.kind)].bargaining;
-    const double s = strength(lv, central.p);
-    in.applied.push_back({static_cast<int>(l), s, e.capability * s, e.salience * s,
-                          central.p[static_cast<size_t>(lv.stance_push)] * s * sc.dt_years});
+    const LeverEffect e = model.lever_effect(central, l);
+    in.applied.push_back({static_cast<int>(l), e.strength, e.capability, e.salience, e.pull});
     for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push})
       levers_uncertain |= !sc.params[static_cast<size_t>(id)].dist.is_constant();
   }
@@ -139,33 +157,7 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
                              "'" + (in.applied.empty() ? "" : ", levers") + ")" + moved
                        : "the scenario's capability, salience and stance on '" + is.id + "'" +
                              (in.applied.empty() ? "" : " and its levers") + " are all fixed, so every run is the same";
-  const size_t threads = static_cast<size_t>(max_threads());
-  in.states.resize(threads);
-  in.thread_pulls.resize(threads);
-  in.thread_push.assign(threads, std::vector<double>(n));
-  Input* self = &in;
-  in.draw = [self, k, seed](uint64_t run, int thread, double* capability, double* salience, double* position) {
-    auto& st = self->states[static_cast<size_t>(thread)];
-    if (!st) {
-      st = std::make_unique<RunState>();
-      self->model->prepare(*st);
-    }
-    self->model->init_run(*st, seed, run);
-    const Scenario& s = *self->scenario;
-    levers_at(s, *st, self->at, k, self->thread_pulls[static_cast<size_t>(thread)]);
-    bargaining_inputs(s, *st, k, capability, salience);
-    const size_t n = s.actors.size();
-    for (size_t i = 0; i < n; ++i) position[i] = st->x0[static_cast<size_t>(k) * n + i];
-  };
-}
-
-b::BetweenRounds between_rounds(Input& in) {
-  Input* self = &in;
-  return [self](int thread, double* position) {
-    const size_t t = static_cast<size_t>(thread);
-    b::apply_pulls(self->thread_pulls[t], self->steps_per_round, static_cast<int>(self->actors.size()), self->lo,
-                   self->hi, position, self->thread_push[t].data());
-  };
+  in.draw = [&in, k, seed]() -> std::unique_ptr<b::RunInputs> { return std::make_unique<ScenarioInputs>(in, k, seed); };
 }
 
 std::vector<b::Round> tell(const Input& in, int rounds, std::vector<std::vector<double>>& before_pull,

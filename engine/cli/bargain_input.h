@@ -32,7 +32,6 @@ struct Input {
   std::string uncertainty;  // how the runs differ, in words
   std::unique_ptr<Scenario> scenario;
   std::unique_ptr<Model> model;
-  std::vector<std::unique_ptr<RunState>> states;  // per thread, for scenario draws
 
   // Scenario input: the levers on the issue active at step `at`, held for every round.
   struct Applied {
@@ -48,29 +47,23 @@ struct Input {
   std::vector<int> not_active;  // levers on the issue outside their window (or of no strength) then
   std::vector<double> base_capability, base_salience;  // before the levers
   std::vector<b::Pull> pulls;                          // central values
-  std::vector<std::vector<b::Pull>> thread_pulls;      // per thread, for scenario draws
-  std::vector<std::vector<double>> thread_push;        // per thread scratch of apply_pulls
+  // Some lever on the issue is inside its window at `at`, so a run's drawn strengths may
+  // pull stances between rounds.
+  bool moves_between_rounds = false;
 };
 
 // v with `digits` decimals, right-aligned in `width` characters (0: no padding).
 std::string fmt(double v, int digits = 3, int width = 0);
-
-// Marks in st.lever_active the levers active at step t, by the rule of Model::step (inside
-// its window, strength > 0), and puts the stance pulls of those on issue k into `pulls`:
-// per step, stance_push x strength x dt, as in the model.
-void levers_at(const Scenario& sc, RunState& st, int t, int k, std::vector<b::Pull>& pulls);
 
 // The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
 int parse_at(const std::string& text, const Scenario& sc);
 
 // A scenario's issue: inputs from each actor's capability, salience and stance params.
 // The central forecast uses each distribution's median; run r draws exactly the values
-// that run r of `geosim run` uses (Model::init_run with the same seed).
+// that run r of `geosim run` uses (Model::init_run with the same seed). What the levers do
+// at step `at` is the model's answer (Model::levers_at, Model::lever_effect).
 void scenario_input(Input& in, const std::string& file, const std::vector<std::string>& sets,
                     const std::string& issue_id, const std::string& at, uint64_t seed);
-
-// Moves positions between rounds by the pulls of the thread's run (scenario input).
-b::BetweenRounds between_rounds(Input& in);
 
 // The central story: b::simulate, or, when levers pull stances, the same rounds with
 // steps_per_round steps of pulls before each round after round 0. `before_pull[t]` then

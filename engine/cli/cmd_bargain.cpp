@@ -25,7 +25,6 @@ namespace b = bargaining;
 constexpr uint64_t kMaxRunRounds = 20000000;
 
 using bargain::Input;
-using bargain::between_rounds;
 using bargain::fmt;
 using bargain::scenario_input;
 using bargain::tell;
@@ -370,12 +369,6 @@ int bargain_command(const std::vector<std::string>& args) {
     mo.bins = bins;
     mo.lo = in.lo;
     mo.hi = in.hi;
-    // Levers that may pull stances in some run (their strength is drawn per run).
-    bool pulls = false;
-    if (in.kind == "scenario")
-      for (const auto& lv : in.scenario->levers)
-        pulls |= lv.issue == in.issue_index && in.at >= lv.start_step && in.at < lv.end_step;
-    if (pulls) mo.between_rounds = between_rounds(in);
     Progress run_progress("runs", false);
     mo.progress = [&](uint64_t done) { run_progress.update(done, runs); };
     mc = b::monte_carlo(static_cast<int>(in.actors.size()), in.draw, reference, mo);

@@ -5,7 +5,9 @@
 #include <cstring>
 
 #include "engine/core/fastmath.h"
+#include "engine/model/levers.h"
 #include "engine/model/stance.h"
+#include "engine/stance/bargaining_mc.h"
 
 namespace geosim {
 
@@ -257,12 +259,11 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   // for the run (Model::channels multiplies the factors of the active levers in lever order).
   for (size_t l = 0; l < sc_.levers.size(); ++l) {
     const Lever& lv = sc_.levers[l];
-    double s = p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
-               p[static_cast<size_t>(lv.enabled)];
+    const double s = lever_rules::strength(lv, p);
     st.lever_s[l] = s;
     for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w)
-      st.lever_keep[w] = 1.0 - clamp01(lever_ch_[w].weight * s);
-    st.lever_k[l] = p[static_cast<size_t>(lv.stance_push)] * s * sc_.dt_years;
+      st.lever_keep[w] = lever_rules::channel_keep(lever_ch_[w].weight, s);
+    st.lever_k[l] = lever_rules::pull(lv, p, s, sc_.dt_years);
   }
   std::fill(st.shock.begin(), st.shock.end(), 0.0);
   std::fill(st.fired.begin(), st.fired.end(), 0);
@@ -289,35 +290,61 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   st.end_step = 0;
 }
 
-void Model::channels(RunState& st, int t, Trace* trace) const {
-  if (lever_change_[static_cast<size_t>(t)]) {
-    // The active set changed: rebuild it and its channel values (in lever order, so every
-    // channel's product is taken in the same order whatever the step).
-    double keep[kNumChannels];
-    std::fill(keep, keep + kNumChannels, 1.0);
-    st.active_levers.clear();
-    for (size_t l = 0; l < sc_.levers.size(); ++l) {
-      const Lever& lv = sc_.levers[l];
-      bool active = t >= lv.start_step && t < lv.end_step;
-      active = active && st.lever_s[l] > 0;
-      if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
-      st.lever_active[l] = active;
-      if (!active) continue;
-      st.active_levers.push_back(static_cast<int>(l));
-      for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
-    }
-    for (int c = 0; c < kNumChannels; ++c)
-      st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
-    // The pulls of the active levers on stances, fixed until the set changes again.
-    st.pulls.clear();
-    for (int l : st.active_levers) {
-      const Lever& lv = sc_.levers[static_cast<size_t>(l)];
-      double k = st.lever_k[static_cast<size_t>(l)];
-      if (k == 0) continue;
-      size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
-      st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
-    }
+void Model::update_levers(RunState& st, int t, Trace* trace) const {
+  // Rebuild the active set and its channel values (in lever order, so every channel's
+  // product is taken in the same order whatever the step).
+  double keep[kNumChannels];
+  std::fill(keep, keep + kNumChannels, 1.0);
+  st.active_levers.clear();
+  for (size_t l = 0; l < sc_.levers.size(); ++l) {
+    const Lever& lv = sc_.levers[l];
+    const bool active = lever_rules::acts(lv, t, st.lever_s[l]);
+    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
+    st.lever_active[l] = active;
+    if (!active) continue;
+    st.active_levers.push_back(static_cast<int>(l));
+    for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
   }
+  for (int c = 0; c < kNumChannels; ++c)
+    st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+  // The pulls of the active levers on stances, fixed until the set changes again.
+  st.pulls.clear();
+  for (int l : st.active_levers) {
+    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+    double k = st.lever_k[static_cast<size_t>(l)];
+    if (k == 0) continue;
+    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
+    st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
+  }
+}
+
+void Model::levers_at(RunState& st, int t) const { update_levers(st, t, nullptr); }
+
+void Model::init_central(RunState& st) const {
+  ParamValues median(sc_.params.size());
+  for (size_t i = 0; i < sc_.params.size(); ++i) median[i] = sc_.params[i].dist.quantile(0.5);
+  init_run(st, 0, 0, &median);
+}
+
+LeverEffect Model::lever_effect(const RunState& st, size_t l) const {
+  const Lever& lv = sc_.levers[l];
+  const double s = st.lever_s[l];
+  const BargainingEffect b = lever_rules::bargaining_effect(lv, s);
+  return {s, b.capability, b.salience, st.lever_k[l]};
+}
+
+bool Model::lever_in_window(size_t l, int t) const { return lever_rules::in_window(sc_.levers[l], t); }
+
+void Model::issue_pulls(const RunState& st, int k, std::vector<bargaining::Pull>& out) const {
+  out.clear();
+  const size_t n = static_cast<size_t>(n_), off = static_cast<size_t>(k) * n;
+  for (const auto& pl : st.pulls)
+    if (pl.target >= off && pl.target < off + n)
+      out.push_back({static_cast<int>(pl.by - off), static_cast<int>(pl.target - off), pl.k});
+}
+
+void Model::channels(RunState& st, int t, Trace* trace) const {
+  if (lever_change_[static_cast<size_t>(t)]) update_levers(st, t, trace);
   // Pull each target's stance toward its lever's actor (on the lever's issue).
   std::fill(st.push.begin(), st.push.end(), 0.0);
   double* push = st.push.data();

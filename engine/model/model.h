@@ -20,6 +20,10 @@
 
 namespace geosim {
 
+namespace bargaining {
+struct Pull;  // engine/stance/bargaining_mc.h
+}
+
 // Values that replace a parameter's per-run draw (sweeps, sensitivity designs).
 // Indexed by ParamId; NaN means "draw as usual".
 using ParamValues = std::vector<double>;
@@ -99,6 +103,13 @@ struct RunState {
   std::vector<BoundExpr> outcome_when, event_gate;
 };
 
+// What one lever does in a run (the rules are in engine/model/levers.h).
+struct LeverEffect {
+  double strength;              // intensity x credibility x enabled
+  double capability, salience;  // relative change of its target's bargaining inputs
+  double pull;                  // share of the gap to its actor's stance closed per step
+};
+
 class Model {
  public:
   explicit Model(const Scenario& scenario);
@@ -113,10 +124,22 @@ class Model {
   // if nothing else happened.
   bool step(RunState& st, const RunRng& rng, int t, Trace* trace = nullptr) const;
 
+  // Reading a run at one step (geosim bargain --at). init_central starts a run with every
+  // parameter at the median of its distribution; levers_at sets the levers as step() would at
+  // step t (which act, the channels, the stance pulls); lever_effect is lever l's effect in
+  // the run, lever_in_window whether step t is inside lever l's window, and issue_pulls the
+  // stance pulls of the active levers on issue k (by and target as actor indices).
+  void init_central(RunState& st) const;
+  void levers_at(RunState& st, int t) const;
+  LeverEffect lever_effect(const RunState& st, size_t l) const;
+  bool lever_in_window(size_t l, int t) const;
+  void issue_pulls(const RunState& st, int k, std::vector<bargaining::Pull>& out) const;
+
   // The row-stochastic influence matrix of the run (n x n, row-major), for tests and docs.
   static void influence_matrix(const Scenario& sc, const std::vector<double>& p, std::vector<double>& W);
 
  private:
+  void update_levers(RunState& st, int t, Trace* trace) const;
   void channels(RunState& st, int t, Trace* trace) const;
   void resources(RunState& st) const;
   void stances(RunState& st, int t, Trace* trace) const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/model/levers.h"
 #include "engine/model/model.h"
 #include "engine/stance/bargaining.h"
 
@@ -71,11 +72,9 @@ void bargaining_inputs(const Scenario& sc, const RunState& st, int k, double* ca
   for (size_t l = 0; l < sc.levers.size(); ++l) {
     const Lever& lv = sc.levers[l];
     if (!st.lever_active[l] || lv.issue != k) continue;
-    const BargainingEffect& e = lever_kinds()[static_cast<size_t>(lv.kind)].bargaining;
-    const double strength = p[static_cast<size_t>(lv.intensity)] * p[static_cast<size_t>(lv.credibility)] *
-                            p[static_cast<size_t>(lv.enabled)];
-    capability[lv.target] += e.capability * strength;
-    salience[lv.target] += e.salience * strength;
+    const BargainingEffect e = lever_rules::bargaining_effect(lv, lever_rules::strength(lv, p));
+    capability[lv.target] += e.capability;
+    salience[lv.target] += e.salience;
   }
   for (size_t i = 0; i < n; ++i) {
     const Actor& a = sc.actors[i];

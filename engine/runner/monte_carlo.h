@@ -1,7 +1,7 @@
 // The Monte Carlo driver: runs [first, first + count) of a scenario on all threads.
 //
-// Runs are cut into fixed blocks of kBlock indices; a thread takes a block, computes its runs
-// with its own RunState (allocated once) and adds them to its own integer Accumulator.
+// A visitor of the run loop (engine/runner/run_loop.h): a thread computes its blocks of
+// runs with its own RunState (allocated once) and adds them to its own integer Accumulator.
 // Because a run's randomness depends only on (seed, run index) and the accumulators are
 // integers, the result is byte-identical for any thread count, any block order, and any
 // split of the run range across MPI ranks.
@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "engine/model/model.h"
+#include "engine/runner/run_loop.h"
 #include "engine/runner/summary.h"
 
 namespace geosim {
@@ -27,14 +28,11 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;  // set to abandon the computation
 };
 
-constexpr uint64_t kBlock = 256;
-
 // Runs and accumulates; throws on a model error. The accumulator is sized for `sc`.
 Accumulator run_monte_carlo(const Model& model, const RunOptions& options);
 
 // One run, with a trace (for --replay). Returns the outcome index.
 int replay_run(const Model& model, uint64_t seed, uint64_t run, Trace& trace,
                RunState* final_state = nullptr);
-
 
 }  // namespace geosim

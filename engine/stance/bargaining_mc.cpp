@@ -7,14 +7,14 @@
 
 #include "engine/core/error.h"
 #include "engine/core/fastmath.h"
-#include "engine/core/parallel.h"
 #include "engine/core/rng.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim::bargaining {
 
 namespace {
 
-// Runs per ParallelFor block: fixed, so block boundaries never depend on the thread count.
+// Runs per block of the run loop: fixed, so block boundaries never depend on the thread count.
 constexpr uint64_t kRunsPerBlock = 64;
 
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -50,13 +50,13 @@ void apply_pulls(const std::vector<Pull>& pulls, int steps, int n, double lo, do
 }
 
 void trajectory(const double* capability, const double* salience, double* position, int n, int rounds,
-                Workspace& ws, double* median, double* mean, const BetweenRounds& between, int thread) {
+                Workspace& ws, double* median, double* mean, RunInputs* between) {
   GEOSIM_CHECK(n >= 1, "bargaining needs actors");
   const auto [lo, hi] = std::minmax_element(position, position + n);
   double range = *hi - *lo;  // from the initial positions, fixed for the run
   for (int t = 0; t <= rounds; ++t) {
     if (t > 0 && between) {
-      between(thread, position);
+      between->between_rounds(position);
       const auto [l, h] = std::minmax_element(position, position + n);
       range = std::max(range, *h - *l);
     }
@@ -75,34 +75,45 @@ MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<dou
   std::vector<double> medians(o.runs * per_run), means(o.runs * per_run);
   std::vector<char> flat(o.runs, 0);
 
-  struct Scratch {
-    Workspace ws;
-    std::vector<double> capability, salience, position;
-  };
-  std::vector<std::unique_ptr<Scratch>> scratch(static_cast<size_t>(max_threads()));
-  const uint64_t blocks = (o.runs + kRunsPerBlock - 1) / kRunsPerBlock;
-  std::atomic<uint64_t> finished{0};
-  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
-    auto& s = scratch[static_cast<size_t>(thread)];
-    if (!s) {
-      s = std::make_unique<Scratch>();
+  struct Visitor {
+    int n;
+    const InputDraw& draw;
+    const MonteCarloOptions& o;
+    size_t per_run;
+    std::vector<double>& medians;
+    std::vector<double>& means;
+    std::vector<char>& flat;
+
+    struct Local {
+      Workspace ws;
+      std::vector<double> capability, salience, position;
+      std::unique_ptr<RunInputs> inputs;
+    };
+
+    std::unique_ptr<Local> make_local() const {
+      auto s = std::make_unique<Local>();
       s->ws.reserve(n);
       s->capability.resize(static_cast<size_t>(n));
       s->salience.resize(static_cast<size_t>(n));
       s->position.resize(static_cast<size_t>(n));
+      s->inputs = draw();
+      return s;
     }
-    const uint64_t first = static_cast<uint64_t>(b) * kRunsPerBlock;
-    const uint64_t last = std::min(o.runs, first + kRunsPerBlock);
-    for (uint64_t r = first; r < last; ++r) {
-      draw(r, thread, s->capability.data(), s->salience.data(), s->position.data());
-      const auto [lo, hi] = std::minmax_element(s->position.begin(), s->position.end());
+
+    void run(Local& s, uint64_t r) const {
+      s.inputs->draw(r, s.capability.data(), s.salience.data(), s.position.data());
+      const auto [lo, hi] = std::minmax_element(s.position.begin(), s.position.end());
       flat[r] = *lo == *hi;
-      trajectory(s->capability.data(), s->salience.data(), s->position.data(), n, o.rounds, s->ws,
-                 medians.data() + r * per_run, means.data() + r * per_run, o.between_rounds, thread);
+      trajectory(s.capability.data(), s.salience.data(), s.position.data(), n, o.rounds, s.ws,
+                 medians.data() + r * per_run, means.data() + r * per_run,
+                 s.inputs->moves_between_rounds() ? s.inputs.get() : nullptr);
     }
-    const uint64_t done = finished.fetch_add(last - first) + (last - first);
-    if (o.progress && thread == 0) o.progress(done);
-  });
+  };
+  Visitor v{n, draw, o, per_run, medians, means, flat};
+  LoopOptions lo;
+  lo.block = kRunsPerBlock;
+  if (o.progress) lo.progress = [&o](uint64_t done, uint64_t) { o.progress(done); };
+  for_each_run({0, o.runs}, lo, v);
 
   MonteCarloResult res;
   res.runs = o.runs;
@@ -148,15 +159,31 @@ InputDraw perturbation(const std::vector<Actor>& actors, double sd, double posit
     hi = std::max(hi, a.position);
   }
   const double x_sd = position_sd * (hi - lo);
-  return [actors, streams, sd, x_sd, lo, hi, seed](uint64_t run, int, double* capability, double* salience,
-                                                           double* position) {
-    const RunRng rng(seed, run);
-    for (size_t k = 0; k < actors.size(); ++k) {
-      const Actor& a = actors[k];
-      capability[k] = truncated_normal_quantile(a.capability, sd, 0, 1, rng.uniform(streams[k].capability, 0));
-      salience[k] = truncated_normal_quantile(a.salience, sd, 0, 1, rng.uniform(streams[k].salience, 0));
-      position[k] = truncated_normal_quantile(a.position, x_sd, lo, hi, rng.uniform(streams[k].position, 0));
+  // Stateless: every thread may share one.
+  class Perturbed : public RunInputs {
+   public:
+    Perturbed(std::vector<Actor> actors, std::vector<Stream> streams, double sd, double x_sd, double lo, double hi,
+              uint64_t seed)
+        : actors_(std::move(actors)), streams_(std::move(streams)), sd_(sd), x_sd_(x_sd), lo_(lo), hi_(hi),
+          seed_(seed) {}
+    void draw(uint64_t run, double* capability, double* salience, double* position) override {
+      const RunRng rng(seed_, run);
+      for (size_t k = 0; k < actors_.size(); ++k) {
+        const Actor& a = actors_[k];
+        capability[k] = truncated_normal_quantile(a.capability, sd_, 0, 1, rng.uniform(streams_[k].capability, 0));
+        salience[k] = truncated_normal_quantile(a.salience, sd_, 0, 1, rng.uniform(streams_[k].salience, 0));
+        position[k] = truncated_normal_quantile(a.position, x_sd_, lo_, hi_, rng.uniform(streams_[k].position, 0));
+      }
     }
+
+   private:
+    std::vector<Actor> actors_;
+    std::vector<Stream> streams_;
+    double sd_, x_sd_, lo_, hi_;
+    uint64_t seed_;
+  };
+  return [=]() -> std::unique_ptr<RunInputs> {
+    return std::make_unique<Perturbed>(actors, streams, sd, x_sd, lo, hi, seed);
   };
 }
 

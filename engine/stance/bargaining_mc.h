@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,15 +23,21 @@
 
 namespace geosim::bargaining {
 
-// Fills one run's inputs for n actors. Called concurrently: `thread` (< max_threads())
-// names the caller's thread, so a draw may keep per-thread scratch.
-using InputDraw =
-    std::function<void(uint64_t run, int thread, double* capability, double* salience, double* position)>;
+// One thread's source of run inputs. The run loop asks the InputDraw for one per thread and
+// uses it on that thread only, so it may keep scratch (a scenario's RunState, the run's pulls).
+class RunInputs {
+ public:
+  virtual ~RunInputs() = default;
+  // Fills run `run`'s inputs for n actors.
+  virtual void draw(uint64_t run, double* capability, double* salience, double* position) = 0;
+  // Whether between_rounds moves positions (e.g. a scenario's levers that pull stances).
+  virtual bool moves_between_rounds() const { return false; }
+  // Moves the positions of the run drawn last, before each round after round 0.
+  virtual void between_rounds(double* /*position*/) {}
+};
 
-// Moves a run's positions between rounds (e.g. the pulls of a scenario's levers). Called
-// before each round after round 0, on the thread that drew the run's inputs, so it may read
-// what the InputDraw kept for that thread.
-using BetweenRounds = std::function<void(int thread, double* position)>;
+// Makes one RunInputs (per thread, for the Monte Carlo).
+using InputDraw = std::function<std::unique_ptr<RunInputs>()>;
 
 // A lever's pull on a stance: each step, position[target] += k (position[by] - position[target]).
 struct Pull {
@@ -52,7 +59,6 @@ struct MonteCarloOptions {
   double tolerance = 0.0;
   int bins = 20;              // histogram of the final median over [lo, hi]
   double lo = 0.0, hi = 1.0;  // histogram span; values outside go to the end bins
-  BetweenRounds between_rounds;  // null: positions change only by bargaining
   // Called now and then from one thread with the runs finished so far (progress line).
   std::function<void(uint64_t)> progress;
 };
@@ -78,14 +84,15 @@ struct MonteCarloResult {
 // The median and mean after each round 0..rounds for one set of inputs; `position` holds
 // the initial positions and ends with the last round's. R is max − min of the initial
 // positions; when it is 0 nobody moves. `between` (when set) moves the positions before
-// each round after round 0; R then grows to the current spread should they leave the initial
-// span. Writes rounds + 1 values to each output; no allocation once `ws` holds n actors.
+// each round after round 0 (RunInputs::between_rounds); R then grows to the current spread
+// should they leave the initial span. Writes rounds + 1 values to each output; no
+// allocation once `ws` holds n actors.
 void trajectory(const double* capability, const double* salience, double* position, int n, int rounds,
-                Workspace& ws, double* median, double* mean, const BetweenRounds& between = nullptr,
-                int thread = 0);
+                Workspace& ws, double* median, double* mean, RunInputs* between = nullptr);
 
-// Runs options.runs draws on all threads. `reference_median` (options.rounds + 1 values)
-// is the forecast the runs are compared with, usually the unperturbed one.
+// Runs options.runs draws on all threads, as a visitor of the run loop
+// (engine/runner/run_loop.h). `reference_median` (options.rounds + 1 values) is the
+// forecast the runs are compared with, usually the unperturbed one.
 MonteCarloResult monte_carlo(int n, const InputDraw& draw, const std::vector<double>& reference_median,
                              const MonteCarloOptions& options);
 

@@ -261,7 +261,7 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
     eo.seed = seed;
     eo.runs_per_point = static_cast<int>(runs_per_point);
     eo.stop = progress.stop();
-    ParallelFor(n, [&](int64_t r, int thread) {
+    ParallelFor(n, [&](int64_t r) {
       if (progress.stop()->load()) return;
       std::vector<gsa::Factor> factors(static_cast<size_t>(k));
       for (int64_t c = 0; c < k; ++c) {
@@ -273,7 +273,7 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
       Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, eo);
       for (size_t j = 0; j < m; ++j) y[static_cast<size_t>(r) * m + j] = row(0, static_cast<Eigen::Index>(j));
       uint64_t now = done.fetch_add(static_cast<uint64_t>(runs_per_point)) + static_cast<uint64_t>(runs_per_point);
-      if (thread == 0) progress.report(now, total);
+      if (first_thread()) progress.report(now, total);
     });
   }
   progress.rethrow();

@@ -94,12 +94,12 @@ TEST_CASE("perturbed inputs are centred on the input values", "[bargain][mc]") {
   // the draws have mean 0.5 and sd 0.05. The sample mean of M draws lies within
   // 4 sd / sqrt(M) of 0.5 except with probability 6e-5.
   const std::vector<b::Actor> actors = {{"A", 0.5, 0.0, 0.5}, {"B", 0.5, 1.0, 0.5}};
-  const auto draw = b::perturbation(actors, 0.05, 0.05, 11);
+  const auto draw = b::perturbation(actors, 0.05, 0.05, 11)();
   const int M = 20000;
   double sum = 0, sum2 = 0;
   double c[2], s[2], x[2];
   for (int r = 0; r < M; ++r) {
-    draw(static_cast<uint64_t>(r), 0, c, s, x);
+    draw->draw(static_cast<uint64_t>(r), c, s, x);
     sum += c[0];
     sum2 += c[0] * c[0];
     CHECK((x[0] >= 0 && x[0] <= 1 && x[1] >= 0 && x[1] <= 1));
@@ -110,8 +110,8 @@ TEST_CASE("perturbed inputs are centred on the input values", "[bargain][mc]") {
   CHECK(std::abs(sd - 0.05) < 4 * 0.05 / std::sqrt(2.0 * M));
   // Same (seed, run): same draw; the draws of A do not depend on B being there.
   double c1[1], s1[1], x1[1];
-  b::perturbation({actors[0], {"C", 0.9, 1.0, 0.1}}, 0.05, 0.05, 11)(5, 0, c, s, x);
-  b::perturbation({actors[0]}, 0.05, 0.05, 11)(5, 0, c1, s1, x1);
+  b::perturbation({actors[0], {"C", 0.9, 1.0, 0.1}}, 0.05, 0.05, 11)()->draw(5, c, s, x);
+  b::perturbation({actors[0]}, 0.05, 0.05, 11)()->draw(5, c1, s1, x1);
   CHECK(c[0] == c1[0]);
   CHECK(s[0] == s1[0]);
 }
