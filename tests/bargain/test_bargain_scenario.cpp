@@ -54,13 +54,14 @@ TEST_CASE("bargaining rounds happen every K steps and are the model's step", "[b
   const size_t n = sc.actors.size();
   int rounds_with_moves = 0;
   for (uint64_t run = 0; run < 50; ++run) {
-    model.init_run(st, 9, run);
-    RunRng rng(9, run);
-    const double range = *std::max_element(st.x0.begin(), st.x0.end()) - *std::min_element(st.x0.begin(), st.x0.end());
+    double range = 0;
     bargaining::Workspace ws;
-    for (int t = 0; t < sc.horizon; ++t) {
-      std::vector<double> before(st.x.begin(), st.x.begin() + static_cast<long>(n));
-      const bool ended = model.step(st, rng, t);
+    std::vector<double> before;  // the stances before the step
+    auto keep = [&] { before.assign(st.x.begin(), st.x.begin() + static_cast<long>(n)); };
+    simulate_with(model, st, 9, run, nullptr, nullptr, [&] {
+      range = *std::max_element(st.x0.begin(), st.x0.end()) - *std::min_element(st.x0.begin(), st.x0.end());
+      keep();
+    }, [&](int t, bool) {
       std::vector<double> expected = before;
       if ((t + 1) % 3 == 0) {
         std::vector<double> cap(n), sal(n);
@@ -74,8 +75,8 @@ TEST_CASE("bargaining rounds happen every K steps and are the model's step", "[b
         CHECK(st.x[i] >= is.lo);
         CHECK(st.x[i] <= is.hi);
       }
-      if (ended) break;
-    }
+      keep();
+    });
   }
   CHECK(rounds_with_moves > 0);  // the rounds did something
 }
@@ -88,13 +89,9 @@ TEST_CASE("bargaining stances stay within the issue range with noise and levers"
   const size_t n = sc.actors.size();
   bool bad = false;
   for (uint64_t run = 0; run < 200 && !bad; ++run) {
-    model.init_run(st, 2, run);
-    RunRng rng(2, run);
-    for (int t = 0; t < sc.horizon; ++t) {
-      const bool ended = model.step(st, rng, t);
+    simulate_with(model, st, 2, run, nullptr, nullptr, [] {}, [&](int, bool) {
       for (size_t i = 0; i < n; ++i) bad |= !(st.x[i] >= sc.issues[0].lo && st.x[i] <= sc.issues[0].hi);
-      if (ended) break;
-    }
+    });
   }
   CHECK_FALSE(bad);
 }

@@ -50,11 +50,8 @@ TEST_CASE("runs counted once when they end give the fan histograms of counting e
   const int nf = static_cast<int>(sc.fans.size());
   int ended_early = 0;
   for (uint64_t r = 0; r < 400; ++r) {
-    model.init_run(st, 11, r);
-    RunRng rng(11, r);
     int next = 0;
-    for (int t = 0; t < sc.horizon; ++t) {
-      bool ended = model.step(st, rng, t);
+    simulate_with(model, st, 11, r, nullptr, nullptr, [] {}, [&](int t, bool ended) {
       if (ended) {
         for (int p = next; p < L.points; ++p)
           for (int f = 0; f < nf; ++f) every.add_fan(p, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
@@ -62,7 +59,7 @@ TEST_CASE("runs counted once when they end give the fan histograms of counting e
           for (int f = 0; f < nf; ++f) once.add_ended(next, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
           ended_early += next < L.points - 1;
         }
-        break;
+        return;
       }
       if (next < L.points && t == L.step_of(next, sc.horizon)) {
         for (int f = 0; f < nf; ++f) {
@@ -72,7 +69,7 @@ TEST_CASE("runs counted once when they end give the fan histograms of counting e
         }
         ++next;
       }
-    }
+    });
   }
   REQUIRE(ended_early > 0);  // the test exercises runs that end before the last point
   // Merging an unsettled accumulator folds its ended runs in, as settle() does.

@@ -31,11 +31,7 @@ TEST_CASE("runs computed in reverse order give identical per-run results", "[det
   RunState st;
   model.prepare(st);
   auto run = [&](int r, std::vector<int>& out, std::vector<int>& end, std::vector<double>& state) {
-    model.init_run(st, 5, static_cast<uint64_t>(r));
-    RunRng rng(5, static_cast<uint64_t>(r));
-    for (int t = 0; t < sc.horizon; ++t)
-      if (model.step(st, rng, t)) break;
-    out[static_cast<size_t>(r)] = st.outcome;
+    out[static_cast<size_t>(r)] = simulate(model, st, 5, static_cast<uint64_t>(r));
     end[static_cast<size_t>(r)] = st.end_step;
     state[static_cast<size_t>(r)] = st.vars[kVarDefectedShare] + st.vars[kVarResources];
   };

@@ -28,10 +28,7 @@ outcomes:
   Model model(sc);
   RunState st;
   model.prepare(st);
-  model.init_run(st, 1, 0);
-  RunRng rng(1, 0);
-  for (int t = 0; t < sc.horizon; ++t)
-    if (model.step(st, rng, t)) break;
+  simulate(model, st, 1, 0);
   const int n = 4;
   Eigen::MatrixXd W(n, n);
   std::vector<double> w;

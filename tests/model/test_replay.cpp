@@ -68,16 +68,19 @@ TEST_CASE("a replay tells every bargaining round and its moves are the run's", "
   const size_t n = sc.actors.size();
   int told_moves = 0;
   for (uint64_t run = 0; run < 40; ++run) {
-    model.init_run(st, 9, run);
-    RunRng rng(9, run);
-    const double range =
-        *std::max_element(st.x0.begin(), st.x0.end()) - *std::min_element(st.x0.begin(), st.x0.end());
+    double range = 0;
     bargaining::Workspace ws;
     Recorder rec;
-    for (int t = 0; t < sc.horizon; ++t) {
-      const std::vector<double> before(st.x.begin(), st.x.begin() + static_cast<long>(n));
-      const size_t heard = rec.rounds.size();
-      const bool ended = model.step(st, rng, t, &rec);
+    std::vector<double> before;  // the stances before the step
+    size_t heard = 0;            // rounds told before the step
+    auto keep = [&] {
+      before.assign(st.x.begin(), st.x.begin() + static_cast<long>(n));
+      heard = rec.rounds.size();
+    };
+    simulate_with(model, st, 9, run, nullptr, &rec, [&] {
+      range = *std::max_element(st.x0.begin(), st.x0.end()) - *std::min_element(st.x0.begin(), st.x0.end());
+      keep();
+    }, [&](int t, bool) {
       INFO("run " << run << " step " << t);
       // One round told exactly at the steps where the issue bargains, none elsewhere.
       REQUIRE(rec.rounds.size() == heard + ((t + 1) % 3 == 0 ? 1 : 0));
@@ -105,8 +108,8 @@ TEST_CASE("a replay tells every bargaining round and its moves are the run's", "
         CHECK(same_bits(r.before, bargaining::weighted_median(before.data(), cap.data(), sal.data(), ni, range, ws)));
         CHECK(same_bits(r.after, bargaining::weighted_median(st.x.data(), cap.data(), sal.data(), ni, range, ws)));
       }
-      if (ended) break;
-    }
+      keep();
+    });
   }
   CHECK(told_moves > 0);  // the rounds had something to tell
 }
@@ -125,10 +128,7 @@ TEST_CASE("listening to a run changes none of its numbers", "[replay][bargain]")
       const int outcome = replay_run(model, 1, run, rec, &traced);
       RunState plain;
       model.prepare(plain);
-      model.init_run(plain, 1, run);
-      RunRng rng(1, run);
-      for (int t = 0; t < sc.horizon; ++t)
-        if (model.step(plain, rng, t)) break;
+      simulate(model, plain, 1, run);
       CHECK(outcome == plain.outcome);
       CHECK(traced.end_step == plain.end_step);
       REQUIRE(traced.x.size() == plain.x.size());
