@@ -83,7 +83,12 @@ TEST_CASE("for_each_run visits every index of the range once, on any thread coun
     CHECK(v.made.load() <= threads);
     CHECK(v.merged_sum == count * first + count * (count - 1) / 2);
     CHECK(v.blocks == (count + block - 1) / block);
-    CHECK(calls >= 1);
+    // Progress comes from the first thread only, which on a busy machine may take no block
+    // when there are others; alone, it reports every block, the last with the whole range.
+    if (threads == 1) {
+      CHECK(calls == v.blocks);
+      CHECK(last_done == count);
+    }
   }
 }
 
