@@ -12,6 +12,7 @@
 #include "engine/core/fastmath.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim {
 
@@ -104,62 +105,65 @@ bool Calibration::next_generation() {
   for (size_t k = 0; k < D; ++k) log_norm += std::log(sigma[k] * std::sqrt(2.0 * std::numbers::pi));
 
   std::vector<double> nu(M * D), nd(M), nobs(M * K), nw(M, 1.0);
-  struct Slot {
+  // Each particle is one visit of the run loop (engine/runner/run_loop.h); what a particle
+  // writes goes to its own slots, so the population is the same for any number of threads.
+  struct Local {
     std::unique_ptr<Probe> probe;
     ParamValues fixed;
     std::vector<double> logk;
   };
-  std::vector<Slot> slots(static_cast<size_t>(max_threads()));
-  std::atomic<uint64_t> done{0};
-  const int64_t blocks = static_cast<int64_t>((M + kChunk - 1) / kChunk);
-  ParallelFor(blocks, [&](int64_t b, int thread) {
-    if (o_.stop && o_.stop->load(std::memory_order_relaxed)) return;
-    Slot& s = slots[static_cast<size_t>(thread)];
-    if (!s.probe) s.probe = std::make_unique<Probe>(model_, which_);
-    size_t lo = static_cast<size_t>(b) * kChunk, hi = std::min(M, lo + kChunk);
-    for (size_t i = lo; i < hi; ++i) {
-      const uint64_t addr = particle_address(g, i);
-      RunRng rng(o_.seed, addr);
-      double* u = nu.data() + i * D;
-      if (g == 0) {
-        for (size_t k = 0; k < D; ++k) u[k] = rng.uniform(stream_id(kStreamPrior, static_cast<uint32_t>(k)), 0);
-      } else {
-        double r = rng.uniform(kStreamPick, 0) * wsum;
-        size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), r) - cum.begin());
-        if (j >= P) j = P - 1;
-        for (size_t k = 0; k < D; ++k) {
-          double m = pop_.u[j * D + k];
-          double fa = Phi(-m / sigma[k]), fb = Phi((1.0 - m) / sigma[k]);
-          double v = rng.uniform(stream_id(kStreamMove, static_cast<uint32_t>(k)), 0);
-          double p = std::clamp(fa + v * (fb - fa), 1e-300, 1.0 - 1e-16);
-          u[k] = clamp_open(m + sigma[k] * inverse_normal_cdf(p));
-        }
-        // Importance weight: prior (1 on the cube) over the proposal's density.
-        s.logk.resize(P);
-        double top = -std::numeric_limits<double>::infinity();
-        for (size_t jj = 0; jj < P; ++jj) {
-          double q = 0;
-          for (size_t k = 0; k < D; ++k) {
-            double z = (u[k] - pop_.u[jj * D + k]) / sigma[k];
-            q += z * z;
-          }
-          s.logk[jj] = std::log(pop_.weight[jj] / wsum) - 0.5 * q - log_norm - logZ[jj];
-          top = std::max(top, s.logk[jj]);
-        }
-        double sum = 0;
-        for (size_t jj = 0; jj < P; ++jj) sum += std::exp(s.logk[jj] - top);
-        nw[i] = std::exp(-(top + std::log(sum)));
+  auto make_local = [&] {
+    auto l = std::make_unique<Local>();
+    l->probe = std::make_unique<Probe>(model_, which_);
+    return l;
+  };
+  auto one = [&](Local& l, uint64_t index) {
+    const size_t i = static_cast<size_t>(index);
+    const uint64_t addr = particle_address(g, i);
+    RunRng rng(o_.seed, addr);
+    double* u = nu.data() + i * D;
+    if (g == 0) {
+      for (size_t k = 0; k < D; ++k) u[k] = rng.uniform(stream_id(kStreamPrior, static_cast<uint32_t>(k)), 0);
+    } else {
+      double r = rng.uniform(kStreamPick, 0) * wsum;
+      size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), r) - cum.begin());
+      if (j >= P) j = P - 1;
+      for (size_t k = 0; k < D; ++k) {
+        double m = pop_.u[j * D + k];
+        double fa = Phi(-m / sigma[k]), fb = Phi((1.0 - m) / sigma[k]);
+        double v = rng.uniform(stream_id(kStreamMove, static_cast<uint32_t>(k)), 0);
+        double p = std::clamp(fa + v * (fb - fa), 1e-300, 1.0 - 1e-16);
+        u[k] = clamp_open(m + sigma[k] * inverse_normal_cdf(p));
       }
-      values(u, s.fixed);
-      double* od = nobs.data() + i * K;
-      s.probe->run(o_.seed, addr, &s.fixed, od);
-      double d = 0;
-      for (size_t k = 0; k < K; ++k) d = std::max(d, od[k]);
-      nd[i] = d;
+      // Importance weight: prior (1 on the cube) over the proposal's density.
+      l.logk.resize(P);
+      double top = -std::numeric_limits<double>::infinity();
+      for (size_t jj = 0; jj < P; ++jj) {
+        double q = 0;
+        for (size_t k = 0; k < D; ++k) {
+          double z = (u[k] - pop_.u[jj * D + k]) / sigma[k];
+          q += z * z;
+        }
+        l.logk[jj] = std::log(pop_.weight[jj] / wsum) - 0.5 * q - log_norm - logZ[jj];
+        top = std::max(top, l.logk[jj]);
+      }
+      double sum = 0;
+      for (size_t jj = 0; jj < P; ++jj) sum += std::exp(l.logk[jj] - top);
+      nw[i] = std::exp(-(top + std::log(sum)));
     }
-    uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
-    if (o_.progress && thread == 0) o_.progress(now, M);
-  });
+    values(u, l.fixed);
+    double* od = nobs.data() + i * K;
+    l.probe->run(o_.seed, addr, &l.fixed, od);
+    double d = 0;
+    for (size_t k = 0; k < K; ++k) d = std::max(d, od[k]);
+    nd[i] = d;
+  };
+  LambdaVisitor<Local, decltype(make_local), decltype(one)> visitor{make_local, one};
+  LoopOptions lo;
+  lo.block = kChunk;
+  lo.stop = o_.stop;
+  lo.progress = o_.progress;
+  for_each_run({0, M}, lo, visitor);
   if (o_.stop && o_.stop->load()) return false;
 
   // Pool the kept and the new, keep the N closest (ties in a random order).

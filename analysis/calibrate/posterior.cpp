@@ -13,6 +13,7 @@
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
 #include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim {
 
@@ -125,57 +126,59 @@ ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& 
     double c = 0;
     for (double w : o.posterior->weight) cum.push_back(c += w);
   }
-  struct Slot {
+  // Each run is one visit of the run loop (engine/runner/run_loop.h); the accumulators are
+  // integers, merged in thread order.
+  struct Local {
     std::unique_ptr<Probe> probe;
     Accumulator acc;
     ParamValues fixed;
     std::vector<double> dist;
+    uint64_t simulated = 0;
   };
-  std::vector<Slot> slots(static_cast<size_t>(max_threads()));
-  const uint64_t blocks = (o.runs + kBlock - 1) / kBlock;
-  std::atomic<uint64_t> done{0};
-  ParallelFor(static_cast<int64_t>(blocks), [&](int64_t b, int thread) {
-    if (o.stop && o.stop->load(std::memory_order_relaxed)) return;
-    Slot& s = slots[static_cast<size_t>(thread)];
-    if (!s.probe) {
-      s.probe = std::make_unique<Probe>(model, o.observations);
-      s.acc = Accumulator(sc, sc.horizon);
-      s.acc.track_ended();
-      s.dist.assign(o.observations.size(), 0.0);
-      s.fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
+  auto make_local = [&] {
+    auto s = std::make_unique<Local>();
+    s->probe = std::make_unique<Probe>(model, o.observations);
+    s->acc = Accumulator(sc, sc.horizon);
+    s->acc.track_ended();
+    s->dist.assign(o.observations.size(), 0.0);
+    s->fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
+    return s;
+  };
+  auto one = [&](Local& s, uint64_t r) {
+    const ParamValues* fixed = nullptr;
+    if (o.posterior) {
+      double u = RunRng(o.seed, r).uniform(kStreamPosterior, 0) * cum.back();
+      size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
+      if (j >= cum.size()) j = cum.size() - 1;
+      const size_t D = o.posterior->params.size();
+      for (size_t k = 0; k < D; ++k)
+        s.fixed[static_cast<size_t>(o.posterior->params[k])] = o.posterior->values[j * D + k];
+      fixed = &s.fixed;
     }
-    uint64_t lo = static_cast<uint64_t>(b) * kBlock, hi = std::min(o.runs, lo + kBlock);
-    for (uint64_t r = lo; r < hi; ++r) {
-      const ParamValues* fixed = nullptr;
-      if (o.posterior) {
-        double u = RunRng(o.seed, r).uniform(kStreamPosterior, 0) * cum.back();
-        size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
-        if (j >= cum.size()) j = cum.size() - 1;
-        const size_t D = o.posterior->params.size();
-        for (size_t k = 0; k < D; ++k)
-          s.fixed[static_cast<size_t>(o.posterior->params[k])] = o.posterior->values[j * D + k];
-        fixed = &s.fixed;
-      }
-      // Runs that contradict an observation are simulated to their end and dropped: the
-      // accumulator only sees runs that agree with every observation.
-      bool agrees = true;
-      if (!o.observations.empty()) {
-        s.probe->run(o.seed, r, fixed, s.dist.data(), nullptr);
-        for (double d : s.dist) agrees = agrees && d <= 1.0;
-      }
-      if (agrees) s.probe->run(o.seed, r, fixed, s.dist.data(), &s.acc);
+    // Runs that contradict an observation are simulated to their end and dropped: the
+    // accumulator only sees runs that agree with every observation.
+    bool agrees = true;
+    if (!o.observations.empty()) {
+      s.probe->run(o.seed, r, fixed, s.dist.data(), nullptr);
+      for (double d : s.dist) agrees = agrees && d <= 1.0;
     }
-    uint64_t now = done.fetch_add(hi - lo) + (hi - lo);
-    if (o.progress && thread == 0) o.progress(now, o.runs);
-  });
+    if (agrees) s.probe->run(o.seed, r, fixed, s.dist.data(), &s.acc);
+    ++s.simulated;
+  };
   ConditionedResult res;
   res.acc = Accumulator(sc, sc.horizon);
-  for (auto& s : slots)
-    if (s.probe) {
-      s.acc.settle();
-      res.acc.merge(s.acc);
-    }
-  res.simulated = done.load();
+  res.simulated = 0;
+  auto merge = [&res](Local& s) {
+    s.acc.settle();
+    res.acc.merge(s.acc);
+    res.simulated += s.simulated;
+  };
+  LambdaVisitor<Local, decltype(make_local), decltype(one), decltype(merge)> visitor{make_local, one, merge};
+  LoopOptions lo;
+  lo.block = kBlock;
+  lo.stop = o.stop;
+  lo.progress = o.progress;
+  for_each_run({0, o.runs}, lo, visitor);
   return res;
 }
 

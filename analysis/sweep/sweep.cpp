@@ -4,6 +4,7 @@
 
 #include "engine/core/parallel.h"
 #include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim {
 

@@ -1,4 +1,5 @@
 #include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
 
 #include <algorithm>
 #include <memory>

@@ -12,7 +12,6 @@
 #include <functional>
 
 #include "engine/model/model.h"
-#include "engine/runner/run_loop.h"
 #include "engine/runner/summary.h"
 
 namespace geosim {

@@ -77,6 +77,24 @@ inline int simulate(const Model& model, RunState& st, uint64_t seed, uint64_t ru
   return simulate_with(model, st, seed, run, fixed, nullptr, [] {}, [](int, bool) {});
 }
 
+// A visitor made of lambdas, for a loop whose body reads many of the caller's locals:
+// make() returns a std::unique_ptr<L>, body(L&, run) visits one run, merge(L&) (optional)
+// takes each thread's L after the loop, in thread order.
+struct NoMerge {
+  template <class L>
+  void operator()(L&) const {}
+};
+template <class L, class Make, class Body, class Merge = NoMerge>
+struct LambdaVisitor {
+  using Local = L;
+  Make make;
+  Body body;
+  Merge merge_with{};
+  std::unique_ptr<L> make_local() const { return make(); }
+  void run(L& l, uint64_t r) const { body(l, r); }
+  void merge(L& l) { merge_with(l); }
+};
+
 // Calls v.run(local, r) for every r in `range` on all threads, where `local` is the calling
 // thread's V::Local, made by v.make_local() on the thread's first block. The visitor may
 // also have begin_block(local, lo, hi) and end_block(local, lo, hi), called around each

@@ -2,6 +2,7 @@
 // move its inputs, its rounds happen every K steps, and runs stay deterministic.
 #include <catch2/catch.hpp>
 
+#include "engine/runner/run_loop.h"
 #include "../engine/helpers.h"
 #include "engine/core/parallel.h"
 #include "engine/model/stance.h"

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "engine/runner/run_loop.h"
 #include "engine/core/rng.h"
 #include "helpers.h"
 

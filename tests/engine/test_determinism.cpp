@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "engine/runner/run_loop.h"
 #include "engine/core/parallel.h"
 #include "helpers.h"
 

@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 
+#include "engine/runner/run_loop.h"
 #include "helpers.h"
 
 using namespace geosim;

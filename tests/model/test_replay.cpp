@@ -16,6 +16,7 @@
 #include "engine/model/model.h"
 #include "engine/model/stance.h"
 #include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
 #include "engine/scenario/loader.h"
 
 using namespace geosim;
