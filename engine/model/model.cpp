@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <string>
 
 #include "engine/core/fastmath.h"
 #include "engine/model/levers.h"
@@ -99,7 +101,24 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
     event_p0_.push_back(p0);
     event_logit0_.push_back(logit0);
   }
-  // Lever schedules are fixed per scenario: the active set changes only at these steps.
+  // Levers that react (format 2) are checked every step (Model::react); the others have fixed
+  // schedules, so the active set changes only at the steps marked in lever_change_.
+  for (size_t l = 0, w = 0, u = 0; l < sc_.levers.size(); ++l) {
+    const Lever& lv = sc_.levers[l];
+    if (!lv.reacts()) continue;
+    react_.push_back({l, lv.when.empty() ? -1 : static_cast<int>(w++), lv.until_when.empty() ? -1 : static_cast<int>(u++)});
+  }
+  for (size_t i = 0, r = 0, d = 0; i < sc_.ladders.size(); ++i) {
+    rung0_.push_back(r);
+    for (const Rung& rung : sc_.ladders[i].rungs) {
+      rung_down_.push_back(rung.down.empty() ? -1 : static_cast<int>(d++));
+      ++r;
+    }
+  }
+  for (size_t i = 0, w = 0; i < sc_.decisions.size(); ++i) {
+    decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
+    decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
+  }
   lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
   lever_change_[0] = 1;
   for (const auto& l : sc_.levers) {
@@ -141,6 +160,18 @@ void Model::prepare(RunState& st) const {
   st.event_logit0.assign(sc_.events.size(), 0.0);
   st.event_p0.assign(sc_.events.size(), 0.0);
   st.lever_active.assign(sc_.levers.size(), 0);
+  st.lever_ok.assign(sc_.levers.size(), 1);
+  st.lever_done.assign(sc_.levers.size(), 0);
+  st.lever_last_when.assign(sc_.levers.size(), 0);
+  st.first_fire.assign(sc_.events.size(), -1);
+  st.ladder_rung.assign(sc_.ladders.size(), 0);
+  st.ladder_run.assign(sc_.ladders.size(), 0);
+  st.ladder_move.assign(sc_.ladders.size(), 0);
+  st.decision_choice.assign(sc_.decisions.size(), 0);
+  size_t most_options = 0;
+  for (const auto& d : sc_.decisions) most_options = std::max(most_options, d.options.size());
+  st.decision_u.assign(most_options, 0.0);
+  st.decision_p.assign(most_options, 0.0);
   st.lever_s.assign(sc_.levers.size(), 0.0);
   st.lever_k.assign(sc_.levers.size(), 0.0);
   st.lever_keep.assign(lever_ch_.size(), 0.0);
@@ -168,6 +199,23 @@ void Model::prepare(RunState& st) const {
     if (!o.when.empty()) st.outcome_when.emplace_back(o.when.text, var_names_, st.vars.data());
   for (const auto& e : sc_.events)
     if (!e.gate.empty()) st.event_gate.emplace_back(e.gate.text, var_names_, st.vars.data());
+  st.lever_when.clear();
+  st.lever_until.clear();
+  for (const Reacting& r : react_) {
+    const Lever& lv = sc_.levers[r.lever];
+    if (r.when >= 0) st.lever_when.emplace_back(lv.when.text, var_names_, st.vars.data());
+    if (r.until >= 0) st.lever_until.emplace_back(lv.until_when.text, var_names_, st.vars.data());
+  }
+  st.decision_when.clear();
+  for (const Decision& d : sc_.decisions)
+    if (!d.when.empty()) st.decision_when.emplace_back(d.when.text, var_names_, st.vars.data());
+  st.rung_up.clear();
+  st.rung_down.clear();
+  for (const Ladder& ld : sc_.ladders)
+    for (const Rung& rung : ld.rungs) {
+      st.rung_up.emplace_back(rung.up.text, var_names_, st.vars.data());
+      if (!rung.down.empty()) st.rung_down.emplace_back(rung.down.text, var_names_, st.vars.data());
+    }
 }
 
 void Model::influence_matrix(const Scenario& sc, const std::vector<double>& p, std::vector<double>& W) {
@@ -268,6 +316,20 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   std::fill(st.shock.begin(), st.shock.end(), 0.0);
   std::fill(st.fired.begin(), st.fired.end(), 0);
   std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
+  if (!react_.empty()) {
+    std::fill(st.lever_done.begin(), st.lever_done.end(), 0);
+    std::fill(st.first_fire.begin(), st.first_fire.end(), -1);
+    std::fill(st.ladder_rung.begin(), st.ladder_rung.end(), 0);
+    std::fill(st.ladder_run.begin(), st.ladder_run.end(), 0);
+    std::fill(st.ladder_move.begin(), st.ladder_move.end(), 0);
+    std::fill(st.decision_choice.begin(), st.decision_choice.end(), 0);
+    for (size_t i = 0; i < sc_.decisions.size(); ++i) st.vars[static_cast<size_t>(sc_.decision_var0) + i] = 0.0;
+    for (size_t i = 0; i < sc_.ladders.size(); ++i) st.vars[static_cast<size_t>(sc_.ladder_var0) + i] = 0.0;
+    for (const Reacting& r : react_) {
+      st.lever_ok[r.lever] = 0;
+      st.lever_last_when[r.lever] = std::numeric_limits<int>::min() / 2;
+    }
+  }
   st.active_levers.clear();
   st.word_block = WordCache::kEmpty;
   st.noise_block = WordCache::kEmpty;
@@ -298,9 +360,10 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   st.active_levers.clear();
   for (size_t l = 0; l < sc_.levers.size(); ++l) {
     const Lever& lv = sc_.levers[l];
-    const bool active = lever_rules::acts(lv, t, st.lever_s[l]);
-    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active);
+    const bool active = lever_rules::acts(lv, t, st.lever_s[l]) && st.lever_ok[l];
+    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active, why_lever(st, l, active, t));
     st.lever_active[l] = active;
+    if (sc_.lever_var0 >= 0) st.vars[static_cast<size_t>(sc_.lever_var0) + l] = active ? 1.0 : 0.0;
     if (!active) continue;
     st.active_levers.push_back(static_cast<int>(l));
     for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
@@ -316,6 +379,158 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
     st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }
+}
+
+// Levers that react: whether each one's conditions allow it at step t, read from the state
+// the last step left (docs/scenario-format.md, "Levers that react"). Returns whether any
+// changed, so that the active set is rebuilt.
+// The decisions whose decision point is step t: each actor chooses an option by a logit
+// choice over the options' utilities, with one uniform of the decision's stream (index t).
+void Model::decide(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  for (size_t i = 0; i < sc_.decisions.size(); ++i) {
+    const Decision& d = sc_.decisions[i];
+    if (t < d.first_step || (t - d.first_step) % d.every != 0) continue;
+    if (decision_when_[i] >= 0 && !st.decision_when[static_cast<size_t>(decision_when_[i])].holds()) continue;
+    const size_t K = d.options.size();
+    const double lambda = st.p[static_cast<size_t>(d.rationality)];
+    double* u = st.decision_u.data();
+    double* pr = st.decision_p.data();
+    double top = -std::numeric_limits<double>::infinity();
+    for (size_t k = 0; k < K; ++k) {
+      const DecisionOption& o = d.options[k];
+      double v = st.p[static_cast<size_t>(o.constant)];
+      for (const auto& [var, coef] : o.drivers) v += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+      u[k] = v;
+      top = std::max(top, lambda * v);
+    }
+    double sum = 0;
+    for (size_t k = 0; k < K; ++k) sum += pr[k] = std::exp(lambda * u[k] - top);
+    for (size_t k = 0; k < K; ++k) pr[k] /= sum;
+    const double draw = rng.uniform(decision_stream_[i], static_cast<uint32_t>(t));
+    size_t chosen = K - 1;
+    double cum = 0;
+    for (size_t k = 0; k + 1 < K; ++k) {
+      cum += pr[k];
+      if (draw < cum) {
+        chosen = k;
+        break;
+      }
+    }
+    st.decision_choice[i] = static_cast<int>(chosen) + 1;
+    st.vars[static_cast<size_t>(sc_.decision_var0) + i] = static_cast<double>(chosen + 1);
+    if (trace) trace->decision(t, d, static_cast<int>(chosen), u, pr);
+  }
+}
+
+bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  bool changed = false;
+  if (!sc_.decisions.empty()) decide(st, rng, t, trace);
+  // Ladders first: a rung's lever acts only while its ladder stands on the rung.
+  for (size_t i = 0; i < sc_.ladders.size(); ++i) {
+    const Ladder& ld = sc_.ladders[i];
+    int& rung = st.ladder_rung[i];
+    const int top = static_cast<int>(ld.rungs.size());
+    bool moved = false;
+    if (rung < top) {
+      const size_t next = rung0_[i] + static_cast<size_t>(rung);
+      st.ladder_run[i] = st.rung_up[next].holds() ? st.ladder_run[i] + 1 : 0;
+      if (st.ladder_run[i] >= ld.rungs[static_cast<size_t>(rung)].sustained) {
+        ++rung;
+        moved = true;
+        st.ladder_move[i] = 1;
+      }
+    }
+    if (!moved && rung > 0) {
+      const int down = rung_down_[rung0_[i] + static_cast<size_t>(rung - 1)];
+      if (down >= 0 && st.rung_down[static_cast<size_t>(down)].holds()) {
+        --rung;
+        moved = true;
+        st.ladder_move[i] = -1;
+      }
+    }
+    if (moved) {
+      st.ladder_run[i] = 0;
+      st.vars[static_cast<size_t>(sc_.ladder_var0) + i] = rung;
+    }
+  }
+  for (const Reacting& r : react_) {
+    const size_t l = r.lever;
+    const Lever& lv = sc_.levers[l];
+    bool ok = false;
+    if ((lv.ladder >= 0 && st.ladder_rung[static_cast<size_t>(lv.ladder)] != lv.rung) ||
+        (lv.decision >= 0 && st.decision_choice[static_cast<size_t>(lv.decision)] != lv.option)) {
+      // not on its rung, or not the option chosen: off (its own conditions are not read)
+    } else if (!st.lever_done[l]) {
+      if (r.until >= 0 && st.lever_until[static_cast<size_t>(r.until)].holds()) {
+        st.lever_done[l] = 1;
+      } else {
+        ok = true;
+        if (lv.after_event >= 0) {
+          const int f = st.first_fire[static_cast<size_t>(lv.after_event)];
+          ok = f >= 0 && t >= f + lv.after_delay;
+        }
+        if (ok && r.when >= 0) {
+          if (st.lever_when[static_cast<size_t>(r.when)].holds()) st.lever_last_when[l] = t;
+          else ok = t - st.lever_last_when[l] <= lv.hold_steps;
+        }
+      }
+    }
+    if (static_cast<bool>(st.lever_ok[l]) != ok) {
+      st.lever_ok[l] = ok;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+// What --replay says about a lever that reacts when it comes on or goes off.
+std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) const {
+  const Lever& lv = sc_.levers[l];
+  if (!lv.reacts()) return "";
+  const char* unit = sc_.unit == StepUnit::Week ? "week" : "day";
+  auto steps = [&](int k) { return std::to_string(k) + " " + unit + (k == 1 ? "" : "s"); };
+  std::string why;
+  auto add = [&why](const std::string& part) { why += (why.empty() ? "" : "; ") + part; };
+  if (lv.decision >= 0) {
+    const Decision& d = sc_.decisions[static_cast<size_t>(lv.decision)];
+    const int chosen = st.decision_choice[static_cast<size_t>(lv.decision)];
+    if (chosen > 0 && (active || chosen != lv.option))
+      add(sc_.actors[static_cast<size_t>(d.actor)].id + " chose '" + d.options[static_cast<size_t>(chosen - 1)].id +
+          "' (decision '" + d.id + "')");
+    if (!why.empty()) return why;
+  }
+  if (lv.ladder >= 0) {
+    const Ladder& ld = sc_.ladders[static_cast<size_t>(lv.ladder)];
+    const int rung = st.ladder_rung[static_cast<size_t>(lv.ladder)];
+    if (active && st.ladder_move[static_cast<size_t>(lv.ladder)] < 0) {
+      add("ladder '" + ld.id + "' down to rung " + std::to_string(lv.rung) + " ('" +
+          ld.rungs[static_cast<size_t>(lv.rung)].down.text + "' holds)");
+    } else if (active) {
+      const Rung& r = ld.rungs[static_cast<size_t>(lv.rung - 1)];
+      add("ladder '" + ld.id + "' up to rung " + std::to_string(lv.rung) + " of " + std::to_string(ld.rungs.size()) +
+          " ('" + r.up.text + "' held " + steps(r.sustained) + ")");
+    } else if (rung > lv.rung) {
+      add("ladder '" + ld.id + "' up to rung " + std::to_string(rung));
+    } else if (rung < lv.rung) {
+      add("ladder '" + ld.id + "' down to rung " + std::to_string(rung) + " ('" +
+          ld.rungs[static_cast<size_t>(lv.rung - 1)].down.text + "' holds)");
+    }
+    if (!why.empty()) return why;
+  }
+  if (active) {
+    if (lv.after_event >= 0)
+      add(steps(t - st.first_fire[static_cast<size_t>(lv.after_event)]) + " after event '" +
+          sc_.events[static_cast<size_t>(lv.after_event)].id + "'");
+    if (!lv.when.empty()) add("'" + lv.when.text + "' holds");
+    if (!lv.until_when.empty() && lv.after_event < 0 && lv.when.empty()) add("'" + lv.until_when.text + "' does not hold yet");
+  } else if (st.lever_s[l] > 0 && lever_rules::in_window(lv, t)) {
+    if (st.lever_done[l]) add("'" + lv.until_when.text + "' holds");
+    else if (!lv.when.empty())
+      add("'" + lv.when.text + "' no longer holds" + (lv.hold_steps > 0 ? " (held " + steps(lv.hold_steps) + ")" : ""));
+  } else if (!lever_rules::in_window(lv, t)) {
+    add("its window ends");
+  }
+  return why;
 }
 
 void Model::levers_at(RunState& st, int t) const { update_levers(st, t, nullptr); }
@@ -343,8 +558,10 @@ void Model::issue_pulls(const RunState& st, int k, std::vector<bargaining::Pull>
       out.push_back({static_cast<int>(pl.by - off), static_cast<int>(pl.target - off), pl.k});
 }
 
-void Model::channels(RunState& st, int t, Trace* trace) const {
-  if (lever_change_[static_cast<size_t>(t)]) update_levers(st, t, trace);
+void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  bool change = lever_change_[static_cast<size_t>(t)];
+  if (!react_.empty() || !sc_.decisions.empty()) change |= react(st, rng, t, trace);
+  if (change) update_levers(st, t, trace);
   // Pull each target's stance toward its lever's actor (on the lever's issue).
   std::fill(st.push.begin(), st.push.end(), 0.0);
   double* push = st.push.data();
@@ -515,6 +732,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     }
     if (!fire) continue;
     st.fired[e] += 1;
+    if (st.first_fire[e] < 0) st.first_fire[e] = t;
     st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
     if (ev.outcome >= 0) {
       double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
@@ -655,7 +873,7 @@ void Model::exit_calculus(RunState& st) const {
 bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   st.vars[kVarStep] = t;
   if (static_cast<uint32_t>(t) >> 2 != st.word_block) fill_words(st, rng, static_cast<uint32_t>(t) >> 2);
-  channels(st, t, trace);
+  channels(st, rng, t, trace);
   resources(st);
   stances(st, t, trace);
   // Hazards read the last step's fall risk and exit gain; before the first step there is

@@ -32,7 +32,8 @@ using ParamValues = std::vector<double>;
 class Trace {
  public:
   virtual ~Trace() = default;
-  virtual void lever(int t, const Lever& l, bool active) = 0;
+  // `why` says what made a lever that reacts (format 2) come on or go off; empty otherwise.
+  virtual void lever(int t, const Lever& l, bool active, const std::string& why) = 0;
   virtual void event(int t, const Event& e, bool fired_outcome, bool succeeded) = 0;
   virtual void defections(int t, const Cohort& c, int newly, int total_defected) = 0;
   virtual void talks(int t, bool open) = 0;
@@ -42,6 +43,9 @@ class Trace {
   // stayed); median_before and median_after are the capability x salience weighted median
   // (the forecast) before and after the round. Does nothing unless overridden, so that a
   // listener that does not tell bargaining need not know about it.
+  // A decision by an actor (format 2) at step t: it chose option `chosen` (0-based); u and p
+  // hold every option's utility and probability. Does nothing unless overridden.
+  virtual void decision(int /*t*/, const Decision& /*d*/, int /*chosen*/, const double* /*u*/, const double* /*p*/) {}
   virtual void bargaining(int /*t*/, const Issue& /*issue*/, const bargaining::Move* /*moves*/, int /*n*/,
                           double /*median_before*/, double /*median_after*/) {}
 };
@@ -73,6 +77,20 @@ struct RunState {
   std::vector<int> fired;            // per event
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
+  // Format 2, levers that react (Model::react): per lever, whether its conditions allow it
+  // now (lever_ok; 1 for a lever that does not react), whether its until_when has held
+  // (lever_done), the last step its `when` held; per event, the step it first fired (-1).
+  std::vector<char> lever_ok, lever_done;
+  std::vector<int> lever_last_when, first_fire;
+  // Per ladder: the rung it stands on, and for how many steps in a row the next rung's `up`
+  // has held; per rung (all ladders' rungs in order), its up and down conditions.
+  std::vector<int> ladder_rung, ladder_run, ladder_move;  // ladder_move: +1 up, -1 down (last move)
+  std::vector<BoundExpr> rung_up, rung_down;
+  // Per decision: the option chosen last (1, 2, ...; 0: none yet) and its `when`, if any;
+  // decision_u and decision_p: the utilities and probabilities of the last choice (scratch).
+  std::vector<int> decision_choice;
+  std::vector<BoundExpr> decision_when;
+  std::vector<double> decision_u, decision_p;
   std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
   // Per lever, fixed for a run: strength (intensity x credibility x enabled) and pull on
   // stances (stance_push x strength x dt); per lever channel: 1 - clamp01(weight x strength).
@@ -101,6 +119,7 @@ struct RunState {
   bargaining::Workspace bws;
   // Per-thread compiled expressions, bound to `vars`.
   std::vector<BoundExpr> outcome_when, event_gate;
+  std::vector<BoundExpr> lever_when, lever_until;  // per reacting lever with the key (Model::react_)
 };
 
 // What one lever does in a run (the rules are in engine/model/levers.h).
@@ -140,7 +159,10 @@ class Model {
 
  private:
   void update_levers(RunState& st, int t, Trace* trace) const;
-  void channels(RunState& st, int t, Trace* trace) const;
+  bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  void decide(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  std::string why_lever(const RunState& st, size_t l, bool active, int t) const;
+  void channels(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void resources(RunState& st) const;
   void stances(RunState& st, int t, Trace* trace) const;
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
@@ -184,6 +206,17 @@ class Model {
   size_t word_cohort0_ = 0;
   std::vector<size_t> event_word_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
+  // Levers that react (format 2) and, for each, its index into RunState::lever_when and
+  // lever_until (-1: it has no such key).
+  struct Reacting {
+    size_t lever;
+    int when = -1, until = -1;
+  };
+  std::vector<Reacting> react_;
+  std::vector<size_t> rung0_;     // per ladder: index of its first rung in RunState::rung_up
+  std::vector<int> rung_down_;    // per rung: index into RunState::rung_down, or -1
+  std::vector<uint32_t> decision_stream_;  // per decision: its random stream
+  std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
 };

@@ -14,10 +14,12 @@ namespace {
 class TextTrace : public Trace {
  public:
   TextTrace(const Scenario& sc, std::ostream& os) : sc_(sc), os_(os) {}
-  void lever(int t, const Lever& l, bool active) override {
+  void lever(int t, const Lever& l, bool active, const std::string& why) override {
     line(t) << (active ? "lever on:  " : "lever off: ") << l.id << " (" << lever_kinds()[static_cast<size_t>(l.kind)].name
             << ", " << sc_.actors[static_cast<size_t>(l.by)].id << " -> " << sc_.actors[static_cast<size_t>(l.target)].id
-            << ")\n";
+            << ")";
+    if (!why.empty()) os_ << ": " << why;
+    os_ << "\n";
   }
   void event(int t, const Event& e, bool has_outcome, bool ok) override {
     line(t) << "event: " << e.id;
@@ -28,6 +30,14 @@ class TextTrace : public Trace {
   void defections(int t, const Cohort& c, int newly, int total) override {
     line(t) << "defections: " << newly << " unit" << (newly == 1 ? "" : "s") << " of " << c.id << " ("
             << total << " of " << c.units << " gone)\n";
+  }
+  // "us decides (us_move): threaten; options threaten (utility 0.42, p 0.62), wait (0, 0.10)".
+  void decision(int t, const Decision& d, int chosen, const double* u, const double* p) override {
+    line(t) << sc_.actors[static_cast<size_t>(d.actor)].id << " decides (" << d.id
+            << "): " << d.options[static_cast<size_t>(chosen)].id << "; options";
+    for (size_t k = 0; k < d.options.size(); ++k)
+      os_ << (k == 0 ? " " : ", ") << d.options[k].id << " (utility " << num(u[k]) << ", p " << num(p[k]) << ")";
+    os_ << "\n";
   }
   void talks(int t, bool open) override { line(t) << (open ? "talks open\n" : "talks close\n"); }
   void end(int t, const Outcome& o, const std::string& why) override {

@@ -117,6 +117,57 @@ class Builder {
   // The step that contains `d` (may be negative or past the horizon).
   int step_of(Date d) const { return static_cast<int>(std::floor((d.days - sc_.start.days) / step_days_)); }
 
+  // A duration in calendar units ("4 weeks", "10 days", "3 months", "1 year"; a month is
+  // 365.25 / 12 days) as a whole number of steps, rounded to the nearest; nullopt after an
+  // error.
+  std::optional<int> get_duration(const YNode& n, const char* key) {
+    const YNode* v = n.find(key);
+    if (!v) return std::nullopt;
+    const std::string hint = "a number and a unit: `4 weeks`, `10 days`, `3 months`, `1 year`";
+    if (!v->is_scalar()) {
+      diags_.error(v->loc, std::string("`") + key + "` must be a duration, got " + v->type_name(), hint);
+      return std::nullopt;
+    }
+    std::istringstream in(v->scalar);
+    double amount = 0;
+    std::string unit, rest;
+    if (!(in >> amount) || !(in >> unit) || (in >> rest) || !std::isfinite(amount) || amount < 0) {
+      diags_.error(v->loc, std::string("`") + key + "` must be a duration, got '" + v->scalar + "'", hint);
+      return std::nullopt;
+    }
+    if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
+    double days = 0;
+    if (unit == "day") days = amount;
+    else if (unit == "week") days = 7 * amount;
+    else if (unit == "month") days = amount * 365.25 / 12;
+    else if (unit == "year") days = amount * 365.25;
+    else {
+      diags_.error(v->loc, std::string("`") + key + "`: unknown unit '" + unit + "'", "one of days, weeks, months, years");
+      return std::nullopt;
+    }
+    const double steps = std::round(days / step_days_);
+    if (steps > limits_.max_steps) {
+      diags_.error(v->loc, std::string("`") + key + "` is longer than the longest scenario (" +
+                               std::to_string(limits_.max_steps) + " steps)");
+      return std::nullopt;
+    }
+    return static_cast<int>(steps);
+  }
+
+  // An expression key (`when:` and the like) into `e`; false if absent or not a string.
+  bool get_expr(const YNode& n, const char* key, Expr& e) {
+    const YNode* w = n.find(key);
+    if (!w) return false;
+    if (!w->is_scalar() || w->scalar.empty()) {
+      diags_.error(w->loc, std::string("`") + key + "` must be an expression such as talks == 0");
+      return false;
+    }
+    e.text = w->scalar;
+    e.loc = w->loc;
+    if (w->quoted) e.loc.column += 1;
+    return true;
+  }
+
   Provenance get_provenance(const YNode& n) {
     Provenance p;
     if (const YNode* a = n.find("assumption")) {
@@ -220,8 +271,14 @@ class Builder {
   void read_relations();
   void read_cohorts();
   void read_levers();
+  void read_ladders();
+  void read_decisions();
+  void read_drivers(const YNode* dr, const std::string& base, const Provenance& prov, const char* doc,
+                    std::vector<std::pair<int, ParamId>>& out);
   void read_outcomes();
   void read_events();
+  void read_reaction(const YNode& n, Lever& lv);
+  void resolve_after();
   void read_mechanisms();
   void read_report();
   Effects read_effects(const YNode& n, const std::string& path, const Provenance& prov);
@@ -239,19 +296,27 @@ class Builder {
   double step_days_ = 7;
   std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_;
   std::vector<std::pair<Expr, std::string>> pending_exprs_;
+  struct PendingAfter {
+    size_t lever;
+    std::string event;
+    FileLoc loc;
+  };
+  std::vector<PendingAfter> pending_after_;  // levers' after.event, resolved once events are read
 };
 
 void Builder::read_header() {
   check_keys(root_, "the scenario",
              {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
               "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
-              "report", "observations"});
+              "report", "observations", "ladders", "decisions"});
   const YNode* ver = root_.find("geosim");
   if (!ver) {
     diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
-  } else if (!ver->is_scalar() || ver->scalar != "1") {
+  } else if (!ver->is_scalar() || (ver->scalar != "1" && ver->scalar != "2")) {
     diags_.error(ver->loc, "unsupported format version '" + (ver->is_scalar() ? ver->scalar : ver->type_name()) + "'",
-                 "this geosim reads `geosim: 1`");
+                 "this geosim reads `geosim: 1` and `geosim: 2`");
+  } else {
+    sc_.format_version = ver->scalar == "2" ? 2 : 1;
   }
   std::set<std::string> dummy;
   sc_.id = get_string(root_, "id", true, "the scenario");
@@ -482,7 +547,8 @@ void Builder::read_levers() {
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a lever")) continue;
     check_keys(n, "a lever", {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity",
-                              "credibility", "enabled", "stance_push", "evidence", "assumption"});
+                              "credibility", "enabled", "stance_push", "evidence", "assumption", "when",
+                              "until_when", "after", "hold"});
     Lever lv;
     lv.id = get_id(n, "lever", seen);
     lv.name = get_string(n, "name", false, "a lever", lv.id);
@@ -525,7 +591,185 @@ void Builder::read_levers() {
     double push = lv.kind >= 0 ? lever_kinds()[lv.kind].stance_push : 0.0;
     lv.stance_push = param(n, "stance_push", base + "stance_push", push, {0, 100}, lv.provenance,
                            "pull on the target's stance toward the actor's, per year");
+    read_reaction(n, lv);
     sc_.levers.push_back(std::move(lv));
+  }
+}
+
+// Format 2: when:, until_when:, after: {event, delay} and hold: of a lever.
+void Builder::read_reaction(const YNode& n, Lever& lv) {
+  for (const char* key : {"when", "until_when", "after", "hold"})
+    if (const YNode* k = n.find(key); k && sc_.format_version < 2) {
+      diags_.error(k->loc, std::string("a lever's `") + key + ":` is a format 2 key (levers that react)",
+                   "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
+      return;
+    }
+  get_expr(n, "when", lv.when);
+  get_expr(n, "until_when", lv.until_when);
+  if (n.find("hold")) {
+    if (!n.find("when")) diags_.error(n.find("hold")->loc, "`hold` says how long the lever stays on after its `when` stops holding; give a `when`");
+    lv.hold_steps = get_duration(n, "hold").value_or(0);
+  }
+  if (const YNode* a = n.find("after"); a && expect_map(*a, "`after:`")) {
+    check_keys(*a, "`after:`", {"event", "delay"});
+    const YNode* ev = a->find("event");
+    if (!ev || !ev->is_scalar()) diags_.error(a->loc, "`after:` needs `event:` (the id of an event)");
+    else pending_after_.push_back({sc_.levers.size(), ev->scalar, ev->loc});
+    // The event fires during its step, after the levers of that step are set: the lever can
+    // act at the earliest in the next step.
+    lv.after_delay = std::max(1, get_duration(*a, "delay").value_or(1));
+  }
+}
+
+void Builder::read_ladders() {
+  const YNode* l = root_.find("ladders");
+  if (!l) return;
+  if (sc_.format_version < 2) {
+    diags_.error(l->loc, "`ladders:` is a format 2 key (escalation ladders)",
+                 "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
+    return;
+  }
+  l = list("ladders");
+  if (!l) return;
+  std::set<std::string> seen;
+  std::map<std::string, int> lever_ids;
+  for (size_t i = 0; i < sc_.levers.size(); ++i) lever_ids[sc_.levers[i].id] = static_cast<int>(i);
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a ladder")) continue;
+    check_keys(n, "a ladder", {"id", "name", "rungs", "evidence", "assumption"});
+    Ladder ld;
+    ld.id = get_id(n, "ladder", seen);
+    ld.name = get_string(n, "name", false, "a ladder", ld.id);
+    ld.provenance = get_provenance(n);
+    const YNode* rs = n.find("rungs");
+    if (!rs || !rs->is_seq() || rs->seq.empty()) {
+      diags_.error(rs ? rs->loc : n.loc, "a ladder needs `rungs:`, a list of {lever, up, down, sustained} from the lowest");
+      continue;
+    }
+    const int index = static_cast<int>(sc_.ladders.size());
+    for (const auto& r : rs->seq) {
+      if (!expect_map(r, "a rung")) continue;
+      check_keys(r, "a rung", {"lever", "up", "down", "sustained"});
+      Rung rung;
+      rung.lever = resolve(r, "lever", lever_ids, "lever", true);
+      if (!get_expr(r, "up", rung.up)) diags_.error(r.loc, "a rung needs `up:`, the condition to climb onto it");
+      get_expr(r, "down", rung.down);
+      rung.sustained = std::max(1, get_duration(r, "sustained").value_or(1));
+      if (rung.lever >= 0) {
+        Lever& lv = sc_.levers[static_cast<size_t>(rung.lever)];
+        if (lv.ladder >= 0)
+          diags_.error(r.find("lever")->loc, "lever '" + lv.id + "' is already a rung of ladder '" +
+                                                 (lv.ladder < index ? sc_.ladders[static_cast<size_t>(lv.ladder)].id : ld.id) + "'",
+                       "a lever stands on one rung of one ladder; give each rung its own lever");
+        lv.ladder = index;
+        lv.rung = static_cast<int>(ld.rungs.size()) + 1;
+      }
+      ld.rungs.push_back(std::move(rung));
+    }
+    sc_.ladders.push_back(std::move(ld));
+  }
+}
+
+void Builder::read_decisions() {
+  const YNode* l = root_.find("decisions");
+  if (!l) return;
+  if (sc_.format_version < 2) {
+    diags_.error(l->loc, "`decisions:` is a format 2 key (decisions by actors)",
+                 "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
+    return;
+  }
+  l = list("decisions");
+  if (!l) return;
+  std::set<std::string> seen;
+  std::map<std::string, int> lever_ids;
+  for (size_t i = 0; i < sc_.levers.size(); ++i) lever_ids[sc_.levers[i].id] = static_cast<int>(i);
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a decision")) continue;
+    check_keys(n, "a decision",
+               {"id", "name", "actor", "every", "from", "when", "rationality", "options", "evidence", "assumption"});
+    Decision d;
+    d.id = get_id(n, "decision", seen);
+    d.name = get_string(n, "name", false, "a decision", d.id);
+    d.provenance = get_provenance(n);
+    d.actor = resolve(n, "actor", actor_ids_, "actor", true);
+    const std::string base = "decisions." + d.id + ".";
+    d.every = std::max(1, get_duration(n, "every").value_or(1));
+    if (auto from = get_date(n, "from")) d.first_step = std::max(0, step_of(*from));
+    get_expr(n, "when", d.when);
+    d.rationality = param(n, "rationality", base + "rationality", 1.0, {0, 1000}, d.provenance,
+                          "how sharply the actor prefers the best option (0: at random)");
+    const int index = static_cast<int>(sc_.decisions.size());
+    const YNode* os = n.find("options");
+    if (!os || !os->is_seq() || os->seq.size() < 2) {
+      diags_.error(os ? os->loc : n.loc, "a decision needs `options:`, a list of at least two {id, lever, utility}");
+    } else {
+      std::set<std::string> opt_seen;
+      for (const auto& o : os->seq) {
+        if (!expect_map(o, "an option")) continue;
+        check_keys(o, "an option", {"id", "lever", "utility"});
+        DecisionOption opt;
+        opt.id = get_id(o, "option", opt_seen);
+        const std::string ob = base + "options." + opt.id + ".utility.";
+        if (o.find("lever")) opt.lever = resolve(o, "lever", lever_ids, "lever", true);
+        const YNode* u = o.find("utility");
+        if (u && expect_map(*u, "a utility")) {
+          check_keys(*u, "a utility", {"constant", "drivers"});
+          opt.constant = param(*u, "constant", ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option");
+          read_drivers(u->find("drivers"), ob + "drivers.", d.provenance, "utility per unit of the state variable", opt.drivers);
+        } else {
+          opt.constant = param_node(nullptr, ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option", o.loc);
+        }
+        if (opt.lever >= 0) {
+          Lever& lv = sc_.levers[static_cast<size_t>(opt.lever)];
+          if (lv.ladder >= 0 || lv.decision >= 0)
+            diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is already " +
+                                                   (lv.ladder >= 0 ? "a rung of a ladder" : "an option of a decision"),
+                         "a lever is the option of one decision or the rung of one ladder; give each its own lever");
+          else if (d.actor >= 0 && lv.by != d.actor)
+            diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is applied by '" + sc_.actors[static_cast<size_t>(lv.by)].id +
+                                                   "', not by '" + sc_.actors[static_cast<size_t>(d.actor)].id + "', who decides",
+                         "an actor decides only on its own levers");
+          lv.decision = index;
+          lv.option = static_cast<int>(d.options.size()) + 1;
+        }
+        d.options.push_back(std::move(opt));
+      }
+    }
+    sc_.decisions.push_back(std::move(d));
+  }
+}
+
+void Builder::read_drivers(const YNode* dr, const std::string& base, const Provenance& prov, const char* doc,
+                           std::vector<std::pair<int, ParamId>>& out) {
+  if (!dr || !expect_map(*dr, "drivers")) return;
+  for (size_t i = 0; i < dr->map.size(); ++i) {
+    int v = sc_.find_var(dr->map[i].first);
+    if (v < 0) {
+      std::vector<std::string> names;
+      for (const auto& vi : sc_.vars) names.push_back(vi.name);
+      std::string guess = closest_match(dr->map[i].first, names);
+      diags_.error(dr->key_locs[i], "unknown state variable '" + dr->map[i].first + "'",
+                   guess.empty() ? "see the state variables in docs/model.md" : "did you mean '" + guess + "'?");
+      continue;
+    }
+    out.emplace_back(v, param_node(&dr->map[i].second, base + dr->map[i].first, 0, {-1000, 1000}, prov,
+                                   doc, dr->loc));
+  }
+}
+
+void Builder::resolve_after() {
+  for (const auto& pa : pending_after_) {
+    auto it = event_ids_.find(pa.event);
+    if (it == event_ids_.end()) {
+      std::vector<std::string> ids;
+      for (const auto& [id, i] : event_ids_) ids.push_back(id);
+      std::string guess = closest_match(pa.event, ids);
+      diags_.error(pa.loc, "unknown event '" + pa.event + "'",
+                   guess.empty() ? (ids.empty() ? "the scenario has no events" : "one of " + join(ids))
+                                 : "did you mean '" + guess + "'?");
+      continue;
+    }
+    sc_.levers[pa.lever].after_event = it->second;
   }
 }
 
@@ -641,22 +885,7 @@ void Builder::read_events() {
                            "probability per year before drivers");
         else
           diags_.error(hz->loc, "a hazard needs `annual:` (probability per year) or `per_step:`");
-        if (const YNode* dr = hz->find("drivers")) {
-          if (expect_map(*dr, "drivers"))
-            for (size_t i = 0; i < dr->map.size(); ++i) {
-              int v = sc_.find_var(dr->map[i].first);
-              if (v < 0) {
-                std::vector<std::string> names;
-                for (const auto& vi : sc_.vars) names.push_back(vi.name);
-                std::string guess = closest_match(dr->map[i].first, names);
-                diags_.error(dr->key_locs[i], "unknown state variable '" + dr->map[i].first + "'",
-                             guess.empty() ? "see the state variables in docs/model.md" : "did you mean '" + guess + "'?");
-                continue;
-              }
-              e.drivers.emplace_back(v, param_node(&dr->map[i].second, base + ".hazard.drivers." + dr->map[i].first, 0,
-                                                   {-1000, 1000}, e.provenance, "logit coefficient", dr->loc));
-            }
-        }
+        read_drivers(hz->find("drivers"), base + ".hazard.drivers.", e.provenance, "logit coefficient", e.drivers);
         if (const YNode* w = hz->find("when")) {
           if (!w->is_scalar()) diags_.error(w->loc, "`when` must be an expression");
           else {
@@ -778,6 +1007,17 @@ void Builder::check_expressions() {
     if (!o.when.empty()) check_expression(o.when.text, o.when.loc, names, diags_);
   for (const auto& e : sc_.events)
     if (!e.gate.empty()) check_expression(e.gate.text, e.gate.loc, names, diags_);
+  for (const auto& lv : sc_.levers) {
+    if (!lv.when.empty()) check_expression(lv.when.text, lv.when.loc, names, diags_);
+    if (!lv.until_when.empty()) check_expression(lv.until_when.text, lv.until_when.loc, names, diags_);
+  }
+  for (const auto& d : sc_.decisions)
+    if (!d.when.empty()) check_expression(d.when.text, d.when.loc, names, diags_);
+  for (const auto& ld : sc_.ladders)
+    for (const auto& r : ld.rungs) {
+      if (!r.up.empty()) check_expression(r.up.text, r.up.loc, names, diags_);
+      if (!r.down.empty()) check_expression(r.down.text, r.down.loc, names, diags_);
+    }
 }
 
 // The counts that the limits bound, checked before anything is built: a file of a million
@@ -824,7 +1064,27 @@ Scenario Builder::build() {
     for (const auto& n : l->seq)
       if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
         sc_.vars.push_back({"fired." + id->scalar, "times event " + id->scalar + " has fired", 0, 1e9});
+  // Format 2: lever.<id> is 1 while the lever acts (levers and hazards may read it).
+  if (sc_.format_version >= 2) {
+    sc_.lever_var0 = static_cast<int>(sc_.vars.size());
+    for (const auto& lv : sc_.levers) sc_.vars.push_back({"lever." + lv.id, "1 while lever " + lv.id + " acts", 0, 1});
+    read_ladders();
+    sc_.ladder_var0 = static_cast<int>(sc_.vars.size());
+    for (const auto& ld : sc_.ladders)
+      sc_.vars.push_back({"ladder." + ld.id, "the rung ladder " + ld.id + " stands on (0: none)", 0,
+                          static_cast<double>(ld.rungs.size())});
+    sc_.decision_var0 = static_cast<int>(sc_.vars.size());
+    if (const YNode* l = root_.find("decisions"); l && l->is_seq())
+      for (const auto& n : l->seq)
+        if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
+          sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)", 0, 1e9});
+    read_decisions();
+  } else {
+    read_ladders();  // only to refuse the keys
+    read_decisions();
+  }
   read_events();
+  resolve_after();
   read_mechanisms();
   read_report();
   check_expressions();

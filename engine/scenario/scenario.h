@@ -82,6 +82,12 @@ struct Cohort {
   Provenance provenance;
 };
 
+struct Expr {
+  std::string text;
+  FileLoc loc;  // of the first character of the expression
+  bool empty() const { return text.empty(); }
+};
+
 struct Lever {
   std::string id, name;
   int kind = 0;  // row of lever_kinds()
@@ -89,6 +95,55 @@ struct Lever {
   int issue = 0;
   int start_step = 0, end_step = 0;  // active for start_step <= t < end_step
   ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
+  Provenance provenance;
+  // Format 2: a lever that reacts (docs/scenario-format.md, "Levers that react"). Inside its
+  // window it acts only while these allow, checked at the start of every step on the state
+  // the last step left: `when` holds (or held within the last hold_steps steps), the event
+  // after_event fired at least after_delay steps ago, and until_when has never held.
+  Expr when, until_when;
+  int hold_steps = 0;
+  int after_event = -1;  // index into Scenario::events; -1: none
+  int after_delay = 0;   // steps from the event's first firing (>= 1)
+  int ladder = -1, rung = 0;  // a rung (1, 2, ...) of Scenario::ladders[ladder]; -1: none
+  int decision = -1, option = 0;  // an option (1, 2, ...) of Scenario::decisions[decision]; -1: none
+  bool reacts() const {
+    return !when.empty() || !until_when.empty() || after_event >= 0 || ladder >= 0 || decision >= 0;
+  }
+};
+
+// Format 2: an escalation ladder (docs/scenario-format.md, "Escalation ladders"). The ladder
+// stands on rung 0 (none of its levers) at the start; each step it climbs one rung when the
+// next rung's `up` has held for `sustained` steps in a row, or else steps down one when its
+// rung's `down` holds. A rung's lever acts only while the ladder stands on that rung.
+struct Rung {
+  int lever = -1;
+  Expr up, down;
+  int sustained = 1;  // steps
+};
+struct Ladder {
+  std::string id, name;
+  std::vector<Rung> rungs;
+  Provenance provenance;
+};
+
+// Format 2: a decision by an actor (docs/scenario-format.md, "Decisions"). At each decision
+// point (every `every` steps from first_step, while `when` holds) the actor chooses one
+// option by a logit choice: P(k) = exp(rationality x U_k) / sum_j exp(rationality x U_j),
+// U_k = constant + sum coefficient x state variable. The chosen option's lever acts until
+// the next decision point.
+struct DecisionOption {
+  std::string id;
+  int lever = -1;  // -1: an option that pulls no lever
+  ParamId constant = kNoParam;
+  std::vector<std::pair<int, ParamId>> drivers;  // state variable -> coefficient
+};
+struct Decision {
+  std::string id, name;
+  int actor = -1;
+  int every = 1, first_step = 0;
+  Expr when;
+  ParamId rationality = kNoParam;
+  std::vector<DecisionOption> options;
   Provenance provenance;
 };
 
@@ -101,12 +156,6 @@ struct Effects {
   bool empty() const {
     return defection_shock == kNoParam && talks == 0 && resources_shock == kNoParam && stance_shock.empty();
   }
-};
-
-struct Expr {
-  std::string text;
-  FileLoc loc;  // of the first character of the expression
-  bool empty() const { return text.empty(); }
 };
 
 struct Event {
@@ -151,6 +200,8 @@ struct Scenario {
   int total_units = 0;
   std::vector<Lever> levers;
   std::vector<Event> events;
+  std::vector<Ladder> ladders;  // format 2
+  std::vector<Decision> decisions;  // format 2
   std::vector<Outcome> outcomes;
   int default_outcome = -1;
   std::array<ParamId, kNumMechParams> mech{};
@@ -163,6 +214,9 @@ struct Scenario {
   std::vector<VarInfo> vars;
   int stance_var0 = 0;  // index of stance.<actor 0> on the first issue
   int fired_var0 = 0;   // index of fired.<event 0>
+  int lever_var0 = -1;  // format 2: index of lever.<lever 0> (1 while it acts); -1 in format 1
+  int ladder_var0 = -1;  // format 2: index of ladder.<ladder 0> (the rung reached)
+  int decision_var0 = -1;  // format 2: index of decision.<decision 0> (the option chosen, 0: none yet)
   std::vector<int> fans;  // variables recorded as fan charts
 
   ParamId find_param(const std::string& path) const;  // kNoParam when absent

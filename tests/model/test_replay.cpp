@@ -36,7 +36,7 @@ struct Round {
 };
 class Recorder : public Trace {
  public:
-  void lever(int, const Lever&, bool) override {}
+  void lever(int, const Lever&, bool, const std::string&) override {}
   void event(int, const Event&, bool, bool) override {}
   void defections(int, const Cohort&, int, int) override {}
   void talks(int, bool) override {}
