@@ -121,6 +121,7 @@ outcomes:
 TEST_CASE("a missing version and a wrong version are reported", "[errors]") {
   CHECK_THAT(test::load_error("id: t\nstart: 2020-01-06\nincumbent: gov\n" + kActors),
              Catch::StartsWith("test.yaml:1:1: missing `geosim: 1` (the format version)"));
-  CHECK_THAT(test::load_error("geosim: 2\nid: t\nstart: 2020-01-06\nincumbent: gov\n" + kActors),
-             Catch::StartsWith("test.yaml:1:9: unsupported format version '2'; this geosim reads `geosim: 1`"));
+  CHECK_THAT(test::load_error("geosim: 3\nid: t\nstart: 2020-01-06\nincumbent: gov\n" + kActors),
+             Catch::StartsWith("test.yaml:1:9: unsupported format version '3'; this geosim reads `geosim: 1` and "
+                               "`geosim: 2`"));
 }
