@@ -289,12 +289,32 @@ ParamValues SweepPlan::fixed(int64_t point) const {
   return f;
 }
 
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  return a == b || std::filesystem::weakly_canonical(a, ea) == std::filesystem::weakly_canonical(b, eb);
+}
+}  // namespace
+
 SweepPlan plan_sweep(const SweepSpec& spec) {
   SweepPlan plan;
   plan.spec = spec;
   LoadOptions lo;
   lo.sets = spec.sets;
-  plan.scenario = load_scenario(spec.scenario, lo);
+  try {
+    plan.scenario = load_scenario(spec.scenario, lo);
+  } catch (const InputError& e) {
+    // A scenario file that cannot be read at all (missing, a device, too large) is the spec's
+    // mistake: say where the spec names it. Errors inside the scenario keep their own places.
+    std::vector<Diagnostic> ds = e.diagnostics();
+    for (Diagnostic& d : ds)
+      if (d.loc.line == 0 && d.message.find("more unknown keys") == std::string::npos &&
+          same_file(d.loc.file, spec.scenario)) {
+        d.message = "scenario '" + spec.scenario + "': " + d.message;
+        d.loc = spec.scenario_loc;
+      }
+    throw InputError(std::move(ds));
+  }
   const Scenario& sc = plan.scenario;
   Diagnostics diags;
   std::vector<std::string> paths;
