@@ -335,6 +335,7 @@ int bargain_command(const std::vector<std::string>& args) {
     if (vm.count("perturb") || vm.count("perturb-position"))
       throw UsageError("bargain: --perturb is for CSV input; a scenario's uncertainty is in its distributions");
     scenario_input(in, file, sets, issue, at, seed);
+    check_not_extended(in.scenario->extended, {{"--output", output}});
   } else {
     if (!issue.empty() || !sets.empty() || vm.count("at"))
       throw UsageError("bargain: --issue, --set and --at are for scenario input (.yaml); a CSV holds one issue");

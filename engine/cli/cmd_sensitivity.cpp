@@ -172,6 +172,7 @@ gsa::SensitivityReport scenario(const Settings& s, const std::string& file, cons
   std::vector<gsa::FactorRange> ranges;
   for (const auto& text : s.ranges) ranges.push_back(gsa::parse_range(text));
   Scenario sc = load_scenario(file, sa.load_options());
+  check_not_extended(sc.extended, {{"--output", s.output}});
   Model model(sc);
   auto factors = gsa::choose_factors(sc, split_list(s.params), ranges);
   const int d = static_cast<int>(factors.size());

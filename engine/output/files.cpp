@@ -279,6 +279,12 @@ Identity identity_of(const std::string& path) {
 
 }  // namespace
 
+void check_not_extended(const std::vector<std::string>& extended, const std::vector<PathRole>& outputs) {
+  std::vector<PathRole> inputs;
+  for (const auto& f : extended) inputs.push_back({"a file the scenario extends", f});
+  if (!inputs.empty()) check_distinct_paths(inputs, outputs);
+}
+
 void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs) {
   std::vector<Identity> in_ids, out_ids;
   for (const auto& p : inputs) in_ids.push_back(identity_of(p.path));

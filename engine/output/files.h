@@ -40,6 +40,9 @@ struct PathRole {
 // (compared by device and inode; a path not yet created by its folder's identity and its
 // name). "-" (standard output) may be used once. Devices such as /dev/null may repeat.
 void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs);
+// The same, for the files a loaded scenario was read from through `extends:` (checked after
+// loading, since only the loader knows them).
+void check_not_extended(const std::vector<std::string>& extended, const std::vector<PathRole>& outputs);
 
 // An exclusive lock (flock) on DIR/.geosim.lock, taken at once or not at all: a folder
 // another process holds is refused with InputError. The lock file stays; the lock goes

@@ -240,7 +240,9 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   try {
     YNode root = load_chain(path, options.limits, stack, FileLoc{}, includes);
     for (const auto& s : options.sets) apply_set(root, s);
-    return build_scenario(root, path, options.limits);
+    Scenario sc = build_scenario(root, path, options.limits);
+    for (const auto& [file, from] : includes) sc.extended.push_back(file);
+    return sc;
   } catch (const InputError& e) {
     throw with_includes(e, includes);
   }
