@@ -124,6 +124,9 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
     throw InputError(FileLoc{dir, 0, 0}, "--output names a file, not a folder", "name a folder for the calibration");
   fs::create_directories(fs::path(dir) / "generations", ec);
   if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output folder: " + ec.message());
+  // Held for the whole calibration: a second calibrate (or sweep) into the folder is refused
+  // at once instead of mixing generations.
+  lock_ = std::make_unique<DirLock>(dir, "geosim calibrate");
   std::string meta = (fs::path(dir) / "calibration.json").string();
   if (fs::exists(meta)) {
     Json j = parse_json_file(meta);

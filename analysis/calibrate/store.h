@@ -10,9 +10,11 @@
 // precision), a resumed calibration writes the same bytes as one never interrupted.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "analysis/calibrate/abc.h"
+#include "engine/output/files.h"
 #include "engine/output/output.h"
 #include "engine/scenario/yaml_tree.h"
 
@@ -35,6 +37,7 @@ class CalibrationStore {
 
  private:
   std::string dir_;
+  std::unique_ptr<DirLock> lock_;  // the output folder's lock, held while the store lives
 };
 
 std::string posterior_csv(const Scenario& sc, const Calibration& cal);

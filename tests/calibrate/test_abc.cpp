@@ -223,3 +223,21 @@ TEST_CASE("a resumed calibration writes the same bytes as one never interrupted"
   fs::remove_all(whole);
   fs::remove_all(cut);
 }
+
+TEST_CASE("a calibration holds its folder: a second one into it is refused at once", "[calibrate][lock]") {
+  namespace fs = std::filesystem;
+  const std::string dir = test::temp_path("cal_locked");
+  fs::remove_all(dir);
+  {
+    CalibrationStore first(dir, "fingerprint", "t", false);
+    try {
+      CalibrationStore second(dir, "fingerprint", "t", true);
+      FAIL("a second calibration into a held folder was accepted");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("another geosim command is writing to this folder"));
+    }
+  }
+  // Released with the store: the folder can be resumed afterwards.
+  CHECK_NOTHROW(CalibrationStore(dir, "fingerprint", "t", true));
+  fs::remove_all(dir);
+}
