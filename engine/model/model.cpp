@@ -381,6 +381,12 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   }
 }
 
+// Whether a rung's lever may act with its ladder on rung `rung`.
+bool Model::on_rung(const Lever& lv, int rung) const {
+  const Rung& r = sc_.ladders[static_cast<size_t>(lv.ladder)].rungs[static_cast<size_t>(lv.rung - 1)];
+  return rung == lv.rung || (r.stays && rung > lv.rung);
+}
+
 // Levers that react: whether each one's conditions allow it at step t, read from the state
 // the last step left (docs/scenario-format.md, "Levers that react"). Returns whether any
 // changed, so that the active set is rebuilt.
@@ -457,7 +463,7 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     const size_t l = r.lever;
     const Lever& lv = sc_.levers[l];
     bool ok = false;
-    if ((lv.ladder >= 0 && st.ladder_rung[static_cast<size_t>(lv.ladder)] != lv.rung) ||
+    if ((lv.ladder >= 0 && !on_rung(lv, st.ladder_rung[static_cast<size_t>(lv.ladder)])) ||
         (lv.decision >= 0 && st.decision_choice[static_cast<size_t>(lv.decision)] != lv.option)) {
       // not on its rung, or not the option chosen: off (its own conditions are not read)
     } else if (!st.lever_done[l]) {
@@ -503,8 +509,8 @@ std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) c
     const Ladder& ld = sc_.ladders[static_cast<size_t>(lv.ladder)];
     const int rung = st.ladder_rung[static_cast<size_t>(lv.ladder)];
     if (active && st.ladder_move[static_cast<size_t>(lv.ladder)] < 0) {
-      add("ladder '" + ld.id + "' down to rung " + std::to_string(lv.rung) + " ('" +
-          ld.rungs[static_cast<size_t>(lv.rung)].down.text + "' holds)");
+      add("ladder '" + ld.id + "' down to rung " + std::to_string(rung) + " ('" +
+          ld.rungs[static_cast<size_t>(rung)].down.text + "' holds)");
     } else if (active) {
       const Rung& r = ld.rungs[static_cast<size_t>(lv.rung - 1)];
       add("ladder '" + ld.id + "' up to rung " + std::to_string(lv.rung) + " of " + std::to_string(ld.rungs.size()) +
@@ -513,7 +519,7 @@ std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) c
       add("ladder '" + ld.id + "' up to rung " + std::to_string(rung));
     } else if (rung < lv.rung) {
       add("ladder '" + ld.id + "' down to rung " + std::to_string(rung) + " ('" +
-          ld.rungs[static_cast<size_t>(lv.rung - 1)].down.text + "' holds)");
+          ld.rungs[static_cast<size_t>(rung)].down.text + "' holds)");
     }
     if (!why.empty()) return why;
   }

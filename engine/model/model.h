@@ -160,6 +160,7 @@ class Model {
  private:
   void update_levers(RunState& st, int t, Trace* trace) const;
   bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  bool on_rung(const Lever& lv, int rung) const;
   void decide(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   std::string why_lever(const RunState& st, size_t l, bool active, int t) const;
   void channels(RunState& st, const RunRng& rng, int t, Trace* trace) const;

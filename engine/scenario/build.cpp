@@ -649,12 +649,13 @@ void Builder::read_ladders() {
     const int index = static_cast<int>(sc_.ladders.size());
     for (const auto& r : rs->seq) {
       if (!expect_map(r, "a rung")) continue;
-      check_keys(r, "a rung", {"lever", "up", "down", "sustained"});
+      check_keys(r, "a rung", {"lever", "up", "down", "sustained", "stays"});
       Rung rung;
       rung.lever = resolve(r, "lever", lever_ids, "lever", true);
       if (!get_expr(r, "up", rung.up)) diags_.error(r.loc, "a rung needs `up:`, the condition to climb onto it");
       get_expr(r, "down", rung.down);
       rung.sustained = std::max(1, get_duration(r, "sustained").value_or(1));
+      rung.stays = get_bool(r, "stays", false);
       if (rung.lever >= 0) {
         Lever& lv = sc_.levers[static_cast<size_t>(rung.lever)];
         if (lv.ladder >= 0)
@@ -981,7 +982,10 @@ void Builder::read_report() {
         fans.clear();
         for (const auto& v : f->seq) {
           if (!v.is_scalar()) continue;
-          if (sc_.find_var(v.scalar) < 0) {
+          if (v.scalar == "t") {
+            diags_.error(v.loc, "`t` (the steps elapsed) is the charts' own axis, not a quantity to chart",
+                         "chart another state variable");
+          } else if (sc_.find_var(v.scalar) < 0) {
             std::vector<std::string> names;
             for (const auto& vi : sc_.vars) names.push_back(vi.name);
             std::string guess = closest_match(v.scalar, names);
@@ -1063,7 +1067,9 @@ Scenario Builder::build() {
   if (const YNode* l = root_.find("events"); l && l->is_seq())
     for (const auto& n : l->seq)
       if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
-        sc_.vars.push_back({"fired." + id->scalar, "times event " + id->scalar + " has fired", 0, 1e9});
+        // An event fires at most once a step: the horizon bounds the count (and a chart's bins).
+        sc_.vars.push_back({"fired." + id->scalar, "times event " + id->scalar + " has fired", 0,
+                            static_cast<double>(std::max(1, sc_.horizon))});
   // Format 2: lever.<id> is 1 while the lever acts (levers and hazards may read it).
   if (sc_.format_version >= 2) {
     sc_.lever_var0 = static_cast<int>(sc_.vars.size());
@@ -1077,7 +1083,11 @@ Scenario Builder::build() {
     if (const YNode* l = root_.find("decisions"); l && l->is_seq())
       for (const auto& n : l->seq)
         if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
-          sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)", 0, 1e9});
+          if (const YNode* os = n.find("options"))
+            sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)",
+                                0, static_cast<double>(os->is_seq() ? std::max<size_t>(1, os->seq.size()) : 1)});
+          else
+            sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)", 0, 1});
     read_decisions();
   } else {
     read_ladders();  // only to refuse the keys

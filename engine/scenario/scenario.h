@@ -114,11 +114,13 @@ struct Lever {
 // Format 2: an escalation ladder (docs/scenario-format.md, "Escalation ladders"). The ladder
 // stands on rung 0 (none of its levers) at the start; each step it climbs one rung when the
 // next rung's `up` has held for `sustained` steps in a row, or else steps down one when its
-// rung's `down` holds. A rung's lever acts only while the ladder stands on that rung.
+// rung's `down` holds. A rung's lever acts only while the ladder stands on that rung (or
+// above it, for a rung that `stays`).
 struct Rung {
   int lever = -1;
   Expr up, down;
   int sustained = 1;  // steps
+  bool stays = false;  // the lever stays on while the ladder stands higher
 };
 struct Ladder {
   std::string id, name;
@@ -187,6 +189,7 @@ struct Scenario {
   int format_version = 1;
   std::string id, title, description;
   std::string file;  // the top file it was loaded from
+  std::vector<std::string> extended;  // the files reached through `extends:`, in no particular order
   Date start;
   StepUnit unit = StepUnit::Week;
   int horizon = 52;  // steps

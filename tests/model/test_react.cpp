@@ -254,6 +254,35 @@ ladders:
                     "21 strikes off: ladder 'us_pressure' down to rung 1 ('talks == 1' holds)"});
 }
 
+TEST_CASE("a rung that stays keeps its lever on while the ladder stands higher", "[react][ladder]") {
+  const Scenario sc = test::from_text(R"(geosim: 2
+id: t
+start: 2020-01-06
+horizon: 30
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: us, kind: state, stance: -0.8}
+outcomes:
+  - {id: status_quo, default: true}
+events:
+  - {id: open, at: 2020-02-03, effects: {talks: open}}
+  - {id: close, at: 2020-03-30, effects: {talks: close}}
+  - {id: reopen, at: 2020-05-25, effects: {talks: open}}
+levers:
+  - {id: buildup, kind: military_threat, by: us, target: gov}
+  - {id: strikes, kind: strike, by: us, target: gov}
+ladders:
+  - id: us_pressure
+    rungs:
+      - {lever: buildup, up: "t >= 2 && t < 25", stays: true, down: "t >= 25"}
+      - {lever: strikes, up: "talks == 0", sustained: 3 weeks, down: "talks == 1"}
+)");
+  const Story s = story(sc);
+  CHECK(s.acting[0] == range(2, 25));  // on through rung 2, off when it steps down from rung 1
+  CHECK(s.acting[1] == range(15, 21));
+}
+
 TEST_CASE("ladder mistakes are located errors", "[react][ladder][errors]") {
   const std::string head = R"(geosim: 2
 id: t

@@ -46,6 +46,8 @@ std::vector<std::pair<std::string, const Provenance*>> provenances(const Scenari
   for (const auto& l : sc.levers) out.emplace_back("lever " + l.id, &l.provenance);
   for (const auto& e : sc.events) out.emplace_back("event " + e.id, &e.provenance);
   for (const auto& o : sc.outcomes) out.emplace_back("outcome " + o.id, &o.provenance);
+  for (const auto& l : sc.ladders) out.emplace_back("ladder " + l.id, &l.provenance);
+  for (const auto& d : sc.decisions) out.emplace_back("decision " + d.id, &d.provenance);
   for (const auto& p : sc.params) out.emplace_back("parameter " + p.path, &p.provenance);
   return out;
 }
