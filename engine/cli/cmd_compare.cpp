@@ -89,6 +89,7 @@ int compare_command(const std::vector<std::string>& args) {
                        {{"--output", output}});
   Scenario base = load_scenario(base_file, sa.load_options());
   Scenario variant = load_scenario(variant_file, sa.load_options());
+  sa.note_until(base, quiet);
   check_not_extended(base.extended, {{"--output", output}});
   check_not_extended(variant.extended, {{"--output", output}});
   Model mb(base), mv(variant);

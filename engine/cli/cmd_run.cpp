@@ -140,6 +140,7 @@ int run_command(const std::vector<std::string>& args) {
   check_distinct_paths({{"the scenario", file}},
                        {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Scenario sc = load_scenario(file, sa.load_options());
+  sa.note_until(sc, quiet);
   check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Model model(sc);
   if (!posterior_dir.empty() || !from.empty()) {

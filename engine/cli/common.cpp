@@ -69,6 +69,15 @@ LoadOptions ScenarioArgs::load_options() const {
   return lo;
 }
 
+void ScenarioArgs::note_until(const Scenario& sc, bool quiet) const {
+  if (until.empty() || quiet) return;
+  const Date end = sc.date_of_step(sc.horizon);
+  if (end.str() == until) return;
+  const char* unit = sc.unit == StepUnit::Week ? "week" : "day";
+  std::cerr << "note: --until " << until << " falls inside " << unit << " " << sc.horizon
+            << "; the runs end with that " << unit << ", on " << end.str() << "\n";
+}
+
 int core_count() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(std::min(n, 1u << 20));

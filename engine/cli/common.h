@@ -41,6 +41,9 @@ struct ScenarioArgs {
   int horizon = 0;
   void add_to(po::options_description& opts);
   LoadOptions load_options() const;
+  // When --until falls inside a step, says on standard error where the runs end instead
+  // (the end of that step); nothing otherwise, or when `quiet`.
+  void note_until(const Scenario& sc, bool quiet) const;
 };
 
 // Threads: 0 = all cores (at most thread_limit()); 1 .. thread_limit() as given. Anything

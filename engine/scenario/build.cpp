@@ -294,6 +294,7 @@ class Builder {
   Scenario sc_;
   Diagnostics diags_;
   double step_days_ = 7;
+  bool horizon_from_command_line_ = false;
   std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_;
   std::vector<std::pair<Expr, std::string>> pending_exprs_;
   struct PendingAfter {
@@ -354,6 +355,10 @@ void Builder::read_header() {
   if (u && u->is_null()) u = nullptr;
   if (h && u) diags_.error(u->loc, "give `horizon:` (steps) or `until:` (a date), not both");
   sc_.horizon = sc_.unit == StepUnit::Week ? 52 : 365;
+  // A horizon shortened on the command line (--until, --horizon, --set) leaves the file's
+  // later scheduled events unreached; in the file itself such an event is a mistake.
+  for (const YNode* k : {h, u})
+    if (k && k->loc.file.rfind("--set ", 0) == 0) horizon_from_command_line_ = true;
   if (h) sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
   if (u && start) {
     std::optional<Date> until = u->is_scalar() ? parse_date(u->scalar) : std::nullopt;
@@ -868,7 +873,7 @@ void Builder::read_events() {
         e.scheduled = true;
         if (auto d = get_date(n, "at")) {
           e.at_step = step_of(*d);
-          if (e.at_step < 0 || e.at_step >= sc_.horizon)
+          if (e.at_step < 0 || (e.at_step >= sc_.horizon && !horizon_from_command_line_))
             diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
                                       " to " + sc_.date_of_step(sc_.horizon).str() + ")");
         }
