@@ -72,6 +72,7 @@ void Probe::run(uint64_t seed, uint64_t run, const ParamValues* fixed, double* d
           for (int f = 0; f < nf; ++f)
             acc->add_ended(next_point, f, st_.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
         acc->add_run(st_.outcome, st_.end_step);
+        if (acc->has_regime()) acc->add_regime(st_.outcome, st_.regime_fate, st_.regime_end, st_.ruler);
       }
       return;
     }

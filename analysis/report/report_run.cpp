@@ -154,6 +154,50 @@ void when_table(Page& page, const Json& j) {
   page.html("</table>\n");
 }
 
+// Format 2 with a leader: what became of the regime and who rules at the horizon, in a
+// sentence and two tables (the run JSON's `regime`, `joint` and `ruler`).
+void regime_section(Page& page, const Json& j) {
+  if (!j.contains("regime") || !j["regime"].is_array() || !j.contains("ruler") || !j["ruler"].is_array()) return;
+  const std::string leader =
+      j.contains("leader") && j["leader"].is_object() ? str_or(j["leader"], "name", str_or(j["leader"], "id", "the leader"))
+                                                       : std::string("the leader");
+  page.h2("If he goes, who rules?", "regime");
+  double runs = j.contains("runs") && j["runs"].is_number() ? j["runs"].get<double>() : 0;
+  double gone = 0, gone_stays = 0;
+  std::set<std::string> stays_ids;
+  for (const auto& o : j["outcomes"])
+    if (o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>()) stays_ids.insert(str_or(o, "id", ""));
+  if (j.contains("joint") && j["joint"].is_array())
+    for (const auto& p : j["joint"]) {
+      if (stays_ids.count(str_or(p, "leader", ""))) continue;
+      gone += num_or(p, "count", 0);
+      if (str_or(p, "regime", "") == "continues") gone_stays += num_or(p, "count", 0);
+    }
+  std::string text = esc(leader) + " goes in " + pct(runs > 0 ? gone / runs : 0) + " of runs";
+  if (gone > 0) text += "; in " + pct(gone_stays / gone) + " of those the regime stays, under a successor";
+  page.p(text + ". The outcomes above say how <em>his</em> rule ends; after he goes the run goes on under his "
+                "successor, who may fall in turn. Below: what became of the regime by the horizon, and who rules then.");
+  page.html("<table>\n<tr><th>the regime at the horizon</th><th>probability</th><th>95% interval</th><th>runs</th></tr>\n");
+  for (const auto& r : j["regime"])
+    page.html("<tr><td><code>" + esc(str_or(r, "id", "")) + "</code></td><td class=\"n\">" + pct(num_or(r, "probability", 0)) +
+              "</td><td class=\"n\">" + pct(r["ci95"][0].get<double>()) + " to " + pct(r["ci95"][1].get<double>()) +
+              "</td><td class=\"n\">" + count_str(static_cast<uint64_t>(num_or(r, "count", 0))) + "</td></tr>\n");
+  page.html("</table>\n<table>\n<tr><th>who rules at the horizon</th><th>probability</th><th>95% interval</th></tr>\n");
+  for (const auto& r : j["ruler"])
+    page.html("<tr><td>" + esc(str_or(r, "name", "")) + " <code>" + esc(str_or(r, "id", "")) + "</code></td><td class=\"n\">" +
+              pct(num_or(r, "probability", 0)) + "</td><td class=\"n\">" + pct(r["ci95"][0].get<double>()) + " to " +
+              pct(r["ci95"][1].get<double>()) + "</td></tr>\n");
+  page.html("</table>\n");
+  if (j.contains("joint") && j["joint"].is_array()) {
+    page.html("<table>\n<tr><th>how the leader left</th><th>the regime</th><th>probability</th><th>runs</th></tr>\n");
+    for (const auto& p : j["joint"])
+      page.html("<tr><td><code>" + esc(str_or(p, "leader", "")) + "</code></td><td><code>" + esc(str_or(p, "regime", "")) +
+                "</code></td><td class=\"n\">" + pct(num_or(p, "probability", 0)) + "</td><td class=\"n\">" +
+                count_str(static_cast<uint64_t>(num_or(p, "count", 0))) + "</td></tr>\n");
+    page.html("</table>\n");
+  }
+}
+
 void survival_chart(Page& page, const Json& j) {
   std::string start = str_or(j, "start", "1970-01-01");
   int d = step_days(j);
@@ -383,6 +427,7 @@ void run_sections(Page& page, const ReportInput& in, bool head) {
   page.h2("How likely is each outcome, and when?", "outcomes");
   outcome_chart(page, j);
   when_table(page, j);
+  regime_section(page, j);
   page.h2("When does it happen?", "timing");
   survival_chart(page, j);
   cumulative_chart(page, j);

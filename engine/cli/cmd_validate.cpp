@@ -53,6 +53,11 @@ int validate_command(const std::vector<std::string>& args) {
         std::cout << f << ": ok (" << sc.actors.size() << " actors, " << sc.levers.size() << " levers, "
                   << sc.events.size() << " events, " << sc.outcomes.size() << " outcomes, "
                   << sc.uncertain_params().size() << " uncertain parameters)\n";
+      // A format 1 file: how to say the same in format 2, and what that would add.
+      if (!quiet && sc.format_version == 1)
+        std::cout << "  format 1: the same in format 2 is this file with `geosim: 2` as its first line (every key keeps "
+                     "its meaning and its numbers); format 2 adds a leader apart from the regime (`leader:`), levers "
+                     "that react, ladders and decisions (docs/scenario-format.md, \"What changed in format 2\")\n";
     } catch (const InputError& e) {
       ++bad;
       std::cerr << e.what() << "\n";

@@ -115,6 +115,7 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
       ++r;
     }
   }
+  regime_stream_ = stream_id("regime");
   for (size_t i = 0, w = 0; i < sc_.decisions.size(); ++i) {
     decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
     decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
@@ -350,6 +351,12 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + i] = st.x[i];
   st.outcome = -1;
   st.end_step = 0;
+  st.ruler = 0;
+  st.ruler_since = 0;
+  st.successions = 0;
+  st.regime_fate = -1;
+  st.regime_end = 0;
+  if (sc_.succession_var0 >= 0) update_ruler_vars(st, 0);
 }
 
 void Model::update_levers(RunState& st, int t, Trace* trace) const {
@@ -463,7 +470,8 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     const size_t l = r.lever;
     const Lever& lv = sc_.levers[l];
     bool ok = false;
-    if ((lv.ladder >= 0 && !on_rung(lv, st.ladder_rung[static_cast<size_t>(lv.ladder)])) ||
+    if ((lv.on_leader && st.successions > 0) ||
+        (lv.ladder >= 0 && !on_rung(lv, st.ladder_rung[static_cast<size_t>(lv.ladder)])) ||
         (lv.decision >= 0 && st.decision_choice[static_cast<size_t>(lv.decision)] != lv.option)) {
       // not on its rung, or not the option chosen: off (its own conditions are not read)
     } else if (!st.lever_done[l]) {
@@ -497,6 +505,7 @@ std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) c
   auto steps = [&](int k) { return std::to_string(k) + " " + unit + (k == 1 ? "" : "s"); };
   std::string why;
   auto add = [&why](const std::string& part) { why += (why.empty() ? "" : "; ") + part; };
+  if (lv.on_leader && st.successions > 0 && !active) return "it followed " + sc_.leadership.id + ", who has gone";
   if (lv.decision >= 0) {
     const Decision& d = sc_.decisions[static_cast<size_t>(lv.decision)];
     const int chosen = st.decision_choice[static_cast<size_t>(lv.decision)];
@@ -722,15 +731,20 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     } else {
       if (t < ev.from_step || t >= ev.until_step) continue;
       if (has_gate && !st.event_gate[my_gate].holds()) continue;
+      // A new ruler's first years: the hazards of events that would end his rule are raised.
+      const bool trap = ev.outcome >= 0 && sc_.succession_var0 >= 0 && st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
+      const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
       if (!ev.drivers.empty()) {
         double z = st.event_logit0[e];
         for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+        if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
         draw(u);
         fire = below_logistic(u[0], z);
       } else {
         double prob = st.event_p0[e];
+        if (trap) prob = std::min(1.0, prob * factor);
         if (prob <= 0) continue;
         draw(u);
         fire = u[0] < prob;
@@ -745,10 +759,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       bool ok = u[1] < success;
       if (trace) trace->event(t, ev, true, ok);
       if (ok) {
-        st.outcome = ev.outcome;
-        st.end_step = t + 1;
-        if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(ev.outcome)], "event '" + ev.id + "' succeeded");
-        return true;
+        if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string())) return true;
+        continue;  // a successor rules: the event's effects are not applied, as when the run ends
       }
       apply_effects(st, ev.on_failure, t, trace);
     } else if (trace) {
@@ -878,6 +890,7 @@ void Model::exit_calculus(RunState& st) const {
 
 bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   st.vars[kVarStep] = t;
+  if (sc_.succession_var0 >= 0) update_ruler_vars(st, t);
   if (static_cast<uint32_t>(t) >> 2 != st.word_block) fill_words(st, rng, static_cast<uint32_t>(t) >> 2);
   channels(st, rng, t, trace);
   resources(st);
@@ -891,19 +904,100 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   for (size_t o = 0, w = 0; o < sc_.outcomes.size(); ++o) {
     if (sc_.outcomes[o].when.empty()) continue;
     if (st.outcome_when[w++].holds()) {
-      st.outcome = static_cast<int>(o);
-      st.end_step = t + 1;
-      if (trace) trace->end(t, sc_.outcomes[o], "condition '" + sc_.outcomes[o].when.text + "' holds");
-      return true;
+      // One end of a rule a step: a successor who takes over is judged from the next step.
+      if (end_rule(st, rng, t, static_cast<int>(o),
+                   trace, trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string()))
+        return true;
+      break;
     }
   }
   if (t + 1 >= sc_.horizon) {
-    st.outcome = sc_.default_outcome;
-    st.end_step = sc_.horizon;
-    if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(sc_.default_outcome)], "the horizon was reached");
+    if (st.outcome < 0) {
+      st.outcome = sc_.default_outcome;
+      st.end_step = sc_.horizon;
+    }
+    std::string why = "the horizon was reached";
+    if (sc_.leadership.named()) {
+      st.regime_fate = kRegimeContinues;
+      st.regime_end = sc_.horizon;
+      if (trace && st.successions > 0) why += "; " + ruler_name(st.ruler) + " rules, the regime goes on";
+    }
+    if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(st.outcome)], why);
     return true;
   }
   return false;
+}
+
+// Who a ruler slot is, in words for the replay.
+std::string Model::ruler_name(int slot) const {
+  const Leadership& L = sc_.leadership;
+  const size_t S = L.successors.size();
+  const size_t k = static_cast<size_t>(slot);
+  if (k == 0) return L.id;
+  if (k <= S) return L.successors[k - 1].id;
+  if (k == S + 1) return "an unnamed successor";
+  if (k == S + 2) return sc_.challenger >= 0 ? sc_.actors[static_cast<size_t>(sc_.challenger)].id : "the challenger";
+  return "nobody named";
+}
+
+bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace, const std::string& why) const {
+  const Outcome& out = sc_.outcomes[static_cast<size_t>(o)];
+  const Leadership& L = sc_.leadership;
+  if (!L.named()) {
+    st.outcome = o;
+    st.end_step = t + 1;
+    if (trace) trace->end(t, out, why);
+    return true;
+  }
+  // The leader's own exit is the run's outcome; a successor's is told, not counted again.
+  if (st.outcome < 0) {
+    st.outcome = o;
+    st.end_step = t + 1;
+  }
+  const double pc = st.p[static_cast<size_t>(out.regime_continues)];
+  if (pc > 0 && rng.uniform(regime_stream_, static_cast<uint32_t>(t)) < pc) {
+    // The regime goes on: the first successor named for this way of leaving (or for any),
+    // else an unnamed one.
+    const size_t S = L.successors.size();
+    size_t next = S + 1;
+    for (size_t k = 0; k < S && next == S + 1; ++k) {
+      const auto& after = L.successors[k].after;
+      if (std::find(after.begin(), after.end(), o) != after.end()) next = k + 1;
+    }
+    for (size_t k = 0; k < S && next == S + 1; ++k)
+      if (L.successors[k].after.empty()) next = k + 1;
+    const std::string who = trace ? ruler_name(st.ruler) : std::string();
+    st.ruler = static_cast<int>(next);
+    st.ruler_since = t + 1;
+    ++st.successions;
+    if (next <= S && L.successors[next - 1].stance != kNoParam && sc_.incumbent >= 0) {
+      const Issue& is = sc_.issues[0];
+      // His stance, and the anchor it returns to (his own first stance, not the old ruler's).
+      double& x = st.x[static_cast<size_t>(sc_.incumbent)];
+      x = std::clamp(st.p[static_cast<size_t>(L.successors[next - 1].stance)], is.lo, is.hi);
+      st.x0[static_cast<size_t>(sc_.incumbent)] = x;
+      st.vars[static_cast<size_t>(sc_.stance_var0 + sc_.incumbent)] = x;
+    }
+    update_ruler_vars(st, t + 1);
+    if (trace) trace->succession(t, out, who, ruler_name(st.ruler), why);
+    return false;
+  }
+  st.regime_fate = out.regime_otherwise;
+  st.regime_end = t + 1;
+  st.ruler = static_cast<int>(L.rulers()) - (out.regime_otherwise == kRegimeTransition ? 2 : 1);
+  if (trace)
+    trace->end(t, out, why + (out.regime_otherwise == kRegimeTransition ? "; the regime gives way to a transition"
+                                                                         : "; the regime collapses"));
+  return true;
+}
+
+// successions, ruler_tenure and new_ruler at step t.
+void Model::update_ruler_vars(RunState& st, int t) const {
+  double* v = st.vars.data() + sc_.succession_var0;
+  const double tenure = (t - st.ruler_since) * sc_.dt_years;
+  v[0] = st.successions;
+  v[1] = tenure;
+  v[2] = st.successions > 0 && tenure < st.p[static_cast<size_t>(sc_.leadership.new_ruler_years)] ? 1.0 : 0.0;
 }
 
 }  // namespace geosim

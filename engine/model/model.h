@@ -45,6 +45,10 @@ class Trace {
   // listener that does not tell bargaining need not know about it.
   // A decision by an actor (format 2) at step t: it chose option `chosen` (0-based); u and p
   // hold every option's utility and probability. Does nothing unless overridden.
+  // Format 2 with a leader: the ruler `who` left by `o` at step t and `successor` took over
+  // (the regime goes on). Does nothing unless overridden.
+  virtual void succession(int /*t*/, const Outcome& /*o*/, const std::string& /*who*/, const std::string& /*successor*/,
+                          const std::string& /*why*/) {}
   virtual void decision(int /*t*/, const Decision& /*d*/, int /*chosen*/, const double* /*u*/, const double* /*p*/) {}
   virtual void bargaining(int /*t*/, const Issue& /*issue*/, const bargaining::Move* /*moves*/, int /*n*/,
                           double /*median_before*/, double /*median_after*/) {}
@@ -113,6 +117,12 @@ struct RunState {
   double adjust = 0;                 // resource relaxation per step
   int outcome = -1;
   int end_step = 0;                  // steps taken when the run ended
+  // Format 2 with a leader: `outcome` and `end_step` are how and when the leader left (the
+  // run may go on); ruler is who rules now (Leadership's ruler slots: 0 the leader, 1 + k
+  // successor k, then an unnamed successor, the challenger, nobody), ruler_since the step he
+  // took power; regime_fate is -1 while the regime stands, regime_end the steps taken when
+  // it ended (or the horizon).
+  int ruler = 0, ruler_since = 0, successions = 0, regime_fate = -1, regime_end = 0;
   // Scratch of the bargaining stance model: effective capabilities and saliences (bscratch)
   // and the round's work arrays (bws); sized on a thread's first round, then reused.
   std::vector<double> bscratch;
@@ -160,6 +170,11 @@ class Model {
  private:
   void update_levers(RunState& st, int t, Trace* trace) const;
   bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  // A way of ending the ruler's rule happened (format 2 with a leader: a successor may take
+  // over); returns whether the run ends.
+  bool end_rule(RunState& st, const RunRng& rng, int t, int outcome, Trace* trace, const std::string& why) const;
+  void update_ruler_vars(RunState& st, int t) const;
+  std::string ruler_name(int slot) const;
   bool on_rung(const Lever& lv, int rung) const;
   void decide(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   std::string why_lever(const RunState& st, size_t l, bool active, int t) const;
@@ -217,6 +232,7 @@ class Model {
   std::vector<size_t> rung0_;     // per ladder: index of its first rung in RunState::rung_up
   std::vector<int> rung_down_;    // per rung: index into RunState::rung_down, or -1
   std::vector<uint32_t> decision_stream_;  // per decision: its random stream
+  uint32_t regime_stream_ = 0;             // whether the regime outlives a ruler's exit
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent

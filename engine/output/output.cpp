@@ -79,6 +79,33 @@ Json summary_json(const Scenario& sc, const Summary& s) {
   }
   j["outcomes"] = outs;
   j["survival"] = s.survival;
+  if (!s.leader.empty()) {
+    // Format 2 with a leader: how the leader left (outcomes) and what became of the regime.
+    j["leader"] = {{"id", s.leader}, {"name", s.leader_name}};
+    Json reg = Json::array();
+    for (const auto& r : s.regime) {
+      Json rj;
+      rj["id"] = r.id;
+      rj["count"] = r.count;
+      rj["probability"] = r.probability;
+      rj["ci95"] = {r.ci95.lo, r.ci95.hi};
+      if (r.id == "continues" || r.count == 0) rj["time_to_outcome"] = nullptr;
+      else rj["time_to_outcome"] = {{"p10", opt(r.p10)}, {"median", opt(r.median)}, {"p90", opt(r.p90)}};
+      reg.push_back(rj);
+    }
+    j["regime"] = reg;
+    Json joint = Json::array();
+    for (const auto& p : s.joint)
+      joint.push_back({{"leader", p.leader}, {"regime", p.regime}, {"count", p.count}, {"probability", p.probability},
+                       {"ci95", {p.ci95.lo, p.ci95.hi}}});
+    j["joint"] = joint;
+    Json ruler = Json::array();
+    for (const auto& r : s.ruler)
+      ruler.push_back({{"id", r.id}, {"name", r.name}, {"count", r.count}, {"probability", r.probability},
+                       {"ci95", {r.ci95.lo, r.ci95.hi}}});
+    j["ruler"] = ruler;
+    j["regime_survival"] = s.regime_survival;
+  }
   Json fans = Json::array();
   for (const auto& f : s.fans) {
     Json fj;
@@ -113,6 +140,45 @@ static std::string pct(double p) {
   return buf;
 }
 
+// Format 2 with a leader: the regime's fate and who rules, in a sentence and a table.
+static void regime_table(const Summary& s, std::ostream& os) {
+  uint64_t gone = 0, gone_continues = 0;
+  for (const auto& p : s.joint) {
+    bool stayed = false;
+    for (const auto& o : s.outcomes)
+      if (o.id == p.leader && o.is_default) stayed = true;
+    if (stayed) continue;
+    gone += p.count;
+    if (p.regime == "continues") gone_continues += p.count;
+  }
+  char line[512];
+  const double share_gone = s.runs ? static_cast<double>(gone) / static_cast<double>(s.runs) : 0.0;
+  os << "  " << s.leader << " goes in " << pct(share_gone).substr(pct(share_gone).find_first_not_of(' ')) << " of runs";
+  if (gone > 0) {
+    const double stays = static_cast<double>(gone_continues) / static_cast<double>(gone);
+    std::snprintf(line, sizeof line, "; in %.0f%% of those the regime stays, under a successor", 100.0 * stays);
+    os << line;
+  }
+  os << ".\n\n";
+  std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", "regime at the horizon", "probability", "95% interval");
+  os << line;
+  for (const auto& r : s.regime) {
+    std::string ci = pct(r.ci95.lo) + " - " + pct(r.ci95.hi);
+    std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", r.id.c_str(), pct(r.probability).c_str(), ci.c_str());
+    os << line;
+  }
+  os << "\n";
+  std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", "who rules at the horizon", "probability", "95% interval");
+  os << line;
+  for (const auto& r : s.ruler) {
+    std::string ci = pct(r.ci95.lo) + " - " + pct(r.ci95.hi);
+    std::snprintf(line, sizeof line, "  %-24s  %11s  %-17s  %s\n", r.id.c_str(), pct(r.probability).c_str(), ci.c_str(),
+                  r.name.c_str());
+    os << line;
+  }
+  os << "\n";
+}
+
 std::string summary_table(const Scenario& sc, const Summary& s) {
   std::ostringstream os;
   os << s.title << "\n";
@@ -135,13 +201,26 @@ std::string summary_table(const Scenario& sc, const Summary& s) {
   }
   os << "\n";
   // Survival at a few dates.
-  os << "  incumbent still in power:";
   int H = s.horizon;
+  if (s.leader.empty()) {
+    os << "  incumbent still in power:";
+  } else {
+    regime_table(s, os);
+    os << "  " << s.leader << " still in power:";
+  }
   for (int k = 1; k <= 4; ++k) {
     int t = H * k / 4;
     os << "  " << step_date(s, t) << " " << pct(s.survival[static_cast<size_t>(t)]);
   }
   os << "\n";
+  if (!s.leader.empty()) {
+    os << "  regime still standing:";
+    for (int k = 1; k <= 4; ++k) {
+      int t = H * k / 4;
+      os << "  " << step_date(s, t) << " " << pct(s.regime_survival[static_cast<size_t>(t)]);
+    }
+    os << "\n";
+  }
   for (const auto& f : s.fans) {
     if (f.q.empty()) continue;
     const auto& last = f.q.back();
@@ -158,15 +237,22 @@ std::string summary_csv(const Summary& s) {
   std::ostringstream os;
   os << "outcome,count,probability,ci95_lo,ci95_hi,steps_p10,steps_median,steps_p90\n";
   auto o_or = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
-  char buf[64];
-  for (const auto& o : s.outcomes) {
-    os << o.id << "," << o.count;
-    for (double v : {o.probability, o.ci95.lo, o.ci95.hi}) {
+  // One row: name, count, probability and interval (17 significant digits), steps.
+  auto row = [&](const std::string& name, uint64_t count, double p, const Interval& ci, const std::optional<int>& p10,
+                 const std::optional<int>& median, const std::optional<int>& p90) {
+    char buf[64];
+    os << name << "," << count;
+    for (double v : {p, ci.lo, ci.hi}) {
       std::snprintf(buf, sizeof buf, ",%.17g", v);
       os << buf;
     }
-    os << "," << o_or(o.p10) << "," << o_or(o.median) << "," << o_or(o.p90) << "\n";
-  }
+    os << "," << o_or(p10) << "," << o_or(median) << "," << o_or(p90) << "\n";
+  };
+  for (const auto& o : s.outcomes) row(o.id, o.count, o.probability, o.ci95, o.p10, o.median, o.p90);
+  // Format 2 with a leader: the regime's fates and the rulers at the horizon, as rows named
+  // regime.<fate> and ruler.<id> (their step columns: when the regime ended).
+  for (const auto& r : s.regime) row("regime." + r.id, r.count, r.probability, r.ci95, r.p10, r.median, r.p90);
+  for (const auto& r : s.ruler) row("ruler." + r.id, r.count, r.probability, r.ci95, {}, {}, {});
   return os.str();
 }
 

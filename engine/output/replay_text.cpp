@@ -39,6 +39,11 @@ class TextTrace : public Trace {
       os_ << (k == 0 ? " " : ", ") << d.options[k].id << " (utility " << num(u[k]) << ", p " << num(p[k]) << ")";
     os_ << "\n";
   }
+  void succession(int t, const Outcome& o, const std::string& who, const std::string& successor,
+                  const std::string& why) override {
+    line(t) << "RULER GOES: " << who << " - " << o.id << " (" << why << "); the regime goes on under " << successor
+            << "\n";
+  }
   void talks(int t, bool open) override { line(t) << (open ? "talks open\n" : "talks close\n"); }
   void end(int t, const Outcome& o, const std::string& why) override {
     line(t) << "END: " << o.id << " - " << o.label << " (" << why << ")\n";

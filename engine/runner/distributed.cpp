@@ -38,6 +38,7 @@ Accumulator run_monte_carlo_everywhere(const Model& model, const RunOptions& opt
   cluster_sum(acc.outcome_counts());
   cluster_sum(acc.end_hist());
   cluster_sum(acc.fan_hist());
+  if (acc.has_regime()) cluster_sum(acc.regime());
   return acc;
 }
 

@@ -57,7 +57,9 @@ struct SummaryVisitor {
       }
       return true;
     });
-    if (outcome != kAbandoned) acc.add_run(st.outcome, st.end_step);
+    if (outcome == kAbandoned) return;
+    acc.add_run(st.outcome, st.end_step);
+    if (acc.has_regime()) acc.add_regime(st.outcome, st.regime_fate, st.regime_end, st.ruler);
   }
 
   void merge(Local& l) {

@@ -23,6 +23,10 @@ Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
   }
   for (size_t f = 0; f < fan_lo_.size(); ++f) fan_width_.push_back(fan_hi_[f] - fan_lo_[f]);
   fan_hist_.assign(static_cast<size_t>(layout_.points) * fan_lo_.size() * static_cast<size_t>(layout_.bins), 0);
+  if (sc.leadership.named()) {
+    const size_t F = kNumRegimeFates;
+    regime_.assign(F + F * (static_cast<size_t>(horizon) + 1) + sc.outcomes.size() * F + sc.leadership.rulers(), 0);
+  }
 }
 
 void Accumulator::fold_ended(const std::vector<uint64_t>& ended, std::vector<uint64_t>& into) const {
@@ -45,6 +49,7 @@ void Accumulator::merge(const Accumulator& o) {
   for (size_t i = 0; i < outcome_count_.size(); ++i) outcome_count_[i] += o.outcome_count_[i];
   for (size_t i = 0; i < end_hist_.size(); ++i) end_hist_[i] += o.end_hist_[i];
   for (size_t i = 0; i < fan_hist_.size(); ++i) fan_hist_[i] += o.fan_hist_[i];
+  for (size_t i = 0; i < regime_.size(); ++i) regime_[i] += o.regime_[i];
   if (!o.ended_.empty()) fold_ended(o.ended_, fan_hist_);
 }
 
@@ -64,6 +69,81 @@ Interval wilson95(uint64_t k, uint64_t n) {
   // At k = 0 and k = n the interval touches 0 or 1 exactly; rounding must not move it.
   return {k == 0 ? 0.0 : std::max(0.0, centre - half), k == n ? 1.0 : std::min(1.0, centre + half)};
 }
+
+namespace {
+
+// Quantiles of a histogram of steps (the inverse of its empirical distribution function).
+std::optional<int> step_quantile(const uint64_t* h, int H, uint64_t count, double frac) {
+  if (count == 0) return std::nullopt;
+  uint64_t need = static_cast<uint64_t>(std::ceil(frac * static_cast<double>(count)));
+  if (need == 0) need = 1;
+  uint64_t cum = 0;
+  for (int t = 0; t <= H; ++t) {
+    cum += h[t];
+    if (cum >= need) return t;
+  }
+  return H;
+}
+
+void summarize_regime(const Scenario& sc, const Accumulator& acc, Summary& s) {
+  const Leadership& L = sc.leadership;
+  const int H = acc.horizon();
+  const size_t F = kNumRegimeFates, H1 = static_cast<size_t>(H) + 1, K = sc.outcomes.size();
+  const uint64_t* r = acc.regime().data();
+  const double N = static_cast<double>(s.runs);
+  auto share = [&](uint64_t k) { return s.runs ? static_cast<double>(k) / N : 0.0; };
+  s.leader = L.id;
+  s.leader_name = L.name;
+  std::vector<double> ended(H1, 0.0);
+  for (size_t f = 0; f < F; ++f) {
+    RegimeSummary rs;
+    rs.id = regime_fate_id(static_cast<int>(f));
+    rs.count = r[f];
+    rs.probability = share(rs.count);
+    rs.ci95 = wilson95(rs.count, s.runs);
+    const uint64_t* h = r + F + f * H1;
+    if (f != kRegimeContinues) {
+      rs.p10 = step_quantile(h, H, rs.count, 0.1);
+      rs.median = step_quantile(h, H, rs.count, 0.5);
+      rs.p90 = step_quantile(h, H, rs.count, 0.9);
+      uint64_t cum = 0;
+      for (size_t t = 0; t < H1; ++t) ended[t] += static_cast<double>(cum += h[t]);
+    }
+    s.regime.push_back(std::move(rs));
+  }
+  s.regime_survival.resize(H1);
+  for (size_t t = 0; t < H1; ++t) s.regime_survival[t] = s.runs ? 1.0 - ended[t] / N : 1.0;
+  const uint64_t* joint = r + F + F * H1;
+  for (size_t o = 0; o < K; ++o)
+    for (size_t f = 0; f < F; ++f) {
+      const uint64_t c = joint[o * F + f];
+      if (c == 0) continue;
+      s.joint.push_back({sc.outcomes[o].id, regime_fate_id(static_cast<int>(f)), c, share(c), wilson95(c, s.runs)});
+    }
+  const uint64_t* rulers = joint + K * F;
+  const size_t S = L.successors.size();
+  for (size_t k = 0; k < L.rulers(); ++k) {
+    if (rulers[k] == 0) continue;
+    RulerSummary rs;
+    if (k == 0) rs.id = L.id, rs.name = L.name;
+    else if (k <= S) rs.id = L.successors[k - 1].id, rs.name = L.successors[k - 1].name;
+    else if (k == S + 1) rs.id = "successor", rs.name = "a successor the scenario does not name";
+    else if (k == S + 2) {
+      rs.id = sc.challenger >= 0 ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
+      rs.name = sc.challenger >= 0 ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
+                                   : "the challenger (after a transition)";
+    } else {
+      rs.id = "none";
+      rs.name = "nobody named (the regime collapsed)";
+    }
+    rs.count = rulers[k];
+    rs.probability = share(rs.count);
+    rs.ci95 = wilson95(rs.count, s.runs);
+    s.ruler.push_back(std::move(rs));
+  }
+}
+
+}  // namespace
 
 Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {
   Summary s;
@@ -88,21 +168,9 @@ Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {
     os.probability = s.runs ? static_cast<double>(os.count) / N : 0.0;
     os.ci95 = wilson95(os.count, s.runs);
     const uint64_t* h = acc.end_hist().data() + o * static_cast<size_t>(H + 1);
-    // Quantiles of the step count (inverse of the empirical distribution function).
-    auto q = [&](double frac) -> std::optional<int> {
-      if (os.count == 0) return std::nullopt;
-      uint64_t need = static_cast<uint64_t>(std::ceil(frac * static_cast<double>(os.count)));
-      if (need == 0) need = 1;
-      uint64_t cum = 0;
-      for (int t = 0; t <= H; ++t) {
-        cum += h[t];
-        if (cum >= need) return t;
-      }
-      return H;
-    };
-    os.p10 = q(0.1);
-    os.median = q(0.5);
-    os.p90 = q(0.9);
+    os.p10 = step_quantile(h, H, os.count, 0.1);
+    os.median = step_quantile(h, H, os.count, 0.5);
+    os.p90 = step_quantile(h, H, os.count, 0.9);
     os.cumulative.assign(static_cast<size_t>(H) + 1, 0.0);
     uint64_t cum = 0;
     for (int t = 0; t <= H; ++t) {
@@ -114,6 +182,7 @@ Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {
   }
   s.survival.resize(static_cast<size_t>(H) + 1);
   for (int t = 0; t <= H; ++t) s.survival[static_cast<size_t>(t)] = s.runs ? 1.0 - removed[static_cast<size_t>(t)] / N : 1.0;
+  if (acc.has_regime()) summarize_regime(sc, acc, s);
   // Fans: quantiles from the fixed-bin histograms, linear inside a bin.
   const FanLayout& L = acc.layout();
   for (size_t f = 0; f < acc.num_fans(); ++f) {

@@ -35,6 +35,17 @@ class Accumulator {
     ++outcome_count_[static_cast<size_t>(outcome)];
     ++end_hist_[static_cast<size_t>(outcome) * static_cast<size_t>(horizon_ + 1) + static_cast<size_t>(end_step)];
   }
+  // Format 2 with a leader: the regime's fate and the step it ended, jointly with how the
+  // leader left, and who rules at the horizon (a Leadership ruler slot).
+  bool has_regime() const { return !regime_.empty(); }
+  void add_regime(int leader_outcome, int fate, int end_step, int ruler) {
+    const size_t F = kNumRegimeFates, H1 = static_cast<size_t>(horizon_) + 1;
+    const size_t f = static_cast<size_t>(fate);
+    ++regime_[f];
+    ++regime_[F + f * H1 + static_cast<size_t>(end_step)];
+    ++regime_[F + F * H1 + static_cast<size_t>(leader_outcome) * F + f];
+    ++regime_[F + F * H1 + outcome_count_.size() * F + static_cast<size_t>(ruler)];
+  }
   // Records value v of fan f at point p.
   void add_fan(int p, int f, double v) { ++fan_hist_[cell(p, f, bin(f, v))]; }
   // Records value v of fan f at every point from p to the last: the final state of a run
@@ -58,6 +69,10 @@ class Accumulator {
   std::vector<uint64_t>& outcome_counts() { return outcome_count_; }
   std::vector<uint64_t>& end_hist() { return end_hist_; }
   std::vector<uint64_t>& fan_hist() { return fan_hist_; }
+  // Regime counts (empty without a leader): fates, their end-step histograms, the joint
+  // counts [leader outcome][fate], the rulers at the horizon, in that order.
+  std::vector<uint64_t>& regime() { return regime_; }
+  const std::vector<uint64_t>& regime() const { return regime_; }
   const std::vector<uint64_t>& outcome_counts() const { return outcome_count_; }
   const std::vector<uint64_t>& end_hist() const { return end_hist_; }
   const std::vector<uint64_t>& fan_hist() const { return fan_hist_; }
@@ -80,7 +95,7 @@ class Accumulator {
 
   int horizon_ = 0;
   FanLayout layout_;
-  std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_;
+  std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_, regime_;
   std::vector<uint64_t> ended_;  // empty unless track_ended() was called
   std::vector<double> fan_lo_, fan_hi_;
   std::vector<double> fan_width_;  // hi - lo per fan
@@ -102,6 +117,28 @@ struct OutcomeSummary {
   std::vector<double> cumulative;        // P(this outcome by step s), s = 0..horizon
 };
 
+// Format 2 with a leader: the regime's fate at the horizon, how the leader left jointly with
+// it, and who rules at the horizon.
+struct RegimeSummary {
+  std::string id;  // continues, transition, collapse
+  uint64_t count = 0;
+  double probability = 0;
+  Interval ci95;
+  std::optional<int> p10, median, p90;  // steps to the regime's end, among runs where it ended
+};
+struct JointSummary {
+  std::string leader, regime;
+  uint64_t count = 0;
+  double probability = 0;
+  Interval ci95;
+};
+struct RulerSummary {
+  std::string id, name;
+  uint64_t count = 0;
+  double probability = 0;
+  Interval ci95;
+};
+
 struct FanSummary {
   std::string var;
   std::vector<int> steps;                    // 1-based step counts
@@ -117,6 +154,12 @@ struct Summary {
   std::vector<OutcomeSummary> outcomes;
   std::vector<double> survival;  // P(incumbent still rules after s steps), s = 0..horizon
   std::vector<FanSummary> fans;
+  // Format 2 with a leader (empty otherwise).
+  std::string leader, leader_name;
+  std::vector<RegimeSummary> regime;
+  std::vector<JointSummary> joint;  // the pairs that occur
+  std::vector<RulerSummary> ruler;  // the rulers that occur
+  std::vector<double> regime_survival;  // P(the regime still stands after s steps)
 };
 
 Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed);

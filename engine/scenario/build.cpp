@@ -273,6 +273,7 @@ class Builder {
   void read_levers();
   void read_ladders();
   void read_decisions();
+  void read_leader();
   void read_drivers(const YNode* dr, const std::string& base, const Provenance& prov, const char* doc,
                     std::vector<std::pair<int, ParamId>>& out);
   void read_outcomes();
@@ -309,7 +310,7 @@ void Builder::read_header() {
   check_keys(root_, "the scenario",
              {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
               "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
-              "report", "observations", "ladders", "decisions"});
+              "report", "observations", "ladders", "decisions", "leader"});
   const YNode* ver = root_.find("geosim");
   if (!ver) {
     diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
@@ -553,7 +554,7 @@ void Builder::read_levers() {
     if (!expect_map(n, "a lever")) continue;
     check_keys(n, "a lever", {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity",
                               "credibility", "enabled", "stance_push", "evidence", "assumption", "when",
-                              "until_when", "after", "hold"});
+                              "until_when", "after", "hold", "on"});
     Lever lv;
     lv.id = get_id(n, "lever", seen);
     lv.name = get_string(n, "name", false, "a lever", lv.id);
@@ -603,7 +604,7 @@ void Builder::read_levers() {
 
 // Format 2: when:, until_when:, after: {event, delay} and hold: of a lever.
 void Builder::read_reaction(const YNode& n, Lever& lv) {
-  for (const char* key : {"when", "until_when", "after", "hold"})
+  for (const char* key : {"when", "until_when", "after", "hold", "on"})
     if (const YNode* k = n.find(key); k && sc_.format_version < 2) {
       diags_.error(k->loc, std::string("a lever's `") + key + ":` is a format 2 key (levers that react)",
                    "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
@@ -611,6 +612,17 @@ void Builder::read_reaction(const YNode& n, Lever& lv) {
     }
   get_expr(n, "when", lv.when);
   get_expr(n, "until_when", lv.until_when);
+  if (const YNode* on = n.find("on")) {
+    if (!on->is_scalar() || (on->scalar != "leader" && on->scalar != "regime"))
+      diags_.error(on->loc, "`on` must be leader or regime",
+                   "leader: the lever follows the person (a bounty, an indictment) and ends when he goes; regime "
+                   "(the default): it stays on the ruling coalition");
+    else if (on->scalar == "leader") {
+      lv.on_leader = true;
+      if (!root_.find("leader"))
+        diags_.error(on->loc, "`on: leader` needs the scenario's `leader:`", "name the leader (docs/scenario-format.md)");
+    }
+  }
   if (n.find("hold")) {
     if (!n.find("when")) diags_.error(n.find("hold")->loc, "`hold` says how long the lever stays on after its `when` stops holding; give a `when`");
     lv.hold_steps = get_duration(n, "hold").value_or(0);
@@ -673,6 +685,133 @@ void Builder::read_ladders() {
       ld.rungs.push_back(std::move(rung));
     }
     sc_.ladders.push_back(std::move(ld));
+  }
+}
+
+const char* const kRegimeFates[] = {"continues", "transition", "collapse"};
+
+void Builder::read_leader() {
+  const YNode* l = root_.find("leader");
+  if (!l) {
+    // Without a leader every outcome ends the run: `regime:` on an outcome means nothing.
+    if (const YNode* os = root_.find("outcomes"); os && os->is_seq())
+      for (const auto& n : os->seq)
+        if (const YNode* r = n.is_map() ? n.find("regime") : nullptr)
+          diags_.error(r->loc, "an outcome's `regime:` needs the scenario's `leader:`",
+                       sc_.format_version < 2 ? "write `geosim: 2` on the first line and name the leader"
+                                              : "name the leader (docs/scenario-format.md, \"The leader and the regime\")");
+    return;
+  }
+  if (sc_.format_version < 2) {
+    diags_.error(l->loc, "`leader:` is a format 2 key (the leader and the regime)",
+                 "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
+    return;
+  }
+  if (!expect_map(*l, "`leader:`")) return;
+  check_keys(*l, "the leader", {"id", "name", "successors", "new_ruler_risk", "new_ruler_years", "evidence", "assumption"});
+  Leadership& L = sc_.leadership;
+  L.id = get_string(*l, "id", true, "the leader");
+  if (!L.id.empty() && !valid_id(L.id))
+    diags_.error(l->find("id")->loc, "'" + L.id + "' is not a valid id", "use lowercase letters, digits and '_'");
+  L.name = get_string(*l, "name", false, "the leader", L.id);
+  L.provenance = get_provenance(*l);
+  if (L.id.empty()) L.id = "leader";
+  {
+    Provenance coup_trap;
+    coup_trap.evidence.push_back({"", "", "Londregan & Poole 1990, World Politics 42(2)",
+                                  "a coup raises the odds of another: a new ruler's first years are the riskiest"});
+    coup_trap.assumption = "geosim default: twice the hazard for two years (docs/model.md, \"The leader and the regime\")";
+    L.new_ruler_risk = param(*l, "new_ruler_risk", "leader.new_ruler_risk", 2.0, {0, 100}, coup_trap,
+                             "factor on the hazards of events that end a ruler's rule, in a new ruler's first years");
+    L.new_ruler_years = param(*l, "new_ruler_years", "leader.new_ruler_years", 2.0, {0, 50}, coup_trap,
+                              "how many years a new ruler's extra risk lasts");
+  }
+  std::set<std::string> seen;
+  if (const YNode* ss = l->find("successors")) {
+    if (!ss->is_seq()) diags_.error(ss->loc, "`successors` must be a list of {id, name, after, stance}");
+    else
+      for (const auto& n : ss->seq) {
+        if (!expect_map(n, "a successor")) continue;
+        check_keys(n, "a successor", {"id", "name", "after", "stance", "evidence", "assumption"});
+        Successor s;
+        s.id = get_id(n, "successor", seen);
+        s.name = get_string(n, "name", false, "a successor", s.id);
+        s.provenance = get_provenance(n);
+        if (const YNode* a = n.find("after")) {
+          if (!a->is_seq()) diags_.error(a->loc, "`after` must be a list of outcome ids, e.g. [coup, negotiated_exit]");
+          else
+            for (const auto& o : a->seq) {
+              int k = o.is_scalar() ? sc_.find_outcome(o.scalar) : -1;
+              if (k < 0) {
+                std::vector<std::string> ids;
+                for (const auto& oc : sc_.outcomes) ids.push_back(oc.id);
+                std::string guess = o.is_scalar() ? closest_match(o.scalar, ids) : "";
+                diags_.error(o.loc, "unknown outcome '" + (o.is_scalar() ? o.scalar : o.type_name()) + "'",
+                             guess.empty() ? "one of " + join(ids) : "did you mean '" + guess + "'?");
+              } else if (sc_.outcomes[static_cast<size_t>(k)].is_default) {
+                diags_.error(o.loc, "the default outcome ('" + o.scalar + "') is the leader staying; nobody succeeds him then");
+              } else {
+                s.after.push_back(k);
+              }
+            }
+        }
+        if (n.find("stance")) {
+          const Issue& first = sc_.issues.empty() ? Issue{} : sc_.issues[0];
+          s.stance = param(n, "stance", "leader.successors." + s.id + ".stance", 0.0, {first.lo, first.hi}, s.provenance,
+                           "the incumbent's stance on the first issue once this successor rules");
+        }
+        L.successors.push_back(std::move(s));
+      }
+  }
+  // What each way of leaving does to the regime.
+  const YNode* os = root_.find("outcomes");
+  for (size_t k = 0; k < sc_.outcomes.size(); ++k) {
+    Outcome& o = sc_.outcomes[k];
+    if (o.is_default) continue;
+    const YNode* node = nullptr;
+    if (os && os->is_seq())
+      for (const auto& n : os->seq)
+        if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar() && id->scalar == o.id) node = &n;
+    const YNode* r = node ? node->find("regime") : nullptr;
+    // Defaults for the standard ids: about half of autocratic leader exits leave the regime in
+    // place (Geddes, Wright & Frantz 2014); a defection collapse or a negotiated transition
+    // ends it by definition.
+    double cont = -1;
+    int otherwise = kRegimeCollapse;
+    if (o.id == "negotiated_exit") cont = 0.5, otherwise = kRegimeTransition;
+    else if (o.id == "coup" || o.id == "foreign_intervention") cont = 0.5, otherwise = kRegimeCollapse;
+    else if (o.id == "defection_collapse") cont = 0, otherwise = kRegimeCollapse;
+    else if (o.id == "negotiated_transition") cont = 0, otherwise = kRegimeTransition;
+    Provenance prov;
+    if (cont == 0.5) {
+      prov.evidence.push_back({"", "", "Geddes, Wright & Frantz 2014, Perspectives on Politics 12(2):313-31",
+                               "about half of autocratic leader exits leave the regime in place"});
+      prov.assumption = "geosim default for '" + o.id + "': the base rate of all leader exits, not of this kind alone";
+    } else if (cont == 0) {
+      prov.assumption = "geosim default for '" + o.id + "': this way of leaving ends the ruling coalition by definition";
+    }
+    if (r && expect_map(*r, "`regime:`")) {
+      check_keys(*r, "`regime:`", {"continues", "otherwise"});
+      if (const YNode* ow = r->find("otherwise")) {
+        if (!ow->is_scalar() || (ow->scalar != "transition" && ow->scalar != "collapse"))
+          diags_.error(ow->loc, "`otherwise` must be transition or collapse",
+                       "transition: a negotiated or electoral change of regime; collapse: it falls by force or defection");
+        else otherwise = ow->scalar == "transition" ? kRegimeTransition : kRegimeCollapse;
+      }
+      if (!r->find("continues") && cont < 0)
+        diags_.error(r->loc, "`regime:` needs `continues:`, the probability that the regime outlives this exit");
+      o.regime_continues = param(*r, "continues", "outcomes." + o.id + ".regime.continues", std::max(0.0, cont), {0, 1},
+                                 r->find("continues") ? o.provenance : prov,
+                                 "probability that the regime continues, under a successor, when the ruler leaves this way");
+    } else if (cont < 0) {
+      diags_.error(node ? node->loc : o.loc, "outcome '" + o.id + "': say what it does to the regime",
+                   "add `regime: {continues: P, otherwise: transition or collapse}` (the standard ids have defaults)");
+    } else {
+      o.regime_continues = param_node(nullptr, "outcomes." + o.id + ".regime.continues", cont, {0, 1}, prov,
+                                      "probability that the regime continues, under a successor, when the ruler leaves this way",
+                                      o.loc);
+    }
+    o.regime_otherwise = otherwise;
   }
 }
 
@@ -821,7 +960,8 @@ void Builder::read_outcomes() {
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "an outcome")) continue;
-    check_keys(n, "an outcome", {"id", "label", "when", "default", "removes_incumbent", "evidence", "assumption"});
+    check_keys(n, "an outcome",
+               {"id", "label", "when", "default", "removes_incumbent", "evidence", "assumption", "regime"});
     Outcome o;
     o.loc = n.loc;
     o.id = get_id(n, "outcome", seen);
@@ -1084,6 +1224,14 @@ Scenario Builder::build() {
     for (const auto& ld : sc_.ladders)
       sc_.vars.push_back({"ladder." + ld.id, "the rung ladder " + ld.id + " stands on (0: none)", 0,
                           static_cast<double>(ld.rungs.size())});
+    if (root_.find("leader")) {
+      sc_.succession_var0 = static_cast<int>(sc_.vars.size());
+      sc_.vars.push_back({"successions", "times the ruler left while the regime went on (a successor took over)", 0,
+                          static_cast<double>(std::max(1, sc_.horizon))});
+      sc_.vars.push_back({"ruler_tenure", "years the present ruler has ruled in this run", 0,
+                          std::max(1, sc_.horizon) * sc_.dt_years});
+      sc_.vars.push_back({"new_ruler", "1 while a successor is in his first new_ruler_years, else 0", 0, 1});
+    }
     sc_.decision_var0 = static_cast<int>(sc_.vars.size());
     if (const YNode* l = root_.find("decisions"); l && l->is_seq())
       for (const auto& n : l->seq)
@@ -1100,6 +1248,7 @@ Scenario Builder::build() {
   }
   read_events();
   resolve_after();
+  read_leader();
   read_mechanisms();
   read_report();
   check_expressions();
@@ -1140,6 +1289,8 @@ int Scenario::find_actor(const std::string& aid) const {
     if (actors[i].id == aid) return static_cast<int>(i);
   return -1;
 }
+
+const char* regime_fate_id(int fate) { return kRegimeFates[fate]; }
 
 int Scenario::find_outcome(const std::string& oid) const {
   for (size_t i = 0; i < outcomes.size(); ++i)

@@ -106,8 +106,9 @@ struct Lever {
   int after_delay = 0;   // steps from the event's first firing (>= 1)
   int ladder = -1, rung = 0;  // a rung (1, 2, ...) of Scenario::ladders[ladder]; -1: none
   int decision = -1, option = 0;  // an option (1, 2, ...) of Scenario::decisions[decision]; -1: none
+  bool on_leader = false;  // format 2 `on: leader`: acts on the person, so it ends when he goes
   bool reacts() const {
-    return !when.empty() || !until_when.empty() || after_event >= 0 || ladder >= 0 || decision >= 0;
+    return !when.empty() || !until_when.empty() || after_event >= 0 || ladder >= 0 || decision >= 0 || on_leader;
   }
 };
 
@@ -176,6 +177,10 @@ struct Event {
   Provenance provenance;
 };
 
+// The regime's fate at the horizon (format 2 with a `leader:`).
+enum RegimeFate : int { kRegimeContinues = 0, kRegimeTransition = 1, kRegimeCollapse = 2, kNumRegimeFates = 3 };
+const char* regime_fate_id(int fate);  // "continues", "transition", "collapse"
+
 struct Outcome {
   std::string id, label;
   FileLoc loc;
@@ -183,6 +188,31 @@ struct Outcome {
   bool is_default = false;
   bool removes_incumbent = true;
   Provenance provenance;
+  // Format 2 with a leader: the probability that the regime continues (under a successor)
+  // when the ruler leaves this way, and its fate otherwise.
+  ParamId regime_continues = kNoParam;
+  int regime_otherwise = kRegimeCollapse;
+};
+
+// Format 2: the leader (a person) apart from the regime (the incumbent actor, the ruling
+// coalition), and who succeeds him (docs/scenario-format.md, "The leader and the regime").
+struct Successor {
+  std::string id, name;
+  std::vector<int> after;      // outcomes after which this successor takes over; empty: any
+  ParamId stance = kNoParam;   // the incumbent actor's stance (first issue) from the takeover
+  Provenance provenance;
+};
+struct Leadership {
+  std::string id, name;  // empty id: no leader named, every outcome ends the run (format 1)
+  Provenance provenance;
+  std::vector<Successor> successors;
+  ParamId new_ruler_risk = kNoParam;   // factor on the hazards of events that end a ruler's rule
+  ParamId new_ruler_years = kNoParam;  // for this many years after a takeover
+  bool named() const { return !id.empty(); }
+  // Ruler slots: the leader, each successor, an unnamed successor (when none is named for
+  // the way the ruler left), the challenger (after a transition), nobody named (after a
+  // collapse).
+  size_t rulers() const { return successors.size() + 4; }
 };
 
 struct Scenario {
@@ -195,6 +225,7 @@ struct Scenario {
   int horizon = 52;  // steps
   double dt_years = 7.0 / 365.25;
   int incumbent = -1, challenger = -1;
+  Leadership leadership;  // format 2
 
   std::vector<Issue> issues;
   std::vector<Actor> actors;
@@ -219,7 +250,8 @@ struct Scenario {
   int fired_var0 = 0;   // index of fired.<event 0>
   int lever_var0 = -1;  // format 2: index of lever.<lever 0> (1 while it acts); -1 in format 1
   int ladder_var0 = -1;  // format 2: index of ladder.<ladder 0> (the rung reached)
-  int decision_var0 = -1;  // format 2: index of decision.<decision 0> (the option chosen, 0: none yet)
+  int decision_var0 = -1;
+  int succession_var0 = -1;  // format 2 with a leader: successions, ruler_tenure, new_ruler  // format 2: index of decision.<decision 0> (the option chosen, 0: none yet)
   std::vector<int> fans;  // variables recorded as fan charts
 
   ParamId find_param(const std::string& path) const;  // kNoParam when absent

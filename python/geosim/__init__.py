@@ -314,6 +314,31 @@ class RunResult:
         df["date"] = _pd.to_datetime(df["date"])
         return df
 
+    def _table(self, key, columns):
+        rows = [{c: (r["ci95"][0] if c == "ci_low" else r["ci95"][1] if c == "ci_high" else r[c]) for c in columns}
+                for r in self.json.get(key, [])]
+        if _pd is None:
+            return rows
+        return _pd.DataFrame(rows, columns=columns)
+
+    @property
+    def regime(self):
+        """Format 2 with a leader: the regime's fate at the horizon (continues, transition,
+        collapse): id, count, probability, ci_low, ci_high. Empty without a leader."""
+        return self._table("regime", ["id", "count", "probability", "ci_low", "ci_high"])
+
+    @property
+    def joint(self):
+        """Format 2 with a leader: every pair of how the leader left and the regime's fate that
+        occurs: leader, regime, count, probability, ci_low, ci_high."""
+        return self._table("joint", ["leader", "regime", "count", "probability", "ci_low", "ci_high"])
+
+    @property
+    def ruler(self):
+        """Format 2 with a leader: who rules at the horizon: id, name, count, probability,
+        ci_low, ci_high."""
+        return self._table("ruler", ["id", "name", "count", "probability", "ci_low", "ci_high"])
+
     @property
     def fans(self):
         """Spread of the fan-chart variables: var, step, date, p5, p25, p50, p75, p95 (long form)."""

@@ -46,7 +46,8 @@ def test_distribution_override_is_written_as_yaml():
 def test_outcomes_frame_matches_the_cli_csv():
     res = geosim.load(VENEZUELA).run(runs=4000, seed=7)
     out = cli("run", VENEZUELA, "--runs", "4000", "--seed", "7", "--format", "csv", "-q")[1]
-    rows = list(csv.DictReader(io.StringIO(out)))
+    # Outcome rows only: with a leader, rows regime.<fate> and ruler.<id> follow.
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if "." not in r["outcome"]]
     df = res.outcomes
     assert isinstance(df, pd.DataFrame)
     assert list(df["id"]) == [r["outcome"] for r in rows]
@@ -81,6 +82,21 @@ def test_survival_fans_and_parameters_match_the_cli_json():
     records = [{k: v for k, v in r.items() if not (isinstance(v, float) and v != v)}
                for r in res.parameters.to_dict("records")]
     assert records == j["parameters"]
+
+
+def test_regime_joint_and_ruler_match_the_cli_json():
+    res = geosim.load("scenarios/teaching-leader.yaml").run(runs=3000, seed=2)
+    j = cli_json("run", *res.args, "--format", "json", "-q")
+    assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]
+    for key, cols in (("regime", ["id", "count", "probability"]), ("joint", ["leader", "regime", "count"]),
+                      ("ruler", ["id", "name", "count", "probability"])):
+        frame = getattr(res, key)
+        assert frame[cols].to_dict("records") == [{c: r[c] for c in cols} for r in j[key]]
+        assert list(frame["ci_low"]) == [r["ci95"][0] for r in j[key]]
+    assert res.joint["count"].sum() == 3000
+    # Without a leader the three are empty.
+    plain = geosim.load(TEACHING).run(runs=100, seed=1)
+    assert len(plain.regime) == 0 and len(plain.joint) == 0 and len(plain.ruler) == 0
 
 
 def test_scenario_description_matches_the_cli_json():

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "engine/core/parallel.h"
 #include "engine/output/output.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
@@ -33,6 +35,17 @@ inline std::string run_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
   o.seed = seed;
   Accumulator acc = run_monte_carlo(model, o);
   return summary_json(sc, summarize(sc, acc, seed)).dump(2);
+}
+
+// The run JSON computed on one thread and on two: a determinism check compares them.
+inline std::pair<std::string, std::string> json_on_1_and_2_threads(const Scenario& sc, uint64_t runs, uint64_t seed) {
+  const int before = max_threads();
+  set_threads(1);
+  std::string one = run_json(sc, runs, seed);
+  set_threads(2);
+  std::string two = run_json(sc, runs, seed);
+  set_threads(before);
+  return {one, two};
 }
 
 // The teaching scenario, with --set overrides.

@@ -203,12 +203,7 @@ levers:
      intensity: {dist: uniform, min: 0, max: 0.5}}
   - {id: squeeze, kind: repression, by: gov, target: army, when: "defected_share > 0.1", hold: 3 weeks}
 )");
-  const int before = max_threads();
-  set_threads(1);
-  const std::string one = test::run_json(sc, 3000, 11);
-  set_threads(2);
-  const std::string two = test::run_json(sc, 3000, 11);
-  set_threads(before);
+  const auto [one, two] = test::json_on_1_and_2_threads(sc, 3000, 11);
   CHECK(one == two);
 }
 

@@ -66,7 +66,7 @@ kill_rank1() { local p; p=$(rank_pid "$1" 1); [[ -n $p ]] || fail "rank 1 not fo
 kill_rank0() { local p; p=$(rank_pid "$1" 0); [[ -n $p ]] || fail "rank 0 not found"; kill -KILL "$p"; }
 case $case_ in
   run)
-    for s in scenarios/teaching.yaml scenarios/venezuela-2019.yaml; do
+    for s in scenarios/teaching.yaml scenarios/venezuela-2019.yaml scenarios/teaching-leader.yaml scenarios/teaching-react.yaml; do
       [[ -f $s ]] || continue
       "$geosim" run "$s" --runs 5000 --seed 3 --threads 1 --format json -q > "$tmp/plain.json" || fail "plain run of $s"
       timeout 240 "${mpi[@]}" "$geosim" run "$s" --runs 5000 --seed 3 --threads 1 --format json -q > "$tmp/mpi.json" \

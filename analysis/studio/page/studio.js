@@ -181,11 +181,37 @@
         el('td', { 'class': 'num paired', text: e ? cipts(e.paired_ci95) : '' }));
       body.append(tr);
     }
+    renderRegime(run);
     $('status').textContent = runs === FULL
       ? '(' + run.runs.toLocaleString('en') + ' runs, seed ' + run.seed + ')'
       : '(first answer from ' + run.runs.toLocaleString('en') + ' runs; refining\u2026)';
     document.body.dataset.runs = String(run.runs);
     draw(run);
+  }
+
+  // Format 2 with a leader: how often he goes, whether the regime stays, who rules at the
+  // horizon (the run JSON's `joint` and `ruler`). Hidden for scenarios without a leader.
+  function renderRegime(run) {
+    const box = $('regime');
+    if (!run.ruler || !run.joint) { box.hidden = true; return; }
+    box.hidden = false;
+    const stays = new Set(run.outcomes.filter((o) => o.default).map((o) => o.id));
+    let gone = 0, kept = 0;
+    for (const p of run.joint) {
+      if (stays.has(p.leader)) continue;
+      gone += p.count;
+      if (p.regime === 'continues') kept += p.count;
+    }
+    const who = run.leader ? (run.leader.name || run.leader.id) : 'The leader';
+    $('regime-words').textContent = who + ' goes in ' + pct(gone / run.runs) + ' of runs' +
+      (gone > 0 ? '; in ' + pct(kept / gone) + ' of those the regime stays, under a successor.' : '.');
+    const body = $('rulers').querySelector('tbody');
+    body.replaceChildren();
+    for (const r of run.ruler)
+      body.append(el('tr', { 'data-ruler': r.id, 'data-p': String(r.probability) },
+        el('th', { scope: 'row', text: r.name || r.id }),
+        el('td', { 'class': 'num p', text: pct(r.probability) }),
+        el('td', { 'class': 'num ci', text: ci(r.ci95) })));
   }
 
   function dateOf(step) {
