@@ -77,6 +77,18 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
   }
 }
 
+std::vector<int> expression_vars(const std::string& text, const std::vector<std::string>& var_names) {
+  std::vector<double> dummy(var_names.size(), 0.5);
+  mu::Parser p;
+  std::vector<int> out;
+  try {
+    setup(p, text, var_names, dummy.data());
+    for (const auto& [name, ptr] : p.GetUsedVar()) out.push_back(static_cast<int>(ptr - dummy.data()));
+  } catch (const mu::Parser::exception_type&) {
+  }
+  return out;
+}
+
 struct BoundExpr::Impl {
   mu::Parser parser;
   // Fast path for the most common condition, `variable OP number`: evaluated natively with

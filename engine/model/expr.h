@@ -18,6 +18,10 @@ namespace geosim {
 void check_expression(const std::string& text, const FileLoc& loc, const std::vector<std::string>& var_names,
                       Diagnostics& diags);
 
+// The variables a valid expression reads (indices into var_names), for the lint's map of
+// what reaches an outcome.
+std::vector<int> expression_vars(const std::string& text, const std::vector<std::string>& var_names);
+
 // An expression bound to a variable array (owned by the caller, one per thread).
 class BoundExpr {
  public:

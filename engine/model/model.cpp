@@ -116,6 +116,7 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
     }
   }
   regime_stream_ = stream_id("regime");
+  coup_outcome_ = sc_.find_outcome("coup");
   for (size_t i = 0, w = 0; i < sc_.decisions.size(); ++i) {
     decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
     decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
@@ -327,7 +328,12 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     for (size_t i = 0; i < sc_.decisions.size(); ++i) st.vars[static_cast<size_t>(sc_.decision_var0) + i] = 0.0;
     for (size_t i = 0; i < sc_.ladders.size(); ++i) st.vars[static_cast<size_t>(sc_.ladder_var0) + i] = 0.0;
     for (const Reacting& r : react_) {
-      st.lever_ok[r.lever] = 0;
+      // A lever that reacts only by following the leader is on until he goes (so that
+      // `geosim bargain --at`, which reads the levers without running, sees it).
+      const Lever& lv = sc_.levers[r.lever];
+      const bool only_leader = lv.on_leader && lv.when.empty() && lv.until_when.empty() && lv.after_event < 0 &&
+                               lv.ladder < 0 && lv.decision < 0;
+      st.lever_ok[r.lever] = only_leader ? 1 : 0;
       st.lever_last_when[r.lever] = std::numeric_limits<int>::min() / 2;
     }
   }
@@ -353,6 +359,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   st.end_step = 0;
   st.ruler = 0;
   st.ruler_since = 0;
+  st.has_ruled.assign(sc_.leadership.successors.size(), 0);
   st.successions = 0;
   st.regime_fate = -1;
   st.regime_end = 0;
@@ -708,6 +715,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     bool has_gate = !ev.gate.empty();
     size_t my_gate = has_gate ? gate++ : 0;
     if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
+    // A successor rules from the step after he took over: nothing ends his rule in this one.
+    if (ev.outcome >= 0 && st.successions > 0 && st.ruler_since == t + 1) continue;
     // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
     // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
     auto draw = [&](double u[2]) {
@@ -732,7 +741,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       if (t < ev.from_step || t >= ev.until_step) continue;
       if (has_gate && !st.event_gate[my_gate].holds()) continue;
       // A new ruler's first years: the hazards of events that would end his rule are raised.
-      const bool trap = ev.outcome >= 0 && sc_.succession_var0 >= 0 && st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
+      const bool trap = ev.outcome >= 0 && ev.outcome == coup_outcome_ && sc_.succession_var0 >= 0 &&
+                        st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
       const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
       if (!ev.drivers.empty()) {
         double z = st.event_logit0[e];
@@ -901,7 +911,8 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   if (events(st, rng, t, trace)) return true;
   defection(st, t, trace);
   exit_calculus(st);
-  for (size_t o = 0, w = 0; o < sc_.outcomes.size(); ++o) {
+  const bool new_this_step = st.successions > 0 && st.ruler_since == t + 1;
+  for (size_t o = 0, w = 0; o < sc_.outcomes.size() && !new_this_step; ++o) {
     if (sc_.outcomes[o].when.empty()) continue;
     if (st.outcome_when[w++].holds()) {
       // One end of a rule a step: a successor who takes over is judged from the next step.
@@ -958,14 +969,16 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
   if (pc > 0 && rng.uniform(regime_stream_, static_cast<uint32_t>(t)) < pc) {
     // The regime goes on: the first successor named for this way of leaving (or for any),
     // else an unnamed one.
+    // Someone who has ruled in this run is not chosen again.
     const size_t S = L.successors.size();
     size_t next = S + 1;
     for (size_t k = 0; k < S && next == S + 1; ++k) {
       const auto& after = L.successors[k].after;
-      if (std::find(after.begin(), after.end(), o) != after.end()) next = k + 1;
+      if (!st.has_ruled[k] && std::find(after.begin(), after.end(), o) != after.end()) next = k + 1;
     }
     for (size_t k = 0; k < S && next == S + 1; ++k)
-      if (L.successors[k].after.empty()) next = k + 1;
+      if (!st.has_ruled[k] && L.successors[k].after.empty()) next = k + 1;
+    if (next <= S) st.has_ruled[next - 1] = 1;
     const std::string who = trace ? ruler_name(st.ruler) : std::string();
     st.ruler = static_cast<int>(next);
     st.ruler_since = t + 1;
@@ -984,10 +997,20 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
   }
   st.regime_fate = out.regime_otherwise;
   st.regime_end = t + 1;
+  const std::string fell = trace && st.successions > 0 ? ruler_name(st.ruler) : std::string();
   st.ruler = static_cast<int>(L.rulers()) - (out.regime_otherwise == kRegimeTransition ? 2 : 1);
-  if (trace)
-    trace->end(t, out, why + (out.regime_otherwise == kRegimeTransition ? "; the regime gives way to a transition"
-                                                                         : "; the regime collapses"));
+  if (trace) {
+    const std::string ending = out.regime_otherwise == kRegimeTransition ? "; the regime gives way to a transition"
+                                                                          : "; the regime collapses";
+    if (st.successions > 0) {
+      // The outcome's label speaks of the leader; a successor fell.
+      Outcome told = out;
+      told.label = "the rule of " + fell + " ends";
+      trace->end(t, told, why + ending);
+    } else {
+      trace->end(t, out, why + ending);
+    }
+  }
   return true;
 }
 

@@ -123,6 +123,7 @@ struct RunState {
   // took power; regime_fate is -1 while the regime stands, regime_end the steps taken when
   // it ended (or the horizon).
   int ruler = 0, ruler_since = 0, successions = 0, regime_fate = -1, regime_end = 0;
+  std::vector<char> has_ruled;  // per successor: ruled already in this run (not chosen again)
   // Scratch of the bargaining stance model: effective capabilities and saliences (bscratch)
   // and the round's work arrays (bws); sized on a thread's first round, then reused.
   std::vector<double> bscratch;
@@ -233,6 +234,7 @@ class Model {
   std::vector<int> rung_down_;    // per rung: index into RunState::rung_down, or -1
   std::vector<uint32_t> decision_stream_;  // per decision: its random stream
   uint32_t regime_stream_ = 0;             // whether the regime outlives a ruler's exit
+  int coup_outcome_ = -1;                  // the outcome `coup`, whose hazards the coup trap raises
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent

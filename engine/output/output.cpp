@@ -153,7 +153,8 @@ static void regime_table(const Summary& s, std::ostream& os) {
   }
   char line[512];
   const double share_gone = s.runs ? static_cast<double>(gone) / static_cast<double>(s.runs) : 0.0;
-  os << "  " << s.leader << " goes in " << pct(share_gone).substr(pct(share_gone).find_first_not_of(' ')) << " of runs";
+  os << "  " << (s.leader_name.empty() ? s.leader : s.leader_name) << " goes in "
+     << pct(share_gone).substr(pct(share_gone).find_first_not_of(' ')) << " of runs";
   if (gone > 0) {
     const double stays = static_cast<double>(gone_continues) / static_cast<double>(gone);
     std::snprintf(line, sizeof line, "; in %.0f%% of those the regime stays, under a successor", 100.0 * stays);

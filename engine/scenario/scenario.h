@@ -90,6 +90,7 @@ struct Expr {
 
 struct Lever {
   std::string id, name;
+  FileLoc loc;  // of its item in the file
   int kind = 0;  // row of lever_kinds()
   int by = -1, target = -1;
   int issue = 0;
@@ -163,6 +164,7 @@ struct Effects {
 
 struct Event {
   std::string id, name;
+  FileLoc loc;  // of its item in the file
   bool scheduled = false;
   int at_step = -1;                // scheduled events
   ParamId annual = kNoParam;       // hazard: base probability per year
@@ -206,7 +208,7 @@ struct Leadership {
   std::string id, name;  // empty id: no leader named, every outcome ends the run (format 1)
   Provenance provenance;
   std::vector<Successor> successors;
-  ParamId new_ruler_risk = kNoParam;   // factor on the hazards of events that end a ruler's rule
+  ParamId new_ruler_risk = kNoParam;   // factor on the hazards of events whose outcome is `coup`
   ParamId new_ruler_years = kNoParam;  // for this many years after a takeover
   bool named() const { return !id.empty(); }
   // Ruler slots: the leader, each successor, an unnamed successor (when none is named for
