@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/calibrate/posterior.h"
+#include "analysis/lint/lint.h"
 #include "analysis/report/report.h"
 #include "analysis/sweep/paired.h"
 #include "engine/cli/common.h"
@@ -141,6 +142,14 @@ int run_command(const std::vector<std::string>& args) {
                        {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Scenario sc = load_scenario(file, sa.load_options());
   sa.note_until(sc, quiet);
+  // One line when the scenario holds something that can change no outcome (the lint).
+  if (!quiet) {
+    const size_t idle = lint_structure(sc).size();
+    if (idle > 0)
+      std::cerr << "warning: " << idle << " lever" << (idle == 1 ? "" : "s") << ", event" << (idle == 1 ? "" : "s")
+                << " or parameter" << (idle == 1 ? "" : "s") << " can change no outcome (geosim validate --lint " << file
+                << " names them)\n";
+  }
   check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Model model(sc);
   if (!posterior_dir.empty() || !from.empty()) {

@@ -1,6 +1,7 @@
 // `geosim validate`: check scenario files without running them.
 #include <iostream>
 
+#include "analysis/lint/lint.h"
 #include "analysis/sweep/spec.h"
 #include "engine/cli/common.h"
 
@@ -21,13 +22,19 @@ int validate_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim validate FILE... [options]\n\n"
                                "Checks scenario files: syntax, keys, types, ranges, references, distributions,\n"
                                "expressions and `extends:` chains; and sweep specs (files starting with\n"
-                               "`sweep: 1`) with their scenario. Prints every problem as file:line:col.\n\nOptions");
+                               "`sweep: 1`) with their scenario. Prints every problem as file:line:col.\n"
+                               "With --lint, also names what can change no outcome: levers, events and\n"
+                               "uncertain parameters no mechanism path reaches, events that can never end a\n"
+                               "rule, and levers whose paired effect was zero in a pilot of --pilot-runs runs.\n\nOptions");
   std::vector<std::string> files;
-  bool quiet = false;
+  bool quiet = false, lint = false;
+  uint64_t pilot_runs = 2000;
   ScenarioArgs sa;
   opts.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(&files),
                                                   "scenario files")("quiet,q", po::bool_switch(&quiet),
                                                                     "print only problems");
+  opts.add_options()("lint", po::bool_switch(&lint), "also warn about what can change no outcome (see above)")(
+      "pilot-runs", po::value<uint64_t>(&pilot_runs), "paired runs per lever in the lint's pilot (default 2000; 0: none)");
   sa.add_to(opts);
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -58,6 +65,15 @@ int validate_command(const std::vector<std::string>& args) {
         std::cout << "  format 1: the same in format 2 is this file with `geosim: 2` as its first line (every key keeps "
                      "its meaning and its numbers); format 2 adds a leader apart from the regime (`leader:`), levers "
                      "that react, ladders and decisions (docs/scenario-format.md, \"What changed in format 2\")\n";
+      if (lint) {
+        std::vector<LintWarning> ws = lint_structure(sc);
+        if (pilot_runs > 0) {
+          Model model(sc);
+          for (auto& w : lint_pilot(model, pilot_runs, 1)) ws.push_back(std::move(w));
+        }
+        for (const auto& w : ws) std::cerr << w.str() << "\n";
+        if (!quiet && ws.empty()) std::cout << f << ": lint clean\n";
+      }
     } catch (const InputError& e) {
       ++bad;
       std::cerr << e.what() << "\n";

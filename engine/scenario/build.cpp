@@ -556,6 +556,7 @@ void Builder::read_levers() {
                               "credibility", "enabled", "stance_push", "evidence", "assumption", "when",
                               "until_when", "after", "hold", "on"});
     Lever lv;
+    lv.loc = n.loc;
     lv.id = get_id(n, "lever", seen);
     lv.name = get_string(n, "name", false, "a lever", lv.id);
     std::string kind = get_string(n, "kind", true, "a lever");
@@ -1001,6 +1002,7 @@ void Builder::read_events() {
       check_keys(n, "an event", {"id", "name", "at", "hazard", "outcome", "success", "effects", "on_failure", "once",
                                  "max_fires", "evidence", "assumption"});
       Event e;
+      e.loc = n.loc;
       e.id = get_id(n, "event", seen);
       e.name = get_string(n, "name", false, "an event", e.id);
       e.provenance = get_provenance(n);

@@ -171,4 +171,33 @@ const std::vector<MechanismInfo>& mechanisms() {
   return ms;
 }
 
+const std::vector<MechanismEdge>& mechanism_edges() {
+  static const std::vector<MechanismEdge> edges = {
+      // M2 resources and patronage
+      {ch_var(kRevenuePressure), kVarResources, kResSanctionBite},
+      {ch_var(kEvasionBlock), kVarResources, kResSanctionBite},
+      {ch_var(kEconomicSupport), kVarResources, kResEvasionSupport},
+      {kVarResources, kVarPatronage, kNumMechParams},
+      {ch_var(kElitePressure), kVarPatronage, kResEliteBite},
+      // M3 the defection cascade (stances of the cohorts' actors: added by the lint)
+      {ch_var(kDefectionIncentive), kVarDefectedShare, kDefIncentive},
+      {kVarPatronage, kVarDefectedShare, kDefPatronage},
+      {ch_var(kRecognition), kVarDefectedShare, kDefRecognition},
+      {ch_var(kHumanitarian), kVarDefectedShare, kDefHumanitarian},
+      {ch_var(kRepression), kVarDefectedShare, kDefRepression},
+      {ch_var(kRegimeSupport), kVarDefectedShare, kDefSupport},
+      {kVarShock, kVarDefectedShare, kNumMechParams},
+      // M5 the exit calculus
+      {kVarDefectedShare, kVarFallRisk, kFallDefected},
+      {ch_var(kThreat), kVarFallRisk, kFallThreat},
+      {ch_var(kStrike), kVarFallRisk, kFallStrike},
+      {ch_var(kRegimeSupport), kVarFallRisk, kFallSupport},
+      {kVarResources, kVarFallRisk, kFallResources},
+      {ch_var(kOppositionSupport), kVarFallRisk, kFallOpposition},
+      {kVarFallRisk, kVarExitGain, kNumMechParams},
+      {ch_var(kExitOffer), kVarExitGain, kNumMechParams},
+  };
+  return edges;
+}
+
 }  // namespace geosim

@@ -139,4 +139,15 @@ struct MechanismInfo {
 };
 const std::vector<MechanismInfo>& mechanisms();
 
+// What the built-in mechanisms read: each step, variable `to` is computed from `from`,
+// through coefficient `coef` (kNumMechParams: no coefficient of its own; the edge holds
+// unless that coefficient is the constant 0). The lint (geosim validate --lint) follows
+// these edges, with the stances, events and conditions of a scenario, to tell which
+// levers can reach an outcome. Written beside the model's equations (docs/model.md).
+struct MechanismEdge {
+  int from, to;  // fixed state variables (Var, ch_var(Channel))
+  MechParam coef;
+};
+const std::vector<MechanismEdge>& mechanism_edges();
+
 }  // namespace geosim
