@@ -237,6 +237,21 @@ void Model::influence_matrix(const Scenario& sc, const std::vector<double>& p, s
   }
 }
 
+// The influence matrix (W and its padded transpose Wt) and the capability x salience weights
+// of the mean stance, from the run's parameters: at the start, and again when a successor
+// with a salience of his own takes over.
+void Model::set_influence(RunState& st) const {
+  const auto& p = st.p;
+  const size_t n = static_cast<size_t>(n_);
+  influence_matrix(sc_, p, st.W);
+  const size_t n4 = static_cast<size_t>(n4_);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) st.Wt[j * n4 + i] = st.W[i * n + j];
+  st.cs.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    st.cs[i] = p[static_cast<size_t>(sc_.actors[i].capability)] * p[static_cast<size_t>(sc_.actors[i].salience)];
+}
+
 void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed) const {
   RunRng rng(seed, run);
   // Parameters: each from its own addressed stream, so adding a parameter moves no other.
@@ -259,14 +274,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   for (size_t k = 0; k < sc_.issues.size(); ++k)
     for (size_t i = 0; i < n; ++i) st.x[k * n + i] = p[static_cast<size_t>(sc_.actors[i].stance[k])];
   st.x0 = st.x;
-  influence_matrix(sc_, p, st.W);
-  const size_t n4 = static_cast<size_t>(n4_);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j) st.Wt[j * n4 + i] = st.W[i * n + j];
-  // Capability x salience weights of the mean stance, fixed for the run.
-  st.cs.resize(n);
-  for (size_t i = 0; i < n; ++i)
-    st.cs[i] = p[static_cast<size_t>(sc_.actors[i].capability)] * p[static_cast<size_t>(sc_.actors[i].salience)];
+  set_influence(st);
   for (size_t i = 0; i < n; ++i) st.lambda[i] = 1.0 - p[static_cast<size_t>(sc_.actors[i].stubbornness)];
   // Cohort thresholds, sorted so that the defected units are always a prefix.
   double total_weight = 0;
@@ -990,6 +998,19 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
       x = std::clamp(st.p[static_cast<size_t>(L.successors[next - 1].stance)], is.lo, is.hi);
       st.x0[static_cast<size_t>(sc_.incumbent)] = x;
       st.vars[static_cast<size_t>(sc_.stance_var0 + sc_.incumbent)] = x;
+    }
+    // What else is his own: his salience (so his weight in the mean stance and the influence
+    // others give him) and his exit calculus. They are this run's parameters from now on.
+    if (next <= S) {
+      const Successor& sx = L.successors[next - 1];
+      if (sx.salience != kNoParam && sc_.incumbent >= 0) {
+        st.p[static_cast<size_t>(sc_.actors[static_cast<size_t>(sc_.incumbent)].salience)] =
+            st.p[static_cast<size_t>(sx.salience)];
+        set_influence(st);
+      }
+      for (int k = 0; k < 4; ++k)
+        if (sx.exit[k] != kNoParam)
+          st.p[static_cast<size_t>(sc_.mech[static_cast<size_t>(kExitOfficeValue + k)])] = st.p[static_cast<size_t>(sx.exit[k])];
     }
     update_ruler_vars(st, t + 1);
     if (trace) trace->succession(t, out, who, ruler_name(st.ruler), why);

@@ -176,6 +176,7 @@ class Model {
   bool end_rule(RunState& st, const RunRng& rng, int t, int outcome, Trace* trace, const std::string& why) const;
   void update_ruler_vars(RunState& st, int t) const;
   std::string ruler_name(int slot) const;
+  void set_influence(RunState& st) const;
   bool on_rung(const Lever& lv, int rung) const;
   void decide(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   std::string why_lever(const RunState& st, size_t l, bool active, int t) const;

@@ -733,7 +733,7 @@ void Builder::read_leader() {
     else
       for (const auto& n : ss->seq) {
         if (!expect_map(n, "a successor")) continue;
-        check_keys(n, "a successor", {"id", "name", "after", "stance", "evidence", "assumption"});
+        check_keys(n, "a successor", {"id", "name", "after", "stance", "salience", "exit", "evidence", "assumption"});
         Successor s;
         s.id = get_id(n, "successor", seen);
         s.name = get_string(n, "name", false, "a successor", s.id);
@@ -760,6 +760,19 @@ void Builder::read_leader() {
           const Issue& first = sc_.issues.empty() ? Issue{} : sc_.issues[0];
           s.stance = param(n, "stance", "leader.successors." + s.id + ".stance", 0.0, {first.lo, first.hi}, s.provenance,
                            "the incumbent's stance on the first issue once this successor rules");
+        }
+        if (n.find("salience"))
+          s.salience = param(n, "salience", "leader.successors." + s.id + ".salience", 0.5, {0, 1}, s.provenance,
+                             "how much the issue matters to the incumbent once this successor rules");
+        if (const YNode* ex = n.find("exit"); ex && expect_map(*ex, "`exit:`")) {
+          static const char* const keys[4] = {"office_value", "fall_cost", "exile_value", "prosecution_cost"};
+          check_keys(*ex, "`exit:`", {keys[0], keys[1], keys[2], keys[3]});
+          for (int k = 0; k < 4; ++k)
+            if (ex->find(keys[k])) {
+              const auto& info = mech_param_info(kExitOfficeValue + k);
+              s.exit[k] = param(*ex, keys[k], "leader.successors." + s.id + ".exit." + keys[k], info.default_value,
+                                info.range, s.provenance, std::string(info.doc) + " (this successor's)");
+            }
         }
         L.successors.push_back(std::move(s));
       }

@@ -202,6 +202,10 @@ struct Successor {
   std::string id, name;
   std::vector<int> after;      // outcomes after which this successor takes over; empty: any
   ParamId stance = kNoParam;   // the incumbent actor's stance (first issue) from the takeover
+  ParamId salience = kNoParam; // the incumbent actor's salience from the takeover
+  // His exit calculus (docs/model.md, M5) from the takeover: office_value, fall_cost,
+  // exile_value, prosecution_cost; kNoParam keeps the scenario's.
+  ParamId exit[4] = {kNoParam, kNoParam, kNoParam, kNoParam};
   Provenance provenance;
 };
 struct Leadership {

@@ -5,6 +5,7 @@
 // and for determinism across threads.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -250,4 +251,30 @@ TEST_CASE("naming a leader changes no count of how the leader's rule ends", "[le
   CHECK(plain.survival == led.survival);
   CHECK(plain.leader.empty());
   CHECK(led.leader == "president");
+}
+
+TEST_CASE("a successor brings his own salience and exit calculus", "[leader]") {
+  // The general cares less and would take an exile at once: after the coup of step 4 his
+  // salience and exit calculus are this run's.
+  std::string yaml = scenario("{continues: 1}");
+  yaml.replace(yaml.find("{id: general, after: [coup], stance: 0.2}"), 41,
+               "{id: general, after: [coup], salience: 0.2, exit: {office_value: 0, exile_value: 3}}");
+  const Scenario sc = test::from_text(yaml);
+  Model model(sc);
+  RunState st;
+  model.prepare(st);
+  const size_t salience = static_cast<size_t>(sc.actors[0].salience);
+  double gain_before = 0;
+  simulate_with(model, st, 1, 0, nullptr, nullptr, [] {}, [&](int t, bool) {
+    if (t == 3) gain_before = st.vars[kVarExitGain];
+  });
+  CHECK(st.p[salience] == 0.2);
+  CHECK(st.cs[0] == Approx(st.p[static_cast<size_t>(sc.actors[0].capability)] * 0.2));
+  // exit_gain = offer x exile - (1 - offer) x prosecution - ((1 - f) x office - f x fall): no
+  // offer here, so -prosecution - (-f x fall) = f x fall - prosecution, office no longer counts.
+  const double f = st.vars[kVarFallRisk];
+  const double fall = st.p[static_cast<size_t>(sc.mech[kExitFallCost])];
+  const double prosecution = st.p[static_cast<size_t>(sc.mech[kExitProsecutionCost])];
+  CHECK(st.vars[kVarExitGain] == Approx(std::clamp(f * fall - prosecution, -5.0, 5.0)));
+  CHECK(st.vars[kVarExitGain] > gain_before);  // office lost its value to him
 }
