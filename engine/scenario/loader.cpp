@@ -215,6 +215,8 @@ void apply_set(YNode& root, const std::string& assignment) {
       std::vector<std::string> ids;
       for (auto& item : node->seq) {
         const YNode* id = item.is_map() ? item.find("id") : nullptr;
+        // The rungs of a ladder have no id: they are named by their lever.
+        if (!id && item.is_map()) id = item.find("lever");
         if (id && id->is_scalar()) {
           ids.push_back(id->scalar);
           if (id->scalar == part) next = &item;

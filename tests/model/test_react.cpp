@@ -445,3 +445,15 @@ decisions:
   CHECK(test::load_error(head + "  - {id: d, actor: us, options: [{id: a}, {id: b, utility: {drivers: {talk: 1}}}]}\n") ==
         "test.yaml:14:71: unknown state variable 'talk'; did you mean 'talks'?");
 }
+
+TEST_CASE("--set names a ladder's rung by its lever", "[react][ladder]") {
+  LoadOptions lo;
+  lo.sets = {"ladders.pressure.rungs.strikes.sustained=5 weeks", "ladders.pressure.rungs.threat.up=t >= 3"};
+  const Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml", lo);
+  REQUIRE(sc.ladders.size() == 1);
+  CHECK(sc.ladders[0].rungs[0].up.text == "t >= 3");
+  CHECK(sc.ladders[0].rungs[1].sustained == 5);
+  lo.sets = {"ladders.pressure.rungs.strike.sustained=5 weeks"};
+  CHECK_THROWS_WITH(load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml", lo),
+                    Catch::Contains("no item with id 'strike' in 'ladders.pressure.rungs'; did you mean 'strikes'?"));
+}
