@@ -9,8 +9,13 @@
 #include <sstream>
 
 #include "engine/core/error.h"
+#include "engine/output/files.h"
 
 namespace geosim {
+
+namespace {
+constexpr uint64_t kMaxSweepResultsBytes = uint64_t{1} << 30;
+}  // namespace
 
 namespace {
 
@@ -248,13 +253,9 @@ std::string sweep_results_path(const std::string& results) {
 
 SweepResults read_sweep_results(const std::string& results) {
   const std::string path = sweep_results_path(results);
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(FileLoc{path, 0, 0}, "cannot read the sweep results",
-                     "give a sweep's output directory or its results.csv");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_sweep_results(ss.str(), path);
+  // Only a regular file, and at most 1 GiB (a million points of a wide sweep): a FIFO or a
+  // device is refused rather than read until memory runs out.
+  return parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
 }
 
 }  // namespace geosim
