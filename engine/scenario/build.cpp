@@ -720,7 +720,7 @@ void Builder::read_leader() {
   {
     Provenance coup_trap;
     coup_trap.evidence.push_back({"", "", "Londregan & Poole 1990, World Politics 42(2)",
-                                  "a coup raises the odds of another: a new ruler's first years are the riskiest"});
+                                  "a coup raises the odds of another: a new ruler's first years are the riskiest", FileLoc{}});
     coup_trap.assumption = "geosim default: twice the hazard for two years (docs/model.md, \"The leader and the regime\")";
     L.new_ruler_risk = param(*l, "new_ruler_risk", "leader.new_ruler_risk", 2.0, {0, 100}, coup_trap,
                              "factor on the hazards of events that end a ruler's rule, in a new ruler's first years");
@@ -799,7 +799,7 @@ void Builder::read_leader() {
     Provenance prov;
     if (cont == 0.5) {
       prov.evidence.push_back({"", "", "Geddes, Wright & Frantz 2014, Perspectives on Politics 12(2):313-31",
-                               "about half of autocratic leader exits leave the regime in place"});
+                               "about half of autocratic leader exits leave the regime in place", FileLoc{}});
       prov.assumption = "geosim default for '" + o.id + "': the base rate of all leader exits, not of this kind alone";
     } else if (cont == 0) {
       prov.assumption = "geosim default for '" + o.id + "': this way of leaving ends the ruling coalition by definition";
@@ -1249,13 +1249,15 @@ Scenario Builder::build() {
     }
     sc_.decision_var0 = static_cast<int>(sc_.vars.size());
     if (const YNode* l = root_.find("decisions"); l && l->is_seq())
-      for (const auto& n : l->seq)
-        if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
-          if (const YNode* os = n.find("options"))
-            sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)",
-                                0, static_cast<double>(os->is_seq() ? std::max<size_t>(1, os->seq.size()) : 1)});
-          else
-            sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)", 0, 1});
+      for (const auto& n : l->seq) {
+        const YNode* id = n.is_map() ? n.find("id") : nullptr;
+        if (!id || !id->is_scalar()) continue;
+        // The range (for charts) is the number of options.
+        const YNode* os = n.find("options");
+        const double options = os && os->is_seq() ? static_cast<double>(std::max<size_t>(1, os->seq.size())) : 1.0;
+        sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)",
+                            0, options});
+      }
     read_decisions();
   } else {
     read_ladders();  // only to refuse the keys
