@@ -446,7 +446,7 @@ decisions:
         "test.yaml:14:71: unknown state variable 'talk'; did you mean 'talks'?");
 }
 
-TEST_CASE("--set names a ladder's rung by its lever", "[react][ladder]") {
+TEST_CASE("an override names a ladder's rung by its lever (--set)", "[react][ladder]") {
   LoadOptions lo;
   lo.sets = {"ladders.pressure.rungs.strikes.sustained=5 weeks", "ladders.pressure.rungs.threat.up=t >= 3"};
   const Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml", lo);
