@@ -179,6 +179,12 @@ ReportInput read_report_input(const std::string& path) {
     auto p = msg.find("syntax error");
     throw InputError(loc_of(path, text, e.byte > 0 ? e.byte - 1 : 0),
                      "not valid JSON (" + (p == std::string::npos ? msg : msg.substr(p)) + ")", kExpected);
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond a double's range, and the like: no byte position comes with these.
+    std::string msg = e.what();
+    auto p = msg.find("] ");
+    throw InputError(FileLoc{path, 0, 0}, "not valid JSON (" + (p == std::string::npos ? msg : msg.substr(p + 2)) + ")",
+                     kExpected);
   }
   return report_input_from_json(j, path);
 }

@@ -174,6 +174,9 @@ SweepResultRow read_row(const Row& f, const Row& h, const Layout& l, const std::
   double v = 0;
   if (!parse_double(f[0].text, v) || v != std::floor(v) || v < 0)
     throw InputError(at(file, f[0]), "point '" + f[0].text + "' is not a whole number", "the point's index, 0, 1, ...");
+  // (a sweep has far fewer than 2^53 points; converting a larger number would be undefined)
+  if (v > 9007199254740992.0)
+    throw InputError(at(file, f[0]), "point '" + f[0].text + "' is more than a sweep can have", "the point's index, 0, 1, ...");
   r.point = static_cast<int64_t>(v);
   if (f[1].text != "ok" && f[1].text != "failed")
     throw InputError(at(file, f[1]), "unknown status '" + f[1].text + "'", "status is ok or failed");
@@ -192,6 +195,10 @@ SweepResultRow read_row(const Row& f, const Row& h, const Layout& l, const std::
   if (!r.ok && runs.text.empty()) return r;  // runs 0; writers other than the sweep leave it empty
   if (!parse_double(runs.text, v) || v != std::floor(v) || v < 0)
     throw InputError(at(file, runs), "runs '" + runs.text + "' is not a whole number", "the point's runs, 0 or more");
+  // (a sweep's runs per point are at most 2^40, as for --runs; beyond 2^53 a double is not
+  // even a whole count, and converting it would be undefined)
+  if (v > static_cast<double>(uint64_t{1} << 40))
+    throw InputError(at(file, runs), "runs '" + runs.text + "' is more than a sweep can have", "at most 2^40 runs per point");
   r.runs = static_cast<uint64_t>(v);
   if (!r.ok) return r;  // a failed point has no outcome or state values
   for (size_t k = 0; k < l.outcome.size(); ++k) {

@@ -1,10 +1,13 @@
 #include "engine/scenario/yaml_tree.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -173,9 +176,9 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
 
 // A scenario file is one YAML document: the line of the marker (`---` or `...`) before the
 // second one, which yaml-cpp would otherwise silently ignore.
-FileLoc second_document(const std::string& text, const YAML::Node& second, const std::string& file,
+FileLoc second_document(const std::string& text, const YAML::Mark& second, const std::string& file,
                         const FileLoc& base) {
-  int target = second.Mark().line;  // 0-based; -1 when unknown
+  int target = second.line;  // 0-based; -1 when unknown
   std::vector<size_t> starts{0};
   for (size_t i = 0; i < text.size(); ++i)
     if (text[i] == '\n') starts.push_back(i + 1);
@@ -189,7 +192,43 @@ FileLoc second_document(const std::string& text, const YAML::Node& second, const
       return mark_loc(file, m, base);
     }
   }
-  return mark_loc(file, second.Mark(), base);
+  return mark_loc(file, second, base);
+}
+
+// Counts a document's nodes and keeps where it starts: enough to tell whether a text holds a
+// second document without building it.
+struct DocumentProbe : YAML::EventHandler {
+  YAML::Mark start, first_node;
+  int nodes = 0;
+  void node(const YAML::Mark& m) {
+    if (nodes++ == 0) first_node = m;
+  }
+  void OnDocumentStart(const YAML::Mark& m) override { start = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+};
+
+// Where a second document starts, if the text has one. yaml-cpp's LoadAll loops forever on
+// some malformed text (its parser hands back the same document again and again without
+// moving on), so the documents are walked here, and one that does not start after the first
+// ends the walk.
+std::optional<YAML::Mark> second_document_start(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentProbe first, second;
+  if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
+  if (second.start.pos <= first.start.pos) return std::nullopt;
+  return second.nodes > 0 ? second.first_node : second.start;
 }
 
 // yaml-cpp recurses once per nesting level while parsing: refuse absurd nesting before
@@ -247,12 +286,11 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1)
-      throw InputError(second_document(text, docs[1], file, base),
+    root = YAML::Load(text);
+    if (auto second = second_document_start(text))
+      throw InputError(second_document(text, *second, file, base),
                        "a second YAML document starts here (after `---` or `...`)",
                        "a scenario file is one document: remove the marker and merge what follows into the scenario");
-    if (!docs.empty()) root = docs[0];
   } catch (const YAML::DeepRecursion& e) {
     // Block nesting (`- - - x`, indentation) that the bracket count above cannot see.
     throw InputError(mark_loc(file, e.mark, base), "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
