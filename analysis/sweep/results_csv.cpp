@@ -260,6 +260,10 @@ std::string sweep_results_path(const std::string& results) {
 
 SweepResults read_sweep_results(const std::string& results) {
   const std::string path = sweep_results_path(results);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    throw InputError(FileLoc{path, 0, 0}, "cannot read the sweep results",
+                     "give a sweep's output directory or its results.csv");
   // Only a regular file, and at most 1 GiB (a million points of a wide sweep): a FIFO or a
   // device is refused rather than read until memory runs out.
   return parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
