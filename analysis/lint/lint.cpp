@@ -95,16 +95,19 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
       for (const auto& [var, coef] : o.drivers)
         if (o.lever >= 0 && sc.lever_var0 >= 0) g.edge(var, sc.lever_var0 + o.lever);
 
-  // Backwards from the sinks.
+  // Backwards from the sinks: a variable reaches an outcome if one it feeds does.
   g.reaches.assign(nv, 0);
   std::vector<int> todo;
-  for (int v : sinks)
-    if (v >= 0 && !g.reaches[static_cast<size_t>(v)]) g.reaches[static_cast<size_t>(v)] = 1, todo.push_back(v);
+  auto mark = [&](int v) {
+    if (v < 0 || g.reaches[static_cast<size_t>(v)]) return;
+    g.reaches[static_cast<size_t>(v)] = 1;
+    todo.push_back(v);
+  };
+  for (int v : sinks) mark(v);
   while (!todo.empty()) {
-    int b = todo.back();
+    const int b = todo.back();
     todo.pop_back();
-    for (int a : g.into[static_cast<size_t>(b)])
-      if (!g.reaches[static_cast<size_t>(a)]) g.reaches[static_cast<size_t>(a)] = 1, todo.push_back(a);
+    for (int a : g.into[static_cast<size_t>(b)]) mark(a);
   }
   auto reaches = [&](int v) { return v >= 0 && g.reaches[static_cast<size_t>(v)]; };
 

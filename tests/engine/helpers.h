@@ -1,6 +1,8 @@
 // Helpers shared by the engine tests: scenarios from inline YAML, runs to JSON.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +48,19 @@ inline std::pair<std::string, std::string> json_on_1_and_2_threads(const Scenari
   std::string two = run_json(sc, runs, seed);
   set_threads(before);
   return {one, two};
+}
+
+// Whether `count` of `n` runs is within z standard errors of probability p, z for a family
+// of `family` two-sided checks at a total false-alarm rate of 0.001 (Bonferroni).
+inline bool within_binomial(uint64_t count, uint64_t n, double p, int family) {
+  const double alpha = 0.001 / family;
+  double lo = 0, hi = 10;  // z = Phi^-1(1 - alpha / 2), by bisection on the normal tail
+  for (int i = 0; i < 100; ++i) {
+    const double mid = (lo + hi) / 2;
+    (std::erfc(mid / std::sqrt(2.0)) > alpha ? lo : hi) = mid;
+  }
+  return std::fabs(static_cast<double>(count) / static_cast<double>(n) - p) <=
+         lo * std::sqrt(p * (1 - p) / static_cast<double>(n));
 }
 
 // The teaching scenario, with --set overrides.

@@ -52,18 +52,6 @@ events:
 )" + rest;
 }
 
-// |observed share - p| within z standard errors, z for a family of `family` two-sided
-// checks at a total false-alarm rate of 0.001 (Bonferroni).
-bool within(uint64_t count, uint64_t n, double p, int family) {
-  const double alpha = 0.001 / family;
-  double lo = 0, hi = 10;
-  for (int i = 0; i < 100; ++i) {
-    double mid = (lo + hi) / 2;
-    (std::erfc(mid / std::sqrt(2.0)) > alpha ? lo : hi) = mid;
-  }
-  return std::fabs(static_cast<double>(count) / static_cast<double>(n) - p) <=
-         lo * std::sqrt(p * (1 - p) / static_cast<double>(n));
-}
 
 Summary summary_of(const Scenario& sc, uint64_t runs, uint64_t seed = 3) {
   Model model(sc);
@@ -123,7 +111,7 @@ TEST_CASE("the share of exits the regime outlives reproduces its base rate", "[l
   const uint64_t N = 20000;
   const Scenario coup = test::from_text(scenario("{continues: 0.35, otherwise: collapse}"));
   const Summary s = summary_of(coup, N);
-  CHECK(within(s.regime[kRegimeContinues].count, N, 0.35, 3));
+  CHECK(test::within_binomial(s.regime[kRegimeContinues].count, N, 0.35, 3));
   CHECK(s.regime[kRegimeContinues].count + s.regime[kRegimeCollapse].count == N);
   // The default for a negotiated exit: about half of leader exits leave the regime in place
   // (Geddes, Wright & Frantz 2014).
@@ -131,7 +119,7 @@ TEST_CASE("the share of exits the regime outlives reproduces its base rate", "[l
   yaml.replace(yaml.find("outcome: coup}"), 14, "outcome: negotiated_exit}");
   yaml.replace(yaml.find("hazard: {per_step: 0}, outcome: negotiated_exit}"), 48, "hazard: {per_step: 0}, outcome: coup}");
   const Summary d = summary_of(test::from_text(yaml), N);
-  CHECK(within(d.regime[kRegimeContinues].count, N, 0.5, 3));
+  CHECK(test::within_binomial(d.regime[kRegimeContinues].count, N, 0.5, 3));
   CHECK(d.regime[kRegimeTransition].count + d.regime[kRegimeContinues].count == N);
   CHECK(ruler(d, "deputy") != nullptr);
   CHECK(ruler(d, "deputy")->count == d.regime[kRegimeContinues].count);
@@ -160,7 +148,7 @@ events:
   // Takeover in step 0, so the new ruler's first year is steps 1..53 (tenure (t - 1) x 7/365.25
   // < 1), then 26 steps at the base rate before the horizon.
   const double p_coup = 1 - std::pow(0.98, 53) * std::pow(0.99, 26);
-  CHECK(within(c.regime[kRegimeCollapse].count, N, p_coup, 3));
+  CHECK(test::within_binomial(c.regime[kRegimeCollapse].count, N, p_coup, 3));
 }
 
 TEST_CASE("the joint counts sum to the runs and their margins are the two lists", "[leader][accounting]") {

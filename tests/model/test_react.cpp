@@ -207,11 +207,13 @@ levers:
   CHECK(one == two);
 }
 
-TEST_CASE("an escalation ladder steps up and down on hand-worked states", "[react][ladder]") {
-  // Talks open in step 4, close in step 12 and reopen in step 20 (scheduled events). The
-  // threat's rung is reached in step 2; strikes need talks closed three steps in a row
-  // (steps 13, 14, 15) and step down when talks reopen (read in step 21).
-  const Scenario sc = test::from_text(R"(geosim: 2
+namespace {
+
+// Talks open in step 4, close in step 12 and reopen in step 20 (scheduled events); a ladder
+// `us_pressure` of two rungs, `first` (the lever `low`) and strikes, which need talks closed
+// three steps in a row and step down when talks reopen.
+Scenario ladder_scenario(const std::string& low, const std::string& first) {
+  return test::from_text(R"(geosim: 2
 id: t
 start: 2020-01-06
 horizon: 30
@@ -226,14 +228,22 @@ events:
   - {id: close, at: 2020-03-30, effects: {talks: close}}
   - {id: reopen, at: 2020-05-25, effects: {talks: open}}
 levers:
-  - {id: threat, kind: military_threat, by: us, target: gov}
+  - {id: )" + low + R"(, kind: military_threat, by: us, target: gov}
   - {id: strikes, kind: strike, by: us, target: gov}
 ladders:
   - id: us_pressure
     rungs:
-      - {lever: threat, up: "t >= 2"}
+      - )" + first + R"(
       - {lever: strikes, up: "talks == 0", sustained: 3 weeks, down: "talks == 1"}
 )");
+}
+
+}  // namespace
+
+TEST_CASE("an escalation ladder steps up and down on hand-worked states", "[react][ladder]") {
+  // The threat's rung is reached in step 2; strikes climb after steps 13, 14, 15 of closed
+  // talks and step down when the reopened talks are read in step 21.
+  const Scenario sc = ladder_scenario("threat", R"({lever: threat, up: "t >= 2"})");
   const Story s = story(sc);
   std::vector<int> threat = range(2, 15), rest = range(21, 30);
   threat.insert(threat.end(), rest.begin(), rest.end());
@@ -250,29 +260,8 @@ ladders:
 }
 
 TEST_CASE("a rung that stays keeps its lever on while the ladder stands higher", "[react][ladder]") {
-  const Scenario sc = test::from_text(R"(geosim: 2
-id: t
-start: 2020-01-06
-horizon: 30
-incumbent: gov
-actors:
-  - {id: gov, kind: regime, stance: 0.9}
-  - {id: us, kind: state, stance: -0.8}
-outcomes:
-  - {id: status_quo, default: true}
-events:
-  - {id: open, at: 2020-02-03, effects: {talks: open}}
-  - {id: close, at: 2020-03-30, effects: {talks: close}}
-  - {id: reopen, at: 2020-05-25, effects: {talks: open}}
-levers:
-  - {id: buildup, kind: military_threat, by: us, target: gov}
-  - {id: strikes, kind: strike, by: us, target: gov}
-ladders:
-  - id: us_pressure
-    rungs:
-      - {lever: buildup, up: "t >= 2 && t < 25", stays: true, down: "t >= 25"}
-      - {lever: strikes, up: "talks == 0", sustained: 3 weeks, down: "talks == 1"}
-)");
+  const Scenario sc =
+      ladder_scenario("buildup", R"({lever: buildup, up: "t >= 2 && t < 25", stays: true, down: "t >= 25"})");
   const Story s = story(sc);
   CHECK(s.acting[0] == range(2, 25));  // on through rung 2, off when it steps down from rung 1
   CHECK(s.acting[1] == range(15, 21));
@@ -342,18 +331,6 @@ decisions:
   return count;
 }
 
-// |observed share - p| within z standard errors, z for a family of `family` two-sided checks
-// at a total false-alarm rate of 0.001 (Bonferroni).
-bool within(int count, int n, double p, int family) {
-  const double alpha = 0.001 / family;
-  // z = Phi^-1(1 - alpha / 2) by bisection on the normal tail (erfc).
-  double lo = 0, hi = 10;
-  for (int i = 0; i < 100; ++i) {
-    double mid = (lo + hi) / 2;
-    (std::erfc(mid / std::sqrt(2.0)) > alpha ? lo : hi) = mid;
-  }
-  return std::fabs(static_cast<double>(count) / n - p) <= lo * std::sqrt(p * (1 - p) / n);
-}
 
 }  // namespace
 
@@ -366,20 +343,20 @@ TEST_CASE("a logit decision chooses with the closed-form probabilities", "[react
 )", "2020-01-06", 1.0, N);
   const double z = 1 + std::exp(1.0) + std::exp(2.0);
   CHECK(c[0] == 0);  // every run decided
-  CHECK(within(c[1], N, 1 / z, 5));
-  CHECK(within(c[2], N, std::exp(1.0) / z, 5));
-  CHECK(within(c[3], N, std::exp(2.0) / z, 5));
+  CHECK(test::within_binomial(c[1], N, 1 / z, 5));
+  CHECK(test::within_binomial(c[2], N, std::exp(1.0) / z, 5));
+  CHECK(test::within_binomial(c[3], N, std::exp(2.0) / z, 5));
   // A utility read from the state: talks open in step 4, the decision is in step 5.
   const std::vector<int> d = choices(R"(      - {id: stay}
       - {id: talk, utility: {drivers: {talks: 1.5}}}
 )", "2020-02-10", 2.0, N);
   CHECK(d[0] == 0);
-  CHECK(within(d[2], N, 1 / (1 + std::exp(-3.0)), 5));
+  CHECK(test::within_binomial(d[2], N, 1 / (1 + std::exp(-3.0)), 5));
   // Rationality 0: every option alike.
   const std::vector<int> e = choices(R"(      - {id: a}
       - {id: b, utility: {constant: 5}}
 )", "2020-01-06", 0.0, N);
-  CHECK(within(e[1], N, 0.5, 5));
+  CHECK(test::within_binomial(e[1], N, 0.5, 5));
 }
 
 TEST_CASE("the option chosen pulls its lever until the next decision point, and the replay tells it",

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "analysis/report/report.h"
+#include "analysis/report/report_page.h"
 #include "engine/core/error.h"
 #include "engine/model/model.h"
 #include "engine/output/output.h"
@@ -24,8 +25,8 @@ using geosim::test::error_of;
 
 namespace {
 
-ReportJson teaching_run_json(uint64_t runs = 400) {
-  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching.yaml", LoadOptions{});
+ReportJson teaching_run_json(uint64_t runs = 400, const std::string& file = "teaching.yaml") {
+  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/" + file, LoadOptions{});
   Model model(sc);
   RunOptions ro;
   ro.runs = runs;
@@ -76,6 +77,21 @@ TEST_CASE("a run's report is the same bytes every time and has every chart", "[r
   for (const auto& p : j["parameters"]) CHECK(a.find("<code>" + p["path"].get<std::string>() + "</code>") != std::string::npos);
   // No lever effects were given, so no tornado.
   CHECK(a.find("data-chart=\"lever-effects\"") == std::string::npos);
+}
+
+TEST_CASE("a run with a leader says who rules, from the run's own numbers", "[report][leader]") {
+  const ReportJson j = teaching_run_json(2000, "teaching-leader.yaml");
+  const std::string page = render_report({report_input_from_json(j, "run.json")});
+  CHECK(page.find("If he goes, who rules?") != std::string::npos);
+  // Every ruler and regime fate, with the probability the JSON gives, in the page's rounding.
+  for (const char* key : {"ruler", "regime"})
+    for (const auto& r : j[key]) {
+      INFO(r.dump());
+      CHECK(page.find("<code>" + r["id"].get<std::string>() + "</code>") != std::string::npos);
+      CHECK(page.find(report::pct(r["probability"].get<double>())) != std::string::npos);
+    }
+  // A run without a leader has no such section.
+  CHECK(render_report({report_input_from_json(teaching_run_json(), "run.json")}).find("If he goes") == std::string::npos);
 }
 
 TEST_CASE("the report loads nothing from outside the page", "[report]") {

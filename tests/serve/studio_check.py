@@ -95,6 +95,8 @@ STATE_JS = r"""
     id: tr.dataset.outcome, p: tr.dataset.p, diff: tr.dataset.diff,
     p_text: tr.querySelector('.p').textContent, ci_text: tr.querySelector('.ci').textContent,
     diff_text: tr.querySelector('.diff').textContent, paired_text: tr.querySelector('.paired').textContent})),
+  rulers: document.getElementById('regime').hidden ? null : [...document.querySelectorAll('#rulers tbody tr')].map(tr => ({
+    id: tr.dataset.ruler, p: tr.dataset.p, p_text: tr.querySelector('.p').textContent})),
   charts: [...document.querySelectorAll('.chart')].map(c => c.querySelectorAll('svg g.role-mark > *').length),
   height: document.documentElement.scrollHeight}))()
 """
@@ -211,6 +213,13 @@ def check(args):
                                                      row["paired_text"]))
         if not changed:
             problems.append("switching Russian support off changed no outcome")
+        # The scenario names its leader: who rules at the horizon is the API's.
+        if "ruler" in run:
+            shown = [(r["id"], float(r["p"]), r["p_text"]) for r in (st["rulers"] or [])]
+            api = [(r["id"], r["probability"], pct(r["probability"])) for r in run["ruler"]]
+            if shown != api:
+                problems.append("who rules: the page shows %r, the API says %r" % (shown, api))
+            print("studio_check: who rules at the horizon: %d rulers, as the API says" % len(api))
 
         # ... and the API's bytes are the command line's.
         cmd = [args.geosim, "run", "scenarios/venezuela-2019.yaml"]
