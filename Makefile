@@ -26,8 +26,12 @@ test: build
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (GEOSIM_SANITIZE).
 SANITIZE_BUILD ?= build-sanitize
+# -O1 with line tables only: the usual sanitizer build (stack traces keep file:line), and about
+# half the compile time of -O2 -g on the 2-core machine.
+SANITIZE_OPT ?= -O1 -g1 -DNDEBUG
 sanitize: deps
-	cmake -S . -B $(SANITIZE_BUILD) $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEOSIM_SANITIZE=ON -DGEOSIM_WITH_PYTHON=OFF
+	cmake -S . -B $(SANITIZE_BUILD) $(GEN) $(LAUNCHER) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$(SANITIZE_OPT)" -DGEOSIM_SANITIZE=ON -DGEOSIM_WITH_PYTHON=OFF
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)

@@ -44,7 +44,9 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
 
   // The built-in mechanisms, unless a coefficient cuts the edge.
   for (const auto& e : mechanism_edges())
-    if (e.coef == kNumMechParams || !always_zero(sc, sc.mech[static_cast<size_t>(e.coef)])) g.edge(e.from, e.to);
+    if (e.coef == kNumMechParams ||
+        (sc.mech[static_cast<size_t>(e.coef)] != kNoParam && !always_zero(sc, sc.mech[static_cast<size_t>(e.coef)])))
+      g.edge(e.from, e.to);
   // Stances: each listens to those it has a relation to; the derived variables read them.
   const int n = static_cast<int>(sc.actors.size());
   for (const auto& r : sc.relations)

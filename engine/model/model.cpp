@@ -72,7 +72,15 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
     }
   }
   for (const auto& v : sc_.vars) var_names_.push_back(v.name);
-  step_prob_exponent_ = 1.0 / sc_.steps_per_year();
+  // Format 1: 52 (or 365) steps a year; format 2: one year length everywhere (365.25 days).
+  v2_ = sc_.format_version >= 2;
+  step_prob_exponent_ = v2_ ? sc_.dt_years : 1.0 / sc_.steps_per_year();
+  // Format 2: the actors at home, who rally toward the incumbent under sanctions.
+  for (size_t i = 0; i < sc_.actors.size(); ++i) {
+    const std::string& k = sc_.actors[i].kind;
+    if (static_cast<int>(i) != sc_.incumbent && (k == "regime" || k == "security_force" || k == "opposition" || k == "other"))
+      rally_.push_back(i);
+  }
   n4_ = (n_ + 3) / 4 * 4;
   p_const_.assign(sc_.params.size(), 0.0);
   for (size_t i = 0; i < sc_.params.size(); ++i) {
@@ -136,7 +144,9 @@ void Model::event_base(const Event& ev, const std::vector<double>& p, double& p0
   else if (ev.per_step != kNoParam) p0 = p[static_cast<size_t>(ev.per_step)];
   p0_out = p0;
   p0 = std::clamp(p0, 1e-300, 1 - 1e-16);
-  logit0_out = std::log(p0 / (1 - p0));
+  // Format 2: the log of the hazard over one step, log(h dt) with h = -ln(1 - p_year), for
+  // the complementary log-log link (Model::events); format 1: the logit of p_step.
+  logit0_out = v2_ ? std::log(-std::log1p(-p0)) : std::log(p0 / (1 - p0));
 }
 
 void Model::prepare(RunState& st) const {
@@ -149,6 +159,8 @@ void Model::prepare(RunState& st) const {
   st.xnext.assign(n4, 0.0);
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
+  st.cohort_eps.assign(sc_.cohorts.size(), 0.0);
+  st.cohort_epoch.assign(sc_.cohorts.size(), -1);
   st.W.assign(n * n, 0.0);
   st.Wt.assign(n * n4, 0.0);
   st.lambda.assign(n4, 0.0);
@@ -360,6 +372,11 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     }
   }
   st.adjust = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kResAdjust])] * sc_.dt_years);
+  if (v2_) {
+    st.stance_a = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kStanceAdjust])] * sc_.dt_years);
+    st.cohort_period = p[static_cast<size_t>(sc_.mech[kDefNoiseDays])] / (sc_.dt_years * 365.25);
+    std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
+  }
   st.vars[kVarResources] = p[static_cast<size_t>(sc_.mech[kResInitial])];
   st.vars[kVarPatronage] = st.vars[kVarResources];
   for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + i] = st.x[i];
@@ -392,6 +409,13 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   }
   for (int c = 0; c < kNumChannels; ++c)
     st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+  if (v2_) {
+    // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
+    double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
+    const double add = clamp01(st.p[static_cast<size_t>(sc_.mech[kRepFromSanctions])] *
+                               st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
+    rep = 1.0 - (1.0 - rep) * (1.0 - add);
+  }
   // The pulls of the active levers on stances, fixed until the set changes again.
   st.pulls.clear();
   for (int l : st.active_levers) {
@@ -597,6 +621,18 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
   double* push = st.push.data();
   const double* x = st.x.data();
   for (const auto& pl : st.pulls) push[pl.target] += pl.k * (x[pl.by] - x[pl.target]);
+  if (v2_ && sc_.incumbent >= 0) {
+    // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
+    // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
+    const double r = st.p[static_cast<size_t>(sc_.mech[kStanceRally])] *
+                     st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years;
+    if (r != 0) {
+      const size_t n = static_cast<size_t>(n_);
+      for (size_t k = 0; k < sc_.issues.size(); ++k)
+        for (size_t i : rally_)
+          push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
+    }
+  }
 }
 
 void Model::resources(RunState& st) const {
@@ -637,7 +673,9 @@ void Model::fill_noise(RunState& st, uint32_t block) const {
   for (size_t i = 0; i < count; ++i) u[i] = u32_to_open01(w[i]);
   inverse_normal_cdf_fast_n(u, z, static_cast<int>(count));
   for (size_t k = 0; k < sc_.issues.size(); ++k) {
-    double noise = st.p[static_cast<size_t>(sc_.issues[k].noise)];
+    // Format 2: noise is per year (Brownian: the step's sd is noise x sqrt(dt)).
+    double noise = st.p[static_cast<size_t>(sc_.issues[k].noise)] *
+                   (sc_.issues[k].noise_per_step ? 1.0 : std::sqrt(sc_.dt_years));
     double* zk = z + k * static_cast<size_t>(n_) * 4;
     for (size_t i = 0; i < static_cast<size_t>(n_) * 4; ++i) zk[i] = noise * zk[i];
   }
@@ -659,6 +697,12 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k), trace, t);
     } else {
       friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n), n4_);
+      if (v2_) {
+        // Format 2: the stances close a share 1 - e^(-adjust dt) of the gap to the
+        // Friedkin-Johnsen target in a step (the same fixed point; format 1 closes all of it).
+        double* xn = st.xnext.data();
+        for (size_t i = 0; i < n; ++i) xn[i] = x[i] + st.stance_a * (xn[i] - x[i]);
+      }
       from = st.xnext.data();
     }
     if (noise > 0) {
@@ -759,10 +803,14 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
         draw(u);
-        fire = below_logistic(u[0], z);
+        // Format 2: a proportional hazard, grouped by step (complementary log-log link:
+        // p = 1 - exp(-h dt e^(b.v))), the same law in daily and weekly steps while the drivers
+        // hold still; format 1: logistic(logit(p_step) + b.v).
+        fire = v2_ ? u[0] < -std::expm1(-std::exp(z)) : below_logistic(u[0], z);
       } else {
         double prob = st.event_p0[e];
-        if (trap) prob = std::min(1.0, prob * factor);
+        // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
+        if (trap) prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
         if (prob <= 0) continue;
         draw(u);
         fire = u[0] < prob;
@@ -789,7 +837,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   return false;
 }
 
-void Model::defection(RunState& st, int t, Trace* trace) const {
+void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   if (sc_.cohorts.empty()) return;
   const auto& p = st.p;
   auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
@@ -800,6 +848,12 @@ void Model::defection(RunState& st, int t, Trace* trace) const {
                   m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
                   m(kDefRepression) * v[ch_var(kRepression)] -
                   m(kDefSupport) * v[ch_var(kRegimeSupport)] + st.shock[static_cast<size_t>(t)];
+  if (v2_) {
+    // Effects with two sides (format 2): a threat may split or rally the forces; repression
+    // beyond a level backfires.
+    common += m(kDefThreat) * v[ch_var(kThreat)] +
+              m(kRepBackfire) * std::max(0.0, v[ch_var(kRepression)] - m(kRepBackfireLevel));
+  }
   st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
@@ -814,7 +868,23 @@ void Model::defection(RunState& st, int t, Trace* trace) const {
     if (noise > 0) {
       const uint32_t block = static_cast<uint32_t>(t) >> 2;
       if (st.noise_block != block) fill_noise(st, block);
-      b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+      if (v2_) {
+        // Format 2: the shock holds for a calendar period of `noise_days` (epoch e), drawn
+        // as word e of the cohort's noise stream, so daily and weekly steps see the same shocks.
+        const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period));
+        if (e != st.cohort_epoch[g]) {
+          st.cohort_epoch[g] = e;
+          if (e == t) {
+            st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+          } else {
+            const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
+            st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
+          }
+        }
+        b[g] += noise * st.cohort_eps[g];
+      } else {
+        b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+      }
     }
   }
   double D = v[kVarDefectedShare];
@@ -900,7 +970,11 @@ void Model::exit_calculus(RunState& st) const {
              m(kFallOpposition) * v[ch_var(kOppositionSupport)];
   double f = logistic(z);
   double offer = v[ch_var(kExitOffer)];
-  double u_exit = offer * m(kExitExileValue) - (1.0 - offer) * m(kExitProsecutionCost);
+  // Format 2: indictments, bounties and individual sanctions raise the cost of leaving
+  // without a credible amnesty (the prosecution logic).
+  const double prosecution =
+      m(kExitProsecutionCost) * (v2_ ? 1.0 + m(kExitProsecutionPressure) * v[ch_var(kElitePressure)] : 1.0);
+  double u_exit = offer * m(kExitExileValue) - (1.0 - offer) * prosecution;
   double u_stay = (1.0 - f) * m(kExitOfficeValue) - f * m(kExitFallCost);
   v[kVarFallRisk] = f;
   v[kVarExitGain] = std::clamp(u_exit - u_stay, -5.0, 5.0);
@@ -917,7 +991,7 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   // no last step, so they are computed from the starting state.
   if (t == 0) exit_calculus(st);
   if (events(st, rng, t, trace)) return true;
-  defection(st, t, trace);
+  defection(st, rng, t, trace);
   exit_calculus(st);
   const bool new_this_step = st.successions > 0 && st.ruler_since == t + 1;
   for (size_t o = 0, w = 0; o < sc_.outcomes.size() && !new_this_step; ++o) {

@@ -115,6 +115,13 @@ struct RunState {
   std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
   uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;                 // resource relaxation per step
+  // Format 2: share of the gap to the Friedkin-Johnsen target a stance closes per step; the
+  // step-to-step correlation of the cohorts' noise and each cohort's present shock.
+  // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
+  // cohort's present shock cohort_eps (a standard normal) was drawn for.
+  double stance_a = 1, cohort_period = 1;
+  std::vector<double> cohort_eps;
+  std::vector<int64_t> cohort_epoch;
   int outcome = -1;
   int end_step = 0;                  // steps taken when the run ended
   // Format 2 with a leader: `outcome` and `end_step` are how and when the leader left (the
@@ -185,7 +192,7 @@ class Model {
   void stances(RunState& st, int t, Trace* trace) const;
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
-  void defection(RunState& st, int t, Trace* trace) const;
+  void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
   void event_base(const Event& ev, const std::vector<double>& p, double& p0, double& logit0) const;
   void fill_words(RunState& st, const RunRng& rng, uint32_t block) const;
@@ -239,6 +246,8 @@ class Model {
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
+  bool v2_ = false;                       // format 2: rates per year, effects with two sides
+  std::vector<size_t> rally_;             // format 2: actors at home other than the incumbent
 };
 
 }  // namespace geosim

@@ -86,7 +86,10 @@ DescribeTable mechanism_params(const std::string& group) {
   for (int i = 0; i < kNumMechParams; ++i) {
     const auto& p = mech_param_info(i);
     if (group != p.group) continue;
-    t.rows.push_back({code(p.name), num(p.default_value), range_text(p.range.lo, p.range.hi), p.doc});
+    std::string def = p.uniform_lo < p.uniform_hi ? "uniform(" + num(p.uniform_lo) + ", " + num(p.uniform_hi) + ")"
+                                                   : num(p.default_value);
+    t.rows.push_back({code(p.name), def, range_text(p.range.lo, p.range.hi),
+                      std::string(p.doc) + (p.since_format > 1 ? " (format 2)" : "")});
   }
   return t;
 }

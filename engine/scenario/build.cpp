@@ -154,6 +154,10 @@ class Builder {
     return static_cast<int>(steps);
   }
 
+  // A node written in a format 1 file that a format 2 file extends: its numbers keep their
+  // format 1 meaning (steps, per step).
+  static bool from_format1(const YNode* n) { return n && n->format == 1; }
+
   // An expression key (`when:` and the like) into `e`; false if absent or not a string.
   bool get_expr(const YNode& n, const char* key, Expr& e) {
     const YNode* w = n.find(key);
@@ -360,7 +364,17 @@ void Builder::read_header() {
   // later scheduled events unreached; in the file itself such an event is a mistake.
   for (const YNode* k : {h, u})
     if (k && k->loc.file.rfind("--set ", 0) == 0) horizon_from_command_line_ = true;
-  if (h) sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
+  if (h && sc_.format_version >= 2 && !horizon_from_command_line_ && h->format != 1) {
+    // Format 2 states lengths in calendar units, so that `--set step=day` keeps the horizon.
+    if (h->is_scalar() && !h->scalar.empty() && h->scalar.find_first_not_of("0123456789") == std::string::npos)
+      diags_.error(h->loc, "in format 2, `horizon:` is a duration, got '" + h->scalar + "'",
+                   "write `horizon: " + h->scalar + (sc_.unit == StepUnit::Week ? " weeks" : " days") +
+                       "` (or `until:` a date), so that the scenario means the same in daily and weekly steps");
+    else if (auto d = get_duration(root_, "horizon"))
+      sc_.horizon = std::max(1, *d);
+  } else if (h) {
+    sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
+  }
   if (u && start) {
     std::optional<Date> until = u->is_scalar() ? parse_date(u->scalar) : std::nullopt;
     if (!until)
@@ -416,8 +430,25 @@ void Builder::read_issues() {
                    guess.empty() ? "one of friedkin_johnsen, bargaining" : "did you mean '" + guess + "'?");
     }
     Provenance prov = get_provenance(n);
-    is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 1}, prov, "sd of stance noise per step");
-    is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
+    if (sc_.format_version >= 2 && !from_format1(n.find("noise"))) {
+      // Format 2: noise is the sd the random drift of a stance accumulates over a year
+      // (Brownian, scaled by the square root of the step); rounds come at a calendar interval.
+      is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 10}, prov,
+                       "sd of the stance's random drift over a year");
+      if (const YNode* b = n.find("bargaining_every"); b && b->format == 1)
+        is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
+      else if (b && b->is_scalar() && !b->scalar.empty() &&
+                                                       b->scalar.find_first_not_of("0123456789") == std::string::npos)
+        diags_.error(b->loc, "in format 2, `bargaining_every` is a duration, got '" + b->scalar + "'",
+                     "write `bargaining_every: " + b->scalar + (sc_.unit == StepUnit::Week ? " weeks" : " days") + "`");
+      else
+        is.bargaining_every = std::max(1, get_duration(n, "bargaining_every").value_or(static_cast<int>(std::lround(28 / step_days_))));
+    } else {
+      // Format 1, or a format 1 file that a format 2 file extends: sd per step.
+      is.noise_per_step = true;
+      is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 1}, prov, "sd of stance noise per step");
+      is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
+    }
     issue_ids_[is.id] = static_cast<int>(sc_.issues.size());
     sc_.issues.push_back(is);
   }
@@ -852,7 +883,8 @@ void Builder::read_decisions() {
     d.provenance = get_provenance(n);
     d.actor = resolve(n, "actor", actor_ids_, "actor", true);
     const std::string base = "decisions." + d.id + ".";
-    d.every = std::max(1, get_duration(n, "every").value_or(1));
+    // Default: once a week (a decision every step would come seven times as often in daily steps).
+    d.every = std::max(1, get_duration(n, "every").value_or(static_cast<int>(std::lround(7 / step_days_))));
     if (auto from = get_date(n, "from")) d.first_step = std::max(0, step_of(*from));
     get_expr(n, "when", d.when);
     d.rationality = param(n, "rationality", base + "rationality", 1.0, {0, 1000}, d.provenance,
@@ -935,11 +967,23 @@ void Builder::resolve_after() {
 Effects Builder::read_effects(const YNode& n, const std::string& path, const Provenance& prov) {
   Effects e;
   if (!expect_map(n, "effects")) return e;
-  check_keys(n, "effects", {"defection_shock", "shock_steps", "talks", "resources_shock", "stance_shock"});
+  const bool v2 = sc_.format_version >= 2;
+  if (v2) check_keys(n, "effects", {"defection_shock", "shock_for", "shock_steps", "talks", "resources_shock", "stance_shock"});
+  else check_keys(n, "effects", {"defection_shock", "shock_steps", "talks", "resources_shock", "stance_shock"});
   if (n.find("defection_shock"))
     e.defection_shock = param(n, "defection_shock", path + ".defection_shock", 0, {-1, 1}, prov,
                               "added to every cohort's incentive to defect");
-  e.shock_steps = get_int(n, "shock_steps", 1, 1, limits_.max_steps);
+  if (!v2 || from_format1(n.find("shock_steps"))) {
+    e.shock_steps = get_int(n, "shock_steps", 1, 1, limits_.max_steps);
+  } else if (const YNode* k = n.find("shock_steps")) {
+    diags_.error(k->loc, "in format 2, a shock lasts `shock_for:` a duration",
+                 "write `shock_for: " + (k->is_scalar() ? k->scalar : std::string("1")) +
+                     (sc_.unit == StepUnit::Week ? " weeks" : " days") +
+                     "`, so that the scenario means the same in daily and weekly steps");
+  } else {
+    // At least one step: a shock shorter than a step lasts the step it falls in.
+    e.shock_steps = std::max(1, get_duration(n, "shock_for").value_or(1));
+  }
   if (n.find("resources_shock"))
     e.resources_shock = param(n, "resources_shock", path + ".resources_shock", 0, {-1, 1}, prov, "added to resources");
   std::string talks = get_string(n, "talks", false, "effects");
@@ -1038,6 +1082,10 @@ void Builder::read_events() {
         check_keys(*hz, "a hazard", {"annual", "per_step", "drivers", "when", "from", "until"});
         if (hz->find("annual") && hz->find("per_step"))
           diags_.error(hz->loc, "give `annual:` or `per_step:`, not both");
+        else if (hz->find("per_step") && sc_.format_version >= 2 && !from_format1(hz->find("per_step")))
+          diags_.error(hz->find("per_step")->loc, "in format 2, a hazard's base rate is `annual:` (probability per year)",
+                       "format 2 states every rate per year, so that a scenario means the same in daily and weekly "
+                       "steps; a probability p per week is 1 - (1 - p)^52.18 per year");
         else if (hz->find("per_step"))
           e.per_step = param(*hz, "per_step", base + ".hazard.per_step", 0, {0, 1}, e.provenance,
                              "probability per step before drivers");
@@ -1097,7 +1145,8 @@ void Builder::read_events() {
 void Builder::read_mechanisms() {
   const YNode* m = root_.find("mechanisms");
   std::map<std::string, std::vector<std::string>> groups;
-  for (int i = 0; i < kNumMechParams; ++i) groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
+  for (int i = 0; i < kNumMechParams; ++i)
+    if (mech_param_info(i).since_format <= sc_.format_version) groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
   std::vector<std::string> group_names;
   for (const auto& kv : groups) group_names.push_back(kv.first);
   if (m && expect_map(*m, "`mechanisms:`")) {
@@ -1108,12 +1157,21 @@ void Builder::read_mechanisms() {
   }
   for (int i = 0; i < kNumMechParams; ++i) {
     const auto& info = mech_param_info(i);
+    if (info.since_format > sc_.format_version) {
+      sc_.mech[i] = kNoParam;  // the term is not in this format's model
+      continue;
+    }
     const YNode* g = m && m->is_map() ? m->find(info.group) : nullptr;
     const YNode* v = g && g->is_map() ? g->find(info.name) : nullptr;
     Provenance prov;
     sc_.mech[i] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name, info.default_value,
                              info.range, prov, info.doc, root_.loc);
-    if (!v) sc_.params.back().provenance.assumption = "geosim default (docs/model.md)";
+    if (!v) {
+      Param& p = sc_.params.back();
+      if (info.uniform_lo < info.uniform_hi) p.dist = Distribution::uniform(info.uniform_lo, info.uniform_hi);
+      p.provenance.assumption = *info.cite ? std::string("geosim default (docs/model.md): ") + info.cite
+                                           : "geosim default (docs/model.md)";
+    }
   }
 }
 

@@ -50,6 +50,14 @@ Distribution Distribution::constant(double v) {
   return d;
 }
 
+Distribution Distribution::uniform(double lo, double hi) {
+  Distribution d;
+  d.kind_ = DistKind::Uniform;
+  d.a_ = lo;
+  d.b_ = hi;
+  return d;
+}
+
 static double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 static double phi_inv(double p) { return inverse_normal_cdf(p); }
 

@@ -37,6 +37,7 @@ class Distribution {
  public:
   Distribution() = default;
   static Distribution constant(double v);
+  static Distribution uniform(double lo, double hi);  // lo < hi
 
   DistKind kind() const { return kind_; }
   bool is_constant() const { return kind_ == DistKind::Constant; }

@@ -55,6 +55,13 @@ InputError with_includes(const InputError& e, const Includes& includes) {
   return InputError(std::move(out));
 }
 
+// Marks every node of a file's tree with the file's format version.
+void mark_format(YNode& n, int format) {
+  n.format = format;
+  for (auto& c : n.seq) mark_format(c, format);
+  for (auto& kv : n.map) mark_format(kv.second, format);
+}
+
 YNode load_chain(const std::string& path, const LoadLimits& limits, std::vector<std::string>& stack,
                  const FileLoc& from, Includes& includes) {
   std::error_code ec;
@@ -112,6 +119,8 @@ YNode load_chain(const std::string& path, const LoadLimits& limits, std::vector<
     if (node.is_null()) throw InputError(FileLoc{path, 1, 1}, "the file is empty", "a scenario starts with `geosim: 1`");
     throw InputError(node.loc, "a scenario must be a map of keys (geosim:, id:, actors:, ...), got " + node.type_name());
   }
+  if (const YNode* ver = node.find("geosim"); ver && ver->is_scalar() && (ver->scalar == "1" || ver->scalar == "2"))
+    mark_format(node, ver->scalar == "2" ? 2 : 1);
   const YNode* ext = node.find("extends");
   if (!ext) return node;
   if (!ext->is_scalar() || ext->scalar.empty())

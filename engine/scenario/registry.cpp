@@ -62,6 +62,36 @@ constexpr MechParamInfo kMechParams[] = {
     {kFallSupport, "fall_risk", "support", -2.0, {-50, 50}, "logit weight of allies' backing (negative: safer)"},
     {kFallResources, "fall_risk", "resources", 1.5, {-50, 50}, "logit weight of lost revenue (1 - resources)"},
     {kFallOpposition, "fall_risk", "opposition_support", 1.0, {-50, 50}, "logit weight of support to the challenger"},
+    {kStanceAdjust, "stance", "adjust_per_year", 52.0, {0, 3650},
+     "rate at which a stance closes the gap to its Friedkin-Johnsen target (1/year; 52: two thirds in a week)", 2, 0, 0,
+     "assumption: about two thirds of the way in a week, as format 1's weekly step went all the way"},
+    {kStanceRally, "stance", "rally", 0.5, {-50, 50},
+     "pull of each actor's stance toward the incumbent's at full sectoral sanctions (1/year; rally round the flag)", 2,
+     -0.5, 1.5,
+     "uniform(-0.5, 1.5): sanctions often rally support (Grauvogel & von Soest 2014, EJPR 53(4)) but may also erode it "
+     "(Peksen & Drury 2010, International Interactions 36(3))"},
+    {kDefNoiseDays, "defection", "noise_days", 7.0, {1, 3650},
+     "how long a cohort's shock to the incentive holds before a new one is drawn (days, on the calendar)", 2, 0, 0,
+     "assumption: a week, as in format 1's weekly steps"},
+    {kDefThreat, "defection", "threat", 0.05, {-5, 5},
+     "weight of a foreign military threat on the incentive to defect (either sign)", 2, -0.1, 0.2,
+     "uniform(-0.1, 0.2): a threat can split a military or rally it (Nepstad 2011, Nonviolent Revolutions; "
+     "Albrecht & Ohl 2016, Perspectives on Politics 14(1))"},
+    {kRepFromSanctions, "repression", "from_sanctions", 0.25, {0, 1},
+     "repression the regime adds at full sectoral sanctions (noisy-OR with the repression channel)", 2, 0.0, 0.5,
+     "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))"},
+    {kRepBackfireLevel, "repression", "backfire_level", 0.5, {0, 1},
+     "repression beyond which it backfires (on the repression channel's scale)", 2, 0, 0,
+     "assumption: backfire needs repression at least half the regime's full capacity"},
+    {kRepBackfire, "repression", "backfire", 0.25, {-5, 5},
+     "weight of repression beyond backfire_level on the incentive to defect (backfire)", 2, 0.0, 0.5,
+     "uniform(0, 0.5): repression beyond a level provokes defection and protest (Francisco 1995, JCR 39(2); "
+     "Chenoweth & Stephan 2011; Sutton, Butcher & Svensson 2014, JPR 51(5))"},
+    {kExitProsecutionPressure, "exit", "prosecution_pressure", 1.0, {0, 100},
+     "relative rise of the prosecution cost at full elite pressure (indictments, bounties, individual sanctions)", 2,
+     0.0, 2.0,
+     "uniform(0, 2): prosecution abroad makes leaders cling to power (Krcmaric 2018, AJPS 62(2); "
+     "The Justice Dilemma, 2020)"},
 };
 static_assert(std::size(kMechParams) == kNumMechParams, "one row per MechParam");
 static_assert(rows_in_enum_order(kMechParams), "kMechParams rows must follow the MechParam enum");
@@ -155,14 +185,17 @@ const std::vector<VarInfo>& fixed_vars() {
 
 const std::vector<MechanismInfo>& mechanisms() {
   static const std::vector<MechanismInfo> ms = {
-      {"", "lever channels", "",
-       "active levers feed their channels by noisy-OR of weight x intensity x credibility"},
+      {"", "lever channels", "repression",
+       "active levers feed their channels by noisy-OR of weight x intensity x credibility (format 2: sanctions add "
+       "repression)"},
       {"M2", "resources and patronage", "resources",
        "revenue relaxes toward its sanctioned level; patronage is revenue less elite pressure"},
-      {"M1", "stance dynamics", "",
-       "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise"},
+      {"M1", "stance dynamics", "stance",
+       "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
+       "rate per year, and a rally toward the incumbent under sanctions)"},
       {"M4", "event hazards", "",
-       "scheduled and logistic-hazard events; an event with an outcome may end the run"},
+       "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
+       "outcome may end the run"},
       {"M3", "defection cascade", "defection",
        "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure"},
       {"M5", "exit calculus", "exit",
@@ -196,6 +229,11 @@ const std::vector<MechanismEdge>& mechanism_edges() {
       {ch_var(kOppositionSupport), kVarFallRisk, kFallOpposition},
       {kVarFallRisk, kVarExitGain, kNumMechParams},
       {ch_var(kExitOffer), kVarExitGain, kNumMechParams},
+      // Format 2: effects with two sides (absent from a format 1 scenario)
+      {ch_var(kRevenuePressure), ch_var(kRepression), kRepFromSanctions},
+      {ch_var(kRepression), kVarDefectedShare, kRepBackfire},
+      {ch_var(kThreat), kVarDefectedShare, kDefThreat},
+      {ch_var(kElitePressure), kVarExitGain, kExitProsecutionPressure},
   };
   return edges;
 }

@@ -116,6 +116,10 @@ enum MechParam : int {
   kDefStance, kDefNoise,
   kExitOfficeValue, kExitFallCost, kExitExileValue, kExitProsecutionCost,
   kFallBase, kFallDefected, kFallThreat, kFallStrike, kFallSupport, kFallResources, kFallOpposition,
+  // Format 2 only (a format 1 scenario has none of these terms): rates per year, two-sided
+  // lever effects (docs/model.md, "Units" and "Effects with two sides").
+  kStanceAdjust, kStanceRally, kDefNoiseDays, kDefThreat, kRepFromSanctions, kRepBackfireLevel, kRepBackfire,
+  kExitProsecutionPressure,
   kNumMechParams
 };
 
@@ -126,6 +130,12 @@ struct MechParamInfo {
   double default_value;
   Range range;
   const char* doc;
+  // The first format that has the parameter (format 1 scenarios leave its term out), and
+  // its default there as uniform(uniform_lo, uniform_hi) when uniform_lo < uniform_hi (a
+  // coefficient whose size, or sign, the literature leaves open), else default_value.
+  int since_format = 1;
+  double uniform_lo = 0, uniform_hi = 0;
+  const char* cite = "";  // where the default comes from (format 2 terms)
 };
 const MechParamInfo& mech_param_info(int i);
 

@@ -52,7 +52,10 @@ struct Issue {
   std::string id, description;
   double lo = -1, hi = 1;
   StanceModel model = StanceModel::FriedkinJohnsen;
-  ParamId noise = kNoParam;  // sd of the stance noise per step
+  // sd of the stance noise: per step (format 1, or written in a format 1 file), else per
+  // year (format 2: the step's sd is noise x sqrt(dt)).
+  ParamId noise = kNoParam;
+  bool noise_per_step = false;
   int bargaining_every = 4;  // steps between bargaining rounds
 };
 

@@ -24,6 +24,9 @@ struct YNode {
   std::vector<std::pair<std::string, YNode>> map;  // for Map, in source order
   std::vector<FileLoc> key_locs;  // location of each map key, parallel to `map`
   FileLoc loc;  // where the node starts
+  // The `geosim:` format of the file the node was written in (0: not known, e.g. a --set
+  // value): a number from a format 1 file that a format 2 file extends keeps its meaning.
+  int format = 0;
 
   bool is_null() const { return type == Type::Null; }
   bool is_scalar() const { return type == Type::Scalar; }

@@ -18,7 +18,7 @@ std::string scenario(const std::string& extra) {
   return R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 30
+horizon: 30 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -73,7 +73,7 @@ TEST_CASE("a mechanism coefficient of 0 cuts the path it carries", "[lint]") {
 TEST_CASE("events that change nothing that matters, or can never end a rule, are named", "[lint]") {
   const auto ws = messages(lint_structure(test::from_text(scenario(R"(events:
   - {id: summit, at: 2020-02-03, effects: {talks: open}}
-  - {id: never, hazard: {per_step: 0}, outcome: defection_collapse}
+  - {id: never, hazard: {annual: 0}, outcome: defection_collapse}
 )"))));
   REQUIRE(ws.size() == 2);
   CHECK(ws[0] == "test.yaml:16:5: warning: event 'summit' can change no outcome: what it does feeds no mechanism, "

@@ -27,10 +27,9 @@ namespace {
 // A leader who leaves in step 4 (2020-02-03) by the scheduled event `ouster` (outcome
 // `how`), then whatever `rest` adds; 20 weekly steps.
 std::string scenario(const std::string& how_regime, const std::string& rest = "", int version = 2) {
-  return "geosim: " + std::to_string(version) + R"(
+  return "geosim: " + std::to_string(version) + "\nhorizon: " + (version == 2 ? "20 weeks" : "20") + R"(
 id: t
 start: 2020-01-06
-horizon: 20
 incumbent: gov
 challenger: opp
 actors:
@@ -48,7 +47,7 @@ outcomes:
   - {id: coup, regime: )" + how_regime + R"(}
 events:
   - {id: ouster, at: 2020-02-03, outcome: coup}
-  - {id: deal, hazard: {per_step: 0}, outcome: negotiated_exit}
+  - {id: deal, hazard: {annual: 0}, outcome: negotiated_exit}
 )" + rest;
 }
 
@@ -117,18 +116,18 @@ TEST_CASE("the share of exits the regime outlives reproduces its base rate", "[l
   // (Geddes, Wright & Frantz 2014).
   std::string yaml = scenario("{continues: 0}");
   yaml.replace(yaml.find("outcome: coup}"), 14, "outcome: negotiated_exit}");
-  yaml.replace(yaml.find("hazard: {per_step: 0}, outcome: negotiated_exit}"), 48, "hazard: {per_step: 0}, outcome: coup}");
+  yaml.replace(yaml.find("hazard: {annual: 0}, outcome: negotiated_exit}"), 46, "hazard: {annual: 0}, outcome: coup}");
   const Summary d = summary_of(test::from_text(yaml), N);
   CHECK(test::within_binomial(d.regime[kRegimeContinues].count, N, 0.5, 3));
   CHECK(d.regime[kRegimeTransition].count + d.regime[kRegimeContinues].count == N);
   CHECK(ruler(d, "deputy") != nullptr);
   CHECK(ruler(d, "deputy")->count == d.regime[kRegimeContinues].count);
   // A new ruler's extra risk (the coup trap): a successor from step 5 faces a coup hazard of
-  // 1% a step, doubled while his tenure is under a year.
+  // 1% a step (given per year), whose rate is doubled while his tenure is under a year.
   const std::string trap = R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 80
+horizon: 80 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -142,12 +141,13 @@ outcomes:
   - {id: coup, regime: {continues: 0}}
 events:
   - {id: handover, at: 2020-01-06, outcome: negotiated_exit}
-  - {id: putsch, hazard: {per_step: 0.01, from: 2020-01-13}, outcome: coup}
+  - {id: putsch, hazard: {annual: )" + std::to_string(1 - std::pow(0.99, 365.25 / 7)) + R"(, from: 2020-01-13}, outcome: coup}
 )";
   const Summary c = summary_of(test::from_text(trap), N);
   // Takeover in step 0, so the new ruler's first year is steps 1..53 (tenure (t - 1) x 7/365.25
   // < 1), then 26 steps at the base rate before the horizon.
-  const double p_coup = 1 - std::pow(0.98, 53) * std::pow(0.99, 26);
+  // A doubled rate: survival 0.99^2 a step.
+  const double p_coup = 1 - std::pow(0.99, 2 * 53) * std::pow(0.99, 26);
   CHECK(test::within_binomial(c.regime[kRegimeCollapse].count, N, p_coup, 3));
 }
 
@@ -228,7 +228,7 @@ TEST_CASE("validate tells a format 1 file how to say the same in format 2, and r
 TEST_CASE("naming a leader changes no count of how the leader's rule ends", "[leader][compat]") {
   // The first exit happens before any succession, and the regime's draws have their own
   // stream: the outcome counts of teaching.yaml and of its leader version are the same.
-  const Summary plain = summary_of(test::teaching(), 20000, 9);
+  const Summary plain = summary_of(test::teaching({"geosim=2"}), 20000, 9);
   LoadOptions lo;
   const Summary led = summary_of(load_scenario(test::source_path("scenarios/teaching-leader.yaml"), lo), 20000, 9);
   REQUIRE(plain.outcomes.size() == led.outcomes.size());

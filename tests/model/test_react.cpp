@@ -21,11 +21,10 @@ namespace {
 // A scenario with no randomness that matters: one scheduled event in step 4 (2020-02-03) and
 // the levers given; 30 weekly steps.
 std::string scenario(const std::string& levers, int version = 2) {
-  return "geosim: " + std::to_string(version) + R"(
+  return "geosim: " + std::to_string(version) + "\nhorizon: " + (version == 2 ? "30 weeks" : "30") + R"(
 id: t
 start: 2020-01-06
 step: week
-horizon: 30
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -171,11 +170,21 @@ TEST_CASE("format 2 keys in a format 1 file, bad durations and unknown events ar
         "test.yaml:17:64: unknown variable 'lever.b' in expression; did you mean 'lever.a'?");
 }
 
-TEST_CASE("a format 2 file without the new keys gives the bytes of its format 1 form", "[react][compat]") {
-  const Scenario v1 = test::teaching();
-  const Scenario v2 = test::teaching({"geosim=2"});
-  REQUIRE(v2.format_version == 2);
-  CHECK(test::run_json(v1, 2000, 7) == test::run_json(v2, 2000, 7));
+TEST_CASE("levers that react add nothing to a run whose levers do not react", "[react][compat]") {
+  // The teaching scenario as format 2, with and without a lever whose `when` never holds: the
+  // reacting machinery draws nothing and moves nothing else.
+  const Scenario plain = test::teaching({"geosim=2"});
+  const Scenario with = test::teaching(
+      {"geosim=2", "levers.exit_deal.when=fired.mass_protest > 5"});
+  REQUIRE(with.levers[2].reacts());
+  const Scenario off = test::teaching({"geosim=2", "levers.exit_deal.enabled=false"});
+  // The numbers (not the parameter list, which names the lever's `when` and `enabled`).
+  auto numbers = [](const Scenario& sc) {
+    Json j = Json::parse(test::run_json(sc, 2000, 7));
+    return j["outcomes"].dump() + j["survival"].dump() + j["fans"].dump();
+  };
+  CHECK(numbers(with) == numbers(off));
+  CHECK(numbers(plain) != numbers(off));
 }
 
 TEST_CASE("reacting levers give the same bytes for any number of threads", "[react][determinism]") {
@@ -183,7 +192,7 @@ TEST_CASE("reacting levers give the same bytes for any number of threads", "[rea
   const Scenario sc = test::from_text(R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 40
+horizon: 40 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -216,7 +225,7 @@ Scenario ladder_scenario(const std::string& low, const std::string& first) {
   return test::from_text(R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 30
+horizon: 30 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -303,7 +312,7 @@ std::vector<int> choices(const std::string& options, const std::string& from, do
   const Scenario sc = test::from_text(R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 10
+horizon: 10 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}
@@ -366,7 +375,7 @@ TEST_CASE("the option chosen pulls its lever until the next decision point, and 
   const Scenario sc = test::from_text(R"(geosim: 2
 id: t
 start: 2020-01-06
-horizon: 12
+horizon: 12 weeks
 incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 0.9}

@@ -1,0 +1,191 @@
+// Units (format 2): every rate, noise and duration is stated per year or in calendar units and
+// converted to the step, so the same scenario in daily and in weekly steps gives the same
+// outcome probabilities; a format 1 file keeps its per-step meaning (and differs).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "../engine/helpers.h"
+#include "engine/runner/monte_carlo.h"
+
+using namespace geosim;
+
+namespace {
+
+// The teaching scenario written in one format and step. Its dates fall on Mondays, the start
+// of its weekly steps, so that a weekly step and seven daily steps cover the same days. The
+// cohorts' noise is larger than the teaching file's, so that a per-step noise shows.
+std::string scenario(int version, const std::string& step) {
+  const bool daily = step == "day";
+  const std::string horizon = version == 2 ? "52 weeks" : daily ? "364" : "52";
+  const std::string shock = version == 2 ? "shock_for: 2 weeks" : daily ? "shock_steps: 14" : "shock_steps: 2";
+  // Format 1's noise is per step; format 2's per year (0.01 a week is 0.072 a year).
+  const std::string noise = version == 2 ? "0.072" : "0.01";
+  return "geosim: " + std::to_string(version) + "\nid: units\nstart: 2020-01-06\nstep: " + step +
+         "\nhorizon: " + horizon + R"(
+incumbent: government
+challenger: opposition
+mechanisms:
+  defection: {noise: 0.06}
+issues:
+  - {id: incumbent_rule, noise: )" + noise + R"(}
+actors:
+  - {id: government, kind: regime, stance: 0.9, salience: 0.9, capability: 0.5, stubbornness: 0.8}
+  - {id: army, kind: security_force, stance: {dist: uniform, min: 0.3, max: 0.7}, salience: 0.7, capability: 0.4, stubbornness: 0.5}
+  - {id: opposition, kind: opposition, stance: -0.9, salience: 0.9, capability: 0.2, stubbornness: 0.7}
+  - {id: patron_state, kind: state, stance: -0.8, salience: 0.5, capability: 0.9, stubbornness: 0.9}
+relations:
+  - {from: army, to: government, influence: 1.0}
+  - {from: army, to: opposition, influence: 0.2}
+  - {from: government, to: army, influence: 0.5}
+  - {from: opposition, to: patron_state, influence: 0.5}
+cohorts:
+  - {id: officers, actor: army, units: 20, weight: 0.2, threshold: {dist: normal, mean: 0.7, sd: 0.1, min: 0, max: 1}}
+  - {id: rank_and_file, actor: army, units: 80, weight: 0.8, threshold: {dist: normal, mean: 0.5, sd: 0.1, min: 0, max: 1}}
+levers:
+  - {id: sanctions, kind: sanctions_sectoral, by: patron_state, target: government, from: 2020-02-03, intensity: 0.7, credibility: 0.9}
+  - {id: amnesty, kind: defection_incentive, by: opposition, target: army, from: 2020-03-02, intensity: 0.6, credibility: {dist: uniform, min: 0.2, max: 0.6}}
+  - {id: exit_deal, kind: amnesty_offer, by: patron_state, target: government, from: 2020-06-01, intensity: 0.5, credibility: {dist: uniform, min: 0.1, max: 0.5}}
+events:
+  - {id: coup_attempt, hazard: {annual: 0.0362, drivers: {elite_pressure: 1.0, defected_share: 2.0}}, outcome: coup, success: 0.5}
+  - {id: exit, hazard: {annual: 0.5, drivers: {exit_gain: 2.0}}, outcome: negotiated_exit}
+  - {id: mass_protest, at: 2020-05-04, effects: {defection_shock: 0.1, )" + shock + R"(}}
+outcomes:
+  - {id: defection_collapse, when: "defected_share >= 0.5"}
+  - {id: coup}
+  - {id: negotiated_exit}
+  - {id: status_quo, default: true}
+)";
+}
+
+Accumulator run(const Scenario& sc, uint64_t runs) {
+  Model model(sc);
+  RunOptions o;
+  o.runs = runs;
+  o.seed = 7;
+  return run_monte_carlo(model, o);
+}
+
+// z for a family of `family` two-sided checks at a total false-alarm rate of 0.001.
+double z_family(int family) {
+  const double alpha = 0.001 / family;
+  double lo = 0, hi = 10;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = (lo + hi) / 2;
+    (std::erfc(mid / std::sqrt(2.0)) > alpha ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+// The largest two-sample z statistic over the outcomes (pooled proportions; the runs of the
+// two step lengths are independent draws).
+double largest_z(Accumulator& a, Accumulator& b, uint64_t n) {
+  double worst = 0;
+  for (size_t o = 0; o < a.outcome_counts().size(); ++o) {
+    const double pa = static_cast<double>(a.outcome_counts()[o]) / static_cast<double>(n);
+    const double pb = static_cast<double>(b.outcome_counts()[o]) / static_cast<double>(n);
+    const double p = (pa + pb) / 2;
+    if (p <= 0 || p >= 1) continue;
+    worst = std::max(worst, std::fabs(pa - pb) / std::sqrt(p * (1 - p) * 2.0 / static_cast<double>(n)));
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("format 2: the same scenario in daily and in weekly steps gives the same outcome probabilities",
+          "[units][statistical]") {
+  const uint64_t n = 20000;
+  Scenario weekly = test::from_text(scenario(2, "week"));
+  Scenario daily = test::from_text(scenario(2, "day"));
+  REQUIRE(weekly.horizon == 52);
+  REQUIRE(daily.horizon == 364);
+  REQUIRE(daily.events[2].effects.shock_steps == 14);
+  Accumulator w = run(weekly, n), d = run(daily, n);
+  // Four outcomes, each compared once: a family of four.
+  const double crit = z_family(static_cast<int>(weekly.outcomes.size()));
+  INFO("defection collapse weekly " << w.outcome_counts()[0] << ", daily " << d.outcome_counts()[0] << " of " << n);
+  CHECK(largest_z(w, d, n) < crit);
+  // Something happens in both, so the check has something to compare.
+  CHECK(w.outcome_counts()[0] > n / 50);
+  CHECK(w.outcome_counts()[2] > n / 200);
+}
+
+TEST_CASE("format 1: per-step numbers make daily steps differ from weekly ones (the test above has power)",
+          "[units][statistical]") {
+  const uint64_t n = 20000;
+  Accumulator w = run(test::from_text(scenario(1, "week")), n), d = run(test::from_text(scenario(1, "day")), n);
+  INFO("defection collapse weekly " << w.outcome_counts()[0] << ", daily " << d.outcome_counts()[0] << " of " << n);
+  CHECK(largest_z(w, d, n) > z_family(4));
+}
+
+TEST_CASE("format 2: a hazard is proportional per year, whatever the step", "[units][statistical]") {
+  // An exit whose hazard of 0.3 a year is multiplied by e^(0.5 x resources) with resources
+  // held at 1: P(exit within a year) = 1 - 0.7^(e^0.5), in daily and in weekly steps alike.
+  for (const std::string step : {"week", "day"}) {
+    const std::string text = "geosim: 2\nid: h\nstart: 2020-01-06\nstep: " + step + R"(
+horizon: 52 weeks
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+events:
+  - {id: exit, hazard: {annual: 0.3, drivers: {resources: 0.5}}, outcome: negotiated_exit}
+outcomes:
+  - {id: negotiated_exit}
+  - {id: status_quo, default: true}
+)";
+    Scenario sc = test::from_text(text);
+    const uint64_t n = 40000;
+    Accumulator a = run(sc, n);
+    const double years = sc.horizon * sc.dt_years;
+    const double p = 1 - std::pow(0.7, std::exp(0.5) * years);
+    INFO(step << ": " << a.outcome_counts()[0] << " of " << n << ", expected " << p * n);
+    CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
+  }
+}
+
+TEST_CASE("format 2: lengths are durations; per-step keys are refused with a hint", "[units][errors]") {
+  const std::string head = "geosim: 2\nid: e\nstart: 2020-01-06\nstep: week\n";
+  const std::string body = R"(incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+outcomes:
+  - {id: status_quo, default: true}
+)";
+  std::string err = test::load_error(head + "horizon: 30\n" + body);
+  CHECK(err.find("test.yaml:5:10: in format 2, `horizon:` is a duration") != std::string::npos);
+  CHECK(err.find("horizon: 30 weeks") != std::string::npos);
+  err = test::load_error(head + body + "events:\n  - {id: x, at: 2020-02-03, effects: {defection_shock: 0.1, shock_steps: 2}}\n");
+  CHECK(err.find("a shock lasts `shock_for:` a duration") != std::string::npos);
+  CHECK(err.find("shock_for: 2 weeks") != std::string::npos);
+  err = test::load_error(head + body + "events:\n  - {id: x, hazard: {per_step: 0.01}}\n");
+  CHECK(err.find("a hazard's base rate is `annual:`") != std::string::npos);
+  err = test::load_error(head + "horizon: 3 fortnights\n" + body);
+  CHECK(err.find("unknown unit 'fortnight'") != std::string::npos);
+  // In a format 2 file: durations, and 52 weeks are 364 daily steps.
+  CHECK(test::from_text(head + "horizon: 30 weeks\n" + body).horizon == 30);
+  CHECK(test::load_error(head + body + "events:\n  - {id: x, at: 2020-02-03, effects: {defection_shock: 0.1, shock_for: 10 days}}\n")
+            .empty());
+}
+
+TEST_CASE("format 2 extending a format 1 file: the older file's numbers keep their per-step meaning", "[units]") {
+  // scenarios/teaching-react.yaml (format 2) extends teaching.yaml (format 1: horizon 52
+  // steps, shock_steps 2, stance noise per step).
+  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml");
+  CHECK(sc.format_version == 2);
+  CHECK(sc.horizon == 52);
+  CHECK(sc.issues[0].noise_per_step);
+  bool found = false;
+  for (const auto& e : sc.events)
+    if (e.id == "mass_protest") found = e.effects.shock_steps == 2;
+  CHECK(found);
+  // `--set step=day` on a format 2 file: its durations follow the step.
+  LoadOptions lo;
+  lo.sets = {"step=day"};
+  Scenario v = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/venezuela-2019.yaml", lo);
+  CHECK(v.horizon == 364);
+  CHECK(v.dt_years == Approx(1 / 365.25));
+  CHECK_FALSE(v.issues[0].noise_per_step);
+}
