@@ -43,7 +43,7 @@ std::string fmt(double v) {
 
 Calibration::Calibration(const Model& model, AbcOptions options) : model_(model), o_(std::move(options)) {
   const Scenario& sc = model.scenario();
-  params_ = sc.uncertain_params();
+  params_ = sc.independent_params();  // a parameter that follows a factor is calibrated through it
   for (size_t i = 0; i < sc.observations.size(); ++i) which_.push_back(static_cast<int>(i));
   if (o_.particles < 1) o_.particles = 1;
   pool_ = static_cast<int>(std::ceil(o_.particles / o_.alpha));

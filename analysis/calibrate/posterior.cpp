@@ -72,7 +72,7 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   if (head.empty() || head[0] != "weight")
     throw InputError(FileLoc{ps.file, 1, 1}, "the first column must be `weight`",
                      "this is not a posterior written by `geosim calibrate`");
-  std::vector<ParamId> uncertain = sc.uncertain_params();
+  std::vector<ParamId> uncertain = sc.independent_params();
   for (size_t i = 1; i < head.size(); ++i) {
     ParamId id = sc.find_param(head[i]);
     if (id == kNoParam || std::find(uncertain.begin(), uncertain.end(), id) == uncertain.end())

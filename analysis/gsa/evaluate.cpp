@@ -63,7 +63,7 @@ std::vector<Factor> choose_factors(const Scenario& sc, const std::vector<std::st
   std::vector<ParamId> ids;
   std::set<ParamId> seen;
   if (paths.empty()) {
-    ids = sc.uncertain_params();
+    ids = sc.independent_params();  // a shared factor is one input for all that follow it
     seen.insert(ids.begin(), ids.end());
   } else {
     for (const auto& p : paths) {

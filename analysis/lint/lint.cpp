@@ -58,6 +58,18 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
   }
   if (!always_zero(sc, sc.mech[kDefStance]))
     for (const auto& c : sc.cohorts) g.edge(sc.stance_var0 + c.actor, kVarDefectedShare);
+  // Format 2: sanctions rally the actors at home toward the incumbent; coups read the
+  // insiders' stances (Model::insiders_against).
+  auto kind_is = [&](int a, std::initializer_list<const char*> kinds) {
+    for (const char* k : kinds)
+      if (sc.actors[static_cast<size_t>(a)].kind == k) return a != sc.incumbent;
+    return false;
+  };
+  if (sc.mech[kStanceRally] != kNoParam && !always_zero(sc, sc.mech[kStanceRally]))
+    for (int a = 0; a < n; ++a)
+      if (kind_is(a, {"regime", "security_force", "opposition", "other"}))
+        g.edge(ch_var(kRevenuePressure), sc.stance_var0 + a);
+  const bool coup_stance = sc.mech[kCoupStance] != kNoParam && !always_zero(sc, sc.mech[kCoupStance]);
   // Events: what they read decides whether they fire; what they change follows. An event
   // with an outcome decides one.
   for (size_t e = 0; e < sc.events.size(); ++e) {
@@ -66,6 +78,9 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     for (const auto& [var, coef] : ev.drivers)
       if (!always_zero(sc, coef)) in.push_back(var);
     for (int v : reads(ev.gate)) in.push_back(v);
+    if (coup_stance && ev.outcome >= 0 && sc.outcomes[static_cast<size_t>(ev.outcome)].id == "coup")
+      for (int a = 0; a < n; ++a)
+        if (kind_is(a, {"regime", "security_force"})) in.push_back(sc.stance_var0 + a);
     std::vector<int> changes = {sc.fired_var0 + static_cast<int>(e)};
     for (const Effects* fx : {&ev.effects, &ev.on_failure}) {
       if (fx->talks != 0) changes.push_back(kVarTalks);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/calibrate/posterior.h"
+#include "analysis/ensemble/ensemble.h"
 #include "analysis/lint/lint.h"
 #include "analysis/report/report.h"
 #include "analysis/sweep/paired.h"
@@ -93,10 +94,55 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
   return kExitOk;
 }
 
+// The scenario and each --ensemble structure, run with the same runs and seed; the spread
+// between structures beside the Monte Carlo interval (analysis/ensemble).
+int run_ensemble_command(const std::string& file, const std::vector<std::string>& others, const ScenarioArgs& sa,
+                         const std::vector<std::string>& args, uint64_t runs, uint64_t seed, const std::string& format,
+                         const std::string& output, bool quiet) {
+  std::vector<std::string> files = {file};
+  files.insert(files.end(), others.begin(), others.end());
+  std::vector<EnsembleMember> members;
+  install_signal_handlers();
+  for (size_t m = 0; m < files.size(); ++m) {
+    Scenario sc = load_scenario(files[m], sa.load_options());
+    check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}});
+    Model model(sc);
+    Progress progress("structure " + std::to_string(m + 1) + " of " + std::to_string(files.size()),
+                      quiet || !cluster().root());
+    RunOptions ro;
+    ro.runs = runs;
+    ro.seed = seed;
+    ro.stop = &interrupted();
+    ro.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
+    Accumulator acc = run_monte_carlo_everywhere(model, ro);
+    progress.finish();
+    if (interrupted()) {
+      std::cerr << "geosim: interrupted; nothing written\n";
+      return kExitInterrupted;
+    }
+    members.push_back({files[m], sc.title, summarize(sc, acc, seed)});
+  }
+  if (!cluster().root()) return kExitOk;
+  EnsembleSummary e = summarize_ensemble(std::move(members), runs, seed);
+  std::string text;
+  if (format == "json") {
+    Json j{{"ensemble", ensemble_json(e)}, {"command", reproduce_command("run", args)}};
+    text = json_text(j);
+  } else if (format == "csv") {
+    text = ensemble_csv(e);
+  } else {
+    text = ensemble_table(e);
+  }
+  if (output.empty()) std::cout << text;
+  else write_file_atomic(output, text);
+  return kExitOk;
+}
+
 int run_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim run SCENARIO [options]\n\n"
                                "Runs a scenario many times and prints the odds of each outcome.\n\nOptions");
   std::string file, format = "table", output, report, posterior_dir, from;
+  std::vector<std::string> ensemble;
   uint64_t runs = 10000, seed = 1;
   int threads = 0;
   int64_t replay_k = -1;
@@ -118,6 +164,9 @@ int run_command(const std::vector<std::string>& args) {
        "draw parameters from the posterior of `geosim calibrate` in this folder instead of the prior")
       ("from", po::value<std::string>(&from),
        "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD)")
+      ("ensemble", po::value<std::vector<std::string>>(&ensemble)->multitoken(),
+       "also run these scenarios (other model structures with the same outcomes) and show the spread between "
+       "structures beside the Monte Carlo interval")
       ("timing", po::bool_switch(&timing), "add wall-clock time to the output (makes it differ between runs)")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
@@ -128,7 +177,8 @@ int run_command(const std::vector<std::string>& args) {
     std::cout << opts << "\nExamples:\n  geosim run scenarios/teaching.yaml\n"
               << "  geosim run scenarios/teaching.yaml --runs 100000 --format json -o result.json\n"
               << "  geosim run scenarios/teaching.yaml --set levers.sanctions.intensity=0.2\n"
-              << "  geosim run scenarios/teaching.yaml --replay 17\n";
+              << "  geosim run scenarios/teaching.yaml --replay 17\n"
+              << "  geosim run scenarios/venezuela-2019.yaml --ensemble scenarios/variants/2019-one-sided-effects.yaml\n";
     return kExitOk;
   }
   if (file.empty()) throw UsageError("run: which scenario? (geosim run SCENARIO; see 'geosim run --help')");
@@ -140,6 +190,13 @@ int run_command(const std::vector<std::string>& args) {
   apply_threads(threads, "run");
   check_distinct_paths({{"the scenario", file}},
                        {{"--output", output.empty() ? "-" : output}, {"--report", report}});
+  if (!ensemble.empty()) {
+    if (replay_k >= 0 || lever_effects || !report.empty() || !posterior_dir.empty() || !from.empty() || timing)
+      throw UsageError("run: --ensemble does not combine with --replay, --lever-effects, --report, --posterior, --from "
+                       "or --timing");
+    for (const auto& f : ensemble) check_distinct_paths({{"--ensemble", f}}, {{"--output", output.empty() ? "-" : output}});
+    return run_ensemble_command(file, ensemble, sa, args, runs, seed, format, output, quiet);
+  }
   Scenario sc = load_scenario(file, sa.load_options());
   sa.note_until(sc, quiet);
   // One line when the scenario holds something that can change no outcome (the lint).

@@ -80,6 +80,7 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
     const std::string& k = sc_.actors[i].kind;
     if (static_cast<int>(i) != sc_.incumbent && (k == "regime" || k == "security_force" || k == "opposition" || k == "other"))
       rally_.push_back(i);
+    if (static_cast<int>(i) != sc_.incumbent && (k == "regime" || k == "security_force")) circle_.push_back(i);
   }
   n4_ = (n_ + 3) / 4 * 4;
   p_const_.assign(sc_.params.size(), 0.0);
@@ -90,6 +91,13 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
       drawn_stream_.push_back(sc_.params[i].stream);
       drawn_index_.push_back(0);
     }
+  }
+  for (size_t d = 0; d < drawn_.size(); ++d) {
+    const Param& pr = sc_.params[drawn_[d]];
+    if (pr.factor < 0) continue;
+    const double rho = pr.correlation;
+    tied_.push_back({drawn_[d], static_cast<size_t>(sc_.factors[static_cast<size_t>(pr.factor)].param), d, rho,
+                     std::sqrt(std::max(0.0, 1 - rho * rho))});
   }
   lever_ch_begin_.push_back(0);
   for (const auto& lv : sc_.levers) {
@@ -279,6 +287,16 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     size_t nf = std::min(fixed->size(), st.p.size());
     for (size_t i = 0; i < nf; ++i)
       if (!std::isnan((*fixed)[i])) st.p[i] = (*fixed)[i];
+  }
+  // Parameters that follow a shared factor (format 2): a Gaussian copula with the factor's
+  // rank, the factor's value as drawn (or as fixed by an analysis), their own uniform as the rest.
+  for (const Tied& tp : tied_) {
+    if (fixed && tp.param < fixed->size() && !std::isnan((*fixed)[tp.param])) continue;
+    const double uf = std::clamp(st.p[tp.factor_param], 1e-15, 1 - 1e-15);
+    const double uo = RunRng::to_open01(st.init_words[4 * tp.drawn], st.init_words[4 * tp.drawn + 1]);
+    const double z = tp.rho * inverse_normal_cdf(uf) + tp.rho_c * inverse_normal_cdf(uo);
+    const double u = std::clamp(0.5 * std::erfc(-z / std::sqrt(2.0)), 1e-15, 1 - 1e-15);
+    st.p[tp.param] = sc_.params[tp.param].dist.quantile(u);
   }
   const auto& p = st.p;
   std::fill(st.vars.begin(), st.vars.end(), 0.0);
@@ -796,8 +814,11 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       const bool trap = ev.outcome >= 0 && ev.outcome == coup_outcome_ && sc_.succession_var0 >= 0 &&
                         st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
       const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
-      if (!ev.drivers.empty()) {
+      // Format 2: a coup's hazard reads the insiders' stance against the incumbent.
+      const bool insiders = v2_ && ev.outcome >= 0 && ev.outcome == coup_outcome_ && !circle_.empty();
+      if (!ev.drivers.empty() || insiders) {
         double z = st.event_logit0[e];
+        if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * insiders_against(st);
         for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
@@ -958,6 +979,19 @@ void Model::settle_cohort(RunState& st, size_t g) const {
   for (int u = 0; u < c.units; ++u) th[u] = c.threshold.quantile(uu[u]) + shift;
   std::sort(th, th + c.units);
   st.theta_ready[g] = c.units;
+}
+
+// Format 2: the capability-weighted stance against the incumbent of the security forces and
+// the regime's insiders, on the first issue (0: all for him, 1: all against).
+double Model::insiders_against(const RunState& st) const {
+  const Issue& is = sc_.issues[0];
+  double num = 0, den = 0;
+  for (size_t i : circle_) {
+    const double c = st.p[static_cast<size_t>(sc_.actors[i].capability)];
+    num += c * (is.hi - st.x[i]) / (is.hi - is.lo);
+    den += c;
+  }
+  return den > 0 ? num / den : 0.0;
 }
 
 void Model::exit_calculus(RunState& st) const {

@@ -194,6 +194,7 @@ class Model {
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
+  double insiders_against(const RunState& st) const;
   void event_base(const Event& ev, const std::vector<double>& p, double& p0, double& logit0) const;
   void fill_words(RunState& st, const RunRng& rng, uint32_t block) const;
   void fill_noise(RunState& st, uint32_t block) const;
@@ -208,6 +209,13 @@ class Model {
   std::vector<double> p_const_;
   std::vector<size_t> drawn_;
   std::vector<uint32_t> drawn_stream_, drawn_index_;  // their streams (index 0)
+  // Format 2: parameters that follow a shared factor, their factor's parameter, rho and
+  // sqrt(1 - rho^2), and their place in drawn_ (whose uniform is their own part).
+  struct Tied {
+    size_t param, factor_param, drawn;
+    double rho, rho_c;
+  };
+  std::vector<Tied> tied_;
   // Channel weights of each lever, flattened from the lever registry (which side of the
   // incumbent its target is on is fixed per scenario): lever l owns
   // lever_ch_[lever_ch_begin_[l] .. lever_ch_begin_[l + 1]).
@@ -248,6 +256,7 @@ class Model {
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
   bool v2_ = false;                       // format 2: rates per year, effects with two sides
   std::vector<size_t> rally_;             // format 2: actors at home other than the incumbent
+  std::vector<size_t> circle_;            // format 2: security forces and regime insiders (coups)
 };
 
 }  // namespace geosim

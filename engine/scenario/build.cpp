@@ -232,10 +232,36 @@ class Builder {
       if (v->is_map()) {
         Provenance own = get_provenance(*v);
         if (!own.empty()) p.provenance = own;
+        read_factor_link(*v, p);
       }
     }
     sc_.params.push_back(std::move(p));
     return static_cast<ParamId>(sc_.params.size() - 1);
+  }
+
+  // `factor:` and `correlation:` in a distribution (format 2, "Shared factors").
+  void read_factor_link(const YNode& v, Param& p) {
+    const YNode* f = v.find("factor");
+    const YNode* c = v.find("correlation");
+    if (!f) {
+      if (c) diags_.error(c->loc, "`correlation` needs `factor:`", "name the shared factor the parameter follows");
+      return;
+    }
+    if (sc_.format_version < 2) {
+      diags_.error(f->loc, "`factor:` is a format 2 key (shared factors)",
+                   "write `geosim: 2` on the first line and list the factor under `factors:`");
+      return;
+    }
+    p.factor = resolve(v, "factor", factor_ids_, "shared factor (under `factors:`)", true);
+    if (c) {
+      double rho = 1;
+      if (parse_number(*c, diags_, rho) && !(rho >= -1 && rho <= 1))
+        diags_.error(c->loc, "`correlation` must lie in [-1, 1], got " + c->scalar,
+                     "1: the parameter rises with the factor; -1: it falls as the factor rises; 0: independent");
+      p.correlation = std::clamp(rho, -1.0, 1.0);
+    }
+    if (p.dist.is_constant())
+      diags_.error(f->loc, "a fixed value cannot follow a factor", "give the parameter a distribution");
   }
 
   const YNode* list(const char* key) {
@@ -270,6 +296,7 @@ class Builder {
   }
 
   void read_header();
+  void read_factors();
   void read_issues();
   void read_actors();
   void read_relations();
@@ -300,7 +327,7 @@ class Builder {
   Diagnostics diags_;
   double step_days_ = 7;
   bool horizon_from_command_line_ = false;
-  std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_;
+  std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_, factor_ids_;
   std::vector<std::pair<Expr, std::string>> pending_exprs_;
   struct PendingAfter {
     size_t lever;
@@ -310,11 +337,45 @@ class Builder {
   std::vector<PendingAfter> pending_after_;  // levers' after.event, resolved once events are read
 };
 
+// Format 2: shared factors, read before every parameter that may follow one.
+void Builder::read_factors() {
+  const YNode* l = list("factors");
+  if (!l) return;
+  if (sc_.format_version < 2) {
+    diags_.error(root_.key_loc("factors"), "`factors:` is a format 2 key (shared factors)",
+                 "write `geosim: 2` on the first line; a format 1 file means exactly what it meant before");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& n : l->seq) {
+    if (!expect_map(n, "a factor")) continue;
+    check_keys(n, "a factor", {"id", "description", "evidence", "assumption"});
+    SharedFactor f;
+    f.id = get_id(n, "factor", seen);
+    f.description = get_string(n, "description", false, "a factor");
+    f.provenance = get_provenance(n);
+    f.loc = n.loc;
+    Param p;
+    p.path = "factors." + f.id;
+    p.dist = Distribution::uniform(0, 1);
+    p.range = {0, 1};
+    p.doc = "rank of the shared factor " + f.id + (f.description.empty() ? "" : " (" + f.description + ")") +
+            ": the parameters that follow it move with it";
+    p.stream = stream_id("param:" + p.path);
+    p.loc = n.loc;
+    p.provenance = f.provenance;
+    sc_.params.push_back(std::move(p));
+    f.param = static_cast<ParamId>(sc_.params.size() - 1);
+    factor_ids_[f.id] = static_cast<int>(sc_.factors.size());
+    sc_.factors.push_back(std::move(f));
+  }
+}
+
 void Builder::read_header() {
   check_keys(root_, "the scenario",
              {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
               "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
-              "report", "observations", "ladders", "decisions", "leader"});
+              "report", "observations", "ladders", "decisions", "leader", "factors"});
   const YNode* ver = root_.find("geosim");
   if (!ver) {
     diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
@@ -1273,6 +1334,7 @@ void Builder::check_cohort_weights() {
 Scenario Builder::build() {
   check_sizes();
   read_header();
+  read_factors();
   read_issues();
   read_actors();
   build_vars();
@@ -1375,6 +1437,13 @@ int Scenario::find_outcome(const std::string& oid) const {
 
 Date Scenario::date_of_step(int step) const {
   return start.plus_days(step * (unit == StepUnit::Week ? 7 : 1));
+}
+
+std::vector<ParamId> Scenario::independent_params() const {
+  std::vector<ParamId> out;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (!params[i].dist.is_constant() && params[i].factor < 0) out.push_back(static_cast<ParamId>(i));
+  return out;
 }
 
 std::vector<ParamId> Scenario::uncertain_params() const {

@@ -243,7 +243,8 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
     return false;
   }
   size_t before = diags.size();
-  std::vector<std::string> allowed = {"dist", "evidence", "assumption"};
+  // factor and correlation: a parameter that follows a shared factor (read by the builder).
+  std::vector<std::string> allowed = {"dist", "evidence", "assumption", "factor", "correlation"};
   for (auto k : info->required) allowed.push_back(k);
   for (auto k : info->optional) allowed.push_back(k);
   for (size_t i = 0; i < node.map.size(); ++i) {

@@ -212,6 +212,17 @@ void apply_set(YNode& root, const std::string& assignment) {
           node->set(part, parse_value(), where);
           return;
         }
+        if (walked.empty() ? part == "mechanisms" : walked == "mechanisms") {
+          // A mechanism group the file leaves at its defaults (mechanisms.stance.rally=0):
+          // a new map; validation checks its name and keys.
+          YNode group;
+          group.type = YNode::Type::Map;
+          group.loc = where;
+          node->set(part, std::move(group), where);
+          node = node->find(part);
+          walked = here;
+          continue;
+        }
         std::vector<std::string> keys;
         for (const auto& kv : node->map) keys.push_back(kv.first);
         std::string guess = closest_match(part, keys);

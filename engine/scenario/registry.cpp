@@ -83,15 +83,21 @@ constexpr MechParamInfo kMechParams[] = {
     {kRepBackfireLevel, "repression", "backfire_level", 0.5, {0, 1},
      "repression beyond which it backfires (on the repression channel's scale)", 2, 0, 0,
      "assumption: backfire needs repression at least half the regime's full capacity"},
-    {kRepBackfire, "repression", "backfire", 0.25, {-5, 5},
-     "weight of repression beyond backfire_level on the incentive to defect (backfire)", 2, 0.0, 0.5,
-     "uniform(0, 0.5): repression beyond a level provokes defection and protest (Francisco 1995, JCR 39(2); "
-     "Chenoweth & Stephan 2011; Sutton, Butcher & Svensson 2014, JPR 51(5))"},
+    {kRepBackfire, "repression", "backfire", 0.125, {-5, 5},
+     "weight of repression beyond backfire_level on the incentive to defect (backfire)", 2, 0.0, 0.25,
+     "uniform(0, 0.25): repression beyond a level provokes defection and protest (Francisco 1995, JCR 39(2); "
+     "Sutton, Butcher & Svensson 2014, JPR 51(5)), but on average it still lowers a campaign's odds (Chenoweth & "
+     "Stephan 2011), so at full repression backfire undoes at most half of the deterrence (weight 0.25)"},
     {kExitProsecutionPressure, "exit", "prosecution_pressure", 1.0, {0, 100},
      "relative rise of the prosecution cost at full elite pressure (indictments, bounties, individual sanctions)", 2,
      0.0, 2.0,
      "uniform(0, 2): prosecution abroad makes leaders cling to power (Krcmaric 2018, AJPS 62(2); "
      "The Justice Dilemma, 2020)"},
+    {kCoupStance, "coup", "stance", 1.5, {-20, 20},
+     "log-hazard weight, on every event whose outcome is coup, of the stance against the incumbent of the security "
+     "forces and the regime's insiders (0: for him, 1: against)", 2, 0.0, 3.0,
+     "uniform(0, 3): coups come from insiders who turn against the ruler (Svolik 2012, The Politics of Authoritarian "
+     "Rule; Powell 2012, JCR 56(6))"},
 };
 static_assert(std::size(kMechParams) == kNumMechParams, "one row per MechParam");
 static_assert(rows_in_enum_order(kMechParams), "kMechParams rows must follow the MechParam enum");
@@ -193,7 +199,7 @@ const std::vector<MechanismInfo>& mechanisms() {
       {"M1", "stance dynamics", "stance",
        "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
        "rate per year, and a rally toward the incumbent under sanctions)"},
-      {"M4", "event hazards", "",
+      {"M4", "event hazards", "coup",
        "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
        "outcome may end the run"},
       {"M3", "defection cascade", "defection",
@@ -234,6 +240,8 @@ const std::vector<MechanismEdge>& mechanism_edges() {
       {ch_var(kRepression), kVarDefectedShare, kRepBackfire},
       {ch_var(kThreat), kVarDefectedShare, kDefThreat},
       {ch_var(kElitePressure), kVarExitGain, kExitProsecutionPressure},
+      // (and, added by the lint: sanctions -> the stances at home (rally), the insiders'
+      // stances -> coup hazards)
   };
   return edges;
 }

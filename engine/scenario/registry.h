@@ -119,7 +119,7 @@ enum MechParam : int {
   // Format 2 only (a format 1 scenario has none of these terms): rates per year, two-sided
   // lever effects (docs/model.md, "Units" and "Effects with two sides").
   kStanceAdjust, kStanceRally, kDefNoiseDays, kDefThreat, kRepFromSanctions, kRepBackfireLevel, kRepBackfire,
-  kExitProsecutionPressure,
+  kExitProsecutionPressure, kCoupStance,
   kNumMechParams
 };
 

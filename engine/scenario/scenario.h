@@ -41,6 +41,10 @@ struct Param {
   FileLoc loc;
   Provenance provenance;  // the parameter's own, or else its entity's
   uint32_t stream = 0;    // random stream of its per-run draw
+  // Format 2: a parameter that follows a shared factor (Scenario::factors): its uniform is
+  // Phi(rho z_factor + sqrt(1 - rho^2) z_own), a Gaussian copula with the factor's rank.
+  int factor = -1;          // index into Scenario::factors, -1: independent
+  double correlation = 1;   // rho, in [-1, 1] (1: a monotone map of the factor)
   std::string doc;        // what it means (for reports and `geosim describe`)
 };
 
@@ -224,6 +228,16 @@ struct Leadership {
   size_t rulers() const { return successors.size() + 4; }
 };
 
+// Format 2: a shared factor, one fact about the world that several parameters depend on
+// (docs/scenario-format.md, "Shared factors"). Its value is its rank, a uniform in (0, 1)
+// drawn once per run (the parameter `factors.<id>`).
+struct SharedFactor {
+  std::string id, description;
+  ParamId param = kNoParam;
+  Provenance provenance;
+  FileLoc loc;
+};
+
 struct Scenario {
   int format_version = 1;
   std::string id, title, description;
@@ -252,6 +266,7 @@ struct Scenario {
   std::vector<Observation> observations;  // read by calibration only (observations.h)
 
   std::vector<Param> params;
+  std::vector<SharedFactor> factors;  // format 2
   // State variables: fixed_vars() first, then stance.<actor> (first issue),
   // stance.<issue>.<actor> (other issues), fired.<event>.
   std::vector<VarInfo> vars;
@@ -271,6 +286,9 @@ struct Scenario {
   int steps_per_year() const { return unit == StepUnit::Week ? 52 : 365; }
   // Parameters whose value differs between runs.
   std::vector<ParamId> uncertain_params() const;
+  // The uncertain parameters that are drawn on their own: not those that follow a factor
+  // (analyses vary the factor instead, so a factor is one input).
+  std::vector<ParamId> independent_params() const;
 };
 
 }  // namespace geosim
