@@ -195,13 +195,34 @@ FileLoc second_document(const std::string& text, const YAML::Mark& second, const
   return mark_loc(file, second, base);
 }
 
-// Counts a document's nodes and keeps where it starts: enough to tell whether a text holds a
-// second document without building it.
+// Walks a document's parse events without building it: counts its nodes and the keys of
+// each map, and keeps where it starts. The first document is probed before yaml-cpp builds its
+// tree, so that a file of a million keys is refused in one streaming pass instead of after
+// gigabytes of tree (limits bound time and memory, not only the tree we build).
+struct ProbeLimit {
+  YAML::Mark mark;
+  std::string what;
+};
 struct DocumentProbe : YAML::EventHandler {
+  const YamlLimits* limits = nullptr;  // null: count only
   YAML::Mark start, first_node;
-  int nodes = 0;
+  size_t nodes = 0;
+  std::vector<size_t> children;  // per open map or list: the nodes directly in it
+  std::vector<char> is_map;
   void node(const YAML::Mark& m) {
     if (nodes++ == 0) first_node = m;
+    if (!limits) return;
+    if (nodes > limits->max_nodes)
+      throw ProbeLimit{m, "more than " + std::to_string(limits->max_nodes) + " values in the file"};
+    if (!children.empty() && ++children.back() > 2 * limits->max_map_keys && is_map.back())
+      throw ProbeLimit{m, "a map with more than " + std::to_string(limits->max_map_keys) + " keys"};
+  }
+  void open(bool map) {
+    children.push_back(0);
+    is_map.push_back(map);
+  }
+  void close() {
+    if (!children.empty()) children.pop_back(), is_map.pop_back();
   }
   void OnDocumentStart(const YAML::Mark& m) override { start = m; }
   void OnDocumentEnd() override {}
@@ -210,22 +231,26 @@ struct DocumentProbe : YAML::EventHandler {
   void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
   void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
     node(m);
+    open(false);
   }
-  void OnSequenceEnd() override {}
+  void OnSequenceEnd() override { close(); }
   void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
     node(m);
+    open(true);
   }
-  void OnMapEnd() override {}
+  void OnMapEnd() override { close(); }
 };
 
-// Where a second document starts, if the text has one. yaml-cpp's LoadAll loops forever on
-// some malformed text (its parser hands back the same document again and again without
-// moving on), so the documents are walked here, and one that does not start after the first
-// ends the walk.
-std::optional<YAML::Mark> second_document_start(const std::string& text) {
+// Probes the first document against the limits (throws ProbeLimit), and returns where a
+// second document starts, if the text has one. yaml-cpp's LoadAll loops forever on some
+// malformed text (its parser hands back the same document again and again without moving
+// on), so the documents are walked here, and one that does not start after the first ends
+// the walk.
+std::optional<YAML::Mark> probe_documents(const std::string& text, const YamlLimits& limits) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DocumentProbe first, second;
+  first.limits = &limits;
   if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
   if (second.start.pos <= first.start.pos) return std::nullopt;
   return second.nodes > 0 ? second.first_node : second.start;
@@ -286,11 +311,14 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
-    root = YAML::Load(text);
-    if (auto second = second_document_start(text))
+    if (auto second = probe_documents(text, limits))
       throw InputError(second_document(text, *second, file, base),
                        "a second YAML document starts here (after `---` or `...`)",
                        "a scenario file is one document: remove the marker and merge what follows into the scenario");
+    root = YAML::Load(text);
+  } catch (const ProbeLimit& e) {
+    throw InputError(mark_loc(file, e.mark, base), e.what,
+                     "a scenario needs far fewer; is this the right file? (docs/errors.md lists the limits)");
   } catch (const YAML::DeepRecursion& e) {
     // Block nesting (`- - - x`, indentation) that the bracket count above cannot see.
     throw InputError(mark_loc(file, e.mark, base), "nesting deeper than " + std::to_string(limits.max_depth) + " levels",

@@ -49,6 +49,8 @@ struct YamlLimits {
   // Nodes after expanding aliases: `*name` copies its anchor each time it is used, so a
   // few lines of nested aliases can stand for billions of nodes ("billion laughs").
   size_t max_nodes = 2000000;
+  // Keys of one map: no map of a scenario needs more (its lists hold the many items).
+  size_t max_map_keys = 100000;
 };
 
 // Parses a file; syntax errors become InputError with file:line:col.

@@ -127,6 +127,27 @@ TEST_CASE("the duplicate-key check and merges stay linear in the number of keys"
   CHECK(big.find("new")->scalar == "1");
 }
 
+TEST_CASE("limits are checked in a streaming pass before any tree is built", "[yaml][limits]") {
+  // A map of more keys than the limit, and more values than the limit, are refused at the
+  // value past it, by the probe that walks the parser's events (no tree: time and memory stay
+  // those of one scan of the text).
+  std::string text;
+  for (int i = 0; i < 12; ++i) text += "k" + std::to_string(i) + ": 1\n";
+  YamlLimits limits;
+  limits.max_map_keys = 10;
+  CHECK(error_of([&] { parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits); }) ==
+        "m.yaml:11:1: a map with more than 10 keys; a scenario needs far fewer; is this the right file? "
+        "(docs/errors.md lists the limits)");
+  limits.max_map_keys = 12;
+  CHECK(parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits).map.size() == 12);
+  limits.max_nodes = 20;
+  CHECK(error_of([&] { parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits); }) ==
+        "m.yaml:10:5: more than 20 values in the file; a scenario needs far fewer; is this the right file? "
+        "(docs/errors.md lists the limits)");
+  // The default: 100,000 keys in one map.
+  CHECK(YamlLimits{}.max_map_keys == 100000);
+}
+
 TEST_CASE("aliases cannot multiply long file names past the memory limit", "[yaml][limits]") {
   // 11,111 values in the text's own terms, each remembering a 3,000-character file name: 33 MB
   // of names, over the 512 bytes a value that 20,000 values allow (10 MB).
