@@ -80,6 +80,7 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
                        "'" + head[i] + "' is not an uncertain parameter of " + sc.file,
                        "the posterior was made from another scenario (or other --set values); calibrate this one");
     ps.params.push_back(id);
+    ps.paths.push_back(head[i]);
   }
   for (ParamId id : uncertain)
     if (std::find(ps.params.begin(), ps.params.end(), id) == ps.params.end())
@@ -119,13 +120,30 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   return ps;
 }
 
+PosteriorDraw::PosteriorDraw(const PosteriorSample& sample, const Scenario& target) : s_(sample) {
+  double c = 0;
+  for (double w : s_.weight) cum_.push_back(c += w);
+  // The columns name parameters of the calibrated scenario; a variant shares their paths.
+  for (size_t k = 0; k < s_.paths.size(); ++k)
+    if (ParamId id = target.find_param(s_.paths[k]); id != kNoParam) cols_.push_back({k, id});
+}
+
+size_t PosteriorDraw::particle(uint64_t seed, uint64_t r) const {
+  const double u = RunRng(seed, r).uniform(kStreamPosterior, 0) * cum_.back();
+  size_t j = static_cast<size_t>(std::upper_bound(cum_.begin(), cum_.end(), u) - cum_.begin());
+  return j >= cum_.size() ? cum_.size() - 1 : j;
+}
+
+void PosteriorDraw::fill(uint64_t seed, uint64_t r, ParamValues& out) const {
+  const size_t j = particle(seed, r);
+  const size_t D = s_.params.size();
+  for (const auto& [k, id] : cols_) out[static_cast<size_t>(id)] = s_.values[j * D + k];
+}
+
 ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& o) {
   const Scenario& sc = model.scenario();
-  std::vector<double> cum;
-  if (o.posterior) {
-    double c = 0;
-    for (double w : o.posterior->weight) cum.push_back(c += w);
-  }
+  std::unique_ptr<PosteriorDraw> draw;
+  if (o.posterior) draw = std::make_unique<PosteriorDraw>(*o.posterior, sc);
   // Each run is one visit of the run loop (engine/runner/run_loop.h); the accumulators are
   // integers, merged in thread order.
   struct Local {
@@ -146,13 +164,8 @@ ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& 
   };
   auto one = [&](Local& s, uint64_t r) {
     const ParamValues* fixed = nullptr;
-    if (o.posterior) {
-      double u = RunRng(o.seed, r).uniform(kStreamPosterior, 0) * cum.back();
-      size_t j = static_cast<size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
-      if (j >= cum.size()) j = cum.size() - 1;
-      const size_t D = o.posterior->params.size();
-      for (size_t k = 0; k < D; ++k)
-        s.fixed[static_cast<size_t>(o.posterior->params[k])] = o.posterior->values[j * D + k];
+    if (draw) {
+      draw->fill(o.seed, r, s.fixed);
       fixed = &s.fixed;
     }
     // Runs that contradict an observation are simulated to their end and dropped: the

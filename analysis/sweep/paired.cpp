@@ -24,6 +24,7 @@ struct PairVisitor {
   struct Local {
     RunState a, b;
     std::vector<uint64_t> counts;
+    ParamValues va, vb;  // an arm's values for this run, when it has per-run values
   };
 
   std::unique_ptr<Local> make_local() const {
@@ -34,9 +35,21 @@ struct PairVisitor {
     return l;
   }
 
+  // The arm's fixed values, with its per-run values where those leave a draw.
+  static const ParamValues* values(const Arm& arm, ParamValues& buf, uint64_t seed, uint64_t r) {
+    if (!arm.per_run) return arm.fixed;
+    const size_t n = arm.model->scenario().params.size();
+    buf.assign(n, std::numeric_limits<double>::quiet_NaN());
+    arm.per_run->fill(seed, r, buf);
+    if (arm.fixed)
+      for (size_t i = 0; i < std::min(n, arm.fixed->size()); ++i)
+        if (!std::isnan((*arm.fixed)[i])) buf[i] = (*arm.fixed)[i];
+    return &buf;
+  }
+
   void run(Local& l, uint64_t r) const {
-    const int a = simulate(*base.model, l.a, seed, r, base.fixed);
-    const int b = map[static_cast<size_t>(simulate(*variant.model, l.b, seed, r, variant.fixed))];
+    const int a = simulate(*base.model, l.a, seed, r, values(base, l.va, seed, r));
+    const int b = map[static_cast<size_t>(simulate(*variant.model, l.b, seed, r, values(variant, l.vb, seed, r)))];
     ++l.counts[static_cast<size_t>(a) * k + static_cast<size_t>(b)];
   }
 
@@ -67,7 +80,10 @@ PairCounts run_paired(const Arm& base, const Arm& variant, const PairOptions& o)
   PairCounts pc;
   pc.k = static_cast<int>(sa.outcomes.size());
   const size_t k = static_cast<size_t>(pc.k);
-  PairVisitor v{base, variant, o.seed, map, k, std::vector<uint64_t>(k * k, 0)};
+  Arm a = base, b = variant;
+  if (!a.per_run) a.per_run = o.per_run;
+  if (!b.per_run) b.per_run = o.per_run;
+  PairVisitor v{a, b, o.seed, map, k, std::vector<uint64_t>(k * k, 0)};
   LoopOptions lo;
   lo.block = kBlock;
   lo.stop = o.stop;

@@ -20,11 +20,22 @@
 
 namespace geosim {
 
+// Values that replace a run's draws, chosen per run (a calibration's posterior,
+// analysis/calibrate/posterior.h): fill sets entries of `out` for run r of `seed` and leaves
+// the others; it must depend on (seed, r) only, so both arms of a pair get the same values.
+class RunValues {
+ public:
+  virtual ~RunValues() = default;
+  virtual void fill(uint64_t seed, uint64_t r, ParamValues& out) const = 0;
+};
+
 // One arm of a comparison: a model and, optionally, values that replace draws.
 struct Arm {
   std::string name;                    // shown in reports ("base", "without sanctions", ...)
   const Model* model = nullptr;
   const ParamValues* fixed = nullptr;  // NaN entries draw as usual
+  // Per-run values where `fixed` leaves a draw (NaN): the arm's own switches win.
+  const RunValues* per_run = nullptr;
 };
 
 struct PairOptions {
@@ -32,6 +43,7 @@ struct PairOptions {
   uint64_t seed = 1;
   const std::atomic<bool>* stop = nullptr;  // set to abandon the computation
   std::function<void(uint64_t, uint64_t)> progress;  // (pairs done, pairs in total)
+  const RunValues* per_run = nullptr;  // for an arm that has none of its own
 };
 
 // Joint outcome counts of paired runs; outcomes are the base's, in its order.
@@ -72,6 +84,7 @@ struct Comparison {
 
 struct CompareReport {
   std::string scenario;  // base scenario id
+  std::string parameters_from;  // empty: the prior; else the posterior.csv the runs drew from
   uint64_t runs = 0, seed = 0;
   std::vector<Comparison> comparisons;
 };

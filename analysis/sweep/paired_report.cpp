@@ -41,6 +41,7 @@ Json compare_json(const CompareReport& r) {
   j["scenario"] = r.scenario;
   j["runs"] = r.runs;
   j["seed"] = r.seed;
+  if (!r.parameters_from.empty()) j["parameters_from"] = r.parameters_from;
   j["interval"] = "95% Newcombe hybrid score (method 10), paired and unpaired";
   Json comps = Json::array();
   for (const auto& c : r.comparisons) {
@@ -71,6 +72,8 @@ std::string compare_table(const CompareReport& r) {
   std::string s = "Paired effects on '" + r.scenario + "': " + std::to_string(r.runs) +
                   " runs per arm, seed " + std::to_string(r.seed) +
                   ".\nBoth arms use the same random numbers for each run, so the change is measured run by run.\n";
+  if (!r.parameters_from.empty())
+    s += "Parameters drawn from the posterior in " + r.parameters_from + " (the same particle in both arms of a run).\n";
   char buf[256];
   for (const auto& c : r.comparisons) {
     s += "\n" + c.variant_name + "  vs  " + c.base_name + "\n";

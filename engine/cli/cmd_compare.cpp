@@ -2,6 +2,7 @@
 // run by run under common random numbers. Also home of `geosim run --lever-effects`.
 #include <iostream>
 
+#include "analysis/calibrate/posterior.h"
 #include "analysis/sweep/paired.h"
 #include "engine/cli/common.h"
 #include "engine/output/output.h"
@@ -32,9 +33,18 @@ int write_report(const CompareReport& rep, const std::string& format, const std:
 }  // namespace
 
 int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet) {
+                        const std::string& output, bool quiet, const std::string& posterior_dir) {
+  PosteriorSample post;
+  std::unique_ptr<PosteriorDraw> draw;
+  if (!posterior_dir.empty()) {
+    post = load_posterior(model.scenario(), posterior_dir);
+    draw = std::make_unique<PosteriorDraw>(post, model.scenario());
+  }
   Progress progress("run pairs", quiet);
-  CompareReport rep = lever_effects(model, pair_options(runs, seed, progress));
+  PairOptions po = pair_options(runs, seed, progress);
+  po.per_run = draw.get();
+  CompareReport rep = lever_effects(model, po);
+  rep.parameters_from = draw ? post.file : "";
   progress.finish();
   if (interrupted()) {
     std::cerr << "geosim: interrupted; nothing written\n";
@@ -53,7 +63,7 @@ int compare_command(const std::vector<std::string>& args) {
       "Runs two scenarios with the same random numbers per run and reports, for every outcome,\n"
       "the change in probability (variant - base) with a paired 95% interval, and the unpaired\n"
       "interval two independent experiments would give.\n\nOptions");
-  std::string base_file, variant_file, format = "table", output;
+  std::string base_file, variant_file, format = "table", output, posterior_dir;
   uint64_t runs = 10000, seed = 1;
   int threads = 0;
   bool quiet = false;
@@ -66,6 +76,8 @@ int compare_command(const std::vector<std::string>& args) {
       ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("format,f", po::value<std::string>(&format), "table (default), json or csv")
       ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
+      ("posterior", po::value<std::string>(&posterior_dir),
+       "draw both arms' parameters from the posterior of `geosim calibrate` of the base scenario in this folder")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
   po::positional_options_description pos;
@@ -96,6 +108,17 @@ int compare_command(const std::vector<std::string>& args) {
 
   Progress progress("run pairs", quiet);
   Arm a{base_file, &mb, nullptr}, b{variant_file, &mv, nullptr};
+  // From a posterior: each run takes one particle, the same in both arms (matched by
+  // parameter path, so a variant that adds or drops parameters still pairs).
+  PosteriorSample post;
+  std::unique_ptr<PosteriorDraw> draw_a, draw_b;
+  if (!posterior_dir.empty()) {
+    post = load_posterior(base, posterior_dir);
+    draw_a = std::make_unique<PosteriorDraw>(post, base);
+    draw_b = std::make_unique<PosteriorDraw>(post, variant);
+    a.per_run = draw_a.get();
+    b.per_run = draw_b.get();
+  }
   PairCounts pc = run_paired(a, b, pair_options(runs, seed, progress));
   progress.finish();
   if (interrupted()) {
@@ -105,6 +128,7 @@ int compare_command(const std::vector<std::string>& args) {
   }
   CompareReport rep;
   rep.scenario = base.id;
+  rep.parameters_from = draw_a ? post.file : "";
   rep.runs = runs;
   rep.seed = seed;
   rep.comparisons.push_back({base_file, variant_file, paired_effects(base, pc)});

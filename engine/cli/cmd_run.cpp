@@ -22,7 +22,7 @@ namespace geosim::cli {
 
 // Paired effect of each lever (cmd_compare.cpp).
 int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet);
+                        const std::string& output, bool quiet, const std::string& posterior_dir = "");
 
 namespace {
 
@@ -209,9 +209,16 @@ int run_command(const std::vector<std::string>& args) {
   }
   check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}, {"--report", report}});
   Model model(sc);
+  if (lever_effects && !posterior_dir.empty()) {
+    if (!from.empty() || !report.empty())
+      throw UsageError("run: --lever-effects with --posterior does not combine with --from or --report");
+    if (!cluster().root()) return kExitOk;
+    return print_lever_effects(model, runs, seed, format, output, quiet, posterior_dir);
+  }
   if (!posterior_dir.empty() || !from.empty()) {
     if (replay_k >= 0 || lever_effects || !report.empty())
-      throw UsageError("run: --posterior and --from do not combine with --replay, --lever-effects or --report");
+      throw UsageError("run: --posterior and --from do not combine with --replay or --report (nor --from with "
+                       "--lever-effects)");
     if (!cluster().root()) return kExitOk;  // computed on rank 0 alone
     return run_conditioned_command(sc, model, args, posterior_dir, from, runs, seed, format, output, quiet);
   }
