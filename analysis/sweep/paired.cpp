@@ -182,7 +182,7 @@ CompareReport lever_effects(const Model& model, const PairOptions& o) {
     if (o.stop && o.stop->load()) break;
     ParamValues off = lever_off(sc, levers[i]);
     const std::string& id = sc.levers[static_cast<size_t>(levers[i])].id;
-    Arm without{"without " + id, &model, &off}, as_written{"as written", &model, nullptr};
+    Arm without{"without " + id, &model, &off}, as_written{"with " + id, &model, nullptr};
     PairOptions po = o;
     if (o.progress)
       po.progress = [&, i](uint64_t d, uint64_t) { o.progress(i * o.runs + d, levers.size() * o.runs); };

@@ -1,4 +1,6 @@
 // Reports of paired comparisons: a table for people, JSON and CSV for programs.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "analysis/sweep/paired.h"
@@ -11,7 +13,36 @@ namespace {
 std::string pts(double d) {  // a difference in percentage points
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.1f", 100 * d);
+  // A change that rounds to zero is written 0.0, not -0.0 or +0.0.
+  if (std::string(buf) == "-0.0" || std::string(buf) == "+0.0") return "0.0";
   return buf;
+}
+
+struct Ranked {
+  const Comparison* c;
+  const PairedEffect* e;
+};
+
+// Every (comparison, outcome) pair, largest change first (ties: by comparison, then outcome
+// order, so the order is the same bytes every time).
+std::vector<Ranked> ranked(const CompareReport& r) {
+  std::vector<Ranked> out;
+  for (const auto& c : r.comparisons)
+    for (const auto& e : c.effects) out.push_back({&c, &e});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Ranked& a, const Ranked& b) { return std::fabs(a.e->diff) > std::fabs(b.e->diff); });
+  return out;
+}
+
+bool excludes_zero(const PairedEffect& e) { return e.paired.lo > 0 || e.paired.hi < 0; }
+
+// A comparison's name in the ranked summary: the lever of a lever effect ("with X" against
+// "without X"), else "B vs A".
+std::string label(const Comparison& c) {
+  const std::string& a = c.base_name;
+  const std::string& b = c.variant_name;
+  if (a.rfind("without ", 0) == 0 && b.rfind("with ", 0) == 0 && a.substr(8) == b.substr(5)) return a.substr(8);
+  return b + " vs " + a;
 }
 
 std::string pct(double p) {
@@ -65,6 +96,17 @@ Json compare_json(const CompareReport& r) {
     comps.push_back(jc);
   }
   j["comparisons"] = comps;
+  if (r.comparisons.size() > 1) {
+    // All effects, largest change first: the ranked summary of the table.
+    Json rk = Json::array();
+    for (const auto& x : ranked(r))
+      rk.push_back({{"base", x.c->base_name},
+                    {"variant", x.c->variant_name},
+                    {"outcome", x.e->outcome},
+                    {"difference", x.e->diff},
+                    {"paired_ci95", {x.e->paired.lo, x.e->paired.hi}}});
+    j["ranked"] = rk;
+  }
   return j;
 }
 
@@ -74,10 +116,31 @@ std::string compare_table(const CompareReport& r) {
                   ".\nBoth arms use the same random numbers for each run, so the change is measured run by run.\n";
   if (!r.parameters_from.empty())
     s += "Parameters drawn from the posterior in " + r.parameters_from + " (the same particle in both arms of a run).\n";
-  char buf[256];
+  char buf[512];
+  if (r.comparisons.size() > 1) {
+    // The ranked summary: the largest changes first, those whose interval excludes zero.
+    std::vector<Ranked> rk = ranked(r);
+    size_t shown = 0, w = 8;
+    for (const auto& x : rk) w = std::max(w, label(*x.c).size());
+    s += "\nLargest effects, whose 95% paired interval excludes 0 (a lever: the change it makes, with it minus "
+         "without it):\n";
+    std::snprintf(buf, sizeof buf, "  %-*s  %-24s %8s  %s\n", static_cast<int>(w), "comparison", "outcome", "change",
+                  "95% paired");
+    s += buf;
+    for (const auto& x : rk) {
+      if (!excludes_zero(*x.e) || shown == 20) continue;
+      ++shown;
+      std::string name = label(*x.c);
+      std::string paired = "[" + pts(x.e->paired.lo) + ", " + pts(x.e->paired.hi) + "]";
+      std::snprintf(buf, sizeof buf, "  %-*s  %-24s %8s  %s\n", static_cast<int>(w), name.c_str(), x.e->outcome.c_str(),
+                    pts(x.e->diff).c_str(), paired.c_str());
+      s += buf;
+    }
+    if (shown == 0) s += "  (none: every interval includes 0)\n";
+  }
   for (const auto& c : r.comparisons) {
-    s += "\n" + c.variant_name + "  vs  " + c.base_name + "\n";
-    std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", "outcome", "base", "variant", "change",
+    s += "\nA: " + c.base_name + "\nB: " + c.variant_name + "\n";
+    std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", "outcome", "A", "B", "B - A",
                   "95% paired", "95% unpaired", "width ratio");
     s += buf;
     for (const auto& e : c.effects) {
@@ -92,7 +155,7 @@ std::string compare_table(const CompareReport& r) {
       s += buf;
     }
   }
-  s += "\nChanges are in percentage points (variant - base). 'width ratio' is the paired interval's\n"
+  s += "\nChanges are in percentage points (B - A). 'width ratio' is the paired interval's\n"
        "width over the unpaired one: below 1, common random numbers sharpened the estimate.\n";
   return s;
 }

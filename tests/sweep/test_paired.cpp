@@ -106,3 +106,27 @@ TEST_CASE("compare refuses two scenarios with different outcomes", "[paired]") {
                       Catch::Contains("the two scenarios do not have the same outcomes: putsch (only in b.yaml), "
                                       "coup (only in a.yaml)"));
 }
+
+TEST_CASE("lever effects name their arms 'with X' and 'without X' and rank the effects", "[paired][report]") {
+  Scenario sc = load_scenario(kTeaching);
+  Model model(sc);
+  PairOptions po;
+  po.runs = 3000;
+  po.seed = 2;
+  const CompareReport rep = lever_effects(model, po);
+  REQUIRE(rep.comparisons.size() == 3);
+  CHECK(rep.comparisons[0].base_name == "without sanctions");
+  CHECK(rep.comparisons[0].variant_name == "with sanctions");
+  // The ranked list holds every (lever, outcome) once, sorted by the size of the change.
+  const Json j = compare_json(rep);
+  REQUIRE(j["ranked"].size() == 3 * sc.outcomes.size());
+  for (size_t i = 1; i < j["ranked"].size(); ++i)
+    CHECK(std::fabs(j["ranked"][i - 1]["difference"].get<double>()) >= std::fabs(j["ranked"][i]["difference"].get<double>()));
+  // The table: the summary names the lever, columns A and B, and no change prints as -0.0.
+  const std::string t = compare_table(rep);
+  CHECK_THAT(t, Catch::Contains("Largest effects, whose 95% paired interval excludes 0"));
+  CHECK_THAT(t, Catch::Contains("\n  sanctions "));
+  CHECK_THAT(t, Catch::Contains("A: without sanctions\nB: with sanctions\n"));
+  CHECK_THAT(t, !Catch::Contains("-0.0 "));
+  CHECK_THAT(t, !Catch::Contains("+0.0 "));
+}
