@@ -391,6 +391,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   }
   st.adjust = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kResAdjust])] * sc_.dt_years);
   if (v2_) {
+    st.insiders0 = insiders_against(st);
     st.stance_a = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kStanceAdjust])] * sc_.dt_years);
     st.cohort_period = p[static_cast<size_t>(sc_.mech[kDefNoiseDays])] / (sc_.dt_years * 365.25);
     std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
@@ -818,7 +819,9 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       const bool insiders = v2_ && ev.outcome >= 0 && ev.outcome == coup_outcome_ && !circle_.empty();
       if (!ev.drivers.empty() || insiders) {
         double z = st.event_logit0[e];
-        if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * insiders_against(st);
+        // Measured from where the insiders stood at the start, so that the base rate stays the
+        // scenario's (a cited coup rate) until they move.
+        if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * (insiders_against(st) - st.insiders0);
         for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it

@@ -120,6 +120,7 @@ struct RunState {
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
+  double insiders0 = 0;  // format 2: the insiders' stance against the incumbent at the start
   std::vector<double> cohort_eps;
   std::vector<int64_t> cohort_epoch;
   int outcome = -1;

@@ -94,8 +94,8 @@ constexpr MechParamInfo kMechParams[] = {
      "uniform(0, 2): prosecution abroad makes leaders cling to power (Krcmaric 2018, AJPS 62(2); "
      "The Justice Dilemma, 2020)"},
     {kCoupStance, "coup", "stance", 1.5, {-20, 20},
-     "log-hazard weight, on every event whose outcome is coup, of the stance against the incumbent of the security "
-     "forces and the regime's insiders (0: for him, 1: against)", 2, 0.0, 3.0,
+     "log-hazard weight, on every event whose outcome is coup, of how far the security forces and the regime's "
+     "insiders have turned against the incumbent since the start (on a 0-1 scale)", 2, 0.0, 3.0,
      "uniform(0, 3): coups come from insiders who turn against the ruler (Svolik 2012, The Politics of Authoritarian "
      "Rule; Powell 2012, JCR 56(6))"},
 };

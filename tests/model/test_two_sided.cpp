@@ -120,21 +120,34 @@ TEST_CASE("individual sanctions raise the cost of leaving without an amnesty", "
   CHECK(var(sc, st, "exit_gain") == Approx(-1 * (1 + 2 * 0.5) - u_stay).epsilon(1e-12));
 }
 
-TEST_CASE("a coup's hazard reads the insiders' stance against the incumbent", "[two-sided][statistical]") {
-  // Annual hazard 0.2, coup.stance 2, the army's stance 0.2 on [-1, 1]: against = 0.4, so
-  // P(coup within 10 weeks) = 1 - 0.8^(e^0.8 x 70/365.25).
+TEST_CASE("a coup's hazard reads how far the insiders have turned against the incumbent", "[two-sided][statistical]") {
+  // Annual hazard 0.2 from step 1, coup.stance 2; in step 0 the army's stance falls from 0.2 to
+  // -0.2 on [-1, 1]: its stance against the incumbent rises from 0.4 to 0.6, so the hazard is
+  // multiplied by e^(2 x 0.2) for the 9 steps left: P(coup) = 1 - 0.8^(e^0.4 x 63/365.25).
   std::string text = world("", "");
   text.replace(text.find("coup: {stance: 0}"), 17, "coup: {stance: 2}");
-  text.replace(text.find("outcomes:"), 9, "events:\n  - {id: putsch, hazard: {annual: 0.2}, outcome: coup}\noutcomes:\n  - {id: coup}");
+  // Stubbornness 0 and no relations: the army's stance stays where the purge leaves it.
+  text.replace(text.find("stance: 0.2, stubbornness: 1"), 28, "stance: 0.2, stubbornness: 0");
+  text.replace(text.find("outcomes:"), 9,
+               "events:\n  - {id: purge, at: 2020-01-06, effects: {stance_shock: {army: -0.4}}}\n"
+               "  - {id: putsch, hazard: {annual: 0.2, from: 2020-01-13}, outcome: coup}\noutcomes:\n  - {id: coup}");
   const Scenario sc = test::from_text(text);
   const uint64_t n = 40000;
-  const std::string json = test::run_json(sc, n, 5);
-  const Json j = Json::parse(json);
+  const Json j = Json::parse(test::run_json(sc, n, 5));
   uint64_t coups = 0;
   for (const auto& o : j["outcomes"])
     if (o["id"] == "coup") coups = o["count"].get<uint64_t>();
-  const double p = 1 - std::pow(0.8, std::exp(2 * 0.4) * 70 / 365.25);
-  CHECK(test::within_binomial(coups, n, p, 1));
+  const double p = 1 - std::pow(0.8, std::exp(2 * 0.2) * 63 / 365.25);
+  // Where the insiders stand at the start leaves the base rate alone: without the purge,
+  // 1 - 0.8^(63/365.25).
+  std::string still = text;
+  still.replace(still.find("stance_shock: {army: -0.4}"), 26, "stance_shock: {army: 0}");
+  const Json k = Json::parse(test::run_json(test::from_text(still), n, 5));
+  uint64_t calm = 0;
+  for (const auto& o : k["outcomes"])
+    if (o["id"] == "coup") calm = o["count"].get<uint64_t>();
+  CHECK(test::within_binomial(coups, n, p, 2));
+  CHECK(test::within_binomial(calm, n, 1 - std::pow(0.8, 63 / 365.25), 2));
 }
 
 TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo interval", "[two-sided][cli]") {
@@ -160,7 +173,7 @@ TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo 
                                      "scenarios/teaching.yaml lacks"));
 }
 
-TEST_CASE("--set may name a mechanism group the file leaves out; a misspelt one is refused", "[two-sided][set]") {
+TEST_CASE("a --set value may name a mechanism group the file leaves out; a misspelt one is refused", "[two-sided][set]") {
   LoadOptions lo;
   lo.sets = {"mechanisms.stance.rally=0.25"};
   const Scenario sc = load_scenario(test::source_path("scenarios/venezuela-2019.yaml"), lo);
