@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -21,9 +23,83 @@ Register::Register(const char* name, const char* summary, std::function<int(cons
   commands().push_back(Command{name, summary, std::move(run)});
 }
 
-po::variables_map parse(const std::string& command, const std::vector<std::string>& args,
+namespace {
+
+// Whole-number options: `1e5` means 100000, and a negative number given to an option that
+// cannot be negative is refused with its name (Boost would wrap -1 to 2^64 - 1).
+enum class Whole { No, Unsigned, Signed };
+Whole whole_kind(const po::option_description& o) {
+  const po::value_semantic* s = o.semantic().get();
+  if (dynamic_cast<const po::typed_value<uint64_t>*>(s) || dynamic_cast<const po::typed_value<unsigned>*>(s))
+    return Whole::Unsigned;
+  if (dynamic_cast<const po::typed_value<int64_t>*>(s) || dynamic_cast<const po::typed_value<int>*>(s))
+    return Whole::Signed;
+  return Whole::No;
+}
+
+// The value as a whole number written plainly, or "" when it is not one written in
+// scientific notation (`1e5`, `2.5E3`): those are rewritten, the rest left to Boost.
+std::string plain_whole(const std::string& v) {
+  if (v.find_first_of("eE") == std::string::npos) return "";
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (end != v.c_str() + v.size() || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", d);
+  return buf;
+}
+
+std::vector<std::string> normalise_whole_numbers(const std::string& command, const std::vector<std::string>& args,
+                                                 const po::options_description& opts) {
+  std::vector<std::string> out = args;
+  auto kind_of = [&](const std::string& name, bool is_long) {
+    for (const auto& o : opts.options()) {
+      if (is_long ? o->long_name() == name : o->canonical_display_name(po::command_line_style::allow_dash_for_short) == "-" + name)
+        return std::make_pair(whole_kind(*o), o->long_name());
+    }
+    return std::make_pair(Whole::No, std::string());
+  };
+  auto fix = [&](std::string& value, Whole kind, const std::string& name) {
+    if (kind == Whole::Unsigned && !value.empty() && value[0] == '-')
+      throw UsageError(command + ": --" + name + " must be a whole number, 0 or more, got '" + value + "'\n(see 'geosim " +
+                       command + " --help')");
+    if (std::string p = plain_whole(value); !p.empty()) value = p;
+  };
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::string& a = out[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) == 0) {
+      const size_t eq = a.find('=');
+      auto [kind, name] = kind_of(a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2), true);
+      if (kind == Whole::No) continue;
+      if (eq != std::string::npos) {
+        std::string v = a.substr(eq + 1);
+        fix(v, kind, name);
+        a = a.substr(0, eq + 1) + v;
+      } else if (i + 1 < out.size()) {
+        fix(out[++i], kind, name);
+      }
+    } else if (a.size() >= 2 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]))) {
+      auto [kind, name] = kind_of(a.substr(1, 1), false);
+      if (kind == Whole::No) continue;
+      if (a.size() > 2) {
+        std::string v = a.substr(2);
+        fix(v, kind, name);
+        a = a.substr(0, 2) + v;
+      } else if (i + 1 < out.size()) {
+        fix(out[++i], kind, name);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+po::variables_map parse(const std::string& command, const std::vector<std::string>& raw_args,
                         const po::options_description& opts, const po::positional_options_description& pos) {
   po::variables_map vm;
+  const std::vector<std::string> args = normalise_whole_numbers(command, raw_args, opts);
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
