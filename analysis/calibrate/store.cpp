@@ -1,5 +1,6 @@
 #include "analysis/calibrate/store.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "analysis/sweep/store.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 
@@ -217,7 +219,7 @@ void CalibrationStore::save(const Calibration& cal) const {
 std::string posterior_csv(const Scenario& sc, const Calibration& cal) {
   const Population& p = cal.population();
   std::string out = "weight";
-  for (ParamId id : cal.params()) out += "," + csv_quote(sc.params[static_cast<size_t>(id)].path);
+  for (ParamId id : cal.params()) out += "," + csv_field(sc.params[static_cast<size_t>(id)].path);
   out += "\n";
   double W = 0;
   for (double w : p.weight) W += w;

@@ -5,24 +5,12 @@
 #include <cstdio>
 #include <map>
 
-#include "analysis/sweep/store.h"  // csv_quote
 #include "engine/core/error.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 
 namespace {
-
-std::string pct(double p) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f%%", 100 * p);
-  return b;
-}
-
-std::string points(double p) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f", 100 * p);
-  return b;
-}
 
 std::string pad(const std::string& s, size_t w, bool right = false) {
   if (s.size() >= w) return s;
@@ -102,9 +90,9 @@ std::string ensemble_table(const EnsembleSummary& e) {
   out += "   between structures   pooled   95% Monte Carlo   share from structure\n";
   for (const auto& o : e.outcomes) {
     out += "  " + pad(o.id, w);
-    for (double p : o.p) out += pad(pct(p), 8, true);
-    out += "   " + pad(pct(o.lo) + " - " + pct(o.hi), 18) + "  " + pad(pct(o.pooled), 7, true) + "   " +
-           pad(pct(o.pooled_ci95.lo) + " - " + pct(o.pooled_ci95.hi), 16) + "  " +
+    for (double p : o.p) out += pad(percent(p), 8, true);
+    out += "   " + pad(percent(o.lo) + " - " + percent(o.hi), 18) + "  " + pad(percent(o.pooled), 7, true) + "   " +
+           pad(percent(o.pooled_ci95.lo) + " - " + percent(o.pooled_ci95.hi), 16) + "  " +
            pad(std::to_string(static_cast<int>(std::lround(100 * o.structural_share))) + "%", 5, true) + "\n";
   }
   // The outcome on which the structures disagree most, in words.
@@ -112,9 +100,9 @@ std::string ensemble_table(const EnsembleSummary& e) {
   for (const auto& o : e.outcomes)
     if (!widest || o.hi - o.lo > widest->hi - widest->lo) widest = &o;
   if (widest && e.members.size() > 1)
-    out += "\n  The structures disagree most on " + widest->id + ": " + points(widest->hi - widest->lo) +
+    out += "\n  The structures disagree most on " + widest->id + ": " + fixed(100 * (widest->hi - widest->lo), 1) +
            " points between the lowest and the highest, against a Monte Carlo margin of about +-" +
-           points(1.96 * std::sqrt(widest->pooled * (1 - widest->pooled) / static_cast<double>(e.runs))) +
+           fixed(100 * 1.96 * std::sqrt(widest->pooled * (1 - widest->pooled) / static_cast<double>(e.runs)), 1) +
            " points for one structure.\n  'share from structure': of the spread between runs' estimates, the share "
            "the choice of structure explains (the rest is sampling).\n";
   return out;
@@ -152,7 +140,7 @@ std::string ensemble_csv(const EnsembleSummary& e) {
   for (const auto& o : e.outcomes)
     for (size_t m = 0; m < o.p.size(); ++m) {
       std::snprintf(b, sizeof b, "%.6f", o.p[m]);
-      out += csv_quote(o.id) + "," + std::to_string(m + 1) + "," + csv_quote(e.members[m].file) + "," + b + "\n";
+      out += csv_field(o.id) + "," + std::to_string(m + 1) + "," + csv_field(e.members[m].file) + "," + b + "\n";
     }
   return out;
 }

@@ -37,14 +37,7 @@ struct PairVisitor {
 
   // The arm's fixed values, with its per-run values where those leave a draw.
   static const ParamValues* values(const Arm& arm, ParamValues& buf, uint64_t seed, uint64_t r) {
-    if (!arm.per_run) return arm.fixed;
-    const size_t n = arm.model->scenario().params.size();
-    buf.assign(n, std::numeric_limits<double>::quiet_NaN());
-    arm.per_run->fill(seed, r, buf);
-    if (arm.fixed)
-      for (size_t i = 0; i < std::min(n, arm.fixed->size()); ++i)
-        if (!std::isnan((*arm.fixed)[i])) buf[i] = (*arm.fixed)[i];
-    return &buf;
+    return run_values(arm.fixed, arm.per_run, arm.model->scenario().params.size(), seed, r, buf);
   }
 
   void run(Local& l, uint64_t r) const {

@@ -16,18 +16,10 @@
 
 #include "engine/model/model.h"
 #include "engine/output/output.h"
+#include "engine/runner/run_loop.h"  // RunValues
 #include "engine/runner/summary.h"
 
 namespace geosim {
-
-// Values that replace a run's draws, chosen per run (a calibration's posterior,
-// analysis/calibrate/posterior.h): fill sets entries of `out` for run r of `seed` and leaves
-// the others; it must depend on (seed, r) only, so both arms of a pair get the same values.
-class RunValues {
- public:
-  virtual ~RunValues() = default;
-  virtual void fill(uint64_t seed, uint64_t r, ParamValues& out) const = 0;
-};
 
 // One arm of a comparison: a model and, optionally, values that replace draws.
 struct Arm {

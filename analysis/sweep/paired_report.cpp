@@ -5,18 +5,11 @@
 
 #include "analysis/sweep/paired.h"
 #include "engine/core/version.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 
 namespace {
-
-std::string pts(double d) {  // a difference in percentage points
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f", 100 * d);
-  // A change that rounds to zero is written 0.0, not -0.0 or +0.0.
-  if (std::string(buf) == "-0.0" || std::string(buf) == "+0.0") return "0.0";
-  return buf;
-}
 
 struct Ranked {
   const Comparison* c;
@@ -43,25 +36,6 @@ std::string label(const Comparison& c) {
   const std::string& b = c.variant_name;
   if (a.rfind("without ", 0) == 0 && b.rfind("with ", 0) == 0 && a.substr(8) == b.substr(5)) return a.substr(8);
   return b + " vs " + a;
-}
-
-std::string pct(double p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * p);
-  return buf;
-}
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 }  // namespace
@@ -131,9 +105,9 @@ std::string compare_table(const CompareReport& r) {
       if (!excludes_zero(*x.e) || shown == 20) continue;
       ++shown;
       std::string name = label(*x.c);
-      std::string paired = "[" + pts(x.e->paired.lo) + ", " + pts(x.e->paired.hi) + "]";
+      std::string paired = "[" + points(x.e->paired.lo) + ", " + points(x.e->paired.hi) + "]";
       std::snprintf(buf, sizeof buf, "  %-*s  %-24s %8s  %s\n", static_cast<int>(w), name.c_str(), x.e->outcome.c_str(),
-                    pts(x.e->diff).c_str(), paired.c_str());
+                    points(x.e->diff).c_str(), paired.c_str());
       s += buf;
     }
     if (shown == 0) s += "  (none: every interval includes 0)\n";
@@ -144,14 +118,14 @@ std::string compare_table(const CompareReport& r) {
                   "95% paired", "95% unpaired", "width ratio");
     s += buf;
     for (const auto& e : c.effects) {
-      std::string paired = "[" + pts(e.paired.lo) + ", " + pts(e.paired.hi) + "]";
-      std::string unpaired = "[" + pts(e.unpaired.lo) + ", " + pts(e.unpaired.hi) + "]";
+      std::string paired = "[" + points(e.paired.lo) + ", " + points(e.paired.hi) + "]";
+      std::string unpaired = "[" + points(e.unpaired.lo) + ", " + points(e.unpaired.hi) + "]";
       double wp = e.paired.hi - e.paired.lo, wu = e.unpaired.hi - e.unpaired.lo;
       char ratio[32];
       if (wu > 0) std::snprintf(ratio, sizeof ratio, "%.2f", wp / wu);
       else std::snprintf(ratio, sizeof ratio, "-");
-      std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", e.outcome.c_str(), pct(e.p_base).c_str(),
-                    pct(e.p_variant).c_str(), pts(e.diff).c_str(), paired.c_str(), unpaired.c_str(), ratio);
+      std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", e.outcome.c_str(), percent(e.p_base).c_str(),
+                    percent(e.p_variant).c_str(), points(e.diff).c_str(), paired.c_str(), unpaired.c_str(), ratio);
       s += buf;
     }
   }
@@ -165,8 +139,8 @@ std::string compare_csv(const CompareReport& r) {
   for (const auto& c : r.comparisons)
     for (const auto& e : c.effects)
       s += csv_field(c.base_name) + "," + csv_field(c.variant_name) + "," + csv_field(e.outcome) + "," +
-           std::to_string(r.runs) + "," + num(e.p_base) + "," + num(e.p_variant) + "," + num(e.diff) + "," +
-           num(e.paired.lo) + "," + num(e.paired.hi) + "," + num(e.unpaired.lo) + "," + num(e.unpaired.hi) + "\n";
+           std::to_string(r.runs) + "," + fixed(e.p_base, 6) + "," + fixed(e.p_variant, 6) + "," + fixed(e.diff, 6) + "," +
+           fixed(e.paired.lo, 6) + "," + fixed(e.paired.hi, 6) + "," + fixed(e.unpaired.lo, 6) + "," + fixed(e.unpaired.hi, 6) + "\n";
   return s;
 }
 

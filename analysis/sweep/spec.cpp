@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "analysis/calibrate/posterior.h"
 #include "analysis/sweep/design.h"
 #include "engine/core/version.h"
+#include "engine/output/files.h"
 #include "engine/scenario/loader.h"
 
 namespace geosim {
@@ -14,7 +16,7 @@ namespace geosim {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"sweep", "id", "description", "scenario", "set", "parameters", "design",
-                                           "points", "runs", "seed", "common_random_numbers", "record"};
+                                           "points", "runs", "seed", "common_random_numbers", "record", "posterior"};
 
 class SpecReader {
  public:
@@ -187,6 +189,14 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
     }
   } else {
     diags.error(root.loc, "missing `scenario:`", "the base scenario file, relative to this spec");
+  }
+  if (const YNode* v = root.find("posterior")) {
+    if (r.string(*v, "posterior", s.posterior)) {
+      std::filesystem::path p(s.posterior);
+      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+      s.posterior = p.lexically_normal().string();
+      s.posterior_loc = v->loc;
+    }
   }
   if (const YNode* v = root.find("set")) {
     if (!v->is_seq()) diags.error(v->loc, "`set` must be a list of PATH=VALUE texts, got " + v->type_name());
@@ -363,8 +373,23 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   YNode tree = load_scenario_tree(spec.scenario);
   std::string sets;
   for (const auto& s : spec.sets) sets += s + "\n";
+  std::string posterior_text;
+  if (!spec.posterior.empty()) {
+    // The points' runs draw from the posterior: a parameter the spec sweeps stays the point's.
+    try {
+      auto post = std::make_shared<PosteriorSample>(load_posterior(sc, spec.posterior));
+      plan.per_run = std::make_shared<PosteriorDraw>(*post, sc);
+      plan.posterior = post;
+      posterior_text = read_input_file(post->file, size_t{1} << 30);
+    } catch (const InputError& e) {
+      std::vector<Diagnostic> ds = e.diagnostics();
+      for (Diagnostic& d : ds) d.message = "posterior: " + d.message;
+      ds.insert(ds.begin(), Diagnostic{spec.posterior_loc, "the spec's `posterior:` cannot be used", ""});
+      throw InputError(std::move(ds));
+    }
+  }
   plan.hash = hash_hex(std::string("geosim ") + kGeosimVersion + "\n" + spec.canonical + "\n" + canonical_yaml(tree) +
-                       "\n" + sets);
+                       "\n" + sets + (posterior_text.empty() ? "" : "posterior\n" + posterior_text));
   return plan;
 }
 

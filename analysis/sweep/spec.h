@@ -9,14 +9,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/model/model.h"
+#include "engine/runner/run_loop.h"  // RunValues
 #include "engine/scenario/scenario.h"
 #include "engine/scenario/yaml_tree.h"
 
 namespace geosim {
+
+struct PosteriorSample;  // analysis/calibrate/posterior.h
 
 struct SweepParam {
   std::string path;            // as for --set, e.g. levers.sanctions.intensity
@@ -31,6 +35,8 @@ struct SweepSpec {
   std::string scenario;          // base scenario, resolved relative to the spec's folder
   FileLoc scenario_loc;
   std::vector<std::string> sets;  // PATH=VALUE overrides of the base scenario
+  std::string posterior;          // a `geosim calibrate` folder the runs draw from ("": the prior)
+  FileLoc posterior_loc;
   std::vector<SweepParam> params;
   std::string design = "grid";   // a row of design_kinds()
   FileLoc design_loc;
@@ -57,6 +63,9 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits = {
 struct SweepPlan {
   SweepSpec spec;
   Scenario scenario;
+  // From the spec's `posterior:`: each run of a point takes a particle (docs/calibration.md).
+  std::shared_ptr<const PosteriorSample> posterior;
+  std::shared_ptr<const RunValues> per_run;
   std::vector<ParamId> ids;        // one per spec parameter
   std::vector<int> outcomes;       // recorded outcomes, scenario order
   std::vector<int> states;         // recorded variables, as indices into scenario.fans

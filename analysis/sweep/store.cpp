@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/core/version.h"
+#include "engine/output/numbers.h"
 #include "engine/output/output.h"
 #include "engine/runner/summary.h"
 
@@ -88,13 +89,6 @@ std::string g6(double v) {
 }
 
 }  // namespace
-
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 
 std::string shortest_double(double v) {
   char buf[64];
@@ -280,7 +274,7 @@ std::string ResultStore::csv() const {
   const SweepSpec& sp = plan_.spec;
   const Scenario& sc = plan_.scenario;
   std::string out = "point,status";
-  for (const auto& p : sp.params) out += "," + csv_quote(p.path);
+  for (const auto& p : sp.params) out += "," + csv_field(p.path);
   out += ",runs";
   for (int k : plan_.outcomes) {
     const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;

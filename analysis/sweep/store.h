@@ -58,8 +58,7 @@ class ResultStore : public PointWriter {
   sqlite3* db_ = nullptr;
 };
 
-// RFC 4180 quoting of one CSV field, and the shortest text that reads back as `v`.
-std::string csv_quote(const std::string& s);
+// The shortest text that reads back as `v` (CSV fields: csv_field in engine/output/numbers.h).
 std::string shortest_double(double v);
 
 }  // namespace geosim

@@ -46,6 +46,7 @@ PointResult compute_point(const SweepPlan& plan, const Model& model, int64_t poi
     ro.runs = plan.spec.runs;
     ro.seed = plan.point_seed(point);
     ro.fixed = &fixed;
+    ro.per_run = plan.per_run.get();
     ro.stop = stop;
     if (runs_done) ro.progress = [&](uint64_t d, uint64_t) { runs_done(d); };
     Accumulator acc = run_monte_carlo(model, ro);

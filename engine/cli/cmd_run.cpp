@@ -26,6 +26,17 @@ int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const 
 
 namespace {
 
+// Runs that stop on SIGINT/SIGTERM and show their progress on stderr.
+RunOptions run_options(uint64_t runs, uint64_t seed, Progress& progress) {
+  install_signal_handlers();
+  RunOptions ro;
+  ro.runs = runs;
+  ro.seed = seed;
+  ro.stop = &interrupted();
+  ro.progress = [&progress](uint64_t d, uint64_t t) { progress.update(d, t); };
+  return ro;
+}
+
 // Runs drawn from a calibration's posterior (--posterior) and/or kept only when they agree
 // with the scenario's observations up to a date (--from); docs/calibration.md.
 int run_conditioned_command(const Scenario& sc, const Model& model, const std::vector<std::string>& args,
@@ -102,19 +113,13 @@ int run_ensemble_command(const std::string& file, const std::vector<std::string>
   std::vector<std::string> files = {file};
   files.insert(files.end(), others.begin(), others.end());
   std::vector<EnsembleMember> members;
-  install_signal_handlers();
   for (size_t m = 0; m < files.size(); ++m) {
     Scenario sc = load_scenario(files[m], sa.load_options());
     check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}});
     Model model(sc);
     Progress progress("structure " + std::to_string(m + 1) + " of " + std::to_string(files.size()),
                       quiet || !cluster().root());
-    RunOptions ro;
-    ro.runs = runs;
-    ro.seed = seed;
-    ro.stop = &interrupted();
-    ro.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
-    Accumulator acc = run_monte_carlo_everywhere(model, ro);
+    Accumulator acc = run_monte_carlo_everywhere(model, run_options(runs, seed, progress));
     progress.finish();
     if (interrupted()) {
       std::cerr << "geosim: interrupted; nothing written\n";
@@ -230,13 +235,8 @@ int run_command(const std::vector<std::string>& args) {
   }
   if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet);
 
-  install_signal_handlers();
   Progress progress("runs", quiet || !cluster().root());
-  RunOptions ro;
-  ro.runs = runs;
-  ro.seed = seed;
-  ro.stop = &interrupted();
-  ro.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
+  RunOptions ro = run_options(runs, seed, progress);
   auto t0 = std::chrono::steady_clock::now();
   Accumulator acc = run_monte_carlo_everywhere(model, ro);  // all ranks, when under MPI
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -18,6 +18,7 @@ struct SummaryVisitor {
   struct Local {
     RunState st;
     Accumulator acc;
+    ParamValues values;  // this run's values, with per-run values (RunOptions::per_run)
   };
 
   std::unique_ptr<Local> make_local() const {
@@ -41,7 +42,8 @@ struct SummaryVisitor {
     int next_step = L.step_of(0, H);
     // A stop request abandons the run (it is not counted): a single run of a large scenario
     // can take seconds, and Ctrl-C must be honoured promptly.
-    const int outcome = simulate_with(model, st, o.seed, r, o.fixed, nullptr, [] {}, [&](int t, bool ended) {
+    const ParamValues* fixed = run_values(o.fixed, o.per_run, sc.params.size(), o.seed, r, l.values);
+    const int outcome = simulate_with(model, st, o.seed, r, fixed, nullptr, [] {}, [&](int t, bool ended) {
       if (o.stop && (t & 63) == 63 && o.stop->load(std::memory_order_relaxed)) return false;
       if (ended) {
         // Every remaining point sees the final state: counted once (Accumulator::add_ended).

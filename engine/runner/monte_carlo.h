@@ -16,12 +16,15 @@
 
 namespace geosim {
 
+class RunValues;  // engine/runner/run_loop.h
+
 struct RunOptions {
   uint64_t runs = 10000;     // total runs of the experiment
   uint64_t seed = 1;
   uint64_t first_run = 0;    // this process computes [first_run, first_run + count)
   uint64_t count = UINT64_MAX;  // UINT64_MAX: all runs from first_run
   const ParamValues* fixed = nullptr;  // parameter values replacing draws
+  const RunValues* per_run = nullptr;  // per-run values where `fixed` leaves a draw
   // Called now and then from the calling thread with (runs done, runs in total).
   std::function<void(uint64_t, uint64_t)> progress;
   const std::atomic<bool>* stop = nullptr;  // set to abandon the computation

@@ -15,8 +15,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <type_traits>
 
@@ -69,6 +71,29 @@ inline int simulate_with(const Model& model, RunState& st, uint64_t seed, uint64
     if (ended) break;
   }
   return st.outcome;
+}
+
+// Values that replace a run's draws, chosen per run (a calibration's posterior,
+// analysis/calibrate/posterior.h): fill sets entries of `out` for run r of `seed` and leaves
+// the others; it depends on (seed, r) only, so results stay the same for any threads and
+// ranks, and both arms of a paired comparison get the same values.
+class RunValues {
+ public:
+  virtual ~RunValues() = default;
+  virtual void fill(uint64_t seed, uint64_t r, ParamValues& out) const = 0;
+};
+
+// The values run r of a model with `n` parameters uses: `fixed`, and where it leaves a draw
+// (NaN, or no `fixed`), `per_run`'s; `buf` holds them when both are given.
+inline const ParamValues* run_values(const ParamValues* fixed, const RunValues* per_run, size_t n, uint64_t seed,
+                                     uint64_t r, ParamValues& buf) {
+  if (!per_run) return fixed;
+  buf.assign(n, std::numeric_limits<double>::quiet_NaN());
+  per_run->fill(seed, r, buf);
+  if (fixed)
+    for (size_t i = 0; i < std::min(n, fixed->size()); ++i)
+      if (!std::isnan((*fixed)[i])) buf[i] = (*fixed)[i];
+  return &buf;
 }
 
 // One run to its end; returns its outcome.

@@ -1,6 +1,7 @@
 // `geosim calibrate` and `geosim run --posterior/--from` from the command line.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -143,4 +144,42 @@ TEST_CASE("compare and run --lever-effects draw both arms from a posterior, the 
   fs::remove_all(dir);
   fs::remove(sc);
   fs::remove(variant);
+}
+
+TEST_CASE("a sweep spec's posterior: the points' runs draw from it", "[calibrate][cli][posterior][sweep]") {
+  namespace fs = std::filesystem;
+  std::string sc = write_scenario();
+  std::string dir = temp_path("cals"), out = temp_path("sweepp"), out_prior = temp_path("sweepq");
+  for (const auto& d : {dir, out, out_prior}) fs::remove_all(d);
+  REQUIRE(cli_run("calibrate " + sc + " --output " + dir + " --particles 200 --quiet").code == 0);
+  // One point that changes nothing (the incumbent's stance as written): its counts are the
+  // forecast of `run --posterior` with the same seed and runs.
+  const std::string body = "sweep: 1\nid: p\nscenario: " + sc +
+                           "\nparameters:\n  - {path: actors.gov.stance, values: [1]}\nruns: 2000\nseed: 4\n";
+  const std::string spec = temp_path("spec_post.yaml"), spec_prior = temp_path("spec_prior.yaml");
+  std::ofstream(spec) << body << "posterior: " << dir << "\n";
+  std::ofstream(spec_prior) << body;
+  CliResult s = cli_run("sweep " + spec + " --output " + out + " --quiet");
+  INFO(s.err);
+  REQUIRE(s.code == 0);
+  CliResult f = cli_run("run " + sc + " --posterior " + dir + " --runs 2000 --seed 4 --quiet --format csv");
+  REQUIRE(f.code == 0);
+  auto j = nlohmann::json::parse(cli_run("run " + sc + " --posterior " + dir + " --runs 2000 --seed 4 --quiet --format json").out);
+  const std::string csv = read_text(out + "/results.csv");
+  for (const auto& o : j["outcomes"]) {
+    INFO(csv);
+    char p[32];
+    std::snprintf(p, sizeof p, ",%.6f,", static_cast<double>(o["count"].get<uint64_t>()) / 2000.0);
+    CHECK(csv.find(p) != std::string::npos);
+  }
+  // Without the posterior the same point gives other numbers; and the posterior spec is not
+  // the prior one (another hash: its folder refuses it).
+  REQUIRE(cli_run("sweep " + spec_prior + " --output " + out_prior + " --quiet").code == 0);
+  CHECK(read_text(out_prior + "/results.csv") != csv);
+  CliResult mixed = cli_run("sweep " + spec + " --output " + out_prior + " --quiet --resume");
+  CHECK(mixed.code == 3);
+  for (const auto& d : {dir, out, out_prior}) fs::remove_all(d);
+  fs::remove(spec);
+  fs::remove(spec_prior);
+  fs::remove(sc);
 }

@@ -1,0 +1,18 @@
+// Numbers and fields as text, written one way everywhere: tables, CSV, reports.
+#pragma once
+
+#include <string>
+
+namespace geosim {
+
+// 0.1234 -> "12.3%" (decimals after the point).
+std::string percent(double p, int decimals = 1);
+// A change of a probability in percentage points: 0.012 -> "+1.2", -0.004 -> "-0.4"; a change
+// that rounds to zero is "0.0" (never "-0.0").
+std::string points(double d, int decimals = 1);
+// v with a fixed number of decimals ("%.*f").
+std::string fixed(double v, int decimals);
+// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote, CR or LF.
+std::string csv_field(const std::string& s);
+
+}  // namespace geosim
