@@ -234,7 +234,7 @@ std::string posterior_csv(const Scenario& sc, const Calibration& cal) {
   return out;
 }
 
-Json calibration_summary(const Scenario& sc, const Calibration& cal) {
+Json calibration_summary(const Scenario& sc, const Calibration& cal, const std::string& command) {
   const Population& p = cal.population();
   const AbcOptions& o = cal.options();
   Json j;
@@ -289,12 +289,13 @@ Json calibration_summary(const Scenario& sc, const Calibration& cal) {
                       {"posterior", stats_json(weighted_stats(post))}});
   }
   j["parameters"] = params;
+  if (!command.empty()) j["command"] = command;
   return j;
 }
 
-void CalibrationStore::finish(const Scenario& sc, const Calibration& cal) const {
+void CalibrationStore::finish(const Scenario& sc, const Calibration& cal, const std::string& command) const {
   write_file_atomic((fs::path(dir_) / "posterior.csv").string(), posterior_csv(sc, cal));
-  write_file_atomic((fs::path(dir_) / "summary.json").string(), calibration_summary(sc, cal).dump(2) + "\n");
+  write_file_atomic((fs::path(dir_) / "summary.json").string(), calibration_summary(sc, cal, command).dump(2) + "\n");
 }
 
 }  // namespace geosim

@@ -33,7 +33,8 @@ class CalibrationStore {
   // Saves the last generation of `cal`.
   void save(const Calibration& cal) const;
   // Writes DIR/posterior.csv and DIR/summary.json.
-  void finish(const Scenario& sc, const Calibration& cal) const;
+  // `command`: the command line that reproduces the calibration (kept in summary.json).
+  void finish(const Scenario& sc, const Calibration& cal, const std::string& command = "") const;
 
  private:
   std::string dir_;
@@ -41,6 +42,6 @@ class CalibrationStore {
 };
 
 std::string posterior_csv(const Scenario& sc, const Calibration& cal);
-Json calibration_summary(const Scenario& sc, const Calibration& cal);
+Json calibration_summary(const Scenario& sc, const Calibration& cal, const std::string& command = "");
 
 }  // namespace geosim

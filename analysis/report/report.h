@@ -20,7 +20,7 @@ namespace geosim {
 using ReportJson = nlohmann::ordered_json;
 
 // What a result file is, as told by its contents.
-enum class ReportKind { Run, Compare, Sweep, Sensitivity, Discovery };
+enum class ReportKind { Run, Compare, Sweep, Sensitivity, Discovery, Calibration };
 const char* report_kind_name(ReportKind k);
 
 // One input of a report: a parsed result and where it came from.
@@ -38,8 +38,8 @@ struct ReportInputLimits {
 };
 inline constexpr ReportInputLimits kReportInputLimits{};
 
-// Reads a run's, comparison's, sensitivity analysis' or PRIM result's JSON, or a sweep's
-// directory (DIR/results.csv). Throws InputError naming the file and what was expected.
+// Reads a run's, comparison's, sensitivity analysis' or PRIM result's JSON, a sweep's
+// directory (DIR/results.csv), or a calibration's (DIR/summary.json). Throws InputError naming the file and what was expected.
 ReportInput read_report_input(const std::string& path);
 // The file read_report_input() reads for `path`: DIR/results.csv for a sweep's folder.
 std::string report_input_file(const std::string& path);

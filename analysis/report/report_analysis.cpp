@@ -264,3 +264,133 @@ void discovery_sections(Page& page, const ReportInput& in, bool head) {
 }
 
 }  // namespace geosim::report
+
+namespace geosim::report {
+
+// A calibration (`geosim calibrate`, DIR/summary.json): prior against posterior per
+// parameter, the generations' tolerance and acceptance, and the posterior predictive check of
+// every observation (how often runs drawn from the prior and from the posterior agree with it).
+void calibration_sections(Page& page, const ReportInput& in, bool head) {
+  const Json& j = in.data;
+  const std::string scenario = str_or(j, "scenario", "the scenario");
+  if (head) {
+    std::string line = (j.contains("particles") ? j["particles"].dump() + " particles" : std::string("")) +
+                       (j.contains("seed") ? ", seed " + j["seed"].dump() : std::string("")) +
+                       (j.contains("simulations") ? ", " + j["simulations"].dump() + " simulations" : std::string("")) +
+                       (j.contains("stopped_because") ? "; stopped: " + esc(str_or(j, "stopped_because", "")) : "");
+    simple_header(page, "calibration", "Calibration of " + scenario + ": what the observations rule out", line,
+                  str_or(j, "command", "geosim calibrate " + str_or(j, "file", "SCENARIO") + " --output DIR"));
+  }
+  // Prior and posterior per parameter, each on its prior's 90% range (0 = the prior's 5th
+  // percentile, 1 = its 95th), so that parameters of any scale share one axis.
+  page.h2("Prior and posterior, per parameter", "calibration-parameters");
+  Json rows = Json::array();
+  std::string table =
+      "<table>\n<tr><th>parameter</th><th>prior median [5%, 95%]</th><th>posterior median [5%, 95%]</th>"
+      "<th>posterior sd / prior sd</th></tr>\n";
+  for (const auto& p : j["parameters"]) {
+    const Json& pr = p["prior"];
+    const Json& po = p["posterior"];
+    auto get = [](const Json& s, const char* k) { return s.contains(k) && s[k].is_number() ? s[k].get<double>() : 0.0; };
+    const double lo = get(pr, "q05"), hi = get(pr, "q95");
+    const double w = hi > lo ? hi - lo : 1.0;
+    const std::string path = str_or(p, "path", "?");
+    for (const auto& [which, s] : {std::pair<const char*, const Json*>{"prior", &pr}, {"posterior", &po}})
+      rows.push_back({{"parameter", path}, {"which", which}, {"lo", (get(*s, "q05") - lo) / w},
+                      {"mid", (get(*s, "q50") - lo) / w}, {"hi", (get(*s, "q95") - lo) / w},
+                      {"median", get(*s, "q50")}, {"q05", get(*s, "q05")}, {"q95", get(*s, "q95")}});
+    const double ratio = get(pr, "sd") > 0 ? get(po, "sd") / get(pr, "sd") : 0.0;
+    table += "<tr><td><code>" + esc(path) + "</code></td><td class=\"n\">" + num(get(pr, "q50"), 4) + " [" +
+             num(lo, 4) + ", " + num(hi, 4) + "]</td><td class=\"n\">" + num(get(po, "q50"), 4) + " [" +
+             num(get(po, "q05"), 4) + ", " + num(get(po, "q95"), 4) + "]</td><td class=\"n\">" + num(ratio, 2) +
+             "</td></tr>\n";
+  }
+  table += "</table>\n";
+  Json s = base_spec("Where the posterior lies within the prior", 560,
+                     std::max(80, 26 * static_cast<int>(j["parameters"].size())));
+  s["data"] = {{"values", rows}};
+  Json color = {{"field", "which"}, {"type", "nominal"}, {"title", ""},
+                {"scale", {{"domain", {"prior", "posterior"}}, {"range", {"#bbbbbb", "#4c78a8"}}}}};
+  Json y = {{"field", "parameter"}, {"type", "nominal"}, {"title", ""}, {"sort", nullptr}};
+  Json yoff = {{"field", "which"}, {"sort", {"prior", "posterior"}}};
+  Json tip = Json::array({{{"field", "parameter"}}, {{"field", "which"}}, {{"field", "median"}, {"format", ".4g"}},
+                          {{"field", "q05"}, {"format", ".4g"}, {"title", "5%"}},
+                          {{"field", "q95"}, {"format", ".4g"}, {"title", "95%"}}});
+  s["layer"] = Json::array(
+      {{{"mark", {{"type", "rule"}, {"strokeWidth", 3}}},
+        {"encoding", {{"y", y}, {"yOffset", yoff}, {"color", color},
+                      {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", "position within the prior's 5%-95% range"}}},
+                      {"x2", {{"field", "hi"}}}, {"tooltip", tip}}}},
+       {{"mark", {{"type", "point"}, {"filled", true}, {"size", 50}}},
+        {"encoding", {{"y", y}, {"yOffset", yoff}, {"color", color}, {"x", {{"field", "mid"}, {"type", "quantitative"}}},
+                      {"tooltip", tip}}}}});
+  page.chart("calibration-parameters", s,
+             "Each parameter's prior (grey) and posterior (blue): the line spans the 5th to 95th percentile, the dot "
+             "is the median, on the prior's own 90% range (0 to 1), so parameters of any scale share the axis. A "
+             "posterior as wide as its prior says the observations do not speak to that parameter; a narrow one, "
+             "that they rule much of the prior out. The table gives the values.");
+  page.html(table);
+
+  page.h2("Generations", "calibration-generations");
+  Json g = Json::array();
+  std::string gt = "<table>\n<tr><th>generation</th><th>tolerance</th><th>acceptance</th><th>effective sample size</th>"
+                   "<th>simulations</th></tr>\n";
+  for (const auto& x : j["generations"]) {
+    if (!x.is_object()) continue;
+    for (const char* k : {"tolerance", "acceptance_rate"})
+      if (x.contains(k) && x[k].is_number())
+        g.push_back({{"generation", x.value("generation", 0)}, {"measure", k}, {"value", x[k]}});
+    gt += "<tr><td class=\"n\">" + std::to_string(x.value("generation", 0)) + "</td><td class=\"n\">" +
+          num(x.value("tolerance", 0.0), 3) + "</td><td class=\"n\">" + pct(x.value("acceptance_rate", 0.0)) +
+          "</td><td class=\"n\">" + num(x.value("ess", 0.0), 0) + "</td><td class=\"n\">" +
+          std::to_string(x.value("simulations", uint64_t{0})) + "</td></tr>\n";
+  }
+  gt += "</table>\n";
+  Json gs = base_spec("Tolerance and acceptance per generation", 480, 220);
+  gs["data"] = {{"values", g}};
+  gs["mark"] = {{"type", "line"}, {"point", true}};
+  gs["encoding"] = {{"x", {{"field", "generation"}, {"type", "ordinal"}}},
+                    {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", ""}}},
+                    {"color", {{"field", "measure"}, {"type", "nominal"}, {"title", ""}}},
+                    {"tooltip", Json::array({{{"field", "generation"}}, {{"field", "measure"}}, {{"field", "value"}, {"format", ".3g"}}})}};
+  page.chart("calibration-generations", gs,
+             "The tolerance (the largest distance from the observations a kept run may have; 1 is the edge of an "
+             "observation) should fall from one generation to the next, and the acceptance rate with it; the run "
+             "stops when too few new runs are kept or the tolerance reaches its target.");
+  page.html(gt);
+
+  page.h2("Posterior predictive check: does the posterior reproduce each observation?", "calibration-check");
+  Json o = Json::array();
+  std::string ot = "<table>\n<tr><th>observation</th><th>date</th><th>kind</th><th>runs from the prior that agree</th>"
+                   "<th>runs from the posterior that agree</th></tr>\n";
+  for (const auto& x : j["observations"]) {
+    if (!x.is_object()) continue;
+    const std::string id = str_or(x, "id", "?");
+    for (const char* k : {"prior_agreement", "posterior_agreement"})
+      if (x.contains(k) && x[k].is_number())
+        o.push_back({{"observation", id}, {"from", std::string(k) == "prior_agreement" ? "prior" : "posterior"},
+                     {"agree", x[k]}});
+    ot += "<tr><td><code>" + esc(id) + "</code></td><td>" + esc(str_or(x, "date", "")) + "</td><td>" +
+          esc(str_or(x, "kind", "")) + "</td><td class=\"n\">" + pct(x.value("prior_agreement", 0.0)) +
+          "</td><td class=\"n\">" + pct(x.value("posterior_agreement", 0.0)) + "</td></tr>\n";
+  }
+  ot += "</table>\n";
+  Json os = base_spec("Share of runs that agree with each observation", 480,
+                      std::max(80, 30 * static_cast<int>(j["observations"].size())));
+  os["data"] = {{"values", o}};
+  os["mark"] = "bar";
+  os["encoding"] = {{"y", {{"field", "observation"}, {"type", "nominal"}, {"title", ""}, {"sort", nullptr}}},
+                    {"yOffset", {{"field", "from"}, {"sort", {"prior", "posterior"}}}},
+                    {"x", {{"field", "agree"}, {"type", "quantitative"}, {"title", "share of runs that agree"},
+                           {"scale", {{"domain", {0, 1}}}}, {"axis", {{"format", ".0%"}}}}},
+                    {"color", {{"field", "from"}, {"type", "nominal"}, {"title", ""},
+                               {"scale", {{"domain", {"prior", "posterior"}}, {"range", {"#bbbbbb", "#4c78a8"}}}}}},
+                    {"tooltip", Json::array({{{"field", "observation"}}, {{"field", "from"}}, {{"field", "agree"}, {"format", ".1%"}}})}};
+  page.chart("calibration-check", os,
+             "For each observation, the share of runs drawn from the prior (grey) and from the posterior (blue) that "
+             "agree with it. The posterior should agree far more often; an observation it still rarely matches is "
+             "one the model cannot reproduce (the model, or the observation, is wrong).");
+  page.html(ot);
+}
+
+}  // namespace geosim::report

@@ -18,6 +18,7 @@ const char* report_kind_name(ReportKind k) {
     case ReportKind::Sweep: return "sweep";
     case ReportKind::Sensitivity: return "sensitivity analysis";
     case ReportKind::Discovery: return "scenario discovery";
+    case ReportKind::Calibration: return "calibration";
   }
   return "?";
 }
@@ -26,7 +27,8 @@ namespace {
 
 const char* kExpected =
     "expected the JSON of 'geosim run --format json', 'geosim compare --format json', "
-    "'geosim sensitivity --format json' or 'geosim discover', or a sweep's output folder";
+    "'geosim sensitivity --format json' or 'geosim discover', a sweep's output folder, or a calibration's folder "
+    "(or its summary.json)";
 
 std::string read_text(const std::string& path) { return read_input_file(path, kReportInputLimits.bytes, "the file"); }
 
@@ -121,6 +123,15 @@ ReportInput report_input_from_json(const ReportJson& j, const std::string& sourc
       if (!o.is_object() || !o.contains(key) || !o[key].is_array() || o[key].size() != j["parameters"].size())
         throw InputError(FileLoc{source, 0, 0},
                          std::string("every output needs '") + key + "' with one value per parameter", kExpected);
+  } else if (j.contains("generations") && j.contains("parameters") && j.contains("observations")) {
+    in.kind = ReportKind::Calibration;
+    require(j, "parameters", j["parameters"].is_array(), source, "a list of {path, prior, posterior}");
+    for (const auto& p : j["parameters"])
+      if (!p.is_object() || !p.contains("prior") || !p.contains("posterior") || !p["prior"].is_object() ||
+          !p["posterior"].is_object())
+        throw InputError(FileLoc{source, 0, 0}, "every parameter needs 'prior' and 'posterior' summaries", kExpected);
+    require(j, "generations", j["generations"].is_array(), source, "a list of generations");
+    require(j, "observations", j["observations"].is_array(), source, "a list of observations");
   } else if (method == "prim") {
     in.kind = ReportKind::Discovery;
     require(j, "trajectory", j.contains("trajectory") && j["trajectory"].is_array(), source,
@@ -157,6 +168,9 @@ std::string report_input_file(const std::string& path) {
 ReportInput read_report_input(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::is_directory(path, ec) && !fs::exists(fs::path(path) / "results.csv", ec) &&
+      fs::exists(fs::path(path) / "summary.json", ec))
+    return read_report_input((fs::path(path) / "summary.json").string());  // a calibration's folder
   if (fs::is_directory(path, ec)) {
     fs::path csv = fs::path(path) / "results.csv";
     if (!fs::exists(csv, ec))
@@ -192,7 +206,8 @@ ReportInput read_report_input(const std::string& path) {
 std::string reproduce_command(const std::string& command, const std::vector<std::string>& args) {
   // Options that choose only where or how the result is written; the value follows unless attached.
   std::vector<std::string> with_value = {"--format", "-f", "--report", "--threads", "-t"};
-  std::vector<std::string> flags = {"--quiet", "-q", "--timing"};
+  // --resume continues the same computation: the numbers are those of an uninterrupted one.
+  std::vector<std::string> flags = {"--quiet", "-q", "--timing", "--resume"};
   if (command != "sweep") with_value.insert(with_value.end(), {"--output", "-o"});
   auto quote = [](const std::string& a) {
     bool plain = !a.empty();

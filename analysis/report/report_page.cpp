@@ -195,6 +195,7 @@ std::string render_report(const std::vector<ReportInput>& inputs, const ReportOp
       case ReportKind::Sweep: sweep_sections(page, inputs[i], head); break;
       case ReportKind::Sensitivity: sensitivity_sections(page, inputs[i], head); break;
       case ReportKind::Discovery: discovery_sections(page, inputs[i], head); break;
+      case ReportKind::Calibration: calibration_sections(page, inputs[i], head); break;
     }
   }
   const auto& first = inputs.front().data;

@@ -45,6 +45,7 @@ void compare_sections(Page& page, const ReportInput& in, bool head);
 void sweep_sections(Page& page, const ReportInput& in, bool head);
 void sensitivity_sections(Page& page, const ReportInput& in, bool head);
 void discovery_sections(Page& page, const ReportInput& in, bool head);
+void calibration_sections(Page& page, const ReportInput& in, bool head);
 // Shared by run and compare: lever effects as a tornado chart.
 void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption);
 

@@ -5,6 +5,7 @@
 
 #include "analysis/calibrate/abc.h"
 #include "analysis/calibrate/store.h"
+#include "analysis/report/report.h"  // reproduce_command
 #include "engine/cli/common.h"
 #include "engine/output/output.h"
 
@@ -94,7 +95,7 @@ int calibrate_command(const std::vector<std::string>& args) {
       std::fprintf(stderr, "generation %d: tolerance %.4g, %.1f%% of new runs kept, ESS %.0f\n", h.generation,
                    h.epsilon, 100 * h.acceptance, h.ess);
   }
-  store.finish(sc, cal);
+  store.finish(sc, cal, reproduce_command("calibrate", args));
   if (!quiet) std::fprintf(stderr, "stopped: %s\n", cal.stop_reason().c_str());
   Json j = calibration_summary(sc, cal);
   std::cout << "Calibration of '" << sc.id << "' on " << sc.observations.size() << " observation(s): "

@@ -183,3 +183,35 @@ TEST_CASE("a sweep spec's posterior: the points' runs draw from it", "[calibrate
   fs::remove(spec_prior);
   fs::remove(sc);
 }
+
+TEST_CASE("geosim report on a calibration's folder: prior against posterior, generations, predictive check",
+          "[calibrate][cli][report]") {
+  namespace fs = std::filesystem;
+  std::string sc = write_scenario();
+  std::string dir = temp_path("calr"), html = temp_path("calr.html");
+  fs::remove_all(dir);
+  REQUIRE(cli_run("calibrate " + sc + " --output " + dir + " --particles 200 --quiet").code == 0);
+  auto j = nlohmann::json::parse(read_text(dir + "/summary.json"));
+  // The command that reproduces it, without what only chooses where output goes.
+  CHECK(j["command"] == "geosim calibrate " + sc + " --particles 200");
+  CliResult r = cli_run("report " + dir + " -o " + html);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const std::string page = read_text(html);
+  for (const char* chart : {"calibration-parameters", "calibration-generations", "calibration-check"})
+    CHECK(page.find(std::string("data-chart=\"") + chart + "\"") != std::string::npos);
+  CHECK(page.find("Calibration of cli-coin: what the observations rule out") != std::string::npos);
+  CHECK(page.find("<code>events.flip.hazard.per_step</code>") != std::string::npos);
+  CHECK(page.find("<code>two</code>") != std::string::npos);
+  CHECK(page.find("geosim calibrate " + sc + " --particles 200") != std::string::npos);
+  // The posterior agrees with "two firings by week 6" in every kept run, the prior far less.
+  CHECK(page.find(">100.0%</td></tr>") != std::string::npos);
+  // summary.json named directly gives the same page.
+  std::string html2 = temp_path("calr2.html");
+  REQUIRE(cli_run("report " + dir + "/summary.json -o " + html2).code == 0);
+  CHECK(read_text(html2).size() > 1000);
+  fs::remove_all(dir);
+  fs::remove(html);
+  fs::remove(html2);
+  fs::remove(sc);
+}
