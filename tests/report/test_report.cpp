@@ -185,8 +185,8 @@ TEST_CASE("bad report inputs are named with where and what is wrong", "[report]"
   std::ofstream(dir + "/other.json") << "{\"hello\": 1}";
   CHECK(error_of([&] { read_report_input(dir + "/other.json"); }) ==
         dir + "/other.json: this is not a result geosim can report on; expected the JSON of 'geosim run --format json', "
-              "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', or a sweep's "
-              "output folder");
+              "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', a sweep's "
+              "output folder, or a calibration's folder (or its summary.json)");
   CHECK_THAT(error_of([&] { read_report_input(dir + "/missing.json"); }),
              Catch::StartsWith(dir + "/missing.json: cannot open the file"));
   CHECK_THAT(error_of([&] { read_report_input(dir); }), Catch::StartsWith(dir + ": the folder has no results.csv"));
@@ -241,8 +241,8 @@ TEST_CASE("JSON inputs are bounded in nesting and size; only regular files are r
   CHECK(error_of([&] { read_report_input(dir + "/deep.json"); }) ==
         dir + "/deep.json:1:321: JSON nested deeper than " + std::to_string(kReportInputLimits.depth) +
             " levels; this is not a result geosim wrote; expected the JSON of 'geosim run --format json', "
-            "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', or a sweep's "
-            "output folder");
+            "'geosim compare --format json', 'geosim sensitivity --format json' or 'geosim discover', a sweep's "
+            "output folder, or a calibration's folder (or its summary.json)");
   // Brackets inside strings do not count.
   std::ofstream(dir + "/strings.json") << "{\"hello\": \"" + std::string(1000, '[') + "\\\"{\"}";
   CHECK_THAT(error_of([&] { read_report_input(dir + "/strings.json"); }),
