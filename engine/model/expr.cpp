@@ -67,10 +67,16 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
     if (pos >= 0 && at.column > 0) at.column += pos;
     std::string token = e.GetToken();
     if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) {
+      // Words of other languages' logic: say what to write here.
+      const std::string logic = token == "and" || token == "AND"   ? "&&"
+                                : token == "or" || token == "OR"   ? "||"
+                                : token == "not" || token == "NOT" ? "!"
+                                                                   : "";
       std::string guess = closest_match(token, var_names);
       diags.error(at, "unknown variable '" + token + "' in expression",
-                  guess.empty() ? "variables are listed in docs/model.md (state variables)"
-                                : "did you mean '" + guess + "'?");
+                  !logic.empty() ? "to combine conditions write " + logic + " (for example defected_share >= 0.5 && talks == 1)"
+                  : guess.empty() ? "variables are listed in docs/model.md (state variables)"
+                                  : "did you mean '" + guess + "'?");
     } else {
       diags.error(at, "bad expression: " + e.GetMsg(), "for example: defected_share >= 0.5 && talks == 1");
     }

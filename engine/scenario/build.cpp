@@ -225,6 +225,11 @@ class Builder {
     } else if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false") && range.lo == 0 && range.hi == 1 &&
                !v->quoted && path.size() >= 8 && path.substr(path.size() - 8) == ".enabled") {
       p.dist = Distribution::constant(v->scalar == "true" ? 1.0 : 0.0);
+    } else if (v->is_scalar() && !v->quoted && path.size() >= 8 && path.substr(path.size() - 8) == ".enabled" &&
+               (v->scalar == "yes" || v->scalar == "no" || v->scalar == "on" || v->scalar == "off" ||
+                v->scalar == "True" || v->scalar == "False")) {
+      diags_.error(v->loc, "`enabled` is true or false, got '" + v->scalar + "'", "write true or false");
+      p.dist = Distribution::constant(def);
     } else {
       Distribution d;
       if (!Distribution::parse(*v, range, diags_, d)) d = Distribution::constant(def);
@@ -327,6 +332,9 @@ class Builder {
   Diagnostics diags_;
   double step_days_ = 7;
   bool horizon_from_command_line_ = false;
+  // The start date was read: dates may be checked against it (after a bad start every date
+  // would be reported as outside the scenario).
+  bool start_ok_ = false;
   std::map<std::string, int> actor_ids_, issue_ids_, outcome_ids_, event_ids_, factor_ids_;
   std::vector<std::pair<Expr, std::string>> pending_exprs_;
   struct PendingAfter {
@@ -406,6 +414,7 @@ void Builder::read_header() {
   auto start = get_date(root_, "start");
   if (!root_.find("start")) diags_.error(root_.loc, "the scenario needs `start:`", "a calendar date such as 2019-01-23");
   if (start) sc_.start = *start;
+  start_ok_ = start.has_value();
   const YNode* h = root_.find("horizon");
   const YNode* u = root_.find("until");
   // `~` clears a key given with --set (as --until clears the horizon); in a file, a key with
@@ -647,6 +656,20 @@ void Builder::read_levers() {
     check_keys(n, "a lever", {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity",
                               "credibility", "enabled", "stance_push", "evidence", "assumption", "when",
                               "until_when", "after", "hold", "on"});
+    // A variant that names a lever the base does not have (a misspelt id) merges in as a new
+    // lever with no kind, actors or anything else: say that, not what such a lever lacks.
+    if (const YNode* id = n.find("id"); id && id->is_scalar() && !n.find("kind") && !n.find("by") && !n.find("target")) {
+      std::vector<std::string> ids;
+      for (const auto& other : l->seq)
+        if (const YNode* oid = other.is_map() ? other.find("id") : nullptr; oid && oid->is_scalar() && oid != id &&
+                                                                           other.find("kind"))
+          ids.push_back(oid->scalar);
+      const std::string guess = closest_match(id->scalar, ids);
+      diags_.error(id->loc, "no lever '" + id->scalar + "' in the scenario to change",
+                   guess.empty() ? "a new lever needs kind:, by: and target:; levers: " + join(ids)
+                                 : "did you mean '" + guess + "'?");
+      continue;
+    }
     Lever lv;
     lv.loc = n.loc;
     lv.id = get_id(n, "lever", seen);
@@ -676,7 +699,7 @@ void Builder::read_levers() {
     if (auto from = get_date(n, "from")) lv.start_step = std::max(0, step_of(*from));
     if (auto until = get_date(n, "until")) {
       lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
-      if (until->days < sc_.start.days)
+      if (start_ok_ && until->days < sc_.start.days)
         diags_.error(n.find("until")->loc, "the lever ends (" + until->str() + ") before the scenario starts (" +
                                                sc_.start.str() + ")");
       if (auto from = get_date(n, "from"); from && *until < *from)
@@ -1133,7 +1156,7 @@ void Builder::read_events() {
         e.scheduled = true;
         if (auto d = get_date(n, "at")) {
           e.at_step = step_of(*d);
-          if (e.at_step < 0 || (e.at_step >= sc_.horizon && !horizon_from_command_line_))
+          if (start_ok_ && (e.at_step < 0 || (e.at_step >= sc_.horizon && !horizon_from_command_line_)))
             diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
                                       " to " + sc_.date_of_step(sc_.horizon).str() + ")");
         }

@@ -129,6 +129,13 @@ YNode load_chain(const std::string& path, const LoadLimits& limits, std::vector<
   stack.push_back(key);
   YNode base = load_chain(base_path.string(), limits, stack, ext->loc, includes);
   stack.pop_back();
+  // A variant in an older format than its base would read the base's newer keys as errors.
+  const YNode* mine = node.find("geosim");
+  const YNode* theirs = base.find("geosim");
+  if (mine && theirs && mine->is_scalar() && theirs->is_scalar() && mine->scalar == "1" && theirs->scalar == "2")
+    throw InputError(mine->loc, "a `geosim: 1` file cannot extend " + display_path(base_path.string()) +
+                                    ", which is `geosim: 2`",
+                     "write `geosim: 2`, or leave the key out: a variant takes its base's format");
   YNode overlay = std::move(node);
   overlay.erase("extends");
   merge_yaml(base, overlay);

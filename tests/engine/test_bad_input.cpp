@@ -1,4 +1,8 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "helpers.h"
 
@@ -124,4 +128,50 @@ TEST_CASE("a missing version and a wrong version are reported", "[errors]") {
   CHECK_THAT(test::load_error("geosim: 3\nid: t\nstart: 2020-01-06\nincumbent: gov\n" + kActors),
              Catch::StartsWith("test.yaml:1:9: unsupported format version '3'; this geosim reads `geosim: 1` and "
                                "`geosim: 2`"));
+}
+
+TEST_CASE("papercuts: words for logic, yes for enabled, a misspelt lever of a variant, a bad start date",
+          "[errors]") {
+  // `and` in an expression: say to write &&.
+  std::string e = test::load_error(test::header() + kActors.substr(0, kActors.find("outcomes:")) +
+                                   "outcomes:\n  - {id: status_quo, default: true}\n  - {id: x, when: \"talks == 1 and "
+                                   "resources < 0.5\"}\n");
+  CHECK_THAT(e, Catch::Contains("unknown variable 'and' in expression; to combine conditions write &&"));
+  // `enabled: yes`: true or false.
+  e = test::load_error(test::header() + kActors +
+                       "levers:\n  - {id: s, kind: sanctions_sectoral, by: army, target: gov, enabled: yes}\n");
+  CHECK_THAT(e, Catch::Contains("`enabled` is true or false, got 'yes'; write true or false"));
+  // A lever named only to change it, whose id the scenario lacks (a misspelt id in a variant).
+  e = test::load_error(test::header() + kActors +
+                       "levers:\n  - {id: sanctions, kind: sanctions_sectoral, by: army, target: gov}\n"
+                       "  - {id: sanctons, enabled: false}\n");
+  CHECK_THAT(e, Catch::Contains("no lever 'sanctons' in the scenario to change; did you mean 'sanctions'?"));
+  CHECK_THAT(e, !Catch::Contains("needs `kind:`"));
+  // A start date that does not exist: one error, not one per dated item.
+  e = test::load_error("geosim: 1\nid: t\nstart: 2017-11-31\nincumbent: gov\n" + kActors +
+                       "events:\n  - {id: late, at: 2018-03-01, effects: {defection_shock: 0.1}}\n");
+  CHECK_THAT(e, Catch::Contains("2017-11-31"));
+  CHECK_THAT(e, !Catch::Contains("outside the scenario"));
+}
+
+TEST_CASE("a format 1 variant cannot extend a format 2 base", "[errors][extends]") {
+  const std::string dir = std::filesystem::temp_directory_path() / ("geosim-v1v2-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir + "/base.yaml") << "geosim: 2\nid: b\nstart: 2020-01-06\nhorizon: 10 weeks\nincumbent: gov\n" + kActors;
+    std::ofstream(dir + "/v.yaml") << "geosim: 1\nextends: base.yaml\nid: v\n";
+    std::ofstream(dir + "/w.yaml") << "extends: base.yaml\nid: w\n";
+  }
+  std::string err;
+  try {
+    load_scenario(dir + "/v.yaml");
+  } catch (const InputError& x) {
+    err = x.what();
+  }
+  CHECK(err ==
+        dir + "/v.yaml:1:9: a `geosim: 1` file cannot extend " + dir +
+            "/base.yaml, which is `geosim: 2`; write `geosim: 2`, or leave the key out: a variant takes its base's "
+            "format");
+  CHECK(load_scenario(dir + "/w.yaml").format_version == 2);
+  std::filesystem::remove_all(dir);
 }
