@@ -10,6 +10,7 @@
 #include "analysis/report/report_page.h"
 #include "engine/core/dates.h"
 #include "engine/core/error.h"
+#include "engine/output/numbers.h"
 
 namespace geosim::report {
 
@@ -29,17 +30,9 @@ std::string esc(const std::string& s) {
   return o;
 }
 
-std::string pct(double p, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f%%", decimals, 100.0 * p);
-  return buf;
-}
+std::string pct(double p, int decimals) { return percent(p, decimals); }
 
-std::string num(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
+std::string num(double v, int decimals) { return fixed(v, decimals); }
 
 std::string date_plus(const std::string& start, int days) {
   auto d = parse_date(start);

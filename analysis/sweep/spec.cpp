@@ -180,24 +180,20 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
   }
   if (const YNode* v = root.find("id")) r.string(*v, "id", s.id);
   if (const YNode* v = root.find("description")) r.string(*v, "description", s.description);
+  // A file the spec names, relative to the spec's folder.
+  auto file_key = [&](const YNode& v, const char* key, std::string& out, FileLoc& loc) {
+    if (!r.string(v, key, out)) return;
+    std::filesystem::path p(out);
+    if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+    out = p.lexically_normal().string();
+    loc = v.loc;
+  };
   if (const YNode* v = root.find("scenario")) {
-    if (r.string(*v, "scenario", s.scenario)) {
-      std::filesystem::path p(s.scenario);
-      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
-      s.scenario = p.lexically_normal().string();
-      s.scenario_loc = v->loc;
-    }
+    file_key(*v, "scenario", s.scenario, s.scenario_loc);
   } else {
     diags.error(root.loc, "missing `scenario:`", "the base scenario file, relative to this spec");
   }
-  if (const YNode* v = root.find("posterior")) {
-    if (r.string(*v, "posterior", s.posterior)) {
-      std::filesystem::path p(s.posterior);
-      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
-      s.posterior = p.lexically_normal().string();
-      s.posterior_loc = v->loc;
-    }
-  }
+  if (const YNode* v = root.find("posterior")) file_key(*v, "posterior", s.posterior, s.posterior_loc);
   if (const YNode* v = root.find("set")) {
     if (!v->is_seq()) diags.error(v->loc, "`set` must be a list of PATH=VALUE texts, got " + v->type_name());
     else

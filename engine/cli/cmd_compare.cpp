@@ -14,13 +14,10 @@ namespace {
 
 // Paired runs stop on SIGINT/SIGTERM and show their progress on stderr.
 PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
-  install_signal_handlers();
   PairOptions po;
   po.runs = runs;
   po.seed = seed;
-  po.stop = &interrupted();
-  po.progress = [&progress](uint64_t d, uint64_t t) { progress.update(d, t); };
-  return po;
+  return stoppable(po, progress);
 }
 
 int write_report(const CompareReport& rep, const std::string& format, const std::string& output) {

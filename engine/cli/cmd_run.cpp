@@ -28,13 +28,10 @@ namespace {
 
 // Runs that stop on SIGINT/SIGTERM and show their progress on stderr.
 RunOptions run_options(uint64_t runs, uint64_t seed, Progress& progress) {
-  install_signal_handlers();
   RunOptions ro;
   ro.runs = runs;
   ro.seed = seed;
-  ro.stop = &interrupted();
-  ro.progress = [&progress](uint64_t d, uint64_t t) { progress.update(d, t); };
-  return ro;
+  return stoppable(ro, progress);
 }
 
 // Runs drawn from a calibration's posterior (--posterior) and/or kept only when they agree

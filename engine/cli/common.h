@@ -72,6 +72,16 @@ class Progress {
 std::atomic<bool>& interrupted();
 void install_signal_handlers();
 
+// An options struct (RunOptions, PairOptions, ...) that stops on SIGINT/SIGTERM and shows its
+// progress on `progress`.
+template <class Options>
+Options stoppable(Options o, Progress& progress) {
+  install_signal_handlers();
+  o.stop = &interrupted();
+  o.progress = [&progress](uint64_t done, uint64_t total) { progress.update(done, total); };
+  return o;
+}
+
 std::string format_count(uint64_t n);  // 1,234,567
 
 }  // namespace geosim::cli
