@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -9,7 +10,9 @@
 #include <sstream>
 
 #include "analysis/calibrate/observe.h"
+#include "engine/core/cluster.h"
 #include "engine/core/fastmath.h"
+#include "engine/runner/distributed.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
 #include "engine/runner/run_loop.h"
@@ -27,6 +30,17 @@ constexpr int64_t kChunk = 64;  // particles per parallel block
 double Phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 double clamp_open(double u) { return std::clamp(u, 0x1p-53, 1.0 - 0x1p-53); }
+
+// Under MPI each rank computes a block of a generation's rows; this gives every rank every
+// row. Each row's bits come from the one rank that computed it (the others contribute zero
+// bits), so an integer sum of the bit patterns is the rows themselves, exactly.
+void share_rows(std::vector<double>& v, size_t row, uint64_t first, uint64_t count) {
+  static_assert(sizeof(double) == sizeof(uint64_t));
+  std::vector<uint64_t> bits(v.size(), 0);
+  std::memcpy(bits.data() + first * row, v.data() + first * row, count * row * sizeof(double));
+  cluster_sum(bits);
+  std::memcpy(v.data(), bits.data(), v.size() * sizeof(double));
+}
 
 // Tie-break among equal distances: an addressed uniform, so that the runs kept among ties
 // are a random subset (as random as the runs themselves) and not the oldest.
@@ -163,8 +177,19 @@ bool Calibration::next_generation() {
   lo.block = kChunk;
   lo.stop = o_.stop;
   lo.progress = o_.progress;
-  for_each_run({0, M}, lo, visitor);
-  if (o_.stop && o_.stop->load()) return false;
+  // Under MPI each rank computes its block of the new particles (addressed by their index,
+  // so the split changes no number), then every rank gets them all.
+  uint64_t first = 0, count = M;
+  const Cluster& cl = cluster();
+  cluster_block(M, cl.rank, cl.size, first, count);
+  agree_on_failure([&] { for_each_run({first, count}, lo, visitor); }, "calibration");
+  if (cluster_max(o_.stop && o_.stop->load() ? 1 : 0)) return false;
+  if (cl.size > 1) {
+    share_rows(nu, D, first, count);
+    share_rows(nd, 1, first, count);
+    share_rows(nobs, K, first, count);
+    share_rows(nw, 1, first, count);
+  }
 
   // Pool the kept and the new, keep the N closest (ties in a random order).
   struct Cand {

@@ -153,7 +153,9 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   write_file_atomic(meta, j.dump(2) + "\n");
 }
 
-int CalibrationStore::load(const Scenario& sc, Calibration& cal) const {
+int CalibrationStore::load(const Scenario& sc, Calibration& cal) const { return load_calibration(dir_, sc, cal); }
+
+int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& cal) {
   (void)sc;
   std::vector<GenerationInfo> history;
   Population pop;

@@ -41,6 +41,10 @@ class CalibrationStore {
   std::unique_ptr<DirLock> lock_;  // the output folder's lock, held while the store lives
 };
 
+// Loads the generations saved in DIR into `cal` (read only; CalibrationStore::load, for the
+// ranks that do not hold the folder); returns how many there were.
+int load_calibration(const std::string& dir, const Scenario& sc, Calibration& cal);
+
 std::string posterior_csv(const Scenario& sc, const Calibration& cal);
 Json calibration_summary(const Scenario& sc, const Calibration& cal, const std::string& command = "");
 

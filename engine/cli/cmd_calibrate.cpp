@@ -2,11 +2,14 @@
 // (approximate Bayesian computation; docs/calibration.md).
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "analysis/calibrate/abc.h"
 #include "analysis/calibrate/store.h"
 #include "analysis/report/report.h"  // reproduce_command
 #include "engine/cli/common.h"
+#include "engine/core/cluster.h"
+#include "engine/runner/distributed.h"
 #include "engine/output/output.h"
 
 namespace geosim::cli {
@@ -69,13 +72,33 @@ int calibrate_command(const std::vector<std::string>& args) {
     throw InputError(FileLoc{file, 0, 0}, "the scenario has no uncertain parameter to calibrate",
                      "calibration conditions parameters given as distributions ({dist: ...})");
   Model model(sc);
+  // Under MPI every rank computes its share of each generation (Calibration splits the
+  // particles); rank 0 alone holds the folder, writes and speaks.
+  const Cluster& cl = cluster();
+  if (!cl.root()) quiet = true;
   install_signal_handlers();
   Progress progress("runs", quiet);
-  ao.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
+  if (cl.root()) ao.progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
   ao.stop = &interrupted();
-  CalibrationStore store(output, calibration_fingerprint(tree, ao), file, resume);
+  // Rank 0 opens (or checks) the folder; every rank learns whether it could before any rank
+  // talks to another, so a refused folder ends all ranks with rank 0's message.
+  std::unique_ptr<CalibrationStore> store;
+  std::exception_ptr open_error;
+  if (cl.root()) {
+    try {
+      store = std::make_unique<CalibrationStore>(output, calibration_fingerprint(tree, ao), file, resume);
+    } catch (...) {
+      open_error = std::current_exception();
+    }
+  }
+  if (cluster_max(open_error ? 1 : 0)) {
+    if (open_error) std::rethrow_exception(open_error);
+    throw PeerFailure();
+  }
   Calibration cal(model, ao);
-  int loaded = store.load(sc, cal);
+  // Every rank reads the generations saved so far (a resumed calibration), after rank 0 has
+  // checked the folder.
+  int loaded = load_calibration(output, sc, cal);
   if (!quiet) {
     std::fprintf(stderr, "calibrating %zu parameters on %zu observations: %d kept of %d runs per generation\n",
                  cal.params().size(), sc.observations.size(), ao.particles, cal.pool());
@@ -84,18 +107,20 @@ int calibrate_command(const std::vector<std::string>& args) {
   while (!cal.done()) {
     if (!cal.next_generation()) {
       progress.finish();
-      std::cerr << "geosim: interrupted; " << cal.history().size()
-                << " generation(s) saved; continue with --resume\n";
+      if (cl.root())
+        std::cerr << "geosim: interrupted; " << cal.history().size()
+                  << " generation(s) saved; continue with --resume\n";
       return kExitInterrupted;
     }
-    store.save(cal);
+    if (cl.root()) store->save(cal);
     progress.finish();
     const GenerationInfo& h = cal.history().back();
     if (!quiet)
       std::fprintf(stderr, "generation %d: tolerance %.4g, %.1f%% of new runs kept, ESS %.0f\n", h.generation,
                    h.epsilon, 100 * h.acceptance, h.ess);
   }
-  store.finish(sc, cal, reproduce_command("calibrate", args));
+  if (!cl.root()) return kExitOk;  // rank 0 writes and reports
+  store->finish(sc, cal, reproduce_command("calibrate", args));
   if (!quiet) std::fprintf(stderr, "stopped: %s\n", cal.stop_reason().c_str());
   Json j = calibration_summary(sc, cal);
   std::cout << "Calibration of '" << sc.id << "' on " << sc.observations.size() << " observation(s): "

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     if (name != c.name) continue;
     // Commands that split their work over MPI ranks; any other command runs on rank 0
     // alone while the other ranks wait to agree on its exit code.
-    static const std::vector<std::string> kSplit = {"run", "sweep", "sensitivity"};
+    static const std::vector<std::string> kSplit = {"run", "sweep", "sensitivity", "calibrate"};
     bool split = std::find(kSplit.begin(), kSplit.end(), name) != kSplit.end();
     int code = (split || cluster().root()) ? dispatch(c, args) : kExitOk;
     // Every rank leaves with the same code, and none is left waiting for another.

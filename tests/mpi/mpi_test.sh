@@ -85,6 +85,23 @@ case $case_ in
       echo "ok: $m identical over 3 ranks"
     done
     ;;
+  calibrate)
+    # The 2019 scenario's observations, 200 particles: every generation's particles split over
+    # the ranks give the posterior and summary of a plain calibration, byte for byte; a used
+    # folder is refused once, on every rank.
+    args=(calibrate scenarios/venezuela-2019.yaml --particles 200 --max-generations 3 --seed 2 --threads 1 -q)
+    "$geosim" "${args[@]}" --output "$tmp/plain" > /dev/null || fail "plain calibrate"
+    timeout 280 "${mpi[@]}" "$geosim" "${args[@]}" --output "$tmp/mpi" > /dev/null || fail "mpirun calibrate"
+    for f in posterior.csv summary.json; do
+      cmp "$tmp/plain/$f" "$tmp/mpi/$f" || fail "$f: MPI calibration differs from the plain one"
+    done
+    timeout 120 "${mpi[@]}" "$geosim" "${args[@]}" --output "$tmp/mpi" > /dev/null 2> "$tmp/err"
+    code=$?
+    [[ $code -eq 3 ]] || fail "a used folder: exit code $code, expected 3"
+    n=$(grep -c "already holds this calibration" "$tmp/err")
+    [[ $n -eq 1 ]] || fail "the refusal was printed $n times, expected once: $(cat "$tmp/err")"
+    echo "ok: calibration identical over 3 ranks; a used folder refused once"
+    ;;
   invalid)
     printf 'geosim: 1\nid: bad\nstart: 2020-01-06\nincumbent: gov\nactors:\n  - {id: gov, kind: regime, stnace: 1}\noutcomes:\n  - {id: status_quo, default: true}\n' > "$tmp/bad.yaml"
     timeout 120 "${mpi[@]}" "$geosim" run "$tmp/bad.yaml" --runs 100 -q > "$tmp/out" 2> "$tmp/err"

@@ -8,6 +8,7 @@ if(GEOSIM_WITH_MPI)
       "run|mpi: run over 3 ranks gives the bytes of a plain run"
       "invalid|mpi: invalid input exits 3 on every rank without hanging"
       "sensitivity|mpi: Sobol and Morris over 3 ranks give the bytes of a plain analysis"
+      "calibrate|mpi: a calibration over 3 ranks gives the bytes of a plain one"
       "sweep|mpi: sweep over 2 and 3 ranks gives the results.csv of a plain sweep"
       "sweep-term|mpi: sweep stopped by SIGTERM resumes with and without MPI to identical results"
       "sweep-kill|mpi: sweep with a killed rank resumes with and without MPI to identical results"
