@@ -14,7 +14,7 @@ add_test(NAME report_browser_run_2019
 
 # Every other kind of section in one page: a comparison, Sobol indices, a 2-parameter grid
 # sweep (geosim sweep), a 1-parameter sweep with a failed point (make_sweep.py, from
-# geosim run), and PRIM boxes, all from real commands.
+# geosim run), PRIM boxes and a calibration, all from real commands.
 add_test(NAME report_browser_analyses
   COMMAND sh -c "set -e; d=\"$2/analyses\"; rm -rf \"$d\"; mkdir -p \"$d\"
     \"$1\" run scenarios/teaching.yaml --runs 1000 -q -f json -o \"$d/run.json\"
@@ -23,8 +23,9 @@ add_test(NAME report_browser_analyses
     \"$1\" sweep scenarios/sweeps/teaching-grid.yaml --output \"$d/grid\" -q
     \"$3\" tests/report/make_sweep.py \"$1\" scenarios/teaching.yaml \"$d/line\" --param levers.sanctions.intensity=0,0.25,0.5,0.75,1,1.5 --runs 200
     \"$1\" discover \"$d/grid\" --outcome defection_collapse --threshold 0.1 -f json > \"$d/prim.json\"
-    \"$1\" report \"$d/run.json\" \"$d/compare.json\" \"$d/sobol.json\" \"$d/grid\" \"$d/line\" \"$d/prim.json\" -o \"$d/report.html\"
-    \"$3\" \"$4\" \"$d/report.html\" --screenshot \"$2/report-analyses.png\" --expect outcomes --expect compare-arms --expect compare-diff --expect 'sensitivity-*' --expect sweep-heatmap --expect sweep-line --expect prim-trajectory"
+    \"$1\" calibrate scenarios/venezuela-2019.yaml --output \"$d/cal\" --particles 100 --max-generations 2 -q > /dev/null
+    \"$1\" report \"$d/run.json\" \"$d/compare.json\" \"$d/sobol.json\" \"$d/grid\" \"$d/line\" \"$d/prim.json\" \"$d/cal\" -o \"$d/report.html\"
+    \"$3\" \"$4\" \"$d/report.html\" --screenshot \"$2/report-analyses.png\" --expect outcomes --expect compare-arms --expect compare-diff --expect 'sensitivity-*' --expect sweep-heatmap --expect sweep-line --expect prim-trajectory --expect calibration-parameters --expect calibration-generations --expect calibration-check"
           sh $<TARGET_FILE:geosim> ${GEOSIM_REPORT_OUT} ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK}
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 
