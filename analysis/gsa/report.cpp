@@ -161,21 +161,47 @@ std::string sensitivity_table(const SensitivityReport& r) {
       }
       t += "  " + pad("parameter", w) + "      S1  95% interval         +/-       ST  95% interval         +/-";
       if (r.analytic) t += "   exact S1  exact ST";
-      t += "\n";
-      for (size_t i = 0; i < d; ++i) {
-        t += "  " + pad(r.parameters[i], w) + pad(num(s.S1[i]), 8, true) + "  " + pad(interval(s.S1_ci95[i]), 17) +
-             pad(num(half_width(s.S1_ci95[i])), 7, true) + (precise_enough(s.S1[i], s.S1_ci95[i]) ? " " : "*") +
-             pad(num(s.ST[i]), 8, true) + "  " + pad(interval(s.ST_ci95[i]), 17) +
-             pad(num(half_width(s.ST_ci95[i])), 7, true) + (precise_enough(s.ST[i], s.ST_ci95[i]) ? " " : "*");
+      t += "  verdict\n";
+      // Largest total index first. An index is a share of variance: an estimate outside [0, 1]
+      // is shown clipped, with "!", and the verdict says how many base points would do.
+      std::vector<size_t> order(d);
+      for (size_t i = 0; i < d; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const double x = std::isfinite(s.ST[a]) ? s.ST[a] : -1, y = std::isfinite(s.ST[b]) ? s.ST[b] : -1;
+        return x > y;
+      });
+      auto shown = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : v; };
+      auto mark = [](double v) { return std::isfinite(v) && (v < 0 || v > 1) ? "!" : " "; };
+      auto shown_ci = [&](const std::array<double, 2>& ci) { return std::array<double, 2>{shown(ci[0]), shown(ci[1])}; };
+      for (size_t i : order) {
+        const bool ok = precise_enough(s.S1[i], s.S1_ci95[i]) && precise_enough(s.ST[i], s.ST_ci95[i]);
+        const double hw = std::max(half_width(s.S1_ci95[i]), half_width(s.ST_ci95[i]));
+        std::string verdict = "converged";
+        if (!ok && std::isfinite(hw)) {
+          // Half-widths shrink as 1/sqrt(N): the base points for +-0.05 (or 10% of ST, if larger).
+          const double target = std::max(0.05, 0.1 * std::fabs(shown(s.ST[i])));
+          const double need = static_cast<double>(r.samples) * (hw / target) * (hw / target);
+          verdict = "+-" + num(hw, "%.2f") + ": about " +
+                    count(static_cast<uint64_t>(std::min(need, 1e15))) + " base points for +-" + num(target, "%.2f");
+        }
+        t += "  " + pad(r.parameters[i], w) + pad(num(shown(s.S1[i])), 7, true) + mark(s.S1[i]) + "  " +
+             pad(interval(shown_ci(s.S1_ci95[i])), 17) + pad(num(half_width(s.S1_ci95[i])), 7, true) +
+             (precise_enough(s.S1[i], s.S1_ci95[i]) ? " " : "*") + pad(num(shown(s.ST[i])), 7, true) + mark(s.ST[i]) +
+             "  " + pad(interval(shown_ci(s.ST_ci95[i])), 17) + pad(num(half_width(s.ST_ci95[i])), 7, true) +
+             (precise_enough(s.ST[i], s.ST_ci95[i]) ? " " : "*");
         if (r.analytic) t += pad(num(r.analytic->S1[i], "%.4f"), 11, true) + pad(num(r.analytic->ST[i], "%.4f"), 10, true);
-        t += "\n";
+        t += "  " + verdict + "\n";
       }
     } else {
       const auto& m = r.morris[k];
       t += "  " + pad("parameter", w) + "     mu*  95% interval         +/-     sigma       mu";
       if (r.analytic) t += "  exact ST";
       t += "\n";
-      for (size_t i = 0; i < d; ++i) {
+      // Largest mu* first.
+      std::vector<size_t> order(d);
+      for (size_t i = 0; i < d; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.mu_star[a] > m.mu_star[b]; });
+      for (size_t i : order) {
         t += "  " + pad(r.parameters[i], w) + pad(num(m.mu_star[i]), 8, true) + "  " +
              pad(interval(m.mu_star_ci95[i]), 17) + pad(num(half_width(m.mu_star_ci95[i])), 7, true) +
              pad(num(m.sigma[i]), 10, true) + pad(num(m.mu[i]), 9, true);
@@ -184,11 +210,10 @@ std::string sensitivity_table(const SensitivityReport& r) {
       }
     }
   }
-  auto warnings = precision_warnings(r);
-  if (!warnings.empty()) {
-    t += "\n* half-width above 10% of the index (SALib's rule of thumb):\n";
-    for (const auto& w8 : warnings) t += "  " + w8 + "\n";
-  }
+  if (sobol && !precision_warnings(r).empty())
+    t += "\n* half-width above 10% of the index (SALib's rule of thumb); the verdict says how many base points\n"
+         "  would make it trustworthy. ! an estimate outside [0, 1] (a share of variance), shown clipped; the\n"
+         "  JSON keeps the raw estimate.\n";
   t += sobol ? "\nS1: share of the output's variance due to the parameter alone. ST: share it takes part in,\n"
                "interactions included. ST - S1 large: the parameter matters through interactions.\n"
              : "\nmu*: mean absolute change of the output when the parameter moves across its range (per unit\n"

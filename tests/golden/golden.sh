@@ -105,6 +105,7 @@ out sensitivity.venezuela-2019.morris.json "$geosim" sensitivity $V19 --method m
   --runs-per-point 10 --bootstrap 20 -q --format json
 out sensitivity.teaching.sobol.table "$geosim" sensitivity $T --samples 8 --runs-per-point 10 --bootstrap 20 -q \
   --params levers.sanctions.intensity --range levers.sanctions.intensity=0.1:0.9
+out sensitivity.ishigami.sobol.table "$geosim" sensitivity --test-function ishigami --samples 64 --bootstrap 50 -q
 # discover: PRIM on the sweep's results.
 # (run inside the scratch folder: the output names the results it read)
 in_scratch() { (cd "$scratch" && "$@"); }

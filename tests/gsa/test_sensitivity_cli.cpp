@@ -187,3 +187,34 @@ TEST_CASE("sensitivity rejects bad arguments with exit code 2 and a clear messag
     CHECK(r.out.empty());
   }
 }
+
+TEST_CASE("the Sobol table: rows by total index, shares clipped to [0, 1] and flagged, a verdict per input",
+          "[gsa][cli]") {
+  // N = 8 on the Ishigami function, seed 4: S1 of x1 and ST of x1 come out above 1.
+  const std::string args = "sensitivity --test-function ishigami --samples 8 --seed 4 -q";
+  auto j = cli_run(args + " --format json");
+  auto t = cli_run(args);
+  REQUIRE(j.code == 0);
+  REQUIRE(t.code == 0);
+  const auto o = nlohmann::json::parse(j.out)["outputs"][0];
+  REQUIRE(o["ST"][0].get<double>() > 1);  // the raw estimate, kept in the JSON
+  // The row of x1 shows 1.000! for both; x1 (largest ST) comes first, then x2, then x3.
+  const size_t head = t.out.find("verdict\n");  // the table, after the list of parameters
+  REQUIRE(head != std::string::npos);
+  const size_t x1 = t.out.find("\n  x1 ", head), x2 = t.out.find("\n  x2 ", head), x3 = t.out.find("\n  x3 ", head);
+  REQUIRE(x1 != std::string::npos);
+  // Sorted by the raw ST of the JSON, largest first.
+  const double st1 = o["ST"][0].get<double>(), st2 = o["ST"][1].get<double>(), st3 = o["ST"][2].get<double>();
+  CHECK((x1 < x2) == (st1 > st2));
+  CHECK((x1 < x3) == (st1 > st3));
+  CHECK((x2 < x3) == (st2 > st3));
+  const std::string row = t.out.substr(x1 + 1, t.out.find('\n', x1 + 1) - x1 - 1);
+  CHECK(row.find("1.000!") != std::string::npos);
+  CHECK(row.find("base points for +-") != std::string::npos);
+  // No displayed share exceeds 1 or falls below 0.
+  CHECK(t.out.find("1.9") == std::string::npos);
+  CHECK(t.out.find(" -0.") == std::string::npos);
+  // With enough samples the verdict is "converged".
+  auto big = cli_run("sensitivity --test-function ishigami --samples 16384 -q");
+  CHECK(big.out.find("converged") != std::string::npos);
+}
