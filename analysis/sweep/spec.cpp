@@ -5,10 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "analysis/calibrate/posterior.h"
 #include "analysis/sweep/design.h"
 #include "engine/core/version.h"
-#include "engine/output/files.h"
 #include "engine/scenario/loader.h"
 
 namespace geosim {
@@ -369,23 +367,8 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   YNode tree = load_scenario_tree(spec.scenario);
   std::string sets;
   for (const auto& s : spec.sets) sets += s + "\n";
-  std::string posterior_text;
-  if (!spec.posterior.empty()) {
-    // The points' runs draw from the posterior: a parameter the spec sweeps stays the point's.
-    try {
-      auto post = std::make_shared<PosteriorSample>(load_posterior(sc, spec.posterior));
-      plan.per_run = std::make_shared<PosteriorDraw>(*post, sc);
-      plan.posterior = post;
-      posterior_text = read_input_file(post->file, size_t{1} << 30);
-    } catch (const InputError& e) {
-      std::vector<Diagnostic> ds = e.diagnostics();
-      for (Diagnostic& d : ds) d.message = "posterior: " + d.message;
-      ds.insert(ds.begin(), Diagnostic{spec.posterior_loc, "the spec's `posterior:` cannot be used", ""});
-      throw InputError(std::move(ds));
-    }
-  }
   plan.hash = hash_hex(std::string("geosim ") + kGeosimVersion + "\n" + spec.canonical + "\n" + canonical_yaml(tree) +
-                       "\n" + sets + (posterior_text.empty() ? "" : "posterior\n" + posterior_text));
+                       "\n" + sets);
   return plan;
 }
 

@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "engine/model/model.h"
-#include "engine/runner/run_loop.h"  // RunValues
 #include "engine/scenario/scenario.h"
 #include "engine/scenario/yaml_tree.h"
 
 namespace geosim {
 
 struct PosteriorSample;  // analysis/calibrate/posterior.h
+class RunValues;         // engine/runner/run_loop.h
 
 struct SweepParam {
   std::string path;            // as for --set, e.g. levers.sanctions.intensity
@@ -63,7 +63,8 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits = {
 struct SweepPlan {
   SweepSpec spec;
   Scenario scenario;
-  // From the spec's `posterior:`: each run of a point takes a particle (docs/calibration.md).
+  // From the spec's `posterior:` (load_sweep_posterior, analysis/sweep/sweep.h): each run of
+  // a point takes a particle (docs/calibration.md).
   std::shared_ptr<const PosteriorSample> posterior;
   std::shared_ptr<const RunValues> per_run;
   std::vector<ParamId> ids;        // one per spec parameter

@@ -41,6 +41,7 @@ PointResult compute_point(const SweepPlan& plan, const Model& model, int64_t poi
     }
   }
   ParamValues fixed = plan.fixed(point);
+  GEOSIM_CHECK(plan.spec.posterior.empty() || plan.per_run, "a sweep from a posterior needs load_sweep_posterior");
   try {
     RunOptions ro;
     ro.runs = plan.spec.runs;

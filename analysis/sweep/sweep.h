@@ -59,6 +59,12 @@ class ListDealer : public PointDealer {
 // Computes one point: checks its values against the parameters' ranges, runs the Monte
 // Carlo and summarises. Never throws for a bad value or a model error: the point fails.
 // `stop` abandons the point (the result is then not ok and must not be committed).
+// The spec's `posterior:`, if any: loads the calibration's posterior for the points' runs
+// and adds its content to the plan's hash (a folder of the same spec with another posterior
+// is another sweep). Call after plan_sweep; a plan whose spec names a posterior is refused
+// by compute_point until this has run.
+void load_sweep_posterior(SweepPlan& plan);
+
 PointResult compute_point(const SweepPlan& plan, const Model& model, int64_t point,
                           const std::atomic<bool>* stop = nullptr,
                           const std::function<void(uint64_t)>& runs_done = {});

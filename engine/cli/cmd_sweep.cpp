@@ -88,6 +88,7 @@ int sweep_command(const std::vector<std::string>& args) {
   apply_threads(threads, "sweep");
   SweepSpec spec = load_sweep_spec(spec_file);
   SweepPlan plan = plan_sweep(spec);
+  load_sweep_posterior(plan);
   const Cluster& cl = cluster();
   // Only rank 0 opens the results; every rank learns whether it could before any rank
   // talks to another, so a refused directory ends all ranks with rank 0's message.

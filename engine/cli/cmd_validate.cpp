@@ -3,6 +3,7 @@
 
 #include "analysis/lint/lint.h"
 #include "analysis/sweep/spec.h"
+#include "analysis/sweep/sweep.h"  // load_sweep_posterior
 #include "engine/cli/common.h"
 
 namespace geosim::cli {
@@ -50,6 +51,7 @@ int validate_command(const std::vector<std::string>& args) {
       if (is_sweep_spec(f)) {
         // A sweep spec (docs/sweep-format.md): checked together with its scenario.
         SweepPlan plan = plan_sweep(load_sweep_spec(f));
+        load_sweep_posterior(plan);
         if (!quiet)
           std::cout << f << ": ok (sweep of " << plan.points << " points over " << plan.ids.size()
                     << " parameters of " << plan.scenario.id << ")\n";
