@@ -632,6 +632,14 @@ void Builder::read_cohorts() {
     } else {
       if (!th) diags_.error(n.loc, "a cohort needs `threshold:` (a distribution) or `thresholds:` (a list)");
       else if (!Distribution::parse(*th, Range{}, diags_, c.threshold)) c.threshold = Distribution::constant(0.5);
+      // The units' thresholds are drawn from this distribution one by one: it is not a
+      // parameter, so it cannot follow a shared factor (the cohort's threshold_shift can).
+      if (th && th->is_map())
+        for (const char* key : {"factor", "correlation"})
+          if (const YNode* k = th->find(key))
+            diags_.error(k->loc, std::string("a cohort's `threshold` cannot take `") + key + ":`",
+                         "the units' thresholds are drawn one by one; let the cohort's `threshold_shift` follow the "
+                         "factor instead");
       c.units = get_int(n, "units", 1, 1, limits_.max_units);
     }
     c.weight = param(n, "weight", base + "weight", 1.0, {0, 1e6}, c.provenance, "share of the force (normalised)");

@@ -156,4 +156,8 @@ TEST_CASE("factor mistakes are located errors", "[factors][errors]") {
   bad.replace(bad.find("factor: us_resolve}}"), 20, "factor: us_resolv}}");
   CHECK_THAT(test::load_error(bad),
              Catch::Contains("unknown shared factor (under `factors:`) 'us_resolv'; did you mean 'us_resolve'?"));
+  // A cohort's threshold distribution is not a parameter: it cannot follow a factor.
+  CHECK_THAT(test::load_error(scenario("1") + "cohorts:\n  - {id: c, actor: gov, units: 5, threshold: {dist: uniform, "
+                                              "min: 0, max: 1, factor: us_resolve}}\n"),
+             Catch::Contains("a cohort's `threshold` cannot take `factor:`; the units' thresholds are drawn one by one"));
 }
