@@ -1,5 +1,5 @@
 // Running the geosim binary from a test: exit code, standard output and standard error.
-// Shared by the test folders that check the command line (tests/bargain, tests/gsa).
+// Shared by the test folders that check the command line (tests/bargain, tests/sensitivity).
 #pragma once
 
 #include <sys/wait.h>

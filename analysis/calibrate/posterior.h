@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/sweep/paired.h"  // RunValues
+#include "analysis/compare/paired.h"  // RunValues
 #include "engine/model/model.h"
 #include "engine/runner/summary.h"
 

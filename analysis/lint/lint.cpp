@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 #include "engine/model/expr.h"
 
 namespace geosim {

@@ -14,7 +14,7 @@
 
 #include "analysis/report/report.h"
 #include "analysis/studio/studio.h"
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 #include "engine/output/output.h"

@@ -8,7 +8,7 @@
 
 #include "engine/core/fastmath.h"
 #include "engine/model/levers.h"
-#include "engine/model/stance.h"
+#include "engine/stance/stance_models.h"
 #include "engine/stance/bargaining_mc.h"
 
 namespace geosim {

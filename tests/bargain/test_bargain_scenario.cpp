@@ -5,7 +5,7 @@
 #include "engine/runner/run_loop.h"
 #include "../engine/helpers.h"
 #include "engine/core/parallel.h"
-#include "engine/model/stance.h"
+#include "engine/stance/stance_models.h"
 
 using namespace geosim;
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../engine/helpers.h"
-#include "analysis/gsa/evaluate.h"
+#include "analysis/sensitivity/evaluate.h"
 #include "engine/core/fastmath.h"
 #include "engine/model/model.h"
 

@@ -14,7 +14,7 @@
 #include "../cli.h"
 #include "../engine/helpers.h"
 #include "engine/model/model.h"
-#include "engine/model/stance.h"
+#include "engine/stance/stance_models.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/runner/run_loop.h"
 #include "engine/scenario/loader.h"

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
 #include "engine/scenario/loader.h"

@@ -1,11 +1,11 @@
 // `geosim discover`: scenario discovery on a sweep's results. In which ranges of the swept
 // parameters does an outcome become likely? PRIM (analysis/sensitivity/prim.h) peels a box
 // around the sweep points where the outcome's probability exceeds a threshold; the
-// reading of results.csv and the reports live in analysis/gsa/discover.h.
+// reading of results.csv and the reports live in analysis/sensitivity/discover.h.
 #include <iostream>
 
-#include "analysis/gsa/discover.h"
-#include "engine/cli/common.h"
+#include "analysis/sensitivity/discover.h"
+#include "cli/common.h"
 
 namespace geosim::cli {
 

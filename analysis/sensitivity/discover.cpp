@@ -1,4 +1,4 @@
-#include "analysis/gsa/discover.h"
+#include "analysis/sensitivity/discover.h"
 
 #include <cmath>
 #include <cstdio>

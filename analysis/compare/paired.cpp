@@ -1,4 +1,4 @@
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // Stance models inside a run: the bargaining round of an issue with
 // `stance_model: bargaining`, on the run's stances, with lever-moved inputs.
-#include "engine/model/stance.h"
+#include "engine/stance/stance_models.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,4 +1,4 @@
-// The input of `geosim bargain` (engine/cli/cmd_bargain.cpp): what the command bargains
+// The input of `geosim bargain` (cli/cmd_bargain.cpp): what the command bargains
 // over, read from a scenario's issue or a CSV, and the central story told round by round.
 // From a scenario it takes each actor's capability, salience and stance, moved by the
 // levers active at the step that --at names, and it draws run r's inputs exactly as run r

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 #include "engine/core/version.h"
 #include "engine/output/numbers.h"
 

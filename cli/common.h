@@ -14,6 +14,10 @@
 #include "engine/output/files.h"
 #include "engine/scenario/loader.h"
 
+namespace geosim {
+class Model;
+}
+
 namespace geosim::cli {
 
 namespace po = boost::program_options;
@@ -83,5 +87,10 @@ Options stoppable(Options o, Progress& progress) {
 }
 
 std::string format_count(uint64_t n);  // 1,234,567
+
+// `geosim run --lever-effects`: the paired effect of switching each lever off
+// (cmd_compare.cpp, beside `geosim compare`, which shares its report).
+int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
+                        const std::string& output, bool quiet, const std::string& posterior_dir = "");
 
 }  // namespace geosim::cli

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/gsa/discover.h"
-#include "analysis/gsa/evaluate.h"
+#include "analysis/sensitivity/discover.h"
+#include "analysis/sensitivity/evaluate.h"
 #include "engine/core/rng.h"
 #include "engine/runner/summary.h"
 #include "engine/scenario/loader.h"

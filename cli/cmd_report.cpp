@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "analysis/report/report.h"
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/output/output.h"
 
 namespace geosim::cli {

@@ -8,8 +8,8 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/cli/bargain_input.h"
-#include "engine/cli/common.h"
+#include "cli/bargain_input.h"
+#include "cli/common.h"
 #include "engine/model/model.h"
 #include "engine/output/output.h"
 #include "engine/runner/summary.h"

@@ -4,7 +4,7 @@
 #include "analysis/lint/lint.h"
 #include "analysis/sweep/spec.h"
 #include "analysis/sweep/sweep.h"  // load_sweep_posterior
-#include "engine/cli/common.h"
+#include "cli/common.h"
 
 namespace geosim::cli {
 namespace {

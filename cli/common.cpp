@@ -1,4 +1,4 @@
-#include "engine/cli/common.h"
+#include "cli/common.h"
 
 #include <unistd.h>
 

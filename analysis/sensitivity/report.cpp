@@ -1,4 +1,4 @@
-#include "analysis/gsa/report.h"
+#include "analysis/sensitivity/report.h"
 
 #include <algorithm>
 #include <cmath>

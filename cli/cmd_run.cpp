@@ -9,8 +9,8 @@
 #include "analysis/ensemble/ensemble.h"
 #include "analysis/lint/lint.h"
 #include "analysis/report/report.h"
-#include "analysis/sweep/paired.h"
-#include "engine/cli/common.h"
+#include "analysis/compare/paired.h"
+#include "cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/output/output.h"
 #include "engine/output/replay_text.h"
@@ -19,10 +19,6 @@
 #include "engine/runner/monte_carlo.h"
 
 namespace geosim::cli {
-
-// Paired effect of each lever (cmd_compare.cpp).
-int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet, const std::string& posterior_dir = "");
 
 namespace {
 

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "analysis/calibrate/posterior.h"
-#include "analysis/sweep/paired.h"
-#include "engine/cli/common.h"
+#include "analysis/compare/paired.h"
+#include "cli/common.h"
 #include "engine/output/output.h"
 
 namespace geosim::cli {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "analysis/studio/studio.h"
-#include "engine/cli/common.h"
+#include "cli/common.h"
 
 namespace geosim::cli {
 namespace {

@@ -1,12 +1,12 @@
 // The input of `geosim bargain`: a scenario's issue, its levers, and the central story.
-#include "engine/cli/bargain_input.h"
+#include "cli/bargain_input.h"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/core/dates.h"
-#include "engine/model/stance.h"
+#include "engine/stance/stance_models.h"
 
 namespace geosim::cli::bargain {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/output/describe.h"
 
 namespace geosim::cli {

@@ -11,7 +11,7 @@
 
 #include "analysis/sweep/mpi_sweep.h"
 #include "analysis/sweep/store.h"
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/core/parallel.h"
 #include "engine/runner/distributed.h"

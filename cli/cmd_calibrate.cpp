@@ -7,7 +7,7 @@
 #include "analysis/calibrate/abc.h"
 #include "analysis/calibrate/store.h"
 #include "analysis/report/report.h"  // reproduce_command
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/runner/distributed.h"
 #include "engine/output/output.h"

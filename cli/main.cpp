@@ -4,7 +4,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/core/version.h"
 #include "engine/runner/distributed.h"

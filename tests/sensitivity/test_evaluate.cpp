@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "analysis/gsa/evaluate.h"
+#include "analysis/sensitivity/evaluate.h"
 #include "engine/core/parallel.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"

@@ -1,4 +1,4 @@
-#include "analysis/gsa/evaluate.h"
+#include "analysis/sensitivity/evaluate.h"
 
 #include <algorithm>
 #include <cmath>

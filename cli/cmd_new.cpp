@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "engine/cli/common.h"
+#include "cli/common.h"
 #include "engine/output/output.h"
 
 namespace geosim::cli {
