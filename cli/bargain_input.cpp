@@ -18,7 +18,7 @@ std::string fmt(double v, int digits, int width) {
 
 // The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
 int parse_at(const std::string& text, const Scenario& sc) {
-  const std::string last = sc.date_of_step(sc.horizon - 1).str();
+  const std::string last = sc.calendar().last(sc.horizon);
   const std::string want = "give a date from " + sc.start.str() + " to " + last + ", or a step from 0 to " +
                            std::to_string(sc.horizon - 1);
   long step = -1;

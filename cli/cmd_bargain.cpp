@@ -66,7 +66,8 @@ std::string percent(double v) {
 std::string levers_table(const Input& in) {
   const Scenario& sc = *in.scenario;
   std::ostringstream os;
-  const std::string when = "step " + std::to_string(in.at) + " (" + sc.date_of_step(in.at).str() + ")";
+  // Step `at` counts from 0: it covers the days of calendar step at + 1 (StepCalendar).
+  const std::string when = "step " + std::to_string(in.at) + " (" + sc.calendar().range(in.at + 1) + ")";
   if (in.applied.empty()) {
     os << "\nLevers: none acts on issue '" << in.issue << "' at " << when << ".\n";
   } else {
@@ -98,8 +99,8 @@ std::string levers_table(const Input& in) {
     for (size_t i = 0; i < in.not_active.size(); ++i) {
       const Lever& lv = sc.levers[static_cast<size_t>(in.not_active[i])];
       os << (i ? ", " : " ") << lv.id;
-      if (in.at < lv.start_step) os << " (from " << sc.date_of_step(lv.start_step).str() << ")";
-      else if (in.at >= lv.end_step) os << " (ended " << sc.date_of_step(lv.end_step).str() << ")";
+      if (in.at < lv.start_step) os << " (from step " << lv.start_step << ", " << sc.calendar().range(lv.start_step + 1) << ")";
+      else if (in.at >= lv.end_step) os << " (ended " << sc.calendar().last(lv.end_step) << ")";
       else os << " (strength 0)";
     }
     os << ". Use --at DATE to bargain at another time.\n";
@@ -194,7 +195,9 @@ Json levers_json(const Input& in) {
   }
   Json not_active = Json::array();
   for (int l : in.not_active) not_active.push_back(sc.levers[static_cast<size_t>(l)].id);
-  return {{"step", in.at}, {"date", sc.date_of_step(in.at).str()}, {"steps_per_round", in.steps_per_round},
+  const StepCalendar cal = sc.calendar();
+  return {{"step", in.at}, {"date", cal.last(in.at + 1)}, {"step_days", {cal.first_day(in.at + 1).str(), cal.last(in.at + 1)}},
+          {"steps_per_round", in.steps_per_round},
           {"applied", applied}, {"not_active", not_active}};
 }
 

@@ -4,6 +4,7 @@
 
 #include "analysis/calibrate/posterior.h"
 #include "analysis/compare/paired.h"
+#include "analysis/report/report.h"  // reproduce_command
 #include "cli/common.h"
 #include "engine/output/output.h"
 
@@ -30,7 +31,8 @@ int write_report(const CompareReport& rep, const std::string& format, const std:
 }  // namespace
 
 int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet, const std::string& posterior_dir) {
+                        const std::string& output, bool quiet, const std::string& command,
+                        const std::string& posterior_dir) {
   PosteriorSample post;
   std::unique_ptr<PosteriorDraw> draw;
   if (!posterior_dir.empty()) {
@@ -42,6 +44,7 @@ int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const 
   po.per_run = draw.get();
   CompareReport rep = lever_effects(model, po);
   rep.parameters_from = draw ? post.file : "";
+  rep.command = command;
   progress.finish();
   if (interrupted()) {
     std::cerr << "geosim: interrupted; nothing written\n";
@@ -128,6 +131,9 @@ int compare_command(const std::vector<std::string>& args) {
   rep.parameters_from = draw_a ? post.file : "";
   rep.runs = runs;
   rep.seed = seed;
+  rep.base_hash = base.content_hash;
+  rep.variant_hash = variant.content_hash;
+  rep.command = reproduce_command("compare", args);
   rep.comparisons.push_back({base_file, variant_file, paired_effects(base, pc)});
   return write_report(rep, format, output);
 }

@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "analysis/sensitivity/discover.h"
+#include "analysis/report/report.h"  // reproduce_command
 #include "cli/common.h"
+#include "engine/core/version.h"
 
 namespace geosim::cli {
 
@@ -58,7 +60,17 @@ int discover_command(const std::vector<std::string>& args) {
   check_distinct_paths({{"the results", csv_path}}, {{"--output", output}});
   gsa::SweepTable table = gsa::read_sweep_csv(csv_path);
   gsa::DiscoverResult r = gsa::discover(table, o);
-  std::string text = format == "json" ? gsa::discover_json(table, r).dump(2) + "\n" : gsa::discover_table(table, r);
+  // Both end with the command that reproduces them (and the JSON with the version).
+  const std::string command = reproduce_command("discover", args);
+  std::string text;
+  if (format == "json") {
+    Json j = gsa::discover_json(table, r);
+    j["geosim_version"] = kGeosimVersion;
+    j["command"] = command;
+    text = j.dump(2) + "\n";
+  } else {
+    text = gsa::discover_table(table, r) + "\nreproduce: " + command + "\n";
+  }
   if (output.empty()) std::cout << text;
   else write_file_atomic(output, text);
   return kExitOk;

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,8 +73,13 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
   Summary s = summarize(sc, res.acc, seed);
   std::string what = posterior_dir.empty() ? "the prior" : "the posterior in " + posterior_dir;
   std::string text;
+  const std::string command = reproduce_command("run", args);
   if (format == "json") {
-    Json j = run_json(sc, s, reproduce_command("run", args));
+    Json j = run_json(sc, s, command);
+    // The parameters drawn from the posterior say so (their prior stays in `distribution`).
+    for (const std::string& path : post.paths)
+      for (auto& pj : j["parameters"])
+        if (pj["path"] == path) pj["source"] = Json{{"kind", "posterior"}, {"at", post.file}};
     Json c{{"parameters_from", posterior_dir.empty() ? "prior" : post.file}, {"runs_simulated", runs},
            {"runs_agreeing", kept}};
     if (!from.empty()) {
@@ -85,13 +91,13 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     j["conditioned"] = c;
     text = json_text(j);
   } else if (format == "csv") {
-    text = summary_csv(s);
+    text = summary_csv(s, command);
   } else {
     text = "Parameters drawn from " + what + ".\n";
     if (!from.empty())
       text += "Conditioned on " + std::to_string(co.observations.size()) + " observation(s) up to " + from + ": " +
               format_count(kept) + " of " + format_count(runs) + " runs agree and are counted.\n";
-    text += "\n" + summary_table(sc, s);
+    text += "\n" + summary_table(sc, s, command);
   }
   if (output.empty()) std::cout << text;
   else write_file_atomic(output, text);
@@ -211,7 +217,7 @@ int run_command(const std::vector<std::string>& args) {
     if (!from.empty() || !report.empty())
       throw UsageError("run: --lever-effects with --posterior does not combine with --from or --report");
     if (!cluster().root()) return kExitOk;
-    return print_lever_effects(model, runs, seed, format, output, quiet, posterior_dir);
+    return print_lever_effects(model, runs, seed, format, output, quiet, reproduce_command("run", args), posterior_dir);
   }
   if (!posterior_dir.empty() || !from.empty()) {
     if (replay_k >= 0 || lever_effects || !report.empty())
@@ -226,7 +232,7 @@ int run_command(const std::vector<std::string>& args) {
     write_replay(std::cout, sc, model, seed, static_cast<uint64_t>(replay_k));
     return kExitOk;
   }
-  if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet);
+  if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet, reproduce_command("run", args));
 
   Progress progress("runs", quiet || !cluster().root());
   RunOptions ro = run_options(runs, seed, progress);
@@ -242,26 +248,33 @@ int run_command(const std::vector<std::string>& args) {
   if (!cluster().root()) return kExitOk;  // rank 0 alone writes
   Summary s = summarize(sc, acc, seed);
   std::string text;
+  const std::string command = reproduce_command("run", args);
+  std::optional<CompareReport> effects;
   if (!report.empty()) {
-    Json rj = run_json(sc, s, reproduce_command("run", args));
+    Json rj = run_json(sc, s, command);
     if (lever_effects) {  // the report's "why" section: each lever's paired effect
       PairOptions po;
       po.runs = runs;
       po.seed = seed;
       po.stop = &interrupted();
-      rj["lever_effects"] = compare_json(geosim::lever_effects(model, po));
+      effects = geosim::lever_effects(model, po);
       if (interrupted()) return kExitInterrupted;
+      effects->command = command;
+      rj["lever_effects"] = compare_json(*effects);
     }
     write_file_atomic(report, render_report({report_input_from_json(rj, file)}));
   }
   if (format == "json") {
-    Json j = run_json(sc, s, reproduce_command("run", args));
+    Json j = run_json(sc, s, command);
     if (timing) j["timing"] = {{"seconds", seconds}, {"runs_per_second", runs / seconds}};
+    if (effects) j["lever_effects"] = compare_json(*effects);
     text = json_text(j);
   } else if (format == "csv") {
-    text = summary_csv(s);
+    text = summary_csv(s, command);
   } else {
-    text = summary_table(sc, s);
+    text = summary_table(sc, s, command);
+    // With --report, the lever effects the report shows are printed too.
+    if (effects) text += "\n" + compare_text(*effects, "table");
     if (timing) {
       char buf[128];
       std::snprintf(buf, sizeof buf, "\n  %.3f s, %.0f runs/s\n", seconds, runs / seconds);

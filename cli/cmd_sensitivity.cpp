@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "analysis/report/report.h"  // reproduce_command
 #include "analysis/sensitivity/pipeline.h"
 #include "cli/common.h"
 #include "engine/core/cluster.h"
@@ -133,6 +134,7 @@ int sensitivity_command(const std::vector<std::string>& args) {
   r.method = s.method;
   r.test_function = s.test_function;
   r.seed = s.design.seed;
+  r.command = reproduce_command("sensitivity", args);
   r.samples = s.design.samples;
   r.bootstrap = s.design.bootstrap;
   r.levels = s.design.levels;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "analysis/report/report.h"  // reproduce_command
 #include "analysis/sweep/mpi_sweep.h"
 #include "analysis/sweep/store.h"
 #include "cli/common.h"
@@ -65,13 +66,16 @@ int sweep_command(const std::vector<std::string>& args) {
       "Runs every point of a sweep spec (docs/sweep-format.md) and stores the results in\n"
       "DIR/results.sqlite, point by point, then DIR/results.csv. An interrupted sweep\n"
       "continues with --resume and gives the same results as one that was never stopped.\n\nOptions");
-  std::string spec_file, dir;
+  std::string spec_file, dir, format = "wide";
   int threads = 0;
   bool resume = false, quiet = false;
   opts.add_options()("help,h", "show this help")
       ("spec", po::value<std::string>(&spec_file), "the sweep spec (YAML)")
       ("output,o", po::value<std::string>(&dir), "directory for results.sqlite and results.csv (required)")
       ("resume", po::bool_switch(&resume), "finish a sweep that was interrupted in DIR")
+      ("format,f", po::value<std::string>(&format),
+       "wide (default: results.csv, one row per point) or long (also results_long.csv, one row per point x "
+       "outcome)")
       ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   po::positional_options_description pos;
@@ -85,6 +89,8 @@ int sweep_command(const std::vector<std::string>& args) {
   }
   if (spec_file.empty()) throw UsageError("sweep: which spec? (geosim sweep SPEC --output DIR; see 'geosim sweep --help')");
   if (dir.empty()) throw UsageError("sweep: --output DIR is required (where results.sqlite and results.csv go)");
+  if (format != "wide" && format != "long")
+    throw UsageError("sweep: --format must be wide or long, got '" + format + "'");
   apply_threads(threads, "sweep");
   SweepSpec spec = load_sweep_spec(spec_file);
   SweepPlan plan = plan_sweep(spec);
@@ -96,7 +102,7 @@ int sweep_command(const std::vector<std::string>& args) {
   std::exception_ptr open_error;
   if (cl.root()) {
     try {
-      owned = std::make_unique<ResultStore>(dir, plan, StoreOptions{resume});
+      owned = std::make_unique<ResultStore>(dir, plan, StoreOptions{resume, reproduce_command("sweep", args), format == "long"});
     } catch (...) {
       open_error = std::current_exception();
     }

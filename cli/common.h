@@ -91,6 +91,7 @@ std::string format_count(uint64_t n);  // 1,234,567
 // `geosim run --lever-effects`: the paired effect of switching each lever off
 // (cmd_compare.cpp, beside `geosim compare`, which shares its report).
 int print_lever_effects(const Model& model, uint64_t runs, uint64_t seed, const std::string& format,
-                        const std::string& output, bool quiet, const std::string& posterior_dir = "");
+                        const std::string& output, bool quiet, const std::string& command,
+                        const std::string& posterior_dir = "");
 
 }  // namespace geosim::cli

@@ -170,6 +170,7 @@ CompareReport lever_effects(const Model& model, const PairOptions& o) {
   rep.scenario = sc.id;
   rep.runs = o.runs;
   rep.seed = o.seed;
+  rep.base_hash = sc.content_hash;
   std::vector<int> levers = enabled_levers(sc);
   for (size_t i = 0; i < levers.size(); ++i) {
     if (o.stop && o.stop->load()) break;

@@ -79,6 +79,9 @@ struct CompareReport {
   std::string parameters_from;  // empty: the prior; else the posterior.csv the runs drew from
   uint64_t runs = 0, seed = 0;
   std::vector<Comparison> comparisons;
+  // To reproduce it: the command line (set by the command), the scenarios' content hashes
+  // (Scenario::content_hash; the variant's empty for lever effects, whose arms are one file).
+  std::string command, base_hash, variant_hash;
 };
 
 Json compare_json(const CompareReport& r);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "analysis/compare/paired.h"
+#include "engine/output/output.h"  // reproduction_lines
 #include "engine/core/version.h"
 #include "engine/output/numbers.h"
 
@@ -38,6 +39,11 @@ std::string label(const Comparison& c) {
   return b + " vs " + a;
 }
 
+// "BASE_HASH" or "BASE_HASH vs VARIANT_HASH", for the reproduction lines.
+std::string hashes(const CompareReport& r) {
+  return r.variant_hash.empty() ? r.base_hash : r.base_hash + " vs " + r.variant_hash;
+}
+
 }  // namespace
 
 Json compare_json(const CompareReport& r) {
@@ -46,6 +52,9 @@ Json compare_json(const CompareReport& r) {
   j["scenario"] = r.scenario;
   j["runs"] = r.runs;
   j["seed"] = r.seed;
+  j["scenario_hash"] = r.base_hash;
+  if (!r.variant_hash.empty()) j["variant_hash"] = r.variant_hash;
+  if (!r.command.empty()) j["command"] = r.command;
   if (!r.parameters_from.empty()) j["parameters_from"] = r.parameters_from;
   j["interval"] = "95% Newcombe hybrid score (method 10), paired and unpaired";
   Json comps = Json::array();
@@ -130,17 +139,24 @@ std::string compare_table(const CompareReport& r) {
     }
   }
   s += "\nChanges are in percentage points (B - A). 'width ratio' is the paired interval's\n"
-       "width over the unpaired one: below 1, common random numbers sharpened the estimate.\n";
+       "width over the unpaired one: below 1, common random numbers sharpened the estimate.\n\n";
+  s += reproduction_lines(r.command, r.seed, hashes(r), "");
   return s;
 }
 
 std::string compare_csv(const CompareReport& r) {
-  std::string s = "base,variant,outcome,runs,p_base,p_variant,difference,paired_lo,paired_hi,unpaired_lo,unpaired_hi\n";
+  std::string s = reproduction_lines(r.command, r.seed, hashes(r), "# ");
+  s += "base,variant,outcome,runs,p_base,p_variant,difference,paired_lo,paired_hi,unpaired_lo,unpaired_hi,seed,"
+       "scenario_hash,variant_hash\n";
+  const std::string tail = "," + std::to_string(r.seed) + "," + r.base_hash + "," + r.variant_hash + "\n";
   for (const auto& c : r.comparisons)
-    for (const auto& e : c.effects)
+    for (const auto& e : c.effects) {
       s += csv_field(c.base_name) + "," + csv_field(c.variant_name) + "," + csv_field(e.outcome) + "," +
-           std::to_string(r.runs) + "," + fixed(e.p_base, 6) + "," + fixed(e.p_variant, 6) + "," + fixed(e.diff, 6) + "," +
-           fixed(e.paired.lo, 6) + "," + fixed(e.paired.hi, 6) + "," + fixed(e.unpaired.lo, 6) + "," + fixed(e.unpaired.hi, 6) + "\n";
+           std::to_string(r.runs);
+      for (double v : {e.p_base, e.p_variant, e.diff, e.paired.lo, e.paired.hi, e.unpaired.lo, e.unpaired.hi})
+        s += "," + shortest_double(v);
+      s += tail;
+    }
   return s;
 }
 

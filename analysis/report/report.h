@@ -57,8 +57,9 @@ std::string render_report(const std::vector<ReportInput>& inputs, const ReportOp
 
 // The command line that reproduces a result: "geosim <command> <args>" with the options
 // that only choose where or how output goes (-o, --format, --report, --threads, --quiet,
-// --timing) left out, so it is the same for every thread count. Arguments are quoted for
-// a POSIX shell when needed.
+// --timing, --resume) left out, so it is the same for every thread count and output path
+// (a sweep and a calibration, which need a folder, end with `--output DIR`). Arguments are
+// quoted for a POSIX shell when needed.
 std::string reproduce_command(const std::string& command, const std::vector<std::string>& args);
 
 // The charting scripts (vega, vega-lite, vega-embed), generated at build time.

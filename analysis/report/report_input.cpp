@@ -105,6 +105,9 @@ ReportJson parse_sweep_csv(const std::string& text, const std::string& file) {
                              {"p", r.p}, {"lo", r.lo}, {"hi", r.hi}});
   }
   out["failed"] = t.failed();
+  if (!t.command.empty()) out["command"] = t.command;
+  if (!t.seed.empty()) out["seed"] = t.seed;
+  if (!t.scenario_hash.empty()) out["scenario_hash"] = t.scenario_hash;
   return out;
 }
 
@@ -205,10 +208,9 @@ ReportInput read_report_input(const std::string& path) {
 
 std::string reproduce_command(const std::string& command, const std::vector<std::string>& args) {
   // Options that choose only where or how the result is written; the value follows unless attached.
-  std::vector<std::string> with_value = {"--format", "-f", "--report", "--threads", "-t"};
+  std::vector<std::string> with_value = {"--format", "-f", "--report", "--threads", "-t", "--output", "-o"};
   // --resume continues the same computation: the numbers are those of an uninterrupted one.
   std::vector<std::string> flags = {"--quiet", "-q", "--timing", "--resume"};
-  if (command != "sweep") with_value.insert(with_value.end(), {"--output", "-o"});
   auto quote = [](const std::string& a) {
     bool plain = !a.empty();
     for (char c : a)
@@ -242,6 +244,9 @@ std::string reproduce_command(const std::string& command, const std::vector<std:
       out += quote(a);
     }
   }
+  // A sweep and a calibration need a folder; which one never changes the numbers, so the
+  // recorded command names none (the same bytes whatever folder a result was written to).
+  if (command == "sweep" || command == "calibrate") out += " --output DIR";
   return out;
 }
 

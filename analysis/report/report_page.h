@@ -16,6 +16,7 @@ std::string esc(const std::string& s);                     // HTML text and attr
 std::string pct(double p, int decimals = 1);               // 0.1234 -> "12.3%"
 std::string num(double v, int decimals = 3);               // fixed decimals
 std::string date_plus(const std::string& start, int days);  // "2020-01-06" + 7 -> "2020-01-13"
+// (A step's date in a chart is the last day of the step: date_plus(start, k x days - 1).)
 int step_days(const Json& run);                             // 7 for weekly runs, 1 for daily
 std::string str_or(const Json& j, const char* key, const std::string& fallback);
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "analysis/report/report_page.h"
+#include "engine/core/dates.h"
 
 namespace geosim::report {
 
@@ -46,11 +47,14 @@ std::string when_text(const Json& run, const Json& o) {
   if (!o.contains("time_to_outcome") || !o["time_to_outcome"].is_object()) return "-";
   const auto& t = o["time_to_outcome"];
   if (!t.contains("median") || !t["median"].is_number_integer()) return "-";
-  std::string start = str_or(run, "start", "");
-  int d = step_days(run);
-  std::string s = date_plus(start, t["median"].get<int>() * d);
+  // The one calendar (docs/output.md, "Dates"): the median step as the days it covers, and
+  // the days from the 10% quantile's step to the 90% quantile's.
+  auto d = parse_date(str_or(run, "start", ""));
+  if (!d) return "-";
+  const StepCalendar cal{*d, step_days(run)};
+  std::string s = cal.range(t["median"].get<int>());
   if (t.contains("p10") && t["p10"].is_number_integer() && t.contains("p90") && t["p90"].is_number_integer())
-    s += " (" + date_plus(start, t["p10"].get<int>() * d) + " to " + date_plus(start, t["p90"].get<int>() * d) + ")";
+    s += " (" + cal.span(t["p10"].get<int>(), t["p90"].get<int>()) + ")";
   return s;
 }
 
@@ -207,7 +211,7 @@ void survival_chart(Page& page, const Json& j) {
   for (size_t s = 0; s < surv.size(); ++s) {
     double p = surv[s].is_number() ? surv[s].get<double>() : 0;
     auto [lo, hi] = wilson(p, n);
-    values.push_back({{"date", date_plus(start, static_cast<int>(s) * d)}, {"p", p}, {"lo", lo}, {"hi", hi}});
+    values.push_back({{"date", date_plus(start, static_cast<int>(s) * d - 1)}, {"p", p}, {"lo", lo}, {"hi", hi}});
   }
   Json s = base_spec("Is the incumbent still in power?");
   s["data"] = {{"values", values}};
@@ -237,7 +241,7 @@ void cumulative_chart(Page& page, const Json& j) {
     if (is_default || !o.contains("cumulative") || !o["cumulative"].is_array()) continue;
     const auto& c = o["cumulative"];
     for (size_t s = 0; s < c.size(); ++s)
-      values.push_back({{"date", date_plus(start, static_cast<int>(s) * d)}, {"outcome", label_of(o)},
+      values.push_back({{"date", date_plus(start, static_cast<int>(s) * d - 1)}, {"outcome", label_of(o)},
                         {"p", c[s].is_number() ? c[s].get<double>() : 0.0}});
   }
   if (values.empty()) return;
@@ -277,7 +281,7 @@ void fan_charts(Page& page, const Json& j) {
       ok = ok && f.contains(k) && f[k].is_array() && f[k].size() == st.size();
     if (!ok) continue;
     for (size_t i = 0; i < st.size(); ++i)
-      values.push_back({{"date", date_plus(start, st[i].get<int>() * d)}, {"p5", f["p5"][i]}, {"p25", f["p25"][i]},
+      values.push_back({{"date", date_plus(start, st[i].get<int>() * d - 1)}, {"p5", f["p5"][i]}, {"p25", f["p25"][i]},
                         {"p50", f["p50"][i]}, {"p75", f["p75"][i]}, {"p95", f["p95"][i]}});
     std::string var = str_or(f, "var", "?");
     Json s = base_spec(var, 640, 200);
@@ -315,31 +319,59 @@ std::string evidence_html(const Json& p) {
     }
   if (p.contains("assumption") && p["assumption"].is_string())
     h += "<div><span class=\"tag\">assumption</span> " + esc(p["assumption"].get<std::string>()) + "</div>";
-  if (h.empty()) h = "<span class=\"note\">no evidence given</span>";
+  if (h.empty()) return "<span class=\"note\">no evidence given</span>";
+  // Evidence written on the entry (the actor, the lever) rather than on this value.
+  if (str_or(p, "evidence_of", "") == "entry")
+    h = "<div class=\"note\">the entry's evidence, not this value's own:</div>" + h;
   return h;
+}
+
+// Where a value comes from, in words (the JSON's `source`).
+std::string source_html(const Json& p) {
+  if (!p.contains("source") || !p["source"].is_object()) return "";
+  const Json& s = p["source"];
+  const std::string kind = str_or(s, "kind", ""), at = str_or(s, "at", "");
+  if (kind == "default") return "the model's default";
+  if (kind == "set") return "the command line: <code>" + esc(at) + "</code>";
+  if (kind == "extends") return "inherited from <code>" + esc(at) + "</code> (<code>extends:</code>)";
+  if (kind == "posterior") return "drawn from the posterior <code>" + esc(at) + "</code>";
+  return "<code>" + esc(at) + "</code>";
 }
 
 void provenance(Page& page, const Json& j) {
   if (!j.contains("parameters") || !j["parameters"].is_array()) return;
   const auto& ps = j["parameters"];
-  int uncertain = 0, sourced = 0;
+  int uncertain = 0, own = 0, entry = 0, set = 0, inherited = 0, defaults = 0;
   for (const auto& p : ps) {
     if (p.contains("uncertain") && p["uncertain"].is_boolean() && p["uncertain"].get<bool>()) ++uncertain;
-    if (p.contains("evidence") && p["evidence"].is_array() && !p["evidence"].empty()) ++sourced;
+    const std::string of = str_or(p, "evidence_of", "");
+    own += of == "value";
+    entry += of == "entry";
+    const std::string kind = p.contains("source") && p["source"].is_object() ? str_or(p["source"], "kind", "") : "";
+    set += kind == "set";
+    inherited += kind == "extends";
+    defaults += kind == "default";
   }
   page.h2("Where every number comes from", "provenance");
+  std::string counts = std::to_string(ps.size()) + " parameters; " + std::to_string(uncertain) +
+                       " are uncertain (drawn anew in each run). " + std::to_string(own) +
+                       " have evidence of their own (a quote, a source or a stated assumption written beside the "
+                       "value); " + std::to_string(entry) + " carry only the evidence of their entry (the actor, lever "
+                       "or event they belong to), shown as such; " + std::to_string(defaults) +
+                       " are the model's defaults (docs/model.md)";
+  if (inherited > 0) counts += "; " + std::to_string(inherited) + " come from a file this one extends";
+  if (set > 0) counts += "; " + std::to_string(set) + " were set on the command line (the file's evidence for them no longer applies)";
   page.p("Every number the model uses, with the value or the probability distribution it is drawn from in each "
-         "run, and its evidence: a quote from a seed document, a published source, or a stated assumption. " +
-         std::to_string(ps.size()) + " parameters; " + std::to_string(uncertain) + " are uncertain (drawn anew in "
-         "each run); " + std::to_string(sourced) + " cite a document or source. Change any of them with "
+         "run, where it is written, and its evidence. " + counts + ". Change any of them with "
          "<code>--set PATH=VALUE</code> to see how the results move.");
   page.html("<table class=\"provenance\">\n<tr><th>parameter</th><th>value or distribution</th><th>meaning</th>"
-            "<th>evidence</th></tr>\n");
+            "<th>from</th><th>evidence</th></tr>\n");
   for (const auto& p : ps) {
     bool unc = p.contains("uncertain") && p["uncertain"].is_boolean() && p["uncertain"].get<bool>();
-    page.html("<tr><td><code>" + esc(str_or(p, "path", "?")) + "</code></td><td>" + esc(str_or(p, "value", "")) +
+    page.html("<tr><td><code>" + esc(str_or(p, "path", "?")) + "</code></td><td>" +
+              esc(str_or(p, "distribution", str_or(p, "value", ""))) +
               (unc ? " <span class=\"tag\">uncertain</span>" : "") + "</td><td>" + esc(str_or(p, "doc", "")) +
-              "</td><td>" + evidence_html(p) + "</td></tr>\n");
+              "</td><td>" + source_html(p) + "</td><td>" + evidence_html(p) + "</td></tr>\n");
   }
   page.html("</table>\n");
 }

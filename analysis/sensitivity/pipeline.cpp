@@ -144,6 +144,7 @@ SensitivityReport analyze_scenario(const DesignSettings& s, const Model& model, 
   const int d = static_cast<int>(factors.size());
   SensitivityReport r;
   r.scenario = sc.id;
+  r.scenario_hash = sc.content_hash;
   r.title = sc.title;
   r.runs_per_point = eo.runs_per_point;
   for (const auto& f : factors) {

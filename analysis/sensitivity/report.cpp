@@ -1,5 +1,7 @@
 #include "analysis/sensitivity/report.h"
 
+#include "engine/core/version.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -84,12 +86,15 @@ std::string interval(const std::array<double, 2>& ci) {
 
 Json sensitivity_json(const SensitivityReport& r) {
   Json j;
+  j["geosim_version"] = kGeosimVersion;
   j["method"] = r.method;
   j["samples"] = r.samples;
   if (r.test_function.empty()) j["scenario"] = r.scenario;
   else j["test_function"] = r.test_function;
   j["title"] = r.title;
   j["seed"] = r.seed;
+  if (!r.scenario_hash.empty()) j["scenario_hash"] = r.scenario_hash;
+  if (!r.command.empty()) j["command"] = r.command;
   j["runs_per_point"] = r.runs_per_point;
   j["bootstrap"] = r.bootstrap;
   if (r.method == "morris") j["levels"] = r.levels;
@@ -218,6 +223,7 @@ std::string sensitivity_table(const SensitivityReport& r) {
                "interactions included. ST - S1 large: the parameter matters through interactions.\n"
              : "\nmu*: mean absolute change of the output when the parameter moves across its range (per unit\n"
                "of the quantile scale); sigma large: the effect depends on the other parameters.\n";
+  t += "\n" + reproduction_lines(r.command, r.seed, r.scenario_hash, "");
   return t;
 }
 

@@ -25,6 +25,8 @@ struct SensitivityReport {
   std::string title;           // scenario title or test function name
   std::string test_function;   // "ishigami", "gfunction" or ""
   uint64_t seed = 1;
+  std::string scenario_hash;   // Scenario::content_hash ("" for a test function)
+  std::string command;         // the command line that reproduces it
   int samples = 0;             // Sobol: N base points; Morris: trajectories
   int runs_per_point = 0;      // Monte Carlo runs per design point (0 for a test function)
   int bootstrap = 0;           // resamples behind the intervals

@@ -403,7 +403,7 @@ Json provenance(const Provenance& p) {
 
 Json Studio::scenario_json(const std::string& rel, const std::string& path) const {
   Scenario sc = load_scenario(path);
-  int step_days = sc.unit == StepUnit::Week ? 7 : 1;
+  const StepCalendar cal = sc.calendar();
   Json j;
   j["file"] = rel;
   j["path"] = path;
@@ -411,7 +411,7 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
   j["title"] = sc.title;
   j["description"] = sc.description;
   j["start"] = sc.start.str();
-  j["until"] = sc.start.plus_days(sc.horizon * step_days - 1).str();
+  j["until"] = cal.last(sc.horizon);
   j["step"] = sc.unit == StepUnit::Week ? "week" : "day";
   j["horizon"] = sc.horizon;
   Json levers = Json::array();
@@ -426,8 +426,8 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
     const Actor& target = sc.actors[static_cast<size_t>(l.target)];
     lj["by"] = {{"id", by.id}, {"name", by.name.empty() ? by.id : by.name}};
     lj["target"] = {{"id", target.id}, {"name", target.name.empty() ? target.id : target.name}};
-    lj["from"] = sc.start.plus_days(l.start_step * step_days).str();
-    lj["until"] = sc.start.plus_days(std::max(l.start_step + 1, l.end_step) * step_days - 1).str();
+    lj["from"] = cal.first_day(l.start_step + 1).str();
+    lj["until"] = cal.last(std::max(l.start_step + 1, l.end_step));
     lj["enabled"] = param_json(sc, l.enabled);
     lj["intensity"] = param_json(sc, l.intensity);
     lj["credibility"] = param_json(sc, l.credibility);

@@ -237,11 +237,33 @@ int SweepResults::failed() const {
   return n;
 }
 
-SweepResults parse_sweep_results(const std::string& text, const std::string& file) {
-  const std::vector<Row> rows = split_rows(text, file);
-  if (rows.empty()) throw InputError(FileLoc{file, 1, 1}, "the file is empty", kHeaderHint);
+SweepResults parse_sweep_results(const std::string& text_in, const std::string& file) {
+  // Comment lines at the top (`# geosim VERSION, seed S, scenario HASH`, `# reproduce:
+  // COMMAND`) are read for what they record and then blanked, so line numbers stay true.
   SweepResults t;
   t.file = file;
+  size_t at = 0;
+  std::string blanked;  // one empty line per comment line
+  while (at < text_in.size() && text_in[at] == '#') {
+    size_t end = text_in.find('\n', at);
+    if (end == std::string::npos) end = text_in.size();
+    std::string line = text_in.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("# reproduce: ", 0) == 0) t.command = line.substr(13);
+    if (line.rfind("# geosim ", 0) == 0) {
+      const size_t seed = line.find(", seed "), hash = line.find(", scenario ");
+      if (seed != std::string::npos) {
+        const size_t e = line.find(',', seed + 7);
+        t.seed = line.substr(seed + 7, e == std::string::npos ? std::string::npos : e - seed - 7);
+      }
+      if (hash != std::string::npos) t.scenario_hash = line.substr(hash + 11);
+    }
+    blanked += '\n';
+    at = end + 1;
+  }
+  const std::string text = at == 0 ? text_in : blanked + (at < text_in.size() ? text_in.substr(at) : std::string());
+  const std::vector<Row> rows = split_rows(text, file);
+  if (rows.empty()) throw InputError(FileLoc{file, 1, 1}, "the file is empty", kHeaderHint);
   const Layout l = read_header(rows[0], file, t);
   t.rows.reserve(rows.size() - 1);
   for (size_t r = 1; r < rows.size(); ++r) t.rows.push_back(read_row(rows[r], rows[0], l, file, t));

@@ -4,7 +4,8 @@
 // `geosim sweep` writes DIR/results.csv (ResultStore::csv(), docs/sweep-format.md) with
 // the header
 //   point,status,<path 1>,...,<path K>,runs,p_<o>,lo_<o>,hi_<o>,...,q05_<v>,q50_<v>,q95_<v>,...
-// and one row per point in point order: `point` the 0-based index, `status` `ok` or
+// after two comment lines (`# geosim VERSION, seed S, scenario HASH` and `# reproduce:
+// COMMAND`), and one row per point in point order: `point` the 0-based index, `status` `ok` or
 // `failed`, the swept parameters' values (K >= 1 columns, named by their paths), `runs`
 // (0 for a failed point), then for each recorded outcome its probability and Wilson 95 %
 // interval, and for each recorded state variable the 5 %, 50 % and 95 % quantiles at the
@@ -40,6 +41,8 @@ struct SweepResults {
   std::vector<std::string> outcomes;    // outcome ids (p_<id>), in column order
   std::vector<std::string> states;      // state variable names (q05_<name>), in column order
   std::vector<SweepResultRow> rows;     // every row, ok and failed, in file order
+  // From the comment lines at the top (geosim writes them; empty when absent).
+  std::string command, seed, scenario_hash;
 
   int failed() const;  // rows with status `failed`
 };

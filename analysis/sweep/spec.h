@@ -84,9 +84,5 @@ struct SweepPlan {
 
 SweepPlan plan_sweep(const SweepSpec& spec);
 
-// Canonical text of a YAML tree (no comments, no layout), for hashing.
-std::string canonical_yaml(const YNode& n);
-// 64-bit FNV-1a as 16 hex digits; an identity check, not a security measure.
-std::string hash_hex(const std::string& text);
 
 }  // namespace geosim

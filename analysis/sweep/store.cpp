@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "engine/core/version.h"
 #include "engine/output/numbers.h"
@@ -70,6 +72,24 @@ std::string now_utc() {
   return buf;
 }
 
+// SQL-friendly column names for the swept parameters: the path with every character but
+// letters, digits and '_' as '_' ("levers.sanctions.intensity" -> levers_sanctions_intensity),
+// "_2", "_3"... after a name already taken. The table `parameters` keeps each path.
+std::vector<std::string> sql_names(const SweepSpec& sp) {
+  std::vector<std::string> out;
+  std::set<std::string> taken = {"point", "status", "runs"};
+  for (const auto& p : sp.params) {
+    std::string n;
+    for (char c : p.path) n += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
+    if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) n = "p_" + n;
+    std::string name = n;
+    for (int k = 2; taken.count(name); ++k) name = n + "_" + std::to_string(k);
+    taken.insert(name);
+    out.push_back(name);
+  }
+  return out;
+}
+
 std::string quote_ident(const std::string& s) {
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -90,14 +110,8 @@ std::string g6(double v) {
 
 }  // namespace
 
-std::string shortest_double(double v) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
-
 ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options)
-    : dir_(dir), plan_(plan) {
+    : dir_(dir), plan_(plan), command_(options.command), long_format_(options.long_format) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output directory: " + ec.message());
@@ -125,6 +139,11 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
       create();
       return;
     }
+    if (meta("format") != "geosim-sweep 2")
+      throw InputError(FileLoc{dir, 0, 0},
+                       "this directory holds a sweep in an older layout (" + meta("format") +
+                           ") that this geosim cannot resume",
+                       "choose another --output directory, or delete this one to start over");
     std::string hash = meta("spec_hash");
     if (hash != plan.hash)
       throw InputError(FileLoc{dir, 0, 0},
@@ -175,9 +194,10 @@ void ResultStore::create() {
   exec("DROP TABLE IF EXISTS metadata; DROP TABLE IF EXISTS parameters; DROP TABLE IF EXISTS points;"
        "DROP TABLE IF EXISTS results; DROP TABLE IF EXISTS states; DROP TABLE IF EXISTS failed");
   exec("CREATE TABLE metadata(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  exec("CREATE TABLE parameters(col INTEGER PRIMARY KEY, path TEXT NOT NULL)");
+  exec("CREATE TABLE parameters(col INTEGER PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL)");
+  const std::vector<std::string> sql = sql_names(sp);
   std::string cols;
-  for (const auto& p : sp.params) cols += ", " + quote_ident(p.path) + " REAL NOT NULL";
+  for (const auto& n : sql) cols += ", " + quote_ident(n) + " REAL NOT NULL";
   exec("CREATE TABLE points(point INTEGER PRIMARY KEY, status TEXT NOT NULL DEFAULT 'pending', runs INTEGER" + cols +
        ")");
   exec("CREATE TABLE results(point INTEGER NOT NULL, outcome TEXT NOT NULL, runs INTEGER NOT NULL, "
@@ -185,7 +205,7 @@ void ResultStore::create() {
   exec("CREATE TABLE states(point INTEGER NOT NULL, var TEXT NOT NULL, p5 REAL, median REAL, p95 REAL, "
        "PRIMARY KEY(point, var))");
   exec("CREATE TABLE failed(point INTEGER PRIMARY KEY, reason TEXT NOT NULL)");
-  set_meta("format", "geosim-sweep 1");
+  set_meta("format", "geosim-sweep 2");
   set_meta("geosim_version", kGeosimVersion);
   set_meta("spec_file", sp.file);
   set_meta("spec_id", sp.id);
@@ -196,15 +216,18 @@ void ResultStore::create() {
   set_meta("runs_per_point", std::to_string(sp.runs));
   set_meta("seed", std::to_string(sp.seed));
   set_meta("common_random_numbers", sp.common_random_numbers ? "true" : "false");
+  set_meta("scenario_hash", plan_.scenario.content_hash);
+  if (!command_.empty()) set_meta("command", command_);
   set_meta("started_at", now_utc());
   {
-    Stmt s(db_, "INSERT INTO parameters(col, path) VALUES(?, ?)");
-    for (size_t k = 0; k < sp.params.size(); ++k) s.bind(1, static_cast<int64_t>(k)).bind(2, sp.params[k].path).run();
+    Stmt s(db_, "INSERT INTO parameters(col, path, name) VALUES(?, ?, ?)");
+    for (size_t k = 0; k < sp.params.size(); ++k)
+      s.bind(1, static_cast<int64_t>(k)).bind(2, sp.params[k].path).bind(3, sql[k]).run();
   }
   {
     std::string names, marks;
-    for (const auto& p : sp.params) {
-      names += ", " + quote_ident(p.path);
+    for (const auto& n : sql) {
+      names += ", " + quote_ident(n);
       marks += ", ?";
     }
     Stmt s(db_, "INSERT INTO points(point" + names + ") VALUES(?" + marks + ")");
@@ -273,7 +296,8 @@ void ResultStore::commit(const PointResult& r) {
 std::string ResultStore::csv() const {
   const SweepSpec& sp = plan_.spec;
   const Scenario& sc = plan_.scenario;
-  std::string out = "point,status";
+  std::string out = reproduction_lines(command_, sp.seed, sc.content_hash, "# ");
+  out += "point,status";
   for (const auto& p : sp.params) out += "," + csv_field(p.path);
   out += ",runs";
   for (int k : plan_.outcomes) {
@@ -285,7 +309,7 @@ std::string ResultStore::csv() const {
   for (const auto& v : vars) out += ",q05_" + v + ",q50_" + v + ",q95_" + v;
   out += "\n";
   std::string names;
-  for (const auto& p : sp.params) names += ", " + quote_ident(p.path);
+  for (const auto& n : sql_names(sp)) names += ", " + quote_ident(n);
   Stmt pts(db_, "SELECT point, status, runs" + names + " FROM points ORDER BY point");
   Stmt res(db_, "SELECT count FROM results WHERE point=? AND outcome=?");
   Stmt st(db_, "SELECT p5, median, p95 FROM states WHERE point=? AND var=?");
@@ -324,9 +348,41 @@ std::string ResultStore::csv() const {
   return out;
 }
 
+std::string ResultStore::csv_long() const {
+  const SweepSpec& sp = plan_.spec;
+  const Scenario& sc = plan_.scenario;
+  const std::vector<std::string> sql = sql_names(sp);
+  std::string out = "point";
+  for (const auto& n : sql) out += "," + n;
+  out += ",outcome,runs,count,p,lo,hi,seed,scenario_hash\n";
+  std::string names;
+  for (const auto& n : sql) names += ", " + quote_ident(n);
+  Stmt pts(db_, "SELECT point, runs" + names + " FROM points WHERE status='ok' ORDER BY point");
+  Stmt res(db_, "SELECT count FROM results WHERE point=? AND outcome=?");
+  while (pts.row()) {
+    const int64_t point = pts.i64(0);
+    const uint64_t runs = static_cast<uint64_t>(pts.i64(1));
+    std::string head = std::to_string(point);
+    for (size_t k = 0; k < sql.size(); ++k) head += "," + shortest_double(pts.dbl(2 + static_cast<int>(k)));
+    for (int k : plan_.outcomes) {
+      const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;
+      res.bind(1, point).bind(2, id);
+      const uint64_t c = res.row() ? static_cast<uint64_t>(res.i64(0)) : 0;
+      res.reset();
+      const Interval ci = wilson95(c, runs);
+      out += head + "," + csv_field(id) + "," + std::to_string(runs) + "," + std::to_string(c) + "," +
+             shortest_double(static_cast<double>(c) / static_cast<double>(runs)) + "," + shortest_double(ci.lo) + "," +
+             shortest_double(ci.hi) + "," + std::to_string(plan_.point_seed(point)) + "," +
+             plan_.scenario.content_hash + "\n";
+    }
+  }
+  return out;
+}
+
 void ResultStore::finish() {
   set_meta("finished_at", now_utc());
   write_file_atomic((std::filesystem::path(dir_) / "results.csv").string(), csv());
+  if (long_format_) write_file_atomic((std::filesystem::path(dir_) / "results_long.csv").string(), csv_long());
 }
 
 }  // namespace geosim

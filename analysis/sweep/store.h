@@ -11,6 +11,8 @@
 // (DirLock, engine/output/files.h) from before the database is opened until it is closed.
 #pragma once
 
+#include "engine/output/numbers.h"  // shortest_double, csv_field
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +25,9 @@ struct sqlite3;
 namespace geosim {
 
 struct StoreOptions {
-  bool resume = false;  // continue a sweep started in the same directory
+  bool resume = false;       // continue a sweep started in the same directory
+  std::string command;       // the command line that reproduces it (kept in `metadata`)
+  bool long_format = false;  // also write results_long.csv: one row per point x outcome
 };
 
 class ResultStore : public PointWriter {
@@ -43,7 +47,8 @@ class ResultStore : public PointWriter {
   // Records the end time and writes DIR/results.csv atomically.
   void finish();
 
-  std::string csv() const;  // the CSV text (docs/sweep-format.md)
+  std::string csv() const;       // the CSV text (docs/sweep-format.md)
+  std::string csv_long() const;  // one row per point x outcome, SQL-friendly names (ditto)
   std::string path() const { return db_path_; }
 
  private:
@@ -55,10 +60,10 @@ class ResultStore : public PointWriter {
   std::string dir_, db_path_;
   std::unique_ptr<DirLock> lock_;  // released after the database is closed
   const SweepPlan& plan_;
+  std::string command_;
+  bool long_format_ = false;
   sqlite3* db_ = nullptr;
 };
 
-// The shortest text that reads back as `v` (CSV fields: csv_field in engine/output/numbers.h).
-std::string shortest_double(double v);
 
 }  // namespace geosim

@@ -27,4 +27,13 @@ std::optional<Date> parse_date(const std::string& s) {
   return Date{static_cast<int>(sys_days{ymd}.time_since_epoch().count())};
 }
 
+std::string StepCalendar::span(int a, int b) const {
+  const std::string from = first_day(a).str(), to = last_day(b).str();
+  if (from == to) return from;
+  // The same year: the second date without it ("2019-04-24..04-30").
+  return from + ".." + (from.substr(0, 5) == to.substr(0, 5) ? to.substr(5) : to);
+}
+
+std::string StepCalendar::range(int k) const { return span(k, k); }
+
 }  // namespace geosim

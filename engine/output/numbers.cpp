@@ -1,5 +1,7 @@
 #include "engine/output/numbers.h"
 
+#include <charconv>
+
 #include <cstdio>
 
 namespace geosim {
@@ -30,6 +32,12 @@ std::string csv_field(const std::string& s) {
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
+}
+
+std::string shortest_double(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
 }
 
 }  // namespace geosim

@@ -12,6 +12,9 @@ std::string percent(double p, int decimals = 1);
 std::string points(double d, int decimals = 1);
 // v with a fixed number of decimals ("%.*f").
 std::string fixed(double v, int decimals);
+// The shortest text that reads back as exactly `v` (std::to_chars): 0.07 rather than
+// 0.070099999999999996. CSV numbers are written this way.
+std::string shortest_double(double v);
 // A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote, CR or LF.
 std::string csv_field(const std::string& s);
 

@@ -4,14 +4,25 @@
 #include <sstream>
 
 #include "engine/core/version.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 
-std::string step_date(const Summary& s, int steps) {
-  return s.start.plus_days(steps * (s.unit == StepUnit::Week ? 7 : 1)).str();
-}
+std::string step_date(const Summary& s, int steps) { return s.calendar().last(steps); }
 
 static Json opt(const std::optional<int>& v) { return v ? Json(*v) : Json(nullptr); }
+
+// time_to_outcome as dates: the last day of each quantile's step, and the days the median
+// step covers; null when no run reached the outcome.
+static Json outcome_dates(const Summary& s, uint64_t count, const std::optional<int>& p10,
+                          const std::optional<int>& median, const std::optional<int>& p90) {
+  if (count == 0 || !p10 || !median || !p90) return nullptr;
+  const StepCalendar cal = s.calendar();
+  return Json{{"p10", cal.last(*p10)},
+              {"median", cal.last(*median)},
+              {"p90", cal.last(*p90)},
+              {"median_step", {cal.first_day(*median).str(), cal.last(*median)}}};
+}
 
 static Json provenance_json(const Provenance& p) {
   Json ev = Json::array();
@@ -32,15 +43,39 @@ static Json provenance_json(const Provenance& p) {
   return j;
 }
 
+// Where a parameter's value comes from: the model's default, the scenario file, a file it
+// extends, or the command line (--set).
+static Json source_json(const Scenario& sc, const Param& p) {
+  std::string kind = "default";
+  if (p.written) {
+    if (p.loc.file.rfind("--set ", 0) == 0) kind = "set";
+    else if (p.loc.file == sc.file) kind = "file";
+    else kind = "extends";
+  }
+  Json j{{"kind", kind}};
+  if (kind == "set") j["at"] = p.loc.file;
+  else if (kind != "default") j["at"] = p.loc.str();
+  return j;
+}
+
 Json parameters_json(const Scenario& sc) {
   Json arr = Json::array();
   for (const auto& p : sc.params) {
     Json j;
     j["path"] = p.path;
-    j["value"] = p.dist.describe();
-    j["uncertain"] = !p.dist.is_constant();
+    const bool constant = p.dist.is_constant();
+    j["value"] = constant ? Json(p.dist.mean()) : Json(nullptr);
+    j["distribution"] = p.dist.describe();
+    j["uncertain"] = !constant;
     j["doc"] = p.doc;
-    Json pj = provenance_json(p.provenance);
+    Json src = source_json(sc, p);
+    // Evidence supports the value it is written beside: a value given on the command line
+    // has none (the file's evidence was for the value it replaced), and evidence written on
+    // the entry (the actor, the lever) is marked as the entry's, not the value's own.
+    const bool set = src["kind"] == "set";
+    j["source"] = src;
+    j["evidence_of"] = set || p.provenance.empty() ? "none" : p.own_provenance ? "value" : "entry";
+    Json pj = provenance_json(set ? Provenance{} : p.provenance);
     j["evidence"] = pj["evidence"];
     if (pj.contains("assumption")) j["assumption"] = pj["assumption"];
     arr.push_back(j);
@@ -55,10 +90,17 @@ Json summary_json(const Scenario& sc, const Summary& s) {
   j["title"] = s.title;
   j["runs"] = s.runs;
   j["seed"] = s.seed;
+  j["scenario_hash"] = s.scenario_hash;
   j["start"] = s.start.str();
   j["until"] = s.until.str();
+  j["last_day"] = step_date(s, s.horizon);
   j["step"] = s.unit == StepUnit::Week ? "week" : "day";
   j["horizon"] = s.horizon;
+  // The date of each entry of the per-step arrays (survival, cumulative): the last day of
+  // step t, t = 0..horizon (t = 0: the day before the start).
+  Json dates = Json::array();
+  for (int t = 0; t <= s.horizon; ++t) dates.push_back(step_date(s, t));
+  j["dates"] = dates;
   Json outs = Json::array();
   for (const auto& o : s.outcomes) {
     Json oj;
@@ -72,6 +114,7 @@ Json summary_json(const Scenario& sc, const Summary& s) {
     } else {
       oj["time_to_outcome"] = {{"p10", opt(o.p10)}, {"median", opt(o.median)}, {"p90", opt(o.p90)}};
     }
+    oj["dates"] = outcome_dates(s, o.count, o.p10, o.median, o.p90);
     oj["default"] = o.is_default;
     oj["removes_incumbent"] = o.removes_incumbent;
     oj["cumulative"] = o.cumulative;
@@ -91,6 +134,7 @@ Json summary_json(const Scenario& sc, const Summary& s) {
       rj["ci95"] = {r.ci95.lo, r.ci95.hi};
       if (r.id == "continues" || r.count == 0) rj["time_to_outcome"] = nullptr;
       else rj["time_to_outcome"] = {{"p10", opt(r.p10)}, {"median", opt(r.median)}, {"p90", opt(r.p90)}};
+      rj["dates"] = r.id == "continues" ? Json(nullptr) : outcome_dates(s, r.count, r.p10, r.median, r.p90);
       reg.push_back(rj);
     }
     j["regime"] = reg;
@@ -111,6 +155,9 @@ Json summary_json(const Scenario& sc, const Summary& s) {
     Json fj;
     fj["var"] = f.var;
     fj["steps"] = f.steps;
+    Json fd = Json::array();
+    for (int t : f.steps) fd.push_back(step_date(s, t));
+    fj["dates"] = fd;
     std::vector<double> q[5];
     for (const auto& row : f.q)
       for (int k = 0; k < 5; ++k) q[k].push_back(row[static_cast<size_t>(k)]);
@@ -130,6 +177,15 @@ Json run_json(const Scenario& sc, const Summary& s, const std::string& command) 
   Json j = summary_json(sc, s);
   j["command"] = command;
   return j;
+}
+
+std::string reproduction_lines(const std::string& command, uint64_t seed, const std::string& scenario_hash,
+                               const std::string& prefix) {
+  std::string t = prefix + "geosim " + std::string(kGeosimVersion) + ", seed " + std::to_string(seed);
+  if (!scenario_hash.empty()) t += ", scenario " + scenario_hash;
+  t += "\n";
+  if (!command.empty()) t += prefix + "reproduce: " + command + "\n";
+  return t;
 }
 
 std::string json_text(const Json& j) { return j.dump(2) + "\n"; }
@@ -180,21 +236,22 @@ static void regime_table(const Summary& s, std::ostream& os) {
   os << "\n";
 }
 
-std::string summary_table(const Scenario& sc, const Summary& s) {
+std::string summary_table(const Scenario& sc, const Summary& s, const std::string& command) {
   std::ostringstream os;
+  const StepCalendar cal = s.calendar();
   os << s.title << "\n";
-  os << s.runs << " runs, seed " << s.seed << ", " << s.start.str() << " to " << s.until.str() << " ("
+  os << s.runs << " runs, seed " << s.seed << ", " << s.start.str() << " to " << step_date(s, s.horizon) << " ("
      << s.horizon << (s.unit == StepUnit::Week ? " weeks" : " days") << ")\n\n";
   size_t w = 8;
   for (const auto& o : s.outcomes) w = std::max(w, o.id.size());
   char line[512];
   std::snprintf(line, sizeof line, "  %-*s  %11s  %-17s  %s\n", static_cast<int>(w), "outcome", "probability",
-                "95% interval", "when (median, 10-90%)");
+                "95% interval", "when (the median step; 10-90% of runs)");
   os << line;
   for (const auto& o : s.outcomes) {
     std::string when = "-";
     if (o.count > 0 && !o.is_default)
-      when = step_date(s, *o.median) + " (" + step_date(s, *o.p10) + " .. " + step_date(s, *o.p90) + ")";
+      when = cal.range(*o.median) + " (" + cal.span(*o.p10, *o.p90) + ")";
     std::string ci = pct(o.ci95.lo) + " - " + pct(o.ci95.hi);
     std::snprintf(line, sizeof line, "  %-*s  %11s  %-17s  %s\n", static_cast<int>(w), o.id.c_str(),
                   pct(o.probability).c_str(), ci.c_str(), when.c_str());
@@ -204,10 +261,10 @@ std::string summary_table(const Scenario& sc, const Summary& s) {
   // Survival at a few dates.
   int H = s.horizon;
   if (s.leader.empty()) {
-    os << "  incumbent still in power:";
+    os << "  incumbent still in power at the end of:";
   } else {
     regime_table(s, os);
-    os << "  " << s.leader << " still in power:";
+    os << "  " << s.leader << " still in power at the end of:";
   }
   for (int k = 1; k <= 4; ++k) {
     int t = H * k / 4;
@@ -215,7 +272,7 @@ std::string summary_table(const Scenario& sc, const Summary& s) {
   }
   os << "\n";
   if (!s.leader.empty()) {
-    os << "  regime still standing:";
+    os << "  regime still standing at the end of:";
     for (int k = 1; k <= 4; ++k) {
       int t = H * k / 4;
       os << "  " << step_date(s, t) << " " << pct(s.regime_survival[static_cast<size_t>(t)]);
@@ -231,23 +288,26 @@ std::string summary_table(const Scenario& sc, const Summary& s) {
     os << buf;
   }
   (void)sc;
+  os << "\n" << reproduction_lines(command, s.seed, s.scenario_hash, "  ");
   return os.str();
 }
 
-std::string summary_csv(const Summary& s) {
+std::string summary_csv(const Summary& s, const std::string& command) {
   std::ostringstream os;
-  os << "outcome,count,probability,ci95_lo,ci95_hi,steps_p10,steps_median,steps_p90\n";
+  // Comment lines first (pandas: comment="#"; R: comment.char = "#").
+  os << reproduction_lines(command, s.seed, s.scenario_hash, "# ");
+  os << "outcome,count,probability,ci95_lo,ci95_hi,steps_p10,steps_median,steps_p90,date_p10,date_median,date_p90,"
+        "seed,scenario_hash\n";
   auto o_or = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
-  // One row: name, count, probability and interval (17 significant digits), steps.
+  auto d_or = [&](const std::optional<int>& v) { return v ? step_date(s, *v) : std::string(); };
+  // One row: name, count, probability and interval (shortest round-trip numbers), steps,
+  // the steps' dates (the last day of each), the seed and the scenario's hash.
   auto row = [&](const std::string& name, uint64_t count, double p, const Interval& ci, const std::optional<int>& p10,
                  const std::optional<int>& median, const std::optional<int>& p90) {
-    char buf[64];
-    os << name << "," << count;
-    for (double v : {p, ci.lo, ci.hi}) {
-      std::snprintf(buf, sizeof buf, ",%.17g", v);
-      os << buf;
-    }
-    os << "," << o_or(p10) << "," << o_or(median) << "," << o_or(p90) << "\n";
+    os << csv_field(name) << "," << count;
+    for (double v : {p, ci.lo, ci.hi}) os << "," << shortest_double(v);
+    os << "," << o_or(p10) << "," << o_or(median) << "," << o_or(p90) << "," << d_or(p10) << "," << d_or(median) << ","
+       << d_or(p90) << "," << s.seed << "," << s.scenario_hash << "\n";
   };
   for (const auto& o : s.outcomes) row(o.id, o.count, o.probability, o.ci95, o.p10, o.median, o.p90);
   // Format 2 with a leader: the regime's fates and the rulers at the horizon, as rows named

@@ -25,10 +25,17 @@ Json run_json(const Scenario& sc, const Summary& s, const std::string& command);
 std::string json_text(const Json& j);
 // Provenance of every parameter: path, value or distribution, evidence.
 Json parameters_json(const Scenario& sc);
-std::string summary_table(const Scenario& sc, const Summary& s);
-std::string summary_csv(const Summary& s);
+// The table for people and the CSV (with comment lines first); both end with, or start
+// with, the version, seed, scenario hash and `command` that reproduces them.
+std::string summary_table(const Scenario& sc, const Summary& s, const std::string& command = "");
+std::string summary_csv(const Summary& s, const std::string& command = "");
 
-// Step count as a calendar date string.
+// "geosim VERSION, seed S, scenario HASH" and "reproduce: COMMAND", each line after
+// `prefix` ("# " in CSV, "  " in tables); the second only when `command` is given.
+std::string reproduction_lines(const std::string& command, uint64_t seed, const std::string& scenario_hash,
+                               const std::string& prefix);
+
+// The date that stands for `steps` steps: the last day of that step (StepCalendar).
 std::string step_date(const Summary& s, int steps);
 
 }  // namespace geosim

@@ -70,10 +70,11 @@ class TextTrace : public Trace {
 
  private:
   std::ostream& line(int t) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "  week %3d  %s  ", t + 1, sc_.date_of_step(t).str().c_str());
-    if (sc_.unit == StepUnit::Day)
-      std::snprintf(buf, sizeof buf, "  day %4d  %s  ", t + 1, sc_.date_of_step(t).str().c_str());
+    // Step t + 1 with the days it covers (StepCalendar: one calendar for every output).
+    char buf[96];
+    const std::string days = sc_.calendar().range(t + 1);
+    std::snprintf(buf, sizeof buf, "  week %3d  %-17s  ", t + 1, days.c_str());
+    if (sc_.unit == StepUnit::Day) std::snprintf(buf, sizeof buf, "  day %4d  %s  ", t + 1, days.c_str());
     return os_ << buf;
   }
   static std::string num(double v) {

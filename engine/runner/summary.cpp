@@ -151,6 +151,7 @@ Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed) {
   s.title = sc.title;
   s.runs = acc.runs();
   s.seed = seed;
+  s.scenario_hash = sc.content_hash;
   s.start = sc.start;
   s.horizon = acc.horizon();
   s.until = sc.date_of_step(s.horizon);

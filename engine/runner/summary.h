@@ -148,7 +148,8 @@ struct FanSummary {
 struct Summary {
   std::string scenario, title;
   uint64_t runs = 0, seed = 0;
-  Date start, until;
+  std::string scenario_hash;  // Scenario::content_hash
+  Date start, until;          // until: the first day after the horizon
   int horizon = 0;
   StepUnit unit = StepUnit::Week;
   std::vector<OutcomeSummary> outcomes;
@@ -160,6 +161,8 @@ struct Summary {
   std::vector<JointSummary> joint;  // the pairs that occur
   std::vector<RulerSummary> ruler;  // the rulers that occur
   std::vector<double> regime_survival;  // P(the regime still stands after s steps)
+
+  StepCalendar calendar() const { return {start, unit == StepUnit::Week ? 7 : 1}; }
 };
 
 Summary summarize(const Scenario& sc, const Accumulator& acc, uint64_t seed);

@@ -219,6 +219,7 @@ class Builder {
     p.doc = doc;
     p.stream = stream_id("param:" + path);
     p.loc = v ? v->loc : fallback;
+    p.written = v != nullptr;
     p.provenance = entity;
     if (!v) {
       p.dist = Distribution::constant(def);
@@ -236,7 +237,10 @@ class Builder {
       p.dist = d;
       if (v->is_map()) {
         Provenance own = get_provenance(*v);
-        if (!own.empty()) p.provenance = own;
+        if (!own.empty()) {
+          p.provenance = own;
+          p.own_provenance = true;
+        }
         read_factor_link(*v, p);
       }
     }
@@ -372,6 +376,7 @@ void Builder::read_factors() {
     p.stream = stream_id("param:" + p.path);
     p.loc = n.loc;
     p.provenance = f.provenance;
+    p.own_provenance = p.written = true;
     sc_.params.push_back(std::move(p));
     f.param = static_cast<ParamId>(sc_.params.size() - 1);
     factor_ids_[f.id] = static_cast<int>(sc_.factors.size());
@@ -1437,7 +1442,9 @@ Scenario Builder::build() {
 
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits) {
   Builder b(root, file, limits);
-  return b.build();
+  Scenario sc = b.build();
+  sc.content_hash = hash_hex(canonical_yaml(root));
+  return sc;
 }
 
 ParamId Scenario::find_param(const std::string& path) const {

@@ -38,8 +38,10 @@ struct Param {
   std::string path;  // e.g. "levers.oil_sanctions.intensity"
   Distribution dist;
   Range range;
-  FileLoc loc;
+  FileLoc loc;            // where the value is written (its entry's, for a default)
+  bool written = false;   // written in a file or with --set (false: the model's default)
   Provenance provenance;  // the parameter's own, or else its entity's
+  bool own_provenance = false;  // evidence or assumption given on this value itself
   uint32_t stream = 0;    // random stream of its per-run draw
   // Format 2: a parameter that follows a shared factor (Scenario::factors): its uniform is
   // Phi(rho z_factor + sqrt(1 - rho^2) z_own), a Gaussian copula with the factor's rank.
@@ -243,6 +245,9 @@ struct Scenario {
   std::string id, title, description;
   std::string file;  // the top file it was loaded from
   std::vector<std::string> extended;  // the files reached through `extends:`, in no particular order
+  // A hash of the merged content (after `extends:` and `--set`, without comments or layout):
+  // two runs whose scenarios have the same hash ran the same scenario. 16 hex digits.
+  std::string content_hash;
   Date start;
   StepUnit unit = StepUnit::Week;
   int horizon = 52;  // steps
@@ -282,7 +287,8 @@ struct Scenario {
   int find_var(const std::string& name) const;        // -1 when absent
   int find_actor(const std::string& id) const;
   int find_outcome(const std::string& id) const;
-  Date date_of_step(int step) const;  // calendar date at the end of `step` steps
+  Date date_of_step(int step) const;  // the first day after `step` steps (start + step x days)
+  StepCalendar calendar() const { return {start, unit == StepUnit::Week ? 7 : 1}; }
   int steps_per_year() const { return unit == StepUnit::Week ? 52 : 365; }
   // Parameters whose value differs between runs.
   std::vector<ParamId> uncertain_params() const;

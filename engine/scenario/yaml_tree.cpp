@@ -438,4 +438,35 @@ void merge_yaml(YNode& base, const YNode& overlay) {
   base = overlay;
 }
 
+std::string canonical_yaml(const YNode& n) {
+  std::string s;
+  switch (n.type) {
+    case YNode::Type::Null: return "~";
+    case YNode::Type::Scalar:
+      s = n.quoted ? "\"" : "'";
+      for (char c : n.scalar) s += (c == '\\' || c == '"' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+      return s + (n.quoted ? "\"" : "'");
+    case YNode::Type::Sequence:
+      s = "[";
+      for (const auto& v : n.seq) s += canonical_yaml(v) + ",";
+      return s + "]";
+    case YNode::Type::Map:
+      s = "{";
+      for (const auto& [k, v] : n.map) s += canonical_yaml(YNode{YNode::Type::Scalar, k, false, {}, {}, {}, {}}) + ":" + canonical_yaml(v) + ",";
+      return s + "}";
+  }
+  return s;
+}
+
+std::string hash_hex(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : text) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 }  // namespace geosim

@@ -63,4 +63,10 @@ YNode parse_yaml_text(const std::string& text, const FileLoc& loc, const YamlLim
 // replaces the base value.
 void merge_yaml(YNode& base, const YNode& overlay);
 
+// Canonical text of a YAML tree (no comments, no layout, keys in the tree's order), for
+// hashing.
+std::string canonical_yaml(const YNode& n);
+// 64-bit FNV-1a as 16 hex digits; an identity check, not a security measure.
+std::string hash_hex(const std::string& text);
+
 }  // namespace geosim

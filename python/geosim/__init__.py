@@ -198,14 +198,23 @@ class Scenario:
         base, _ = self._variant(set, until, horizon)
         extra = _sets(set) + _horizon_sets(until, horizon)[0]
         other = _geosim.load(vpath, vsets + extra)
-        text = _call(progress, "run pairs", base.compare, other, int(runs), int(seed), int(threads))
+        # The command line that gives the same bytes; none when an arm has overrides of its
+        # own (the command applies every --set to both arms).
+        command = ""
+        if not self.sets and not vsets:
+            args = [self.path, vpath] + [a for s in _sets(set) for a in ("--set", s)]
+            args += _horizon_sets(until, horizon)[1] + ["--runs", str(int(runs)), "--seed", str(int(seed))]
+            command = _geosim.reproduce_command("compare", args)
+        text = _call(progress, "run pairs", base.compare, other, int(runs), int(seed), int(threads), command)
         return CompareResult(text)
 
     def lever_effects(self, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None,
                       set=None, progress=False) -> "CompareResult":
         """`geosim run --lever-effects`: each lever switched off in turn, its paired effect."""
-        handle, _ = self._variant(set, until, horizon)
-        text = _call(progress, "run pairs", handle.lever_effects, int(runs), int(seed), int(threads))
+        handle, args = self._variant(set, until, horizon)
+        args = args + ["--lever-effects", "--runs", str(int(runs)), "--seed", str(int(seed))]
+        command = _geosim.reproduce_command("run", args)
+        text = _call(progress, "run pairs", handle.lever_effects, int(runs), int(seed), int(threads), command)
         return CompareResult(text)
 
     def evaluate(self, X, paths=None, runs_per_point: int = 100, seed: int = 1, threads: int = 0, progress=False):

@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "analysis/gsa/evaluate.h"
+#include "analysis/sensitivity/evaluate.h"
 #include "analysis/report/report.h"
 #include "analysis/sensitivity/sobol.h"
-#include "analysis/sweep/paired.h"
+#include "analysis/compare/paired.h"
 #include "analysis/sweep/results_csv.h"
 #include "engine/core/parallel.h"
 #include "engine/core/version.h"
@@ -163,7 +163,7 @@ PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
 
 // `geosim compare BASE VARIANT --format json`.
 std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs, uint64_t seed, int threads,
-                    py::object callback) {
+                       const std::string& command, py::object callback) {
   check_runs(runs);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
@@ -175,6 +175,9 @@ std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs,
     rep.scenario = base.sc.id;
     rep.runs = runs;
     rep.seed = seed;
+    rep.base_hash = base.sc.content_hash;
+    rep.variant_hash = variant.sc.content_hash;
+    rep.command = command;
     rep.comparisons.push_back({base.path, variant.path, paired_effects(base.sc, pc)});
   }
   progress.finish(runs);
@@ -182,7 +185,8 @@ std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs,
 }
 
 // `geosim run SCENARIO --lever-effects --format json`.
-std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int threads, py::object callback) {
+std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int threads, const std::string& command,
+                             py::object callback) {
   check_runs(runs);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
@@ -191,6 +195,7 @@ std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int 
   {
     py::gil_scoped_release release;
     rep = geosim::lever_effects(*l.model, pair_options(runs, seed, progress));
+    rep.command = command;
     total = runs * rep.comparisons.size();
   }
   progress.finish(total);
@@ -471,9 +476,9 @@ PYBIND11_MODULE(_geosim, m) {
       .def("run", &py_run, py::arg("runs"), py::arg("seed"), py::arg("threads"), py::arg("command"),
            py::arg("progress") = py::none())
       .def("compare", &py_compare, py::arg("variant"), py::arg("runs"), py::arg("seed"), py::arg("threads"),
-           py::arg("progress") = py::none())
+           py::arg("command"), py::arg("progress") = py::none())
       .def("lever_effects", &py_lever_effects, py::arg("runs"), py::arg("seed"), py::arg("threads"),
-           py::arg("progress") = py::none())
+           py::arg("command"), py::arg("progress") = py::none())
       .def("evaluate", &evaluate, py::arg("X"), py::arg("paths"), py::arg("runs_per_point"), py::arg("seed"),
            py::arg("threads"), py::arg("progress") = py::none());
 

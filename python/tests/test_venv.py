@@ -27,5 +27,7 @@ def test_pip_install_into_a_fresh_venv_and_run(tmp_path):
     mine = {r["id"]: float(r["probability"]) for r in csv.DictReader(io.StringIO(p.stdout))}
     out = cli("run", "scenarios/venezuela-2019.yaml", "--runs", "10000", "--seed", "7", "--format", "csv", "-q")[1]
     # (rows named regime.* and ruler.* follow the outcomes when the scenario names a leader)
-    theirs = {r["outcome"]: float(r["probability"]) for r in csv.DictReader(io.StringIO(out)) if "." not in r["outcome"]}
+    # (and two comment lines, "# geosim ..." and "# reproduce: ...", come first)
+    rows = csv.DictReader(line for line in io.StringIO(out) if not line.startswith("#"))
+    theirs = {r["outcome"]: float(r["probability"]) for r in rows if "." not in r["outcome"]}
     assert mine == theirs

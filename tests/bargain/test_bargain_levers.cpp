@@ -85,8 +85,10 @@ TEST_CASE("bargain with no lever acting forecasts from the unmoved inputs", "[ba
   CHECK(off["rounds"] == j["rounds"]);
   // The table says so.
   auto table = cli_run("bargain " + kTeaching + " --rounds 1");
-  CHECK(table.out.find("Levers: none acts on issue 'incumbent_rule' at step 0 (2020-01-06).") != std::string::npos);
-  CHECK(table.out.find("sanctions (from 2020-02-03)") != std::string::npos);
+  // Steps are printed as the days they cover (docs/output.md, "Dates").
+  CHECK(table.out.find("Levers: none acts on issue 'incumbent_rule' at step 0 (2020-01-06..01-12).") !=
+        std::string::npos);
+  CHECK(table.out.find("sanctions (from step 4, 2020-02-03..02-09)") != std::string::npos);
 }
 
 TEST_CASE("bargain applies the capability effect of the sanctions by their registry row", "[bargain][levers]") {
@@ -172,7 +174,8 @@ TEST_CASE("bargain rejects a bad --at with exit code 2", "[bargain][levers][erro
     auto r = cli_run("bargain " + kTeaching + " --at " + at);
     INFO(at << ": " << r.err);
     CHECK(r.code == 2);
-    CHECK(r.err.find("give a date from 2020-01-06 to 2020-12-28, or a step from 0 to 51") != std::string::npos);
+    // The last date accepted is the last day of the last step.
+    CHECK(r.err.find("give a date from 2020-01-06 to 2021-01-03, or a step from 0 to 51") != std::string::npos);
   }
   CHECK(cli_run("bargain '" + source_path("tests/data/ec_emissions.csv") + "' --at 3").code == 2);
 }

@@ -193,7 +193,7 @@ TEST_CASE("geosim report on a calibration's folder: prior against posterior, gen
   REQUIRE(cli_run("calibrate " + sc + " --output " + dir + " --particles 200 --quiet").code == 0);
   auto j = nlohmann::json::parse(read_text(dir + "/summary.json"));
   // The command that reproduces it, without what only chooses where output goes.
-  CHECK(j["command"] == "geosim calibrate " + sc + " --particles 200");
+  CHECK(j["command"] == "geosim calibrate " + sc + " --particles 200 --output DIR");
   CliResult r = cli_run("report " + dir + " -o " + html);
   INFO(r.err);
   REQUIRE(r.code == 0);

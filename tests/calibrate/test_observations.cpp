@@ -57,7 +57,7 @@ TEST_CASE("observations do not change a plain run", "[calibrate][observations]")
   std::string observed = with_obs(R"(
   - {id: still_ruling, date: 2020-03-02, outcome: status_quo, assumption: "a test"}
 )");
-  CHECK(test::run_json(test::from_text(plain), 2000, 5) == test::run_json(test::from_text(observed), 2000, 5));
+  CHECK(test::results_json(test::from_text(plain), 2000, 5) == test::results_json(test::from_text(observed), 2000, 5));
 }
 
 TEST_CASE("malformed observations are reported at their place", "[calibrate][observations]") {

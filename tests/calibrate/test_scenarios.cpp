@@ -46,6 +46,6 @@ TEST_CASE("the Venezuela observations do not change a plain run", "[calibrate][s
     tree.erase("observations");
     Scenario without = build_scenario(tree, f);
     INFO(f);
-    CHECK(test::run_json(with, 3000, 2) == test::run_json(without, 3000, 2));
+    CHECK(test::results_json(with, 3000, 2) == test::results_json(without, 3000, 2));
   }
 }

@@ -39,6 +39,21 @@ inline std::string run_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
   return summary_json(sc, summarize(sc, acc, seed)).dump(2);
 }
 
+// The results of a run JSON alone: without the scenario's content hash and the parameters'
+// provenance (where each value is written), which differ between two files that give the
+// same numbers.
+inline std::string results_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
+  Model model(sc);
+  RunOptions o;
+  o.runs = runs;
+  o.seed = seed;
+  Accumulator acc = run_monte_carlo(model, o);
+  Json j = summary_json(sc, summarize(sc, acc, seed));
+  j.erase("scenario_hash");
+  j.erase("parameters");
+  return j.dump(2);
+}
+
 // The run JSON computed on one thread and on two: a determinism check compares them.
 inline std::pair<std::string, std::string> json_on_1_and_2_threads(const Scenario& sc, uint64_t runs, uint64_t seed) {
   const int before = max_threads();

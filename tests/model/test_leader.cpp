@@ -83,7 +83,7 @@ TEST_CASE("a coup that leaves the regime in place hands it to the successor name
   CHECK(st.x[0] == Approx(0.2).margin(0.05));  // the general's stance replaced the boss's (0.9)
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
-  CHECK_THAT(os.str(), Catch::Contains("week   5  2020-02-03  RULER GOES: boss - coup (event 'ouster' succeeded); the "
+  CHECK_THAT(os.str(), Catch::Contains("week   5  2020-02-03..02-09  RULER GOES: boss - coup (event 'ouster' succeeded); the "
                                        "regime goes on under general\n"));
   CHECK_THAT(os.str(), Catch::Contains("END: coup - coup (the horizon was reached; general rules, the regime goes on)"));
 }
@@ -183,7 +183,7 @@ TEST_CASE("a lever on the leader ends when he goes; one on the regime stays", "[
   Model model(sc);
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
-  CHECK_THAT(os.str(), Catch::Contains("week   6  2020-02-10  lever off: bounty (sanctions_individual, opp -> gov): it "
+  CHECK_THAT(os.str(), Catch::Contains("week   6  2020-02-10..02-16  lever off: bounty (sanctions_individual, opp -> gov): it "
                                        "followed boss, who has gone\n"));
   CHECK_THAT(os.str(), !Catch::Contains("lever off: oil"));
 }

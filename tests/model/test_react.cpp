@@ -145,9 +145,9 @@ TEST_CASE("the replay tells why a reacting lever came on and went off", "[react]
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
   const std::string text = os.str();
-  CHECK_THAT(text, Catch::Contains("week   7  2020-02-17  lever on:  threat (military_threat, us -> gov): 2 weeks after "
+  CHECK_THAT(text, Catch::Contains("week   7  2020-02-17..02-23  lever on:  threat (military_threat, us -> gov): 2 weeks after "
                                    "event 'uprising'\n"));
-  CHECK_THAT(text, Catch::Contains("week  13  2020-03-30  lever off: threat (military_threat, us -> gov): 't >= 12' holds\n"));
+  CHECK_THAT(text, Catch::Contains("week  13  2020-03-30..04-05  lever off: threat (military_threat, us -> gov): 't >= 12' holds\n"));
 }
 
 TEST_CASE("format 2 keys in a format 1 file, bad durations and unknown events are located errors", "[react][errors]") {
@@ -402,9 +402,9 @@ decisions:
   Model model(sc);
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
-  CHECK_THAT(os.str(), Catch::Contains("week   7  2020-02-17  us decides (move): threaten; options threaten (utility "
+  CHECK_THAT(os.str(), Catch::Contains("week   7  2020-02-17..02-23  us decides (move): threaten; options threaten (utility "
                                        "1.000, p 1.000), strike (utility 0.500, p 0.000)\n"));
-  CHECK_THAT(os.str(), Catch::Contains("week   7  2020-02-17  lever on:  threat (military_threat, us -> gov): us chose "
+  CHECK_THAT(os.str(), Catch::Contains("week   7  2020-02-17..02-23  lever on:  threat (military_threat, us -> gov): us chose "
                                        "'threaten' (decision 'move')\n"));
 }
 

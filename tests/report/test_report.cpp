@@ -212,8 +212,11 @@ TEST_CASE("the reproducing command keeps what changes results and drops where ou
                                   "--format=json", "-q", "--set", "levers.a.intensity=0.2", "--timing", "-fjson"}) ==
         "geosim run s.yaml --runs 500 --set levers.a.intensity=0.2");
   CHECK(reproduce_command("run", {"my file.yaml", "--set", "x='a'"}) == "geosim run 'my file.yaml' --set 'x='\\''a'\\'''");
-  CHECK(reproduce_command("sweep", {"spec.yaml", "--output", "out", "--threads", "2"}) ==
-        "geosim sweep spec.yaml --output out");
+  // A sweep needs a folder, but which one never changes the numbers: the command says DIR.
+  CHECK(reproduce_command("sweep", {"spec.yaml", "--output", "out", "--threads", "2", "--format", "long"}) ==
+        "geosim sweep spec.yaml --output DIR");
+  CHECK(reproduce_command("calibrate", {"s.yaml", "-o", "out", "--particles", "100"}) ==
+        "geosim calibrate s.yaml --particles 100 --output DIR");
 }
 
 TEST_CASE("geosim report and run --report write the same page from the same run", "[report][cli]") {

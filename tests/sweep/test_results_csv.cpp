@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <sstream>
 
 #include "analysis/sweep/results_csv.h"
 #include "analysis/sweep/store.h"
@@ -66,12 +67,16 @@ TEST_CASE("results.csv of a real sweep reads back as its database holds it", "[s
   CHECK(t.states == std::vector<std::string>{"defected_share", "resources"});
   REQUIRE(t.rows.size() == 6);
   CHECK(t.failed() == 2);
+  // The comment lines record what reproduces the results (docs/sweep-format.md).
+  CHECK(t.command == "geosim sweep " + spec + " --output DIR");
+  CHECK(t.seed == "1");
+  CHECK(t.scenario_hash.size() == 16);
 
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2((dir + "/out/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   const auto points = query(db,
-                            "SELECT point, status, runs, \"levers.sanctions.intensity\", "
-                            "\"levers.amnesty_for_officers.credibility\" FROM points",
+                            "SELECT point, status, runs, levers_sanctions_intensity, "
+                            "levers_amnesty_for_officers_credibility FROM points",
                             2);
   const auto counts = query(db, "SELECT point, outcome, count FROM results", 2);
   const auto states = query(db, "SELECT point, var, p5, median, p95 FROM states", 2);
@@ -81,7 +86,7 @@ TEST_CASE("results.csv of a real sweep reads back as its database holds it", "[s
     const SweepResultRow& r = t.rows[i];
     INFO("row " << i);
     CHECK(r.point == static_cast<int64_t>(i));
-    CHECK(r.line == static_cast<int>(i) + 2);
+    CHECK(r.line == static_cast<int>(i) + 4);  // after the two comment lines and the header
     const std::string key = std::to_string(r.point) + "|" + (r.ok ? "ok" : "failed") + "|";
     REQUIRE(points.count(key) == 1);
     const auto& db_row = points.at(key);
@@ -115,6 +120,32 @@ TEST_CASE("results.csv of a real sweep reads back as its database holds it", "[s
   // happen; at least the two recorded ones cannot add past 1.
   for (const auto& r : t.rows)
     if (r.ok) CHECK(r.p[0] + r.p[1] <= 1.0 + 1e-6);
+
+  // --format long: the same sweep into another folder writes the same results.csv (neither
+  // the folder nor the format is part of the numbers) and results_long.csv, one row per
+  // finished point and outcome, whose counts are the database's.
+  REQUIRE(run_geosim({"sweep", spec, "--output", dir + "/long", "--quiet", "--format", "long"}) == 0);
+  CHECK(read_text(dir + "/long/results.csv") == read_text(dir + "/out/results.csv"));
+  std::istringstream in(read_text(dir + "/long/results_long.csv"));
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  CHECK(line ==
+        "point,levers_sanctions_intensity,levers_amnesty_for_officers_credibility,outcome,runs,count,p,lo,hi,seed,"
+        "scenario_hash");
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string cell; std::getline(ls, cell, ',');) f.push_back(cell);
+    REQUIRE(f.size() == 11);
+    INFO(line);
+    const uint64_t c = static_cast<uint64_t>(counts.at(f[0] + "|" + f[3] + "|")[0]);
+    CHECK(std::stoull(f[5]) == c);
+    CHECK(std::stod(f[6]) == static_cast<double>(c) / 200.0);
+    CHECK(f[10] == t.scenario_hash);
+  }
+  CHECK(rows == static_cast<size_t>(t.rows.size() - t.failed()) * t.outcomes.size());
 }
 
 TEST_CASE("results.csv with CRLF line ends quotes and blank lines reads as with LF", "[sweep][results_csv]") {

@@ -117,7 +117,8 @@ TEST_CASE("a point with an out-of-range value is recorded as failed and the swee
   std::string csv = sweep_csv(spec, dir + "/out");
   std::istringstream lines(csv);
   std::string header, l0, l1, l2;
-  std::getline(lines, header);
+  do std::getline(lines, header);  // after the comment lines
+  while (header.rfind("#", 0) == 0);
   std::getline(lines, l0);
   std::getline(lines, l1);
   std::getline(lines, l2);
@@ -152,8 +153,8 @@ TEST_CASE("sweep results are byte-identical for 1 and 2 threads", "[sweep][deter
   set_threads(2);
   std::string two = sweep_csv(spec, dir + "/two");
   CHECK(one == two);
-  // One header line and one row per point.
-  CHECK(std::count(one.begin(), one.end(), '\n') == 7);
+  // Two comment lines, one header line and one row per point.
+  CHECK(std::count(one.begin(), one.end(), '\n') == 8);
 }
 
 TEST_CASE("a directory holding another sweep's results is refused", "[sweep][errors]") {
@@ -183,7 +184,7 @@ TEST_CASE("a sweep killed with SIGKILL and resumed writes the same results.csv",
                                           "runs: 800\nrecord: {states: [defected_share]}\n"));
   REQUIRE(run_geosim({"sweep", spec, "--output", dir + "/ref", "--quiet", "--threads", "1"}) == 0);
   std::string ref = read_text(dir + "/ref/results.csv");
-  REQUIRE(std::count(ref.begin(), ref.end(), '\n') == 101);
+  REQUIRE(std::count(ref.begin(), ref.end(), '\n') == 103);  // two comment lines, the header, 100 points
 
   std::string out = dir + "/killed", db = out + "/results.sqlite";
   pid_t child = spawn_geosim({"sweep", spec, "--output", out, "--quiet", "--threads", "2"});
