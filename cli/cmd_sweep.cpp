@@ -92,8 +92,7 @@ int sweep_command(const std::vector<std::string>& args) {
   if (format != "wide" && format != "long")
     throw UsageError("sweep: --format must be wide or long, got '" + format + "'");
   apply_threads(threads, "sweep");
-  SweepSpec spec = load_sweep_spec(spec_file);
-  SweepPlan plan = plan_sweep(spec);
+  SweepPlan plan = load_sweep_plan(spec_file);
   load_sweep_posterior(plan);
   const Cluster& cl = cluster();
   // Only rank 0 opens the results; every rank learns whether it could before any rank
@@ -126,7 +125,7 @@ int sweep_command(const std::vector<std::string>& args) {
     std::cerr << "resuming: " << format_count(static_cast<uint64_t>(done)) << " of "
               << format_count(static_cast<uint64_t>(plan.points)) << " points already done\n";
 
-  SweepProgress progress(done, plan.points, spec.runs, quiet);
+  SweepProgress progress(done, plan.points, plan.spec.runs, quiet);
   SweepRunOptions so;
   so.stop = &interrupted();
   so.committed = [&](const PointResult& r, uint64_t runs) {

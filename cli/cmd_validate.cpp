@@ -50,7 +50,7 @@ int validate_command(const std::vector<std::string>& args) {
     try {
       if (is_sweep_spec(f)) {
         // A sweep spec (docs/sweep-format.md): checked together with its scenario.
-        SweepPlan plan = plan_sweep(load_sweep_spec(f));
+        SweepPlan plan = load_sweep_plan(f);
         load_sweep_posterior(plan);
         if (!quiet)
           std::cout << f << ": ok (sweep of " << plan.points << " points over " << plan.ids.size()

@@ -127,8 +127,14 @@ class SpecReader {
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
-  YNode root = parse_yaml_file(path);
   Diagnostics diags;
+  SweepSpec s = read_sweep_spec(path, limits, diags);
+  diags.throw_if_any();
+  return s;
+}
+
+SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Diagnostics& diags) {
+  YNode root = parse_yaml_file(path);
   SpecReader r(diags, limits);
   SweepSpec s;
   s.file = path;
@@ -243,7 +249,6 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
       if (const YNode* v = rec->find("states")) r.names(*v, "states", s.states);
     }
   }
-  diags.throw_if_any();
   return s;
 }
 
@@ -269,7 +274,14 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
-SweepPlan plan_sweep(const SweepSpec& spec) {
+SweepPlan load_sweep_plan(const std::string& path, const SweepLimits& limits) {
+  Diagnostics diags;
+  SweepSpec spec = read_sweep_spec(path, limits, diags);
+  if (spec.scenario.empty()) diags.throw_if_any();  // nothing to check the names against
+  return plan_sweep(spec, &diags);
+}
+
+SweepPlan plan_sweep(const SweepSpec& spec, const Diagnostics* earlier) {
   SweepPlan plan;
   plan.spec = spec;
   LoadOptions lo;
@@ -277,19 +289,24 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   try {
     plan.scenario = load_scenario(spec.scenario, lo);
   } catch (const InputError& e) {
-    // A scenario file that cannot be read at all (missing, a device, too large) is the spec's
-    // mistake: say where the spec names it. Errors inside the scenario keep their own places.
-    std::vector<Diagnostic> ds = e.diagnostics();
-    for (Diagnostic& d : ds)
+    // The spec's own errors first, then the scenario's: all at once. A scenario file that
+    // cannot be read at all (missing, a device, too large) is the spec's mistake: say where
+    // the spec names it. Errors inside the scenario keep their own places.
+    std::vector<Diagnostic> ds = earlier ? earlier->items() : std::vector<Diagnostic>{};
+    for (const Diagnostic& d : e.diagnostics()) ds.push_back(d);
+    for (size_t i = earlier ? earlier->size() : 0; i < ds.size(); ++i) {
+      Diagnostic& d = ds[i];
       if (d.loc.line == 0 && d.message.find("more unknown keys") == std::string::npos &&
           same_file(d.loc.file, spec.scenario)) {
         d.message = "scenario '" + spec.scenario + "': " + d.message;
         d.loc = spec.scenario_loc;
       }
+    }
     throw InputError(std::move(ds));
   }
   const Scenario& sc = plan.scenario;
   Diagnostics diags;
+  if (earlier) diags.append(*earlier);
   std::vector<std::string> paths;
   for (const auto& p : sc.params) paths.push_back(p.path);
   for (const auto& p : spec.params) {

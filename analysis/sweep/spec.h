@@ -58,6 +58,9 @@ struct SweepLimits {
 
 // Reads and checks a spec on its own; throws InputError listing every problem.
 SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits = {});
+// The same, adding the problems to `diags` instead of throwing (a spec that is not a map
+// still throws at once).
+SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Diagnostics& diags);
 
 // A spec resolved against its scenario, with its points.
 struct SweepPlan {
@@ -82,7 +85,14 @@ struct SweepPlan {
   ParamValues fixed(int64_t point) const;
 };
 
-SweepPlan plan_sweep(const SweepSpec& spec);
+// The plan of a checked spec: loads its scenario and checks the parameter paths, outcomes
+// and states against it. `earlier`: errors already found in the spec, reported together
+// with these (InputError holding all of them).
+SweepPlan plan_sweep(const SweepSpec& spec, const Diagnostics* earlier = nullptr);
+
+// Reads a spec and plans it, reporting every error of the spec and of its names in the
+// scenario at once (what `geosim sweep` and `geosim validate` use).
+SweepPlan load_sweep_plan(const std::string& path, const SweepLimits& limits = {});
 
 
 }  // namespace geosim

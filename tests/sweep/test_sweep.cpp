@@ -24,12 +24,36 @@ std::string spec_text(const std::string& body) {
 std::string spec_error(const std::string& dir, const std::string& body) {
   std::string path = write_text(dir + "/spec.yaml", spec_text(body));
   try {
-    plan_sweep(load_sweep_spec(path));
+    load_sweep_plan(path);
   } catch (const InputError& e) {
     return e.what();
   }
   return "";
 }
+
+}  // namespace
+
+TEST_CASE("a sweep spec's errors come all at once, its own and its names in the scenario", "[sweep][errors]") {
+  const std::string dir = fresh_dir("spec-all-errors");
+  const std::string err = spec_error(dir,
+                                     "parameters:\n"
+                                     "  - {path: levers.sanctoins.intensity, values: [0.1]}\n"
+                                     "  - {path: levers.sanctions.credibility, min: 1, max: 0, steps: 3}\n"
+                                     "runs: -5\n"
+                                     "design: weird\n"
+                                     "record: {outcomes: [cuop]}\n");
+  INFO(err);
+  // The spec's own mistakes...
+  CHECK(err.find("unknown design 'weird'") != std::string::npos);
+  CHECK(err.find("`min` must not exceed `max`") != std::string::npos);
+  CHECK(err.find("`runs` must be a whole number") != std::string::npos);
+  // ...and, in the same message, the names its scenario does not have.
+  CHECK(err.find("'levers.sanctoins.intensity' is not a numeric parameter") != std::string::npos);
+  CHECK(err.find("did you mean 'levers.sanctions.intensity'?") != std::string::npos);
+  CHECK(err.find("'cuop' is not an outcome") != std::string::npos);
+}
+
+namespace {
 
 std::string sweep_csv(const std::string& spec_path, const std::string& dir, bool resume = false) {
   SweepPlan plan = plan_sweep(load_sweep_spec(spec_path));
