@@ -129,6 +129,8 @@ int compare_command(const std::vector<std::string>& args) {
   rep.runs = runs;
   rep.seed = seed;
   rep.comparisons.push_back({base_file, variant_file, paired_effects(base, pc)});
+  rep.has_changes = true;
+  rep.changes = diff_scenarios(base, variant);
   return write_report(rep, format, output);
 }
 

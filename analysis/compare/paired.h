@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/compare/variant_diff.h"
 #include "engine/model/model.h"
 #include "engine/output/output.h"
 #include "engine/runner/run_loop.h"  // RunValues
@@ -79,6 +80,11 @@ struct CompareReport {
   std::string parameters_from;  // empty: the prior; else the posterior.csv the runs drew from
   uint64_t runs = 0, seed = 0;
   std::vector<Comparison> comparisons;
+  // Two scenarios (`geosim compare`): what the variant changes against the base, written
+  // to the JSON as `changes`; lever effects (one scenario, levers switched off in turn)
+  // have none and write none.
+  bool has_changes = false;
+  std::vector<VariantChange> changes;
 };
 
 Json compare_json(const CompareReport& r);
