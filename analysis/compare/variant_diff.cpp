@@ -26,9 +26,15 @@ int enabled_state(const Scenario& sc, const Lever& lv) {
   return p.dist.value() != 0 ? 1 : 0;
 }
 
-std::string window_text(const Scenario& sc, const Lever& lv) {
-  return "from " + sc.date_of_step(lv.start_step).str() + " until " + sc.date_of_step(lv.end_step).str();
+// The days of the steps [first, end): a date written inside a step acts from the step's
+// first day, so these are the days the model acts on, not always the dates as written.
+std::string steps_text(const Scenario& sc, int first, int end) {
+  if (end <= first) return "never";
+  Date a = sc.date_of_step(first), b = sc.date_of_step(end).plus_days(-1);
+  return a == b ? a.str() : a.str() + " to " + b.str();
 }
+
+std::string window_text(const Scenario& sc, const Lever& lv) { return steps_text(sc, lv.start_step, lv.end_step); }
 
 // Items of one kind that one scenario has and the other lacks (matched by id). Parameters
 // under an added or removed item's prefix are left out of the parameter list.
@@ -85,8 +91,8 @@ std::vector<VariantChange> diff_scenarios(const Scenario& base, const Scenario& 
   items("event", "events.", base.events, variant.events, named, out, skip);
   // Events in both: a scheduled event on another date, a hazard over another window.
   auto when = [](const Scenario& sc, const Event& e) {
-    if (e.scheduled) return "on " + sc.date_of_step(e.at_step).str();
-    return "from " + sc.date_of_step(e.from_step).str() + " until " + sc.date_of_step(e.until_step).str();
+    if (e.scheduled) return "in the step " + steps_text(sc, e.at_step, e.at_step + 1);
+    return steps_text(sc, e.from_step, e.until_step);
   };
   for (const auto& xb : base.events)
     for (const auto& xv : variant.events)
