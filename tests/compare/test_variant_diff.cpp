@@ -72,7 +72,7 @@ TEST_CASE("a changed distribution gives its path and both values; dates moved ar
   CHECK(find(ws, "levers.norway_mediation", "dates") != nullptr);
 }
 
-TEST_CASE("--set values and a changed calendar are differences too", "[variant_diff]") {
+TEST_CASE("values set with --set and a changed calendar are differences too", "[variant_diff]") {
   Scenario base = load_scenario(kDir + "teaching.yaml");
   LoadOptions lo;
   lo.sets = {"levers.sanctions.intensity=0.25", "horizon=30"};
