@@ -457,15 +457,19 @@ void tornado(Page& page, const std::string& name, const Json& rows, const std::s
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   Json sort = Json::array();
   for (const auto& o : order) sort.push_back(o.first);
+  // Panels in the outcomes' order as the rows give them (the scenario's), not alphabetical.
   std::set<std::string> outcomes;
-  for (const auto& r : rows) outcomes.insert(r["outcome"].get<std::string>());
+  Json outcome_order = Json::array();
+  for (const auto& r : rows)
+    if (outcomes.insert(r["outcome"].get<std::string>()).second) outcome_order.push_back(r["outcome"]);
   // One small panel per outcome (levers down the side, shared across panels), so that
   // many levers times many outcomes stay readable.
   Json s;
   s["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";
   s["data"] = {{"values", rows}};
   s["columns"] = outcomes.size() > 1 ? 2 : 1;
-  s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
+  s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"sort", outcome_order},
+                {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
   Json y = {{"field", "lever"}, {"type", "nominal"}, {"sort", sort}, {"title", nullptr}, {"axis", {{"labelLimit", 200}}}};
   Json x_title = {{"field", "diff"}, {"type", "quantitative"}, {"title", "change in probability"}, {"axis", {{"format", "+.1~%"}}}};
   Json layers = Json::array();

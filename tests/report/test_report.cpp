@@ -413,6 +413,14 @@ TEST_CASE("each outcome has its own scale in lever effects and in a sweep", "[re
   REQUIRE(diff != nullptr);
   CHECK((*diff)["facet"]["field"] == "outcome");
   CHECK((*diff)["resolve"]["scale"]["x"] == "independent");
+  // Panels in the JSON's (the scenario's) order, not alphabetical.
+  ReportJson reversed = compare_json_with_changes();
+  auto& outs = reversed["comparisons"][0]["outcomes"];
+  std::swap(outs[0], outs[1]);
+  report::Page rp;
+  report::compare_sections(rp, report_input_from_json(reversed, "c.json"), true);
+  REQUIRE(chart_spec(rp, "compare-diff") != nullptr);
+  CHECK((*chart_spec(rp, "compare-diff"))["facet"]["sort"] == ReportJson({"status_quo", "coup"}));
   // A 2x2 grid sweep: one colour scale (and legend) per outcome, none fixed to 0-100%.
   std::string dir = temp_dir("scales");
   std::ofstream(dir + "/results.csv") << std::string(kSweepHeader) +
