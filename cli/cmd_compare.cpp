@@ -135,6 +135,8 @@ int compare_command(const std::vector<std::string>& args) {
   rep.variant_hash = variant.content_hash;
   rep.command = reproduce_command("compare", args);
   rep.comparisons.push_back({base_file, variant_file, paired_effects(base, pc)});
+  rep.has_changes = true;
+  rep.changes = diff_scenarios(base, variant);
   return write_report(rep, format, output);
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/compare/variant_diff.h"
 #include "engine/model/model.h"
 #include "engine/output/output.h"
 #include "engine/runner/run_loop.h"  // RunValues
@@ -82,6 +83,11 @@ struct CompareReport {
   // To reproduce it: the command line (set by the command), the scenarios' content hashes
   // (Scenario::content_hash; the variant's empty for lever effects, whose arms are one file).
   std::string command, base_hash, variant_hash;
+  // Two scenarios (`geosim compare`): what the variant changes against the base, written
+  // to the JSON as `changes`; lever effects (one scenario, levers switched off in turn)
+  // have none and write none.
+  bool has_changes = false;
+  std::vector<VariantChange> changes;
 };
 
 Json compare_json(const CompareReport& r);

@@ -79,6 +79,7 @@ Json compare_json(const CompareReport& r) {
     comps.push_back(jc);
   }
   j["comparisons"] = comps;
+  if (r.has_changes) j["changes"] = variant_changes_json(r.changes);
   if (r.comparisons.size() > 1) {
     // All effects, largest change first: the ranked summary of the table.
     Json rk = Json::array();

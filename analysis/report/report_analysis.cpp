@@ -3,6 +3,8 @@
 // indices, and PRIM boxes from scenario discovery.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <set>
 
 #include "analysis/report/report_page.h"
@@ -20,6 +22,66 @@ void simple_header(Page& page, const std::string& kind, const std::string& title
 
 std::string number_list(const Json& j) { return j.is_array() ? std::to_string(j.size()) : "0"; }
 
+// A number as a short label: up to 4 significant digits, no trailing zeros.
+std::string short_num(const Json& v) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
+  return buf;
+}
+
+std::string pct_of(const Json& v) { return v.is_number() ? pct(v.get<double>()) : std::string("-"); }
+
+// What a sweep swept, for its title: "Sweep of A and B", "Sweep of A, B, C and 2 more".
+std::string sweep_title(const Json& params) {
+  std::vector<std::string> names;
+  for (const auto& p : params) names.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+  if (names.empty()) return "Sweep";
+  size_t shown = std::min<size_t>(names.size(), names.size() > 4 ? 3 : 4);
+  std::string t = "Sweep of ";
+  for (size_t i = 0; i < shown; ++i)
+    t += (i == 0 ? "" : (i + 1 == shown && shown == names.size() ? " and " : ", ")) + names[i];
+  if (shown < names.size()) t += " and " + std::to_string(names.size() - shown) + " more";
+  return t;
+}
+
+// "seed 1 · 1,000 runs per point": the seed from the sweep's store, the runs from the points.
+std::string sweep_line(const Json& j, const std::string& source) {
+  const Json& points = j["points"];
+  std::string line = number_list(points) + " points over " + std::to_string(j["params"].size()) + " parameter(s)";
+  const Json meta = j.contains("meta") && j["meta"].is_object() ? j["meta"] : Json::object();
+  if (meta.contains("design")) line += " (" + esc(str_or(meta, "design", "")) + ")";
+  if (meta.contains("seed")) line += " &middot; seed " + esc(str_or(meta, "seed", ""));
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& pt : points)
+    if (pt.contains("runs") && pt["runs"].is_number_unsigned()) {
+      lo = std::min(lo, pt["runs"].get<uint64_t>());
+      hi = std::max(hi, pt["runs"].get<uint64_t>());
+    }
+  if (hi > 0) line += " &middot; " + (lo == hi ? std::to_string(hi) : std::to_string(lo) + " to " + std::to_string(hi)) + " runs per point";
+  else if (meta.contains("runs_per_point")) line += " &middot; " + esc(str_or(meta, "runs_per_point", "")) + " runs per point";
+  if (meta.contains("scenario")) line += " &middot; scenario <code>" + esc(str_or(meta, "scenario", "")) + "</code>";
+  line += " &middot; results in <code>" + esc(source) + "</code>";
+  return line;
+}
+
+// The sweep's numbers, one row per point: its parameter values, then each outcome's
+// probability with its 95% interval.
+std::string sweep_table(const Json& params, const Json& outcomes, const Json& points) {
+  std::vector<std::string> header = {"point"};
+  for (const auto& p : params) header.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+  for (const auto& o : outcomes) header.push_back((o.is_string() ? o.get<std::string>() : o.dump()) + " (95% interval)");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& pt : points) {
+    std::vector<std::string> r = {pt.contains("point") ? esc(pt["point"].dump()) : std::string("-")};
+    for (size_t k = 0; k < params.size(); ++k) r.push_back(short_num(pt["x"][k]));
+    for (size_t o = 0; o < outcomes.size(); ++o)
+      r.push_back(pct_of(pt["p"][o]) + " (" + pct_of(pt["lo"][o]) + " to " + pct_of(pt["hi"][o]) + ")");
+    rows.push_back(r);
+  }
+  return data_table(header, rows, std::string(header.size(), 'n'));
+}
+
 }  // namespace
 
 void sweep_sections(Page& page, const ReportInput& in, bool head) {
@@ -28,8 +90,7 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
   const auto& outcomes = j["outcomes"];
   const auto& points = j["points"];
   if (head)
-    simple_header(page, "sweep", "Sweep: " + in.source,
-                  number_list(points) + " points over " + std::to_string(params.size()) + " parameter(s)",
+    simple_header(page, "sweep", sweep_title(params), sweep_line(j, in.source),
                   str_or(j, "command", "geosim sweep SPEC.yaml --output " + in.source));
   page.h2("How the outcomes change across the sweep" + (head ? std::string() : " (" + in.source + ")"), "sweep");
   int failed = j.contains("failed") ? j["failed"].get<int>() : 0;
@@ -41,6 +102,10 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     return;
   }
   size_t np = params.size();
+  const std::string table = sweep_table(params, outcomes, points);
+  // Facets in the outcomes' order (not alphabetical).
+  Json outcome_order = Json::array();
+  for (const auto& o : outcomes) outcome_order.push_back(o);
   // Long form: one row per point and outcome. Parameter k is the field "xK": a name from
   // results.csv never reaches Vega as a field name (where '.', '[' or ']' are syntax and
   // a crafted name could inject markup through an error message); it is shown as a title.
@@ -59,22 +124,37 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     }
   if (np == 1) {
     std::string p0 = params[0].get<std::string>();
-    Json s = base_spec("Outcome probabilities along " + p0);
+    // One panel per outcome, each on its own vertical scale: a 2% outcome that doubles must
+    // not look flat beside a 60% one.
+    Json s;
+    s["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";
+    s["title"] = "Outcome probabilities along " + p0;
     s["data"] = {{"values", rows}};
+    s["columns"] = outcomes.size() > 1 ? 2 : 1;
+    s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"sort", outcome_order},
+                  {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
     Json x = {{"field", field(0)}, {"type", "quantitative"}, {"title", p0}};
-    Json color = {{"field", "outcome"}, {"type", "nominal"}, {"legend", {{"orient", "bottom"}}}};
-    s["layer"] = Json::array(
-        {{{"mark", {{"type", "area"}, {"opacity", 0.2}}},
-          {"encoding", {{"x", x}, {"color", color}, {"y", {{"field", "lo"}, {"type", "quantitative"}}}, {"y2", {{"field", "hi"}}}}}},
-         {{"mark", {{"type", "line"}, {"point", true}}},
-          {"encoding", {{"x", x}, {"color", color},
-                        {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"}, {"axis", {{"format", ".0%"}}}}},
-                        {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", field(0)}, {"title", p0}},
-                                                 {{"field", "p"}, {"format", ".1%"}}})}}}}});
+    s["spec"] = {{"width", 300}, {"height", 170},
+                 {"layer", Json::array(
+                     {{{"mark", {{"type", "area"}, {"opacity", 0.2}, {"color", "#4c78a8"}}},
+                       {"encoding", {{"x", x}, {"y", {{"field", "lo"}, {"type", "quantitative"}}}, {"y2", {{"field", "hi"}}}}}},
+                      {{"mark", {{"type", "line"}, {"point", true}, {"color", "#4c78a8"}}},
+                       {"encoding", {{"x", x},
+                                     {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"},
+                                            {"scale", {{"zero", false}}}, {"axis", {{"format", ".1~%"}}}}},
+                                     {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", field(0)}, {"title", p0}},
+                                                              {{"field", "p"}, {"format", ".1%"}},
+                                                              {{"field", "lo"}, {"format", ".1%"}},
+                                                              {{"field", "hi"}, {"format", ".1%"}}})}}}}})}};
+    if (outcomes.size() > 1) s["resolve"] = {{"scale", {{"y", "independent"}}}};
+    s["config"] = base_spec("")["config"];
     page.chart("sweep-line", s,
-               "Each line is one outcome's probability as <code>" + esc(p0) + "</code> varies, all else held as in "
-               "the scenario; points are the swept values and the shaded band is each point's 95% interval. "
-               "Where a line rises or falls steeply, the outcome is sensitive to this parameter.");
+               "One panel per outcome: the line is its probability as <code>" + esc(p0) + "</code> varies, all else "
+               "held as in the scenario; points are the swept values and the shaded band is each point's 95% "
+               "interval. Each panel has its own vertical scale, so that a rare outcome's changes show: read the "
+               "axis before comparing panels. Where a line rises or falls steeply, the outcome is sensitive to this "
+               "parameter.",
+               table);
     return;
   }
   std::set<double> v0, v1;
@@ -90,17 +170,34 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     s["title"] = "Outcome probabilities over " + p0 + " and " + p1;
     s["data"] = {{"values", rows}};
     s["columns"] = 2;
-    s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}};
+    s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"sort", outcome_order},
+                  {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
+    // One colour scale and legend per outcome: on a shared 0-100% scale an outcome that
+    // moves between 1% and 3% would be one flat colour.
+    if (outcomes.size() > 1) s["resolve"] = {{"scale", {{"color", "independent"}}}};
     Json tooltip = Json::array({{{"field", field(0)}, {"title", p0}}, {{"field", field(1)}, {"title", p1}},
                                 {{"field", "p"}, {"format", ".1%"}}, {{"field", "lo"}, {"format", ".1%"}},
                                 {{"field", "hi"}, {"format", ".1%"}}});
     Json color = {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"},
-                  {"scale", {{"scheme", "viridis"}, {"domain", {0, 1}}}}, {"legend", {{"format", ".0%"}}}};
-    Json inner = {{"width", 300}, {"height", 220}};
+                  {"scale", {{"scheme", "viridis"}, {"zero", false}}},
+                  {"legend", {{"format", ".2~%"}, {"gradientLength", 160}}}};
+    Json inner = {{"width", 260}, {"height", 220}};
     if (grid) {
+      // Labels sized by how many there are: at least 14 px per row or column, smaller type
+      // and upright column labels when they are many, and any label that would still
+      // collide left out rather than drawn on top of another.
+      auto axis = [](size_t n, bool columns) {
+        Json a = {{"format", ".3~g"}, {"formatType", "number"}, {"labelOverlap", "greedy"}, {"labelLimit", 60},
+                  {"labelFontSize", n > 24 ? 9 : (n > 14 ? 10 : 11)}};
+        if (columns) a["labelAngle"] = n > 12 ? -90 : 0;
+        return a;
+      };
+      if (v0.size() * 14 > 260) inner["width"] = Json{{"step", 14}};
+      if (v1.size() * 14 > 220) inner["height"] = Json{{"step", 14}};
       inner["mark"] = "rect";
-      inner["encoding"] = {{"x", {{"field", field(0)}, {"type", "ordinal"}, {"title", p0}, {"axis", {{"format", ".3~g"}}}}},
-                           {"y", {{"field", field(1)}, {"type", "ordinal"}, {"title", p1}, {"sort", "descending"}, {"axis", {{"format", ".3~g"}}}}},
+      inner["encoding"] = {{"x", {{"field", field(0)}, {"type", "ordinal"}, {"title", p0}, {"axis", axis(v0.size(), true)}}},
+                           {"y", {{"field", field(1)}, {"type", "ordinal"}, {"title", p1}, {"sort", "descending"},
+                                  {"axis", axis(v1.size(), false)}}},
                            {"color", color}, {"tooltip", tooltip}};
     } else {
       inner["mark"] = {{"type", "circle"}, {"size", 60}, {"opacity", 0.9}};
@@ -114,12 +211,19 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
                std::string(grid ? "A heat map for each outcome: each cell is one combination"
                                 : "For each outcome, each dot is one sampled combination") +
                    " of <code>" + esc(p0) + "</code> (across) and <code>" + esc(p1) + "</code> (up), coloured by the "
-                   "outcome's probability there (yellow high, purple low). Look for where the colour changes "
-                   "fast: that is the boundary between regimes of the scenario.");
+                   "outcome's probability there (yellow high, purple low). Each outcome has its own colour scale, "
+                   "from its lowest to its highest probability in the sweep, with its own legend: read the legend "
+                   "before comparing colours across panels. Look for where the colour changes fast: that is the "
+                   "boundary between regimes of the scenario.",
+               table);
     return;
   }
-  // Three or more parameters: one panel per parameter, probability against its value.
+  // Three or more parameters: a row of panels per outcome, one panel per parameter, the
+  // outcome's probability against the parameter's value. Each row has its own vertical
+  // scale, so that a rare outcome's trend shows.
   Json lrows = Json::array();
+  Json param_order = Json::array();
+  for (const auto& p : params) param_order.push_back(p);
   for (const auto& pt : points)
     for (size_t k = 0; k < np; ++k)
       for (size_t o = 0; o < outcomes.size(); ++o)
@@ -128,18 +232,24 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
   s["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";
   s["title"] = "Outcome probability against each swept parameter";
   s["data"] = {{"values", lrows}};
-  s["columns"] = 2;
-  s["facet"] = {{"field", "parameter"}, {"type", "nominal"}, {"title", nullptr}};
-  s["resolve"] = {{"scale", {{"x", "independent"}}}};
-  s["spec"] = {{"width", 300}, {"height", 180}, {"mark", {{"type", "circle"}, {"size", 18}, {"opacity", 0.6}}},
+  s["facet"] = {{"row", {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"sort", outcome_order},
+                         {"header", {{"labelFontWeight", "bold"}, {"labelLimit", 160}}}}},
+                {"column", {{"field", "parameter"}, {"type", "nominal"}, {"title", nullptr}, {"sort", param_order},
+                            {"header", {{"labelLimit", 220}}}}}};
+  s["resolve"] = {{"scale", {{"x", "independent"}, {"y", "independent"}}}};
+  const int width = std::max(110, 660 / static_cast<int>(np));
+  s["spec"] = {{"width", width}, {"height", 110}, {"mark", {{"type", "circle"}, {"size", 14}, {"opacity", 0.6}, {"color", "#4c78a8"}}},
                {"encoding", {{"x", {{"field", "value"}, {"type", "quantitative"}, {"title", nullptr}}},
-                             {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"}, {"axis", {{"format", ".0%"}}}}},
-                             {"color", {{"field", "outcome"}, {"type", "nominal"}, {"legend", {{"orient", "bottom"}}}}}}}};
+                             {"y", {{"field", "p"}, {"type", "quantitative"}, {"title", "probability"},
+                                    {"scale", {{"zero", false}}}, {"axis", {{"format", ".1~%"}}}}}}}};
   s["config"] = base_spec("")["config"];
   page.chart("sweep-panels", s,
-             "One panel per swept parameter: each dot is one sweep point, placed by that parameter's value and the "
-             "outcome's probability there. A clear upward or downward trend in a panel means the parameter matters "
-             "for that outcome even while the others vary; a shapeless cloud means it matters little.");
+             "One row of panels per outcome and one panel per swept parameter: each dot is one sweep point, placed by "
+             "that parameter's value and the outcome's probability there. Each row has its own vertical scale, so "
+             "that a rare outcome's trend shows: read the axis before comparing rows. A clear upward or downward "
+             "trend in a panel means the parameter matters for that outcome even while the others vary; a "
+             "shapeless cloud means it matters little.",
+             table);
 }
 
 void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
@@ -203,7 +313,30 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
           "intervals.";
     std::string name = "sensitivity-";
     for (char c : id) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-    page.chart(name, s, cap);
+    // The table: one row per input, each index with its interval.
+    std::vector<std::string> header = {"input"};
+    std::vector<std::string> indices;
+    for (const auto& r : rows)
+      if (std::find(indices.begin(), indices.end(), r["index"].get<std::string>()) == indices.end())
+        indices.push_back(r["index"].get<std::string>());
+    for (const auto& ix : indices) header.push_back(ix + " (95% interval)");
+    std::vector<std::vector<std::string>> t;
+    for (size_t k = 0; k < params.size(); ++k) {
+      std::string pname = params[k].is_string() ? params[k].get<std::string>() : params[k].dump();
+      std::vector<std::string> row = {"<code>" + esc(pname) + "</code>"};
+      for (const auto& ix : indices) {
+        std::string cell = "-";
+        for (const auto& r : rows)
+          if (r["parameter"].get<std::string>() == pname && r["index"].get<std::string>() == ix) {
+            cell = num(r["value"].get<double>(), 3);
+            if (r.contains("lo") && r["lo"].is_number() && r["hi"].is_number())
+              cell += " (" + num(r["lo"].get<double>(), 3) + " to " + num(r["hi"].get<double>(), 3) + ")";
+          }
+        row.push_back(cell);
+      }
+      t.push_back(row);
+    }
+    page.chart(name, s, cap, data_table(header, t, "l" + std::string(indices.size(), 'n')));
   }
 }
 
@@ -242,7 +375,16 @@ void discovery_sections(Page& page, const ReportInput& in, bool head) {
              "PRIM shrinks a box over the swept parameters step by step. Coverage (across) is the share of all "
              "the sweep's points where " + esc(outcome) + " is likely that fall inside the box; density (up) is "
              "the share of points inside the box where it is likely. Moving left, boxes get purer but explain "
-             "fewer cases. The red diamond is the chosen box.");
+             "fewer cases. The red diamond is the chosen box.",
+             [&] {
+               std::vector<std::vector<std::string>> t;
+               for (const auto& r : rows)
+                 t.push_back({std::to_string(r["step"].get<int>()), pct_of(r["coverage"]), pct_of(r["density"]),
+                              r.contains("restricted") ? esc(r["restricted"].dump()) : std::string("-")});
+               if (box && box->contains("coverage") && box->contains("density"))
+                 t.push_back({"chosen box", pct_of((*box)["coverage"]), pct_of((*box)["density"]), "-"});
+               return data_table({"step", "coverage", "density", "parameters restricted"}, t, "nnnl");
+             }());
   const char* lk = box && box->contains("restrictions") ? "restrictions" : "limits";
   if (box && box->contains(lk) && (*box)[lk].is_array()) {
     page.html("<table>\n<tr><th>parameter</th><th>from</th><th>to</th><th>swept range</th></tr>\n");
@@ -328,8 +470,8 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
              "Each parameter's prior (grey) and posterior (blue): the line spans the 5th to 95th percentile, the dot "
              "is the median, on the prior's own 90% range (0 to 1), so parameters of any scale share the axis. A "
              "posterior as wide as its prior says the observations do not speak to that parameter; a narrow one, "
-             "that they rule much of the prior out. The table gives the values.");
-  page.html(table);
+             "that they rule much of the prior out. The table gives the values.",
+             table, true);
 
   page.h2("Generations", "calibration-generations");
   Json g = Json::array();
@@ -356,8 +498,8 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
   page.chart("calibration-generations", gs,
              "The tolerance (the largest distance from the observations a kept run may have; 1 is the edge of an "
              "observation) should fall from one generation to the next, and the acceptance rate with it; the run "
-             "stops when too few new runs are kept or the tolerance reaches its target.");
-  page.html(gt);
+             "stops when too few new runs are kept or the tolerance reaches its target.",
+             gt, true);
 
   page.h2("Posterior predictive check: does the posterior reproduce each observation?", "calibration-check");
   Json o = Json::array();
@@ -389,8 +531,8 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
   page.chart("calibration-check", os,
              "For each observation, the share of runs drawn from the prior (grey) and from the posterior (blue) that "
              "agree with it. The posterior should agree far more often; an observation it still rarely matches is "
-             "one the model cannot reproduce (the model, or the observation, is wrong).");
-  page.html(ot);
+             "one the model cannot reproduce (the model, or the observation, is wrong).",
+             ot, true);
 }
 
 }  // namespace geosim::report

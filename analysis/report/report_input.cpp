@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include <sqlite3.h>
+
 #include "analysis/report/report.h"
 #include "analysis/sweep/results_csv.h"
 #include "engine/core/error.h"
@@ -87,6 +89,32 @@ void check_run(const ReportJson& j, const std::string& src) {
         !o["probability"].is_number() || !o.contains("ci95") || !o["ci95"].is_array() || o["ci95"].size() != 2)
       throw InputError(FileLoc{src, 0, 0}, "an outcome lacks 'id', 'probability' or 'ci95' [lo, hi]", kExpected);
   }
+}
+
+// What a sweep's store records about it (its metadata table): the seed, the runs per point,
+// the scenario and the design, for the page's title. Empty when the file is missing or is not
+// a sweep's store: the report then goes by results.csv alone.
+ReportJson sweep_metadata(const std::string& file) {
+  ReportJson meta = ReportJson::object();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return meta;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT key, value FROM metadata WHERE key IN "
+                           "('seed', 'runs_per_point', 'scenario', 'design', 'spec_file', 'points') ORDER BY key",
+                           -1, &st, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char* k = sqlite3_column_text(st, 0);
+        const unsigned char* v = sqlite3_column_text(st, 1);
+        if (k && v) meta[reinterpret_cast<const char*>(k)] = std::string(reinterpret_cast<const char*>(v));
+      }
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return meta;
 }
 
 }  // namespace
@@ -184,6 +212,7 @@ ReportInput read_report_input(const std::string& path) {
     in.source = path;
     in.data = parse_sweep_csv(read_text(csv.string()), csv.string());
     in.data["dir"] = path;
+    if (auto meta = sweep_metadata((fs::path(path) / "results.sqlite").string()); !meta.empty()) in.data["meta"] = meta;
     return in;
   }
   std::string text = read_text(path);

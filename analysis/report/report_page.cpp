@@ -56,14 +56,31 @@ void Page::h2(const std::string& text, const std::string& anchor) {
   toc_.emplace_back(id, text);
 }
 
-void Page::chart(const std::string& name, const Json& spec, const std::string& caption) {
+void Page::chart(const std::string& name, const Json& spec, const std::string& caption, const std::string& table,
+                 bool open) {
   std::string id = "chart-" + std::to_string(charts_.size() + 1) + "-" + name;
-  body_ += "<figure>\n<div class=\"chart\" id=\"" + esc(id) + "\" data-chart=\"" + esc(name) + "\"></div>\n";
-  body_ += "<figcaption>" + caption + "</figcaption>\n</figure>\n";
+  body_ += "<figure>\n<div class=\"chart\" id=\"" + esc(id) + "\" data-chart=\"" + esc(name) + "\" aria-describedby=\"" + esc(id) + "-data\"></div>\n";
+  body_ += "<figcaption>" + caption + "</figcaption>\n";
+  // The chart's numbers as a table, tied to the chart for screen readers (aria-describedby).
+  body_ += std::string("<details class=\"data\"") + (open ? " open" : "") + " id=\"" + esc(id) + "-data\"><summary>The numbers in this chart</summary>\n" + table + "</details>\n</figure>\n";
   Json c;
   c["id"] = id;
   c["spec"] = spec;
   charts_.push_back(c);
+}
+
+std::string data_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                       const std::string& align) {
+  std::string h = "<table class=\"chart-data\">\n<tr>";
+  for (const auto& c : header) h += "<th>" + esc(c) + "</th>";
+  h += "</tr>\n";
+  for (const auto& r : rows) {
+    h += "<tr>";
+    for (size_t i = 0; i < r.size(); ++i)
+      h += (i < align.size() && align[i] == 'n' ? "<td class=\"n\">" : "<td>") + r[i] + "</td>";
+    h += "</tr>\n";
+  }
+  return h + "</table>\n";
 }
 
 Json base_spec(const std::string& title, int width, int height) {
@@ -103,6 +120,9 @@ blockquote { margin: 0.2rem 0; padding-left: 0.6rem; border-left: 3px solid #c9d
 .tag { display: inline-block; font-size: 0.75rem; padding: 0 0.35rem; border-radius: 3px; background: #fde8c8; }
 .note { color: #6b5a00; }
 .chart .error { color: #b00020; }
+details.data { margin-top: 0.4rem; font-size: 0.9rem; }
+details.data summary { cursor: pointer; color: #2f5d8a; }
+details.data table { width: auto; min-width: 50%; }
 )css";
 
 // Inline <script> text must not close its element early: "</script" (any case) becomes

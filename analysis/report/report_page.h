@@ -25,8 +25,11 @@ class Page {
   void html(const std::string& s) { body_ += s; }
   void h2(const std::string& text, const std::string& anchor);
   void p(const std::string& html_text) { body_ += "<p>" + html_text + "</p>\n"; }
-  // A chart with its caption (plain language: how to read it). `name` is for tests and anchors.
-  void chart(const std::string& name, const Json& spec, const std::string& caption);
+  // A chart with its caption (plain language: how to read it) and the table of the numbers
+  // it shows (data_table()), for a reader who cannot see the chart or wants the figures:
+  // folded under the caption, or shown open when `open`. `name` is for tests and anchors.
+  void chart(const std::string& name, const Json& spec, const std::string& caption, const std::string& table,
+             bool open = false);
   const std::string& body() const { return body_; }
   const Json& charts() const { return charts_; }
   const std::vector<std::pair<std::string, std::string>>& toc() const { return toc_; }
@@ -36,6 +39,12 @@ class Page {
   Json charts_ = Json::array();
   std::vector<std::pair<std::string, std::string>> toc_;
 };
+
+// An HTML table of a chart's numbers. `header` is plain text (escaped here); cells are HTML
+// (escape text with esc()). `align` holds one letter per column: 'n' right-aligns numbers,
+// anything else aligns left.
+std::string data_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                       const std::string& align);
 
 // A Vega-Lite spec with the report's common settings (size, fonts, UTC dates).
 Json base_spec(const std::string& title, int width = 640, int height = 260);
@@ -48,6 +57,7 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head);
 void discovery_sections(Page& page, const ReportInput& in, bool head);
 void calibration_sections(Page& page, const ReportInput& in, bool head);
 // Shared by run and compare: lever effects as a tornado chart.
-void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption);
+// `table` is the chart's numbers (data_table()).
+void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption, const std::string& table);
 
 }  // namespace geosim::report

@@ -9,6 +9,8 @@
 
 #include "analysis/report/report_page.h"
 #include "engine/core/dates.h"
+#include "engine/output/numbers.h"
+#include "engine/scenario/registry.h"
 
 namespace geosim::report {
 
@@ -26,6 +28,18 @@ std::string count_str(uint64_t n) {
     o += *it;
   }
   return std::string(o.rbegin(), o.rend());
+}
+
+// A change in probability as signed percentage points ("+3.2", "-0.4", "0.0").
+std::string pts(const Json& v) { return v.is_number() ? points(v.get<double>()) : std::string("-"); }
+std::string pct_of(const Json& v) { return v.is_number() ? pct(v.get<double>()) : std::string("-"); }
+std::string interval_pts(const Json& pair) {
+  if (!pair.is_array() || pair.size() != 2) return "-";
+  return pts(pair[0]) + " to " + pts(pair[1]);
+}
+std::string interval_pct(const Json& pair) {
+  if (!pair.is_array() || pair.size() != 2) return "-";
+  return pct_of(pair[0]) + " to " + pct_of(pair[1]);
 }
 
 std::string label_of(const Json& o) {
@@ -136,11 +150,15 @@ void outcome_chart(Page& page, const Json& j) {
        {{"mark", {{"type", "text"}, {"align", "left"}, {"dx", 6}, {"fontSize", 11}}},
         {"encoding", {{"y", y}, {"x", {{"field", "hi"}, {"type", "quantitative"}, {"title", nullptr}}},
                       {"text", {{"field", "label"}, {"type", "nominal"}}}}}}});
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : values)
+    rows.push_back({esc(v["outcome"].get<std::string>()), pct_of(v["p"]), pct_of(v["lo"]), pct_of(v["hi"])});
   page.chart("outcomes", s,
              "Each bar is the share of simulated runs that ended in that outcome. The black whisker is the 95% "
              "interval: with this many runs, the true model probability lies within it 19 times out of 20. Bars "
              "whose whiskers overlap may not really differ. These are the odds <em>under the scenario's "
-             "assumptions</em>, not a forecast of the world.");
+             "assumptions</em>, not a forecast of the world.",
+             data_table({"outcome", "probability", "95% low", "95% high"}, rows, "lnnn"));
 }
 
 void when_table(Page& page, const Json& j) {
@@ -226,10 +244,14 @@ void survival_chart(Page& page, const Json& j) {
                              {"axis", {{"format", ".0%"}}}, {"scale", {{"domain", {0, 1}}}}}},
                       {"tooltip", Json::array({{{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
                                                {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}}})}}}}});
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : values)
+    rows.push_back({esc(v["date"].get<std::string>()), pct_of(v["p"]), pct_of(v["lo"]) + " to " + pct_of(v["hi"])});
   page.chart("survival", s,
              "The line is the share of runs in which the incumbent still rules on each date; it can only go "
              "down. A steep drop means many runs end around that date. The shaded band is the 95% interval "
-             "from the number of runs.");
+             "from the number of runs.",
+             data_table({"date", "still in power", "95% interval"}, rows, "lnn"));
 }
 
 void cumulative_chart(Page& page, const Json& j) {
@@ -256,11 +278,74 @@ void cumulative_chart(Page& page, const Json& j) {
       {"order", {{"field", "outcome"}, {"sort", "ascending"}}},
       {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
                                {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}}})}};
+  // The table: one row per date, one column per outcome (in the order of the values).
+  std::vector<std::string> header = {"date"}, dates;
+  std::set<std::string> seen;
+  std::map<std::string, std::map<std::string, std::string>> cell;  // date -> outcome -> text
+  for (const auto& v : values) {
+    const std::string date = v["date"].get<std::string>(), outcome = v["outcome"].get<std::string>();
+    if (std::find(header.begin(), header.end(), outcome) == header.end()) header.push_back(outcome);
+    if (seen.insert(date).second) dates.push_back(date);
+    cell[date][outcome] = pct_of(v["p"]);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& date : dates) {
+    std::vector<std::string> r = {esc(date)};
+    for (size_t k = 1; k < header.size(); ++k) r.push_back(cell[date].count(header[k]) ? cell[date][header[k]] : "-");
+    rows.push_back(r);
+  }
   page.chart("cumulative", s,
              "Each coloured layer is the share of runs that have ended in that outcome by the date on the "
              "horizontal axis; the layers are stacked, so the top edge is the share of runs decided so far. "
              "The white space above it is the share still undecided. A layer that thickens early is an "
-             "outcome that comes early when it comes at all.");
+             "outcome that comes early when it comes at all.",
+             data_table(header, rows, "l" + std::string(header.size() - 1, 'n')));
+}
+
+// A state variable as a reader sees it: a label ("Exit gain", "Stance of the government"),
+// its meaning and its scale. The meaning and the range come with the run's JSON (the text
+// `geosim describe variables` prints); for a file without them, from the model's own list.
+struct VarText {
+  std::string label, doc, scale;
+};
+
+VarText var_text(const Json& f) {
+  const std::string var = str_or(f, "var", "?");
+  VarText t;
+  t.doc = str_or(f, "doc", "");
+  double lo = 0, hi = 0;
+  bool range = f.contains("range") && f["range"].is_array() && f["range"].size() == 2 && f["range"][0].is_number() &&
+               f["range"][1].is_number();
+  if (range) {
+    lo = f["range"][0].get<double>();
+    hi = f["range"][1].get<double>();
+  }
+  for (const auto& v : fixed_vars())
+    if (v.name == var) {
+      if (t.doc.empty()) t.doc = v.doc;
+      if (!range) lo = v.lo, hi = v.hi, range = true;
+    }
+  if (range) {
+    auto g = [](double x) {
+      std::string s = num(x, 3);
+      while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) s.pop_back();
+      return s;
+    };
+    t.scale = "scale " + g(lo) + " to " + g(hi);
+  }
+  // "stance of NAME on ISSUE" names the actor better than the variable's id does.
+  if (var.rfind("stance.", 0) == 0 && t.doc.rfind("stance of ", 0) == 0) {
+    std::string who = t.doc.substr(10);
+    auto on = who.rfind(" on ");
+    t.label = "Stance of " + (on == std::string::npos ? who : who.substr(0, on));
+  } else {
+    t.label = var;
+    for (char& c : t.label)
+      if (c == '_' || c == '.') c = ' ';
+    if (!t.label.empty()) t.label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t.label[0])));
+  }
+  if (t.doc.empty()) t.doc = "a state variable of the model (see geosim describe variables)";
+  return t;
 }
 
 void fan_charts(Page& page, const Json& j) {
@@ -284,12 +369,14 @@ void fan_charts(Page& page, const Json& j) {
       values.push_back({{"date", date_plus(start, st[i].get<int>() * d - 1)}, {"p5", f["p5"][i]}, {"p25", f["p25"][i]},
                         {"p50", f["p50"][i]}, {"p75", f["p75"][i]}, {"p95", f["p95"][i]}});
     std::string var = str_or(f, "var", "?");
-    Json s = base_spec(var, 640, 200);
+    const VarText vt = var_text(f);
+    Json s = base_spec("", 640, 200);
+    s["title"] = {{"text", vt.label}, {"subtitle", vt.doc + (vt.scale.empty() ? "" : "; " + vt.scale)}};
     s["data"] = {{"values", values}};
     Json x = {{"field", "date"}, {"type", "temporal"}, {"title", nullptr}, {"scale", {{"type", "utc"}}}, {"axis", {{"format", "%b %Y"}}}};
     s["layer"] = Json::array(
         {{{"mark", {{"type", "area"}, {"color", "#9ecae9"}, {"opacity", 0.5}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "p5"}, {"type", "quantitative"}, {"title", var}}}, {"y2", {{"field", "p95"}}}}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "p5"}, {"type", "quantitative"}, {"title", vt.label}}}, {"y2", {{"field", "p95"}}}}}},
          {{"mark", {{"type", "area"}, {"color", "#4c78a8"}, {"opacity", 0.5}}},
           {"encoding", {{"x", x}, {"y", {{"field", "p25"}, {"type", "quantitative"}}}, {"y2", {{"field", "p75"}}}}}},
          {{"mark", {{"type", "line"}, {"color", "#1d3557"}}},
@@ -300,7 +387,18 @@ void fan_charts(Page& page, const Json& j) {
                                                  {{"field", "p95"}, {"title", "95%"}, {"format", ".3f"}}})}}}}});
     std::string name = "fan-";
     for (char c : var) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-    page.chart(name, s, "<code>" + esc(var) + "</code>: median (line), middle 50% of runs (dark band), 90% of runs (light band).");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& v : values) {
+      std::vector<std::string> r = {esc(v["date"].get<std::string>())};
+      for (const char* k : {"p5", "p25", "p50", "p75", "p95"})
+        r.push_back(v[k].is_number() ? num(v[k].get<double>(), 3) : std::string("-"));
+      rows.push_back(r);
+    }
+    page.chart(name, s,
+               "<strong>" + esc(vt.label) + "</strong> (<code>" + esc(var) + "</code>" +
+                   (vt.scale.empty() ? std::string() : ", " + esc(vt.scale)) + "): " + esc(vt.doc) +
+                   ". Median (line), middle 50% of runs (dark band), 90% of runs (light band).",
+               data_table({"date", "5%", "25%", "median", "75%", "95%"}, rows, "lnnnnn"));
   }
 }
 
@@ -378,7 +476,7 @@ void provenance(Page& page, const Json& j) {
 
 }  // namespace
 
-void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption) {
+void tornado(Page& page, const std::string& name, const Json& rows, const std::string& caption, const std::string& table) {
   // rows: [{"lever", "outcome", "diff", "lo", "hi", optionally "ulo", "uhi"}]; levers ordered by their largest effect.
   std::map<std::string, double> biggest;
   bool unpaired = false;
@@ -391,15 +489,19 @@ void tornado(Page& page, const std::string& name, const Json& rows, const std::s
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   Json sort = Json::array();
   for (const auto& o : order) sort.push_back(o.first);
+  // Panels in the outcomes' order as the rows give them (the scenario's), not alphabetical.
   std::set<std::string> outcomes;
-  for (const auto& r : rows) outcomes.insert(r["outcome"].get<std::string>());
+  Json outcome_order = Json::array();
+  for (const auto& r : rows)
+    if (outcomes.insert(r["outcome"].get<std::string>()).second) outcome_order.push_back(r["outcome"]);
   // One small panel per outcome (levers down the side, shared across panels), so that
   // many levers times many outcomes stay readable.
   Json s;
   s["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";
   s["data"] = {{"values", rows}};
   s["columns"] = outcomes.size() > 1 ? 2 : 1;
-  s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
+  s["facet"] = {{"field", "outcome"}, {"type", "nominal"}, {"title", nullptr}, {"sort", outcome_order},
+                {"header", {{"labelFontSize", 12}, {"labelFontWeight", "bold"}}}};
   Json y = {{"field", "lever"}, {"type", "nominal"}, {"sort", sort}, {"title", nullptr}, {"axis", {{"labelLimit", 200}}}};
   Json x_title = {{"field", "diff"}, {"type", "quantitative"}, {"title", "change in probability"}, {"axis", {{"format", "+.1~%"}}}};
   Json layers = Json::array();
@@ -418,8 +520,11 @@ void tornado(Page& page, const std::string& name, const Json& rows, const std::s
                     {"encoding", {{"y", y}, {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "hi"}}}}}});
   layers.push_back({{"mark", {{"type", "rule"}, {"color", "#666"}}}, {"encoding", {{"x", {{"datum", 0}, {"type", "quantitative"}}}}}});
   s["spec"] = {{"width", 300}, {"height", {{"step", 16}}}, {"layer", layers}};
+  // Each outcome on its own scale: a lever that moves a rare outcome by a point must not
+  // look like nothing beside one that moves a common outcome by thirty.
+  if (outcomes.size() > 1) s["resolve"] = {{"scale", {{"x", "independent"}}}};
   s["config"] = base_spec("")["config"];
-  page.chart(name, s, caption);
+  page.chart(name, s, caption, table);
 }
 
 Json effect_rows(const Json& comparisons, bool levers) {
@@ -442,6 +547,28 @@ Json effect_rows(const Json& comparisons, bool levers) {
   return rows;
 }
 
+// The lever effects as a table, largest change first (the ranked summary of the chart).
+std::string effects_table(const Json& rows) {
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::abs(rows[a]["diff"].get<double>()) > std::abs(rows[b]["diff"].get<double>());
+  });
+  bool unpaired = false;
+  for (const auto& r : rows) unpaired = unpaired || r.contains("ulo");
+  std::vector<std::vector<std::string>> t;
+  for (size_t i : order) {
+    const Json& r = rows[i];
+    std::vector<std::string> row = {esc(r["lever"].get<std::string>()), esc(r["outcome"].get<std::string>()),
+                                    pts(r["diff"]), pts(r["lo"]) + " to " + pts(r["hi"])};
+    if (unpaired) row.push_back(r.contains("ulo") ? pts(r["ulo"]) + " to " + pts(r["uhi"]) : std::string("-"));
+    t.push_back(row);
+  }
+  std::vector<std::string> header = {"lever", "outcome", "change (points)", "paired 95% interval"};
+  if (unpaired) header.push_back("unpaired 95% interval");
+  return data_table(header, t, unpaired ? "llnnn" : "llnn");
+}
+
 const char* kLeverCaption =
     "Each bar is what the lever changes in an outcome's probability: the scenario as written minus the same "
     "scenario with only that lever switched off. Both arms use the same random numbers run by run, so the "
@@ -449,7 +576,9 @@ const char* kLeverCaption =
     "bars to the left: less likely. The "
     "black whisker is the 95% interval of the paired difference; the wide grey band behind it is the interval two "
     "independent experiments of the same size would give. A whisker that crosses the grey zero line is not "
-    "distinguishable from no effect. Levers are sorted by their largest effect.";
+    "distinguishable from no effect. Levers are sorted by their largest effect. Each outcome's panel has its own "
+    "scale, so that small changes in rare outcomes can be seen: read the axis of each panel (or the table) "
+    "before comparing bars across panels.";
 
 void run_sections(Page& page, const ReportInput& in, bool head) {
   const Json& j = in.data;
@@ -468,7 +597,7 @@ void run_sections(Page& page, const ReportInput& in, bool head) {
     Json rows = effect_rows(j["lever_effects"]["comparisons"], true);
     if (!rows.empty()) {
       page.h2("Why: what each lever changes", "levers");
-      tornado(page, "lever-effects", rows, kLeverCaption);
+      tornado(page, "lever-effects", rows, kLeverCaption, effects_table(rows));
     }
   } else if (j.contains("command") && j["command"].is_string()) {
     // Lever effects cost one paired run per lever, so they are asked for, not assumed.
@@ -478,6 +607,34 @@ void run_sections(Page& page, const ReportInput& in, bool head) {
     page.html("<pre class=\"command\">" + esc(j["command"].get<std::string>()) + " --lever-effects --report report.html</pre>\n");
   }
   provenance(page, j);
+}
+
+// "What this variant changes": the compare JSON's `changes` (analysis/compare/variant_diff.h).
+void variant_changes(Page& page, const Json& j, const std::string& base, const std::string& variant) {
+  page.h2("What this variant changes", "changes");
+  if (!j.contains("changes") || !j["changes"].is_array()) {
+    page.p("This comparison's file does not list what the variant changes (it was written by an older geosim); "
+           "run <code>geosim compare</code> again to see it.");
+    return;
+  }
+  const Json& cs = j["changes"];
+  if (cs.empty()) {
+    page.p("The two scenarios are the same as loaded: every value, lever and event is equal in <code>" + esc(base) +
+           "</code> and <code>" + esc(variant) + "</code>, so every difference below is chance.");
+    return;
+  }
+  page.p("Every value in which <code>" + esc(variant) + "</code> differs from <code>" + esc(base) +
+         "</code>, as loaded (after <code>extends:</code> and <code>--set</code>): the parameters by their path "
+         "(as for <code>--set</code>), and the levers, events and other items added, removed, switched on or off "
+         "or moved to other dates. " + std::to_string(cs.size()) + (cs.size() == 1 ? " difference." : " differences."));
+  auto text = [](const Json& c, const char* k) {
+    return c.contains(k) && c[k].is_string() ? esc(c[k].get<std::string>()) : std::string("<span class=\"note\">absent</span>");
+  };
+  std::string h = "<table class=\"changes\">\n<tr><th>what</th><th>change</th><th>path</th><th>base</th><th>variant</th></tr>\n";
+  for (const auto& c : cs)
+    h += "<tr><td>" + esc(str_or(c, "kind", "")) + "</td><td>" + esc(str_or(c, "change", "")) + "</td><td><code>" +
+         esc(str_or(c, "path", "")) + "</code></td><td>" + text(c, "base") + "</td><td>" + text(c, "variant") + "</td></tr>\n";
+  page.html(h + "</table>\n");
 }
 
 void compare_sections(Page& page, const ReportInput& in, bool head) {
@@ -494,12 +651,14 @@ void compare_sections(Page& page, const ReportInput& in, bool head) {
   }
   if (levers) {
     page.h2("Why: what each lever changes", "levers");
-    tornado(page, "lever-effects", effect_rows(comps, true), kLeverCaption);
+    Json rows = effect_rows(comps, true);
+    tornado(page, "lever-effects", rows, kLeverCaption, effects_table(rows));
     return;
   }
   const Json& c = comps[0];
   // The arms are named by their files; prefixes keep them apart when the files are the same.
   std::string base = "base: " + str_or(c, "base", "?"), variant = "variant: " + str_or(c, "variant", "?");
+  variant_changes(page, j, str_or(c, "base", "?"), str_or(c, "variant", "?"));
   page.h2("What changes between the two scenarios", "compare");
   page.p("<strong>" + esc(base) + "</strong>; <strong>" + esc(variant) + "</strong>.");
   Json arms = Json::array();
@@ -527,19 +686,52 @@ void compare_sections(Page& page, const ReportInput& in, bool head) {
                         {"color", {{"field", "arm"}, {"type", "nominal"}, {"sort", {base, variant}}, {"title", nullptr}, {"legend", {{"orient", "bottom"}}}}}}}},
          {{"mark", {{"type", "errorbar"}, {"ticks", true}, {"color", "#1d2430"}}},
           {"encoding", {{"y", y}, {"yOffset", yoff}, {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", nullptr}}}, {"x2", {{"field", "hi"}}}}}}});
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& o : c["outcomes"]) {
+      auto arm = [&](const char* k) {
+        if (!o.contains(k) || !o[k].is_object()) return std::string("-");
+        const Json& a = o[k];
+        std::string t = pct_of(a.value("probability", Json(nullptr)));
+        if (a.contains("ci95")) t += " (" + interval_pct(a["ci95"]) + ")";
+        return t;
+      };
+      rows.push_back({esc(str_or(o, "id", "?")), arm("base"), arm("variant")});
+    }
     page.chart("compare-arms", s,
-               "For each outcome, one bar per scenario; whiskers are the 95% intervals of each probability on its own.");
+               "For each outcome, one bar per scenario; whiskers are the 95% intervals of each probability on its own.",
+               data_table({"outcome", "base: probability (95% interval)", "variant: probability (95% interval)"}, rows, "lnn"));
   }
   Json rows = effect_rows(comps, false);
-  for (auto& r : rows) {  // one panel: outcomes down the side
-    r["lever"] = r["outcome"];
-    r["outcome"] = "variant minus base";
+  for (auto& r : rows) r["lever"] = "variant minus base";  // one panel per outcome, each on its own scale
+  // The paired intervals, outcome by outcome: the numbers of the chart below.
+  std::vector<std::vector<std::string>> t;
+  for (const auto& o : c["outcomes"]) {
+    auto prob = [&](const char* k) {
+      return o.contains(k) && o[k].is_object() ? pct_of(o[k].value("probability", Json(nullptr))) : std::string("-");
+    };
+    std::string ratio = "-";
+    if (o.contains("unpaired_ci95") && o["unpaired_ci95"].is_array() && o["unpaired_ci95"].size() == 2 &&
+        o["unpaired_ci95"][0].is_number() && o["unpaired_ci95"][1].is_number() && o["paired_ci95"][0].is_number() &&
+        o["paired_ci95"][1].is_number()) {
+      double wu = o["unpaired_ci95"][1].get<double>() - o["unpaired_ci95"][0].get<double>();
+      double wp = o["paired_ci95"][1].get<double>() - o["paired_ci95"][0].get<double>();
+      if (wu > 0) ratio = num(wp / wu, 2);
+    }
+    t.push_back({esc(str_or(o, "id", "?")), prob("base"), prob("variant"), pts(o["difference"]),
+                 interval_pts(o["paired_ci95"]), o.contains("unpaired_ci95") ? interval_pts(o["unpaired_ci95"]) : "-", ratio});
   }
   tornado(page, "compare-diff", rows,
-          "The change in each outcome's probability, variant minus base. Both scenarios were run with the same "
+          "The change in each outcome's probability, variant minus base, one panel per outcome, each on its own "
+          "scale (read its axis: a small change in a rare outcome is drawn as large as a big one in a common "
+          "outcome). Both scenarios were run with the same "
           "random numbers for each run index, so the 95% interval of the difference (black whisker) is much "
           "narrower than the interval two independent experiments would give (grey band). A whisker that does "
-          "not cross the grey zero line is a change the runs can tell apart from chance.");
+          "not cross the grey zero line is a change the runs can tell apart from chance. In the table, changes are in "
+          "percentage points; the width ratio is the paired interval's width over the unpaired one (below 1: the "
+          "common random numbers sharpened the estimate).",
+          data_table({"outcome", "base", "variant", "change (points)", "paired 95% interval", "unpaired 95% interval",
+                      "width ratio"},
+                     t, "lnnnnnn"));
 }
 
 }  // namespace geosim::report

@@ -154,6 +154,12 @@ Json summary_json(const Scenario& sc, const Summary& s) {
   for (const auto& f : s.fans) {
     Json fj;
     fj["var"] = f.var;
+    // What the variable means and its scale (the text `geosim describe variables` prints).
+    if (int v = sc.find_var(f.var); v >= 0) {
+      const VarInfo& info = sc.vars[static_cast<size_t>(v)];
+      fj["doc"] = info.doc;
+      fj["range"] = {info.lo, info.hi};
+    }
     fj["steps"] = f.steps;
     Json fd = Json::array();
     for (int t : f.steps) fd.push_back(step_date(s, t));

@@ -179,6 +179,8 @@ std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs,
     rep.variant_hash = variant.sc.content_hash;
     rep.command = command;
     rep.comparisons.push_back({base.path, variant.path, paired_effects(base.sc, pc)});
+    rep.has_changes = true;  // as the command writes it: what the variant changes
+    rep.changes = diff_scenarios(base.sc, variant.sc);
   }
   progress.finish(runs);
   return compare_text(rep, "json");

@@ -4,14 +4,19 @@
 Speaks the DevTools protocol over Chromium's --remote-debugging-pipe (file descriptors 3
 and 4, NUL-separated JSON), so it needs nothing but Python's standard library and Debian's
 chromium package. Fails (exit 3) on any console error, uncaught exception, failed load or
-network request, or on a chart that did not draw (no SVG, empty SVG, no data marks), and
-saves a full-page screenshot. Exit 2 means the check itself could not run.
+network request, or on a chart that did not draw (no SVG, empty SVG, no data marks) or that
+has no table of its numbers beside it (in its <figure>, named by the chart's
+aria-describedby, with at least one row of data), and saves a full-page screenshot. Exit 2
+means the check itself could not run.
 
   browser_check.py REPORT.html --screenshot OUT.png [--expect NAME ...] [--expect-failure]
-                   [--forbid SELECTOR ...] [--probe-csp]
+                   [--forbid SELECTOR ...] [--require SELECTOR ...] [--expect-text TEXT ...]
+                   [--probe-csp]
 
 --forbid fails when an element matching SELECTOR exists once the charts are drawn (an
-attribute a script injected through the data would set). --probe-csp then inserts an
+attribute a script injected through the data would set); --require fails when none does
+(a section or table the page must have); --expect-text fails when the text of the page's
+<main> (its prose and tables, folded or not; not the charts' data) does not contain TEXT. --probe-csp then inserts an
 element with an inline event handler, as injected markup would, and fails if the handler
 runs: the page's Content-Security-Policy must stop it.
 """
@@ -37,9 +42,15 @@ CHECK_JS = r"""
     const svg = el.querySelector('svg');
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
     const marks = svg ? svg.querySelectorAll('g.role-mark > *').length : 0;
+    // The chart's table: in the same figure, the element its aria-describedby names.
+    const fig = el.closest('figure');
+    const ref = el.getAttribute('aria-describedby');
+    const data = ref ? document.getElementById(ref) : null;
+    const table = data && fig && fig.contains(data) ? data.querySelector('table') : null;
+    const rows = table ? Array.from(table.querySelectorAll('tr')).filter(r => r.querySelector('td')).length : 0;
     out.push({id: el.id, name: el.dataset.chart, rendered: el.dataset.rendered || null,
               svg: !!svg, width: box.width, height: box.height, marks: marks,
-              canvas: el.querySelectorAll('canvas').length});
+              canvas: el.querySelectorAll('canvas').length, table_rows: rows});
   }
   return JSON.stringify({charts: out, done: document.body.getAttribute('data-charts-done'),
                          title: document.title, height: document.documentElement.scrollHeight});
@@ -172,6 +183,16 @@ def check(args):
                                             "returnByValue": True}, session=sess)
             if r.get("result", {}).get("value"):
                 problems.append(f"forbidden element present: {sel} (injected markup ran)")
+        for sel in args.require:
+            r = b.call("Runtime.evaluate", {"expression": f"document.querySelector({json.dumps(sel)}) !== null",
+                                            "returnByValue": True}, session=sess)
+            if not r.get("result", {}).get("value"):
+                problems.append(f"required element missing: {sel}")
+        for text in args.expect_text:
+            r = b.call("Runtime.evaluate", {"expression": f"document.querySelector('main').textContent.includes({json.dumps(text)})",
+                                            "returnByValue": True}, session=sess)
+            if not r.get("result", {}).get("value"):
+                problems.append(f"expected text missing from the page: {text!r}")
         if args.probe_csp:
             # The console error this provokes (a refused inline handler) is expected, so
             # problems were collected above, before the probe.
@@ -203,6 +224,8 @@ def check(args):
                 bad.append(f"SVG only {c['width']:.0f}x{c['height']:.0f} px")
             if c["marks"] == 0:
                 bad.append("no data marks drawn")
+            if c.get("table_rows", 0) == 0:
+                bad.append("no table of its numbers beside it")
             if bad:
                 problems.append(f"chart {c['id']}: " + ", ".join(bad))
         if args.screenshot:
@@ -219,8 +242,26 @@ def check(args):
                 part = b.call("Page.captureScreenshot", {"format": "png", "clip": clip}, session=sess, timeout=60)
                 with open(args.screenshot[:-4] + f"-{k + 1}.png", "wb") as f:
                     f.write(base64.b64decode(part["data"]))
+            # One chart's figure (chart, caption, table), for the documentation.
+            for name in args.figure:
+                js = ("(() => { const el = document.querySelector('.chart[data-chart=' + JSON.stringify(%s) + ']');"
+                      " if (!el) return null; const r = el.closest('figure').getBoundingClientRect();"
+                      " return JSON.stringify({x: r.left + window.scrollX, y: r.top + window.scrollY,"
+                      " width: r.width, height: r.height}); })()") % json.dumps(name)
+                r = b.call("Runtime.evaluate", {"expression": js, "returnByValue": True}, session=sess)
+                box = r.get("result", {}).get("value")
+                if not box:
+                    problems.append(f"no chart '{name}' to take a picture of")
+                    continue
+                box = json.loads(box)
+                clip = {"x": max(0, box["x"] - 16), "y": max(0, box["y"] - 16), "width": min(args.width, box["width"] + 32),
+                        "height": box["height"] + 32, "scale": 1}
+                part = b.call("Page.captureScreenshot", {"format": "png", "clip": clip}, session=sess, timeout=60)
+                with open(args.screenshot[:-4] + f"-{name}.png", "wb") as f:
+                    f.write(base64.b64decode(part["data"]))
         for c in charts:
-            print(f"  {c['id']}: {c['marks']} marks, {c['width']:.0f}x{c['height']:.0f} px")
+            print(f"  {c['id']}: {c['marks']} marks, {c['width']:.0f}x{c['height']:.0f} px, "
+                  f"table of {c.get('table_rows', 0)} rows")
     finally:
         b.close()
         shutil.rmtree(profile, ignore_errors=True)
@@ -250,10 +291,16 @@ def main():
     ap.add_argument("--expect", action="append", default=[], help="a chart name that must be present (NAME* = prefix)")
     ap.add_argument("--expect-failure", action="store_true", help="pass only if the page has problems (checks the check)")
     ap.add_argument("--slices", type=int, default=0, help="also save the first N screens as NAME-1.png ...")
+    ap.add_argument("--figure", action="append", default=[],
+                    help="with --screenshot: also save the figure of the chart NAME (chart, caption, table) as OUT-NAME.png")
     ap.add_argument("--expect-problem", action="append", default=[],
                     help="with --expect-failure: a problem containing this text must be reported")
     ap.add_argument("--forbid", action="append", default=[],
                     help="a CSS selector that must match nothing once the charts are drawn")
+    ap.add_argument("--require", action="append", default=[],
+                    help="a CSS selector that must match something once the charts are drawn")
+    ap.add_argument("--expect-text", action="append", default=[],
+                    help="text the page's <main> must contain (folded tables included; not the chart data)")
     ap.add_argument("--probe-csp", action="store_true",
                     help="check that an injected inline event handler does not run")
     ap.add_argument("--chromium", default="")

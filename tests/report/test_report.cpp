@@ -3,6 +3,7 @@
 // real browser by tests.cmake (browser_check.py).
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -308,4 +309,208 @@ TEST_CASE("the page's scripts run by their hashes; no inline script or handler i
   REQUIRE(draw != std::string::npos);
   CHECK(h.find("innerHTML", draw) == std::string::npos);
   CHECK(h.find("textContent", draw) != std::string::npos);
+}
+
+namespace {
+
+// The spec of the chart named `name` in a page's charts.
+const ReportJson* chart_spec(const report::Page& page, const std::string& name) {
+  for (const auto& c : page.charts())
+    if (c["id"].get<std::string>().size() > name.size() &&
+        c["id"].get<std::string>().compare(c["id"].get<std::string>().size() - name.size(), name.size(), name) == 0)
+      return &c["spec"];
+  return nullptr;
+}
+
+size_t count_of(const std::string& h, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = h.find(what); at != std::string::npos; at = h.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A comparison as `geosim compare --format json` writes it, with two outcomes and `changes`.
+ReportJson compare_json_with_changes() {
+  ReportJson o1 = {{"id", "coup"}, {"base", {{"count", 10}, {"probability", 0.02}, {"ci95", {0.01, 0.04}}}},
+                   {"variant", {{"count", 30}, {"probability", 0.06}, {"ci95", {0.04, 0.08}}}},
+                   {"difference", 0.04}, {"paired_ci95", {0.021, 0.059}}, {"unpaired_ci95", {0.012, 0.068}}};
+  ReportJson o2 = {{"id", "status_quo"}, {"base", {{"count", 490}, {"probability", 0.98}, {"ci95", {0.96, 0.99}}}},
+                   {"variant", {{"count", 470}, {"probability", 0.94}, {"ci95", {0.92, 0.96}}}},
+                   {"difference", -0.04}, {"paired_ci95", {-0.059, -0.021}}, {"unpaired_ci95", {-0.068, -0.012}}};
+  return {{"scenario", "t"}, {"runs", 500}, {"seed", 1},
+          {"comparisons", {{{"base", "base.yaml"}, {"variant", "variant.yaml"}, {"outcomes", {o1, o2}}}}},
+          {"changes", {{{"kind", "lever"}, {"change", "switched off"}, {"path", "levers.russian_oil_trade"},
+                        {"base", "on"}, {"variant", "off"}},
+                       {{"kind", "parameter"}, {"change", "changed"}, {"path", "levers.amnesty.credibility"},
+                        {"base", "0.3"}, {"variant", "uniform(0.6, 0.9)"}},
+                       {{"kind", "lever"}, {"change", "added"}, {"path", "levers.x<img src=x onerror=alert(1)>"},
+                        {"base", nullptr}, {"variant", "New </script> lever"}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("every chart has the table of its numbers beside it", "[report][tables]") {
+  ReportJson run = teaching_run_json(200);
+  ReportJson cmp = compare_json_with_changes();
+  std::string dir = temp_dir("tables");
+  std::ofstream(dir + "/results.csv") << std::string(kSweepHeader) +
+                                             "0,ok,0,0.5,100,0.1,0.05,0.17,0.9,0.83,0.95\n"
+                                             "1,ok,1,0.5,100,0.3,0.22,0.4,0.7,0.6,0.78\n";
+  std::string h = render_report({report_input_from_json(run, "r.json"), report_input_from_json(cmp, "c.json"),
+                                 read_report_input(dir)});
+  size_t charts = count_of(h, "<div class=\"chart\"");
+  REQUIRE(charts >= 8);
+  CHECK(count_of(h, "<details class=\"data\"") == charts);
+  // Each chart names its table, and the table follows it inside the same figure.
+  std::regex fig("<figure>\\n<div class=\"chart\" id=\"([^\"]+)\"[^>]*aria-describedby=\"\\1-data\"></div>\\n"
+                 "<figcaption>[^]*?</figcaption>\\n<details class=\"data\" id=\"\\1-data\"><summary>[^<]*</summary>\\n"
+                 "<table class=\"chart-data\">\\n<tr><th>[^]*?</table>\\n</details>\\n</figure>");
+  CHECK(static_cast<size_t>(std::distance(std::sregex_iterator(h.begin(), h.end(), fig), std::sregex_iterator())) == charts);
+  // The numbers are those of the JSON, in the page's rounding.
+  for (const auto& o : run["outcomes"]) CHECK(h.find("<td class=\"n\">" + report::pct(o["probability"].get<double>()) + "</td>") != std::string::npos);
+  // The comparison's paired intervals, in percentage points, with the width ratio.
+  CHECK(h.find("<td>coup</td><td class=\"n\">2.0%</td><td class=\"n\">6.0%</td><td class=\"n\">+4.0</td>"
+               "<td class=\"n\">+2.1 to +5.9</td><td class=\"n\">+1.2 to +6.8</td><td class=\"n\">0.68</td>") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a comparison report says what the variant changes, every string escaped", "[report][compare]") {
+  ReportJson cmp = compare_json_with_changes();
+  std::string h = render_report({report_input_from_json(cmp, "c.json")});
+  CHECK(h.find("<h2 id=\"changes\">What this variant changes</h2>") != std::string::npos);
+  CHECK(h.find("<td>lever</td><td>switched off</td><td><code>levers.russian_oil_trade</code></td><td>on</td><td>off</td>") !=
+        std::string::npos);
+  CHECK(h.find("<td>uniform(0.6, 0.9)</td>") != std::string::npos);
+  CHECK(h.find("levers.x&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+  CHECK(h.find("<img src=x") == std::string::npos);
+  CHECK(h.find("New &lt;/script&gt; lever") != std::string::npos);
+  CHECK(count_of(h, "</script>") == 3);
+  // The absent side of an added item is said as such.
+  CHECK(h.find("<td><span class=\"note\">absent</span></td><td>New") != std::string::npos);
+  // No list: an older file says so; an empty list: the scenarios are the same.
+  cmp.erase("changes");
+  CHECK(render_report({report_input_from_json(cmp, "c.json")}).find("does not list what the variant changes") != std::string::npos);
+  cmp["changes"] = ReportJson::array();
+  CHECK(render_report({report_input_from_json(cmp, "c.json")}).find("The two scenarios are the same as loaded") != std::string::npos);
+}
+
+TEST_CASE("each outcome has its own scale in lever effects and in a sweep", "[report][scales]") {
+  // Lever effects: one panel per outcome, each with its own x scale.
+  ReportJson cmp = compare_json_with_changes();
+  cmp.erase("changes");
+  ReportJson second = cmp["comparisons"][0];
+  cmp["comparisons"][0]["base"] = "without a";
+  cmp["comparisons"][0]["variant"] = "with a";
+  second["base"] = "without b";
+  second["variant"] = "with b";
+  cmp["comparisons"].push_back(second);
+  report::Page page;
+  report::compare_sections(page, report_input_from_json(cmp, "c.json"), true);
+  const ReportJson* tornado = chart_spec(page, "lever-effects");
+  REQUIRE(tornado != nullptr);
+  CHECK((*tornado)["resolve"]["scale"]["x"] == "independent");
+  // A comparison of two files: the difference of each outcome on its own scale too.
+  report::Page cp;
+  report::compare_sections(cp, report_input_from_json(compare_json_with_changes(), "c.json"), true);
+  const ReportJson* diff = chart_spec(cp, "compare-diff");
+  REQUIRE(diff != nullptr);
+  CHECK((*diff)["facet"]["field"] == "outcome");
+  CHECK((*diff)["resolve"]["scale"]["x"] == "independent");
+  // Panels in the JSON's (the scenario's) order, not alphabetical.
+  ReportJson reversed = compare_json_with_changes();
+  auto& outs = reversed["comparisons"][0]["outcomes"];
+  std::swap(outs[0], outs[1]);
+  report::Page rp;
+  report::compare_sections(rp, report_input_from_json(reversed, "c.json"), true);
+  REQUIRE(chart_spec(rp, "compare-diff") != nullptr);
+  CHECK((*chart_spec(rp, "compare-diff"))["facet"]["sort"] == ReportJson({"status_quo", "coup"}));
+  // A 2x2 grid sweep: one colour scale (and legend) per outcome, none fixed to 0-100%.
+  std::string dir = temp_dir("scales");
+  std::ofstream(dir + "/results.csv") << std::string(kSweepHeader) +
+                                             "0,ok,0,0,100,0.01,0.0,0.05,0.99,0.95,1\n"
+                                             "1,ok,0,1,100,0.02,0.0,0.07,0.98,0.93,1\n"
+                                             "2,ok,1,0,100,0.03,0.01,0.08,0.97,0.92,0.99\n"
+                                             "3,ok,1,1,100,0.04,0.01,0.1,0.96,0.9,0.99\n";
+  report::Page sp;
+  report::sweep_sections(sp, read_report_input(dir), true);
+  const ReportJson* heat = chart_spec(sp, "sweep-heatmap");
+  REQUIRE(heat != nullptr);
+  CHECK((*heat)["resolve"]["scale"]["color"] == "independent");
+  CHECK_FALSE((*heat)["spec"]["encoding"]["color"]["scale"].contains("domain"));
+  CHECK((*heat)["spec"]["encoding"]["y"]["axis"]["labelOverlap"] == "greedy");
+  // One swept parameter: one panel per outcome, each with its own y scale.
+  std::ofstream(dir + "/results.csv", std::ios::trunc)
+      << "point,status,levers.a.intensity,runs,p_coup,lo_coup,hi_coup,p_status_quo,lo_status_quo,hi_status_quo\n"
+         "0,ok,0,100,0.01,0.0,0.05,0.99,0.95,1\n1,ok,1,100,0.03,0.01,0.08,0.97,0.92,0.99\n";
+  report::Page lp;
+  report::sweep_sections(lp, read_report_input(dir), true);
+  const ReportJson* line = chart_spec(lp, "sweep-line");
+  REQUIRE(line != nullptr);
+  CHECK((*line)["resolve"]["scale"]["y"] == "independent");
+  CHECK((*line)["facet"]["field"] == "outcome");
+  // Three parameters: a row of panels per outcome, each row with its own y scale.
+  std::ofstream(dir + "/results.csv", std::ios::trunc)
+      << "point,status,a,b,c,runs,p_coup,lo_coup,hi_coup,p_status_quo,lo_status_quo,hi_status_quo\n"
+         "0,ok,0,0,0,100,0.01,0.0,0.05,0.99,0.95,1\n1,ok,1,1,1,100,0.03,0.01,0.08,0.97,0.92,0.99\n";
+  report::Page pp;
+  report::sweep_sections(pp, read_report_input(dir), true);
+  const ReportJson* panels = chart_spec(pp, "sweep-panels");
+  REQUIRE(panels != nullptr);
+  CHECK((*panels)["facet"]["row"]["field"] == "outcome");
+  CHECK((*panels)["resolve"]["scale"]["y"] == "independent");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("fan charts name their variable, its meaning and its scale", "[report][fans]") {
+  ReportJson run = teaching_run_json(100);
+  report::Page page;
+  report::run_sections(page, report_input_from_json(run, "r.json"), true);
+  const ReportJson* fan = chart_spec(page, "fan-defected-share");
+  REQUIRE(fan != nullptr);
+  CHECK((*fan)["title"]["text"] == "Defected share");
+  CHECK((*fan)["title"]["subtitle"] == "weighted share of security-force units that have defected; scale 0 to 1");
+  CHECK(page.body().find("<strong>Defected share</strong> (<code>defected_share</code>, scale 0 to 1): weighted share "
+                         "of security-force units that have defected.") != std::string::npos);
+  // The run's JSON carries the meaning and the range (docs/output.md).
+  bool stance = false;
+  for (const auto& f : run["fans"]) {
+    INFO(f.dump().substr(0, 200));
+    CHECK(f["doc"].is_string());
+    CHECK(f["range"].size() == 2);
+    if (f["var"].get<std::string>().rfind("stance.", 0) == 0) {
+      stance = true;
+      std::string name = "fan-";
+      for (char c : f["var"].get<std::string>()) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+      const ReportJson* s = chart_spec(page, name);
+      REQUIRE(s != nullptr);
+      CHECK((*s)["title"]["text"].get<std::string>().rfind("Stance of ", 0) == 0);
+    }
+  }
+  CHECK(stance);
+  // No raw variable name is a chart's title.
+  for (const auto& c : page.charts())
+    if (c["spec"].contains("title") && c["spec"]["title"].is_object())
+      CHECK(c["spec"]["title"]["text"].get<std::string>().find('_') == std::string::npos);
+}
+
+TEST_CASE("a sweep's page says what was swept, with the seed and the runs per point", "[report][sweep]") {
+  std::string dir = temp_dir("title");
+  std::ofstream(dir + "/results.csv") << std::string(kSweepHeader) + "0,ok,0,0.5,250,0.1,0.05,0.17,0.9,0.83,0.95\n"
+                                                                     "1,ok,1,0.5,250,0.3,0.22,0.4,0.7,0.6,0.78\n";
+  std::string h = render_report({read_report_input(dir)});
+  CHECK(h.find("<h1>Sweep of levers.a.intensity and levers.b.credibility</h1>") != std::string::npos);
+  CHECK(h.find("Sweep: ") == std::string::npos);
+  CHECK(h.find("2 points over 2 parameter(s) &middot; 250 runs per point") != std::string::npos);
+  // With the sweep's store beside it, the seed and the design from its metadata.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/results.sqlite").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TABLE metadata(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO metadata VALUES('seed', '42'), ('design', 'grid'), ('scenario', 'teach<b>');",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  h = render_report({read_report_input(dir)});
+  CHECK(h.find("2 points over 2 parameter(s) (grid) &middot; seed 42 &middot; 250 runs per point &middot; scenario "
+               "<code>teach&lt;b&gt;</code>") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,132 @@
+// What a variant changes against its base (analysis/compare/variant_diff.h), as `geosim
+// compare` records it in its JSON and the comparison report shows it.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "analysis/compare/paired.h"
+#include "analysis/compare/variant_diff.h"
+#include "engine/scenario/loader.h"
+
+using namespace geosim;
+
+namespace {
+
+const std::string kDir = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/";
+
+const VariantChange* find(const std::vector<VariantChange>& cs, const std::string& path, const std::string& change = "") {
+  for (const auto& c : cs)
+    if (c.path == path && (change.empty() || c.change == change)) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a scenario against itself changes nothing", "[variant_diff]") {
+  Scenario a = load_scenario(kDir + "venezuela-2019.yaml");
+  Scenario b = load_scenario(kDir + "venezuela-2019.yaml");
+  CHECK(diff_scenarios(a, b).empty());
+}
+
+TEST_CASE("levers switched off are listed as levers, not as their enabled parameter", "[variant_diff]") {
+  Scenario base = load_scenario(kDir + "venezuela-2019.yaml");
+  Scenario variant = load_scenario(kDir + "variants/2019-no-russian-aid.yaml");
+  auto cs = diff_scenarios(base, variant);
+  REQUIRE(cs.size() == 2);
+  for (const char* id : {"levers.russian_military_support", "levers.russian_oil_trade"}) {
+    const VariantChange* c = find(cs, id);
+    REQUIRE(c != nullptr);
+    CHECK(c->kind == "lever");
+    CHECK(c->change == "switched off");
+    CHECK(c->base == "on");
+    CHECK(c->variant == "off");
+  }
+  CHECK(find(cs, "levers.russian_oil_trade.enabled") == nullptr);
+  // And the other way round: the base against the variant switches them on.
+  auto back = diff_scenarios(variant, base);
+  REQUIRE(find(back, "levers.russian_oil_trade", "switched on") != nullptr);
+}
+
+TEST_CASE("a changed distribution gives its path and both values; dates moved are listed", "[variant_diff]") {
+  Scenario base = load_scenario(kDir + "venezuela-2019.yaml");
+  Scenario variant = load_scenario(kDir + "variants/2019-credible-amnesty.yaml");
+  auto cs = diff_scenarios(base, variant);
+  const VariantChange* c = find(cs, "levers.amnesty_for_military.credibility");
+  REQUIRE(c != nullptr);
+  CHECK(c->kind == "parameter");
+  CHECK(c->change == "changed");
+  CHECK(c->base == base.params[static_cast<size_t>(base.find_param(c->path))].dist.describe());
+  CHECK(c->variant == "uniform(0.6, 0.9)");
+  const VariantChange* d = find(cs, "levers.dignified_exit_offramps", "dates");
+  REQUIRE(d != nullptr);
+  CHECK(d->variant == "2019-01-23 to 2020-01-21");
+  CHECK(d->base == "2019-05-08 to 2020-01-21");  // written from 2019-05-13: the step that holds it
+  CHECK(d->base != d->variant);
+
+  Scenario week1 = load_scenario(kDir + "variants/2019-mediation-week1.yaml");
+  auto ws = diff_scenarios(base, week1);
+  const VariantChange* e = find(ws, "events.oslo_talks_open", "dates");
+  REQUIRE(e != nullptr);
+  CHECK(e->variant == "in the step 2019-01-30 to 2019-02-05");
+  CHECK(find(ws, "levers.norway_mediation", "dates") != nullptr);
+}
+
+TEST_CASE("values set with --set and a changed calendar are differences too", "[variant_diff]") {
+  Scenario base = load_scenario(kDir + "teaching.yaml");
+  LoadOptions lo;
+  lo.sets = {"levers.sanctions.intensity=0.25", "horizon=30"};
+  Scenario variant = load_scenario(kDir + "teaching.yaml", lo);
+  auto cs = diff_scenarios(base, variant);
+  const VariantChange* c = find(cs, "levers.sanctions.intensity");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "0.7");
+  CHECK(c->variant == "0.25");
+  CHECK(find(cs, "until", "changed") != nullptr);
+}
+
+TEST_CASE("an added lever is one line, its parameters are not listed again", "[variant_diff]") {
+  auto dir = std::filesystem::temp_directory_path() / "geosim-variant-diff";
+  std::filesystem::create_directories(dir);
+  auto file = dir / "added.yaml";
+  {
+    std::ofstream f(file);
+    f << "extends: " << kDir << "teaching.yaml\nid: teaching-more\nlevers:\n"
+      << "  - id: extra_sanctions\n    kind: sanctions_individual\n    by: patron_state\n    target: government\n"
+      << "    intensity: 0.4\n    credibility: 0.8\n    assumption: \"a test\"\n";
+  }
+  Scenario base = load_scenario(kDir + "teaching.yaml");
+  Scenario variant = load_scenario(file.string());
+  auto cs = diff_scenarios(base, variant);
+  REQUIRE(cs.size() == 1);
+  CHECK(cs[0].kind == "lever");
+  CHECK(cs[0].change == "added");
+  CHECK(cs[0].path == "levers.extra_sanctions");
+  CHECK(cs[0].base.empty());
+  auto back = diff_scenarios(variant, base);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].change == "removed");
+
+  // In JSON, the absent side is null.
+  Json j = variant_changes_json(cs);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["base"].is_null());
+  CHECK(j[0]["variant"] == cs[0].variant);
+  CHECK(j[0]["kind"] == "lever");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a comparison's JSON carries its changes; lever effects carry none", "[variant_diff]") {
+  CompareReport r;
+  r.scenario = "x";
+  r.comparisons.push_back({"a.yaml", "b.yaml", {}});
+  r.has_changes = true;
+  r.changes = {{"parameter", "changed", "levers.sanctions.intensity", "0.7", "0.25"}};
+  Json j = compare_json(r);
+  REQUIRE(j.contains("changes"));
+  CHECK(j["changes"][0]["path"] == "levers.sanctions.intensity");
+  CHECK(j["changes"][0]["base"] == "0.7");
+  CHECK(j["changes"][0]["variant"] == "0.25");
+  r.has_changes = false;
+  CHECK_FALSE(compare_json(r).contains("changes"));
+}
