@@ -1,7 +1,9 @@
 // Benchmarks of the Monte Carlo engine (Google Benchmark). docs/performance.md explains the
 // figures and the command that produces them (scripts/bench.sh).
 //
-//   runs/s and ns per run-step on the shipped scenarios, at 1 and 2 threads;
+//   runs/s and ns per run-step on the shipped scenarios, at 1 and 2 threads, and on the frozen
+//   format 1 copy of venezuela-2019 (bench/venezuela-2019-v1.yaml, "venezuela-2019-v1"), the
+//   reference of the per-core figure across rounds;
 //   cost against the number of actors, units and steps on synthetic scenarios.
 #include <benchmark/benchmark.h>
 
@@ -85,6 +87,7 @@ void register_scaling() {
 int main(int argc, char** argv) {
   std::string root = GEOSIM_SOURCE_DIR;
   register_file("teaching", root + "/scenarios/teaching.yaml", 20000);
+  register_file("venezuela-2019-v1", root + "/bench/venezuela-2019-v1.yaml", 20000);
   register_file("venezuela-2019", root + "/scenarios/venezuela-2019.yaml", 20000);
   register_file("venezuela-2025", root + "/scenarios/venezuela-2025.yaml", 20000);
   register_scaling();
