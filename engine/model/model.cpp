@@ -39,6 +39,25 @@ inline bool below_logistic(double u, double z) {
   }
   return u < logistic(z);
 }
+
+// Whether u < -expm1(-exp(z)) (format 2's complementary log-log link), mostly without
+// computing it, by the bound of below_logistic: 1 - e^(-y) <= y for y >= 0, so the
+// probability is at most e^z, and for z < -1 the power of two 2^k > 2 e^z above it covers
+// the rounding of exp and of expm1 (a few ulps each) with a factor of 2 to spare. When
+// u >= 2^k the answer is no; otherwise the probability is computed and compared as before.
+inline bool below_cloglog(double u, double z) {
+  if (z < -1.0) {
+    double v = z * 1.4426;
+    if (v > -1000.0) {
+      int64_t k = static_cast<int64_t>(v) + 2;
+      uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
+      double bound;
+      std::memcpy(&bound, &bits, sizeof bound);
+      if (u >= bound) return false;
+    }
+  }
+  return u < -std::expm1(-std::exp(z));
+}
 }  // namespace
 
 Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scenario.actors.size())) {
@@ -830,7 +849,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // Format 2: a proportional hazard, grouped by step (complementary log-log link:
         // p = 1 - exp(-h dt e^(b.v))), the same law in daily and weekly steps while the drivers
         // hold still; format 1: logistic(logit(p_step) + b.v).
-        fire = v2_ ? u[0] < -std::expm1(-std::exp(z)) : below_logistic(u[0], z);
+        fire = v2_ ? below_cloglog(u[0], z) : below_logistic(u[0], z);
       } else {
         double prob = st.event_p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
@@ -900,6 +919,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
           st.cohort_epoch[g] = e;
           if (e == t) {
             st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+          } else if (e >= 0 && static_cast<uint32_t>(e) >> 2 == block) {
+            // Word e lies in this block's counter (a period of just over one step gives
+            // e = t - 1): its normal is already in noise_z, the same bits as drawing it alone.
+            st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(e) & 3)];
           } else {
             const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
             st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
@@ -928,7 +951,9 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
         const double* th = st.theta.data() + c.first_unit;
         while (k < c.units && th[k] <= zs) ++k;
       } else {
-        while (k < c.units && threshold(st, g, k) <= zs) ++k;
+        // Thresholds computed already are read in place; threshold() computes the next ones.
+        const double* th = st.theta.data() + c.first_unit;
+        while (k < c.units && (k < st.theta_ready[g] ? th[k] : threshold(st, g, k)) <= zs) ++k;
         // Stopping at a lazily computed threshold is safe only if it clears zs by more than
         // the quantile's rounding (see Model::threshold); otherwise compute and sort them all.
         if (k < c.units && st.theta[static_cast<size_t>(c.first_unit + k)] <= zs + kLazyGuard * (1.0 + std::fabs(zs))) {
