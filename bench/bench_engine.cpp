@@ -23,6 +23,23 @@ Scenario from_yaml(const std::string& yaml) {
   return build_scenario(parse_yaml_text(yaml, FileLoc{"synthetic.yaml", 0, 0}), "synthetic.yaml");
 }
 
+// Steps taken by all the runs of `acc`. A run ends with its outcome, except in format 2 with
+// a leader: the outcome is how and when the leader left, and the run goes on under a
+// successor until the regime ends (or the horizon), so its steps are the regime's end step.
+uint64_t run_steps(const Accumulator& acc) {
+  const size_t H1 = static_cast<size_t>(acc.horizon()) + 1;
+  uint64_t steps = 0;
+  if (acc.has_regime()) {
+    // Accumulator::add_regime: the fates, then each fate's end-step histogram.
+    for (size_t f = 0; f < kNumRegimeFates; ++f)
+      for (size_t t = 0; t < H1; ++t) steps += acc.regime()[kNumRegimeFates + f * H1 + t] * t;
+    return steps;
+  }
+  for (size_t k = 0; k < acc.outcome_counts().size(); ++k)
+    for (size_t t = 0; t < H1; ++t) steps += acc.end_hist()[k * H1 + t] * t;
+  return steps;
+}
+
 // Runs `runs` runs per iteration and reports runs/s, runs/s per thread and ns per run-step.
 void run_scenario(benchmark::State& state, const Scenario& sc, uint64_t runs, int threads) {
   set_threads(threads);
@@ -34,10 +51,7 @@ void run_scenario(benchmark::State& state, const Scenario& sc, uint64_t runs, in
   for (auto _ : state) {
     Accumulator acc = run_monte_carlo(model, o);
     benchmark::DoNotOptimize(acc.outcome_counts().data());
-    steps = 0;
-    for (size_t k = 0; k < acc.outcome_counts().size(); ++k)
-      for (int t = 0; t <= acc.horizon(); ++t)
-        steps += acc.end_hist()[k * static_cast<size_t>(acc.horizon() + 1) + static_cast<size_t>(t)] * static_cast<uint64_t>(t);
+    steps = run_steps(acc);
   }
   double n = static_cast<double>(runs) * static_cast<double>(state.iterations());
   state.counters["runs_per_s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
