@@ -111,6 +111,22 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
       drawn_index_.push_back(0);
     }
   }
+  // Drawn parameters that only an event's `success` reads (RunState::defer_draws): its own
+  // parameter (the builder makes one per place, named events.<id>.success), neither tied to a
+  // shared factor nor a factor's own.
+  drawn_deferrable_.assign(drawn_.size(), 0);
+  for (size_t d = 0; d < drawn_.size(); ++d) {
+    const size_t i = drawn_[d];
+    const Param& pr = sc_.params[i];
+    int readers = 0;
+    for (const auto& ev : sc_.events) readers += ev.success == static_cast<ParamId>(i);
+    bool factor = false;
+    for (const auto& f : sc_.factors) factor |= f.param == static_cast<ParamId>(i);
+    const std::string suffix = ".success";
+    const bool named = pr.path.rfind("events.", 0) == 0 && pr.path.size() > suffix.size() &&
+                       pr.path.compare(pr.path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    drawn_deferrable_[d] = readers == 1 && named && pr.factor < 0 && !factor;
+  }
   for (size_t d = 0; d < drawn_.size(); ++d) {
     const Param& pr = sc_.params[drawn_[d]];
     if (pr.factor < 0) continue;
@@ -300,6 +316,12 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   rng.bits_n(drawn_stream_.data(), drawn_index_.data(), static_cast<int>(drawn_.size()), st.init_words.data());
   for (size_t d = 0; d < drawn_.size(); ++d) {
     const Param& pr = sc_.params[drawn_[d]];
+    if (st.defer_draws && drawn_deferrable_[d]) {
+      // Drawn when its event first fires (Model::deferred_draw); most runs never need it, and
+      // a quantile such as the beta's costs more than the rest of the run's start.
+      st.p[drawn_[d]] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
     st.p[drawn_[d]] = pr.dist.quantile(RunRng::to_open01(st.init_words[4 * d], st.init_words[4 * d + 1]));
   }
   if (fixed) {
@@ -865,6 +887,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
     if (ev.outcome >= 0) {
       double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+      if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
       bool ok = u[1] < success;
       if (trace) trace->event(t, ev, true, ok);
       if (ok) {
@@ -997,6 +1020,15 @@ double Model::threshold(RunState& st, size_t g, int k) const {
     for (; ready <= k; ++ready) th[ready] = c.threshold.quantile(uu[ready]) + shift;
   }
   return th[k];
+}
+
+// A parameter whose draw init_run deferred (RunState::defer_draws): the value init_run would
+// have drawn, from the first two words of counter (stream, 0), kept in p from now on.
+double Model::deferred_draw(RunState& st, const RunRng& rng, size_t param) const {
+  const Param& pr = sc_.params[param];
+  const double v = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  st.p[param] = v;
+  return v;
 }
 
 void Model::settle_cohort(RunState& st, size_t g) const {
