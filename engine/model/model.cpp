@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -359,8 +360,8 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     } else if (c.threshold.is_constant()) {
       for (int u = 0; u < c.units; ++u) th[u] = c.threshold.value() + shift;
     } else {
-      // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the sorted
-      // uniforms are kept; thresholds follow lazily (Model::threshold).
+      // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the uniforms
+      // are kept, as a min-heap; thresholds follow lazily (Model::threshold).
       // rng.uniform2 of counters 0 .. pairs - 1, drawn in SIMD lanes.
       double* uu = st.theta_u.data() + c.first_unit;
       const int pairs = (c.units + 1) / 2;
@@ -374,7 +375,8 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
         const uint32_t* wk = w + 4 * (u >> 1) + 2 * (u & 1);
         uu[u] = RunRng::to_open01(wk[0], wk[1]);
       }
-      std::sort(uu, uu + c.units);
+      // A min-heap rather than a sort: most runs take a handful of the smallest (threshold()).
+      std::make_heap(uu, uu + c.units, std::greater<>());
       st.theta_ready[g] = 0;
     }
     if (!cohort_lazy_[g]) {
@@ -1000,24 +1002,32 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
 }
 
 // Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
-// so the k-th smallest threshold is q(k-th smallest uniform) + shift: sorting the uniforms
-// and computing a threshold only when the cascade reaches it gives the array that sorting
-// all thresholds would give, with most quantiles never computed (few units defect in most
-// runs). Computed in floating point, q may be non-monotone by a few ulps; the cascade only
-// cares whether a threshold is <= z, and can be misled only when z lies within that
-// rounding of a threshold. So when it stops at a lazy threshold closer to z than kLazyGuard
-// (relative to 1 + |z|, about a million times the rounding), settle_cohort computes every
-// threshold of the cohort and sorts them, exactly as an eager draw would have, and the
-// cascade goes on from the sorted array. Units already admitted are the same in both: all
-// others lie above z.
+// so the k-th smallest threshold is q(k-th smallest uniform) + shift: taking the uniforms in
+// increasing order (from a min-heap, so that only those reached are ever ordered) and
+// computing a threshold only when the cascade reaches it gives the array that sorting all
+// thresholds would give, with most quantiles never computed (few units defect in most
+// runs). Equal uniforms are equal bits, so the order among them changes nothing. Computed in
+// floating point, q may be non-monotone by a few ulps; the cascade only cares whether a
+// threshold is <= z, and can be misled only when z lies within that rounding of a
+// threshold. So when it stops at a lazy threshold closer to z than kLazyGuard (relative to
+// 1 + |z|, about a million times the rounding), settle_cohort computes every threshold of
+// the cohort (from all its uniforms, taken or still in the heap: their order does not
+// matter, as the thresholds are then sorted) and sorts them, exactly as an eager draw would
+// have, and the cascade goes on from the sorted array. Units already admitted are the same
+// in both: all others lie above z.
 double Model::threshold(RunState& st, size_t g, int k) const {
   const Cohort& c = sc_.cohorts[g];
   int& ready = st.theta_ready[g];
   double* th = st.theta.data() + c.first_unit;
   if (k >= ready) {
-    const double* uu = st.theta_u.data() + c.first_unit;
+    double* uu = st.theta_u.data() + c.first_unit;
     const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
-    for (; ready <= k; ++ready) th[ready] = c.threshold.quantile(uu[ready]) + shift;
+    for (; ready <= k; ++ready) {
+      // The least uniform left in the heap uu[0 .. units - ready) moves to its last place.
+      const int left = c.units - ready;
+      std::pop_heap(uu, uu + left, std::greater<>());
+      th[ready] = c.threshold.quantile(uu[left - 1]) + shift;
+    }
   }
   return th[k];
 }

@@ -75,9 +75,11 @@ struct RunState {
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
-  // thresholds are computed lazily: the cohort's uniforms are sorted (theta_u) and a unit's
-  // threshold, quantile(u) + shift, is computed when the cascade first looks at it
-  // (theta_ready per cohort). Model::threshold explains why this gives the same bits.
+  // thresholds are computed lazily: the cohort's uniforms form a min-heap (theta_u) from which
+  // the next smallest is taken, and its threshold, quantile(u) + shift, computed, when the
+  // cascade first looks at that unit (theta_ready per cohort: the heap holds the first
+  // units - theta_ready entries, the uniforms taken lie behind it, the k-th smallest at
+  // units - 1 - k). Model::threshold explains why this gives the same bits.
   std::vector<double> theta, theta_u;
   std::vector<int> theta_ready;      // per cohort: thresholds computed so far (a prefix)
   std::vector<int> defected;         // per cohort
