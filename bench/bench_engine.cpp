@@ -1,7 +1,9 @@
 // Benchmarks of the Monte Carlo engine (Google Benchmark). docs/performance.md explains the
 // figures and the command that produces them (scripts/bench.sh).
 //
-//   runs/s and ns per run-step on the shipped scenarios, at 1 and 2 threads;
+//   runs/s and ns per run-step on the shipped scenarios, at 1 and 2 threads, and on the frozen
+//   format 1 copy of venezuela-2019 (bench/venezuela-2019-v1.yaml, "venezuela-2019-v1"), the
+//   reference of the per-core figure across rounds;
 //   cost against the number of actors, units and steps on synthetic scenarios.
 #include <benchmark/benchmark.h>
 
@@ -21,6 +23,23 @@ Scenario from_yaml(const std::string& yaml) {
   return build_scenario(parse_yaml_text(yaml, FileLoc{"synthetic.yaml", 0, 0}), "synthetic.yaml");
 }
 
+// Steps taken by all the runs of `acc`. A run ends with its outcome, except in format 2 with
+// a leader: the outcome is how and when the leader left, and the run goes on under a
+// successor until the regime ends (or the horizon), so its steps are the regime's end step.
+uint64_t run_steps(const Accumulator& acc) {
+  const size_t H1 = static_cast<size_t>(acc.horizon()) + 1;
+  uint64_t steps = 0;
+  if (acc.has_regime()) {
+    // Accumulator::add_regime: the fates, then each fate's end-step histogram.
+    for (size_t f = 0; f < kNumRegimeFates; ++f)
+      for (size_t t = 0; t < H1; ++t) steps += acc.regime()[kNumRegimeFates + f * H1 + t] * t;
+    return steps;
+  }
+  for (size_t k = 0; k < acc.outcome_counts().size(); ++k)
+    for (size_t t = 0; t < H1; ++t) steps += acc.end_hist()[k * H1 + t] * t;
+  return steps;
+}
+
 // Runs `runs` runs per iteration and reports runs/s, runs/s per thread and ns per run-step.
 void run_scenario(benchmark::State& state, const Scenario& sc, uint64_t runs, int threads) {
   set_threads(threads);
@@ -32,10 +51,7 @@ void run_scenario(benchmark::State& state, const Scenario& sc, uint64_t runs, in
   for (auto _ : state) {
     Accumulator acc = run_monte_carlo(model, o);
     benchmark::DoNotOptimize(acc.outcome_counts().data());
-    steps = 0;
-    for (size_t k = 0; k < acc.outcome_counts().size(); ++k)
-      for (int t = 0; t <= acc.horizon(); ++t)
-        steps += acc.end_hist()[k * static_cast<size_t>(acc.horizon() + 1) + static_cast<size_t>(t)] * static_cast<uint64_t>(t);
+    steps = run_steps(acc);
   }
   double n = static_cast<double>(runs) * static_cast<double>(state.iterations());
   state.counters["runs_per_s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
@@ -85,6 +101,7 @@ void register_scaling() {
 int main(int argc, char** argv) {
   std::string root = GEOSIM_SOURCE_DIR;
   register_file("teaching", root + "/scenarios/teaching.yaml", 20000);
+  register_file("venezuela-2019-v1", root + "/bench/venezuela-2019-v1.yaml", 20000);
   register_file("venezuela-2019", root + "/scenarios/venezuela-2019.yaml", 20000);
   register_file("venezuela-2025", root + "/scenarios/venezuela-2025.yaml", 20000);
   register_scaling();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -38,6 +39,25 @@ inline bool below_logistic(double u, double z) {
     }
   }
   return u < logistic(z);
+}
+
+// Whether u < -expm1(-exp(z)) (format 2's complementary log-log link), mostly without
+// computing it, by the bound of below_logistic: 1 - e^(-y) <= y for y >= 0, so the
+// probability is at most e^z, and for z < -1 the power of two 2^k > 2 e^z above it covers
+// the rounding of exp and of expm1 (a few ulps each) with a factor of 2 to spare. When
+// u >= 2^k the answer is no; otherwise the probability is computed and compared as before.
+inline bool below_cloglog(double u, double z) {
+  if (z < -1.0) {
+    double v = z * 1.4426;
+    if (v > -1000.0) {
+      int64_t k = static_cast<int64_t>(v) + 2;
+      uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
+      double bound;
+      std::memcpy(&bound, &bits, sizeof bound);
+      if (u >= bound) return false;
+    }
+  }
+  return u < -std::expm1(-std::exp(z));
 }
 }  // namespace
 
@@ -91,6 +111,22 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
       drawn_stream_.push_back(sc_.params[i].stream);
       drawn_index_.push_back(0);
     }
+  }
+  // Drawn parameters that only an event's `success` reads (RunState::defer_draws): its own
+  // parameter (the builder makes one per place, named events.<id>.success), neither tied to a
+  // shared factor nor a factor's own.
+  drawn_deferrable_.assign(drawn_.size(), 0);
+  for (size_t d = 0; d < drawn_.size(); ++d) {
+    const size_t i = drawn_[d];
+    const Param& pr = sc_.params[i];
+    int readers = 0;
+    for (const auto& ev : sc_.events) readers += ev.success == static_cast<ParamId>(i);
+    bool factor = false;
+    for (const auto& f : sc_.factors) factor |= f.param == static_cast<ParamId>(i);
+    const std::string suffix = ".success";
+    const bool named = pr.path.rfind("events.", 0) == 0 && pr.path.size() > suffix.size() &&
+                       pr.path.compare(pr.path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    drawn_deferrable_[d] = readers == 1 && named && pr.factor < 0 && !factor;
   }
   for (size_t d = 0; d < drawn_.size(); ++d) {
     const Param& pr = sc_.params[drawn_[d]];
@@ -281,6 +317,12 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   rng.bits_n(drawn_stream_.data(), drawn_index_.data(), static_cast<int>(drawn_.size()), st.init_words.data());
   for (size_t d = 0; d < drawn_.size(); ++d) {
     const Param& pr = sc_.params[drawn_[d]];
+    if (st.defer_draws && drawn_deferrable_[d]) {
+      // Drawn when its event first fires (Model::deferred_draw); most runs never need it, and
+      // a quantile such as the beta's costs more than the rest of the run's start.
+      st.p[drawn_[d]] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
     st.p[drawn_[d]] = pr.dist.quantile(RunRng::to_open01(st.init_words[4 * d], st.init_words[4 * d + 1]));
   }
   if (fixed) {
@@ -318,8 +360,8 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     } else if (c.threshold.is_constant()) {
       for (int u = 0; u < c.units; ++u) th[u] = c.threshold.value() + shift;
     } else {
-      // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the sorted
-      // uniforms are kept; thresholds follow lazily (Model::threshold).
+      // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the uniforms
+      // are kept, as a min-heap; thresholds follow lazily (Model::threshold).
       // rng.uniform2 of counters 0 .. pairs - 1, drawn in SIMD lanes.
       double* uu = st.theta_u.data() + c.first_unit;
       const int pairs = (c.units + 1) / 2;
@@ -333,7 +375,8 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
         const uint32_t* wk = w + 4 * (u >> 1) + 2 * (u & 1);
         uu[u] = RunRng::to_open01(wk[0], wk[1]);
       }
-      std::sort(uu, uu + c.units);
+      // A min-heap rather than a sort: most runs take a handful of the smallest (threshold()).
+      std::make_heap(uu, uu + c.units, std::greater<>());
       st.theta_ready[g] = 0;
     }
     if (!cohort_lazy_[g]) {
@@ -830,7 +873,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // Format 2: a proportional hazard, grouped by step (complementary log-log link:
         // p = 1 - exp(-h dt e^(b.v))), the same law in daily and weekly steps while the drivers
         // hold still; format 1: logistic(logit(p_step) + b.v).
-        fire = v2_ ? u[0] < -std::expm1(-std::exp(z)) : below_logistic(u[0], z);
+        fire = v2_ ? below_cloglog(u[0], z) : below_logistic(u[0], z);
       } else {
         double prob = st.event_p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
@@ -846,6 +889,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
     if (ev.outcome >= 0) {
       double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+      if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
       bool ok = u[1] < success;
       if (trace) trace->event(t, ev, true, ok);
       if (ok) {
@@ -900,6 +944,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
           st.cohort_epoch[g] = e;
           if (e == t) {
             st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+          } else if (e >= 0 && static_cast<uint32_t>(e) >> 2 == block) {
+            // Word e lies in this block's counter (a period of just over one step gives
+            // e = t - 1): its normal is already in noise_z, the same bits as drawing it alone.
+            st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(e) & 3)];
           } else {
             const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
             st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
@@ -928,7 +976,9 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
         const double* th = st.theta.data() + c.first_unit;
         while (k < c.units && th[k] <= zs) ++k;
       } else {
-        while (k < c.units && threshold(st, g, k) <= zs) ++k;
+        // Thresholds computed already are read in place; threshold() computes the next ones.
+        const double* th = st.theta.data() + c.first_unit;
+        while (k < c.units && (k < st.theta_ready[g] ? th[k] : threshold(st, g, k)) <= zs) ++k;
         // Stopping at a lazily computed threshold is safe only if it clears zs by more than
         // the quantile's rounding (see Model::threshold); otherwise compute and sort them all.
         if (k < c.units && st.theta[static_cast<size_t>(c.first_unit + k)] <= zs + kLazyGuard * (1.0 + std::fabs(zs))) {
@@ -952,26 +1002,43 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
 }
 
 // Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
-// so the k-th smallest threshold is q(k-th smallest uniform) + shift: sorting the uniforms
-// and computing a threshold only when the cascade reaches it gives the array that sorting
-// all thresholds would give, with most quantiles never computed (few units defect in most
-// runs). Computed in floating point, q may be non-monotone by a few ulps; the cascade only
-// cares whether a threshold is <= z, and can be misled only when z lies within that
-// rounding of a threshold. So when it stops at a lazy threshold closer to z than kLazyGuard
-// (relative to 1 + |z|, about a million times the rounding), settle_cohort computes every
-// threshold of the cohort and sorts them, exactly as an eager draw would have, and the
-// cascade goes on from the sorted array. Units already admitted are the same in both: all
-// others lie above z.
+// so the k-th smallest threshold is q(k-th smallest uniform) + shift: taking the uniforms in
+// increasing order (from a min-heap, so that only those reached are ever ordered) and
+// computing a threshold only when the cascade reaches it gives the array that sorting all
+// thresholds would give, with most quantiles never computed (few units defect in most
+// runs). Equal uniforms are equal bits, so the order among them changes nothing. Computed in
+// floating point, q may be non-monotone by a few ulps; the cascade only cares whether a
+// threshold is <= z, and can be misled only when z lies within that rounding of a
+// threshold. So when it stops at a lazy threshold closer to z than kLazyGuard (relative to
+// 1 + |z|, about a million times the rounding), settle_cohort computes every threshold of
+// the cohort (from all its uniforms, taken or still in the heap: their order does not
+// matter, as the thresholds are then sorted) and sorts them, exactly as an eager draw would
+// have, and the cascade goes on from the sorted array. Units already admitted are the same
+// in both: all others lie above z.
 double Model::threshold(RunState& st, size_t g, int k) const {
   const Cohort& c = sc_.cohorts[g];
   int& ready = st.theta_ready[g];
   double* th = st.theta.data() + c.first_unit;
   if (k >= ready) {
-    const double* uu = st.theta_u.data() + c.first_unit;
+    double* uu = st.theta_u.data() + c.first_unit;
     const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
-    for (; ready <= k; ++ready) th[ready] = c.threshold.quantile(uu[ready]) + shift;
+    for (; ready <= k; ++ready) {
+      // The least uniform left in the heap uu[0 .. units - ready) moves to its last place.
+      const int left = c.units - ready;
+      std::pop_heap(uu, uu + left, std::greater<>());
+      th[ready] = c.threshold.quantile(uu[left - 1]) + shift;
+    }
   }
   return th[k];
+}
+
+// A parameter whose draw init_run deferred (RunState::defer_draws): the value init_run would
+// have drawn, from the first two words of counter (stream, 0), kept in p from now on.
+double Model::deferred_draw(RunState& st, const RunRng& rng, size_t param) const {
+  const Param& pr = sc_.params[param];
+  const double v = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  st.p[param] = v;
+  return v;
 }
 
 void Model::settle_cohort(RunState& st, size_t g) const {

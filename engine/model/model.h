@@ -56,6 +56,12 @@ class Trace {
 
 struct RunState {
   std::vector<double> p;      // parameter values of this run
+  // Set by a caller that reads only the summaries of runs (run_monte_carlo), after prepare():
+  // a drawn parameter that only an event's `success` reads is drawn when the event first
+  // fires instead of in init_run (NaN in p until then), which gives the same bits, since a
+  // draw is a pure function of its address. Left false, every parameter is in p after
+  // init_run (replays, digests, analyses that read p).
+  bool defer_draws = false;
   std::vector<double> vars;   // state variables (Scenario::vars order)
   // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence
   // (n x n, row-major). Wt holds W by columns with each column padded to n4 = n rounded up
@@ -69,9 +75,11 @@ struct RunState {
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
-  // thresholds are computed lazily: the cohort's uniforms are sorted (theta_u) and a unit's
-  // threshold, quantile(u) + shift, is computed when the cascade first looks at it
-  // (theta_ready per cohort). Model::threshold explains why this gives the same bits.
+  // thresholds are computed lazily: the cohort's uniforms form a min-heap (theta_u) from which
+  // the next smallest is taken, and its threshold, quantile(u) + shift, computed, when the
+  // cascade first looks at that unit (theta_ready per cohort: the heap holds the first
+  // units - theta_ready entries, the uniforms taken lie behind it, the k-th smallest at
+  // units - 1 - k). Model::threshold explains why this gives the same bits.
   std::vector<double> theta, theta_u;
   std::vector<int> theta_ready;      // per cohort: thresholds computed so far (a prefix)
   std::vector<int> defected;         // per cohort
@@ -200,6 +208,7 @@ class Model {
   void fill_words(RunState& st, const RunRng& rng, uint32_t block) const;
   void fill_noise(RunState& st, uint32_t block) const;
   double threshold(RunState& st, size_t g, int k) const;
+  double deferred_draw(RunState& st, const RunRng& rng, size_t param) const;
   void settle_cohort(RunState& st, size_t g) const;
 
   const Scenario& sc_;
@@ -210,6 +219,8 @@ class Model {
   std::vector<double> p_const_;
   std::vector<size_t> drawn_;
   std::vector<uint32_t> drawn_stream_, drawn_index_;  // their streams (index 0)
+  // Per drawn parameter: only one event's `success` reads it (RunState::defer_draws).
+  std::vector<char> drawn_deferrable_;
   // Format 2: parameters that follow a shared factor, their factor's parameter, rho and
   // sqrt(1 - rho^2), and their place in drawn_ (whose uniform is their own part).
   struct Tied {

@@ -25,6 +25,7 @@ struct SummaryVisitor {
     const Scenario& sc = model.scenario();
     auto l = std::make_unique<Local>();
     model.prepare(l->st);
+    l->st.defer_draws = true;  // only the summaries are read (RunState::defer_draws)
     l->acc = Accumulator(sc, sc.horizon);
     l->acc.track_ended();
     return l;

@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "analysis/sensitivity/evaluate.h"
-#include "analysis/report/report.h"
-#include "analysis/sensitivity/sobol.h"
 #include "analysis/compare/paired.h"
+#include "analysis/report/report.h"
+#include "analysis/sensitivity/evaluate.h"
+#include "analysis/sensitivity/sobol.h"
 #include "analysis/sweep/results_csv.h"
 #include "engine/core/parallel.h"
 #include "engine/core/version.h"

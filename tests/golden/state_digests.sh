@@ -16,6 +16,8 @@ trap 'rm -f "$got"' EXIT
     "$digest" 300 "$f" || exit 1
   done
   "$digest" 200 scenarios/teaching.yaml issues.incumbent_rule.stance_model=bargaining || exit 1
+  # The frozen format 1 scenario of the benchmarks: `geosim: 1` files keep their bits.
+  "$digest" 300 bench/venezuela-2019-v1.yaml || exit 1
 } >"$got"
 if [ "${2:-}" = --update ]; then
   cp "$got" "$here/state_digests.txt"
