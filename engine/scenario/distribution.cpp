@@ -43,104 +43,106 @@ std::string Range::str() const {
   return "[" + f(lo) + ", " + f(hi) + "]";
 }
 
-Distribution Distribution::constant(double v) {
-  Distribution d;
-  d.kind_ = DistKind::Constant;
-  d.a_ = v;
-  return d;
-}
+Distribution Distribution::constant(double v) { return Distribution(dist::Constant{v}); }
 
-Distribution Distribution::uniform(double lo, double hi) {
-  Distribution d;
-  d.kind_ = DistKind::Uniform;
-  d.a_ = lo;
-  d.b_ = hi;
-  return d;
-}
+Distribution Distribution::uniform(double lo, double hi) { return Distribution(dist::Uniform{lo, hi}); }
 
 static double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 static double phi_inv(double p) { return inverse_normal_cdf(p); }
 
+namespace {
+// std::visit with one lambda per kind.
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+}  // namespace
+
 double Distribution::quantile(double u) const {
-  switch (kind_) {
-    case DistKind::Constant: return a_;
-    case DistKind::Uniform: return a_ + (b_ - a_) * u;
-    case DistKind::Triangular: {
-      double lo = a_, mode = b_, hi = c_;
-      double f = (mode - lo) / (hi - lo);
-      if (u < f) return lo + std::sqrt(u * (hi - lo) * (mode - lo));
-      return hi - std::sqrt((1 - u) * (hi - lo) * (hi - mode));
-    }
-    case DistKind::Normal: {
-      double p = lo_cdf_ + u * (hi_cdf_ - lo_cdf_);
-      p = std::clamp(p, 1e-300, 1.0 - 1e-16);
-      double x = a_ + b_ * phi_inv(p);
-      return std::clamp(x, c_, d_);
-    }
-    case DistKind::Beta: return boost::math::ibeta_inv(c_, d_, u);
-    case DistKind::Lognormal: return a_ * std::exp(b_ * phi_inv(u));
-    case DistKind::Bernoulli: return u < a_ ? 1.0 : 0.0;
-    case DistKind::Choice: {
-      auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
-      size_t i = std::min(static_cast<size_t>(it - cumulative_.begin()), values_.size() - 1);
-      return values_[i];
-    }
-  }
-  return a_;
+  return std::visit(
+      Overloaded{
+          [&](const dist::Constant& d) { return d.value; },
+          [&](const dist::Uniform& d) { return d.min + (d.max - d.min) * u; },
+          [&](const dist::Triangular& d) {
+            double lo = d.min, mode = d.mode, hi = d.max;
+            double f = (mode - lo) / (hi - lo);
+            if (u < f) return lo + std::sqrt(u * (hi - lo) * (mode - lo));
+            return hi - std::sqrt((1 - u) * (hi - lo) * (hi - mode));
+          },
+          [&](const dist::Normal& d) {
+            double p = d.lo_cdf + u * (d.hi_cdf - d.lo_cdf);
+            p = std::clamp(p, 1e-300, 1.0 - 1e-16);
+            double x = d.mean + d.sd * phi_inv(p);
+            return std::clamp(x, d.min, d.max);
+          },
+          [&](const dist::Beta& d) { return boost::math::ibeta_inv(d.alpha, d.beta, u); },
+          [&](const dist::Lognormal& d) { return d.median * std::exp(d.sigma * phi_inv(u)); },
+          [&](const dist::Bernoulli& d) { return u < d.p ? 1.0 : 0.0; },
+          [&](const dist::Choice& d) {
+            auto it = std::upper_bound(d.cumulative.begin(), d.cumulative.end(), u);
+            size_t i = std::min(static_cast<size_t>(it - d.cumulative.begin()), d.values.size() - 1);
+            return d.values[i];
+          },
+      },
+      d_);
 }
 
 double Distribution::mean() const {
-  switch (kind_) {
-    case DistKind::Constant: return a_;
-    case DistKind::Uniform: return 0.5 * (a_ + b_);
-    case DistKind::Triangular: return (a_ + b_ + c_) / 3.0;
-    case DistKind::Normal: {
-      double alpha = (c_ - a_) / b_, beta = (d_ - a_) / b_;
-      double z = hi_cdf_ - lo_cdf_;
-      auto pdf = [](double x) { return std::isfinite(x) ? std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI) : 0.0; };
-      return a_ + b_ * (pdf(alpha) - pdf(beta)) / z;
-    }
-    case DistKind::Beta: return a_;
-    case DistKind::Lognormal: return a_ * std::exp(0.5 * b_ * b_);
-    case DistKind::Bernoulli: return a_;
-    case DistKind::Choice: {
-      double m = 0, prev = 0;
-      for (size_t i = 0; i < values_.size(); ++i) {
-        m += values_[i] * (cumulative_[i] - prev);
-        prev = cumulative_[i];
-      }
-      return m;
-    }
-  }
-  return a_;
+  return std::visit(Overloaded{
+                        [](const dist::Constant& d) { return d.value; },
+                        [](const dist::Uniform& d) { return 0.5 * (d.min + d.max); },
+                        [](const dist::Triangular& d) { return (d.min + d.mode + d.max) / 3.0; },
+                        [](const dist::Normal& d) {
+                          double alpha = (d.min - d.mean) / d.sd, beta = (d.max - d.mean) / d.sd;
+                          double z = d.hi_cdf - d.lo_cdf;
+                          auto pdf = [](double x) {
+                            return std::isfinite(x) ? std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI) : 0.0;
+                          };
+                          return d.mean + d.sd * (pdf(alpha) - pdf(beta)) / z;
+                        },
+                        [](const dist::Beta& d) { return d.mean; },
+                        [](const dist::Lognormal& d) { return d.median * std::exp(0.5 * d.sigma * d.sigma); },
+                        [](const dist::Bernoulli& d) { return d.p; },
+                        [](const dist::Choice& d) {
+                          double m = 0, prev = 0;
+                          for (size_t i = 0; i < d.values.size(); ++i) {
+                            m += d.values[i] * (d.cumulative[i] - prev);
+                            prev = d.cumulative[i];
+                          }
+                          return m;
+                        },
+                    },
+                    d_);
 }
 
 double Distribution::min() const {
-  switch (kind_) {
-    case DistKind::Constant: return a_;
-    case DistKind::Uniform:
-    case DistKind::Triangular: return a_;
-    case DistKind::Normal: return c_;
-    case DistKind::Beta: return 0;
-    case DistKind::Lognormal: return 0;
-    case DistKind::Bernoulli: return a_ >= 1 ? 1 : 0;
-    case DistKind::Choice: return *std::min_element(values_.begin(), values_.end());
-  }
-  return a_;
+  return std::visit(Overloaded{
+                        [](const dist::Constant& d) { return d.value; },
+                        [](const dist::Uniform& d) { return d.min; },
+                        [](const dist::Triangular& d) { return d.min; },
+                        [](const dist::Normal& d) { return d.min; },
+                        [](const dist::Beta&) { return 0.0; },
+                        [](const dist::Lognormal&) { return 0.0; },
+                        [](const dist::Bernoulli& d) { return d.p >= 1 ? 1.0 : 0.0; },
+                        [](const dist::Choice& d) { return *std::min_element(d.values.begin(), d.values.end()); },
+                    },
+                    d_);
 }
 
 double Distribution::max() const {
-  switch (kind_) {
-    case DistKind::Constant: return a_;
-    case DistKind::Uniform: return b_;
-    case DistKind::Triangular: return c_;
-    case DistKind::Normal: return d_;
-    case DistKind::Beta: return 1;
-    case DistKind::Lognormal: return HUGE_VAL;
-    case DistKind::Bernoulli: return a_ <= 0 ? 0 : 1;
-    case DistKind::Choice: return *std::max_element(values_.begin(), values_.end());
-  }
-  return a_;
+  return std::visit(Overloaded{
+                        [](const dist::Constant& d) { return d.value; },
+                        [](const dist::Uniform& d) { return d.max; },
+                        [](const dist::Triangular& d) { return d.max; },
+                        [](const dist::Normal& d) { return d.max; },
+                        [](const dist::Beta&) { return 1.0; },
+                        [](const dist::Lognormal&) { return HUGE_VAL; },
+                        [](const dist::Bernoulli& d) { return d.p <= 0 ? 0.0 : 1.0; },
+                        [](const dist::Choice& d) { return *std::max_element(d.values.begin(), d.values.end()); },
+                    },
+                    d_);
 }
 
 static std::string num(double x) {
@@ -151,30 +153,33 @@ static std::string num(double x) {
 }
 
 std::string Distribution::describe() const {
-  switch (kind_) {
-    case DistKind::Constant: return num(a_);
-    case DistKind::Uniform: return "uniform(" + num(a_) + ", " + num(b_) + ")";
-    case DistKind::Triangular: return "triangular(" + num(a_) + ", " + num(b_) + ", " + num(c_) + ")";
-    case DistKind::Normal: {
-      std::string s = "normal(mean " + num(a_) + ", sd " + num(b_);
-      if (std::isfinite(c_) || std::isfinite(d_)) s += ", in [" + num(c_) + ", " + num(d_) + "]";
-      return s + ")";
-    }
-    case DistKind::Beta: return "beta(mean " + num(a_) + ", sd " + num(b_) + ")";
-    case DistKind::Lognormal: return "lognormal(median " + num(a_) + ", sigma " + num(b_) + ")";
-    case DistKind::Bernoulli: return "bernoulli(" + num(a_) + ")";
-    case DistKind::Choice: {
-      std::string s = "choice(";
-      double prev = 0;
-      for (size_t i = 0; i < values_.size(); ++i) {
-        if (i) s += ", ";
-        s += num(values_[i]) + " w " + num(cumulative_[i] - prev);
-        prev = cumulative_[i];
-      }
-      return s + ")";
-    }
-  }
-  return "?";
+  return std::visit(
+      Overloaded{
+          [](const dist::Constant& d) { return num(d.value); },
+          [](const dist::Uniform& d) { return "uniform(" + num(d.min) + ", " + num(d.max) + ")"; },
+          [](const dist::Triangular& d) {
+            return "triangular(" + num(d.min) + ", " + num(d.mode) + ", " + num(d.max) + ")";
+          },
+          [](const dist::Normal& d) {
+            std::string s = "normal(mean " + num(d.mean) + ", sd " + num(d.sd);
+            if (std::isfinite(d.min) || std::isfinite(d.max)) s += ", in [" + num(d.min) + ", " + num(d.max) + "]";
+            return s + ")";
+          },
+          [](const dist::Beta& d) { return "beta(mean " + num(d.mean) + ", sd " + num(d.sd) + ")"; },
+          [](const dist::Lognormal& d) { return "lognormal(median " + num(d.median) + ", sigma " + num(d.sigma) + ")"; },
+          [](const dist::Bernoulli& d) { return "bernoulli(" + num(d.p) + ")"; },
+          [](const dist::Choice& d) {
+            std::string s = "choice(";
+            double prev = 0;
+            for (size_t i = 0; i < d.values.size(); ++i) {
+              if (i) s += ", ";
+              s += num(d.values[i]) + " w " + num(d.cumulative[i] - prev);
+              prev = d.cumulative[i];
+            }
+            return s + ")";
+          },
+      },
+      d_);
 }
 
 bool parse_number(const YNode& node, Diagnostics& diags, double& out) {
@@ -268,34 +273,36 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
     }
     return parse_number(*n, diags, v);
   };
-  Distribution d;
-  d.kind_ = info->kind;
   auto loc_of = [&](const char* key) {
     const YNode* n = node.find(key);
     return n ? n->loc : node.loc;
   };
+  dist::Any parsed = dist::Constant{};
   switch (info->kind) {
     case DistKind::Uniform: {
-      if (get("min", d.a_) && get("max", d.b_) && !(d.a_ < d.b_))
+      dist::Uniform d;
+      if (get("min", d.min) && get("max", d.max) && !(d.min < d.max))
         diags.error(loc_of("max"), "max must be greater than min", "for a fixed value write the number itself");
+      parsed = d;
       break;
     }
     case DistKind::Triangular: {
-      if (get("min", d.a_) && get("mode", d.b_) && get("max", d.c_)) {
-        if (!(d.a_ < d.c_)) diags.error(loc_of("max"), "max must be greater than min");
-        else if (d.b_ < d.a_ || d.b_ > d.c_) diags.error(loc_of("mode"), "mode must lie between min and max");
+      dist::Triangular d;
+      if (get("min", d.min) && get("mode", d.mode) && get("max", d.max)) {
+        if (!(d.min < d.max)) diags.error(loc_of("max"), "max must be greater than min");
+        else if (d.mode < d.min || d.mode > d.max) diags.error(loc_of("mode"), "mode must lie between min and max");
       }
+      parsed = d;
       break;
     }
     case DistKind::Normal: {
-      d.c_ = -HUGE_VAL;
-      d.d_ = HUGE_VAL;
-      bool ok = get("mean", d.a_) & get("sd", d.b_);
-      if (node.find("min")) ok &= parse_number(*node.find("min"), diags, d.c_);
-      if (node.find("max")) ok &= parse_number(*node.find("max"), diags, d.d_);
+      dist::Normal d;
+      bool ok = get("mean", d.mean) & get("sd", d.sd);
+      if (node.find("min")) ok &= parse_number(*node.find("min"), diags, d.min);
+      if (node.find("max")) ok &= parse_number(*node.find("max"), diags, d.max);
       if (!ok) break;
-      if (!(d.b_ > 0)) diags.error(loc_of("sd"), "sd must be positive", "for a fixed value write the number itself");
-      else if (!(d.c_ < d.d_)) diags.error(loc_of("max"), "max must be greater than min");
+      if (!(d.sd > 0)) diags.error(loc_of("sd"), "sd must be positive", "for a fixed value write the number itself");
+      else if (!(d.min < d.max)) diags.error(loc_of("max"), "max must be greater than min");
       else {
         if (range.lo > -1e299 && !node.find("min"))
           diags.error(node.loc, "this parameter must stay " + range.str() + ", but a normal distribution is unbounded",
@@ -303,50 +310,59 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
         else if (range.hi < 1e299 && !node.find("max"))
           diags.error(node.loc, "this parameter must stay " + range.str() + ", but a normal distribution is unbounded",
                       "add `min:` and `max:` to truncate it");
-        d.lo_cdf_ = std::isfinite(d.c_) ? phi((d.c_ - d.a_) / d.b_) : 0.0;
-        d.hi_cdf_ = std::isfinite(d.d_) ? phi((d.d_ - d.a_) / d.b_) : 1.0;
-        if (!(d.hi_cdf_ - d.lo_cdf_ > 1e-12))
+        d.lo_cdf = std::isfinite(d.min) ? phi((d.min - d.mean) / d.sd) : 0.0;
+        d.hi_cdf = std::isfinite(d.max) ? phi((d.max - d.mean) / d.sd) : 1.0;
+        if (!(d.hi_cdf - d.lo_cdf > 1e-12))
           diags.error(node.loc, "the interval [min, max] holds almost none of this normal's mass",
                       "move mean inside [min, max] or widen sd");
       }
+      parsed = d;
       break;
     }
     case DistKind::Beta: {
-      if (get("mean", d.a_) && get("sd", d.b_)) {
-        if (!(d.a_ > 0 && d.a_ < 1)) diags.error(loc_of("mean"), "a beta distribution's mean must lie strictly between 0 and 1");
-        else if (!(d.b_ > 0 && d.b_ * d.b_ < d.a_ * (1 - d.a_)))
-          diags.error(loc_of("sd"), "sd must be positive and below sqrt(mean*(1-mean)) = " + num(std::sqrt(d.a_ * (1 - d.a_))),
+      dist::Beta d;
+      if (get("mean", d.mean) && get("sd", d.sd)) {
+        if (!(d.mean > 0 && d.mean < 1))
+          diags.error(loc_of("mean"), "a beta distribution's mean must lie strictly between 0 and 1");
+        else if (!(d.sd > 0 && d.sd * d.sd < d.mean * (1 - d.mean)))
+          diags.error(loc_of("sd"),
+                      "sd must be positive and below sqrt(mean*(1-mean)) = " + num(std::sqrt(d.mean * (1 - d.mean))),
                       "a smaller sd gives a narrower distribution");
         else {
-          double nu = d.a_ * (1 - d.a_) / (d.b_ * d.b_) - 1;
-          d.c_ = d.a_ * nu;
-          d.d_ = (1 - d.a_) * nu;
+          double nu = d.mean * (1 - d.mean) / (d.sd * d.sd) - 1;
+          d.alpha = d.mean * nu;
+          d.beta = (1 - d.mean) * nu;
           // The sampler must draw in bounded time (number_limits.h).
-          double min_sd = std::sqrt(d.a_ * (1 - d.a_) / (kMaxBetaConcentration + 1));
+          double min_sd = std::sqrt(d.mean * (1 - d.mean) / (kMaxBetaConcentration + 1));
           if (!(min_sd * min_sd > 0))  // no sd of a double satisfies both bounds
-            diags.error(loc_of("mean"), "a beta distribution's mean " + num(d.a_) + " is too close to 0 or 1",
+            diags.error(loc_of("mean"), "a beta distribution's mean " + num(d.mean) + " is too close to 0 or 1",
                         "for a value this close to 0 or 1 write the number itself");
-          else if (!(nu <= kMaxBetaConcentration && d.c_ > 0 && d.d_ > 0))
-            diags.error(loc_of("sd"), "sd " + num(d.b_) + " is too small for a beta distribution of mean " +
-                                          num(d.a_) + ": it must be at least " + num(min_sd * (1 + 1e-6)),
+          else if (!(nu <= kMaxBetaConcentration && d.alpha > 0 && d.beta > 0))
+            diags.error(loc_of("sd"), "sd " + num(d.sd) + " is too small for a beta distribution of mean " +
+                                          num(d.mean) + ": it must be at least " + num(min_sd * (1 + 1e-6)),
                         "for a value known this precisely write the number itself");
         }
       }
+      parsed = d;
       break;
     }
     case DistKind::Lognormal: {
-      if (get("median", d.a_) && get("sigma", d.b_)) {
-        if (!(d.a_ > 0)) diags.error(loc_of("median"), "median must be positive");
-        if (!(d.b_ > 0)) diags.error(loc_of("sigma"), "sigma must be positive");
+      dist::Lognormal d;
+      if (get("median", d.median) && get("sigma", d.sigma)) {
+        if (!(d.median > 0)) diags.error(loc_of("median"), "median must be positive");
+        if (!(d.sigma > 0)) diags.error(loc_of("sigma"), "sigma must be positive");
       }
+      parsed = d;
       break;
     }
     case DistKind::Bernoulli: {
-      if (get("p", d.a_) && !(d.a_ >= 0 && d.a_ <= 1))
-        diags.error(loc_of("p"), "p is a probability and must lie in [0, 1]");
+      dist::Bernoulli d;
+      if (get("p", d.p) && !(d.p >= 0 && d.p <= 1)) diags.error(loc_of("p"), "p is a probability and must lie in [0, 1]");
+      parsed = d;
       break;
     }
     case DistKind::Choice: {
+      dist::Choice d;
       const YNode* vs = node.find("values");
       if (!vs) {
         diags.error(node.loc, "a choice distribution needs `values`", "for example values: [0.2, 0.5, 0.8]");
@@ -358,9 +374,9 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
       }
       for (const auto& v : vs->seq) {
         double x;
-        if (parse_number(v, diags, x)) d.values_.push_back(x);
+        if (parse_number(v, diags, x)) d.values.push_back(x);
       }
-      std::vector<double> w(d.values_.size(), 1.0);
+      std::vector<double> w(d.values.size(), 1.0);
       if (const YNode* ws = node.find("weights")) {
         if (!ws->is_seq() || ws->seq.size() != vs->seq.size()) {
           diags.error(ws->loc, "`weights` must be a list as long as `values` (" + std::to_string(vs->seq.size()) + ")");
@@ -376,14 +392,16 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
       if (diags.size() == before && !(total > 0)) diags.error(node.loc, "the weights must not all be zero");
       if (diags.size() == before) {
         double acc = 0;
-        for (double x : w) d.cumulative_.push_back(acc += x / total);
-        d.cumulative_.back() = 1.0;
+        for (double x : w) d.cumulative.push_back(acc += x / total);
+        d.cumulative.back() = 1.0;
       }
+      parsed = std::move(d);
       break;
     }
     case DistKind::Constant: break;
   }
   if (diags.size() != before) return false;
+  Distribution d(std::move(parsed));
   {
     // Every value a parameter can take stays within +-kMaxMagnitude, so that nothing derived
     // from it (a sum, a spread, a fan of the state) can overflow to infinity.
@@ -393,7 +411,7 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
     double m = d.mean();
     if (!(std::fabs(lo) <= kMaxMagnitude && std::fabs(hi) <= kMaxMagnitude && std::fabs(m) <= kMaxMagnitude &&
           std::isfinite(hi - lo))) {
-      diags.error(node.loc, d.is_constant() ? "value " + num(d.a_) + " is beyond the limit of +-" + num(kMaxMagnitude)
+      diags.error(node.loc, d.is_constant() ? "value " + num(d.value()) + " is beyond the limit of +-" + num(kMaxMagnitude)
                                             : "this distribution can take values from " + num(lo) + " to " + num(hi) +
                                                   ", beyond the limit of +-" + num(kMaxMagnitude),
                   "numbers in a scenario stay within +-" + num(kMaxMagnitude));

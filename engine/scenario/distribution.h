@@ -7,7 +7,9 @@
 // (docs/scenario-format.md is written from the same facts).
 #pragma once
 
+#include <cmath>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/core/error.h"
@@ -33,15 +35,61 @@ struct Range {
   std::string str() const;
 };
 
+// The kinds and their parameters, by name (Distribution holds one of them). Each knows its
+// DistKind, so nothing matches a kind to a table by position.
+namespace dist {
+struct Constant {
+  static constexpr DistKind kind = DistKind::Constant;
+  double value = 0;
+};
+struct Uniform {
+  static constexpr DistKind kind = DistKind::Uniform;
+  double min = 0, max = 1;
+};
+struct Triangular {
+  static constexpr DistKind kind = DistKind::Triangular;
+  double min = 0, mode = 0, max = 0;
+};
+// Truncated to [min, max] (infinite when not given); lo_cdf, hi_cdf: Phi at the bounds.
+struct Normal {
+  static constexpr DistKind kind = DistKind::Normal;
+  double mean = 0, sd = 1, min = -HUGE_VAL, max = HUGE_VAL;
+  double lo_cdf = 0, hi_cdf = 1;
+};
+// Given by mean and sd; alpha, beta: the shape parameters they imply.
+struct Beta {
+  static constexpr DistKind kind = DistKind::Beta;
+  double mean = 0.5, sd = 0.1, alpha = 0, beta = 0;
+};
+struct Lognormal {
+  static constexpr DistKind kind = DistKind::Lognormal;
+  double median = 1, sigma = 1;
+};
+struct Bernoulli {
+  static constexpr DistKind kind = DistKind::Bernoulli;
+  double p = 0;
+};
+// values[i] is drawn when u < cumulative[i] (the first such i); cumulative ends at 1.
+struct Choice {
+  static constexpr DistKind kind = DistKind::Choice;
+  std::vector<double> values, cumulative;
+};
+using Any = std::variant<Constant, Uniform, Triangular, Normal, Beta, Lognormal, Bernoulli, Choice>;
+}  // namespace dist
+
 class Distribution {
  public:
   Distribution() = default;
   static Distribution constant(double v);
   static Distribution uniform(double lo, double hi);  // lo < hi
 
-  DistKind kind() const { return kind_; }
-  bool is_constant() const { return kind_ == DistKind::Constant; }
-  double value() const { return a_; }  // for constants
+  DistKind kind() const {
+    return std::visit([](const auto& d) { return std::decay_t<decltype(d)>::kind; }, d_);
+  }
+  bool is_constant() const { return std::holds_alternative<dist::Constant>(d_); }
+  double value() const { return std::get<dist::Constant>(d_).value; }  // for constants
+  // The kind with its parameters by name.
+  const dist::Any& params() const { return d_; }
 
   // F^-1(u) for u in (0, 1).
   double quantile(double u) const;
@@ -56,10 +104,8 @@ class Distribution {
   static bool parse(const YNode& node, const Range& range, Diagnostics& diags, Distribution& out);
 
  private:
-  DistKind kind_ = DistKind::Constant;
-  double a_ = 0, b_ = 0, c_ = 0, d_ = 0;  // parameters, by kind
-  double lo_cdf_ = 0, hi_cdf_ = 1;        // truncated normal: Phi at the bounds
-  std::vector<double> values_, cumulative_;  // choice
+  explicit Distribution(dist::Any d) : d_(std::move(d)) {}
+  dist::Any d_ = dist::Constant{};
 };
 
 // Parses a plain number (no distribution), with a clear message; false on error.
