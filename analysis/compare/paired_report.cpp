@@ -122,6 +122,23 @@ std::string compare_table(const CompareReport& r) {
     }
     if (shown == 0) s += "  (none: every interval includes 0)\n";
   }
+  if (r.has_changes) {
+    // What the variant (B) changes against the base (A), before the numbers it moves.
+    s += "\nWhat B changes against A:\n";
+    if (r.changes.empty()) s += "  nothing: the two scenarios have the same values\n";
+    size_t shown = 0;
+    for (const auto& ch : r.changes) {
+      if (shown++ == 40) {
+        s += "  ... and " + std::to_string(r.changes.size() - 40) + " more (the JSON lists them all)\n";
+        break;
+      }
+      s += "  " + ch.path + ": " + ch.change;
+      if (!ch.base.empty() || !ch.variant.empty())
+        s += " (" + (ch.base.empty() ? std::string("-") : ch.base) + " -> " +
+             (ch.variant.empty() ? std::string("-") : ch.variant) + ")";
+      s += "\n";
+    }
+  }
   for (const auto& c : r.comparisons) {
     s += "\nA: " + c.base_name + "\nB: " + c.variant_name + "\n";
     std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", "outcome", "A", "B", "B - A",
