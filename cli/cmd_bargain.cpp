@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "cli/bargain_input.h"
+#include "analysis/report/report.h"  // reproduce_command
 #include "cli/common.h"
+#include "engine/core/version.h"
 #include "engine/model/model.h"
 #include "engine/output/output.h"
 #include "engine/runner/summary.h"
@@ -379,9 +381,15 @@ int bargain_command(const std::vector<std::string>& args) {
     run_progress.finish();
   }
 
+  // What reproduces it (docs/output.md, "Reproducing a result").
+  const std::string command = reproduce_command("bargain", args);
+  const std::string hash = in.scenario ? in.scenario->content_hash : std::string();
   std::string text;
   if (format == "json") {
     Json j;
+    j["geosim_version"] = kGeosimVersion;
+    if (!hash.empty()) j["scenario_hash"] = hash;
+    j["command"] = command;
     Json input = {{"file", file}, {"kind", in.kind}};
     if (in.kind == "scenario") {
       input["issue"] = in.issue;
@@ -405,6 +413,7 @@ int bargain_command(const std::vector<std::string>& args) {
   } else {
     text = story_table(in, file, story, before_pull);
     if (mc) text += mc_table(*mc, seed, tolerance, story.back().median, in.uncertainty);
+    text += "\n" + reproduction_lines(command, seed, hash, "");
   }
   if (output.empty()) std::cout << text;
   else write_file_atomic(output, text);

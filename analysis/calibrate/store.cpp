@@ -291,6 +291,7 @@ Json calibration_summary(const Scenario& sc, const Calibration& cal, const std::
                       {"posterior", stats_json(weighted_stats(post))}});
   }
   j["parameters"] = params;
+  j["scenario_hash"] = sc.content_hash;
   if (!command.empty()) j["command"] = command;
   return j;
 }
