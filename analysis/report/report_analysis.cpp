@@ -14,10 +14,13 @@ namespace geosim::report {
 namespace {
 
 void simple_header(Page& page, const std::string& kind, const std::string& title, const std::string& line,
-                   const std::string& command) {
+                   const std::string& command, const std::string& hash = "") {
   page.html("<header>\n<p class=\"meta\">geosim " + esc(kind) + " report</p>\n<h1>" + esc(title) + "</h1>\n");
   if (!line.empty()) page.html("<p class=\"meta\">" + line + "</p>\n");
-  page.html("<p>To reproduce:</p>\n<pre class=\"command\">" + esc(command) + "</pre>\n</header>\n<!--toc-->\n");
+  page.html("<p>To reproduce:</p>\n<pre class=\"command\">" + esc(command) + "</pre>\n");
+  // The scenario's content hash (docs/output.md, "Reproducing a result"), when recorded.
+  if (!hash.empty()) page.html("<p class=\"meta\">scenario hash <code>" + esc(hash) + "</code></p>\n");
+  page.html("</header>\n<!--toc-->\n");
 }
 
 std::string number_list(const Json& j) { return j.is_array() ? std::to_string(j.size()) : "0"; }
@@ -91,7 +94,7 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
   const auto& points = j["points"];
   if (head)
     simple_header(page, "sweep", sweep_title(params), sweep_line(j, in.source),
-                  str_or(j, "command", "geosim sweep SPEC.yaml --output " + in.source));
+                  str_or(j, "command", "geosim sweep SPEC.yaml --output " + in.source), str_or(j, "scenario_hash", ""));
   page.h2("How the outcomes change across the sweep" + (head ? std::string() : " (" + in.source + ")"), "sweep");
   int failed = j.contains("failed") ? j["failed"].get<int>() : 0;
   if (failed > 0)
@@ -260,7 +263,7 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
     std::string line = method + ", " + (j.contains("samples") ? j["samples"].dump() : std::string("?")) + " samples, " +
                        std::to_string(params.size()) + " parameters";
     simple_header(page, "sensitivity", str_or(j, "title", "Sensitivity analysis (" + method + ")"), esc(line),
-                  str_or(j, "command", "geosim sensitivity SCENARIO --method " + method));
+                  str_or(j, "command", "geosim sensitivity SCENARIO --method " + method), str_or(j, "scenario_hash", ""));
   }
   page.h2(method == "sobol" ? "Which uncertain inputs drive each outcome (Sobol indices)"
                             : "Which uncertain inputs matter (Morris screening)",
@@ -346,7 +349,7 @@ void discovery_sections(Page& page, const ReportInput& in, bool head) {
   if (head)
     simple_header(page, "scenario discovery", "Scenario discovery: when does " + outcome + " happen?",
                   j.contains("threshold") ? "PRIM, threshold " + j["threshold"].dump() : "PRIM",
-                  str_or(j, "command", "geosim discover RESULTS --outcome " + outcome));
+                  str_or(j, "command", "geosim discover RESULTS --outcome " + outcome), str_or(j, "scenario_hash", ""));
   page.h2("Conditions under which " + outcome + " is likely (PRIM)", "prim");
   Json rows = Json::array();
   int step = 0;
@@ -421,7 +424,7 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
                        (j.contains("simulations") ? ", " + j["simulations"].dump() + " simulations" : std::string("")) +
                        (j.contains("stopped_because") ? "; stopped: " + esc(str_or(j, "stopped_because", "")) : "");
     simple_header(page, "calibration", "Calibration of " + scenario + ": what the observations rule out", line,
-                  str_or(j, "command", "geosim calibrate " + str_or(j, "file", "SCENARIO") + " --output DIR"));
+                  str_or(j, "command", "geosim calibrate " + str_or(j, "file", "SCENARIO") + " --output DIR"), str_or(j, "scenario_hash", ""));
   }
   // Prior and posterior per parameter, each on its prior's 90% range (0 = the prior's 5th
   // percentile, 1 = its 95th), so that parameters of any scale share one axis.

@@ -79,8 +79,10 @@ void header(Page& page, const Json& j, const std::string& kind_word, const std::
   page.html("</p>\n<h1>" + esc(title) + "</h1>\n");
   std::string line;
   if (j.contains("scenario")) line += "Scenario <code>" + esc(str_or(j, "scenario", "")) + "</code>";
+  // The last day of the last step (one calendar, docs/output.md), or `until` in older files.
   if (j.contains("start") && j.contains("until"))
-    line += (line.empty() ? "" : " &middot; ") + esc(str_or(j, "start", "")) + " to " + esc(str_or(j, "until", ""));
+    line += (line.empty() ? "" : " &middot; ") + esc(str_or(j, "start", "")) + " to " +
+            esc(str_or(j, "last_day", str_or(j, "until", "")));
   if (j.contains("horizon") && j["horizon"].is_number_integer())
     line += " (" + std::to_string(j["horizon"].get<int>()) + " " + esc(str_or(j, "step", "week")) + "s)";
   if (j.contains("runs") && j["runs"].is_number_unsigned())
@@ -89,6 +91,10 @@ void header(Page& page, const Json& j, const std::string& kind_word, const std::
     line += " &middot; seed " + std::to_string(j["seed"].get<uint64_t>());
   if (!line.empty()) page.html("<p class=\"meta\">" + line + "</p>\n");
   page.html("<p>To reproduce exactly these numbers:</p>\n<pre class=\"command\">" + esc(command) + "</pre>\n");
+  if (j.contains("scenario_hash") && j["scenario_hash"].is_string())
+    page.html("<p class=\"meta\">scenario hash <code>" + esc(str_or(j, "scenario_hash", "")) + "</code>" +
+              (j.contains("variant_hash") ? " (variant <code>" + esc(str_or(j, "variant_hash", "")) + "</code>)" : "") +
+              "</p>\n");
   page.html("</header>\n<!--toc-->\n");
 }
 
