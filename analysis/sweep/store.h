@@ -36,6 +36,8 @@ class ResultStore : public PointWriter {
   // another process holds the directory, when it belongs to another sweep, or when it holds
   // this sweep's results and `resume` is false.
   ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options);
+  // The store keeps a reference to the plan: a temporary plan would dangle.
+  ResultStore(const std::string& dir, SweepPlan&& plan, const StoreOptions& options) = delete;
   ~ResultStore() override;
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;

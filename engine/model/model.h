@@ -158,7 +158,10 @@ struct LeverEffect {
 
 class Model {
  public:
+  // The model reads the scenario for its whole life: it keeps a reference, so a temporary
+  // (Model m(load_scenario(f))) would dangle and does not compile.
   explicit Model(const Scenario& scenario);
+  explicit Model(Scenario&&) = delete;
   const Scenario& scenario() const { return sc_; }
 
   // Sizes a RunState for this scenario (once per thread).
