@@ -108,7 +108,9 @@ ReportJson sweep_metadata(const std::string& file) {
       while (sqlite3_step(st) == SQLITE_ROW) {
         const unsigned char* k = sqlite3_column_text(st, 0);
         const unsigned char* v = sqlite3_column_text(st, 1);
-        if (k && v) meta[reinterpret_cast<const char*>(k)] = std::string(reinterpret_cast<const char*>(v));
+        // Six short keys at most; a value longer than any geosim writes is not this tool's.
+        if (k && v && sqlite3_column_bytes(st, 1) <= 4096)
+          meta[reinterpret_cast<const char*>(k)] = std::string(reinterpret_cast<const char*>(v));
       }
     }
     sqlite3_finalize(st);

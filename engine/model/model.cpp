@@ -26,39 +26,28 @@ constexpr double kLazyGuard = 1e-9;
 // covers the rounding of the product and of logistic itself with a factor of 2 to spare).
 // When u >= 2^k the answer is no; otherwise, and for z >= -1, logistic(z) is computed and
 // compared as before.
-inline bool below_logistic(double u, double z) {
-  if (z < -1.0) {
-    double v = z * 1.4426;
-    if (v > -1000.0) {
-      // 2^k built from its exponent bits (k is an integer in [-998, 1]).
-      int64_t k = static_cast<int64_t>(v) + 2;
-      uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
-      double bound;
-      std::memcpy(&bound, &bits, sizeof bound);
-      if (u >= bound) return false;
-    }
-  }
-  return u < logistic(z);
+// Whether u >= 2^k for that power of two (z < -1 only; false otherwise): then u is above
+// any probability at most e^z, rounding included.
+inline bool above_exp_bound(double u, double z) {
+  if (!(z < -1.0)) return false;
+  const double v = z * 1.4426;
+  if (!(v > -1000.0)) return false;
+  // 2^k built from its exponent bits (k is an integer in [-998, 1]).
+  const int64_t k = static_cast<int64_t>(v) + 2;
+  const uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
+  double bound;
+  std::memcpy(&bound, &bits, sizeof bound);
+  return u >= bound;
 }
+
+inline bool below_logistic(double u, double z) { return !above_exp_bound(u, z) && u < logistic(z); }
 
 // Whether u < -expm1(-exp(z)) (format 2's complementary log-log link), mostly without
 // computing it, by the bound of below_logistic: 1 - e^(-y) <= y for y >= 0, so the
 // probability is at most e^z, and for z < -1 the power of two 2^k > 2 e^z above it covers
 // the rounding of exp and of expm1 (a few ulps each) with a factor of 2 to spare. When
 // u >= 2^k the answer is no; otherwise the probability is computed and compared as before.
-inline bool below_cloglog(double u, double z) {
-  if (z < -1.0) {
-    double v = z * 1.4426;
-    if (v > -1000.0) {
-      int64_t k = static_cast<int64_t>(v) + 2;
-      uint64_t bits = static_cast<uint64_t>(k + 1023) << 52;
-      double bound;
-      std::memcpy(&bound, &bits, sizeof bound);
-      if (u >= bound) return false;
-    }
-  }
-  return u < -std::expm1(-std::exp(z));
-}
+inline bool below_cloglog(double u, double z) { return !above_exp_bound(u, z) && u < -std::expm1(-std::exp(z)); }
 }  // namespace
 
 Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scenario.actors.size())) {
