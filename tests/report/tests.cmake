@@ -58,4 +58,4 @@ add_test(NAME report_browser_injection
 
 set_tests_properties(report_browser_run_2019 report_browser_analyses report_browser_check_catches_problems
   report_browser_injection
-  PROPERTIES TIMEOUT 300 LABELS browser)
+  PROPERTIES TIMEOUT 300 LABELS "browser;page")

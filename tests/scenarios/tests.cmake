@@ -39,6 +39,7 @@ if(EXISTS ${_geosim_tutorial})
                COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/run_tutorial_block.sh $<TARGET_FILE:geosim>
                        ${PROJECT_SOURCE_DIR} ${k}
                WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+      set_tests_properties(tutorial_block_${k} PROPERTIES LABELS docs)
     endif()
   endforeach()
 endif()
@@ -47,3 +48,4 @@ endif()
 add_test(NAME venezuela_doc_tables_current
          COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/gen_venezuela_doc.sh --check $<TARGET_FILE:geosim>
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(venezuela_doc_tables_current PROPERTIES LABELS docs)
