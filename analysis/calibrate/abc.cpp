@@ -118,7 +118,14 @@ bool Calibration::next_generation() {
   double log_norm = 0;  // sum of log(sigma_k sqrt(2 pi))
   for (size_t k = 0; k < D; ++k) log_norm += std::log(sigma[k] * std::sqrt(2.0 * std::numbers::pi));
 
-  std::vector<double> nu(M * D), nd(M), nobs(M * K), nw(M, 1.0);
+  // The generation is simulated in blocks of B particles, and after each block only the N
+  // closest candidates so far are kept (the kept ones from before and the new ones), so
+  // memory is a population and one block whatever the simulations. The N closest of all are
+  // the N closest of (the N closest of the earlier blocks, this block): the ordering by
+  // (distance, tie key, address) is total, so the result is the same as sorting the whole
+  // generation at once, for any block size, thread or rank count.
+  const size_t B = o_.block > 0 ? static_cast<size_t>(o_.block) : std::max<size_t>(N, 4096);
+  std::vector<double> nu, nd, nobs, nw;
   // Each particle is one visit of the run loop (engine/runner/run_loop.h); what a particle
   // writes goes to its own slots, so the population is the same for any number of threads.
   struct Local {
@@ -131,9 +138,10 @@ bool Calibration::next_generation() {
     l->probe = std::make_unique<Probe>(model_, which_);
     return l;
   };
+  size_t b0 = 0;  // the first particle of the block being simulated
   auto one = [&](Local& l, uint64_t index) {
-    const size_t i = static_cast<size_t>(index);
-    const uint64_t addr = particle_address(g, i);
+    const size_t i = static_cast<size_t>(index) - b0;  // the slot in this block
+    const uint64_t addr = particle_address(g, index);
     RunRng rng(o_.seed, addr);
     double* u = nu.data() + i * D;
     if (g == 0) {
@@ -176,53 +184,100 @@ bool Calibration::next_generation() {
   LoopOptions lo;
   lo.block = kChunk;
   lo.stop = o_.stop;
-  lo.progress = o_.progress;
-  // Under MPI each rank computes its block of the new particles (addressed by their index,
-  // so the split changes no number), then every rank gets them all.
-  uint64_t first = 0, count = M;
   const Cluster& cl = cluster();
-  cluster_block(M, cl.rank, cl.size, first, count);
-  agree_on_failure([&] { for_each_run({first, count}, lo, visitor); }, "calibration");
-  if (cluster_max(o_.stop && o_.stop->load() ? 1 : 0)) return false;
-  if (cl.size > 1) {
-    share_rows(nu, D, first, count);
-    share_rows(nd, 1, first, count);
-    share_rows(nobs, K, first, count);
-    share_rows(nw, 1, first, count);
-  }
 
-  // Pool the kept and the new, keep the N closest (ties in a random order).
+  // The candidates kept so far, in order. A kept one from before (index < P) is read from
+  // pop_; a new one (index - P is its particle) from its slot in the store fu/fobs/fw, which
+  // has room for N (no more than N new ones are ever kept at once).
   struct Cand {
     double d, key;
     uint64_t addr;
     size_t index;  // < P: kept from before; else new (index - P)
+    size_t slot;   // a new one: its slot in the store (while merging: its slot in the block)
   };
-  std::vector<Cand> cands;
-  cands.reserve(P + M);
-  for (size_t j = 0; j < P; ++j)
-    cands.push_back({pop_.distance[j], tie_key(o_.seed, pop_.address[j]), pop_.address[j], j});
-  for (size_t i = 0; i < M; ++i) {
-    uint64_t addr = particle_address(g, i);
-    cands.push_back({nd[i], tie_key(o_.seed, addr), addr, P + i});
-  }
-  std::sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
+  auto closer = [](const Cand& a, const Cand& b) {
     if (a.d != b.d) return a.d < b.d;
     if (a.key != b.key) return a.key < b.key;
     return a.addr < b.addr;
-  });
-  cands.resize(std::min(N, cands.size()));
+  };
+  std::vector<Cand> kept, block, merged;
+  kept.reserve(P);
+  for (size_t j = 0; j < P; ++j)
+    kept.push_back({pop_.distance[j], tie_key(o_.seed, pop_.address[j]), pop_.address[j], j, 0});
+  std::sort(kept.begin(), kept.end(), closer);
+  if (kept.size() > N) kept.resize(N);
+  const size_t store = std::min(N, M);
+  std::vector<double> fu(store * D), fobs(store * K), fw(store);
+  std::vector<size_t> free_slots(store);
+  std::iota(free_slots.rbegin(), free_slots.rend(), size_t{0});  // slot 0 is taken first
+  std::vector<uint64_t> agree_count(K, 0);
+
+  for (b0 = 0; b0 < M; b0 += B) {
+    const size_t count_b = std::min(B, M - b0);
+    nu.assign(count_b * D, 0.0);
+    nd.assign(count_b, 0.0);
+    nobs.assign(count_b * K, 0.0);
+    nw.assign(count_b, 1.0);
+    // Under MPI each rank computes its share of the block (addressed by the particle's
+    // index, so the split changes no number), then every rank gets the whole block.
+    uint64_t first = 0, count = count_b;
+    cluster_block(count_b, cl.rank, cl.size, first, count);
+    uint64_t done_before = 0, mine = 0;  // this rank's particles: before this block, in all
+    for (size_t b = 0; b < M; b += B) {
+      uint64_t f = 0, c = 0;
+      cluster_block(std::min(B, M - b), cl.rank, cl.size, f, c);
+      if (b < b0) done_before += c;
+      mine += c;
+    }
+    if (o_.progress) lo.progress = [&, done_before, mine](uint64_t d, uint64_t) { o_.progress(done_before + d, mine); };
+    agree_on_failure([&] { for_each_run({b0 + first, count}, lo, visitor); }, "calibration");
+    if (cluster_max(o_.stop && o_.stop->load() ? 1 : 0)) return false;
+    if (cl.size > 1) {
+      share_rows(nu, D, first, count);
+      share_rows(nd, 1, first, count);
+      share_rows(nobs, K, first, count);
+      share_rows(nw, 1, first, count);
+    }
+    for (size_t k = 0; k < K; ++k)
+      for (size_t i = 0; i < count_b; ++i) agree_count[k] += nobs[i * K + k] <= 1.0 ? 1 : 0;
+
+    block.clear();
+    for (size_t i = 0; i < count_b; ++i) {
+      const uint64_t addr = particle_address(g, b0 + i);
+      block.push_back({nd[i], tie_key(o_.seed, addr), addr, P + b0 + i, i});
+    }
+    std::sort(block.begin(), block.end(), closer);
+    merged.resize(kept.size() + block.size());
+    std::merge(kept.begin(), kept.end(), block.begin(), block.end(), merged.begin(), closer);
+    // New ones of earlier blocks that fall out free their slots; new ones of this block that
+    // are kept take one.
+    const size_t keep = std::min(N, merged.size());
+    for (size_t r = keep; r < merged.size(); ++r)
+      if (merged[r].index >= P && merged[r].index < P + b0) free_slots.push_back(merged[r].slot);
+    merged.resize(keep);
+    for (Cand& c : merged) {
+      if (c.index < P + b0) continue;
+      const size_t i = c.slot;
+      c.slot = free_slots.back();
+      free_slots.pop_back();
+      std::copy_n(nu.data() + i * D, D, fu.data() + c.slot * D);
+      std::copy_n(nobs.data() + i * K, K, fobs.data() + c.slot * K);
+      fw[c.slot] = nw[i];
+    }
+    kept.swap(merged);
+  }
+
   Population next;
   next.dims = static_cast<int>(D);
   next.observations = static_cast<int>(K);
   size_t fresh = 0;
-  for (const Cand& c : cands) {
+  for (const Cand& c : kept) {
     bool old = c.index < P;
-    size_t i = old ? c.index : c.index - P;
-    const double* u = old ? pop_.u.data() + i * D : nu.data() + i * D;
-    const double* od = old ? pop_.obs.data() + i * K : nobs.data() + i * K;
+    const double* u = old ? pop_.u.data() + c.index * D : fu.data() + c.slot * D;
+    const double* od = old ? pop_.obs.data() + c.index * K : fobs.data() + c.slot * K;
     next.u.insert(next.u.end(), u, u + D);
     next.obs.insert(next.obs.end(), od, od + K);
-    next.weight.push_back(old ? pop_.weight[i] : nw[i]);
+    next.weight.push_back(old ? pop_.weight[c.index] : fw[c.slot]);
     next.distance.push_back(c.d);
     next.address.push_back(c.addr);
     if (!old) ++fresh;
@@ -239,11 +294,7 @@ bool Calibration::next_generation() {
   }
   info.ess = s2 > 0 ? s1 * s1 / s2 : 0;
   info.agree.assign(K, 0.0);
-  for (size_t k = 0; k < K; ++k) {
-    size_t n = 0;
-    for (size_t i = 0; i < M; ++i) n += nobs[i * K + k] <= 1.0 ? 1 : 0;
-    info.agree[k] = static_cast<double>(n) / static_cast<double>(M);
-  }
+  for (size_t k = 0; k < K; ++k) info.agree[k] = static_cast<double>(agree_count[k]) / static_cast<double>(M);
   pop_ = std::move(next);
   history_.push_back(info);
   decide_stop();

@@ -18,7 +18,9 @@
 // normal truncated to the cube, drawn by its quantile function (one addressed uniform per
 // coordinate, no rejection loop). Every random number is addressed by (seed, run) with run
 // = generation << 32 | index, and every reduction is ordered, so the result is the same
-// bytes for any number of threads; memory holds one generation.
+// bytes for any number of threads. A generation is simulated in blocks and only the N closest
+// candidates are kept between blocks, so memory holds the population and one block (N or
+// 4,096 simulations, the larger), however many simulations a generation has.
 #pragma once
 
 #include <atomic>
@@ -38,6 +40,7 @@ struct AbcOptions {
   double min_acceptance = 0.05; // stop when fewer new sets than this share are kept
   int max_generations = 20;
   double target = 1.0;          // stop when the tolerance is at most this
+  uint64_t block = 0;           // simulations per block; 0: N or 4,096, the larger (changes no number)
   std::function<void(uint64_t, uint64_t)> progress;  // (simulations done, in this generation)
   const std::atomic<bool>* stop = nullptr;
 };
