@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "analysis/calibrate/observe.h"
+#include "engine/core/csv.h"
+#include "engine/core/number_text.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
 #include "engine/runner/monte_carlo.h"
@@ -21,37 +23,16 @@ namespace {
 
 constexpr uint32_t kStreamPosterior = stream_id("posterior:pick");
 
-// Splits one CSV line (RFC 4180 quotes); cols[i] receives the 1-based column of field i.
-std::vector<std::string> split_csv(const std::string& line, std::vector<int>& cols) {
+// One line of posterior.csv (engine/core/csv.h): its fields, and the column of each in cols.
+std::vector<std::string> split_line(const std::string& line, const std::string& file, int line_no,
+                                    std::vector<int>& cols) {
   std::vector<std::string> out;
   cols.clear();
-  std::string cur;
-  bool quoted = false;
-  int start = 1;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
-      cols.push_back(start);
-      cur.clear();
-      start = static_cast<int>(i) + 2;
-    } else {
-      cur += c;
+  for (const CsvRow& row : split_csv(line, file, {}, line_no))
+    for (const CsvCell& c : row) {
+      out.push_back(c.text);
+      cols.push_back(c.column);
     }
-  }
-  out.push_back(cur);
-  cols.push_back(start);
   return out;
 }
 
@@ -60,6 +41,12 @@ std::vector<std::string> split_csv(const std::string& line, std::vector<int>& co
 PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   PosteriorSample ps;
   ps.file = (std::filesystem::path(dir) / "posterior.csv").string();
+  // Read line by line (a posterior may hold a million rows); only a regular file, so that a
+  // FIFO named posterior.csv cannot hold the command forever.
+  std::error_code ec;
+  if (std::filesystem::exists(ps.file, ec) && !std::filesystem::is_regular_file(ps.file, ec))
+    throw InputError(FileLoc{ps.file, 0, 0}, "not a regular file",
+                     "--posterior names the --output folder of a finished `geosim calibrate`");
   std::ifstream in(ps.file, std::ios::binary);
   if (!in)
     throw InputError(FileLoc{ps.file, 0, 0}, "no posterior here",
@@ -68,7 +55,7 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   std::vector<int> cols;
   if (!std::getline(in, line))
     throw InputError(FileLoc{ps.file, 1, 1}, "the file is empty", "run `geosim calibrate` again");
-  auto head = split_csv(line, cols);
+  auto head = split_line(line, ps.file, 1, cols);
   if (head.empty() || head[0] != "weight")
     throw InputError(FileLoc{ps.file, 1, 1}, "the first column must be `weight`",
                      "this is not a posterior written by `geosim calibrate`");
@@ -92,14 +79,13 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   while (std::getline(in, line)) {
     ++ln;
     if (line.empty()) continue;
-    auto f = split_csv(line, cols);
+    auto f = split_line(line, ps.file, ln, cols);
     if (f.size() != head.size())
       throw InputError(FileLoc{ps.file, ln, 1}, "expected " + std::to_string(head.size()) + " fields, got " +
                                                     std::to_string(f.size()));
     for (size_t i = 0; i < f.size(); ++i) {
       double v = 0;
-      auto r = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
-      if (r.ec != std::errc() || r.ptr != f[i].data() + f[i].size() || !std::isfinite(v) || (i == 0 && v < 0))
+      if (!parse_finite(f[i], v) || (i == 0 && v < 0))
         throw InputError(FileLoc{ps.file, ln, cols[i]}, "'" + f[i] + "' is not a " +
                                                              (i == 0 ? "weight (a number >= 0)" : "finite number"));
       if (i > 0) {

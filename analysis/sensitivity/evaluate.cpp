@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "engine/core/number_text.h"
 #include "engine/core/cluster.h"
 #include "engine/runner/distributed.h"
 #include "engine/runner/run_loop.h"
@@ -34,11 +35,7 @@ FactorRange parse_range(const std::string& text) {
   if (colon == std::string::npos) throw UsageError("sensitivity: bad --range '" + text + "'; " + form);
   FactorRange r;
   r.path = text.substr(0, eq);
-  auto number = [&](const std::string& s, double& out) {
-    char* end = nullptr;
-    out = std::strtod(s.c_str(), &end);
-    return !s.empty() && end == s.c_str() + s.size() && std::isfinite(out);
-  };
+  auto number = [&](const std::string& s, double& out) { return parse_finite(s, out); };
   if (!number(text.substr(eq + 1, colon - eq - 1), r.lo) || !number(text.substr(colon + 1), r.hi))
     throw UsageError("sensitivity: bad --range '" + text + "': LO and HI must be numbers; " + form);
   if (!(r.lo < r.hi))

@@ -8,7 +8,9 @@
 #include <limits>
 #include <sstream>
 
+#include "engine/core/csv.h"
 #include "engine/core/error.h"
+#include "engine/core/number_text.h"
 #include "engine/output/files.h"
 
 namespace geosim {
@@ -22,90 +24,12 @@ namespace {
 const char* kHeaderHint =
     "a sweep's results.csv starts with point,status,<parameter paths>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
 
-struct Cell {
-  std::string text;
-  int line = 1, column = 1;  // where the cell starts
-};
-using Row = std::vector<Cell>;
-
-// Splits CSV text into rows of cells (RFC 4180: quoted cells may hold commas, quotes and
-// line breaks), remembering where each cell starts. Blank lines are skipped; "\r\n" and
-// "\n" both end a row.
-std::vector<Row> split_rows(const std::string& text, const std::string& file) {
-  std::vector<Row> rows;
-  Row row;
-  Cell cell;
-  bool quoted = false, any = false;
-  int line = 1, column = 1;
-  FileLoc quote_at;
-  auto end_cell = [&](int next_line, int next_column) {
-    row.push_back(std::move(cell));
-    cell = Cell{};
-    cell.line = next_line;
-    cell.column = next_column;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell.text += '"';
-        ++i;
-        column += 2;
-        continue;
-      }
-      if (c == '"') quoted = false;
-      else cell.text += c;
-      if (c == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      any = true;
-      quote_at = FileLoc{file, line, column};
-      ++column;
-    } else if (c == ',') {
-      any = true;
-      ++column;
-      end_cell(line, column);
-    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
-      if (c == '\r') ++i;
-      if (any || !cell.text.empty()) {
-        end_cell(line, column);
-        rows.push_back(std::move(row));
-      }
-      row.clear();
-      ++line;
-      column = 1;
-      cell = Cell{};
-      cell.line = line;
-      any = false;
-    } else {
-      cell.text += c;
-      any = true;
-      ++column;
-    }
-  }
-  if (quoted) throw InputError(quote_at, "a quoted field is never closed", "add the closing '\"'");
-  if (any || !cell.text.empty()) {
-    end_cell(line, column);
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
+using Cell = CsvCell;
+using Row = CsvRow;
 
 FileLoc at(const std::string& file, const Cell& c) { return FileLoc{file, c.line, c.column}; }
 
-bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out);
-}
+bool parse_double(const std::string& s, double& out) { return parse_finite(s, out); }
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -262,7 +186,7 @@ SweepResults parse_sweep_results(const std::string& text_in, const std::string& 
     at = end + 1;
   }
   const std::string text = at == 0 ? text_in : blanked + (at < text_in.size() ? text_in.substr(at) : std::string());
-  const std::vector<Row> rows = split_rows(text, file);
+  const std::vector<Row> rows = split_csv(text, file);
   if (rows.empty()) throw InputError(FileLoc{file, 1, 1}, "the file is empty", kHeaderHint);
   const Layout l = read_header(rows[0], file, t);
   t.rows.reserve(rows.size() - 1);

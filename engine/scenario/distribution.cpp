@@ -1,5 +1,6 @@
 #include "engine/scenario/distribution.h"
 
+#include "engine/core/number_text.h"
 #include "engine/core/fastmath.h"
 #include "engine/scenario/number_limits.h"
 
@@ -189,10 +190,9 @@ bool parse_number(const YNode& node, Diagnostics& diags, double& out) {
     return false;
   }
   const std::string& s = node.scalar;
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size()) {
+  double v = 0;
+  const NumberText r = read_number(s, v);
+  if (r == NumberText::kNotNumber) {
     std::string lower = s;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     if (lower == ".nan" || lower == "nan" || lower == ".inf" || lower == "-.inf" || lower == "+.inf" || lower == "inf") {
@@ -202,7 +202,7 @@ bool parse_number(const YNode& node, Diagnostics& diags, double& out) {
     diags.error(node.loc, "expected a number, got '" + s + "'", "write a plain number such as 0.5");
     return false;
   }
-  if (!std::isfinite(v)) {
+  if (r == NumberText::kNotFinite) {
     diags.error(node.loc, "'" + s + "' is not a finite number", "NaN and infinity are not allowed");
     return false;
   }

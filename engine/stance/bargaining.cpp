@@ -8,7 +8,9 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "engine/core/csv.h"
 #include "engine/core/error.h"
+#include "engine/core/number_text.h"
 #include "engine/core/text_file.h"
 
 namespace geosim::bargaining {
@@ -272,72 +274,13 @@ std::vector<Round> simulate(const std::vector<Actor>& actors, int rounds, const 
 
 namespace {
 
-struct Cell {
-  std::string text;  // trimmed, unquoted
-  int column = 1;    // 1-based column of the cell's first non-blank character
-};
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-// Splits one line into cells; a cell may be "double-quoted" (with "" for a quote) so that
-// names like "Korea, South" survive. Reports an unterminated quote into `diag`.
-std::vector<Cell> split(const std::string& line, const FileLoc& at, Diagnostics& diag) {
-  std::vector<Cell> cells;
-  size_t p = 0;
-  while (true) {
-    while (p < line.size() && is_blank(line[p])) ++p;
-    Cell cell;
-    cell.column = static_cast<int>(p) + 1;
-    if (p < line.size() && line[p] == '"') {
-      size_t q = p + 1;
-      bool closed = false;
-      while (q < line.size()) {
-        if (line[q] == '"') {
-          if (q + 1 < line.size() && line[q + 1] == '"') {
-            cell.text += '"';
-            q += 2;
-            continue;
-          }
-          closed = true;
-          ++q;
-          break;
-        }
-        cell.text += line[q++];
-      }
-      if (!closed) {
-        diag.error(FileLoc{at.file, at.line, cell.column}, "unterminated quoted cell",
-                   "close it with '\"'");
-      }
-      while (q < line.size() && line[q] != ',') ++q;  // text after the quote is ignored
-      p = q;
-    } else {
-      const size_t end = std::min(line.find(',', p), line.size());
-      size_t last = end;
-      while (last > p && is_blank(line[last - 1])) --last;
-      cell.text = line.substr(p, last - p);
-      p = end;
-    }
-    cells.push_back(std::move(cell));
-    if (p >= line.size()) break;
-    ++p;  // skip the comma
-  }
-  return cells;
-}
-
-// Parses the whole cell as a finite double (locale-independent).
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  const char* first = s.data();
-  if (*first == '+') ++first;  // from_chars rejects a leading '+', people write it
-  const char* last = s.data() + s.size();
-  auto [ptr, ec] = std::from_chars(first, last, out);
-  return ec == std::errc() && ptr == last && std::isfinite(out);
-}
+// The whole cell as a finite number (engine/core/number_text.h).
+bool parse_number(const std::string& s, double& out) { return parse_finite(s, out); }
 
 std::string format_number(double v) {
   std::ostringstream os;
@@ -363,7 +306,9 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
   const std::string& text = file.text;
   if (size_t bad = find_invalid_utf8(text); bad != std::string::npos)
     throw InputError(loc_of_offset(display_path(path), text, bad), "invalid UTF-8", "save the file as UTF-8");
-  std::istringstream in(text);
+  // Lines starting with '#' are comments; blanks around a cell are dropped, so that a
+  // hand-aligned table reads; a quoted cell keeps names like "Korea, South" whole.
+  const std::vector<CsvRow> rows = split_csv(text, path, CsvDialect{true, true});
 
   Diagnostics diag;
   std::vector<Actor> actors;
@@ -373,17 +318,8 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
   int data_rows = 0;
   std::unordered_map<std::string, int> first_line_of;  // actor name -> line
 
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
-    const size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    const FileLoc at{path, line_no, 0};
-    std::vector<Cell> cells = split(line, at, diag);
-
+  for (const CsvRow& cells : rows) {
+    const int line_no = cells.front().line;
     if (!have_header) {
       have_header = true;
       header_cells = cells.size();
@@ -429,8 +365,7 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
       diag.throw_if_any();
     }
     if (cells.size() != header_cells) {
-      const int col = cells.size() < header_cells ? static_cast<int>(line.size()) + 1
-                                                  : cells[header_cells].column;
+      const int col = cells.size() < header_cells ? cells.back().end_column : cells[header_cells].column;
       diag.error(FileLoc{path, line_no, col},
                  "expected " + std::to_string(header_cells) + " cells, got " +
                      std::to_string(cells.size()),
@@ -439,7 +374,7 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
     }
     Actor actor;
     bool ok = true;
-    const Cell& name = cells[index[kActor]];
+    const CsvCell& name = cells[index[kActor]];
     actor.name = name.text;
     if (actor.name.empty()) {
       diag.error(FileLoc{path, line_no, name.column}, "actor name is empty",
@@ -451,7 +386,7 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
       ok = false;
     }
     auto share = [&](Column f, const char* what, double& out) {
-      const Cell& cell = cells[index[f]];
+      const CsvCell& cell = cells[index[f]];
       if (!parse_number(cell.text, out) || out < 0.0 || out > 1.0) {
         diag.error(FileLoc{path, line_no, cell.column},
                    std::string(what) + " must be a number in [0, 1], got '" + cell.text + "'");
@@ -459,7 +394,7 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
       }
     };
     share(kCapability, "capability", actor.capability);
-    const Cell& pos = cells[index[kPosition]];
+    const CsvCell& pos = cells[index[kPosition]];
     if (!parse_number(pos.text, actor.position)) {
       diag.error(FileLoc{path, line_no, pos.column},
                  "position must be a finite number, got '" + pos.text + "'");

@@ -293,11 +293,16 @@ TEST_CASE("read_csv rejects bad headers and unusable files", "[bargaining][csv]"
                                                hint);
   }
   SECTION("an unterminated quote") {
+    // A quoted cell may span lines (RFC 4180), so the error is at the quote that never closes.
     const auto path =
         write_temp("quote.csv", "Actor,Capability,Position,Salience\n\"A,1,1,1\nB,1,2,1\n");
+    REQUIRE_THROWS_WITH(b::read_csv(path), path + ":2:1: a quoted field is never closed; add the closing '\"'");
+  }
+  SECTION("a short row is reported at its end, blanks and comments around it") {
+    const auto path = write_temp("short.csv", "# actors\n  Actor , Capability,Position,Salience\n\n  A, 1 ,1\n");
     REQUIRE_THROWS_WITH(b::read_csv(path),
-                        path + ":2:1: unterminated quoted cell; close it with '\"'\n" + path +
-                            ":2:9: expected 4 cells, got 1; rows need one cell per header column");
+                        path + ":4:10: expected 4 cells, got 3; rows need one cell per header column\n" + path +
+                            ": need at least 2 actors, got 1; bargaining needs someone to bargain with");
   }
   SECTION("fewer than two actors") {
     const auto path = write_temp("one.csv", "Actor,Capability,Position,Salience\nA,1,1,1\n");
