@@ -82,8 +82,8 @@ std::string variant(const std::string& id, const std::string& base_path, const S
     for (const auto& l : base.levers) {
       os << "#   - id: " << l.id << "    # " << lever_kinds()[static_cast<size_t>(l.kind)].name << ", "
          << base.actors[static_cast<size_t>(l.by)].id << " -> " << base.actors[static_cast<size_t>(l.target)].id;
-      if (l.intensity != kNoParam) os << "; intensity " << base.params[l.intensity].dist.describe();
-      if (l.credibility != kNoParam) os << ", credibility " << base.params[l.credibility].dist.describe();
+      if (l.intensity != kNoParam) os << "; intensity " << base.params[l.intensity.index()].dist.describe();
+      if (l.credibility != kNoParam) os << ", credibility " << base.params[l.credibility.index()].dist.describe();
       os << "\n#     enabled: false\n#     assumption: \"what-if: say why\"\n";
     }
   }

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/core/dates.h"
@@ -19,8 +20,25 @@
 
 namespace geosim {
 
-using ParamId = int32_t;
-constexpr ParamId kNoParam = -1;
+// The index of a Param in Scenario::params, as its own type: it does not mix with the indices
+// of actors, levers, cohorts or events, nor with numbers. It converts to an index only when
+// asked (id.index(), or static_cast<size_t>(id)); kNoParam is the id of no parameter.
+class ParamId {
+ public:
+  constexpr ParamId() = default;
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+  constexpr explicit ParamId(I index) : v_(static_cast<int32_t>(index)) {}
+  constexpr size_t index() const { return static_cast<size_t>(v_); }
+  constexpr explicit operator size_t() const { return index(); }
+  constexpr bool valid() const { return v_ >= 0; }
+  friend constexpr bool operator==(ParamId a, ParamId b) { return a.v_ == b.v_; }
+  friend constexpr bool operator!=(ParamId a, ParamId b) { return a.v_ != b.v_; }
+  friend constexpr bool operator<(ParamId a, ParamId b) { return a.v_ < b.v_; }
+
+ private:
+  int32_t v_ = -1;
+};
+inline constexpr ParamId kNoParam{};
 
 struct EvidenceItem {
   std::string seed, quote;  // a seed document and a verbatim quote from it
