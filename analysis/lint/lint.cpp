@@ -50,19 +50,19 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
   // Stances: each listens to those it has a relation to; the derived variables read them.
   const int n = static_cast<int>(sc.actors.size());
   for (const auto& r : sc.relations)
-    if (!always_zero(sc, r.influence)) g.edge(sc.stance_var0 + r.to, sc.stance_var0 + r.from);
+    if (!always_zero(sc, r.influence)) g.edge(sc.stance_var(r.to), sc.stance_var(r.from));
   for (int a = 0; a < n; ++a) g.edge(sc.stance_var0 + a, kVarMeanStance);
-  if (sc.challenger >= 0) {
-    g.edge(sc.stance_var0 + sc.incumbent, kVarStanceGap);
-    g.edge(sc.stance_var0 + sc.challenger, kVarStanceGap);
+  if (sc.challenger.valid()) {
+    g.edge(sc.stance_var(sc.incumbent), kVarStanceGap);
+    g.edge(sc.stance_var(sc.challenger), kVarStanceGap);
   }
   if (!always_zero(sc, sc.mech[kDefStance]))
-    for (const auto& c : sc.cohorts) g.edge(sc.stance_var0 + c.actor, kVarDefectedShare);
+    for (const auto& c : sc.cohorts) g.edge(sc.stance_var(c.actor), kVarDefectedShare);
   // Format 2: sanctions rally the actors at home toward the incumbent; coups read the
   // insiders' stances (Model::insiders_against).
   auto kind_is = [&](int a, std::initializer_list<const char*> kinds) {
     for (const char* k : kinds)
-      if (sc.actors[static_cast<size_t>(a)].kind == k) return a != sc.incumbent;
+      if (sc.actors[static_cast<size_t>(a)].kind == k) return ActorId(a) != sc.incumbent;
     return false;
   };
   if (sc.mech[kStanceRally] != kNoParam && !always_zero(sc, sc.mech[kStanceRally]))
@@ -100,17 +100,17 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     const int me = sc.lever_var0 + static_cast<int>(l);
     for (const Expr* e : {&lv.when, &lv.until_when})
       for (int v : reads(*e)) g.edge(v, me);
-    if (lv.after_event >= 0) g.edge(sc.fired_var0 + lv.after_event, me);
+    if (lv.after_event.valid()) g.edge(sc.fired_var(lv.after_event), me);
   }
   for (const auto& ld : sc.ladders)
     for (const auto& r : ld.rungs)
       for (const Expr* e : {&r.up, &r.down})
         for (int v : reads(*e))
-          if (r.lever >= 0 && sc.lever_var0 >= 0) g.edge(v, sc.lever_var0 + r.lever);
+          if (r.lever.valid() && sc.lever_var0 >= 0) g.edge(v, sc.lever_var(r.lever));
   for (const auto& d : sc.decisions)
     for (const auto& o : d.options)
       for (const auto& [var, coef] : o.drivers)
-        if (o.lever >= 0 && sc.lever_var0 >= 0) g.edge(var, sc.lever_var0 + o.lever);
+        if (o.lever.valid() && sc.lever_var0 >= 0) g.edge(var, sc.lever_var(o.lever));
 
   // Backwards from the sinks: a variable reaches an outcome if one it feeds does.
   g.reaches.assign(nv, 0);
@@ -135,7 +135,7 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     const Lever& lv = sc.levers[l];
     if (lv.kind < 0) continue;
     const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
-    const bool regime = lv.target >= 0 && sc.actors[static_cast<size_t>(lv.target)].regime_side;
+    const bool regime = lv.target.valid() && sc.actors[lv.target.index()].regime_side;
     std::vector<std::string> channels;
     bool any = false;
     for (const auto& cw : regime ? info.on_regime : info.on_other) {
@@ -144,7 +144,7 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
       any = any || reaches(ch_var(cw.channel));
     }
     // stance.<actor> on the first issue, stance.<issue>.<actor> after it: issue-major.
-    const int stance = sc.stance_var0 + lv.issue * n + lv.target;
+    const int stance = sc.stance_var(lv.target, lv.issue);
     if (!always_zero(sc, lv.stance_push)) any = any || reaches(stance);
     // On an issue decided by bargaining, its effect on the target's capability and salience
     // moves every stance of the issue.

@@ -87,9 +87,9 @@ Model::Model(const Scenario& scenario) : sc_(scenario), n_(static_cast<int>(scen
   // Format 2: the actors at home, who rally toward the incumbent under sanctions.
   for (size_t i = 0; i < sc_.actors.size(); ++i) {
     const std::string& k = sc_.actors[i].kind;
-    if (static_cast<int>(i) != sc_.incumbent && (k == "regime" || k == "security_force" || k == "opposition" || k == "other"))
+    if (ActorId(i) != sc_.incumbent && (k == "regime" || k == "security_force" || k == "opposition" || k == "other"))
       rally_.push_back(i);
-    if (static_cast<int>(i) != sc_.incumbent && (k == "regime" || k == "security_force")) circle_.push_back(i);
+    if (ActorId(i) != sc_.incumbent && (k == "regime" || k == "security_force")) circle_.push_back(i);
   }
   n4_ = (n_ + 3) / 4 * 4;
   p_const_.assign(sc_.params.size(), 0.0);
@@ -401,7 +401,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
       // A lever that reacts only by following the leader is on until he goes (so that
       // `geosim bargain --at`, which reads the levers without running, sees it).
       const Lever& lv = sc_.levers[r.lever];
-      const bool only_leader = lv.on_leader && lv.when.empty() && lv.until_when.empty() && lv.after_event < 0 &&
+      const bool only_leader = lv.on_leader && lv.when.empty() && lv.until_when.empty() && !lv.after_event.valid() &&
                                lv.ladder < 0 && lv.decision < 0;
       st.lever_ok[r.lever] = only_leader ? 1 : 0;
       st.lever_last_when[r.lever] = std::numeric_limits<int>::min() / 2;
@@ -569,7 +569,7 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         st.lever_done[l] = 1;
       } else {
         ok = true;
-        if (lv.after_event >= 0) {
+        if (lv.after_event.valid()) {
           const int f = st.first_fire[static_cast<size_t>(lv.after_event)];
           ok = f >= 0 && t >= f + lv.after_delay;
         }
@@ -623,11 +623,11 @@ std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) c
     if (!why.empty()) return why;
   }
   if (active) {
-    if (lv.after_event >= 0)
+    if (lv.after_event.valid())
       add(steps(t - st.first_fire[static_cast<size_t>(lv.after_event)]) + " after event '" +
           sc_.events[static_cast<size_t>(lv.after_event)].id + "'");
     if (!lv.when.empty()) add("'" + lv.when.text + "' holds");
-    if (!lv.until_when.empty() && lv.after_event < 0 && lv.when.empty()) add("'" + lv.until_when.text + "' does not hold yet");
+    if (!lv.until_when.empty() && !lv.after_event.valid() && lv.when.empty()) add("'" + lv.until_when.text + "' does not hold yet");
   } else if (st.lever_s[l] > 0 && lever_rules::in_window(lv, t)) {
     if (st.lever_done[l]) add("'" + lv.until_when.text + "' holds");
     else if (!lv.when.empty())
@@ -672,7 +672,7 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
   double* push = st.push.data();
   const double* x = st.x.data();
   for (const auto& pl : st.pulls) push[pl.target] += pl.k * (x[pl.by] - x[pl.target]);
-  if (v2_ && sc_.incumbent >= 0) {
+  if (v2_ && sc_.incumbent.valid()) {
     // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
     // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
     const double r = st.p[static_cast<size_t>(sc_.mech[kStanceRally])] *
@@ -786,7 +786,7 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
     for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + k * n + i] = st.x[k * n + i];
   st.vars[kVarMeanStance] = den > 0 ? num / den : 0.0;
   st.vars[kVarStanceGap] =
-      sc_.challenger >= 0 ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)]) : 0.0;
+      sc_.challenger.valid() ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)]) : 0.0;
 }
 
 void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
@@ -1122,7 +1122,7 @@ std::string Model::ruler_name(int slot) const {
   if (k == 0) return L.id;
   if (k <= S) return L.successors[k - 1].id;
   if (k == S + 1) return "an unnamed successor";
-  if (k == S + 2) return sc_.challenger >= 0 ? sc_.actors[static_cast<size_t>(sc_.challenger)].id : "the challenger";
+  if (k == S + 2) return sc_.challenger.valid() ? sc_.actors[static_cast<size_t>(sc_.challenger)].id : "the challenger";
   return "nobody named";
 }
 
@@ -1158,19 +1158,19 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
     st.ruler = static_cast<int>(next);
     st.ruler_since = t + 1;
     ++st.successions;
-    if (next <= S && L.successors[next - 1].stance != kNoParam && sc_.incumbent >= 0) {
+    if (next <= S && L.successors[next - 1].stance != kNoParam && sc_.incumbent.valid()) {
       const Issue& is = sc_.issues[0];
       // His stance, and the anchor it returns to (his own first stance, not the old ruler's).
       double& x = st.x[static_cast<size_t>(sc_.incumbent)];
       x = std::clamp(st.p[static_cast<size_t>(L.successors[next - 1].stance)], is.lo, is.hi);
       st.x0[static_cast<size_t>(sc_.incumbent)] = x;
-      st.vars[static_cast<size_t>(sc_.stance_var0 + sc_.incumbent)] = x;
+      st.vars[static_cast<size_t>(sc_.stance_var0) + sc_.incumbent.index()] = x;
     }
     // What else is his own: his salience (so his weight in the mean stance and the influence
     // others give him) and his exit calculus. They are this run's parameters from now on.
     if (next <= S) {
       const Successor& sx = L.successors[next - 1];
-      if (sx.salience != kNoParam && sc_.incumbent >= 0) {
+      if (sx.salience != kNoParam && sc_.incumbent.valid()) {
         st.p[static_cast<size_t>(sc_.actors[static_cast<size_t>(sc_.incumbent)].salience)] =
             st.p[static_cast<size_t>(sx.salience)];
         set_influence(st);

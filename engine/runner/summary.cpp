@@ -129,8 +129,8 @@ void summarize_regime(const Scenario& sc, const Accumulator& acc, Summary& s) {
     else if (k <= S) rs.id = L.successors[k - 1].id, rs.name = L.successors[k - 1].name;
     else if (k == S + 1) rs.id = "successor", rs.name = "a successor the scenario does not name";
     else if (k == S + 2) {
-      rs.id = sc.challenger >= 0 ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
-      rs.name = sc.challenger >= 0 ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
+      rs.id = sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
+      rs.name = sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
                                    : "the challenger (after a transition)";
     } else {
       rs.id = "none";

@@ -580,9 +580,9 @@ void Builder::read_actors() {
   if (sc_.actors.empty()) diags_.error(l->loc, "`actors:` is empty", "list at least the incumbent");
   const YNode* inc = root_.find("incumbent");
   if (!inc) diags_.error(root_.loc, "the scenario needs `incumbent:` naming the actor whose rule is the status quo");
-  else sc_.incumbent = resolve(root_, "incumbent", actor_ids_, "actor", true);
-  if (sc_.incumbent >= 0) sc_.actors[sc_.incumbent].regime_side = true;
-  if (root_.find("challenger")) sc_.challenger = resolve(root_, "challenger", actor_ids_, "actor", true);
+  else sc_.incumbent = ActorId(resolve(root_, "incumbent", actor_ids_, "actor", true));
+  if (sc_.incumbent.valid()) sc_.actors[sc_.incumbent.index()].regime_side = true;
+  if (root_.find("challenger")) sc_.challenger = ActorId(resolve(root_, "challenger", actor_ids_, "actor", true));
 }
 
 void Builder::read_relations() {
@@ -592,15 +592,15 @@ void Builder::read_relations() {
     if (!expect_map(n, "a relation")) continue;
     check_keys(n, "a relation", {"from", "to", "influence", "evidence", "assumption"});
     Relation r;
-    r.from = resolve(n, "from", actor_ids_, "actor", true);
-    r.to = resolve(n, "to", actor_ids_, "actor", true);
-    if (r.from < 0 || r.to < 0) continue;
+    r.from = ActorId(resolve(n, "from", actor_ids_, "actor", true));
+    r.to = ActorId(resolve(n, "to", actor_ids_, "actor", true));
+    if (!r.from.valid() || !r.to.valid()) continue;
     if (r.from == r.to) {
       diags_.error(n.loc, "a relation must link two different actors", "self-weight comes from stubbornness");
       continue;
     }
     Provenance prov = get_provenance(n);
-    r.influence = param(n, "influence", "relations." + sc_.actors[r.from].id + "." + sc_.actors[r.to].id + ".influence",
+    r.influence = param(n, "influence", "relations." + sc_.actors[r.from.index()].id + "." + sc_.actors[r.to.index()].id + ".influence",
                         1.0, {0, 100}, prov, "how much `from` listens to `to`");
     sc_.relations.push_back(r);
   }
@@ -617,7 +617,7 @@ void Builder::read_cohorts() {
     Cohort c;
     c.id = get_id(n, "cohort", seen);
     c.name = get_string(n, "name", false, "a cohort", c.id);
-    c.actor = resolve(n, "actor", actor_ids_, "actor", true);
+    c.actor = ActorId(resolve(n, "actor", actor_ids_, "actor", true));
     c.provenance = get_provenance(n);
     std::string base = "cohorts." + c.id + ".";
     const YNode* th = n.find("threshold");
@@ -694,17 +694,17 @@ void Builder::read_levers() {
       diags_.error(n.find("kind")->loc, "unknown lever kind '" + kind + "'",
                    guess.empty() ? "one of " + join(kinds) : "did you mean '" + guess + "'?");
     }
-    lv.by = resolve(n, "by", actor_ids_, "actor", true);
-    lv.target = resolve(n, "target", actor_ids_, "actor", true);
+    lv.by = ActorId(resolve(n, "by", actor_ids_, "actor", true));
+    lv.target = ActorId(resolve(n, "target", actor_ids_, "actor", true));
     if (n.find("issue")) lv.issue = std::max(0, resolve(n, "issue", issue_ids_, "issue", true));
     lv.provenance = get_provenance(n);
-    if (lv.kind >= 0 && lv.target >= 0) {
+    if (lv.kind >= 0 && lv.target.valid()) {
       const auto& info = lever_kinds()[lv.kind];
-      bool regime = sc_.actors[lv.target].regime_side;
+      bool regime = sc_.actors[lv.target.index()].regime_side;
       if ((regime ? info.on_regime : info.on_other).empty())
         diags_.error(n.find("target")->loc,
                      std::string("a ") + info.name + " lever acts only on the incumbent's side, but '" +
-                         sc_.actors[lv.target].id + "' is not on it",
+                         sc_.actors[lv.target.index()].id + "' is not on it",
                      "target the incumbent or an actor of kind regime or security_force");
     }
     lv.start_step = 0;
@@ -797,12 +797,12 @@ void Builder::read_ladders() {
       if (!expect_map(r, "a rung")) continue;
       check_keys(r, "a rung", {"lever", "up", "down", "sustained", "stays"});
       Rung rung;
-      rung.lever = resolve(r, "lever", lever_ids, "lever", true);
+      rung.lever = LeverId(resolve(r, "lever", lever_ids, "lever", true));
       if (!get_expr(r, "up", rung.up)) diags_.error(r.loc, "a rung needs `up:`, the condition to climb onto it");
       get_expr(r, "down", rung.down);
       rung.sustained = std::max(1, get_duration(r, "sustained").value_or(1));
       rung.stays = get_bool(r, "stays", false);
-      if (rung.lever >= 0) {
+      if (rung.lever.valid()) {
         Lever& lv = sc_.levers[static_cast<size_t>(rung.lever)];
         if (lv.ladder >= 0)
           diags_.error(r.find("lever")->loc, "lever '" + lv.id + "' is already a rung of ladder '" +
@@ -978,7 +978,7 @@ void Builder::read_decisions() {
     d.id = get_id(n, "decision", seen);
     d.name = get_string(n, "name", false, "a decision", d.id);
     d.provenance = get_provenance(n);
-    d.actor = resolve(n, "actor", actor_ids_, "actor", true);
+    d.actor = ActorId(resolve(n, "actor", actor_ids_, "actor", true));
     const std::string base = "decisions." + d.id + ".";
     // Default: once a week (a decision every step would come seven times as often in daily steps).
     d.every = std::max(1, get_duration(n, "every").value_or(static_cast<int>(std::lround(7 / step_days_))));
@@ -998,7 +998,7 @@ void Builder::read_decisions() {
         DecisionOption opt;
         opt.id = get_id(o, "option", opt_seen);
         const std::string ob = base + "options." + opt.id + ".utility.";
-        if (o.find("lever")) opt.lever = resolve(o, "lever", lever_ids, "lever", true);
+        if (o.find("lever")) opt.lever = LeverId(resolve(o, "lever", lever_ids, "lever", true));
         const YNode* u = o.find("utility");
         if (u && expect_map(*u, "a utility")) {
           check_keys(*u, "a utility", {"constant", "drivers"});
@@ -1007,13 +1007,13 @@ void Builder::read_decisions() {
         } else {
           opt.constant = param_node(nullptr, ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option", o.loc);
         }
-        if (opt.lever >= 0) {
+        if (opt.lever.valid()) {
           Lever& lv = sc_.levers[static_cast<size_t>(opt.lever)];
           if (lv.ladder >= 0 || lv.decision >= 0)
             diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is already " +
                                                    (lv.ladder >= 0 ? "a rung of a ladder" : "an option of a decision"),
                          "a lever is the option of one decision or the rung of one ladder; give each its own lever");
-          else if (d.actor >= 0 && lv.by != d.actor)
+          else if (d.actor.valid() && lv.by != d.actor)
             diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is applied by '" + sc_.actors[static_cast<size_t>(lv.by)].id +
                                                    "', not by '" + sc_.actors[static_cast<size_t>(d.actor)].id + "', who decides",
                          "an actor decides only on its own levers");
@@ -1057,7 +1057,7 @@ void Builder::resolve_after() {
                                  : "did you mean '" + guess + "'?");
       continue;
     }
-    sc_.levers[pa.lever].after_event = it->second;
+    sc_.levers[pa.lever].after_event = EventId(it->second);
   }
 }
 
@@ -1288,7 +1288,7 @@ void Builder::build_vars() {
 void Builder::read_report() {
   const YNode* r = root_.find("report");
   std::vector<std::string> fans = {"defected_share", "resources", "patronage", "fall_risk"};
-  if (sc_.incumbent >= 0) fans.push_back("stance." + sc_.actors[sc_.incumbent].id);
+  if (sc_.incumbent.valid()) fans.push_back("stance." + sc_.actors[sc_.incumbent.index()].id);
   if (r && expect_map(*r, "`report:`")) {
     check_keys(*r, "report", {"fans"});
     if (const YNode* f = r->find("fans")) {
@@ -1459,10 +1459,10 @@ int Scenario::find_var(const std::string& name) const {
   return -1;
 }
 
-int Scenario::find_actor(const std::string& aid) const {
+ActorId Scenario::find_actor(const std::string& aid) const {
   for (size_t i = 0; i < actors.size(); ++i)
-    if (actors[i].id == aid) return static_cast<int>(i);
-  return -1;
+    if (actors[i].id == aid) return ActorId(i);
+  return ActorId();
 }
 
 const char* regime_fate_id(int fate) { return kRegimeFates[fate]; }

@@ -20,24 +20,30 @@
 
 namespace geosim {
 
-// The index of a Param in Scenario::params, as its own type: it does not mix with the indices
-// of actors, levers, cohorts or events, nor with numbers. It converts to an index only when
-// asked (id.index(), or static_cast<size_t>(id)); kNoParam is the id of no parameter.
-class ParamId {
+// The index of a scenario's entity (a parameter, an actor, a lever, an event) as a type of
+// its own: an actor's id does not mix with a lever's, a parameter's or a count, and none of
+// them converts from or to a number by itself. It becomes an index only when asked
+// (id.index(), or static_cast<size_t>(id)); a default-made id is no entity (valid() false).
+template <class Tag>
+class Id {
  public:
-  constexpr ParamId() = default;
+  constexpr Id() = default;
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
-  constexpr explicit ParamId(I index) : v_(static_cast<int32_t>(index)) {}
+  constexpr explicit Id(I index) : v_(static_cast<int32_t>(index)) {}
   constexpr size_t index() const { return static_cast<size_t>(v_); }
   constexpr explicit operator size_t() const { return index(); }
   constexpr bool valid() const { return v_ >= 0; }
-  friend constexpr bool operator==(ParamId a, ParamId b) { return a.v_ == b.v_; }
-  friend constexpr bool operator!=(ParamId a, ParamId b) { return a.v_ != b.v_; }
-  friend constexpr bool operator<(ParamId a, ParamId b) { return a.v_ < b.v_; }
+  friend constexpr bool operator==(Id a, Id b) { return a.v_ == b.v_; }
+  friend constexpr bool operator!=(Id a, Id b) { return a.v_ != b.v_; }
+  friend constexpr bool operator<(Id a, Id b) { return a.v_ < b.v_; }
 
  private:
   int32_t v_ = -1;
 };
+using ParamId = Id<struct ParamTag>;    // Scenario::params
+using ActorId = Id<struct ActorTag>;    // Scenario::actors
+using LeverId = Id<struct LeverTag>;    // Scenario::levers
+using EventId = Id<struct EventTag>;    // Scenario::events
 inline constexpr ParamId kNoParam{};
 
 struct EvidenceItem {
@@ -92,14 +98,14 @@ struct Actor {
 };
 
 struct Relation {
-  int from = 0, to = 0;  // `from` listens to `to`
+  ActorId from, to;  // `from` listens to `to`
   ParamId influence = kNoParam;
 };
 
 // A group of security-force units sharing a threshold distribution.
 struct Cohort {
   std::string id, name;
-  int actor = -1;   // the security-force actor the units belong to
+  ActorId actor;  // the security-force actor the units belong to
   int units = 0;
   int first_unit = 0;  // offset in the flat unit arrays of a run
   ParamId weight = kNoParam;           // the group's share of the force (normalised)
@@ -119,7 +125,7 @@ struct Lever {
   std::string id, name;
   FileLoc loc;  // of its item in the file
   int kind = 0;  // row of lever_kinds()
-  int by = -1, target = -1;
+  ActorId by, target;
   int issue = 0;
   int start_step = 0, end_step = 0;  // active for start_step <= t < end_step
   ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
@@ -130,13 +136,13 @@ struct Lever {
   // after_event fired at least after_delay steps ago, and until_when has never held.
   Expr when, until_when;
   int hold_steps = 0;
-  int after_event = -1;  // index into Scenario::events; -1: none
+  EventId after_event;  // none when not valid()
   int after_delay = 0;   // steps from the event's first firing (>= 1)
   int ladder = -1, rung = 0;  // a rung (1, 2, ...) of Scenario::ladders[ladder]; -1: none
   int decision = -1, option = 0;  // an option (1, 2, ...) of Scenario::decisions[decision]; -1: none
   bool on_leader = false;  // format 2 `on: leader`: acts on the person, so it ends when he goes
   bool reacts() const {
-    return !when.empty() || !until_when.empty() || after_event >= 0 || ladder >= 0 || decision >= 0 || on_leader;
+    return !when.empty() || !until_when.empty() || after_event.valid() || ladder >= 0 || decision >= 0 || on_leader;
   }
 };
 
@@ -146,7 +152,7 @@ struct Lever {
 // rung's `down` holds. A rung's lever acts only while the ladder stands on that rung (or
 // above it, for a rung that `stays`).
 struct Rung {
-  int lever = -1;
+  LeverId lever;
   Expr up, down;
   int sustained = 1;  // steps
   bool stays = false;  // the lever stays on while the ladder stands higher
@@ -164,13 +170,13 @@ struct Ladder {
 // the next decision point.
 struct DecisionOption {
   std::string id;
-  int lever = -1;  // -1: an option that pulls no lever
+  LeverId lever;  // none (not valid()): an option that pulls no lever
   ParamId constant = kNoParam;
   std::vector<std::pair<int, ParamId>> drivers;  // state variable -> coefficient
 };
 struct Decision {
   std::string id, name;
-  int actor = -1;
+  ActorId actor;
   int every = 1, first_step = 0;
   Expr when;
   ParamId rationality = kNoParam;
@@ -270,7 +276,7 @@ struct Scenario {
   StepUnit unit = StepUnit::Week;
   int horizon = 52;  // steps
   double dt_years = 7.0 / 365.25;
-  int incumbent = -1, challenger = -1;
+  ActorId incumbent, challenger;
   Leadership leadership;  // format 2
 
   std::vector<Issue> issues;
@@ -301,9 +307,17 @@ struct Scenario {
   int succession_var0 = -1;  // format 2 with a leader: successions, ruler_tenure, new_ruler  // format 2: index of decision.<decision 0> (the option chosen, 0: none yet)
   std::vector<int> fans;  // variables recorded as fan charts
 
+  // The state variable of actor a's stance on issue k (issue-major: every actor's stance on
+  // the first issue, then on the second, ...), of event e's firings, of lever l (format 2).
+  int stance_var(ActorId a, int issue = 0) const {
+    return stance_var0 + issue * static_cast<int>(actors.size()) + static_cast<int>(a.index());
+  }
+  int fired_var(EventId e) const { return fired_var0 + static_cast<int>(e.index()); }
+  int lever_var(LeverId l) const { return lever_var0 + static_cast<int>(l.index()); }
+
   ParamId find_param(const std::string& path) const;  // kNoParam when absent
   int find_var(const std::string& name) const;        // -1 when absent
-  int find_actor(const std::string& id) const;
+  ActorId find_actor(const std::string& id) const;  // not valid() when absent
   int find_outcome(const std::string& id) const;
   Date date_of_step(int step) const;  // the first day after `step` steps (start + step x days)
   StepCalendar calendar() const { return {start, unit == StepUnit::Week ? 7 : 1}; }

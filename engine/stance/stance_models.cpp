@@ -73,8 +73,8 @@ void bargaining_inputs(const Scenario& sc, const RunState& st, int k, double* ca
     const Lever& lv = sc.levers[l];
     if (!st.lever_active[l] || lv.issue != k) continue;
     const BargainingEffect e = lever_rules::bargaining_effect(lv, lever_rules::strength(lv, p));
-    capability[lv.target] += e.capability;
-    salience[lv.target] += e.salience;
+    capability[lv.target.index()] += e.capability;
+    salience[lv.target.index()] += e.salience;
   }
   for (size_t i = 0; i < n; ++i) {
     const Actor& a = sc.actors[i];

@@ -106,7 +106,7 @@ TEST_CASE("levers move bargaining capability and salience by their registry rows
   RunRng rng(1, 0);
   const size_t n = sc.actors.size();
   std::vector<double> cap(n), sal(n);
-  const int gov = sc.find_actor("government"), army = sc.find_actor("army");
+  const size_t gov = sc.find_actor("government").index(), army = sc.find_actor("army").index();
   auto param = [&](const std::string& path) { return st.p[static_cast<size_t>(sc.find_param(path))]; };
   int t = 0;
   auto advance_to = [&](int until) {
