@@ -5,6 +5,7 @@
 
 #include "analysis/compare/paired.h"
 #include "engine/model/expr.h"
+#include "engine/model/mechanism.h"
 
 namespace geosim {
 

@@ -2,7 +2,7 @@
 // scenario holds that can change no outcome.
 //
 // lint_structure follows the model's dependencies — the built-in mechanisms
-// (mechanism_edges() in engine/scenario/registry.h), the influence between stances,
+// (mechanism_edges() in engine/model/mechanism.h), the influence between stances,
 // events' drivers, conditions and effects, reacting levers' conditions — backwards from
 // everything that ends a rule (outcome conditions, events with an outcome) and names the
 // levers, events and uncertain parameters no path reaches, and the events with an outcome

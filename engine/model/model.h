@@ -15,6 +15,7 @@
 
 #include "engine/core/rng.h"
 #include "engine/model/expr.h"
+#include "engine/model/mechanism.h"
 #include "engine/scenario/scenario.h"
 #include "engine/stance/bargaining.h"
 
@@ -188,6 +189,10 @@ class Model {
   static void influence_matrix(const Scenario& sc, const std::vector<double>& p, std::vector<double>& W);
 
  private:
+  // The mechanisms' steps (engine/model/mech_*.cpp) read the model's tables.
+  template <class Part>
+  friend struct MechanismStep;
+
   void update_levers(RunState& st, int t, Trace* trace) const;
   bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   // A way of ending the ruler's rule happened (format 2 with a leader: a successor may take
@@ -216,6 +221,7 @@ class Model {
 
   const Scenario& sc_;
   int n_ = 0;   // actors
+  std::vector<const Mechanism*> mechanisms_;  // in the order of a step (engine/model/mechanism.h)
   int n4_ = 0;  // actors rounded up to a multiple of 4 (padded stance kernels)
   // Per-run constants hoisted out of init_run: the parameter vector with every constant
   // filled in, and the parameters that are drawn.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "engine/core/error.h"
+#include "engine/model/mechanism.h"
 #include "engine/scenario/registry.h"
 
 namespace geosim {
@@ -64,7 +65,8 @@ DescribeTable mechanisms_table() {
                   {"order", "mechanism", "parameters", "what it does"},
                   {}};
   int i = 0;
-  for (const auto& m : mechanisms()) {
+  for (const Mechanism* mp : mechanisms()) {
+    const Mechanism& m = *mp;
     std::string params = m.group[0] ? code(std::string("mechanisms.") + m.group + ".") : "\xE2\x80\x94";
     // The exit calculus also reads the fall-risk coefficients.
     if (std::string(m.group) == "exit") params += ", " + code("mechanisms.fall_risk.");

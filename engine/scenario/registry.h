@@ -139,25 +139,6 @@ struct MechParamInfo {
 };
 const MechParamInfo& mech_param_info(int i);
 
-// The mechanisms in the order the model applies them each step, with the parameter group
-// each reads its coefficients from (empty: none) and what it does (docs/model.md).
-struct MechanismInfo {
-  const char* id;     // M1 ... M5 (docs/model.md), or "" for the lever channels
-  const char* name;
-  const char* group;  // `mechanisms.<group>.` parameters, or "" when it has none
-  const char* doc;
-};
-const std::vector<MechanismInfo>& mechanisms();
-
-// What the built-in mechanisms read: each step, variable `to` is computed from `from`,
-// through coefficient `coef` (kNumMechParams: no coefficient of its own; the edge holds
-// unless that coefficient is the constant 0). The lint (geosim validate --lint) follows
-// these edges, with the stances, events and conditions of a scenario, to tell which
-// levers can reach an outcome. Written beside the model's equations (docs/model.md).
-struct MechanismEdge {
-  int from, to;  // fixed state variables (Var, ch_var(Channel))
-  MechParam coef;
-};
-const std::vector<MechanismEdge>& mechanism_edges();
+// The mechanisms themselves, their order and what they read: engine/model/mechanism.h.
 
 }  // namespace geosim

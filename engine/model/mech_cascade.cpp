@@ -1,0 +1,183 @@
+// M3, the defection cascade: Granovetter thresholds per security-force cohort, fed by peers,
+// incentives and pressure.
+// A part of the model (engine/model/mechanism.h): its step, what it reads and writes, and its
+// registration line in engine/model/mechanism.cpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "engine/core/fastmath.h"
+#include "engine/model/mechanism.h"
+#include "engine/model/model.h"
+#include "engine/model/model_math.h"
+
+namespace geosim {
+
+using namespace model_math;
+
+void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  if (sc_.cohorts.empty()) return;
+  const auto& p = st.p;
+  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  const double* v = st.vars.data();
+  double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] +
+                  m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
+                  m(kDefRecognition) * v[ch_var(kRecognition)] +
+                  m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
+                  m(kDefRepression) * v[ch_var(kRepression)] -
+                  m(kDefSupport) * v[ch_var(kRegimeSupport)] + st.shock[static_cast<size_t>(t)];
+  if (v2_) {
+    // Effects with two sides (format 2): a threat may split or rally the forces; repression
+    // beyond a level backfires.
+    common += m(kDefThreat) * v[ch_var(kThreat)] +
+              m(kRepBackfire) * std::max(0.0, v[ch_var(kRepression)] - m(kRepBackfireLevel));
+  }
+  st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
+  double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
+  const Issue& is = sc_.issues[0];
+  size_t G = sc_.cohorts.size();
+  // Per-cohort part of the incentive: the units' actor's stance against the incumbent, noise.
+  double* b = st.cohort_base.data();
+  for (size_t g = 0; g < G; ++g) {
+    const Cohort& c = sc_.cohorts[g];
+    double xa = st.x[static_cast<size_t>(c.actor)];
+    double against = (is.hi - xa) / (is.hi - is.lo);
+    b[g] = common + stance_w * against;
+    if (noise > 0) {
+      const uint32_t block = static_cast<uint32_t>(t) >> 2;
+      if (st.noise_block != block) fill_noise(st, block);
+      if (v2_) {
+        // Format 2: the shock holds for a calendar period of `noise_days` (epoch e), drawn
+        // as word e of the cohort's noise stream, so daily and weekly steps see the same shocks.
+        const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period));
+        if (e != st.cohort_epoch[g]) {
+          st.cohort_epoch[g] = e;
+          if (e == t) {
+            st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+          } else if (e >= 0 && static_cast<uint32_t>(e) >> 2 == block) {
+            // Word e lies in this block's counter (a period of just over one step gives
+            // e = t - 1): its normal is already in noise_z, the same bits as drawing it alone.
+            st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(e) & 3)];
+          } else {
+            const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
+            st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
+          }
+        }
+        b[g] += noise * st.cohort_eps[g];
+      } else {
+        b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+      }
+    }
+  }
+  double D = v[kVarDefectedShare];
+  // Granovetter's fixed point: defection only grows within a step, so iterate until no
+  // cohort admits another unit.
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t g = 0; g < G; ++g) {
+      const Cohort& c = sc_.cohorts[g];
+      double z = b[g] + peer * D;
+      int k = st.defected[g];
+      int k0 = k;
+      // The slack absorbs rounding in D, so that "k others acted" meets a threshold of k.
+      const double zs = z + 1e-12;
+      if (st.theta_ready[g] == c.units) {
+        const double* th = st.theta.data() + c.first_unit;
+        while (k < c.units && th[k] <= zs) ++k;
+      } else {
+        // Thresholds computed already are read in place; threshold() computes the next ones.
+        const double* th = st.theta.data() + c.first_unit;
+        while (k < c.units && (k < st.theta_ready[g] ? th[k] : threshold(st, g, k)) <= zs) ++k;
+        // Stopping at a lazily computed threshold is safe only if it clears zs by more than
+        // the quantile's rounding (see Model::threshold); otherwise compute and sort them all.
+        if (k < c.units && st.theta[static_cast<size_t>(c.first_unit + k)] <= zs + kLazyGuard * (1.0 + std::fabs(zs))) {
+          settle_cohort(st, g);
+          const double* th = st.theta.data() + c.first_unit;
+          while (k < c.units && th[k] <= zs) ++k;
+        }
+      }
+      if (k != k0) {
+        st.defected[g] = k;
+        changed = true;
+        if (trace) trace->defections(t, c, k - k0, k);
+      }
+    }
+    if (changed) {
+      D = 0;
+      for (size_t g = 0; g < G; ++g) D += st.defected[g] * st.unit_weight[g];
+    }
+  }
+  st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+// Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
+// so the k-th smallest threshold is q(k-th smallest uniform) + shift: taking the uniforms in
+// increasing order (from a min-heap, so that only those reached are ever ordered) and
+// computing a threshold only when the cascade reaches it gives the array that sorting all
+// thresholds would give, with most quantiles never computed (few units defect in most
+// runs). Equal uniforms are equal bits, so the order among them changes nothing. Computed in
+// floating point, q may be non-monotone by a few ulps; the cascade only cares whether a
+// threshold is <= z, and can be misled only when z lies within that rounding of a
+// threshold. So when it stops at a lazy threshold closer to z than kLazyGuard (relative to
+// 1 + |z|, about a million times the rounding), settle_cohort computes every threshold of
+// the cohort (from all its uniforms, taken or still in the heap: their order does not
+// matter, as the thresholds are then sorted) and sorts them, exactly as an eager draw would
+// have, and the cascade goes on from the sorted array. Units already admitted are the same
+// in both: all others lie above z.
+double Model::threshold(RunState& st, size_t g, int k) const {
+  const Cohort& c = sc_.cohorts[g];
+  int& ready = st.theta_ready[g];
+  double* th = st.theta.data() + c.first_unit;
+  if (k >= ready) {
+    double* uu = st.theta_u.data() + c.first_unit;
+    const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+    for (; ready <= k; ++ready) {
+      // The least uniform left in the heap uu[0 .. units - ready) moves to its last place.
+      const int left = c.units - ready;
+      std::pop_heap(uu, uu + left, std::greater<>());
+      th[ready] = c.threshold.quantile(uu[left - 1]) + shift;
+    }
+  }
+  return th[k];
+}
+
+void Model::settle_cohort(RunState& st, size_t g) const {
+  const Cohort& c = sc_.cohorts[g];
+  const double* uu = st.theta_u.data() + c.first_unit;
+  double* th = st.theta.data() + c.first_unit;
+  const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+  for (int u = 0; u < c.units; ++u) th[u] = c.threshold.quantile(uu[u]) + shift;
+  std::sort(th, th + c.units);
+  st.theta_ready[g] = c.units;
+}
+
+namespace {
+constexpr MechanismEdge kEdges[] = {
+    // (stances of the cohorts' actors: added by the lint)
+    {ch_var(kDefectionIncentive), kVarDefectedShare, kDefIncentive},
+    {kVarPatronage, kVarDefectedShare, kDefPatronage},
+    {ch_var(kRecognition), kVarDefectedShare, kDefRecognition},
+    {ch_var(kHumanitarian), kVarDefectedShare, kDefHumanitarian},
+    {ch_var(kRepression), kVarDefectedShare, kDefRepression},
+    {ch_var(kRegimeSupport), kVarDefectedShare, kDefSupport},
+    {kVarShock, kVarDefectedShare, kNumMechParams},
+    // Format 2: effects with two sides
+    {ch_var(kRepression), kVarDefectedShare, kRepBackfire},
+    {ch_var(kThreat), kVarDefectedShare, kDefThreat},
+};
+}  // namespace
+
+template <>
+bool MechanismStep<struct Cascade>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
+                                  [[maybe_unused]] Trace* trace) {
+  m.defection(st, rng, t, trace);
+  return false;
+}
+
+extern const Mechanism kCascadeMechanism{"M3", "defection cascade", "defection",
+    "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure",
+    kEdges, &MechanismStep<Cascade>::step};
+
+}  // namespace geosim

@@ -1,0 +1,163 @@
+// M4, event hazards: scheduled events and hazards (logistic per step; format 2: a proportional
+// hazard per year); an event with an outcome may end the run.
+// A part of the model (engine/model/mechanism.h): its step, what it reads and writes, and its
+// registration line in engine/model/mechanism.cpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "engine/model/mechanism.h"
+#include "engine/model/model.h"
+#include "engine/model/model_math.h"
+
+namespace geosim {
+
+using namespace model_math;
+
+void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
+  const auto& p = st.p;
+  if (e.defection_shock != kNoParam) {
+    double s = p[static_cast<size_t>(e.defection_shock)];
+    int end = std::min(sc_.horizon, t + e.shock_steps);
+    for (int k = t; k < end; ++k) st.shock[static_cast<size_t>(k)] += s;
+  }
+  if (e.resources_shock != kNoParam)
+    st.vars[kVarResources] = clamp01(st.vars[kVarResources] + p[static_cast<size_t>(e.resources_shock)]);
+  if (e.talks != 0) {
+    bool open = e.talks > 0;
+    if (trace && (st.vars[kVarTalks] != 0) != open) trace->talks(t, open);
+    st.vars[kVarTalks] = open ? 1.0 : 0.0;
+  }
+  for (const auto& [actor, delta] : e.stance_shock) {
+    const Issue& is = sc_.issues[0];
+    double& xa = st.x[static_cast<size_t>(actor)];
+    xa = std::clamp(xa + p[static_cast<size_t>(delta)], is.lo, is.hi);
+    st.vars[static_cast<size_t>(sc_.stance_var0 + actor)] = xa;
+  }
+}
+
+bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  size_t gate = 0;
+  for (size_t e = 0; e < sc_.events.size(); ++e) {
+    const Event& ev = sc_.events[e];
+    bool has_gate = !ev.gate.empty();
+    size_t my_gate = has_gate ? gate++ : 0;
+    if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
+    // A successor rules from the step after he took over: nothing ends his rule in this one.
+    if (ev.outcome >= 0 && st.successions > 0 && st.ruler_since == t + 1) continue;
+    // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
+    // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
+    auto draw = [&](double u[2]) {
+      const uint32_t* w;
+      RunRng::Philox::ctr_type once;
+      if (event_word_[e] != SIZE_MAX) {
+        w = st.words.data() + 4 * (event_word_[e] + ((static_cast<size_t>(t) & 3) >> 1)) + 2 * (static_cast<size_t>(t) & 1);
+      } else {
+        once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
+        w = once.data() + 2 * (static_cast<size_t>(t) & 1);
+      }
+      u[0] = u32_to_open01(w[0]);
+      u[1] = u32_to_open01(w[1]);
+    };
+    double u[2];
+    bool fire;
+    if (ev.scheduled) {
+      fire = t == ev.at_step;
+      if (!fire) continue;
+      draw(u);
+    } else {
+      if (t < ev.from_step || t >= ev.until_step) continue;
+      if (has_gate && !st.event_gate[my_gate].holds()) continue;
+      // A new ruler's first years: the hazards of events that would end his rule are raised.
+      const bool trap = ev.outcome >= 0 && ev.outcome == coup_outcome_ && sc_.succession_var0 >= 0 &&
+                        st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
+      const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
+      // Format 2: a coup's hazard reads the insiders' stance against the incumbent.
+      const bool insiders = v2_ && ev.outcome >= 0 && ev.outcome == coup_outcome_ && !circle_.empty();
+      if (!ev.drivers.empty() || insiders) {
+        double z = st.event_logit0[e];
+        // Measured from where the insiders stood at the start, so that the base rate stays the
+        // scenario's (a cited coup rate) until they move.
+        if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * (insiders_against(st) - st.insiders0);
+        for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+        if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
+        // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
+        // whenever z is finite changes nothing.
+        draw(u);
+        // Format 2: a proportional hazard, grouped by step (complementary log-log link:
+        // p = 1 - exp(-h dt e^(b.v))), the same law in daily and weekly steps while the drivers
+        // hold still; format 1: logistic(logit(p_step) + b.v).
+        fire = v2_ ? below_cloglog(u[0], z) : below_logistic(u[0], z);
+      } else {
+        double prob = st.event_p0[e];
+        // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
+        if (trap) prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
+        if (prob <= 0) continue;
+        draw(u);
+        fire = u[0] < prob;
+      }
+    }
+    if (!fire) continue;
+    st.fired[e] += 1;
+    if (st.first_fire[e] < 0) st.first_fire[e] = t;
+    st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
+    if (ev.outcome >= 0) {
+      double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+      if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
+      bool ok = u[1] < success;
+      if (trace) trace->event(t, ev, true, ok);
+      if (ok) {
+        if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string())) return true;
+        continue;  // a successor rules: the event's effects are not applied, as when the run ends
+      }
+      apply_effects(st, ev.on_failure, t, trace);
+    } else if (trace) {
+      trace->event(t, ev, false, false);
+    }
+    apply_effects(st, ev.effects, t, trace);
+  }
+  return false;
+}
+
+// A parameter whose draw init_run deferred (RunState::defer_draws): the value init_run would
+// have drawn, from the first two words of counter (stream, 0), kept in p from now on.
+double Model::deferred_draw(RunState& st, const RunRng& rng, size_t param) const {
+  const Param& pr = sc_.params[param];
+  const double v = pr.dist.quantile(rng.uniform(pr.stream, 0));
+  st.p[param] = v;
+  return v;
+}
+
+// Format 2: the capability-weighted stance against the incumbent of the security forces and
+// the regime's insiders, on the first issue (0: all for him, 1: all against).
+double Model::insiders_against(const RunState& st) const {
+  const Issue& is = sc_.issues[0];
+  double num = 0, den = 0;
+  for (size_t i : circle_) {
+    const double c = st.p[static_cast<size_t>(sc_.actors[i].capability)];
+    num += c * (is.hi - st.x[i]) / (is.hi - is.lo);
+    den += c;
+  }
+  return den > 0 ? num / den : 0.0;
+}
+
+namespace {
+// (what each event reads and changes: added by the lint, per scenario)
+}  // namespace
+
+template <>
+bool MechanismStep<struct Hazards>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
+                                  [[maybe_unused]] Trace* trace) {
+  // Hazards read the last step's fall risk and exit gain; before the first step there is
+  // no last step, so they are computed from the starting state.
+  if (t == 0) m.exit_calculus(st);
+  return m.events(st, rng, t, trace);
+}
+
+extern const Mechanism kHazardsMechanism{"M4", "event hazards", "coup",
+    "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
+    "outcome may end the run",
+    {}, &MechanismStep<Hazards>::step};
+
+}  // namespace geosim

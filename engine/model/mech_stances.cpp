@@ -1,0 +1,92 @@
+// M1, stance dynamics: Friedkin-Johnsen opinion dynamics (or expected-utility bargaining per
+// issue) with the levers' pulls and noise.
+// A part of the model (engine/model/mechanism.h): its step, what it reads and writes, and its
+// registration line in engine/model/mechanism.cpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "engine/model/mechanism.h"
+#include "engine/model/model.h"
+#include "engine/model/model_math.h"
+#include "engine/stance/bargaining_mc.h"
+#include "engine/stance/stance_models.h"
+
+namespace geosim {
+
+using namespace model_math;
+
+void Model::stances(RunState& st, int t, Trace* trace) const {
+  size_t n = static_cast<size_t>(n_);
+  const uint32_t block = static_cast<uint32_t>(t) >> 2;
+  const size_t lane = static_cast<size_t>(t) & 3;
+  for (size_t k = 0; k < sc_.issues.size(); ++k) {
+    const Issue& is = sc_.issues[k];
+    double* x = st.x.data() + k * n;
+    const double* x0 = st.x0.data() + k * n;
+    const double* push = st.push.data() + k * n;
+    double noise = st.p[static_cast<size_t>(is.noise)];
+    const double* from = x;
+    if (is.model == StanceModel::Bargaining) {
+      if ((t + 1) % is.bargaining_every == 0) bargaining_round(sc_, st, static_cast<int>(k), trace, t);
+    } else {
+      friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n), n4_);
+      if (v2_) {
+        // Format 2: the stances close a share 1 - e^(-adjust dt) of the gap to the
+        // Friedkin-Johnsen target in a step (the same fixed point; format 1 closes all of it).
+        double* xn = st.xnext.data();
+        for (size_t i = 0; i < n; ++i) xn[i] = x[i] + st.stance_a * (xn[i] - x[i]);
+      }
+      from = st.xnext.data();
+    }
+    if (noise > 0) {
+      if (st.noise_block != block) fill_noise(st, block);
+      const double* z = st.noise_z.data() + k * n * 4 + lane;
+      for (size_t i = 0; i < n; ++i) {
+        double xi = from[i];
+        xi += push[i];
+        xi += z[i * 4];
+        x[i] = std::clamp(xi, is.lo, is.hi);
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        double xi = from[i];
+        xi += push[i];
+        x[i] = std::clamp(xi, is.lo, is.hi);
+      }
+    }
+  }
+  // Derived variables on the first issue.
+  const double* x = st.x.data();
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double w = st.cs[i];
+    num += w * x[i];
+    den += w;
+    st.vars[static_cast<size_t>(sc_.stance_var0) + i] = x[i];
+  }
+  for (size_t k = 1; k < sc_.issues.size(); ++k)
+    for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + k * n + i] = st.x[k * n + i];
+  st.vars[kVarMeanStance] = den > 0 ? num / den : 0.0;
+  st.vars[kVarStanceGap] =
+      sc_.challenger.valid() ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)]) : 0.0;
+}
+
+namespace {
+// (the influence between stances and the rally under sanctions: added by the lint, per scenario)
+}  // namespace
+
+template <>
+bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
+                                  [[maybe_unused]] Trace* trace) {
+  m.stances(st, t, trace);
+  return false;
+}
+
+extern const Mechanism kStancesMechanism{"M1", "stance dynamics", "stance",
+    "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
+    "rate per year, and a rally toward the incumbent under sanctions)",
+    {}, &MechanismStep<Stances>::step};
+
+}  // namespace geosim
