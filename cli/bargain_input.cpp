@@ -1,4 +1,6 @@
 // The input of `geosim bargain`: a scenario's issue, its levers, and the central story.
+
+#include <fmt/format.h>
 #include "cli/bargain_input.h"
 
 #include <algorithm>
@@ -10,11 +12,7 @@
 
 namespace geosim::cli::bargain {
 
-std::string fmt(double v, int digits, int width) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%*.*f", width, digits, v);
-  return buf;
-}
+std::string fmt(double v, int digits, int width) { return fmt::format("{:>{}.{}f}", v, width, digits); }
 
 // The step that --at names: a date (YYYY-MM-DD) or a step number, within the horizon.
 int parse_at(const std::string& text, const Scenario& sc) {

@@ -1,4 +1,6 @@
 // `geosim bargain`: expected-utility bargaining on one issue, round by round, told so that
+
+#include <fmt/format.h>
 // a student can follow who gave in to whom, and (with --runs) run many times over
 // uncertain inputs to show how stable the forecast is. docs/bargaining.md explains it.
 #include <algorithm>
@@ -58,11 +60,7 @@ std::string lever_text(const Scenario& sc, const Lever& lv) {
          sc.actors[static_cast<size_t>(lv.by)].id + " -> " + sc.actors[static_cast<size_t>(lv.target)].id + ")";
 }
 
-std::string percent(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", 100 * v);
-  return buf;
-}
+std::string percent(double v) { return fmt::format("{:+.1f}%", 100 * v); }
 
 // Which levers act on the bargaining, what each does, and what they changed in the inputs.
 std::string levers_table(const Input& in) {
@@ -82,10 +80,7 @@ std::string levers_table(const Input& in) {
       if (a.capability != 0) parts.push_back("capability " + percent(a.capability));
       if (a.salience != 0) parts.push_back("salience " + percent(a.salience));
       if (a.pull != 0) {
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "pulls toward %s by %.4f of the gap per step",
-                      sc.actors[static_cast<size_t>(lv.by)].id.c_str(), a.pull);
-        parts.push_back(buf);
+        parts.push_back(fmt::format("pulls toward {} by {:.4f} of the gap per step", sc.actors[lv.by.index()].id, a.pull));
       }
       os << (parts.empty() ? "no effect on bargaining" : join(parts)) << "\n";
     }
@@ -242,24 +237,20 @@ std::string mc_table(const b::MonteCarloResult& r, uint64_t seed, double toleran
      << "\n  round   median: p5      p25      p50      p75      p95  |  mean: p5      p50      p95"
      << "  | median moved > " << fmt(tolerance) << "\n";
   for (const auto& rd : r.rounds) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "  %5d  %10.3f %8.3f %8.3f %8.3f %8.3f  | %8.3f %8.3f %8.3f  | %6.1f%%\n", rd.round,
-                  rd.median[0], rd.median[1], rd.median[2], rd.median[3], rd.median[4], rd.mean[0], rd.mean[2],
-                  rd.mean[4], 100.0 * static_cast<double>(rd.changed) / static_cast<double>(r.runs));
-    os << buf;
+    os << fmt::format("  {:5d}  {:10.3f} {:8.3f} {:8.3f} {:8.3f} {:8.3f}  | {:8.3f} {:8.3f} {:8.3f}  | {:6.1f}%\n",
+                      rd.round, rd.median[0], rd.median[1], rd.median[2], rd.median[3], rd.median[4], rd.mean[0],
+                      rd.mean[2], rd.mean[4], 100.0 * static_cast<double>(rd.changed) / static_cast<double>(r.runs));
   }
   os << "\nFinal median, histogram of the runs:\n";
   const auto& h = r.final_median_histogram;
   const uint64_t top = std::max<uint64_t>(1, *std::max_element(h.begin(), h.end()));
   const double w = (r.hi - r.lo) / static_cast<double>(h.size());
   for (size_t i = 0; i < h.size(); ++i) {
-    char buf[96];
     const bool last = i + 1 == h.size();
-    std::snprintf(buf, sizeof buf, "  [%8.3f, %8.3f%c %6.1f%%  ", r.lo + w * static_cast<double>(i),
-                  last ? r.hi : r.lo + w * static_cast<double>(i + 1), last ? ']' : ')',
-                  100.0 * static_cast<double>(h[i]) / static_cast<double>(r.runs));
-    os << buf << std::string(static_cast<size_t>(40 * h[i] / top), '#') << "\n";
+    os << fmt::format("  [{:8.3f}, {:8.3f}{} {:6.1f}%  ", r.lo + w * static_cast<double>(i),
+                      last ? r.hi : r.lo + w * static_cast<double>(i + 1), last ? ']' : ')',
+                      100.0 * static_cast<double>(h[i]) / static_cast<double>(r.runs))
+       << std::string(static_cast<size_t>(40 * h[i] / top), '#') << "\n";
   }
   const b::RoundDistribution& last = r.rounds.back();
   const Interval ci = wilson95(last.changed, r.runs);

@@ -1,4 +1,6 @@
 // `geosim calibrate`: the scenario's uncertain parameters conditioned on its observations
+
+#include <fmt/format.h>
 // (approximate Bayesian computation; docs/calibration.md).
 #include <cstdio>
 #include <iostream>
@@ -125,21 +127,17 @@ int calibrate_command(const std::vector<std::string>& args) {
   Json j = calibration_summary(sc, cal);
   std::cout << "Calibration of '" << sc.id << "' on " << sc.observations.size() << " observation(s): "
             << cal.history().size() << " generation(s); " << cal.stop_reason() << ".\n\n";
-  char buf[512];
-  std::snprintf(buf, sizeof buf, "  %-48s %10s %10s  %s\n", "parameter", "prior mean", "posterior", "posterior 5-95%");
-  std::cout << buf;
+  std::cout << fmt::format("  {:<48} {:>10} {:>10}  {}\n", "parameter", "prior mean", "posterior", "posterior 5-95%");
   for (const auto& p : j["parameters"]) {
-    std::snprintf(buf, sizeof buf, "  %-48s %10.4g %10.4g  %.4g to %.4g\n", p["path"].get<std::string>().c_str(),
-                  p["prior"]["mean"].get<double>(), p["posterior"]["mean"].get<double>(),
-                  p["posterior"]["q05"].get<double>(), p["posterior"]["q95"].get<double>());
-    std::cout << buf;
+    std::cout << fmt::format("  {:<48} {:>10.4g} {:>10.4g}  {:.4g} to {:.4g}\n", p["path"].get<std::string>(),
+                             p["prior"]["mean"].get<double>(), p["posterior"]["mean"].get<double>(),
+                             p["posterior"]["q05"].get<double>(), p["posterior"]["q95"].get<double>());
   }
   std::cout << "\n";
   for (const auto& o : j["observations"]) {
-    std::snprintf(buf, sizeof buf, "  %-48s agreed in %5.1f%% of prior runs, %5.1f%% of kept runs\n",
-                  (o["id"].get<std::string>() + " (" + o["date"].get<std::string>() + ")").c_str(),
-                  100 * o["prior_agreement"].get<double>(), 100 * o["posterior_agreement"].get<double>());
-    std::cout << buf;
+    std::cout << fmt::format("  {:<48} agreed in {:5.1f}% of prior runs, {:5.1f}% of kept runs\n",
+                             o["id"].get<std::string>() + " (" + o["date"].get<std::string>() + ")",
+                             100 * o["prior_agreement"].get<double>(), 100 * o["posterior_agreement"].get<double>());
   }
   std::cout << "\nWrote " << output << "/posterior.csv and " << output << "/summary.json\n";
   return kExitOk;

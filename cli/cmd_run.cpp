@@ -1,4 +1,6 @@
 // `geosim run`: the odds of each outcome, and one run told as a story (--replay).
+
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -276,9 +278,7 @@ int run_command(const std::vector<std::string>& args) {
     // With --report, the lever effects the report shows are printed too.
     if (effects) text += "\n" + compare_text(*effects, "table");
     if (timing) {
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "\n  %.3f s, %.0f runs/s\n", seconds, runs / seconds);
-      text += buf;
+      text += fmt::format("\n  {:.3f} s, {:.0f} runs/s\n", seconds, runs / seconds);
     }
   }
   if (output.empty()) std::cout << text;

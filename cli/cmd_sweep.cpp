@@ -1,4 +1,6 @@
 // `geosim sweep SPEC --output DIR`: run every point of a sweep spec (docs/sweep-format.md),
+
+#include <fmt/format.h>
 // committing each to DIR/results.sqlite, then write DIR/results.csv. Resumable.
 // Under mpirun rank 0 deals points and writes; the other ranks compute (mpi_sweep.h).
 #include <unistd.h>
@@ -38,13 +40,13 @@ class SweepProgress {
     last_ = now;
     double rate = static_cast<double>(runs) / std::max(1e-9, since_start);
     double left = static_cast<double>(total_ - done_) * static_cast<double>(rpp_);
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "points %s / %s (%.0f%%), %s runs/s, ETA %.0fs",
-                  format_count(static_cast<uint64_t>(done_)).c_str(), format_count(static_cast<uint64_t>(total_)).c_str(),
-                  total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0,
-                  format_count(static_cast<uint64_t>(rate)).c_str(), rate > 0 ? left / rate : 0.0);
-    if (tty_) std::fprintf(stderr, "\r%s\033[K", buf);
-    else std::fprintf(stderr, "%s\n", buf);
+    const std::string line =
+        fmt::format("points {} / {} ({:.0f}%), {} runs/s, ETA {:.0f}s", format_count(static_cast<uint64_t>(done_)),
+                    format_count(static_cast<uint64_t>(total_)),
+                    total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0,
+                    format_count(static_cast<uint64_t>(rate)), rate > 0 ? left / rate : 0.0);
+    if (tty_) std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    else std::fprintf(stderr, "%s\n", line.c_str());
     shown_ = true;
   }
   void finish() {

@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "engine/output/numbers.h"
 #include "engine/core/parallel.h"
 
 namespace geosim::cli {
@@ -44,9 +47,7 @@ std::string plain_whole(const std::string& v) {
   char* end = nullptr;
   const double d = std::strtod(v.c_str(), &end);
   if (end != v.c_str() + v.size() || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15) return "";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f", d);
-  return buf;
+  return fixed(d, 0);
 }
 
 std::vector<std::string> normalise_whole_numbers(const std::string& command, const std::vector<std::string>& args,
@@ -192,12 +193,11 @@ void Progress::update(uint64_t done, uint64_t total) {
   last_ = now;
   double rate = done / std::max(1e-9, since_start);
   double eta = rate > 0 ? (total - done) / rate : 0;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%s %s / %s (%.0f%%), %s/s, ETA %.0fs", what_.c_str(), format_count(done).c_str(),
-                format_count(total).c_str(), total ? 100.0 * done / total : 100.0, format_count(static_cast<uint64_t>(rate)).c_str(),
-                eta);
-  if (tty_) std::fprintf(stderr, "\r%s\033[K", buf);
-  else std::fprintf(stderr, "%s\n", buf);
+  const std::string line = fmt::format("{} {} / {} ({:.0f}%), {}/s, ETA {:.0f}s", what_, format_count(done),
+                                       format_count(total), total ? 100.0 * done / total : 100.0,
+                                       format_count(static_cast<uint64_t>(rate)), eta);
+  if (tty_) std::fprintf(stderr, "\r%s\033[K", line.c_str());
+  else std::fprintf(stderr, "%s\n", line.c_str());
   shown_ = true;
 }
 

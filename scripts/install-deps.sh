@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml time valgrind bc curl
   libeigen3-dev libyaml-cpp-dev libboost-program-options-dev libboost-math-dev libboost-random-dev
-  catch2 librandom123-dev nlohmann-json3-dev libmuparser-dev libsqlite3-dev sqlite3 libssl-dev
+  catch2 librandom123-dev nlohmann-json3-dev libfmt-dev libmuparser-dev libsqlite3-dev sqlite3 libssl-dev
   libopenmpi-dev openmpi-bin libbenchmark-dev libutfcpp-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-pytest
   python3-pip python3-setuptools python3-wheel python3-venv

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "engine/output/numbers.h"
 #include "analysis/calibrate/observe.h"
 #include "engine/core/cluster.h"
 #include "engine/core/fastmath.h"
@@ -46,12 +47,7 @@ void share_rows(std::vector<double>& v, size_t row, uint64_t first, uint64_t cou
 // are a random subset (as random as the runs themselves) and not the oldest.
 double tie_key(uint64_t seed, uint64_t address) { return RunRng(seed, address).uniform(kStreamTie, 0); }
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(3);
-  s << v;
-  return s.str();
-}
+std::string fmt(double v) { return general(v, 3); }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "analysis/calibrate/store.h"
 
+#include <fmt/format.h>
+
 
 #include <algorithm>
 #include <cmath>
@@ -52,9 +54,7 @@ std::string read_file(const std::string& path) {
 }
 
 std::string gen_path(const std::string& dir, int g) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d.json", g);
-  return (fs::path(dir) / "generations" / buf).string();
+  return (fs::path(dir) / "generations" / fmt::format("{:04}.json", g)).string();
 }
 
 Json parse_json_file(const std::string& path) {
@@ -113,9 +113,7 @@ std::string calibration_fingerprint(const YNode& tree, const AbcOptions& o) {
   fnv(h, "seed=" + std::to_string(o.seed) + " particles=" + std::to_string(o.particles) +
              " alpha=" + shortest_double(o.alpha) + " min_acceptance=" + shortest_double(o.min_acceptance) +
              " max_generations=" + std::to_string(o.max_generations) + " target=" + shortest_double(o.target));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fmt::format("{:016x}", h);
 }
 
 CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fingerprint,

@@ -1,4 +1,6 @@
 // Reports of paired comparisons: a table for people, JSON and CSV for programs.
+
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -100,7 +102,6 @@ std::string compare_table(const CompareReport& r) {
                   ".\nBoth arms use the same random numbers for each run, so the change is measured run by run.\n";
   if (!r.parameters_from.empty())
     s += "Parameters drawn from the posterior in " + r.parameters_from + " (the same particle in both arms of a run).\n";
-  char buf[512];
   if (r.comparisons.size() > 1) {
     // The ranked summary: the largest changes first, those whose interval excludes zero.
     std::vector<Ranked> rk = ranked(r);
@@ -108,17 +109,13 @@ std::string compare_table(const CompareReport& r) {
     for (const auto& x : rk) w = std::max(w, label(*x.c).size());
     s += "\nLargest effects, whose 95% paired interval excludes 0 (a lever: the change it makes, with it minus "
          "without it):\n";
-    std::snprintf(buf, sizeof buf, "  %-*s  %-24s %8s  %s\n", static_cast<int>(w), "comparison", "outcome", "change",
-                  "95% paired");
-    s += buf;
+    s += fmt::format("  {:<{}}  {:<24} {:>8}  {}\n", "comparison", w, "outcome", "change", "95% paired");
     for (const auto& x : rk) {
       if (!excludes_zero(*x.e) || shown == 20) continue;
       ++shown;
       std::string name = label(*x.c);
       std::string paired = "[" + points(x.e->paired.lo) + ", " + points(x.e->paired.hi) + "]";
-      std::snprintf(buf, sizeof buf, "  %-*s  %-24s %8s  %s\n", static_cast<int>(w), name.c_str(), x.e->outcome.c_str(),
-                    points(x.e->diff).c_str(), paired.c_str());
-      s += buf;
+      s += fmt::format("  {:<{}}  {:<24} {:>8}  {}\n", name, w, x.e->outcome, points(x.e->diff), paired);
     }
     if (shown == 0) s += "  (none: every interval includes 0)\n";
   }
@@ -141,19 +138,15 @@ std::string compare_table(const CompareReport& r) {
   }
   for (const auto& c : r.comparisons) {
     s += "\nA: " + c.base_name + "\nB: " + c.variant_name + "\n";
-    std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", "outcome", "A", "B", "B - A",
-                  "95% paired", "95% unpaired", "width ratio");
-    s += buf;
+    s += fmt::format("  {:<24} {:>9} {:>9} {:>8}  {:<17} {:<17} {}\n", "outcome", "A", "B", "B - A", "95% paired",
+                     "95% unpaired", "width ratio");
     for (const auto& e : c.effects) {
       std::string paired = "[" + points(e.paired.lo) + ", " + points(e.paired.hi) + "]";
       std::string unpaired = "[" + points(e.unpaired.lo) + ", " + points(e.unpaired.hi) + "]";
       double wp = e.paired.hi - e.paired.lo, wu = e.unpaired.hi - e.unpaired.lo;
-      char ratio[32];
-      if (wu > 0) std::snprintf(ratio, sizeof ratio, "%.2f", wp / wu);
-      else std::snprintf(ratio, sizeof ratio, "-");
-      std::snprintf(buf, sizeof buf, "  %-24s %9s %9s %8s  %-17s %-17s %s\n", e.outcome.c_str(), percent(e.p_base).c_str(),
-                    percent(e.p_variant).c_str(), points(e.diff).c_str(), paired.c_str(), unpaired.c_str(), ratio);
-      s += buf;
+      const std::string ratio = wu > 0 ? fixed(wp / wu, 2) : "-";
+      s += fmt::format("  {:<24} {:>9} {:>9} {:>8}  {:<17} {:<17} {}\n", e.outcome, percent(e.p_base),
+                       percent(e.p_variant), points(e.diff), paired, unpaired, ratio);
     }
   }
   s += "\nChanges are in percentage points (B - A). 'width ratio' is the paired interval's\n"

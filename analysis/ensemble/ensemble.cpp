@@ -136,11 +136,9 @@ Json ensemble_json(const EnsembleSummary& e) {
 
 std::string ensemble_csv(const EnsembleSummary& e) {
   std::string out = "outcome,structure,file,probability\n";
-  char b[64];
   for (const auto& o : e.outcomes)
     for (size_t m = 0; m < o.p.size(); ++m) {
-      std::snprintf(b, sizeof b, "%.6f", o.p[m]);
-      out += csv_field(o.id) + "," + std::to_string(m + 1) + "," + csv_field(e.members[m].file) + "," + b + "\n";
+      out += csv_field(o.id) + "," + std::to_string(m + 1) + "," + csv_field(e.members[m].file) + "," + fixed(o.p[m], 6) + "\n";
     }
   return out;
 }

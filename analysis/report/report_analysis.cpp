@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "engine/output/numbers.h"
 #include "analysis/report/report_page.h"
 
 namespace geosim::report {
@@ -28,9 +29,7 @@ std::string number_list(const Json& j) { return j.is_array() ? std::to_string(j.
 // A number as a short label: up to 4 significant digits, no trailing zeros.
 std::string short_num(const Json& v) {
   if (!v.is_number()) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
-  return buf;
+  return general(v.get<double>(), 4);
 }
 
 std::string pct_of(const Json& v) { return v.is_number() ? pct(v.get<double>()) : std::string("-"); }

@@ -1,9 +1,12 @@
 #include "analysis/sensitivity/discover.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
+#include "engine/output/numbers.h"
 #include "analysis/sweep/results_csv.h"
 
 namespace geosim::gsa {
@@ -76,11 +79,7 @@ Json limits_json(const SweepTable& t, const sensitivity::PrimResult& pr, int box
   return a;
 }
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+
 
 }  // namespace
 
@@ -123,23 +122,21 @@ Json discover_json(const SweepTable& t, const DiscoverResult& r) {
 std::string discover_table(const SweepTable& t, const DiscoverResult& r) {
   std::ostringstream os;
   os << "Scenario discovery (PRIM) on " << t.file << "\n"
-     << "outcome " << r.options.outcome << " above " << fmt("%g", r.options.threshold) << ": " << r.cases << " of "
+     << "outcome " << r.options.outcome << " above " << general(r.options.threshold) << ": " << r.cases << " of "
      << t.X.rows() << " points" << (t.failed ? " (" + std::to_string(t.failed) + " failed points left out)" : "")
-     << "; peel alpha " << fmt("%g", r.options.prim.peel_alpha) << ", min mass " << fmt("%g", r.options.prim.mass_min)
+     << "; peel alpha " << general(r.options.prim.peel_alpha) << ", min mass " << general(r.options.prim.mass_min)
      << "\n\nPeeling trajectory (coverage: share of all such points inside the box; density: share of\n"
      << "the box's points that are such points):\n"
      << "   box  coverage  density    mass  points  restricted\n";
   for (size_t b = 0; b < r.prim.trajectory.size(); ++b) {
     const auto& box = r.prim.trajectory[b];
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%s%4zu  %8.3f  %7.3f  %6.3f  %6d  %10d%s\n",
-                  static_cast<int>(b) == r.prim.chosen ? " >" : "  ", b, box.coverage, box.density, box.mass,
-                  box.n_runs, box.n_restricted, box.pasted ? "  (pasted)" : "");
-    os << buf;
+    os << fmt::format("{}{:4}  {:8.3f}  {:7.3f}  {:6.3f}  {:6d}  {:10d}{}\n",
+                      static_cast<int>(b) == r.prim.chosen ? " >" : "  ", b, box.coverage, box.density, box.mass,
+                      box.n_runs, box.n_restricted, box.pasted ? "  (pasted)" : "");
   }
   const auto& c = r.prim.trajectory[static_cast<size_t>(r.prim.chosen)];
-  os << "\nChosen box " << r.prim.chosen << ": coverage " << fmt("%.3f", c.coverage) << ", density "
-     << fmt("%.3f", c.density) << ", " << c.n_runs << " points\n";
+  os << "\nChosen box " << r.prim.chosen << ": coverage " << fixed(c.coverage, 3) << ", density "
+     << fixed(c.density, 3) << ", " << c.n_runs << " points\n";
   auto res = sensitivity::prim_restrictions(r.prim, r.prim.chosen);
   if (res.empty()) os << "  no parameter is restricted: the outcome is not confined to any range of the sweep\n";
   size_t w = 9;
@@ -148,8 +145,8 @@ std::string discover_table(const SweepTable& t, const DiscoverResult& r) {
     std::string name = t.parameters[static_cast<size_t>(x.dim)];
     name.resize(w, ' ');
     const auto& init = r.prim.initial[static_cast<size_t>(x.dim)];
-    os << "  " << name << "  " << fmt("%10.4g", x.lo) << " .. " << fmt("%-10.4g", x.hi) << "  (swept "
-       << fmt("%g", init[0]) << " .. " << fmt("%g", init[1]) << ")\n";
+    os << "  " << name << "  " << fmt::format("{:>10.4g}", x.lo) << " .. " << fmt::format("{:<10.4g}", x.hi) << "  (swept "
+       << general(init[0]) << " .. " << general(init[1]) << ")\n";
   }
   return os.str();
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "engine/output/numbers.h"
 #include "engine/core/number_text.h"
 #include "engine/core/cluster.h"
 #include "engine/runner/distributed.h"
@@ -22,9 +23,7 @@ double Factor::value(double u) const {
 
 std::string Factor::describe() const {
   if (!ranged) return dist->describe();
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "range %g:%g", lo, hi);
-  return buf;
+  return "range " + general(lo) + ":" + general(hi);
 }
 
 FactorRange parse_range(const std::string& text) {

@@ -1,5 +1,6 @@
 #include "analysis/sensitivity/report.h"
 
+#include "engine/output/numbers.h"
 #include "engine/core/version.h"
 
 #include <algorithm>
@@ -59,12 +60,11 @@ std::string count(uint64_t n) {
   return s;
 }
 
-std::string num(double v, const char* fmt = "%.3f") {
+std::string num(double v, int decimals = 3, const char* suffix = "") {
   if (!std::isfinite(v)) return "-";
-  char buf[32];
   // Wild values (the intervals of an outcome seen at very few points) stay readable.
-  std::snprintf(buf, sizeof buf, std::abs(v) >= 1000 ? "%.2g" : fmt, v);
-  return buf;
+  if (std::abs(v) >= 1000) return general(v, 2);
+  return fixed(v, decimals) + suffix;
 }
 
 std::string pad(std::string s, size_t w, bool right = false) {
@@ -156,7 +156,7 @@ std::string sensitivity_table(const SensitivityReport& r) {
     t += r.test_function.empty() ? "\noutcome " : "\noutput ";
     t += r.outputs[k];
     t += " (mean ";
-    t += r.test_function.empty() ? num(100 * r.output_mean[k], "%.1f%%") : num(r.output_mean[k]);
+    t += r.test_function.empty() ? num(100 * r.output_mean[k], 1, "%") : num(r.output_mean[k]);
     t += ")\n";
     if (sobol) {
       const auto& s = r.sobol[k];
@@ -186,15 +186,15 @@ std::string sensitivity_table(const SensitivityReport& r) {
           // Half-widths shrink as 1/sqrt(N): the base points for +-0.05 (or 10% of ST, if larger).
           const double target = std::max(0.05, 0.1 * std::fabs(shown(s.ST[i])));
           const double need = static_cast<double>(r.samples) * (hw / target) * (hw / target);
-          verdict = "+-" + num(hw, "%.2f") + ": about " +
-                    count(static_cast<uint64_t>(std::min(need, 1e15))) + " base points for +-" + num(target, "%.2f");
+          verdict = "+-" + num(hw, 2) + ": about " +
+                    count(static_cast<uint64_t>(std::min(need, 1e15))) + " base points for +-" + num(target, 2);
         }
         t += "  " + pad(r.parameters[i], w) + pad(num(shown(s.S1[i])), 7, true) + mark(s.S1[i]) + "  " +
              pad(interval(shown_ci(s.S1_ci95[i])), 17) + pad(num(half_width(s.S1_ci95[i])), 7, true) +
              (precise_enough(s.S1[i], s.S1_ci95[i]) ? " " : "*") + pad(num(shown(s.ST[i])), 7, true) + mark(s.ST[i]) +
              "  " + pad(interval(shown_ci(s.ST_ci95[i])), 17) + pad(num(half_width(s.ST_ci95[i])), 7, true) +
              (precise_enough(s.ST[i], s.ST_ci95[i]) ? " " : "*");
-        if (r.analytic) t += pad(num(r.analytic->S1[i], "%.4f"), 11, true) + pad(num(r.analytic->ST[i], "%.4f"), 10, true);
+        if (r.analytic) t += pad(num(r.analytic->S1[i], 4), 11, true) + pad(num(r.analytic->ST[i], 4), 10, true);
         t += "  " + verdict + "\n";
       }
     } else {
@@ -210,7 +210,7 @@ std::string sensitivity_table(const SensitivityReport& r) {
         t += "  " + pad(r.parameters[i], w) + pad(num(m.mu_star[i]), 8, true) + "  " +
              pad(interval(m.mu_star_ci95[i]), 17) + pad(num(half_width(m.mu_star_ci95[i])), 7, true) +
              pad(num(m.sigma[i]), 10, true) + pad(num(m.mu[i]), 9, true);
-        if (r.analytic) t += pad(num(r.analytic->ST[i], "%.4f"), 10, true);
+        if (r.analytic) t += pad(num(r.analytic->ST[i], 4), 10, true);
         t += "\n";
       }
     }

@@ -96,17 +96,9 @@ std::string quote_ident(const std::string& s) {
   return q + "\"";
 }
 
-std::string fixed6(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
-}
+std::string fixed6(double v) { return fixed(v, 6); }
 
-std::string g6(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string g6(double v) { return general(v, 6); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "engine/output/numbers.h"
 #include "engine/core/parallel.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/runner/run_loop.h"
@@ -18,11 +19,7 @@ size_t ListDealer::take(size_t max, std::vector<int64_t>& out) {
 
 namespace {
 
-std::string value_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+std::string value_text(double v) { return general(v, 17); }
 
 }  // namespace
 

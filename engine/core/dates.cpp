@@ -1,5 +1,7 @@
 #include "engine/core/dates.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -8,10 +10,8 @@ namespace geosim {
 std::string Date::str() const {
   using namespace std::chrono;
   year_month_day ymd{sys_days{std::chrono::days{days}}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return buf;
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()));
 }
 
 std::optional<Date> parse_date(const std::string& s) {

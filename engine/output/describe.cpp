@@ -6,16 +6,13 @@
 
 #include "engine/core/error.h"
 #include "engine/model/mechanism.h"
+#include "engine/output/numbers.h"
 #include "engine/scenario/registry.h"
 
 namespace geosim {
 namespace {
 
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+std::string num(double x) { return general(x); }
 
 std::string code(const std::string& s) { return "`" + s + "`"; }
 

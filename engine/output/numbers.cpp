@@ -1,31 +1,23 @@
 #include "engine/output/numbers.h"
 
-#include <charconv>
+#include <fmt/format.h>
 
-#include <cstdio>
+#include <charconv>
 
 namespace geosim {
 
-std::string percent(double p, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f%%", decimals, 100.0 * p);
-  return buf;
-}
+std::string percent(double p, int decimals) { return fmt::format("{:.{}f}%", 100.0 * p, decimals); }
 
 std::string points(double d, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%+.*f", decimals, 100.0 * d);
-  std::string s = buf;
+  std::string s = fmt::format("{:+.{}f}", 100.0 * d, decimals);
   // "+0.0" or "-0.0": the change rounds to nothing.
   if (s.find_first_not_of("+-0.") == std::string::npos) return s.substr(1);
   return s;
 }
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
+std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+
+std::string general(double v, int precision) { return fmt::format("{:.{}g}", v, precision); }
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

@@ -1,4 +1,5 @@
-// Numbers and fields as text, written one way everywhere: tables, CSV, reports.
+// Numbers and fields as text, written one way everywhere: tables, CSV, reports. Built on
+// {fmt}, the one formatting facility (tables lay out their columns with fmt::format).
 #pragma once
 
 #include <string>
@@ -12,6 +13,9 @@ std::string percent(double p, int decimals = 1);
 std::string points(double d, int decimals = 1);
 // v with a fixed number of decimals ("%.*f").
 std::string fixed(double v, int decimals);
+// v with `precision` significant digits, trailing zeros dropped ("%.*g"; 6 is what a C++
+// stream writes by default).
+std::string general(double v, int precision = 6);
 // The shortest text that reads back as exactly `v` (std::to_chars): 0.07 rather than
 // 0.070099999999999996. CSV numbers are written this way.
 std::string shortest_double(double v);

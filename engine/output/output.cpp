@@ -1,5 +1,7 @@
 #include "engine/output/output.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <sstream>
 
@@ -196,11 +198,7 @@ std::string reproduction_lines(const std::string& command, uint64_t seed, const 
 
 std::string json_text(const Json& j) { return j.dump(2) + "\n"; }
 
-static std::string pct(double p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%5.1f%%", 100.0 * p);
-  return buf;
-}
+static std::string pct(double p) { return fmt::format("{:5.1f}%", 100.0 * p); }
 
 // Format 2 with a leader: the regime's fate and who rules, in a sentence and a table.
 static void regime_table(const Summary& s, std::ostream& os) {
@@ -213,31 +211,24 @@ static void regime_table(const Summary& s, std::ostream& os) {
     gone += p.count;
     if (p.regime == "continues") gone_continues += p.count;
   }
-  char line[512];
   const double share_gone = s.runs ? static_cast<double>(gone) / static_cast<double>(s.runs) : 0.0;
   os << "  " << (s.leader_name.empty() ? s.leader : s.leader_name) << " goes in "
      << pct(share_gone).substr(pct(share_gone).find_first_not_of(' ')) << " of runs";
   if (gone > 0) {
     const double stays = static_cast<double>(gone_continues) / static_cast<double>(gone);
-    std::snprintf(line, sizeof line, "; in %.0f%% of those the regime stays, under a successor", 100.0 * stays);
-    os << line;
+    os << fmt::format("; in {:.0f}% of those the regime stays, under a successor", 100.0 * stays);
   }
   os << ".\n\n";
-  std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", "regime at the horizon", "probability", "95% interval");
-  os << line;
+  os << fmt::format("  {:<24}  {:>11}  {}\n", "regime at the horizon", "probability", "95% interval");
   for (const auto& r : s.regime) {
     std::string ci = pct(r.ci95.lo) + " - " + pct(r.ci95.hi);
-    std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", r.id.c_str(), pct(r.probability).c_str(), ci.c_str());
-    os << line;
+    os << fmt::format("  {:<24}  {:>11}  {}\n", r.id, pct(r.probability), ci);
   }
   os << "\n";
-  std::snprintf(line, sizeof line, "  %-24s  %11s  %s\n", "who rules at the horizon", "probability", "95% interval");
-  os << line;
+  os << fmt::format("  {:<24}  {:>11}  {}\n", "who rules at the horizon", "probability", "95% interval");
   for (const auto& r : s.ruler) {
     std::string ci = pct(r.ci95.lo) + " - " + pct(r.ci95.hi);
-    std::snprintf(line, sizeof line, "  %-24s  %11s  %-17s  %s\n", r.id.c_str(), pct(r.probability).c_str(), ci.c_str(),
-                  r.name.c_str());
-    os << line;
+    os << fmt::format("  {:<24}  {:>11}  {:<17}  {}\n", r.id, pct(r.probability), ci, r.name);
   }
   os << "\n";
 }
@@ -250,18 +241,14 @@ std::string summary_table(const Scenario& sc, const Summary& s, const std::strin
      << s.horizon << (s.unit == StepUnit::Week ? " weeks" : " days") << ")\n\n";
   size_t w = 8;
   for (const auto& o : s.outcomes) w = std::max(w, o.id.size());
-  char line[512];
-  std::snprintf(line, sizeof line, "  %-*s  %11s  %-17s  %s\n", static_cast<int>(w), "outcome", "probability",
-                "95% interval", "when (the median step; 10-90% of runs)");
-  os << line;
+  os << fmt::format("  {:<{}}  {:>11}  {:<17}  {}\n", "outcome", w, "probability", "95% interval",
+                    "when (the median step; 10-90% of runs)");
   for (const auto& o : s.outcomes) {
     std::string when = "-";
     if (o.count > 0 && !o.is_default)
       when = cal.range(*o.median) + " (" + cal.span(*o.p10, *o.p90) + ")";
     std::string ci = pct(o.ci95.lo) + " - " + pct(o.ci95.hi);
-    std::snprintf(line, sizeof line, "  %-*s  %11s  %-17s  %s\n", static_cast<int>(w), o.id.c_str(),
-                  pct(o.probability).c_str(), ci.c_str(), when.c_str());
-    os << line;
+    os << fmt::format("  {:<{}}  {:>11}  {:<17}  {}\n", o.id, w, pct(o.probability), ci, when);
   }
   os << "\n";
   // Survival at a few dates.
@@ -288,10 +275,8 @@ std::string summary_table(const Scenario& sc, const Summary& s, const std::strin
   for (const auto& f : s.fans) {
     if (f.q.empty()) continue;
     const auto& last = f.q.back();
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "  %-22s at the horizon: median %.3f, 90%% of runs in [%.3f, %.3f]\n", f.var.c_str(),
-                  last[2], last[0], last[4]);
-    os << buf;
+    os << fmt::format("  {:<22} at the horizon: median {:.3f}, 90% of runs in [{:.3f}, {:.3f}]\n", f.var, last[2],
+                      last[0], last[4]);
   }
   (void)sc;
   os << "\n" << reproduction_lines(command, s.seed, s.scenario_hash, "  ");

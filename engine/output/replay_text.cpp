@@ -1,9 +1,12 @@
 // One run told as a story: the --replay text of `geosim run`, shared with `geosim serve`.
 #include "engine/output/replay_text.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <vector>
 
+#include "engine/output/numbers.h"
 #include "engine/runner/monte_carlo.h"
 
 namespace geosim {
@@ -71,17 +74,11 @@ class TextTrace : public Trace {
  private:
   std::ostream& line(int t) {
     // Step t + 1 with the days it covers (StepCalendar: one calendar for every output).
-    char buf[96];
     const std::string days = sc_.calendar().range(t + 1);
-    std::snprintf(buf, sizeof buf, "  week %3d  %-17s  ", t + 1, days.c_str());
-    if (sc_.unit == StepUnit::Day) std::snprintf(buf, sizeof buf, "  day %4d  %s  ", t + 1, days.c_str());
-    return os_ << buf;
+    if (sc_.unit == StepUnit::Day) return os_ << fmt::format("  day {:4d}  {}  ", t + 1, days);
+    return os_ << fmt::format("  week {:3d}  {:<17}  ", t + 1, days);
   }
-  static std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v);
-    return buf;
-  }
+  static std::string num(double v) { return fixed(v, 3); }
   const Scenario& sc_;
   std::ostream& os_;
 };
@@ -97,9 +94,7 @@ void write_replay(std::ostream& os, const Scenario& sc, const Model& model, uint
   if (!uncertain.empty()) {
     os << "\nUncertain values drawn for this run:\n";
     for (ParamId id : uncertain) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.3f", st.p[static_cast<size_t>(id)]);
-      os << "  " << sc.params[static_cast<size_t>(id)].path << " = " << buf << "   ("
+      os << "  " << sc.params[static_cast<size_t>(id)].path << " = " << fixed(st.p[id.index()], 3) << "   ("
                 << sc.params[static_cast<size_t>(id)].dist.describe() << ")\n";
     }
   }
@@ -109,10 +104,7 @@ void write_replay(std::ostream& os, const Scenario& sc, const Model& model, uint
   int outcome = replay_run(model, seed, run, trace, &final_state);
   os << "\nState at the end:\n";
   for (int v : sc.fans) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "  %-24s %.3f\n", sc.vars[static_cast<size_t>(v)].name.c_str(),
-                  final_state.vars[static_cast<size_t>(v)]);
-    os << buf;
+    os << fmt::format("  {:<24} {:.3f}\n", sc.vars[static_cast<size_t>(v)].name, final_state.vars[static_cast<size_t>(v)]);
   }
   os << "\nTo replay exactly this run: geosim run " << sc.file << " --seed " << seed << " --replay " << run
             << "\n";

@@ -1,5 +1,7 @@
 #include "engine/scenario/distribution.h"
 
+#include <fmt/format.h>
+
 #include "engine/core/number_text.h"
 #include "engine/core/fastmath.h"
 #include "engine/scenario/number_limits.h"
@@ -146,12 +148,7 @@ double Distribution::max() const {
                     d_);
 }
 
-static std::string num(double x) {
-  std::ostringstream os;
-  os.precision(6);
-  os << x;
-  return os.str();
-}
+static std::string num(double x) { return fmt::format("{:g}", x); }
 
 std::string Distribution::describe() const {
   return std::visit(

@@ -1,5 +1,7 @@
 #include "engine/scenario/yaml_tree.h"
 
+#include <fmt/format.h>
+
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -304,9 +306,8 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
       at.column = base.column + at.column - 1;
       at.line = base.line + at.line - 1;
     }
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
-    throw InputError(at, std::string("invalid UTF-8 (byte ") + byte + ")", "save the file as UTF-8");
+    throw InputError(at, fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])),
+                     "save the file as UTF-8");
   }
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
@@ -464,9 +465,7 @@ std::string hash_hex(const std::string& text) {
     h ^= static_cast<uint8_t>(c);
     h *= 1099511628211ull;
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fmt::format("{:016x}", h);
 }
 
 }  // namespace geosim

@@ -1,5 +1,7 @@
 #include "engine/stance/bargaining.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -282,11 +284,7 @@ std::string lower(std::string s) {
 // The whole cell as a finite number (engine/core/number_text.h).
 bool parse_number(const std::string& s, double& out) { return parse_finite(s, out); }
 
-std::string format_number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
+std::string format_number(double v) { return fmt::format("{:g}", v); }
 
 enum Column { kActor, kCapability, kPosition, kSalience, kColumns };
 const char* const kColumnNames[kColumns] = {"Actor", "Capability", "Position", "Salience"};
