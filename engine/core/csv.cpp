@@ -8,8 +8,7 @@ namespace {
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 }  // namespace
 
-std::vector<CsvRow> split_csv(const std::string& text, const std::string& file, CsvDialect dialect,
-                              int first_line) {
+std::vector<CsvRow> split_csv(const std::string& text, const std::string& file, CsvDialect dialect, int first_line) {
   std::vector<CsvRow> rows;
   CsvRow row;
   CsvCell cell;

@@ -21,12 +21,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   const auto& p = st.p;
   auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
   const double* v = st.vars.data();
-  double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] +
-                  m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
-                  m(kDefRecognition) * v[ch_var(kRecognition)] +
-                  m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
-                  m(kDefRepression) * v[ch_var(kRepression)] -
-                  m(kDefSupport) * v[ch_var(kRegimeSupport)] + st.shock[static_cast<size_t>(t)];
+  double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
+                  m(kDefRecognition) * v[ch_var(kRecognition)] + m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
+                  m(kDefRepression) * v[ch_var(kRepression)] - m(kDefSupport) * v[ch_var(kRegimeSupport)] +
+                  st.shock[static_cast<size_t>(t)];
   if (v2_) {
     // Effects with two sides (format 2): a threat may split or rally the forces; repression
     // beyond a level backfires.
@@ -170,14 +168,19 @@ constexpr MechanismEdge kEdges[] = {
 }  // namespace
 
 template <>
-bool MechanismStep<struct Cascade>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct Cascade>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                         [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   m.defection(st, rng, t, trace);
   return false;
 }
 
-extern const Mechanism kCascadeMechanism{"M3", "defection cascade", "defection",
-    "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure",
-    kEdges, &MechanismStep<Cascade>::step};
+extern const Mechanism kCascadeMechanism{
+    .id = "M3",
+    .name = "defection cascade",
+    .group = "defection",
+    .doc = "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure",
+    .edges = kEdges,
+    .step = &MechanismStep<Cascade>::step,
+};
 
 }  // namespace geosim

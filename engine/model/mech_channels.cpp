@@ -33,8 +33,7 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
     if (r != 0) {
       const size_t n = static_cast<size_t>(n_);
       for (size_t k = 0; k < sc_.issues.size(); ++k)
-        for (size_t i : rally_)
-          push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
+        for (size_t i : rally_) push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
     }
   }
 }
@@ -47,15 +46,21 @@ constexpr MechanismEdge kEdges[] = {
 }  // namespace
 
 template <>
-bool MechanismStep<struct LeverChannels>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct LeverChannels>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                               [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   m.channels(st, rng, t, trace);
   return false;
 }
 
-extern const Mechanism kLeverChannelsMechanism{"", "lever channels", "repression",
-    "active levers feed their channels by noisy-OR of weight x intensity x credibility (format 2: sanctions add "
-    "repression)",
-    kEdges, &MechanismStep<LeverChannels>::step};
+extern const Mechanism kLeverChannelsMechanism{
+    .id = "",
+    .name = "lever channels",
+    .group = "repression",
+    .doc =
+        "active levers feed their channels by noisy-OR of weight x intensity x credibility (format 2: sanctions add "
+        "repression)",
+    .edges = kEdges,
+    .step = &MechanismStep<LeverChannels>::step,
+};
 
 }  // namespace geosim

@@ -20,8 +20,7 @@ void Model::exit_calculus(RunState& st) const {
   double* v = st.vars.data();
   double z = m(kFallBase) + m(kFallDefected) * v[kVarDefectedShare] + m(kFallThreat) * v[ch_var(kThreat)] +
              m(kFallStrike) * v[ch_var(kStrike)] + m(kFallSupport) * v[ch_var(kRegimeSupport)] +
-             m(kFallResources) * (1.0 - v[kVarResources]) +
-             m(kFallOpposition) * v[ch_var(kOppositionSupport)];
+             m(kFallResources) * (1.0 - v[kVarResources]) + m(kFallOpposition) * v[ch_var(kOppositionSupport)];
   double f = logistic(z);
   double offer = v[ch_var(kExitOffer)];
   // Format 2: indictments, bounties and individual sanctions raise the cost of leaving
@@ -50,14 +49,19 @@ constexpr MechanismEdge kEdges[] = {
 }  // namespace
 
 template <>
-bool MechanismStep<struct ExitCalculus>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct ExitCalculus>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                              [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   m.exit_calculus(st);
   return false;
 }
 
-extern const Mechanism kExitCalculusMechanism{"M5", "exit calculus", "exit",
-    "fall risk (coefficients under fall_risk) and the incumbent's gain from taking an exit deal",
-    kEdges, &MechanismStep<ExitCalculus>::step};
+extern const Mechanism kExitCalculusMechanism{
+    .id = "M5",
+    .name = "exit calculus",
+    .group = "exit",
+    .doc = "fall risk (coefficients under fall_risk) and the incumbent's gain from taking an exit deal",
+    .edges = kEdges,
+    .step = &MechanismStep<ExitCalculus>::step,
+};
 
 }  // namespace geosim

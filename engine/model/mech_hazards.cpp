@@ -52,7 +52,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       const uint32_t* w;
       RunRng::Philox::ctr_type once;
       if (event_word_[e] != SIZE_MAX) {
-        w = st.words.data() + 4 * (event_word_[e] + ((static_cast<size_t>(t) & 3) >> 1)) + 2 * (static_cast<size_t>(t) & 1);
+        w = st.words.data() + 4 * (event_word_[e] + ((static_cast<size_t>(t) & 3) >> 1)) +
+            2 * (static_cast<size_t>(t) & 1);
       } else {
         once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
         w = once.data() + 2 * (static_cast<size_t>(t) & 1);
@@ -80,7 +81,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // Measured from where the insiders stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
         if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * (insiders_against(st) - st.insiders0);
-        for (const auto& [var, coef] : ev.drivers) z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+        for (const auto& [var, coef] : ev.drivers)
+          z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
@@ -92,7 +94,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       } else {
         double prob = st.event_p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
-        if (trap) prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
+        if (trap)
+          prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
         if (prob <= 0) continue;
         draw(u);
         fire = u[0] < prob;
@@ -108,7 +111,8 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       bool ok = u[1] < success;
       if (trace) trace->event(t, ev, true, ok);
       if (ok) {
-        if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string())) return true;
+        if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string()))
+          return true;
         continue;  // a successor rules: the event's effects are not applied, as when the run ends
       }
       apply_effects(st, ev.on_failure, t, trace);
@@ -142,22 +146,25 @@ double Model::insiders_against(const RunState& st) const {
   return den > 0 ? num / den : 0.0;
 }
 
-namespace {
-// (what each event reads and changes: added by the lint, per scenario)
-}  // namespace
-
 template <>
-bool MechanismStep<struct Hazards>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct Hazards>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                         [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   // Hazards read the last step's fall risk and exit gain; before the first step there is
   // no last step, so they are computed from the starting state.
   if (t == 0) m.exit_calculus(st);
   return m.events(st, rng, t, trace);
 }
 
-extern const Mechanism kHazardsMechanism{"M4", "event hazards", "coup",
-    "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
-    "outcome may end the run",
-    {}, &MechanismStep<Hazards>::step};
+// No edges of its own: the lint adds what each event of a scenario reads and changes.
+extern const Mechanism kHazardsMechanism{
+    .id = "M4",
+    .name = "event hazards",
+    .group = "coup",
+    .doc =
+        "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
+        "outcome may end the run",
+    .edges = {},
+    .step = &MechanismStep<Hazards>::step,
+};
 
 }  // namespace geosim

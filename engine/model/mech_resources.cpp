@@ -38,14 +38,19 @@ constexpr MechanismEdge kEdges[] = {
 }  // namespace
 
 template <>
-bool MechanismStep<struct Resources>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct Resources>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                           [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   m.resources(st);
   return false;
 }
 
-extern const Mechanism kResourcesMechanism{"M2", "resources and patronage", "resources",
-    "revenue relaxes toward its sanctioned level; patronage is revenue less elite pressure",
-    kEdges, &MechanismStep<Resources>::step};
+extern const Mechanism kResourcesMechanism{
+    .id = "M2",
+    .name = "resources and patronage",
+    .group = "resources",
+    .doc = "revenue relaxes toward its sanctioned level; patronage is revenue less elite pressure",
+    .edges = kEdges,
+    .step = &MechanismStep<Resources>::step,
+};
 
 }  // namespace geosim

@@ -70,23 +70,27 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
     for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + k * n + i] = st.x[k * n + i];
   st.vars[kVarMeanStance] = den > 0 ? num / den : 0.0;
   st.vars[kVarStanceGap] =
-      sc_.challenger.valid() ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)]) : 0.0;
+      sc_.challenger.valid() ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)])
+                             : 0.0;
 }
 
-namespace {
-// (the influence between stances and the rally under sanctions: added by the lint, per scenario)
-}  // namespace
-
 template <>
-bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng, [[maybe_unused]] int t,
-                                  [[maybe_unused]] Trace* trace) {
+bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_unused]] const RunRng& rng,
+                                         [[maybe_unused]] int t, [[maybe_unused]] Trace* trace) {
   m.stances(st, t, trace);
   return false;
 }
 
-extern const Mechanism kStancesMechanism{"M1", "stance dynamics", "stance",
-    "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
-    "rate per year, and a rally toward the incumbent under sanctions)",
-    {}, &MechanismStep<Stances>::step};
+// No edges of its own: the lint adds a scenario's influence between stances and the rally.
+extern const Mechanism kStancesMechanism{
+    .id = "M1",
+    .name = "stance dynamics",
+    .group = "stance",
+    .doc =
+        "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
+        "rate per year, and a rally toward the incumbent under sanctions)",
+    .edges = {},
+    .step = &MechanismStep<Stances>::step,
+};
 
 }  // namespace geosim

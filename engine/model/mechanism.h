@@ -39,7 +39,7 @@ struct MechanismStep {
 };
 
 struct Mechanism {
-  const char* id;     // M1 ... M5 (docs/model.md), or "" for the lever channels
+  const char* id;  // M1 ... M5 (docs/model.md), or "" for the lever channels
   const char* name;
   const char* group;  // `mechanisms.<group>.` parameters, or "" when it has none
   const char* doc;

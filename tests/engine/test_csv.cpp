@@ -55,8 +55,10 @@ TEST_CASE("CSV: blanks are text unless the dialect trims them; comments only whe
 }
 
 TEST_CASE("CSV: a quote that never closes is reported where it opens", "[csv]") {
-  CHECK_THROWS_WITH(split_csv("a,b\nc,\"d\ne,f\n", "f.csv"), "f.csv:2:3: a quoted field is never closed; add the closing '\"'");
-  CHECK_THROWS_WITH(split_csv("\"x", "g.csv", {}, 7), "g.csv:7:1: a quoted field is never closed; add the closing '\"'");
+  CHECK_THROWS_WITH(split_csv("a,b\nc,\"d\ne,f\n", "f.csv"),
+                    "f.csv:2:3: a quoted field is never closed; add the closing '\"'");
+  CHECK_THROWS_WITH(split_csv("\"x", "g.csv", {}, 7),
+                    "g.csv:7:1: a quoted field is never closed; add the closing '\"'");
 }
 
 TEST_CASE("numbers as text: one reading everywhere", "[csv][numbers]") {
@@ -66,20 +68,22 @@ TEST_CASE("numbers as text: one reading everywhere", "[csv][numbers]") {
     double value;
   };
   const Case cases[] = {
-      {"0.5", NumberText::kOk, 0.5},      {"+0.5", NumberText::kOk, 0.5},         {"-0.5", NumberText::kOk, -0.5},
-      {"5e-1", NumberText::kOk, 0.5},     {".5", NumberText::kOk, 0.5},           {"0x1A", NumberText::kOk, 26},
-      {"-0x1p-1", NumberText::kOk, -0.5}, {"1e-400", NumberText::kOk, 0},         {"1e400", NumberText::kNotFinite, 0},
-      {"inf", NumberText::kNotFinite, 0}, {"nan", NumberText::kNotFinite, 0},     {"", NumberText::kNotNumber, 0},
-      {" 1", NumberText::kNotNumber, 0},  {"1 ", NumberText::kNotNumber, 0},      {"--1", NumberText::kNotNumber, 0},
-      {"+-1", NumberText::kNotNumber, 0}, {"0,5", NumberText::kNotNumber, 0},     {"1e", NumberText::kNotNumber, 0},
-      {"0x", NumberText::kNotNumber, 0},  {"0x-1", NumberText::kNotNumber, 0},    {"one", NumberText::kNotNumber, 0},
+      {"0.5", NumberText::kOk, 0.5},      {"+0.5", NumberText::kOk, 0.5},      {"-0.5", NumberText::kOk, -0.5},
+      {"5e-1", NumberText::kOk, 0.5},     {".5", NumberText::kOk, 0.5},        {"0x1A", NumberText::kOk, 26},
+      {"-0x1p-1", NumberText::kOk, -0.5}, {"1e-400", NumberText::kOk, 0},      {"1e400", NumberText::kNotFinite, 0},
+      {"inf", NumberText::kNotFinite, 0}, {"nan", NumberText::kNotFinite, 0},  {"", NumberText::kNotNumber, 0},
+      {" 1", NumberText::kNotNumber, 0},  {"1 ", NumberText::kNotNumber, 0},   {"--1", NumberText::kNotNumber, 0},
+      {"+-1", NumberText::kNotNumber, 0}, {"0,5", NumberText::kNotNumber, 0},  {"1e", NumberText::kNotNumber, 0},
+      {"0x", NumberText::kNotNumber, 0},  {"0x-1", NumberText::kNotNumber, 0}, {"one", NumberText::kNotNumber, 0},
   };
   for (const Case& c : cases) {
     INFO("'" << c.text << "'");
     double v = -99;
     CHECK(read_number(c.text, v) == c.want);
-    if (c.want == NumberText::kOk) CHECK(v == c.value);
-    else CHECK(v == -99);  // left alone
+    if (c.want == NumberText::kOk)
+      CHECK(v == c.value);
+    else
+      CHECK(v == -99);  // left alone
   }
 }
 

@@ -25,8 +25,10 @@ std::string printf_text(const char* format, int precision, double v) {
 // Doubles of every kind: halves and other ties of rounding, powers of ten and their
 // neighbours, tiny, huge, negative zero, and random bit patterns.
 std::vector<double> samples() {
-  std::vector<double> v = {0.0, -0.0, 0.5, 1.5, 2.5, -0.5, 0.125, 0.0625, 1e-7, 9.9999995e-5, 123456.5, 0.045, 0.055,
-                           1e15, 1e16, 1e17, 1e21, 1e-300, 5e-324, std::numeric_limits<double>::max(), 0.1, 0.7, 2.675};
+  std::vector<double> v = {
+      0.0,      -0.0,  0.5,   1.5,  2.5,  -0.5, 0.125, 0.0625, 1e-7,   9.9999995e-5,
+      123456.5, 0.045, 0.055, 1e15, 1e16, 1e17, 1e21,  1e-300, 5e-324, std::numeric_limits<double>::max(),
+      0.1,      0.7,   2.675};
   for (int e = -20; e <= 20; ++e) {
     const double p = std::pow(10.0, e);
     v.push_back(p);
@@ -52,14 +54,17 @@ TEST_CASE("fixed, general, percent and points write what printf wrote", "[output
     for (int d : {0, 1, 2, 3, 4, 6}) {
       if (std::fabs(x) < 1e100) {
         const std::string want = printf_text("%.*f", d, x);
-        if (fixed(x, d) != want && ++mismatches < 10) FAIL_CHECK("fixed(" << x << ", " << d << ") = " << fixed(x, d) << ", printf " << want);
+        if (fixed(x, d) != want && ++mismatches < 10)
+          FAIL_CHECK("fixed(" << x << ", " << d << ") = " << fixed(x, d) << ", printf " << want);
         const std::string pwant = printf_text("%.*f%%", d, 100.0 * x);
-        if (percent(x, d) != pwant && ++mismatches < 10) FAIL_CHECK("percent(" << x << ") = " << percent(x, d) << ", printf " << pwant);
+        if (percent(x, d) != pwant && ++mismatches < 10)
+          FAIL_CHECK("percent(" << x << ") = " << percent(x, d) << ", printf " << pwant);
       }
     }
     for (int g : {2, 3, 4, 6, 17}) {
       const std::string want = printf_text("%.*g", g, x);
-      if (general(x, g) != want && ++mismatches < 10) FAIL_CHECK("general(" << x << ", " << g << ") = " << general(x, g) << ", printf " << want);
+      if (general(x, g) != want && ++mismatches < 10)
+        FAIL_CHECK("general(" << x << ", " << g << ") = " << general(x, g) << ", printf " << want);
     }
   }
   CHECK(mismatches == 0);

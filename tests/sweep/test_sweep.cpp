@@ -57,7 +57,7 @@ namespace {
 
 std::string sweep_csv(const std::string& spec_path, const std::string& dir, bool resume = false) {
   SweepPlan plan = plan_sweep(load_sweep_spec(spec_path));
-  ResultStore store(dir, plan, StoreOptions{resume});
+  ResultStore store(dir, plan, StoreOptions{.resume = resume});
   ListDealer dealer(store.pending());
   run_sweep(plan, dealer, store, {});
   store.finish();
@@ -187,7 +187,7 @@ TEST_CASE("a directory holding another sweep's results is refused", "[sweep][err
   std::string b = write_text(dir + "/b.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, values: [1]}\nruns: 50\n"));
   sweep_csv(a, dir + "/out");
   SweepPlan pb = plan_sweep(load_sweep_spec(b));
-  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pb, StoreOptions{true}),
+  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pb, StoreOptions{.resume = true}),
                       Catch::Contains("this directory holds the results of another sweep") &&
                           Catch::Contains("choose another --output directory, or delete this one to start over"));
   SweepPlan pa = plan_sweep(load_sweep_spec(a));
