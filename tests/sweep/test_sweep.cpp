@@ -13,6 +13,14 @@
 #include "helpers.h"
 
 using namespace geosim;
+
+namespace {
+StoreOptions store_options(bool resume) {
+  StoreOptions o;
+  o.resume = resume;
+  return o;
+}
+}  // namespace
 using namespace geosim::test;
 
 namespace {
@@ -57,7 +65,7 @@ namespace {
 
 std::string sweep_csv(const std::string& spec_path, const std::string& dir, bool resume = false) {
   SweepPlan plan = plan_sweep(load_sweep_spec(spec_path));
-  ResultStore store(dir, plan, StoreOptions{.resume = resume});
+  ResultStore store(dir, plan, store_options(resume));
   ListDealer dealer(store.pending());
   run_sweep(plan, dealer, store, {});
   store.finish();
@@ -187,11 +195,11 @@ TEST_CASE("a directory holding another sweep's results is refused", "[sweep][err
   std::string b = write_text(dir + "/b.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, values: [1]}\nruns: 50\n"));
   sweep_csv(a, dir + "/out");
   SweepPlan pb = plan_sweep(load_sweep_spec(b));
-  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pb, StoreOptions{.resume = true}),
+  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pb, store_options(true)),
                       Catch::Contains("this directory holds the results of another sweep") &&
                           Catch::Contains("choose another --output directory, or delete this one to start over"));
   SweepPlan pa = plan_sweep(load_sweep_spec(a));
-  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pa, StoreOptions{false}),
+  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", pa, store_options(false)),
                       Catch::Contains("already holds results of this sweep (1 of 1 points done)") &&
                           Catch::Contains("add --resume"));
   // The command line exits with 3 (invalid input).
