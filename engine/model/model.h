@@ -15,7 +15,6 @@
 
 #include "engine/core/rng.h"
 #include "engine/model/expr.h"
-#include "engine/model/mechanism.h"
 #include "engine/scenario/scenario.h"
 #include "engine/stance/bargaining.h"
 
@@ -24,6 +23,9 @@ namespace geosim {
 namespace bargaining {
 struct Pull;  // engine/stance/bargaining_mc.h
 }
+struct Mechanism;  // engine/model/mechanism.h
+template <class Part>
+struct MechanismStep;
 
 // Values that replace a parameter's per-run draw (sweeps, sensitivity designs).
 // Indexed by ParamId; NaN means "draw as usual".
