@@ -208,6 +208,13 @@ bool Calibration::next_generation() {
   std::iota(free_slots.rbegin(), free_slots.rend(), size_t{0});  // slot 0 is taken first
   std::vector<uint64_t> agree_count(K, 0);
 
+  // This rank's particles in the whole generation, and in the blocks done (for progress).
+  uint64_t mine = 0, done_before = 0;
+  for (size_t b = 0; b < M; b += B) {
+    uint64_t f = 0, c = 0;
+    cluster_block(std::min(B, M - b), cl.rank, cl.size, f, c);
+    mine += c;
+  }
   for (b0 = 0; b0 < M; b0 += B) {
     const size_t count_b = std::min(B, M - b0);
     nu.assign(count_b * D, 0.0);
@@ -218,13 +225,6 @@ bool Calibration::next_generation() {
     // index, so the split changes no number), then every rank gets the whole block.
     uint64_t first = 0, count = count_b;
     cluster_block(count_b, cl.rank, cl.size, first, count);
-    uint64_t done_before = 0, mine = 0;  // this rank's particles: before this block, in all
-    for (size_t b = 0; b < M; b += B) {
-      uint64_t f = 0, c = 0;
-      cluster_block(std::min(B, M - b), cl.rank, cl.size, f, c);
-      if (b < b0) done_before += c;
-      mine += c;
-    }
     if (o_.progress) lo.progress = [&, done_before, mine](uint64_t d, uint64_t) { o_.progress(done_before + d, mine); };
     agree_on_failure([&] { for_each_run({b0 + first, count}, lo, visitor); }, "calibration");
     if (cluster_max(o_.stop && o_.stop->load() ? 1 : 0)) return false;
@@ -234,6 +234,7 @@ bool Calibration::next_generation() {
       share_rows(nobs, K, first, count);
       share_rows(nw, 1, first, count);
     }
+    done_before += count;
     for (size_t k = 0; k < K; ++k)
       for (size_t i = 0; i < count_b; ++i) agree_count[k] += nobs[i * K + k] <= 1.0 ? 1 : 0;
 

@@ -42,11 +42,18 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   PosteriorSample ps;
   ps.file = (std::filesystem::path(dir) / "posterior.csv").string();
   // Read line by line (a posterior may hold a million rows); only a regular file, so that a
-  // FIFO named posterior.csv cannot hold the command forever.
+  // FIFO named posterior.csv cannot hold the command forever, and at most 4 GiB (a million
+  // particles of a hundred parameters is about 2.5 GB).
+  constexpr uintmax_t kMaxPosteriorBytes = uintmax_t{4} << 30;
   std::error_code ec;
-  if (std::filesystem::exists(ps.file, ec) && !std::filesystem::is_regular_file(ps.file, ec))
-    throw InputError(FileLoc{ps.file, 0, 0}, "not a regular file",
-                     "--posterior names the --output folder of a finished `geosim calibrate`");
+  if (std::filesystem::exists(ps.file, ec)) {
+    if (!std::filesystem::is_regular_file(ps.file, ec))
+      throw InputError(FileLoc{ps.file, 0, 0}, "not a regular file",
+                       "--posterior names the --output folder of a finished `geosim calibrate`");
+    if (std::filesystem::file_size(ps.file, ec) > kMaxPosteriorBytes)
+      throw InputError(FileLoc{ps.file, 0, 0}, "larger than 4 GiB, more than any calibration writes",
+                       "--posterior names the --output folder of a finished `geosim calibrate`");
+  }
   std::ifstream in(ps.file, std::ios::binary);
   if (!in)
     throw InputError(FileLoc{ps.file, 0, 0}, "no posterior here",

@@ -5,11 +5,16 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../cli.h"
 #include "../engine/helpers.h"
 #include "analysis/calibrate/abc.h"
 #include "analysis/calibrate/observe.h"
+#include "analysis/calibrate/posterior.h"
 #include "analysis/calibrate/store.h"
 #include "analysis/sweep/store.h"
 #include "engine/core/parallel.h"
@@ -264,5 +269,23 @@ TEST_CASE("a calibration holds its folder: a second one into it is refused at on
   }
   // Released with the store: the folder can be resumed afterwards.
   CHECK_NOTHROW(CalibrationStore(dir, "fingerprint", "t", true));
+  fs::remove_all(dir);
+}
+
+// --posterior reads DIR/posterior.csv line by line: a FIFO under that name, or a file larger
+// than any calibration writes (a sparse one here), is refused at once with its place.
+TEST_CASE("a posterior that is not a regular file, or too large, is refused", "[calibrate][posterior][limits]") {
+  namespace fs = std::filesystem;
+  const Scenario sc = test::teaching();
+  const fs::path dir = fs::temp_directory_path() / ("geosim-posterior-limits-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string file = (dir / "posterior.csv").string();
+  REQUIRE(::mkfifo(file.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(load_posterior(sc, dir.string()), Catch::StartsWith(file + ": not a regular file"));
+  fs::remove(file);
+  { std::ofstream(file) << "weight\n"; }
+  fs::resize_file(file, (uintmax_t{4} << 30) + 1);  // sparse: no disk is used
+  CHECK_THROWS_WITH(load_posterior(sc, dir.string()), Catch::StartsWith(file + ": larger than 4 GiB"));
   fs::remove_all(dir);
 }
