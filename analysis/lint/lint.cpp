@@ -9,9 +9,7 @@
 
 namespace geosim {
 
-std::string LintWarning::str() const {
-  return loc.str() + ": warning: " + message + (hint.empty() ? "" : "; " + hint);
-}
+std::string LintWarning::str() const { return loc.str() + ": warning: " + message + (hint.empty() ? "" : "; " + hint); }
 
 namespace {
 
@@ -157,9 +155,10 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     std::string via = channels.empty() ? "no channel" : "its channels (";
     for (size_t i = 0; i < channels.size(); ++i) via += (i ? ", " : "") + channels[i];
     if (!channels.empty()) via += ")";
-    out.push_back({lv.loc, "lever '" + lv.id + "' can reach no outcome: " + via +
-                               " and its pull on " + sc.actors[static_cast<size_t>(lv.target)].id +
-                               "'s stance feed no mechanism, event or condition that decides one",
+    out.push_back({lv.loc,
+                   "lever '" + lv.id + "' can reach no outcome: " + via + " and its pull on " +
+                       sc.actors[static_cast<size_t>(lv.target)].id +
+                       "'s stance feed no mechanism, event or condition that decides one",
                    "give an event a driver or a `when:` on what it changes, or remove the lever"});
     dead_prefixes.push_back("levers." + lv.id + ".");
   }
@@ -172,9 +171,10 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
                          ((ev.per_step != kNoParam && always_zero(sc, ev.per_step)) ||
                           (ev.annual != kNoParam && always_zero(sc, ev.annual)));
       if (never || always_zero(sc, ev.success))
-        out.push_back({ev.loc, "event '" + ev.id + "' can never end a rule: its " + (never ? "hazard" : "success") +
-                                   " is 0 in every run",
-                       "give it a rate, drivers or a chance of success, or remove it"});
+        out.push_back(
+            {ev.loc,
+             "event '" + ev.id + "' can never end a rule: its " + (never ? "hazard" : "success") + " is 0 in every run",
+             "give it a rate, drivers or a chance of success, or remove it"});
       continue;
     }
     bool any = reaches(sc.fired_var0 + static_cast<int>(e));
@@ -184,8 +184,10 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
       for (const auto& [actor, delta] : fx->stance_shock) any = any || reaches(sc.stance_var0 + actor);
     }
     if (any) continue;
-    out.push_back({ev.loc, "event '" + ev.id + "' can change no outcome: what it does feeds no mechanism, event or "
-                                               "condition that decides one",
+    out.push_back({ev.loc,
+                   "event '" + ev.id +
+                       "' can change no outcome: what it does feeds no mechanism, event or "
+                       "condition that decides one",
                    "give it effects that matter, or let an outcome or a hazard read fired." + ev.id});
     dead_prefixes.push_back("events." + ev.id + ".");
   }
@@ -195,8 +197,9 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     const Param& p = sc.params[static_cast<size_t>(id)];
     for (const auto& prefix : dead_prefixes)
       if (p.path.rfind(prefix, 0) == 0) {
-        out.push_back({p.loc, "uncertain parameter '" + p.path + "' can change no outcome (it belongs to " +
-                                  prefix.substr(0, prefix.size() - 1) + ", above)",
+        out.push_back({p.loc,
+                       "uncertain parameter '" + p.path + "' can change no outcome (it belongs to " +
+                           prefix.substr(0, prefix.size() - 1) + ", above)",
                        "make it a number, or make what it belongs to matter"});
         break;
       }
@@ -220,8 +223,9 @@ std::vector<LintWarning> lint_pilot(const Model& model, uint64_t runs, uint64_t 
     FileLoc loc{sc.file, 0, 0};
     for (const auto& lv : sc.levers)
       if (lv.id == id) loc = lv.loc;
-    out.push_back({loc, "lever '" + id + "' changed the outcome of none of " + std::to_string(runs) +
-                            " paired runs (the lever switched off, the same random numbers)",
+    out.push_back({loc,
+                   "lever '" + id + "' changed the outcome of none of " + std::to_string(runs) +
+                       " paired runs (the lever switched off, the same random numbers)",
                    "its effect is at most a few in " + std::to_string(runs) +
                        " runs; check its window, strength and what it feeds (geosim run --lever-effects)"});
   }

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/compare/paired.h"
 #include "analysis/report/report.h"
 #include "analysis/studio/studio.h"
-#include "analysis/compare/paired.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 #include "engine/output/output.h"
@@ -55,8 +55,8 @@ void send_error(httplib::Response& res, const HttpError& e) {
 
 // A request's scenario, overrides, runs and seed, and their command line.
 struct Request {
-  std::string rel;   // the file as the API names it, relative to the served folder
-  std::string path;  // as the command line names it
+  std::string rel;                // the file as the API names it, relative to the served folder
+  std::string path;               // as the command line names it
   std::vector<std::string> sets;  // "PATH=VALUE", in the request's order
   uint64_t runs = 10000, seed = 1;
   uint64_t run = 0;  // for replays
@@ -115,7 +115,9 @@ class Studio {
 
  private:
   static bool is_scenario_name(const std::string& n) {
-    auto ends = [&](const std::string& s) { return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+    auto ends = [&](const std::string& s) {
+      return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
+    };
     return ends(".yaml") || ends(".yml");
   }
 
@@ -134,8 +136,8 @@ class Studio {
     if (!req.has_header("Host")) return "the request has no Host header";
     std::string host = req.get_header_value("Host");
     if (!host_ok(host))
-      return "Host '" + host + "' is not this server's local address; open the page at http://127.0.0.1:" +
-             std::to_string(port_) + "/";
+      return "Host '" + host +
+             "' is not this server's local address; open the page at http://127.0.0.1:" + std::to_string(port_) + "/";
     if (req.has_header("Origin")) {
       std::string origin = req.get_header_value("Origin");
       const std::string scheme = "http://";
@@ -159,7 +161,8 @@ class Studio {
     if (!is_scenario_name(p.filename().string()))
       throw HttpError{404, "not_found", kExitUsage, "serve: '" + rel + "' is not a scenario file (.yaml or .yml)"};
     if (!single_.empty() && p.lexically_normal() != fs::path(single_))
-      throw HttpError{404, "not_found", kExitUsage, "serve: '" + rel + "' is not served; this studio serves " + single_};
+      throw HttpError{404, "not_found", kExitUsage,
+                      "serve: '" + rel + "' is not served; this studio serves " + single_};
     fs::path full = fs::path(dir_) / p;
     std::error_code ec;
     fs::path canon = fs::weakly_canonical(full, ec);
@@ -181,7 +184,8 @@ class Studio {
       throw usage_error("serve: the request body is not valid JSON (" + (p == std::string::npos ? msg : msg.substr(p)) +
                         ")");
     }
-    if (!j.is_object()) throw usage_error("serve: the request body must be a JSON object such as {\"file\": \"x.yaml\"}");
+    if (!j.is_object())
+      throw usage_error("serve: the request body must be a JSON object such as {\"file\": \"x.yaml\"}");
     Request r;
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
@@ -215,11 +219,13 @@ class Studio {
       if (s.size() > 1000) throw usage_error("serve: at most 1000 overrides per request");
       for (auto it = s.begin(); it != s.end(); ++it) {
         std::string v;
-        if (it.value().is_string()) v = it.value().get<std::string>();
-        else if (it.value().is_number() || it.value().is_boolean()) v = it.value().dump();
+        if (it.value().is_string())
+          v = it.value().get<std::string>();
+        else if (it.value().is_number() || it.value().is_boolean())
+          v = it.value().dump();
         else
-          throw usage_error("serve: the override of '" + it.key() + "' must be a number, true/false or YAML text, got " +
-                            it.value().dump());
+          throw usage_error("serve: the override of '" + it.key() +
+                            "' must be a number, true/false or YAML text, got " + it.value().dump());
         r.sets.push_back(it.key() + "=" + v);
       }
     }
@@ -273,7 +279,8 @@ class Studio {
     const std::atomic<bool>* flag() const { return &flag_; }
     void check() const {
       if (flag_.load())
-        throw HttpError{409, "cancelled", kExitInterrupted, "serve: cancelled by a newer request (or the server stopping)"};
+        throw HttpError{409, "cancelled", kExitInterrupted,
+                        "serve: cancelled by a newer request (or the server stopping)"};
     }
 
    private:
@@ -384,7 +391,8 @@ Json param_json(const Scenario& sc, ParamId id) {
   j["mean"] = p.dist.mean();
   j["min"] = p.dist.min();
   j["max"] = p.dist.max();
-  j["range"] = {p.range.lo < -1e299 ? Json(nullptr) : Json(p.range.lo), p.range.hi > 1e299 ? Json(nullptr) : Json(p.range.hi)};
+  j["range"] = {p.range.lo < -1e299 ? Json(nullptr) : Json(p.range.lo),
+                p.range.hi > 1e299 ? Json(nullptr) : Json(p.range.hi)};
   j["doc"] = p.doc;
   return j;
 }
@@ -392,8 +400,10 @@ Json param_json(const Scenario& sc, ParamId id) {
 Json provenance(const Provenance& p) {
   Json ev = Json::array();
   for (const auto& e : p.evidence) {
-    if (!e.seed.empty()) ev.push_back({{"seed", e.seed}, {"quote", e.quote}});
-    else ev.push_back({{"cite", e.cite}, {"note", e.note}});
+    if (!e.seed.empty())
+      ev.push_back({{"seed", e.seed}, {"quote", e.quote}});
+    else
+      ev.push_back({{"cite", e.cite}, {"note", e.note}});
   }
   Json j;
   j["evidence"] = ev;
@@ -569,7 +579,8 @@ Json Studio::variant(const Request& r) const {
   std::string body;
   emit(root, 0, body);
   std::vector<std::string> run_args = {saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
-  std::vector<std::string> cmp_args = {r.path, saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
+  std::vector<std::string> cmp_args = {
+      r.path, saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
   std::string text = "# What if: " + (r.name.empty() ? wanted.title + ", with the studio's settings" : r.name) + "\n";
   for (char& c : text)
     if (c == '\n' || c == '\r') c = ' ';
@@ -585,10 +596,13 @@ Json Studio::variant(const Request& r) const {
   Scenario got = build_scenario(base, r.path);
   bool same = got.params.size() == wanted.params.size();
   for (size_t i = 0; same && i < got.params.size(); ++i)
-    same = got.params[i].path == wanted.params[i].path && got.params[i].dist.describe() == wanted.params[i].dist.describe();
+    same = got.params[i].path == wanted.params[i].path &&
+           got.params[i].dist.describe() == wanted.params[i].dist.describe();
   for (size_t i = 0; same && i < got.levers.size(); ++i)
-    same = got.levers[i].start_step == wanted.levers[i].start_step && got.levers[i].end_step == wanted.levers[i].end_step;
-  if (!same) throw HttpError{500, "internal", kExitInternal, "serve: the variant file would not reproduce these settings"};
+    same =
+        got.levers[i].start_step == wanted.levers[i].start_step && got.levers[i].end_step == wanted.levers[i].end_step;
+  if (!same)
+    throw HttpError{500, "internal", kExitInternal, "serve: the variant file would not reproduce these settings"};
   Json j;
   j["filename"] = name;
   j["path"] = saved;
@@ -676,7 +690,8 @@ void Studio::install(httplib::Server& svr) {
 
 }  // namespace
 
-void serve(const Options& options, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {
+void serve(const Options& options, const std::atomic<bool>& stop,
+           const std::function<void(const std::string&)>& ready) {
   if (options.port < 0 || options.port > 65535) throw UsageError("serve: --port must be 0..65535");
   if (options.max_runs == 0) throw UsageError("serve: --max-runs must be at least 1");
   Studio studio(options);

@@ -11,19 +11,19 @@
 #include "engine/model/levers.h"
 #include "engine/model/mechanism.h"
 #include "engine/model/model_math.h"
-#include "engine/stance/stance_models.h"
 #include "engine/stance/bargaining_mc.h"
+#include "engine/stance/stance_models.h"
 
 namespace geosim {
 
 using namespace model_math;
 
-
 Model::Model(const Scenario& scenario)
     : sc_(scenario), n_(static_cast<int>(scenario.actors.size())), mechanisms_(mechanisms()) {
   // Stance noise: one stream per (issue, actor), index k * n + i.
   for (size_t k = 0; k < sc_.issues.size(); ++k)
-    for (const auto& a : sc_.actors) actor_noise_stream_.push_back(stream_id(stream_id("stance:" + a.id), static_cast<uint32_t>(k)));
+    for (const auto& a : sc_.actors)
+      actor_noise_stream_.push_back(stream_id(stream_id("stance:" + a.id), static_cast<uint32_t>(k)));
   for (const auto& c : sc_.cohorts) {
     cohort_stream_.push_back(stream_id("cohort:" + c.id));
     cohort_noise_stream_.push_back(stream_id("cohort_noise:" + c.id));
@@ -64,7 +64,8 @@ Model::Model(const Scenario& scenario)
   n4_ = (n_ + 3) / 4 * 4;
   p_const_.assign(sc_.params.size(), 0.0);
   for (size_t i = 0; i < sc_.params.size(); ++i) {
-    if (sc_.params[i].dist.is_constant()) p_const_[i] = sc_.params[i].dist.value();
+    if (sc_.params[i].dist.is_constant())
+      p_const_[i] = sc_.params[i].dist.value();
     else {
       drawn_.push_back(i);
       drawn_stream_.push_back(sc_.params[i].stream);
@@ -117,7 +118,8 @@ Model::Model(const Scenario& scenario)
   for (size_t l = 0, w = 0, u = 0; l < sc_.levers.size(); ++l) {
     const Lever& lv = sc_.levers[l];
     if (!lv.reacts()) continue;
-    react_.push_back({l, lv.when.empty() ? -1 : static_cast<int>(w++), lv.until_when.empty() ? -1 : static_cast<int>(u++)});
+    react_.push_back(
+        {l, lv.when.empty() ? -1 : static_cast<int>(w++), lv.until_when.empty() ? -1 : static_cast<int>(u++)});
   }
   for (size_t i = 0, r = 0, d = 0; i < sc_.ladders.size(); ++i) {
     rung0_.push_back(r);
@@ -143,8 +145,10 @@ Model::Model(const Scenario& scenario)
 // The per-step probability of an event's hazard and its logit, from the run's parameters.
 void Model::event_base(const Event& ev, const std::vector<double>& p, double& p0_out, double& logit0_out) const {
   double p0 = 0;
-  if (ev.annual != kNoParam) p0 = 1.0 - std::pow(1.0 - p[static_cast<size_t>(ev.annual)], step_prob_exponent_);
-  else if (ev.per_step != kNoParam) p0 = p[static_cast<size_t>(ev.per_step)];
+  if (ev.annual != kNoParam)
+    p0 = 1.0 - std::pow(1.0 - p[static_cast<size_t>(ev.annual)], step_prob_exponent_);
+  else if (ev.per_step != kNoParam)
+    p0 = p[static_cast<size_t>(ev.per_step)];
   p0_out = p0;
   p0 = std::clamp(p0, 1e-300, 1 - 1e-16);
   // Format 2: the log of the hazard over one step, log(h dt) with h = -ln(1 - p_year), for
@@ -242,8 +246,9 @@ void Model::influence_matrix(const Scenario& sc, const std::vector<double>& p, s
   for (size_t i = 0; i < n; ++i) W[i * n + i] = 1.0;
   for (const auto& r : sc.relations) {
     const Actor& to = sc.actors[static_cast<size_t>(r.to)];
-    W[static_cast<size_t>(r.from) * n + static_cast<size_t>(r.to)] +=
-        p[static_cast<size_t>(r.influence)] * p[static_cast<size_t>(to.capability)] * p[static_cast<size_t>(to.salience)];
+    W[static_cast<size_t>(r.from) * n + static_cast<size_t>(r.to)] += p[static_cast<size_t>(r.influence)] *
+                                                                      p[static_cast<size_t>(to.capability)] *
+                                                                      p[static_cast<size_t>(to.salience)];
   }
   for (size_t i = 0; i < n; ++i) {
     double s = 0;
@@ -421,15 +426,15 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   for (size_t l = 0; l < sc_.levers.size(); ++l) {
     const Lever& lv = sc_.levers[l];
     const bool active = lever_rules::acts(lv, t, st.lever_s[l]) && st.lever_ok[l];
-    if (trace && static_cast<bool>(st.lever_active[l]) != active) trace->lever(t, lv, active, why_lever(st, l, active, t));
+    if (trace && static_cast<bool>(st.lever_active[l]) != active)
+      trace->lever(t, lv, active, why_lever(st, l, active, t));
     st.lever_active[l] = active;
     if (sc_.lever_var0 >= 0) st.vars[static_cast<size_t>(sc_.lever_var0) + l] = active ? 1.0 : 0.0;
     if (!active) continue;
     st.active_levers.push_back(static_cast<int>(l));
     for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
   }
-  for (int c = 0; c < kNumChannels; ++c)
-    st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
   if (v2_) {
     // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
     double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
@@ -472,7 +477,8 @@ void Model::decide(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     for (size_t k = 0; k < K; ++k) {
       const DecisionOption& o = d.options[k];
       double v = st.p[static_cast<size_t>(o.constant)];
-      for (const auto& [var, coef] : o.drivers) v += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+      for (const auto& [var, coef] : o.drivers)
+        v += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
       u[k] = v;
       top = std::max(top, lambda * v);
     }
@@ -544,8 +550,10 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
           ok = f >= 0 && t >= f + lv.after_delay;
         }
         if (ok && r.when >= 0) {
-          if (st.lever_when[static_cast<size_t>(r.when)].holds()) st.lever_last_when[l] = t;
-          else ok = t - st.lever_last_when[l] <= lv.hold_steps;
+          if (st.lever_when[static_cast<size_t>(r.when)].holds())
+            st.lever_last_when[l] = t;
+          else
+            ok = t - st.lever_last_when[l] <= lv.hold_steps;
         }
       }
     }
@@ -597,9 +605,11 @@ std::string Model::why_lever(const RunState& st, size_t l, bool active, int t) c
       add(steps(t - st.first_fire[static_cast<size_t>(lv.after_event)]) + " after event '" +
           sc_.events[static_cast<size_t>(lv.after_event)].id + "'");
     if (!lv.when.empty()) add("'" + lv.when.text + "' holds");
-    if (!lv.until_when.empty() && !lv.after_event.valid() && lv.when.empty()) add("'" + lv.until_when.text + "' does not hold yet");
+    if (!lv.until_when.empty() && !lv.after_event.valid() && lv.when.empty())
+      add("'" + lv.until_when.text + "' does not hold yet");
   } else if (st.lever_s[l] > 0 && lever_rules::in_window(lv, t)) {
-    if (st.lever_done[l]) add("'" + lv.until_when.text + "' holds");
+    if (st.lever_done[l])
+      add("'" + lv.until_when.text + "' holds");
     else if (!lv.when.empty())
       add("'" + lv.when.text + "' no longer holds" + (lv.hold_steps > 0 ? " (held " + steps(lv.hold_steps) + ")" : ""));
   } else if (!lever_rules::in_window(lv, t)) {
@@ -641,7 +651,8 @@ void Model::fill_words(RunState& st, const RunRng& rng, uint32_t block) const {
   uint32_t index[64];
   for (size_t base = 0; base < nc; base += 64) {
     int m = static_cast<int>(std::min<size_t>(64, nc - base));
-    for (int i = 0; i < m; ++i) index[i] = word_k_[base + static_cast<size_t>(i)] * block + word_off_[base + static_cast<size_t>(i)];
+    for (int i = 0; i < m; ++i)
+      index[i] = word_k_[base + static_cast<size_t>(i)] * block + word_off_[base + static_cast<size_t>(i)];
     rng.bits_n(word_stream_.data() + base, index, m, st.words.data() + 4 * base);
   }
   st.word_block = block;
@@ -660,8 +671,8 @@ void Model::fill_noise(RunState& st, uint32_t block) const {
   inverse_normal_cdf_fast_n(u, z, static_cast<int>(count));
   for (size_t k = 0; k < sc_.issues.size(); ++k) {
     // Format 2: noise is per year (Brownian: the step's sd is noise x sqrt(dt)).
-    double noise = st.p[static_cast<size_t>(sc_.issues[k].noise)] *
-                   (sc_.issues[k].noise_per_step ? 1.0 : std::sqrt(sc_.dt_years));
+    double noise =
+        st.p[static_cast<size_t>(sc_.issues[k].noise)] * (sc_.issues[k].noise_per_step ? 1.0 : std::sqrt(sc_.dt_years));
     double* zk = z + k * static_cast<size_t>(n_) * 4;
     for (size_t i = 0; i < static_cast<size_t>(n_) * 4; ++i) zk[i] = noise * zk[i];
   }
@@ -680,8 +691,8 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     if (sc_.outcomes[o].when.empty()) continue;
     if (st.outcome_when[w++].holds()) {
       // One end of a rule a step: a successor who takes over is judged from the next step.
-      if (end_rule(st, rng, t, static_cast<int>(o),
-                   trace, trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string()))
+      if (end_rule(st, rng, t, static_cast<int>(o), trace,
+                   trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string()))
         return true;
       break;
     }
@@ -766,7 +777,8 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
       }
       for (int k = 0; k < 4; ++k)
         if (sx.exit[k] != kNoParam)
-          st.p[static_cast<size_t>(sc_.mech[static_cast<size_t>(kExitOfficeValue + k)])] = st.p[static_cast<size_t>(sx.exit[k])];
+          st.p[static_cast<size_t>(sc_.mech[static_cast<size_t>(kExitOfficeValue + k)])] =
+              st.p[static_cast<size_t>(sx.exit[k])];
     }
     update_ruler_vars(st, t + 1);
     if (trace) trace->succession(t, out, who, ruler_name(st.ruler), why);
@@ -777,8 +789,8 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
   const std::string fell = trace && st.successions > 0 ? ruler_name(st.ruler) : std::string();
   st.ruler = static_cast<int>(L.rulers()) - (out.regime_otherwise == kRegimeTransition ? 2 : 1);
   if (trace) {
-    const std::string ending = out.regime_otherwise == kRegimeTransition ? "; the regime gives way to a transition"
-                                                                          : "; the regime collapses";
+    const std::string ending =
+        out.regime_otherwise == kRegimeTransition ? "; the regime gives way to a transition" : "; the regime collapses";
     if (st.successions > 0) {
       // The outcome's label speaks of the leader; a successor fell.
       Outcome told = out;

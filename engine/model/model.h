@@ -58,14 +58,14 @@ class Trace {
 };
 
 struct RunState {
-  std::vector<double> p;      // parameter values of this run
+  std::vector<double> p;  // parameter values of this run
   // Set by a caller that reads only the summaries of runs (run_monte_carlo), after prepare():
   // a drawn parameter that only an event's `success` reads is drawn when the event first
   // fires instead of in init_run (NaN in p until then), which gives the same bits, since a
   // draw is a pure function of its address. Left false, every parameter is in p after
   // init_run (replays, digests, analyses that read p).
   bool defer_draws = false;
-  std::vector<double> vars;   // state variables (Scenario::vars order)
+  std::vector<double> vars;  // state variables (Scenario::vars order)
   // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence
   // (n x n, row-major). Wt holds W by columns with each column padded to n4 = n rounded up
   // to 4 (Wt[j * n4 + i] = W_ij, zeros below row n), so that friedkin_johnsen_step works on
@@ -73,8 +73,8 @@ struct RunState {
   std::vector<double> x, x0, xnext, W, Wt, lambda, push;
   std::vector<double> cs;  // capability x salience per actor (weights of mean_stance)
   struct Pull {
-    double k;             // stance_push x strength x dt
-    size_t by, target;    // indices into x
+    double k;           // stance_push x strength x dt
+    size_t by, target;  // indices into x
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
@@ -84,14 +84,14 @@ struct RunState {
   // units - theta_ready entries, the uniforms taken lie behind it, the k-th smallest at
   // units - 1 - k). Model::threshold explains why this gives the same bits.
   std::vector<double> theta, theta_u;
-  std::vector<int> theta_ready;      // per cohort: thresholds computed so far (a prefix)
-  std::vector<int> defected;         // per cohort
-  std::vector<double> unit_weight;   // per cohort: weight of one unit (normalised)
-  std::vector<double> cohort_base;   // per cohort: incentive before the peer term
-  std::vector<double> shock;         // defection shock per step
-  std::vector<int> fired;            // per event
+  std::vector<int> theta_ready;                // per cohort: thresholds computed so far (a prefix)
+  std::vector<int> defected;                   // per cohort
+  std::vector<double> unit_weight;             // per cohort: weight of one unit (normalised)
+  std::vector<double> cohort_base;             // per cohort: incentive before the peer term
+  std::vector<double> shock;                   // defection shock per step
+  std::vector<int> fired;                      // per event
   std::vector<double> event_logit0, event_p0;  // per event, per run
-  std::vector<char> lever_active;    // per lever, last step's activity (for the trace)
+  std::vector<char> lever_active;              // per lever, last step's activity (for the trace)
   // Format 2, levers that react (Model::react): per lever, whether its conditions allow it
   // now (lever_ok; 1 for a lever that does not react), whether its until_when has held
   // (lever_done), the last step its `when` held; per event, the step it first fired (-1).
@@ -106,7 +106,7 @@ struct RunState {
   std::vector<int> decision_choice;
   std::vector<BoundExpr> decision_when;
   std::vector<double> decision_u, decision_p;
-  std::vector<int> active_levers;    // levers active now (rebuilt when the set changes)
+  std::vector<int> active_levers;  // levers active now (rebuilt when the set changes)
   // Per lever, fixed for a run: strength (intensity x credibility x enabled) and pull on
   // stances (stance_push x strength x dt); per lever channel: 1 - clamp01(weight x strength).
   std::vector<double> lever_s, lever_k, lever_keep;
@@ -125,7 +125,7 @@ struct RunState {
   // `slot`, then N(0,1) for each cohort (at slot = word_cohort0_ + g).
   std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
   uint32_t noise_block = WordCache::kEmpty;
-  double adjust = 0;                 // resource relaxation per step
+  double adjust = 0;  // resource relaxation per step
   // Format 2: share of the gap to the Friedkin-Johnsen target a stance closes per step; the
   // step-to-step correlation of the cohorts' noise and each cohort's present shock.
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
@@ -135,7 +135,7 @@ struct RunState {
   std::vector<double> cohort_eps;
   std::vector<int64_t> cohort_epoch;
   int outcome = -1;
-  int end_step = 0;                  // steps taken when the run ended
+  int end_step = 0;  // steps taken when the run ended
   // Format 2 with a leader: `outcome` and `end_step` are how and when the leader left (the
   // run may go on); ruler is who rules now (Leadership's ruler slots: 0 the leader, 1 + k
   // successor k, then an unnamed successor, the challenger, nobody), ruler_since the step he
@@ -222,9 +222,9 @@ class Model {
   void settle_cohort(RunState& st, size_t g) const;
 
   const Scenario& sc_;
-  int n_ = 0;   // actors
+  int n_ = 0;                                 // actors
   std::vector<const Mechanism*> mechanisms_;  // in the order of a step (engine/model/mechanism.h)
-  int n4_ = 0;  // actors rounded up to a multiple of 4 (padded stance kernels)
+  int n4_ = 0;                                // actors rounded up to a multiple of 4 (padded stance kernels)
   // Per-run constants hoisted out of init_run: the parameter vector with every constant
   // filled in, and the parameters that are drawn.
   std::vector<double> p_const_;
@@ -269,8 +269,8 @@ class Model {
     int when = -1, until = -1;
   };
   std::vector<Reacting> react_;
-  std::vector<size_t> rung0_;     // per ladder: index of its first rung in RunState::rung_up
-  std::vector<int> rung_down_;    // per rung: index into RunState::rung_down, or -1
+  std::vector<size_t> rung0_;              // per ladder: index of its first rung in RunState::rung_up
+  std::vector<int> rung_down_;             // per rung: index into RunState::rung_down, or -1
   std::vector<uint32_t> decision_stream_;  // per decision: its random stream
   uint32_t regime_stream_ = 0;             // whether the regime outlives a ruler's exit
   int coup_outcome_ = -1;                  // the outcome `coup`, whose hazards the coup trap raises

@@ -40,19 +40,19 @@ std::vector<std::string> groups() {
 }
 
 DescribeTable levers() {
-  DescribeTable t{"Lever kinds: the channels a lever feeds on the incumbent's side and on others, and its "
-                  "pull on the target's stance per year at full strength",
-                  {"kind", "on the incumbent's side", "on others", "stance push /yr"},
-                  {}};
+  DescribeTable t{
+      "Lever kinds: the channels a lever feeds on the incumbent's side and on others, and its "
+      "pull on the target's stance per year at full strength",
+      {"kind", "on the incumbent's side", "on others", "stance push /yr"},
+      {}};
   for (const auto& k : lever_kinds())
     t.rows.push_back({code(k.name), channel_list(k.on_regime), channel_list(k.on_other), num(k.stance_push)});
   return t;
 }
 
 DescribeTable channels() {
-  DescribeTable t{"Channels: mechanism inputs in [0, 1] that active levers feed (noisy-OR)",
-                  {"channel", "what it stands for"},
-                  {}};
+  DescribeTable t{
+      "Channels: mechanism inputs in [0, 1] that active levers feed (noisy-OR)", {"channel", "what it stands for"}, {}};
   for (int c = 0; c < kNumChannels; ++c) t.rows.push_back({code(channel_info(c).name), channel_info(c).doc});
   return t;
 }
@@ -86,7 +86,7 @@ DescribeTable mechanism_params(const std::string& group) {
     const auto& p = mech_param_info(i);
     if (group != p.group) continue;
     std::string def = p.uniform_lo < p.uniform_hi ? "uniform(" + num(p.uniform_lo) + ", " + num(p.uniform_hi) + ")"
-                                                   : num(p.default_value);
+                                                  : num(p.default_value);
     t.rows.push_back({code(p.name), def, range_text(p.range.lo, p.range.hi),
                       std::string(p.doc) + (p.since_format > 1 ? " (format 2)" : "")});
   }
@@ -94,10 +94,11 @@ DescribeTable mechanism_params(const std::string& group) {
 }
 
 DescribeTable variables() {
-  DescribeTable t{"State variables that hazards, conditions and fan charts read (the fixed ones; a "
-                  "scenario adds stance.<actor>, stance.<issue>.<actor> and fired.<event>)",
-                  {"name", "range", "meaning"},
-                  {}};
+  DescribeTable t{
+      "State variables that hazards, conditions and fan charts read (the fixed ones; a "
+      "scenario adds stance.<actor>, stance.<issue>.<actor> and fired.<event>)",
+      {"name", "range", "meaning"},
+      {}};
   for (const auto& v : fixed_vars()) t.rows.push_back({code(v.name), range_text(v.lo, v.hi), v.doc});
   return t;
 }
@@ -121,9 +122,9 @@ DescribeTable describe_table(const std::string& topic, const std::string& group)
   if (topic == "channels") return channels();
   if (topic == "variables") return variables();
   std::string guess = closest_match(topic, describe_topics());
-  throw std::invalid_argument("nothing to describe called '" + topic + "'; " +
-                              (guess.empty() ? "choose one of " + join(describe_topics())
-                                             : "did you mean '" + guess + "'?"));
+  throw std::invalid_argument(
+      "nothing to describe called '" + topic + "'; " +
+      (guess.empty() ? "choose one of " + join(describe_topics()) : "did you mean '" + guess + "'?"));
 }
 
 std::string render_markdown(const DescribeTable& t) {

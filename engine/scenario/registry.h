@@ -21,20 +21,20 @@ namespace geosim {
 // noisy-OR, 1 - prod(1 - weight * intensity * credibility), so that many small levers
 // saturate instead of adding past certainty.
 enum Channel : int {
-  kRevenuePressure,    // sectoral sanctions: cut regime revenue
-  kEvasionBlock,       // secondary sanctions: close the channels that evade sanctions
-  kElitePressure,      // individual sanctions: cost of loyalty to insiders
-  kDefectionIncentive, // amnesty, sanctions relief or cash for officers who switch sides
-  kExitOffer,          // amnesty / exile for the incumbent and inner circle
-  kRegimeSupport,      // military and political backing of the incumbent by allies
-  kEconomicSupport,    // loans, oil trade, help evading sanctions
-  kThreat,             // military threat, buildup, "all options on the table"
-  kStrike,             // kinetic strikes
-  kRecognition,        // diplomatic recognition of the challenger
-  kMediation,          // mediation, negotiation channels
-  kRepression,         // repression capacity used by the regime
-  kHumanitarian,       // humanitarian aid as a focal point
-  kOppositionSupport,  // material support to the challenger
+  kRevenuePressure,     // sectoral sanctions: cut regime revenue
+  kEvasionBlock,        // secondary sanctions: close the channels that evade sanctions
+  kElitePressure,       // individual sanctions: cost of loyalty to insiders
+  kDefectionIncentive,  // amnesty, sanctions relief or cash for officers who switch sides
+  kExitOffer,           // amnesty / exile for the incumbent and inner circle
+  kRegimeSupport,       // military and political backing of the incumbent by allies
+  kEconomicSupport,     // loans, oil trade, help evading sanctions
+  kThreat,              // military threat, buildup, "all options on the table"
+  kStrike,              // kinetic strikes
+  kRecognition,         // diplomatic recognition of the challenger
+  kMediation,           // mediation, negotiation channels
+  kRepression,          // repression capacity used by the regime
+  kHumanitarian,        // humanitarian aid as a focal point
+  kOppositionSupport,   // material support to the challenger
   kNumChannels
 };
 
@@ -111,15 +111,44 @@ const std::vector<VarInfo>& fixed_vars();
 // Coefficients of the built-in mechanisms (docs/model.md). Each is a Param under
 // `mechanisms.<group>.<name>`.
 enum MechParam : int {
-  kResInitial, kResAdjust, kResSanctionBite, kResEvasionBase, kResEvasionSupport, kResPersonalism, kResEliteBite,
-  kDefPeer, kDefIncentive, kDefPatronage, kDefRepression, kDefSupport, kDefRecognition, kDefHumanitarian,
-  kDefStance, kDefNoise,
-  kExitOfficeValue, kExitFallCost, kExitExileValue, kExitProsecutionCost,
-  kFallBase, kFallDefected, kFallThreat, kFallStrike, kFallSupport, kFallResources, kFallOpposition,
+  kResInitial,
+  kResAdjust,
+  kResSanctionBite,
+  kResEvasionBase,
+  kResEvasionSupport,
+  kResPersonalism,
+  kResEliteBite,
+  kDefPeer,
+  kDefIncentive,
+  kDefPatronage,
+  kDefRepression,
+  kDefSupport,
+  kDefRecognition,
+  kDefHumanitarian,
+  kDefStance,
+  kDefNoise,
+  kExitOfficeValue,
+  kExitFallCost,
+  kExitExileValue,
+  kExitProsecutionCost,
+  kFallBase,
+  kFallDefected,
+  kFallThreat,
+  kFallStrike,
+  kFallSupport,
+  kFallResources,
+  kFallOpposition,
   // Format 2 only (a format 1 scenario has none of these terms): rates per year, two-sided
   // lever effects (docs/model.md, "Units" and "Effects with two sides").
-  kStanceAdjust, kStanceRally, kDefNoiseDays, kDefThreat, kRepFromSanctions, kRepBackfireLevel, kRepBackfire,
-  kExitProsecutionPressure, kCoupStance,
+  kStanceAdjust,
+  kStanceRally,
+  kDefNoiseDays,
+  kDefThreat,
+  kRepFromSanctions,
+  kRepBackfireLevel,
+  kRepBackfire,
+  kExitProsecutionPressure,
+  kCoupStance,
   kNumMechParams
 };
 

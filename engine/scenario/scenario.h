@@ -40,10 +40,10 @@ class Id {
  private:
   int32_t v_ = -1;
 };
-using ParamId = Id<struct ParamTag>;    // Scenario::params
-using ActorId = Id<struct ActorTag>;    // Scenario::actors
-using LeverId = Id<struct LeverTag>;    // Scenario::levers
-using EventId = Id<struct EventTag>;    // Scenario::events
+using ParamId = Id<struct ParamTag>;  // Scenario::params
+using ActorId = Id<struct ActorTag>;  // Scenario::actors
+using LeverId = Id<struct LeverTag>;  // Scenario::levers
+using EventId = Id<struct EventTag>;  // Scenario::events
 inline constexpr ParamId kNoParam{};
 
 struct EvidenceItem {
@@ -62,16 +62,16 @@ struct Param {
   std::string path;  // e.g. "levers.oil_sanctions.intensity"
   Distribution dist;
   Range range;
-  FileLoc loc;            // where the value is written (its entry's, for a default)
-  bool written = false;   // written in a file or with --set (false: the model's default)
-  Provenance provenance;  // the parameter's own, or else its entity's
+  FileLoc loc;                  // where the value is written (its entry's, for a default)
+  bool written = false;         // written in a file or with --set (false: the model's default)
+  Provenance provenance;        // the parameter's own, or else its entity's
   bool own_provenance = false;  // evidence or assumption given on this value itself
-  uint32_t stream = 0;    // random stream of its per-run draw
+  uint32_t stream = 0;          // random stream of its per-run draw
   // Format 2: a parameter that follows a shared factor (Scenario::factors): its uniform is
   // Phi(rho z_factor + sqrt(1 - rho^2) z_own), a Gaussian copula with the factor's rank.
-  int factor = -1;          // index into Scenario::factors, -1: independent
-  double correlation = 1;   // rho, in [-1, 1] (1: a monotone map of the factor)
-  std::string doc;        // what it means (for reports and `geosim describe`)
+  int factor = -1;         // index into Scenario::factors, -1: independent
+  double correlation = 1;  // rho, in [-1, 1] (1: a monotone map of the factor)
+  std::string doc;         // what it means (for reports and `geosim describe`)
 };
 
 enum class StepUnit { Day, Week };
@@ -107,7 +107,7 @@ struct Cohort {
   std::string id, name;
   ActorId actor;  // the security-force actor the units belong to
   int units = 0;
-  int first_unit = 0;  // offset in the flat unit arrays of a run
+  int first_unit = 0;                  // offset in the flat unit arrays of a run
   ParamId weight = kNoParam;           // the group's share of the force (normalised)
   Distribution threshold;              // per-unit threshold, drawn per run...
   std::vector<double> thresholds;      // ...or listed explicitly
@@ -123,7 +123,7 @@ struct Expr {
 
 struct Lever {
   std::string id, name;
-  FileLoc loc;  // of its item in the file
+  FileLoc loc;   // of its item in the file
   int kind = 0;  // row of lever_kinds()
   ActorId by, target;
   int issue = 0;
@@ -136,11 +136,11 @@ struct Lever {
   // after_event fired at least after_delay steps ago, and until_when has never held.
   Expr when, until_when;
   int hold_steps = 0;
-  EventId after_event;  // none when not valid()
-  int after_delay = 0;   // steps from the event's first firing (>= 1)
-  int ladder = -1, rung = 0;  // a rung (1, 2, ...) of Scenario::ladders[ladder]; -1: none
+  EventId after_event;            // none when not valid()
+  int after_delay = 0;            // steps from the event's first firing (>= 1)
+  int ladder = -1, rung = 0;      // a rung (1, 2, ...) of Scenario::ladders[ladder]; -1: none
   int decision = -1, option = 0;  // an option (1, 2, ...) of Scenario::decisions[decision]; -1: none
-  bool on_leader = false;  // format 2 `on: leader`: acts on the person, so it ends when he goes
+  bool on_leader = false;         // format 2 `on: leader`: acts on the person, so it ends when he goes
   bool reacts() const {
     return !when.empty() || !until_when.empty() || after_event.valid() || ladder >= 0 || decision >= 0 || on_leader;
   }
@@ -154,7 +154,7 @@ struct Lever {
 struct Rung {
   LeverId lever;
   Expr up, down;
-  int sustained = 1;  // steps
+  int sustained = 1;   // steps
   bool stays = false;  // the lever stays on while the ladder stands higher
 };
 struct Ladder {
@@ -185,10 +185,10 @@ struct Decision {
 };
 
 struct Effects {
-  ParamId defection_shock = kNoParam;  // added to every cohort's incentive
-  int shock_steps = 1;                 // for how many steps
-  int talks = 0;                       // +1 open, -1 close, 0 leave
-  ParamId resources_shock = kNoParam;  // added to resources
+  ParamId defection_shock = kNoParam;                 // added to every cohort's incentive
+  int shock_steps = 1;                                // for how many steps
+  int talks = 0;                                      // +1 open, -1 close, 0 leave
+  ParamId resources_shock = kNoParam;                 // added to resources
   std::vector<std::pair<int, ParamId>> stance_shock;  // actor -> added to its first-issue stance
   bool empty() const {
     return defection_shock == kNoParam && talks == 0 && resources_shock == kNoParam && stance_shock.empty();
@@ -199,16 +199,16 @@ struct Event {
   std::string id, name;
   FileLoc loc;  // of its item in the file
   bool scheduled = false;
-  int at_step = -1;                // scheduled events
-  ParamId annual = kNoParam;       // hazard: base probability per year
-  ParamId per_step = kNoParam;     // or per step
+  int at_step = -1;                              // scheduled events
+  ParamId annual = kNoParam;                     // hazard: base probability per year
+  ParamId per_step = kNoParam;                   // or per step
   std::vector<std::pair<int, ParamId>> drivers;  // state variable -> logit coefficient
-  Expr gate;                       // hazard applies only while this holds
-  int from_step = 0, until_step = 0;  // hazard window
-  int outcome = -1;                // terminal outcome when it fires and succeeds
-  ParamId success = kNoParam;      // probability that it succeeds (default 1)
+  Expr gate;                                     // hazard applies only while this holds
+  int from_step = 0, until_step = 0;             // hazard window
+  int outcome = -1;                              // terminal outcome when it fires and succeeds
+  ParamId success = kNoParam;                    // probability that it succeeds (default 1)
   Effects effects, on_failure;
-  int max_fires = 0;               // 0: unlimited
+  int max_fires = 0;  // 0: unlimited
   Provenance provenance;
 };
 
@@ -233,9 +233,9 @@ struct Outcome {
 // coalition), and who succeeds him (docs/scenario-format.md, "The leader and the regime").
 struct Successor {
   std::string id, name;
-  std::vector<int> after;      // outcomes after which this successor takes over; empty: any
-  ParamId stance = kNoParam;   // the incumbent actor's stance (first issue) from the takeover
-  ParamId salience = kNoParam; // the incumbent actor's salience from the takeover
+  std::vector<int> after;       // outcomes after which this successor takes over; empty: any
+  ParamId stance = kNoParam;    // the incumbent actor's stance (first issue) from the takeover
+  ParamId salience = kNoParam;  // the incumbent actor's salience from the takeover
   // His exit calculus (docs/model.md, M5) from the takeover: office_value, fall_cost,
   // exile_value, prosecution_cost; kNoParam keeps the scenario's.
   ParamId exit[4] = {kNoParam, kNoParam, kNoParam, kNoParam};
@@ -267,7 +267,7 @@ struct SharedFactor {
 struct Scenario {
   int format_version = 1;
   std::string id, title, description;
-  std::string file;  // the top file it was loaded from
+  std::string file;                   // the top file it was loaded from
   std::vector<std::string> extended;  // the files reached through `extends:`, in no particular order
   // A hash of the merged content (after `extends:` and `--set`, without comments or layout):
   // two runs whose scenarios have the same hash ran the same scenario. 16 hex digits.
@@ -286,7 +286,7 @@ struct Scenario {
   int total_units = 0;
   std::vector<Lever> levers;
   std::vector<Event> events;
-  std::vector<Ladder> ladders;  // format 2
+  std::vector<Ladder> ladders;      // format 2
   std::vector<Decision> decisions;  // format 2
   std::vector<Outcome> outcomes;
   int default_outcome = -1;
@@ -299,13 +299,14 @@ struct Scenario {
   // State variables: fixed_vars() first, then stance.<actor> (first issue),
   // stance.<issue>.<actor> (other issues), fired.<event>.
   std::vector<VarInfo> vars;
-  int stance_var0 = 0;  // index of stance.<actor 0> on the first issue
-  int fired_var0 = 0;   // index of fired.<event 0>
-  int lever_var0 = -1;  // format 2: index of lever.<lever 0> (1 while it acts); -1 in format 1
+  int stance_var0 = 0;   // index of stance.<actor 0> on the first issue
+  int fired_var0 = 0;    // index of fired.<event 0>
+  int lever_var0 = -1;   // format 2: index of lever.<lever 0> (1 while it acts); -1 in format 1
   int ladder_var0 = -1;  // format 2: index of ladder.<ladder 0> (the rung reached)
   int decision_var0 = -1;
-  int succession_var0 = -1;  // format 2 with a leader: successions, ruler_tenure, new_ruler  // format 2: index of decision.<decision 0> (the option chosen, 0: none yet)
-  std::vector<int> fans;  // variables recorded as fan charts
+  int succession_var0 = -1;  // format 2 with a leader: successions, ruler_tenure, new_ruler  // format 2: index of
+                             // decision.<decision 0> (the option chosen, 0: none yet)
+  std::vector<int> fans;     // variables recorded as fan charts
 
   // The state variable of actor a's stance on issue k (issue-major: every actor's stance on
   // the first issue, then on the second, ...), of event e's firings, of lever l (format 2).
@@ -317,7 +318,7 @@ struct Scenario {
 
   ParamId find_param(const std::string& path) const;  // kNoParam when absent
   int find_var(const std::string& name) const;        // -1 when absent
-  ActorId find_actor(const std::string& id) const;  // not valid() when absent
+  ActorId find_actor(const std::string& id) const;    // not valid() when absent
   int find_outcome(const std::string& id) const;
   Date date_of_step(int step) const;  // the first day after `step` steps (start + step x days)
   StepCalendar calendar() const { return {start, unit == StepUnit::Week ? 7 : 1}; }

@@ -44,13 +44,13 @@ leader:
 outcomes:
   - {id: status_quo, default: true}
   - {id: negotiated_exit}
-  - {id: coup, regime: )" + how_regime + R"(}
+  - {id: coup, regime: )" +
+         how_regime + R"(}
 events:
   - {id: ouster, at: 2020-02-03, outcome: coup}
   - {id: deal, hazard: {annual: 0}, outcome: negotiated_exit}
 )" + rest;
 }
-
 
 Summary summary_of(const Scenario& sc, uint64_t runs, uint64_t seed = 3) {
   Model model(sc);
@@ -83,9 +83,11 @@ TEST_CASE("a coup that leaves the regime in place hands it to the successor name
   CHECK(st.x[0] == Approx(0.2).margin(0.05));  // the general's stance replaced the boss's (0.9)
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
-  CHECK_THAT(os.str(), Catch::Contains("week   5  2020-02-03..02-09  RULER GOES: boss - coup (event 'ouster' succeeded); the "
-                                       "regime goes on under general\n"));
-  CHECK_THAT(os.str(), Catch::Contains("END: coup - coup (the horizon was reached; general rules, the regime goes on)"));
+  CHECK_THAT(os.str(),
+             Catch::Contains("week   5  2020-02-03..02-09  RULER GOES: boss - coup (event 'ouster' succeeded); the "
+                             "regime goes on under general\n"));
+  CHECK_THAT(os.str(),
+             Catch::Contains("END: coup - coup (the horizon was reached; general rules, the regime goes on)"));
 }
 
 TEST_CASE("a coup that ends the regime ends the run, with a transition or a collapse", "[leader]") {
@@ -141,7 +143,8 @@ outcomes:
   - {id: coup, regime: {continues: 0}}
 events:
   - {id: handover, at: 2020-01-06, outcome: negotiated_exit}
-  - {id: putsch, hazard: {annual: )" + std::to_string(1 - std::pow(0.99, 365.25 / 7)) + R"(, from: 2020-01-13}, outcome: coup}
+  - {id: putsch, hazard: {annual: )" +
+                           std::to_string(1 - std::pow(0.99, 365.25 / 7)) + R"(, from: 2020-01-13}, outcome: coup}
 )";
   const Summary c = summary_of(test::from_text(trap), N);
   // Takeover in step 0, so the new ruler's first year is steps 1..53 (tenure (t - 1) x 7/365.25
@@ -152,7 +155,8 @@ events:
 }
 
 TEST_CASE("the joint counts sum to the runs and their margins are the two lists", "[leader][accounting]") {
-  const Scenario sc = test::from_text(scenario("{continues: 0.5}", R"(  - {id: talks_fail, hazard: {annual: 0.9}, outcome: negotiated_exit}
+  const Scenario sc = test::from_text(
+      scenario("{continues: 0.5}", R"(  - {id: talks_fail, hazard: {annual: 0.9}, outcome: negotiated_exit}
 )"));
   const uint64_t N = 5000;
   const Summary s = summary_of(sc, N);
@@ -183,26 +187,30 @@ TEST_CASE("a lever on the leader ends when he goes; one on the regime stays", "[
   Model model(sc);
   std::ostringstream os;
   write_replay(os, sc, model, 1, 0);
-  CHECK_THAT(os.str(), Catch::Contains("week   6  2020-02-10..02-16  lever off: bounty (sanctions_individual, opp -> gov): it "
-                                       "followed boss, who has gone\n"));
+  CHECK_THAT(os.str(),
+             Catch::Contains("week   6  2020-02-10..02-16  lever off: bounty (sanctions_individual, opp -> gov): it "
+                             "followed boss, who has gone\n"));
   CHECK_THAT(os.str(), !Catch::Contains("lever off: oil"));
 }
 
 TEST_CASE("leader runs give the same bytes for any number of threads", "[leader][determinism]") {
-  const Scenario sc = test::from_text(scenario("{continues: 0.5}", R"(  - {id: talks_fail, hazard: {annual: 0.9}, outcome: negotiated_exit}
+  const Scenario sc = test::from_text(
+      scenario("{continues: 0.5}", R"(  - {id: talks_fail, hazard: {annual: 0.9}, outcome: negotiated_exit}
 )"));
   const auto [one, two] = test::json_on_1_and_2_threads(sc, 3000, 5);
   CHECK(one == two);
 }
 
 TEST_CASE("leader mistakes are located errors", "[leader][errors]") {
-  CHECK(test::load_error(scenario("{continues: 1}", "", 1)) ==
-        "test.yaml:11:3: `leader:` is a format 2 key (the leader and the regime); write `geosim: 2` on the first line; a "
-        "format 1 file means exactly what it meant before");
+  CHECK(
+      test::load_error(scenario("{continues: 1}", "", 1)) ==
+      "test.yaml:11:3: `leader:` is a format 2 key (the leader and the regime); write `geosim: 2` on the first line; a "
+      "format 1 file means exactly what it meant before");
   std::string no_leader = scenario("{continues: 1}");
   no_leader.erase(no_leader.find("leader:"), no_leader.find("outcomes:") - no_leader.find("leader:"));
   CHECK(test::load_error(no_leader) ==
-        "test.yaml:13:24: an outcome's `regime:` needs the scenario's `leader:`; name the leader (docs/scenario-format.md, "
+        "test.yaml:13:24: an outcome's `regime:` needs the scenario's `leader:`; name the leader "
+        "(docs/scenario-format.md, "
         "\"The leader and the regime\")");
   std::string bad_after = scenario("{continues: 1}");
   bad_after.replace(bad_after.find("after: [coup]"), 13, "after: [cop]");
@@ -253,9 +261,11 @@ TEST_CASE("a successor brings his own salience and exit calculus", "[leader]") {
   model.prepare(st);
   const size_t salience = static_cast<size_t>(sc.actors[0].salience);
   double gain_before = 0;
-  simulate_with(model, st, 1, 0, nullptr, nullptr, [] {}, [&](int t, bool) {
-    if (t == 3) gain_before = st.vars[kVarExitGain];
-  });
+  simulate_with(
+      model, st, 1, 0, nullptr, nullptr, [] {},
+      [&](int t, bool) {
+        if (t == 3) gain_before = st.vars[kVarExitGain];
+      });
   CHECK(st.p[salience] == 0.2);
   CHECK(st.cs[0] == Approx(st.p[static_cast<size_t>(sc.actors[0].capability)] * 0.2));
   // exit_gain = offer x exile - (1 - offer) x prosecution - ((1 - f) x office - f x fall): no

@@ -36,7 +36,8 @@ mechanisms:
   repression: {from_sanctions: 0, backfire: 0}
   exit: {prosecution_pressure: 0}
   coup: {stance: 0}
-)" + mech + "levers:\n" + levers + R"(outcomes:
+)" + mech +
+         "levers:\n" + levers + R"(outcomes:
   - {id: status_quo, default: true}
 )";
 }
@@ -76,9 +77,10 @@ TEST_CASE("sanctions rally the actors at home toward the incumbent", "[two-sided
 }
 
 TEST_CASE("sanctions add repression, joined by noisy-OR", "[two-sided]") {
-  std::string text = world("  - {id: s, kind: sanctions_sectoral, by: us, target: gov, intensity: 0.5}\n"
-                           "  - {id: r, kind: repression, by: gov, target: us, intensity: 0.4}\n",
-                           "");
+  std::string text = world(
+      "  - {id: s, kind: sanctions_sectoral, by: us, target: gov, intensity: 0.5}\n"
+      "  - {id: r, kind: repression, by: gov, target: us, intensity: 0.4}\n",
+      "");
   text.replace(text.find("repression: {from_sanctions: 0"), 30, "repression: {from_sanctions: 0.6");
   const Scenario sc = test::from_text(text);
   const RunState st = after(sc, 1);
@@ -157,7 +159,8 @@ TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo 
   CHECK_THAT(r.out, Catch::Contains("[2] scenarios/teaching-react.yaml"));
   CHECK_THAT(r.out, Catch::Contains("The structures disagree most on"));
   // JSON: each structure's probability, and the pooled one is their mean.
-  const auto j = test::cli_run("run scenarios/teaching.yaml --ensemble scenarios/teaching-react.yaml -n 2000 -q -f json");
+  const auto j =
+      test::cli_run("run scenarios/teaching.yaml --ensemble scenarios/teaching-react.yaml -n 2000 -q -f json");
   REQUIRE(j.code == 0);
   const Json doc = Json::parse(j.out);
   for (const auto& o : doc["ensemble"]["outcomes"]) {
@@ -170,10 +173,11 @@ TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo 
   const auto bad = test::cli_run("run scenarios/teaching.yaml --ensemble scenarios/venezuela-2019.yaml -n 100 -q");
   CHECK(bad.code != 0);
   CHECK_THAT(bad.err, Catch::Contains("scenarios/venezuela-2019.yaml: has an outcome 'foreign_intervention' that "
-                                     "scenarios/teaching.yaml lacks"));
+                                      "scenarios/teaching.yaml lacks"));
 }
 
-TEST_CASE("a --set value may name a mechanism group the file leaves out; a misspelt one is refused", "[two-sided][set]") {
+TEST_CASE("a --set value may name a mechanism group the file leaves out; a misspelt one is refused",
+          "[two-sided][set]") {
   LoadOptions lo;
   lo.sets = {"mechanisms.stance.rally=0.25"};
   const Scenario sc = load_scenario(test::source_path("scenarios/venezuela-2019.yaml"), lo);
