@@ -43,7 +43,7 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
 
   // The built-in mechanisms, unless a coefficient cuts the edge.
   for (const auto& e : mechanism_edges())
-    if (e.coef == kNumMechParams ||
+    if (e.coef == kNoCoef ||
         (sc.mech[static_cast<size_t>(e.coef)] != kNoParam && !always_zero(sc, sc.mech[static_cast<size_t>(e.coef)])))
       g.edge(e.from, e.to);
   // Stances: each listens to those it has a relation to; the derived variables read them.
@@ -55,7 +55,11 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
     g.edge(sc.stance_var(sc.incumbent), kVarStanceGap);
     g.edge(sc.stance_var(sc.challenger), kVarStanceGap);
   }
-  if (!always_zero(sc, sc.mech[kDefStance]))
+  // The scenario's coefficient mechanisms.<group>.<name>, or kNoParam where its format has none.
+  auto mech = [&](const char* group, const char* name) {
+    return sc.mech[static_cast<size_t>(find_mech_param(group, name))];
+  };
+  if (!always_zero(sc, mech("defection", "stance")))
     for (const auto& c : sc.cohorts) g.edge(sc.stance_var(c.actor), kVarDefectedShare);
   // Format 2: sanctions rally the actors at home toward the incumbent; coups read the
   // insiders' stances (Model::insiders_against).
@@ -64,11 +68,12 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
       if (sc.actors[static_cast<size_t>(a)].kind == k) return ActorId(a) != sc.incumbent;
     return false;
   };
-  if (sc.mech[kStanceRally] != kNoParam && !always_zero(sc, sc.mech[kStanceRally]))
+  const ParamId rally = mech("stance", "rally"), coup = mech("coup", "stance");
+  if (rally != kNoParam && !always_zero(sc, rally))
     for (int a = 0; a < n; ++a)
       if (kind_is(a, {"regime", "security_force", "opposition", "other"}))
         g.edge(ch_var(kRevenuePressure), sc.stance_var0 + a);
-  const bool coup_stance = sc.mech[kCoupStance] != kNoParam && !always_zero(sc, sc.mech[kCoupStance]);
+  const bool coup_stance = coup != kNoParam && !always_zero(sc, coup);
   // Events: what they read decides whether they fire; what they change follows. An event
   // with an outcome decides one.
   for (size_t e = 0; e < sc.events.size(); ++e) {

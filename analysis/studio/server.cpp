@@ -446,8 +446,8 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
   }
   j["levers"] = levers;
   Json mech = Json::array();
-  for (int i = 0; i < kNumMechParams; ++i)
-    if (sc.mech[static_cast<size_t>(i)] != kNoParam) mech.push_back(param_json(sc, sc.mech[static_cast<size_t>(i)]));
+  for (const ParamId id : sc.mech)
+    if (id != kNoParam) mech.push_back(param_json(sc, id));
   j["mechanisms"] = mech;
   Json outs = Json::array();
   for (const auto& o : sc.outcomes) outs.push_back({{"id", o.id}, {"label", o.label}, {"default", o.is_default}});

@@ -16,10 +16,101 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int {
+  kDefPeer,
+  kDefIncentive,
+  kDefPatronage,
+  kDefRepression,
+  kDefSupport,
+  kDefRecognition,
+  kDefHumanitarian,
+  kDefStance,
+  kDefNoise,
+  kDefNoiseDays,
+  kDefThreat,
+  kRepBackfireLevel,
+  kRepBackfire,
+  kNumCoefs
+};
+constexpr MechParamInfo kParams[] = {
+    {kDefPeer, 7, "defection", "peer", 1.0, {0, 5}, "weight of the share already defected (Granovetter)"},
+    {kDefIncentive, 8, "defection", "incentive", 0.25, {0, 5}, "weight of the defection incentive channel"},
+    {kDefPatronage, 9, "defection", "patronage", 0.3, {0, 5}, "weight of lost patronage (1 - patronage)"},
+    {kDefRepression, 10, "defection", "repression", 0.25, {0, 5}, "weight of repression (deters defection)"},
+    {kDefSupport,
+     11,
+     "defection",
+     "support",
+     0.1,
+     {0, 5},
+     "weight of allies' backing of the regime (deters defection)"},
+    {kDefRecognition, 12, "defection", "recognition", 0.1, {0, 5}, "weight of the challenger's recognition abroad"},
+    {kDefHumanitarian, 13, "defection", "humanitarian", 0.05, {0, 5}, "weight of humanitarian aid as a focal point"},
+    {kDefStance, 14, "defection", "stance", 0.2, {0, 5}, "weight of the units' actor's stance against the incumbent"},
+    {kDefNoise, 15, "defection", "noise", 0.02, {0, 1}, "sd of a per-step, per-cohort shock to the incentive"},
+    {kDefNoiseDays,
+     29,
+     "defection",
+     "noise_days",
+     7.0,
+     {1, 3650},
+     "how long a cohort's shock to the incentive holds before a new one is drawn (days, on the calendar)",
+     2,
+     0,
+     0,
+     "assumption: a week, as in format 1's weekly steps"},
+    {kDefThreat,
+     30,
+     "defection",
+     "threat",
+     0.05,
+     {-5, 5},
+     "weight of a foreign military threat on the incentive to defect (either sign)",
+     2,
+     -0.1,
+     0.2,
+     "uniform(-0.1, 0.2): a threat can split a military or rally it (Nepstad 2011, Nonviolent Revolutions; "
+     "Albrecht & Ohl 2016, Perspectives on Politics 14(1))"},
+    {kRepBackfireLevel,
+     32,
+     "repression",
+     "backfire_level",
+     0.5,
+     {0, 1},
+     "repression beyond which it backfires (on the repression channel's scale)",
+     2,
+     0,
+     0,
+     "assumption: backfire needs repression at least half the regime's full capacity"},
+    {kRepBackfire,
+     33,
+     "repression",
+     "backfire",
+     0.125,
+     {-5, 5},
+     "weight of repression beyond backfire_level on the incentive to defect (backfire)",
+     2,
+     0.0,
+     0.25,
+     "uniform(0, 0.25): repression beyond a level provokes defection and protest (Francisco 1995, JCR 39(2); "
+     "Sutton, Butcher & Svensson 2014, JPR 51(5)), but on average it still lowers a campaign's odds (Chenoweth & "
+     "Stephan 2011), so at full repression backfire undoes at most half of the deterrence (weight 0.25)"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
 void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   if (sc_.cohorts.empty()) return;
   const auto& p = st.p;
-  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
   const double* v = st.vars.data();
   double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
                   m(kDefRecognition) * v[ch_var(kRecognition)] + m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
@@ -160,7 +251,7 @@ constexpr MechanismEdge kEdges[] = {
     {ch_var(kHumanitarian), kVarDefectedShare, kDefHumanitarian},
     {ch_var(kRepression), kVarDefectedShare, kDefRepression},
     {ch_var(kRegimeSupport), kVarDefectedShare, kDefSupport},
-    {kVarShock, kVarDefectedShare, kNumMechParams},
+    {kVarShock, kVarDefectedShare, kNoCoef},
     // Format 2: effects with two sides
     {ch_var(kRepression), kVarDefectedShare, kRepBackfire},
     {ch_var(kThreat), kVarDefectedShare, kDefThreat},
@@ -174,13 +265,22 @@ bool MechanismStep<struct Cascade>::step(const Model& m, RunState& st, [[maybe_u
   return false;
 }
 
-extern const Mechanism kCascadeMechanism{
+template <>
+void MechanismStep<Cascade>::init(const Model& m, RunState& st) {
+  // Format 2: the cohorts' shocks hold for noise_days on the calendar; none drawn yet.
+  if (!m.v2_) return;
+  st.cohort_period = st.p[m.sc_.mech[slot(kDefNoiseDays)].index()] / (m.sc_.dt_years * 365.25);
+  std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
+}
+
+extern constinit const Mechanism kCascadeMechanism{
     .id = "M3",
     .name = "defection cascade",
-    .group = "defection",
     .doc = "Granovetter thresholds per security-force cohort, fed by peers, incentives and pressure",
+    .params = kParams,
     .edges = kEdges,
     .step = &MechanismStep<Cascade>::step,
+    .init = &MechanismStep<Cascade>::init,
 };
 
 }  // namespace geosim

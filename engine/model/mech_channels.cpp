@@ -16,6 +16,79 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int { kStanceRally, kRepFromSanctions, kNumCoefs };
+constexpr MechParamInfo kParams[] = {
+    {kStanceRally,
+     28,
+     "stance",
+     "rally",
+     0.5,
+     {-50, 50},
+     "pull of each actor's stance toward the incumbent's at full sectoral sanctions (1/year; rally round the flag)",
+     2,
+     -0.5,
+     1.5,
+     "uniform(-0.5, 1.5): sanctions often rally support (Grauvogel & von Soest 2014, EJPR 53(4)) but may also erode it "
+     "(Peksen & Drury 2010, International Interactions 36(3))"},
+    {kRepFromSanctions,
+     31,
+     "repression",
+     "from_sanctions",
+     0.25,
+     {0, 1},
+     "repression the regime adds at full sectoral sanctions (noisy-OR with the repression channel)",
+     2,
+     0.0,
+     0.5,
+     "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
+void Model::update_levers(RunState& st, int t, Trace* trace) const {
+  // Rebuild the active set and its channel values (in lever order, so every channel's
+  // product is taken in the same order whatever the step).
+  double keep[kNumChannels];
+  std::fill(keep, keep + kNumChannels, 1.0);
+  st.active_levers.clear();
+  for (size_t l = 0; l < sc_.levers.size(); ++l) {
+    const Lever& lv = sc_.levers[l];
+    const bool active = lever_rules::acts(lv, t, st.lever_s[l]) && st.lever_ok[l];
+    if (trace && static_cast<bool>(st.lever_active[l]) != active)
+      trace->lever(t, lv, active, why_lever(st, l, active, t));
+    st.lever_active[l] = active;
+    if (sc_.lever_var0 >= 0) st.vars[static_cast<size_t>(sc_.lever_var0) + l] = active ? 1.0 : 0.0;
+    if (!active) continue;
+    st.active_levers.push_back(static_cast<int>(l));
+    for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
+  }
+  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+  if (v2_) {
+    // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
+    double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
+    const double add = clamp01(st.p[sc_.mech[slot(kRepFromSanctions)].index()] *
+                               st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
+    rep = 1.0 - (1.0 - rep) * (1.0 - add);
+  }
+  // The pulls of the active levers on stances, fixed until the set changes again.
+  st.pulls.clear();
+  for (int l : st.active_levers) {
+    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+    double k = st.lever_k[static_cast<size_t>(l)];
+    if (k == 0) continue;
+    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
+    st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
+  }
+}
+
 void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   bool change = lever_change_[static_cast<size_t>(t)];
   if (!react_.empty() || !sc_.decisions.empty()) change |= react(st, rng, t, trace);
@@ -28,7 +101,7 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
   if (v2_ && sc_.incumbent.valid()) {
     // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
     // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
-    const double r = st.p[static_cast<size_t>(sc_.mech[kStanceRally])] *
+    const double r = st.p[sc_.mech[slot(kStanceRally)].index()] *
                      st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years;
     if (r != 0) {
       const size_t n = static_cast<size_t>(n_);
@@ -52,13 +125,13 @@ bool MechanismStep<struct LeverChannels>::step(const Model& m, RunState& st, [[m
   return false;
 }
 
-extern const Mechanism kLeverChannelsMechanism{
+extern constinit const Mechanism kLeverChannelsMechanism{
     .id = "",
     .name = "lever channels",
-    .group = "repression",
     .doc =
         "active levers feed their channels by noisy-OR of weight x intensity x credibility (format 2: sanctions add "
         "repression)",
+    .params = kParams,
     .edges = kEdges,
     .step = &MechanismStep<LeverChannels>::step,
 };

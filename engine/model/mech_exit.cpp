@@ -14,9 +14,66 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int {
+  kExitOfficeValue,
+  kExitFallCost,
+  kExitExileValue,
+  kExitProsecutionCost,
+  kFallBase,
+  kFallDefected,
+  kFallThreat,
+  kFallStrike,
+  kFallSupport,
+  kFallResources,
+  kFallOpposition,
+  kExitProsecutionPressure,
+  kNumCoefs
+};
+constexpr MechParamInfo kParams[] = {
+    {kExitOfficeValue, 16, "exit", "office_value", 1.0, {0, 100}, "value of staying in office"},
+    {kExitFallCost, 17, "exit", "fall_cost", 2.0, {0, 100}, "cost of a violent or judicial end"},
+    {kExitExileValue, 18, "exit", "exile_value", 0.6, {0, 100}, "value of a safe exile"},
+    {kExitProsecutionCost, 19, "exit", "prosecution_cost", 1.0, {0, 100}, "cost of leaving without a credible amnesty"},
+    {kFallBase, 20, "fall_risk", "base", -4.0, {-20, 20}, "logit of the perceived fall risk with no pressure"},
+    {kFallDefected, 21, "fall_risk", "defected_share", 6.0, {-50, 50}, "logit weight of the defected share"},
+    {kFallThreat, 22, "fall_risk", "threat", 2.0, {-50, 50}, "logit weight of the threat channel"},
+    {kFallStrike, 23, "fall_risk", "strike", 3.0, {-50, 50}, "logit weight of strikes"},
+    {kFallSupport, 24, "fall_risk", "support", -2.0, {-50, 50}, "logit weight of allies' backing (negative: safer)"},
+    {kFallResources, 25, "fall_risk", "resources", 1.5, {-50, 50}, "logit weight of lost revenue (1 - resources)"},
+    {kFallOpposition,
+     26,
+     "fall_risk",
+     "opposition_support",
+     1.0,
+     {-50, 50},
+     "logit weight of support to the challenger"},
+    {kExitProsecutionPressure,
+     34,
+     "exit",
+     "prosecution_pressure",
+     1.0,
+     {0, 100},
+     "relative rise of the prosecution cost at full elite pressure (indictments, bounties, individual sanctions)",
+     2,
+     0.0,
+     2.0,
+     "uniform(0, 2): prosecution abroad makes leaders cling to power (Krcmaric 2018, AJPS 62(2); "
+     "The Justice Dilemma, 2020)"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
 void Model::exit_calculus(RunState& st) const {
   const auto& p = st.p;
-  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
   double* v = st.vars.data();
   double z = m(kFallBase) + m(kFallDefected) * v[kVarDefectedShare] + m(kFallThreat) * v[ch_var(kThreat)] +
              m(kFallStrike) * v[ch_var(kStrike)] + m(kFallSupport) * v[ch_var(kRegimeSupport)] +
@@ -41,8 +98,8 @@ constexpr MechanismEdge kEdges[] = {
     {ch_var(kRegimeSupport), kVarFallRisk, kFallSupport},
     {kVarResources, kVarFallRisk, kFallResources},
     {ch_var(kOppositionSupport), kVarFallRisk, kFallOpposition},
-    {kVarFallRisk, kVarExitGain, kNumMechParams},
-    {ch_var(kExitOffer), kVarExitGain, kNumMechParams},
+    {kVarFallRisk, kVarExitGain, kNoCoef},
+    {ch_var(kExitOffer), kVarExitGain, kNoCoef},
     // Format 2: prosecution pressure (individual sanctions) lowers the gain of an exit
     {ch_var(kElitePressure), kVarExitGain, kExitProsecutionPressure},
 };
@@ -55,11 +112,11 @@ bool MechanismStep<struct ExitCalculus>::step(const Model& m, RunState& st, [[ma
   return false;
 }
 
-extern const Mechanism kExitCalculusMechanism{
+extern constinit const Mechanism kExitCalculusMechanism{
     .id = "M5",
     .name = "exit calculus",
-    .group = "exit",
     .doc = "fall risk (coefficients under fall_risk) and the incumbent's gain from taking an exit deal",
+    .params = kParams,
     .edges = kEdges,
     .step = &MechanismStep<ExitCalculus>::step,
 };

@@ -15,6 +15,33 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int { kCoupStance, kNumCoefs };
+constexpr MechParamInfo kParams[] = {
+    {kCoupStance,
+     35,
+     "coup",
+     "stance",
+     1.5,
+     {-20, 20},
+     "log-hazard weight, on every event whose outcome is coup, of how far the security forces and the regime's "
+     "insiders have turned against the incumbent since the start (on a 0-1 scale)",
+     2,
+     0.0,
+     3.0,
+     "uniform(0, 3): coups come from insiders who turn against the ruler (Svolik 2012, The Politics of Authoritarian "
+     "Rule; Powell 2012, JCR 56(6))"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
 void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
   const auto& p = st.p;
   if (e.defection_shock != kNoParam) {
@@ -80,7 +107,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         double z = st.event_logit0[e];
         // Measured from where the insiders stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
-        if (insiders) z += st.p[static_cast<size_t>(sc_.mech[kCoupStance])] * (insiders_against(st) - st.insiders0);
+        if (insiders) z += st.p[sc_.mech[slot(kCoupStance)].index()] * (insiders_against(st) - st.insiders0);
         for (const auto& [var, coef] : ev.drivers)
           z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
@@ -156,15 +183,22 @@ bool MechanismStep<struct Hazards>::step(const Model& m, RunState& st, [[maybe_u
 }
 
 // No edges of its own: the lint adds what each event of a scenario reads and changes.
-extern const Mechanism kHazardsMechanism{
+template <>
+void MechanismStep<Hazards>::init(const Model& m, RunState& st) {
+  // Format 2: where the insiders stand at the start, from which a coup's hazard measures them.
+  if (m.v2_) st.insiders0 = m.insiders_against(st);
+}
+
+extern constinit const Mechanism kHazardsMechanism{
     .id = "M4",
     .name = "event hazards",
-    .group = "coup",
     .doc =
         "scheduled and hazard events (logistic per step; format 2: a proportional hazard per year); an event with an "
         "outcome may end the run",
+    .params = kParams,
     .edges = {},
     .step = &MechanismStep<Hazards>::step,
+    .init = &MechanismStep<Hazards>::init,
 };
 
 }  // namespace geosim

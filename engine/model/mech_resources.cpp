@@ -15,9 +15,69 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int {
+  kResInitial,
+  kResAdjust,
+  kResSanctionBite,
+  kResEvasionBase,
+  kResEvasionSupport,
+  kResPersonalism,
+  kResEliteBite,
+  kNumCoefs
+};
+constexpr MechParamInfo kParams[] = {
+    {kResInitial, 0, "resources", "initial", 1.0, {0, 1}, "regime revenue at the start (1 = normal)"},
+    {kResAdjust,
+     1,
+     "resources",
+     "adjust_per_year",
+     4.0,
+     {0, 365},
+     "speed at which revenue moves to its sanctioned level (1/year)"},
+    {kResSanctionBite,
+     2,
+     "resources",
+     "sanction_bite",
+     0.5,
+     {0, 1},
+     "share of revenue lost under full sanctions with no evasion"},
+    {kResEvasionBase,
+     3,
+     "resources",
+     "evasion_base",
+     0.2,
+     {0, 1},
+     "share of the sanctions' bite evaded without allies' help"},
+    {kResEvasionSupport,
+     4,
+     "resources",
+     "evasion_support",
+     0.6,
+     {0, 1},
+     "extra evasion at full economic support from allies"},
+    {kResPersonalism,
+     5,
+     "resources",
+     "personalism",
+     1.0,
+     {0, 3},
+     "multiplier of the bite (personalist regimes are hit harder)"},
+    {kResEliteBite, 6, "resources", "elite_bite", 0.4, {0, 1}, "patronage lost at full elite pressure"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
 void Model::resources(RunState& st) const {
   const auto& p = st.p;
-  auto m = [&](MechParam k) { return p[static_cast<size_t>(sc_.mech[k])]; };
+  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
   double* v = st.vars.data();
   double evasion = clamp01(m(kResEvasionBase) + m(kResEvasionSupport) * v[ch_var(kEconomicSupport)]) *
                    (1.0 - v[ch_var(kEvasionBlock)]);
@@ -32,7 +92,7 @@ constexpr MechanismEdge kEdges[] = {
     {ch_var(kRevenuePressure), kVarResources, kResSanctionBite},
     {ch_var(kEvasionBlock), kVarResources, kResSanctionBite},
     {ch_var(kEconomicSupport), kVarResources, kResEvasionSupport},
-    {kVarResources, kVarPatronage, kNumMechParams},
+    {kVarResources, kVarPatronage, kNoCoef},
     {ch_var(kElitePressure), kVarPatronage, kResEliteBite},
 };
 }  // namespace
@@ -44,13 +104,22 @@ bool MechanismStep<struct Resources>::step(const Model& m, RunState& st, [[maybe
   return false;
 }
 
-extern const Mechanism kResourcesMechanism{
+template <>
+void MechanismStep<Resources>::init(const Model& m, RunState& st) {
+  const auto c = [&](Coef k) { return st.p[m.sc_.mech[slot(k)].index()]; };
+  st.adjust = 1.0 - std::exp(-c(kResAdjust) * m.sc_.dt_years);  // the share of the gap closed per step
+  st.vars[kVarResources] = c(kResInitial);
+  st.vars[kVarPatronage] = st.vars[kVarResources];
+}
+
+extern constinit const Mechanism kResourcesMechanism{
     .id = "M2",
     .name = "resources and patronage",
-    .group = "resources",
     .doc = "revenue relaxes toward its sanctioned level; patronage is revenue less elite pressure",
+    .params = kParams,
     .edges = kEdges,
     .step = &MechanismStep<Resources>::step,
+    .init = &MechanismStep<Resources>::init,
 };
 
 }  // namespace geosim

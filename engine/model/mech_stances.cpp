@@ -17,6 +17,31 @@ namespace geosim {
 
 using namespace model_math;
 
+namespace {
+
+// Its coefficients: `mechanisms.<group>.<name>`, row k with id k; `order` places the row
+// in a scenario's list of parameters (engine/scenario/registry.h).
+enum Coef : int { kStanceAdjust, kNumCoefs };
+constexpr MechParamInfo kParams[] = {
+    {kStanceAdjust,
+     27,
+     "stance",
+     "adjust_per_year",
+     52.0,
+     {0, 3650},
+     "rate at which a stance closes the gap to its Friedkin-Johnsen target (1/year; 52: two thirds in a week)",
+     2,
+     0,
+     0,
+     "assumption: about two thirds of the way in a week, as format 1's weekly step went all the way"},
+};
+static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
+
+// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
+constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
+
+}  // namespace
+
 void Model::stances(RunState& st, int t, Trace* trace) const {
   size_t n = static_cast<size_t>(n_);
   const uint32_t block = static_cast<uint32_t>(t) >> 2;
@@ -82,15 +107,22 @@ bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_u
 }
 
 // No edges of its own: the lint adds a scenario's influence between stances and the rally.
-extern const Mechanism kStancesMechanism{
+template <>
+void MechanismStep<Stances>::init(const Model& m, RunState& st) {
+  // Format 2: the share of the gap to the target a stance closes per step.
+  if (m.v2_) st.stance_a = 1.0 - std::exp(-st.p[m.sc_.mech[slot(kStanceAdjust)].index()] * m.sc_.dt_years);
+}
+
+extern constinit const Mechanism kStancesMechanism{
     .id = "M1",
     .name = "stance dynamics",
-    .group = "stance",
     .doc =
         "Friedkin-Johnsen opinion dynamics (or expected-utility bargaining) with lever pulls and noise (format 2: at a "
         "rate per year, and a rally toward the incumbent under sanctions)",
+    .params = kParams,
     .edges = {},
     .step = &MechanismStep<Stances>::step,
+    .init = &MechanismStep<Stances>::init,
 };
 
 }  // namespace geosim

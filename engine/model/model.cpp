@@ -130,6 +130,8 @@ Model::Model(const Scenario& scenario)
   }
   regime_stream_ = stream_id("regime");
   coup_outcome_ = sc_.find_outcome("coup");
+  for (size_t k = 0; k < exit_coef_.size(); ++k)
+    exit_coef_[k] = static_cast<size_t>(find_mech_param("exit", Successor::kExitKeys[k]));
   for (size_t i = 0, w = 0; i < sc_.decisions.size(); ++i) {
     decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
     decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
@@ -396,15 +398,9 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
       event_base(ev, p, st.event_p0[e], st.event_logit0[e]);
     }
   }
-  st.adjust = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kResAdjust])] * sc_.dt_years);
-  if (v2_) {
-    st.insiders0 = insiders_against(st);
-    st.stance_a = 1.0 - std::exp(-p[static_cast<size_t>(sc_.mech[kStanceAdjust])] * sc_.dt_years);
-    st.cohort_period = p[static_cast<size_t>(sc_.mech[kDefNoiseDays])] / (sc_.dt_years * 365.25);
-    std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
-  }
-  st.vars[kVarResources] = p[static_cast<size_t>(sc_.mech[kResInitial])];
-  st.vars[kVarPatronage] = st.vars[kVarResources];
+  // What each mechanism sets from this run's parameters (its own file says what).
+  for (const Mechanism* part : mechanisms())
+    if (part->init) part->init(*this, st);
   for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + i] = st.x[i];
   st.outcome = -1;
   st.end_step = 0;
@@ -415,42 +411,6 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   st.regime_fate = -1;
   st.regime_end = 0;
   if (sc_.succession_var0 >= 0) update_ruler_vars(st, 0);
-}
-
-void Model::update_levers(RunState& st, int t, Trace* trace) const {
-  // Rebuild the active set and its channel values (in lever order, so every channel's
-  // product is taken in the same order whatever the step).
-  double keep[kNumChannels];
-  std::fill(keep, keep + kNumChannels, 1.0);
-  st.active_levers.clear();
-  for (size_t l = 0; l < sc_.levers.size(); ++l) {
-    const Lever& lv = sc_.levers[l];
-    const bool active = lever_rules::acts(lv, t, st.lever_s[l]) && st.lever_ok[l];
-    if (trace && static_cast<bool>(st.lever_active[l]) != active)
-      trace->lever(t, lv, active, why_lever(st, l, active, t));
-    st.lever_active[l] = active;
-    if (sc_.lever_var0 >= 0) st.vars[static_cast<size_t>(sc_.lever_var0) + l] = active ? 1.0 : 0.0;
-    if (!active) continue;
-    st.active_levers.push_back(static_cast<int>(l));
-    for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
-  }
-  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
-  if (v2_) {
-    // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
-    double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
-    const double add = clamp01(st.p[static_cast<size_t>(sc_.mech[kRepFromSanctions])] *
-                               st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
-    rep = 1.0 - (1.0 - rep) * (1.0 - add);
-  }
-  // The pulls of the active levers on stances, fixed until the set changes again.
-  st.pulls.clear();
-  for (int l : st.active_levers) {
-    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
-    double k = st.lever_k[static_cast<size_t>(l)];
-    if (k == 0) continue;
-    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
-    st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
-  }
 }
 
 // Whether a rung's lever may act with its ladder on rung `rung`.
@@ -776,9 +736,7 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
         set_influence(st);
       }
       for (int k = 0; k < 4; ++k)
-        if (sx.exit[k] != kNoParam)
-          st.p[static_cast<size_t>(sc_.mech[static_cast<size_t>(kExitOfficeValue + k)])] =
-              st.p[static_cast<size_t>(sx.exit[k])];
+        if (sx.exit[k] != kNoParam) st.p[sc_.mech[exit_coef_[k]].index()] = st.p[static_cast<size_t>(sx.exit[k])];
     }
     update_ruler_vars(st, t + 1);
     if (trace) trace->succession(t, out, who, ruler_name(st.ruler), why);

@@ -9,6 +9,8 @@
 //   M5 the exit decision (fall risk and exit gain).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -274,6 +276,7 @@ class Model {
   std::vector<uint32_t> decision_stream_;  // per decision: its random stream
   uint32_t regime_stream_ = 0;             // whether the regime outlives a ruler's exit
   int coup_outcome_ = -1;                  // the outcome `coup`, whose hazards the coup trap raises
+  std::array<size_t, 4> exit_coef_{};      // Scenario::mech positions of a successor's own exit values
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
   std::vector<std::string> var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent

@@ -34,7 +34,7 @@ std::string range_text(double lo, double hi) {
 
 std::vector<std::string> groups() {
   std::vector<std::string> g;
-  for (int i = 0; i < kNumMechParams; ++i)
+  for (int i = 0; i < num_mech_params(); ++i)
     if (std::find(g.begin(), g.end(), mech_param_info(i).group) == g.end()) g.push_back(mech_param_info(i).group);
   return g;
 }
@@ -57,6 +57,32 @@ DescribeTable channels() {
   return t;
 }
 
+// A part's coefficients: `mechanisms.<group>.` for a group that is all its own, else each by
+// name; an em dash when it has none.
+std::string coefficients(const Mechanism& m) {
+  std::string s;
+  for (size_t r = 0; r < m.params.size(); ++r) {
+    const std::string group = m.params[r].group;
+    bool seen = false;
+    for (size_t q = 0; q < r; ++q) seen |= group == m.params[q].group;
+    if (seen) continue;
+    int mine = 0, all = 0;
+    for (const MechParamInfo& p : m.params) mine += group == p.group;
+    for (int i = 0; i < num_mech_params(); ++i) all += group == mech_param_info(i).group;
+    if (!s.empty()) s += ", ";
+    if (mine == all) {
+      s += code("mechanisms." + group + ".");
+    } else {
+      std::string names;
+      for (const MechParamInfo& p : m.params)
+        if (group == p.group)
+          names += std::string(names.empty() ? "" : ", ") + code("mechanisms." + group + "." + p.name);
+      s += names;
+    }
+  }
+  return s.empty() ? "\xE2\x80\x94" : s;
+}
+
 DescribeTable mechanisms_table() {
   DescribeTable t{"Mechanisms, in the order the model applies them each step",
                   {"order", "mechanism", "parameters", "what it does"},
@@ -64,10 +90,7 @@ DescribeTable mechanisms_table() {
   int i = 0;
   for (const Mechanism* mp : mechanisms()) {
     const Mechanism& m = *mp;
-    std::string params = m.group[0] ? code(std::string("mechanisms.") + m.group + ".") : "\xE2\x80\x94";
-    // The exit calculus also reads the fall-risk coefficients.
-    if (std::string(m.group) == "exit") params += ", " + code("mechanisms.fall_risk.");
-    t.rows.push_back({std::to_string(++i), std::string(m.id) + (m.id[0] ? " " : "") + m.name, params, m.doc});
+    t.rows.push_back({std::to_string(++i), std::string(m.id) + (m.id[0] ? " " : "") + m.name, coefficients(m), m.doc});
   }
   return t;
 }
@@ -82,7 +105,7 @@ DescribeTable mechanism_params(const std::string& group) {
   DescribeTable t{"Parameters under mechanisms." + group + ". (defaults; a scenario may set or draw each)",
                   {code("mechanisms." + group + "."), "default", "range", "meaning"},
                   {}};
-  for (int i = 0; i < kNumMechParams; ++i) {
+  for (int i = 0; i < num_mech_params(); ++i) {
     const auto& p = mech_param_info(i);
     if (group != p.group) continue;
     std::string def = p.uniform_lo < p.uniform_hi ? "uniform(" + num(p.uniform_lo) + ", " + num(p.uniform_hi) + ")"

@@ -893,11 +893,11 @@ void Builder::read_leader() {
           s.salience = param(n, "salience", "leader.successors." + s.id + ".salience", 0.5, {0, 1}, s.provenance,
                              "how much the issue matters to the incumbent once this successor rules");
         if (const YNode* ex = n.find("exit"); ex && expect_map(*ex, "`exit:`")) {
-          static const char* const keys[4] = {"office_value", "fall_cost", "exile_value", "prosecution_cost"};
+          const auto& keys = Successor::kExitKeys;
           check_keys(*ex, "`exit:`", {keys[0], keys[1], keys[2], keys[3]});
           for (int k = 0; k < 4; ++k)
             if (ex->find(keys[k])) {
-              const auto& info = mech_param_info(kExitOfficeValue + k);
+              const auto& info = mech_param_info(find_mech_param("exit", keys[k]));
               s.exit[k] = param(*ex, keys[k], "leader.successors." + s.id + ".exit." + keys[k], info.default_value,
                                 info.range, s.provenance, std::string(info.doc) + " (this successor's)");
             }
@@ -1242,7 +1242,7 @@ void Builder::read_events() {
 void Builder::read_mechanisms() {
   const YNode* m = root_.find("mechanisms");
   std::map<std::string, std::vector<std::string>> groups;
-  for (int i = 0; i < kNumMechParams; ++i)
+  for (int i = 0; i < num_mech_params(); ++i)
     if (mech_param_info(i).since_format <= sc_.format_version) groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
   std::vector<std::string> group_names;
   for (const auto& kv : groups) group_names.push_back(kv.first);
@@ -1252,16 +1252,17 @@ void Builder::read_mechanisms() {
       if (groups.count(kv.first) && expect_map(kv.second, "mechanisms." + kv.first))
         check_keys(kv.second, "mechanisms." + kv.first, groups[kv.first]);
   }
-  for (int i = 0; i < kNumMechParams; ++i) {
+  sc_.mech.assign(static_cast<size_t>(num_mech_params()), kNoParam);
+  for (int i = 0; i < num_mech_params(); ++i) {
     const auto& info = mech_param_info(i);
     if (info.since_format > sc_.format_version) {
-      sc_.mech[i] = kNoParam;  // the term is not in this format's model
+      sc_.mech[static_cast<size_t>(i)] = kNoParam;  // the term is not in this format's model
       continue;
     }
     const YNode* g = m && m->is_map() ? m->find(info.group) : nullptr;
     const YNode* v = g && g->is_map() ? g->find(info.name) : nullptr;
     Provenance prov;
-    sc_.mech[i] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name, info.default_value,
+    sc_.mech[static_cast<size_t>(i)] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name, info.default_value,
                              info.range, prov, info.doc, root_.loc);
     if (!v) {
       Param& p = sc_.params.back();

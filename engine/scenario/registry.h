@@ -10,12 +10,23 @@
 // compile-time check (registry.cpp) refuses a table whose rows are out of order or missing.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/scenario/distribution.h"
 
 namespace geosim {
+
+// True when row i of `rows` carries id i for every row: a table indexed by an enum whose
+// rows are missing or out of order fails to compile instead of shifting every index after.
+template <typename Row, size_t N>
+constexpr bool rows_in_enum_order(const Row (&rows)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (static_cast<size_t>(rows[i].id) != i) return false;
+  return true;
+}
 
 // Mechanism inputs that levers feed. Each is in [0, 1]: active levers combine by
 // noisy-OR, 1 - prod(1 - weight * intensity * credibility), so that many small levers
@@ -109,51 +120,17 @@ struct VarInfo {
 const std::vector<VarInfo>& fixed_vars();
 
 // Coefficients of the built-in mechanisms (docs/model.md). Each is a Param under
-// `mechanisms.<group>.<name>`.
-enum MechParam : int {
-  kResInitial,
-  kResAdjust,
-  kResSanctionBite,
-  kResEvasionBase,
-  kResEvasionSupport,
-  kResPersonalism,
-  kResEliteBite,
-  kDefPeer,
-  kDefIncentive,
-  kDefPatronage,
-  kDefRepression,
-  kDefSupport,
-  kDefRecognition,
-  kDefHumanitarian,
-  kDefStance,
-  kDefNoise,
-  kExitOfficeValue,
-  kExitFallCost,
-  kExitExileValue,
-  kExitProsecutionCost,
-  kFallBase,
-  kFallDefected,
-  kFallThreat,
-  kFallStrike,
-  kFallSupport,
-  kFallResources,
-  kFallOpposition,
-  // Format 2 only (a format 1 scenario has none of these terms): rates per year, two-sided
-  // lever effects (docs/model.md, "Units" and "Effects with two sides").
-  kStanceAdjust,
-  kStanceRally,
-  kDefNoiseDays,
-  kDefThreat,
-  kRepFromSanctions,
-  kRepBackfireLevel,
-  kRepBackfire,
-  kExitProsecutionPressure,
-  kCoupStance,
-  kNumMechParams
-};
-
+// `mechanisms.<group>.<name>`. A mechanism declares its own rows, in its source file
+// (engine/model/mech_<name>.cpp, beside the step that reads them); these functions read the
+// rows of all of them, in the order a scenario lists its parameters.
 struct MechParamInfo {
-  MechParam id;  // the row's own index (checked at compile time)
+  int id;  // the row's index in its mechanism's table (the part's own enum; checked at compile time)
+  // The row's place in a scenario's list of parameters (and so in Scenario::mech): given once
+  // and never changed or reused, so that a new coefficient goes to the end of the list and the
+  // outputs of existing scenarios (which list, sample and vary parameters in this order) keep
+  // their bytes. tests/model/test_mechanisms.cpp checks that the numbers are 0, 1, 2, ... and
+  // names the next free one.
+  int order;
   const char* group;
   const char* name;
   double default_value;
@@ -166,7 +143,11 @@ struct MechParamInfo {
   double uniform_lo = 0, uniform_hi = 0;
   const char* cite = "";  // where the default comes from (format 2 terms)
 };
+// All mechanisms' coefficients, by `order` (i is the row's position in Scenario::mech).
+int num_mech_params();
 const MechParamInfo& mech_param_info(int i);
+// The position of `mechanisms.<group>.<name>`, or -1 when there is none.
+int find_mech_param(std::string_view group, std::string_view name);
 
 // The mechanisms themselves, their order and what they read: engine/model/mechanism.h.
 

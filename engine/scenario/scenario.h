@@ -236,8 +236,9 @@ struct Successor {
   std::vector<int> after;       // outcomes after which this successor takes over; empty: any
   ParamId stance = kNoParam;    // the incumbent actor's stance (first issue) from the takeover
   ParamId salience = kNoParam;  // the incumbent actor's salience from the takeover
-  // His exit calculus (docs/model.md, M5) from the takeover: office_value, fall_cost,
-  // exile_value, prosecution_cost; kNoParam keeps the scenario's.
+  // His exit calculus (docs/model.md, M5) from the takeover: `mechanisms.exit.<key>` for each
+  // of kExitKeys; kNoParam keeps the scenario's.
+  static constexpr const char* kExitKeys[4] = {"office_value", "fall_cost", "exile_value", "prosecution_cost"};
   ParamId exit[4] = {kNoParam, kNoParam, kNoParam, kNoParam};
   Provenance provenance;
 };
@@ -290,7 +291,7 @@ struct Scenario {
   std::vector<Decision> decisions;  // format 2
   std::vector<Outcome> outcomes;
   int default_outcome = -1;
-  std::array<ParamId, kNumMechParams> mech{};
+  std::vector<ParamId> mech;
 
   std::vector<Observation> observations;  // read by calibration only (observations.h)
 

@@ -271,8 +271,9 @@ TEST_CASE("a successor brings his own salience and exit calculus", "[leader]") {
   // exit_gain = offer x exile - (1 - offer) x prosecution - ((1 - f) x office - f x fall): no
   // offer here, so -prosecution - (-f x fall) = f x fall - prosecution, office no longer counts.
   const double f = st.vars[kVarFallRisk];
-  const double fall = st.p[static_cast<size_t>(sc.mech[kExitFallCost])];
-  const double prosecution = st.p[static_cast<size_t>(sc.mech[kExitProsecutionCost])];
+  const double fall = st.p[static_cast<size_t>(sc.mech[static_cast<size_t>(find_mech_param("exit", "fall_cost"))])];
+  const double prosecution =
+      st.p[static_cast<size_t>(sc.mech[static_cast<size_t>(find_mech_param("exit", "prosecution_cost"))])];
   CHECK(st.vars[kVarExitGain] == Approx(std::clamp(f * fall - prosecution, -5.0, 5.0)));
   CHECK(st.vars[kVarExitGain] > gain_before);  // office lost its value to him
 }

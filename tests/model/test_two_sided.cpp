@@ -181,7 +181,8 @@ TEST_CASE("a --set value may name a mechanism group the file leaves out; a missp
   LoadOptions lo;
   lo.sets = {"mechanisms.stance.rally=0.25"};
   const Scenario sc = load_scenario(test::source_path("scenarios/venezuela-2019.yaml"), lo);
-  CHECK(sc.params[static_cast<size_t>(sc.mech[kStanceRally])].dist.value() == 0.25);
+  CHECK(sc.params[static_cast<size_t>(sc.mech[static_cast<size_t>(find_mech_param("stance", "rally"))])].dist.value() ==
+        0.25);
   lo.sets = {"mechanisms.stanse.rally=0.25"};
   CHECK_THAT(test::error_of([&] { load_scenario(test::source_path("scenarios/venezuela-2019.yaml"), lo); }),
              Catch::Contains("did you mean 'stance'?"));
