@@ -27,6 +27,7 @@ constexpr MechParamInfo kParams[] = {
      "stance",
      1.5,
      {-20, 20},
+     "log-hazard",
      "log-hazard weight, on every event whose outcome is coup, of how far the security forces and the regime's "
      "insiders have turned against the incumbent since the start (on a 0-1 scale)",
      2,

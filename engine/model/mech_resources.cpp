@@ -30,13 +30,21 @@ enum Coef : int {
   kNumCoefs
 };
 constexpr MechParamInfo kParams[] = {
-    {kResInitial, 0, "resources", "initial", 1.0, {0, 1}, "regime revenue at the start (1 = normal)"},
+    {kResInitial,
+     0,
+     "resources",
+     "initial",
+     1.0,
+     {0, 1},
+     "share of normal",
+     "regime revenue at the start (1 = normal)"},
     {kResAdjust,
      1,
      "resources",
      "adjust_per_year",
      4.0,
      {0, 365},
+     "1/year",
      "speed at which revenue moves to its sanctioned level (1/year)"},
     {kResSanctionBite,
      2,
@@ -44,6 +52,7 @@ constexpr MechParamInfo kParams[] = {
      "sanction_bite",
      0.5,
      {0, 1},
+     "share",
      "share of revenue lost under full sanctions with no evasion"},
     {kResEvasionBase,
      3,
@@ -51,6 +60,7 @@ constexpr MechParamInfo kParams[] = {
      "evasion_base",
      0.2,
      {0, 1},
+     "share",
      "share of the sanctions' bite evaded without allies' help"},
     {kResEvasionSupport,
      4,
@@ -58,6 +68,7 @@ constexpr MechParamInfo kParams[] = {
      "evasion_support",
      0.6,
      {0, 1},
+     "share",
      "extra evasion at full economic support from allies"},
     {kResPersonalism,
      5,
@@ -65,8 +76,9 @@ constexpr MechParamInfo kParams[] = {
      "personalism",
      1.0,
      {0, 3},
+     "factor",
      "multiplier of the bite (personalist regimes are hit harder)"},
-    {kResEliteBite, 6, "resources", "elite_bite", 0.4, {0, 1}, "patronage lost at full elite pressure"},
+    {kResEliteBite, 6, "resources", "elite_bite", 0.4, {0, 1}, "share", "patronage lost at full elite pressure"},
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 

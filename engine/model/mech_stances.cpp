@@ -29,6 +29,7 @@ constexpr MechParamInfo kParams[] = {
      "adjust_per_year",
      52.0,
      {0, 3650},
+     "1/year",
      "rate at which a stance closes the gap to its Friedkin-Johnsen target (1/year; 52: two thirds in a week)",
      2,
      0,

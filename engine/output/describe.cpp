@@ -103,14 +103,14 @@ DescribeTable mechanism_params(const std::string& group) {
                                 (guess.empty() ? "groups: " + join(gs) : "did you mean '" + guess + "'?"));
   }
   DescribeTable t{"Parameters under mechanisms." + group + ". (defaults; a scenario may set or draw each)",
-                  {code("mechanisms." + group + "."), "default", "range", "meaning"},
+                  {code("mechanisms." + group + "."), "default", "range", "unit", "meaning"},
                   {}};
   for (int i = 0; i < num_mech_params(); ++i) {
     const auto& p = mech_param_info(i);
     if (group != p.group) continue;
     std::string def = p.uniform_lo < p.uniform_hi ? "uniform(" + num(p.uniform_lo) + ", " + num(p.uniform_hi) + ")"
                                                   : num(p.default_value);
-    t.rows.push_back({code(p.name), def, range_text(p.range.lo, p.range.hi),
+    t.rows.push_back({code(p.name), def, range_text(p.range.lo, p.range.hi), p.unit,
                       std::string(p.doc) + (p.since_format > 1 ? " (format 2)" : "")});
   }
   return t;

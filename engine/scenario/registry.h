@@ -135,6 +135,12 @@ struct MechParamInfo {
   const char* name;
   double default_value;
   Range range;
+  // Its unit: `1/year` and `days` (format 2's rates and durations), `share` (of revenue, of
+  // the bite; `share of normal`: of the revenue before the crisis), `threshold units` (a
+  // weight on a unit's incentive to defect, read against its threshold; `(sd)` for the
+  // noise), `logit` and `log-hazard` (weights on a log-odds or a log-hazard), `utility` (the
+  // exit calculus), `channel level` (a channel's 0-1 scale), `ratio`, `factor`.
+  const char* unit;
   const char* doc;
   // The first format that has the parameter (format 1 scenarios leave its term out), and
   // its default there as uniform(uniform_lo, uniform_hi) when uniform_lo < uniform_hi (a

@@ -74,6 +74,12 @@ TEST_CASE("the mechanisms' coefficients keep their places", "[mechanisms]") {
     CHECK(p.order == i);
     names.push_back(std::string(p.group) + "." + p.name);
     CHECK(find_mech_param(p.group, p.name) == i);
+    // A unit of the documented list (engine/scenario/registry.h).
+    const std::set<std::string> units = {"1/year", "days", "share", "share of normal", "threshold units",
+                                         "threshold units (sd)", "logit", "log-hazard", "utility", "ratio",
+                                         "factor", "channel level"};
+    INFO(names.back() << " in " << p.unit);
+    CHECK(units.count(p.unit) == 1);
   }
   INFO("the next free order is " << num_mech_params());
   const std::vector<std::string> recorded = {"resources.initial",
