@@ -163,15 +163,12 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   if (sc_.cohorts.empty()) return;
   const auto& p = st.p;
-  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
+  auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double* v = st.vars.data();
   double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
                   m(kDefRecognition) * v[ch_var(kRecognition)] + m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
@@ -330,7 +327,7 @@ template <>
 void MechanismStep<Cascade>::init(const Model& m, RunState& st) {
   // Format 2: the cohorts' shocks hold for noise_days on the calendar; none drawn yet.
   if (!m.v2_) return;
-  st.cohort_period = st.p[m.sc_.mech[slot(kDefNoiseDays)].index()] / (m.sc_.dt_years * 365.25);
+  st.cohort_period = st.p[m.sc_.mech[kParams[kDefNoiseDays].slot()].index()] / (m.sc_.dt_years * 365.25);
   std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
 }
 

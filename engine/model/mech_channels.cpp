@@ -50,9 +50,6 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::update_levers(RunState& st, int t, Trace* trace) const {
@@ -76,7 +73,7 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   if (v2_) {
     // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
     double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
-    const double add = clamp01(st.p[sc_.mech[slot(kRepFromSanctions)].index()] *
+    const double add = clamp01(st.p[sc_.mech[kParams[kRepFromSanctions].slot()].index()] *
                                st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
     rep = 1.0 - (1.0 - rep) * (1.0 - add);
   }
@@ -103,7 +100,7 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
   if (v2_ && sc_.incumbent.valid()) {
     // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
     // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
-    const double r = st.p[sc_.mech[slot(kStanceRally)].index()] *
+    const double r = st.p[sc_.mech[kParams[kStanceRally].slot()].index()] *
                      st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years;
     if (r != 0) {
       const size_t n = static_cast<size_t>(n_);

@@ -89,14 +89,11 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::exit_calculus(RunState& st) const {
   const auto& p = st.p;
-  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
+  auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   double* v = st.vars.data();
   double z = m(kFallBase) + m(kFallDefected) * v[kVarDefectedShare] + m(kFallThreat) * v[ch_var(kThreat)] +
              m(kFallStrike) * v[ch_var(kStrike)] + m(kFallSupport) * v[ch_var(kRegimeSupport)] +

@@ -38,9 +38,6 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
@@ -108,7 +105,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         double z = st.event_logit0[e];
         // Measured from where the insiders stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
-        if (insiders) z += st.p[sc_.mech[slot(kCoupStance)].index()] * (insiders_against(st) - st.insiders0);
+        if (insiders) z += st.p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
         for (const auto& [var, coef] : ev.drivers)
           z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();

@@ -82,14 +82,11 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::resources(RunState& st) const {
   const auto& p = st.p;
-  auto m = [&](Coef k) { return p[sc_.mech[slot(k)].index()]; };
+  auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   double* v = st.vars.data();
   double evasion = clamp01(m(kResEvasionBase) + m(kResEvasionSupport) * v[ch_var(kEconomicSupport)]) *
                    (1.0 - v[ch_var(kEvasionBlock)]);
@@ -118,7 +115,7 @@ bool MechanismStep<struct Resources>::step(const Model& m, RunState& st, [[maybe
 
 template <>
 void MechanismStep<Resources>::init(const Model& m, RunState& st) {
-  const auto c = [&](Coef k) { return st.p[m.sc_.mech[slot(k)].index()]; };
+  const auto c = [&](Coef k) { return st.p[m.sc_.mech[kParams[k].slot()].index()]; };
   st.adjust = 1.0 - std::exp(-c(kResAdjust) * m.sc_.dt_years);  // the share of the gap closed per step
   st.vars[kVarResources] = c(kResInitial);
   st.vars[kVarPatronage] = st.vars[kVarResources];

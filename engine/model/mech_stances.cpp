@@ -38,9 +38,6 @@ constexpr MechParamInfo kParams[] = {
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
-// Where coefficient k lies in Scenario::mech: its `order` (mechanism.cpp lists them so).
-constexpr size_t slot(Coef k) { return static_cast<size_t>(kParams[k].order); }
-
 }  // namespace
 
 void Model::stances(RunState& st, int t, Trace* trace) const {
@@ -111,7 +108,7 @@ bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_u
 template <>
 void MechanismStep<Stances>::init(const Model& m, RunState& st) {
   // Format 2: the share of the gap to the target a stance closes per step.
-  if (m.v2_) st.stance_a = 1.0 - std::exp(-st.p[m.sc_.mech[slot(kStanceAdjust)].index()] * m.sc_.dt_years);
+  if (m.v2_) st.stance_a = 1.0 - std::exp(-st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()] * m.sc_.dt_years);
 }
 
 extern constinit const Mechanism kStancesMechanism{

@@ -65,8 +65,8 @@ const std::vector<const Mechanism*>& mechanisms();
 const std::vector<MechanismEdge>& mechanism_edges();
 
 // The position in Scenario::mech (and mech_param_info) of row `row` of part m's coefficients:
-// the row's `order`, since the list is sorted by it and holds every number once (a part's
-// step reads its coefficient k at kParams[k].order, a constant).
+// the row's `order`, since the list is sorted by it and holds every number once (so a part's
+// step reads its coefficient k at the constant kParams[k].slot()).
 int mech_param_position(const Mechanism& m, int row);
 
 }  // namespace geosim

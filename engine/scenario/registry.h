@@ -148,6 +148,9 @@ struct MechParamInfo {
   int since_format = 1;
   double uniform_lo = 0, uniform_hi = 0;
   const char* cite = "";  // where the default comes from (format 2 terms)
+  // Where the coefficient lies in Scenario::mech: its `order`, since mech_param_info lists
+  // the rows by it (a constant, so a part's step reads p[sc.mech[kParams[k].slot()]]).
+  constexpr size_t slot() const { return static_cast<size_t>(order); }
 };
 // All mechanisms' coefficients, by `order` (i is the row's position in Scenario::mech).
 int num_mech_params();
