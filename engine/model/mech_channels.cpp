@@ -22,31 +22,33 @@ namespace {
 // in a scenario's list of parameters (engine/scenario/registry.h).
 enum Coef : int { kStanceRally, kRepFromSanctions, kNumCoefs };
 constexpr MechParamInfo kParams[] = {
-    {kStanceRally,
-     28,
-     "stance",
-     "rally",
-     0.5,
-     {-50, 50},
-     "1/year",
-     "pull of each actor's stance toward the incumbent's at full sectoral sanctions (1/year; rally round the flag)",
-     2,
-     -0.5,
-     1.5,
-     "uniform(-0.5, 1.5): sanctions often rally support (Grauvogel & von Soest 2014, EJPR 53(4)) but may also erode it "
-     "(Peksen & Drury 2010, International Interactions 36(3))"},
-    {kRepFromSanctions,
-     31,
-     "repression",
-     "from_sanctions",
-     0.25,
-     {0, 1},
-     "share",
-     "repression the regime adds at full sectoral sanctions (noisy-OR with the repression channel)",
-     2,
-     0.0,
-     0.5,
-     "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))"},
+    {.id = kStanceRally,
+     .order = 28,
+     .group = "stance",
+     .name = "rally",
+     .default_value = 0.5,
+     .range = {-50, 50},
+     .unit = "1/year",
+     .doc =
+         "pull of each actor's stance toward the incumbent's at full sectoral sanctions (1/year; rally round the flag)",
+     .since_format = 2,
+     .uniform_lo = -0.5,
+     .uniform_hi = 1.5,
+     .cite = "uniform(-0.5, 1.5): sanctions often rally support (Grauvogel & von Soest 2014, EJPR 53(4)) but may also "
+             "erode it (Peksen & Drury 2010, International Interactions 36(3))"},
+    {.id = kRepFromSanctions,
+     .order = 31,
+     .group = "repression",
+     .name = "from_sanctions",
+     .default_value = 0.25,
+     .range = {0, 1},
+     .unit = "share",
+     .doc = "repression the regime adds at full sectoral sanctions (noisy-OR with the repression channel)",
+     .since_format = 2,
+     .uniform_lo = 0.0,
+     .uniform_hi = 0.5,
+     .cite =
+         "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))"},
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 

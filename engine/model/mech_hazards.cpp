@@ -21,20 +21,20 @@ namespace {
 // in a scenario's list of parameters (engine/scenario/registry.h).
 enum Coef : int { kCoupStance, kNumCoefs };
 constexpr MechParamInfo kParams[] = {
-    {kCoupStance,
-     35,
-     "coup",
-     "stance",
-     1.5,
-     {-20, 20},
-     "log-hazard",
-     "log-hazard weight, on every event whose outcome is coup, of how far the security forces and the regime's "
-     "insiders have turned against the incumbent since the start (on a 0-1 scale)",
-     2,
-     0.0,
-     3.0,
-     "uniform(0, 3): coups come from insiders who turn against the ruler (Svolik 2012, The Politics of Authoritarian "
-     "Rule; Powell 2012, JCR 56(6))"},
+    {.id = kCoupStance,
+     .order = 35,
+     .group = "coup",
+     .name = "stance",
+     .default_value = 1.5,
+     .range = {-20, 20},
+     .unit = "log-hazard",
+     .doc = "log-hazard weight, on every event whose outcome is coup, of how far the security forces and the regime's "
+            "insiders have turned against the incumbent since the start (on a 0-1 scale)",
+     .since_format = 2,
+     .uniform_lo = 0.0,
+     .uniform_hi = 3.0,
+     .cite = "uniform(0, 3): coups come from insiders who turn against the ruler (Svolik 2012, The Politics of "
+             "Authoritarian Rule; Powell 2012, JCR 56(6))"},
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 

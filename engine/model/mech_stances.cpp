@@ -23,18 +23,18 @@ namespace {
 // in a scenario's list of parameters (engine/scenario/registry.h).
 enum Coef : int { kStanceAdjust, kNumCoefs };
 constexpr MechParamInfo kParams[] = {
-    {kStanceAdjust,
-     27,
-     "stance",
-     "adjust_per_year",
-     52.0,
-     {0, 3650},
-     "1/year",
-     "rate at which a stance closes the gap to its Friedkin-Johnsen target (1/year; 52: two thirds in a week)",
-     2,
-     0,
-     0,
-     "assumption: about two thirds of the way in a week, as format 1's weekly step went all the way"},
+    {.id = kStanceAdjust,
+     .order = 27,
+     .group = "stance",
+     .name = "adjust_per_year",
+     .default_value = 52.0,
+     .range = {0, 3650},
+     .unit = "1/year",
+     .doc = "rate at which a stance closes the gap to its Friedkin-Johnsen target (1/year; 52: two thirds in a week)",
+     .since_format = 2,
+     .uniform_lo = 0,
+     .uniform_hi = 0,
+     .cite = "assumption: about two thirds of the way in a week, as format 1's weekly step went all the way"},
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 
