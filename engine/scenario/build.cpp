@@ -25,8 +25,7 @@ bool valid_id(const std::string& s) {
 
 class Builder {
  public:
-  Builder(const YNode& root, const std::string& file, const LoadLimits& limits)
-      : root_(root), limits_(limits) {
+  Builder(const YNode& root, const std::string& file, const LoadLimits& limits) : root_(root), limits_(limits) {
     sc_.file = file;
   }
 
@@ -137,12 +136,17 @@ class Builder {
     }
     if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
     double days = 0;
-    if (unit == "day") days = amount;
-    else if (unit == "week") days = 7 * amount;
-    else if (unit == "month") days = amount * 365.25 / 12;
-    else if (unit == "year") days = amount * 365.25;
+    if (unit == "day")
+      days = amount;
+    else if (unit == "week")
+      days = 7 * amount;
+    else if (unit == "month")
+      days = amount * 365.25 / 12;
+    else if (unit == "year")
+      days = amount * 365.25;
     else {
-      diags_.error(v->loc, std::string("`") + key + "`: unknown unit '" + unit + "'", "one of days, weeks, months, years");
+      diags_.error(v->loc, std::string("`") + key + "`: unknown unit '" + unit + "'",
+                   "one of days, weeks, months, years");
       return std::nullopt;
     }
     const double steps = std::round(days / step_days_);
@@ -175,8 +179,10 @@ class Builder {
   Provenance get_provenance(const YNode& n) {
     Provenance p;
     if (const YNode* a = n.find("assumption")) {
-      if (!a->is_scalar() || a->scalar.empty()) diags_.error(a->loc, "`assumption:` must be a sentence saying why");
-      else p.assumption = a->scalar;
+      if (!a->is_scalar() || a->scalar.empty())
+        diags_.error(a->loc, "`assumption:` must be a sentence saying why");
+      else
+        p.assumption = a->scalar;
     }
     const YNode* ev = n.find("evidence");
     if (!ev) return p;
@@ -386,12 +392,14 @@ void Builder::read_factors() {
 
 void Builder::read_header() {
   check_keys(root_, "the scenario",
-             {"geosim", "id", "title", "description", "extends", "start", "step", "horizon", "until", "incumbent",
-              "challenger", "issues", "actors", "relations", "cohorts", "levers", "events", "outcomes", "mechanisms",
-              "report", "observations", "ladders", "decisions", "leader", "factors"});
+             {"geosim",  "id",        "title",     "description", "extends",    "start",  "step",
+              "horizon", "until",     "incumbent", "challenger",  "issues",     "actors", "relations",
+              "cohorts", "levers",    "events",    "outcomes",    "mechanisms", "report", "observations",
+              "ladders", "decisions", "leader",    "factors"});
   const YNode* ver = root_.find("geosim");
   if (!ver) {
-    diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)", "put `geosim: 1` on the first line");
+    diags_.error(FileLoc{sc_.file, 1, 1}, "missing `geosim: 1` (the format version)",
+                 "put `geosim: 1` on the first line");
   } else if (!ver->is_scalar() || (ver->scalar != "1" && ver->scalar != "2")) {
     diags_.error(ver->loc, "unsupported format version '" + (ver->is_scalar() ? ver->scalar : ver->type_name()) + "'",
                  "this geosim reads `geosim: 1` and `geosim: 2`");
@@ -417,7 +425,8 @@ void Builder::read_header() {
   }
   sc_.dt_years = step_days_ / 365.25;
   auto start = get_date(root_, "start");
-  if (!root_.find("start")) diags_.error(root_.loc, "the scenario needs `start:`", "a calendar date such as 2019-01-23");
+  if (!root_.find("start"))
+    diags_.error(root_.loc, "the scenario needs `start:`", "a calendar date such as 2019-01-23");
   if (start) sc_.start = *start;
   start_ok_ = start.has_value();
   const YNode* h = root_.find("horizon");
@@ -453,7 +462,8 @@ void Builder::read_header() {
   if (u && start) {
     std::optional<Date> until = u->is_scalar() ? parse_date(u->scalar) : std::nullopt;
     if (!until)
-      diags_.error(u->loc, "`until` must be a calendar date YYYY-MM-DD, got '" + (u->is_scalar() ? u->scalar : u->type_name()) + "'");
+      diags_.error(u->loc, "`until` must be a calendar date YYYY-MM-DD, got '" +
+                               (u->is_scalar() ? u->scalar : u->type_name()) + "'");
     if (until) {
       if (!(sc_.start < *until))
         diags_.error(u->loc, "`until` " + until->str() + " is not after `start` " + sc_.start.str(),
@@ -463,7 +473,8 @@ void Builder::read_header() {
         if (steps > limits_.max_steps)
           diags_.error(u->loc, "`until` gives " + std::to_string(steps) + " steps, over the limit of " +
                                    std::to_string(limits_.max_steps));
-        else sc_.horizon = steps;
+        else
+          sc_.horizon = steps;
       }
     }
   }
@@ -484,8 +495,8 @@ void Builder::read_issues() {
   if (l->seq.empty()) diags_.error(l->loc, "`issues:` is empty", "list at least one issue, or leave the key out");
   for (const auto& n : l->seq) {
     if (!expect_map(n, "an issue")) continue;
-    check_keys(n, "an issue", {"id", "description", "range", "stance_model", "noise", "bargaining_every", "evidence",
-                               "assumption"});
+    check_keys(n, "an issue",
+               {"id", "description", "range", "stance_model", "noise", "bargaining_every", "evidence", "assumption"});
     Issue is;
     is.id = get_id(n, "issue", seen);
     is.description = get_string(n, "description", false, "an issue");
@@ -497,8 +508,10 @@ void Builder::read_issues() {
         diags_.error(r->loc, "`range` must lie within +-1e+09", "numbers in a scenario stay within +-1e+09");
     }
     std::string model = get_string(n, "stance_model", false, "an issue", "friedkin_johnsen");
-    if (model == "friedkin_johnsen") is.model = StanceModel::FriedkinJohnsen;
-    else if (model == "bargaining") is.model = StanceModel::Bargaining;
+    if (model == "friedkin_johnsen")
+      is.model = StanceModel::FriedkinJohnsen;
+    else if (model == "bargaining")
+      is.model = StanceModel::Bargaining;
     else {
       std::string guess = closest_match(model, {"friedkin_johnsen", "bargaining"});
       diags_.error(n.find("stance_model")->loc, "unknown stance model '" + model + "'",
@@ -513,11 +526,12 @@ void Builder::read_issues() {
       if (const YNode* b = n.find("bargaining_every"); b && b->format == 1)
         is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
       else if (b && b->is_scalar() && !b->scalar.empty() &&
-                                                       b->scalar.find_first_not_of("0123456789") == std::string::npos)
+               b->scalar.find_first_not_of("0123456789") == std::string::npos)
         diags_.error(b->loc, "in format 2, `bargaining_every` is a duration, got '" + b->scalar + "'",
                      "write `bargaining_every: " + b->scalar + (sc_.unit == StepUnit::Week ? " weeks" : " days") + "`");
       else
-        is.bargaining_every = std::max(1, get_duration(n, "bargaining_every").value_or(static_cast<int>(std::lround(28 / step_days_))));
+        is.bargaining_every =
+            std::max(1, get_duration(n, "bargaining_every").value_or(static_cast<int>(std::lround(28 / step_days_))));
     } else {
       // Format 1, or a format 1 file that a format 2 file extends: sd per step.
       is.noise_per_step = true;
@@ -538,8 +552,8 @@ void Builder::read_actors() {
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "an actor")) continue;
-    check_keys(n, "an actor", {"id", "name", "kind", "stance", "salience", "capability", "stubbornness", "evidence",
-                               "assumption"});
+    check_keys(n, "an actor",
+               {"id", "name", "kind", "stance", "salience", "capability", "stubbornness", "evidence", "assumption"});
     Actor a;
     a.id = get_id(n, "actor", seen);
     a.name = get_string(n, "name", false, "an actor", a.id);
@@ -547,8 +561,9 @@ void Builder::read_actors() {
     const auto& kinds = actor_kinds();
     if (std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) {
       std::string guess = closest_match(a.kind, kinds);
-      diags_.error(n.find("kind")->loc, "unknown actor kind '" + a.kind + "'",
-                   guess.empty() ? "one of " + join(kinds) : "did you mean '" + guess + "'? (one of " + join(kinds) + ")");
+      diags_.error(
+          n.find("kind")->loc, "unknown actor kind '" + a.kind + "'",
+          guess.empty() ? "one of " + join(kinds) : "did you mean '" + guess + "'? (one of " + join(kinds) + ")");
     }
     a.provenance = get_provenance(n);
     std::string base = "actors." + a.id + ".";
@@ -566,8 +581,9 @@ void Builder::read_actors() {
       a.stance[0] = param(n, "stance", base + "stance", 0.0, {sc_.issues[0].lo, sc_.issues[0].hi}, a.provenance,
                           "stance on " + sc_.issues[0].id);
       for (size_t i = 1; i < sc_.issues.size(); ++i)
-        a.stance[i] = param_node(nullptr, base + "stance." + sc_.issues[i].id, 0.0, {sc_.issues[i].lo, sc_.issues[i].hi},
-                                 a.provenance, "stance on " + sc_.issues[i].id, n.loc);
+        a.stance[i] =
+            param_node(nullptr, base + "stance." + sc_.issues[i].id, 0.0, {sc_.issues[i].lo, sc_.issues[i].hi},
+                       a.provenance, "stance on " + sc_.issues[i].id, n.loc);
     }
     a.salience = param(n, "salience", base + "salience", 0.5, {0, 1}, a.provenance, "how much the actor cares");
     a.capability = param(n, "capability", base + "capability", 0.5, {0, 1}, a.provenance, "share of relevant power");
@@ -579,8 +595,10 @@ void Builder::read_actors() {
   }
   if (sc_.actors.empty()) diags_.error(l->loc, "`actors:` is empty", "list at least the incumbent");
   const YNode* inc = root_.find("incumbent");
-  if (!inc) diags_.error(root_.loc, "the scenario needs `incumbent:` naming the actor whose rule is the status quo");
-  else sc_.incumbent = ActorId(resolve(root_, "incumbent", actor_ids_, "actor", true));
+  if (!inc)
+    diags_.error(root_.loc, "the scenario needs `incumbent:` naming the actor whose rule is the status quo");
+  else
+    sc_.incumbent = ActorId(resolve(root_, "incumbent", actor_ids_, "actor", true));
   if (sc_.incumbent.valid()) sc_.actors[sc_.incumbent.index()].regime_side = true;
   if (root_.find("challenger")) sc_.challenger = ActorId(resolve(root_, "challenger", actor_ids_, "actor", true));
 }
@@ -600,7 +618,8 @@ void Builder::read_relations() {
       continue;
     }
     Provenance prov = get_provenance(n);
-    r.influence = param(n, "influence", "relations." + sc_.actors[r.from.index()].id + "." + sc_.actors[r.to.index()].id + ".influence",
+    r.influence = param(n, "influence",
+                        "relations." + sc_.actors[r.from.index()].id + "." + sc_.actors[r.to.index()].id + ".influence",
                         1.0, {0, 100}, prov, "how much `from` listens to `to`");
     sc_.relations.push_back(r);
   }
@@ -612,8 +631,9 @@ void Builder::read_cohorts() {
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a cohort")) continue;
-    check_keys(n, "a cohort", {"id", "name", "actor", "units", "weight", "threshold", "thresholds", "threshold_shift",
-                               "evidence", "assumption"});
+    check_keys(n, "a cohort",
+               {"id", "name", "actor", "units", "weight", "threshold", "thresholds", "threshold_shift", "evidence",
+                "assumption"});
     Cohort c;
     c.id = get_id(n, "cohort", seen);
     c.name = get_string(n, "name", false, "a cohort", c.id);
@@ -624,7 +644,8 @@ void Builder::read_cohorts() {
     const YNode* ths = n.find("thresholds");
     if (th && ths) diags_.error(ths->loc, "give `threshold:` (a distribution) or `thresholds:` (a list), not both");
     if (ths) {
-      if (!ths->is_seq() || ths->seq.empty()) diags_.error(ths->loc, "`thresholds:` must be a non-empty list of numbers");
+      if (!ths->is_seq() || ths->seq.empty())
+        diags_.error(ths->loc, "`thresholds:` must be a non-empty list of numbers");
       else
         for (const auto& v : ths->seq) {
           double x;
@@ -632,11 +653,14 @@ void Builder::read_cohorts() {
         }
       c.units = static_cast<int>(c.thresholds.size());
       if (n.find("units") && get_int(n, "units", 0, 1, limits_.max_units) != c.units)
-        diags_.error(n.find("units")->loc, "`units` differs from the length of `thresholds` (" +
-                                               std::to_string(c.units) + ")", "leave `units` out with an explicit list");
+        diags_.error(n.find("units")->loc,
+                     "`units` differs from the length of `thresholds` (" + std::to_string(c.units) + ")",
+                     "leave `units` out with an explicit list");
     } else {
-      if (!th) diags_.error(n.loc, "a cohort needs `threshold:` (a distribution) or `thresholds:` (a list)");
-      else if (!Distribution::parse(*th, Range{}, diags_, c.threshold)) c.threshold = Distribution::constant(0.5);
+      if (!th)
+        diags_.error(n.loc, "a cohort needs `threshold:` (a distribution) or `thresholds:` (a list)");
+      else if (!Distribution::parse(*th, Range{}, diags_, c.threshold))
+        c.threshold = Distribution::constant(0.5);
       // The units' thresholds are drawn from this distribution one by one: it is not a
       // parameter, so it cannot follow a shared factor (the cohort's threshold_shift can).
       if (th && th->is_map())
@@ -666,16 +690,17 @@ void Builder::read_levers() {
   auto kinds = lever_kind_names();
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a lever")) continue;
-    check_keys(n, "a lever", {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity",
-                              "credibility", "enabled", "stance_push", "evidence", "assumption", "when",
-                              "until_when", "after", "hold", "on"});
+    check_keys(n, "a lever",
+               {"id", "name", "kind", "by", "target", "issue", "from", "until", "intensity", "credibility", "enabled",
+                "stance_push", "evidence", "assumption", "when", "until_when", "after", "hold", "on"});
     // A variant that names a lever the base does not have (a misspelt id) merges in as a new
     // lever with no kind, actors or anything else: say that, not what such a lever lacks.
-    if (const YNode* id = n.find("id"); id && id->is_scalar() && !n.find("kind") && !n.find("by") && !n.find("target")) {
+    if (const YNode* id = n.find("id");
+        id && id->is_scalar() && !n.find("kind") && !n.find("by") && !n.find("target")) {
       std::vector<std::string> ids;
       for (const auto& other : l->seq)
-        if (const YNode* oid = other.is_map() ? other.find("id") : nullptr; oid && oid->is_scalar() && oid != id &&
-                                                                           other.find("kind"))
+        if (const YNode* oid = other.is_map() ? other.find("id") : nullptr;
+            oid && oid->is_scalar() && oid != id && other.find("kind"))
           ids.push_back(oid->scalar);
       const std::string guess = closest_match(id->scalar, ids);
       diags_.error(id->loc, "no lever '" + id->scalar + "' in the scenario to change",
@@ -713,8 +738,8 @@ void Builder::read_levers() {
     if (auto until = get_date(n, "until")) {
       lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
       if (start_ok_ && until->days < sc_.start.days)
-        diags_.error(n.find("until")->loc, "the lever ends (" + until->str() + ") before the scenario starts (" +
-                                               sc_.start.str() + ")");
+        diags_.error(n.find("until")->loc,
+                     "the lever ends (" + until->str() + ") before the scenario starts (" + sc_.start.str() + ")");
       if (auto from = get_date(n, "from"); from && *until < *from)
         diags_.error(n.find("until")->loc, "`until` is before `from`");
     }
@@ -749,18 +774,23 @@ void Builder::read_reaction(const YNode& n, Lever& lv) {
     else if (on->scalar == "leader") {
       lv.on_leader = true;
       if (!root_.find("leader"))
-        diags_.error(on->loc, "`on: leader` needs the scenario's `leader:`", "name the leader (docs/scenario-format.md)");
+        diags_.error(on->loc, "`on: leader` needs the scenario's `leader:`",
+                     "name the leader (docs/scenario-format.md)");
     }
   }
   if (n.find("hold")) {
-    if (!n.find("when")) diags_.error(n.find("hold")->loc, "`hold` says how long the lever stays on after its `when` stops holding; give a `when`");
+    if (!n.find("when"))
+      diags_.error(n.find("hold")->loc,
+                   "`hold` says how long the lever stays on after its `when` stops holding; give a `when`");
     lv.hold_steps = get_duration(n, "hold").value_or(0);
   }
   if (const YNode* a = n.find("after"); a && expect_map(*a, "`after:`")) {
     check_keys(*a, "`after:`", {"event", "delay"});
     const YNode* ev = a->find("event");
-    if (!ev || !ev->is_scalar()) diags_.error(a->loc, "`after:` needs `event:` (the id of an event)");
-    else pending_after_.push_back({sc_.levers.size(), ev->scalar, ev->loc});
+    if (!ev || !ev->is_scalar())
+      diags_.error(a->loc, "`after:` needs `event:` (the id of an event)");
+    else
+      pending_after_.push_back({sc_.levers.size(), ev->scalar, ev->loc});
     // The event fires during its step, after the levers of that step are set: the lever can
     // act at the earliest in the next step.
     lv.after_delay = std::max(1, get_duration(*a, "delay").value_or(1));
@@ -789,7 +819,8 @@ void Builder::read_ladders() {
     ld.provenance = get_provenance(n);
     const YNode* rs = n.find("rungs");
     if (!rs || !rs->is_seq() || rs->seq.empty()) {
-      diags_.error(rs ? rs->loc : n.loc, "a ladder needs `rungs:`, a list of {lever, up, down, sustained} from the lowest");
+      diags_.error(rs ? rs->loc : n.loc,
+                   "a ladder needs `rungs:`, a list of {lever, up, down, sustained} from the lowest");
       continue;
     }
     const int index = static_cast<int>(sc_.ladders.size());
@@ -805,8 +836,9 @@ void Builder::read_ladders() {
       if (rung.lever.valid()) {
         Lever& lv = sc_.levers[static_cast<size_t>(rung.lever)];
         if (lv.ladder >= 0)
-          diags_.error(r.find("lever")->loc, "lever '" + lv.id + "' is already a rung of ladder '" +
-                                                 (lv.ladder < index ? sc_.ladders[static_cast<size_t>(lv.ladder)].id : ld.id) + "'",
+          diags_.error(r.find("lever")->loc,
+                       "lever '" + lv.id + "' is already a rung of ladder '" +
+                           (lv.ladder < index ? sc_.ladders[static_cast<size_t>(lv.ladder)].id : ld.id) + "'",
                        "a lever stands on one rung of one ladder; give each rung its own lever");
         lv.ladder = index;
         lv.rung = static_cast<int>(ld.rungs.size()) + 1;
@@ -827,8 +859,9 @@ void Builder::read_leader() {
       for (const auto& n : os->seq)
         if (const YNode* r = n.is_map() ? n.find("regime") : nullptr)
           diags_.error(r->loc, "an outcome's `regime:` needs the scenario's `leader:`",
-                       sc_.format_version < 2 ? "write `geosim: 2` on the first line and name the leader"
-                                              : "name the leader (docs/scenario-format.md, \"The leader and the regime\")");
+                       sc_.format_version < 2
+                           ? "write `geosim: 2` on the first line and name the leader"
+                           : "name the leader (docs/scenario-format.md, \"The leader and the regime\")");
     return;
   }
   if (sc_.format_version < 2) {
@@ -837,7 +870,8 @@ void Builder::read_leader() {
     return;
   }
   if (!expect_map(*l, "`leader:`")) return;
-  check_keys(*l, "the leader", {"id", "name", "successors", "new_ruler_risk", "new_ruler_years", "evidence", "assumption"});
+  check_keys(*l, "the leader",
+             {"id", "name", "successors", "new_ruler_risk", "new_ruler_years", "evidence", "assumption"});
   Leadership& L = sc_.leadership;
   L.id = get_string(*l, "id", true, "the leader");
   if (!L.id.empty() && !valid_id(L.id))
@@ -848,8 +882,10 @@ void Builder::read_leader() {
   {
     Provenance coup_trap;
     coup_trap.evidence.push_back({"", "", "Londregan & Poole 1990, World Politics 42(2)",
-                                  "a coup raises the odds of another: a new ruler's first years are the riskiest", FileLoc{}});
-    coup_trap.assumption = "geosim default: twice the hazard for two years (docs/model.md, \"The leader and the regime\")";
+                                  "a coup raises the odds of another: a new ruler's first years are the riskiest",
+                                  FileLoc{}});
+    coup_trap.assumption =
+        "geosim default: twice the hazard for two years (docs/model.md, \"The leader and the regime\")";
     L.new_ruler_risk = param(*l, "new_ruler_risk", "leader.new_ruler_risk", 2.0, {0, 100}, coup_trap,
                              "factor on the hazards of events that end a ruler's rule, in a new ruler's first years");
     L.new_ruler_years = param(*l, "new_ruler_years", "leader.new_ruler_years", 2.0, {0, 50}, coup_trap,
@@ -857,7 +893,8 @@ void Builder::read_leader() {
   }
   std::set<std::string> seen;
   if (const YNode* ss = l->find("successors")) {
-    if (!ss->is_seq()) diags_.error(ss->loc, "`successors` must be a list of {id, name, after, stance}");
+    if (!ss->is_seq())
+      diags_.error(ss->loc, "`successors` must be a list of {id, name, after, stance}");
     else
       for (const auto& n : ss->seq) {
         if (!expect_map(n, "a successor")) continue;
@@ -867,7 +904,8 @@ void Builder::read_leader() {
         s.name = get_string(n, "name", false, "a successor", s.id);
         s.provenance = get_provenance(n);
         if (const YNode* a = n.find("after")) {
-          if (!a->is_seq()) diags_.error(a->loc, "`after` must be a list of outcome ids, e.g. [coup, negotiated_exit]");
+          if (!a->is_seq())
+            diags_.error(a->loc, "`after` must be a list of outcome ids, e.g. [coup, negotiated_exit]");
           else
             for (const auto& o : a->seq) {
               int k = o.is_scalar() ? sc_.find_outcome(o.scalar) : -1;
@@ -878,7 +916,8 @@ void Builder::read_leader() {
                 diags_.error(o.loc, "unknown outcome '" + (o.is_scalar() ? o.scalar : o.type_name()) + "'",
                              guess.empty() ? "one of " + join(ids) : "did you mean '" + guess + "'?");
               } else if (sc_.outcomes[static_cast<size_t>(k)].is_default) {
-                diags_.error(o.loc, "the default outcome ('" + o.scalar + "') is the leader staying; nobody succeeds him then");
+                diags_.error(
+                    o.loc, "the default outcome ('" + o.scalar + "') is the leader staying; nobody succeeds him then");
               } else {
                 s.after.push_back(k);
               }
@@ -886,8 +925,8 @@ void Builder::read_leader() {
         }
         if (n.find("stance")) {
           const Issue& first = sc_.issues.empty() ? Issue{} : sc_.issues[0];
-          s.stance = param(n, "stance", "leader.successors." + s.id + ".stance", 0.0, {first.lo, first.hi}, s.provenance,
-                           "the incumbent's stance on the first issue once this successor rules");
+          s.stance = param(n, "stance", "leader.successors." + s.id + ".stance", 0.0, {first.lo, first.hi},
+                           s.provenance, "the incumbent's stance on the first issue once this successor rules");
         }
         if (n.find("salience"))
           s.salience = param(n, "salience", "leader.successors." + s.id + ".salience", 0.5, {0, 1}, s.provenance,
@@ -913,45 +952,54 @@ void Builder::read_leader() {
     const YNode* node = nullptr;
     if (os && os->is_seq())
       for (const auto& n : os->seq)
-        if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar() && id->scalar == o.id) node = &n;
+        if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar() && id->scalar == o.id)
+          node = &n;
     const YNode* r = node ? node->find("regime") : nullptr;
     // Defaults for the standard ids: about half of autocratic leader exits leave the regime in
     // place (Geddes, Wright & Frantz 2014); a defection collapse or a negotiated transition
     // ends it by definition.
     double cont = -1;
     int otherwise = kRegimeCollapse;
-    if (o.id == "negotiated_exit") cont = 0.5, otherwise = kRegimeTransition;
-    else if (o.id == "coup" || o.id == "foreign_intervention") cont = 0.5, otherwise = kRegimeCollapse;
-    else if (o.id == "defection_collapse") cont = 0, otherwise = kRegimeCollapse;
-    else if (o.id == "negotiated_transition") cont = 0, otherwise = kRegimeTransition;
+    if (o.id == "negotiated_exit")
+      cont = 0.5, otherwise = kRegimeTransition;
+    else if (o.id == "coup" || o.id == "foreign_intervention")
+      cont = 0.5, otherwise = kRegimeCollapse;
+    else if (o.id == "defection_collapse")
+      cont = 0, otherwise = kRegimeCollapse;
+    else if (o.id == "negotiated_transition")
+      cont = 0, otherwise = kRegimeTransition;
     Provenance prov;
     if (cont == 0.5) {
       prov.evidence.push_back({"", "", "Geddes, Wright & Frantz 2014, Perspectives on Politics 12(2):313-31",
                                "about half of autocratic leader exits leave the regime in place", FileLoc{}});
       prov.assumption = "geosim default for '" + o.id + "': the base rate of all leader exits, not of this kind alone";
     } else if (cont == 0) {
-      prov.assumption = "geosim default for '" + o.id + "': this way of leaving ends the ruling coalition by definition";
+      prov.assumption =
+          "geosim default for '" + o.id + "': this way of leaving ends the ruling coalition by definition";
     }
     if (r && expect_map(*r, "`regime:`")) {
       check_keys(*r, "`regime:`", {"continues", "otherwise"});
       if (const YNode* ow = r->find("otherwise")) {
         if (!ow->is_scalar() || (ow->scalar != "transition" && ow->scalar != "collapse"))
-          diags_.error(ow->loc, "`otherwise` must be transition or collapse",
-                       "transition: a negotiated or electoral change of regime; collapse: it falls by force or defection");
-        else otherwise = ow->scalar == "transition" ? kRegimeTransition : kRegimeCollapse;
+          diags_.error(
+              ow->loc, "`otherwise` must be transition or collapse",
+              "transition: a negotiated or electoral change of regime; collapse: it falls by force or defection");
+        else
+          otherwise = ow->scalar == "transition" ? kRegimeTransition : kRegimeCollapse;
       }
       if (!r->find("continues") && cont < 0)
         diags_.error(r->loc, "`regime:` needs `continues:`, the probability that the regime outlives this exit");
-      o.regime_continues = param(*r, "continues", "outcomes." + o.id + ".regime.continues", std::max(0.0, cont), {0, 1},
-                                 r->find("continues") ? o.provenance : prov,
-                                 "probability that the regime continues, under a successor, when the ruler leaves this way");
+      o.regime_continues =
+          param(*r, "continues", "outcomes." + o.id + ".regime.continues", std::max(0.0, cont), {0, 1},
+                r->find("continues") ? o.provenance : prov,
+                "probability that the regime continues, under a successor, when the ruler leaves this way");
     } else if (cont < 0) {
       diags_.error(node ? node->loc : o.loc, "outcome '" + o.id + "': say what it does to the regime",
                    "add `regime: {continues: P, otherwise: transition or collapse}` (the standard ids have defaults)");
     } else {
-      o.regime_continues = param_node(nullptr, "outcomes." + o.id + ".regime.continues", cont, {0, 1}, prov,
-                                      "probability that the regime continues, under a successor, when the ruler leaves this way",
-                                      o.loc);
+      o.regime_continues =
+          param_node(nullptr, "outcomes." + o.id + ".regime.continues", cont, {0, 1}, prov,
+                     "probability that the regime continues, under a successor, when the ruler leaves this way", o.loc);
     }
     o.regime_otherwise = otherwise;
   }
@@ -1002,20 +1050,25 @@ void Builder::read_decisions() {
         const YNode* u = o.find("utility");
         if (u && expect_map(*u, "a utility")) {
           check_keys(*u, "a utility", {"constant", "drivers"});
-          opt.constant = param(*u, "constant", ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option");
-          read_drivers(u->find("drivers"), ob + "drivers.", d.provenance, "utility per unit of the state variable", opt.drivers);
+          opt.constant =
+              param(*u, "constant", ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option");
+          read_drivers(u->find("drivers"), ob + "drivers.", d.provenance, "utility per unit of the state variable",
+                       opt.drivers);
         } else {
-          opt.constant = param_node(nullptr, ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option", o.loc);
+          opt.constant =
+              param_node(nullptr, ob + "constant", 0.0, {-1000, 1000}, d.provenance, "utility of the option", o.loc);
         }
         if (opt.lever.valid()) {
           Lever& lv = sc_.levers[static_cast<size_t>(opt.lever)];
           if (lv.ladder >= 0 || lv.decision >= 0)
-            diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is already " +
-                                                   (lv.ladder >= 0 ? "a rung of a ladder" : "an option of a decision"),
+            diags_.error(o.find("lever")->loc,
+                         "lever '" + lv.id + "' is already " +
+                             (lv.ladder >= 0 ? "a rung of a ladder" : "an option of a decision"),
                          "a lever is the option of one decision or the rung of one ladder; give each its own lever");
           else if (d.actor.valid() && lv.by != d.actor)
-            diags_.error(o.find("lever")->loc, "lever '" + lv.id + "' is applied by '" + sc_.actors[static_cast<size_t>(lv.by)].id +
-                                                   "', not by '" + sc_.actors[static_cast<size_t>(d.actor)].id + "', who decides",
+            diags_.error(o.find("lever")->loc,
+                         "lever '" + lv.id + "' is applied by '" + sc_.actors[static_cast<size_t>(lv.by)].id +
+                             "', not by '" + sc_.actors[static_cast<size_t>(d.actor)].id + "', who decides",
                          "an actor decides only on its own levers");
           lv.decision = index;
           lv.option = static_cast<int>(d.options.size()) + 1;
@@ -1040,8 +1093,7 @@ void Builder::read_drivers(const YNode* dr, const std::string& base, const Prove
                    guess.empty() ? "see the state variables in docs/model.md" : "did you mean '" + guess + "'?");
       continue;
     }
-    out.emplace_back(v, param_node(&dr->map[i].second, base + dr->map[i].first, 0, {-1000, 1000}, prov,
-                                   doc, dr->loc));
+    out.emplace_back(v, param_node(&dr->map[i].second, base + dr->map[i].first, 0, {-1000, 1000}, prov, doc, dr->loc));
   }
 }
 
@@ -1065,8 +1117,11 @@ Effects Builder::read_effects(const YNode& n, const std::string& path, const Pro
   Effects e;
   if (!expect_map(n, "effects")) return e;
   const bool v2 = sc_.format_version >= 2;
-  if (v2) check_keys(n, "effects", {"defection_shock", "shock_for", "shock_steps", "talks", "resources_shock", "stance_shock"});
-  else check_keys(n, "effects", {"defection_shock", "shock_steps", "talks", "resources_shock", "stance_shock"});
+  if (v2)
+    check_keys(n, "effects",
+               {"defection_shock", "shock_for", "shock_steps", "talks", "resources_shock", "stance_shock"});
+  else
+    check_keys(n, "effects", {"defection_shock", "shock_steps", "talks", "resources_shock", "stance_shock"});
   if (n.find("defection_shock"))
     e.defection_shock = param(n, "defection_shock", path + ".defection_shock", 0, {-1, 1}, prov,
                               "added to every cohort's incentive to defect");
@@ -1084,9 +1139,12 @@ Effects Builder::read_effects(const YNode& n, const std::string& path, const Pro
   if (n.find("resources_shock"))
     e.resources_shock = param(n, "resources_shock", path + ".resources_shock", 0, {-1, 1}, prov, "added to resources");
   std::string talks = get_string(n, "talks", false, "effects");
-  if (talks == "open") e.talks = 1;
-  else if (talks == "close") e.talks = -1;
-  else if (!talks.empty()) diags_.error(n.find("talks")->loc, "`talks` must be open or close, got '" + talks + "'");
+  if (talks == "open")
+    e.talks = 1;
+  else if (talks == "close")
+    e.talks = -1;
+  else if (!talks.empty())
+    diags_.error(n.find("talks")->loc, "`talks` must be open or close, got '" + talks + "'");
   if (const YNode* ss = n.find("stance_shock")) {
     if (!expect_map(*ss, "stance_shock")) return e;
     for (size_t i = 0; i < ss->map.size(); ++i) {
@@ -1125,7 +1183,8 @@ void Builder::read_outcomes() {
     o.removes_incumbent = get_bool(n, "removes_incumbent", !o.is_default);
     o.provenance = get_provenance(n);
     if (const YNode* w = n.find("when")) {
-      if (!w->is_scalar()) diags_.error(w->loc, "`when` must be an expression such as defected_share >= 0.5");
+      if (!w->is_scalar())
+        diags_.error(w->loc, "`when` must be an expression such as defected_share >= 0.5");
       else {
         o.when.text = w->scalar;
         o.when.loc = w->loc;
@@ -1135,9 +1194,11 @@ void Builder::read_outcomes() {
     }
     if (o.is_default) {
       if (sc_.default_outcome >= 0)
-        diags_.error(n.loc, "more than one default outcome ('" + sc_.outcomes[sc_.default_outcome].id + "' and '" +
-                                o.id + "')", "exactly one outcome has `default: true`");
-      else sc_.default_outcome = static_cast<int>(sc_.outcomes.size());
+        diags_.error(
+            n.loc, "more than one default outcome ('" + sc_.outcomes[sc_.default_outcome].id + "' and '" + o.id + "')",
+            "exactly one outcome has `default: true`");
+      else
+        sc_.default_outcome = static_cast<int>(sc_.outcomes.size());
     }
     outcome_ids_[o.id] = static_cast<int>(sc_.outcomes.size());
     sc_.outcomes.push_back(std::move(o));
@@ -1153,8 +1214,9 @@ void Builder::read_events() {
   if (l) {
     for (const auto& n : l->seq) {
       if (!expect_map(n, "an event")) continue;
-      check_keys(n, "an event", {"id", "name", "at", "hazard", "outcome", "success", "effects", "on_failure", "once",
-                                 "max_fires", "evidence", "assumption"});
+      check_keys(n, "an event",
+                 {"id", "name", "at", "hazard", "outcome", "success", "effects", "on_failure", "once", "max_fires",
+                  "evidence", "assumption"});
       Event e;
       e.loc = n.loc;
       e.id = get_id(n, "event", seen);
@@ -1180,7 +1242,8 @@ void Builder::read_events() {
         if (hz->find("annual") && hz->find("per_step"))
           diags_.error(hz->loc, "give `annual:` or `per_step:`, not both");
         else if (hz->find("per_step") && sc_.format_version >= 2 && !from_format1(hz->find("per_step")))
-          diags_.error(hz->find("per_step")->loc, "in format 2, a hazard's base rate is `annual:` (probability per year)",
+          diags_.error(hz->find("per_step")->loc,
+                       "in format 2, a hazard's base rate is `annual:` (probability per year)",
                        "format 2 states every rate per year, so that a scenario means the same in daily and weekly "
                        "steps; a probability p per week is 1 - (1 - p)^52.18 per year");
         else if (hz->find("per_step"))
@@ -1193,7 +1256,8 @@ void Builder::read_events() {
           diags_.error(hz->loc, "a hazard needs `annual:` (probability per year) or `per_step:`");
         read_drivers(hz->find("drivers"), base + ".hazard.drivers.", e.provenance, "logit coefficient", e.drivers);
         if (const YNode* w = hz->find("when")) {
-          if (!w->is_scalar()) diags_.error(w->loc, "`when` must be an expression");
+          if (!w->is_scalar())
+            diags_.error(w->loc, "`when` must be an expression");
           else {
             e.gate.text = w->scalar;
             e.gate.loc = w->loc;
@@ -1243,7 +1307,8 @@ void Builder::read_mechanisms() {
   const YNode* m = root_.find("mechanisms");
   std::map<std::string, std::vector<std::string>> groups;
   for (int i = 0; i < num_mech_params(); ++i)
-    if (mech_param_info(i).since_format <= sc_.format_version) groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
+    if (mech_param_info(i).since_format <= sc_.format_version)
+      groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
   std::vector<std::string> group_names;
   for (const auto& kv : groups) group_names.push_back(kv.first);
   if (m && expect_map(*m, "`mechanisms:`")) {
@@ -1262,13 +1327,13 @@ void Builder::read_mechanisms() {
     const YNode* g = m && m->is_map() ? m->find(info.group) : nullptr;
     const YNode* v = g && g->is_map() ? g->find(info.name) : nullptr;
     Provenance prov;
-    sc_.mech[static_cast<size_t>(i)] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name, info.default_value,
-                             info.range, prov, info.doc, root_.loc);
+    sc_.mech[static_cast<size_t>(i)] = param_node(v, std::string("mechanisms.") + info.group + "." + info.name,
+                                                  info.default_value, info.range, prov, info.doc, root_.loc);
     if (!v) {
       Param& p = sc_.params.back();
       if (info.uniform_lo < info.uniform_hi) p.dist = Distribution::uniform(info.uniform_lo, info.uniform_hi);
-      p.provenance.assumption = *info.cite ? std::string("geosim default (docs/model.md): ") + info.cite
-                                           : "geosim default (docs/model.md)";
+      p.provenance.assumption =
+          *info.cite ? std::string("geosim default (docs/model.md): ") + info.cite : "geosim default (docs/model.md)";
     }
   }
 }
@@ -1293,7 +1358,8 @@ void Builder::read_report() {
   if (r && expect_map(*r, "`report:`")) {
     check_keys(*r, "report", {"fans"});
     if (const YNode* f = r->find("fans")) {
-      if (!f->is_seq()) diags_.error(f->loc, "`fans` must be a list of state variables");
+      if (!f->is_seq())
+        diags_.error(f->loc, "`fans` must be a list of state variables");
       else {
         fans.clear();
         for (const auto& v : f->seq) {
@@ -1348,12 +1414,13 @@ void Builder::check_sizes() {
     int max;
     const char* what;
   };
-  for (const Limit& lim : {Limit{"actors", limits_.max_actors, "actors"}, Limit{"cohorts", limits_.max_cohorts, "cohorts"},
-                           Limit{"levers", limits_.max_levers, "levers"}, Limit{"events", limits_.max_events, "events"}}) {
+  for (const Limit& lim :
+       {Limit{"actors", limits_.max_actors, "actors"}, Limit{"cohorts", limits_.max_cohorts, "cohorts"},
+        Limit{"levers", limits_.max_levers, "levers"}, Limit{"events", limits_.max_events, "events"}}) {
     const YNode* l = root_.find(lim.key);
     if (l && l->is_seq() && l->seq.size() > static_cast<size_t>(lim.max))
-      diags_.error(l->loc, std::to_string(l->seq.size()) + " " + lim.what + ", over the limit of " +
-                               std::to_string(lim.max));
+      diags_.error(l->loc,
+                   std::to_string(l->seq.size()) + " " + lim.what + ", over the limit of " + std::to_string(lim.max));
   }
   diags_.throw_if_any();
 }
@@ -1412,8 +1479,8 @@ Scenario Builder::build() {
         // The range (for charts) is the number of options.
         const YNode* os = n.find("options");
         const double options = os && os->is_seq() ? static_cast<double>(std::max<size_t>(1, os->seq.size())) : 1.0;
-        sc_.vars.push_back({"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)",
-                            0, options});
+        sc_.vars.push_back(
+            {"decision." + id->scalar, "the option decision " + id->scalar + " chose last (0: none yet)", 0, options});
       }
     read_decisions();
   } else {
@@ -1428,13 +1495,16 @@ Scenario Builder::build() {
   check_expressions();
   read_observations(root_, sc_, step_days_, diags_, [this](const YNode& n, std::string& summary) {
     Provenance p = get_provenance(n);
-    if (!p.evidence.empty()) summary = p.evidence[0].quote.empty() ? p.evidence[0].cite : p.evidence[0].quote;
-    else summary = p.assumption;
+    if (!p.evidence.empty())
+      summary = p.evidence[0].quote.empty() ? p.evidence[0].cite : p.evidence[0].quote;
+    else
+      summary = p.assumption;
     return !p.empty();
   });
   if (unknown_keys_ > kMaxUnknownKeys)
-    diags_.error(FileLoc{sc_.file, 0, 0}, "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) +
-                                              " more unknown keys, not shown", "fix the ones above first");
+    diags_.error(FileLoc{sc_.file, 0, 0},
+                 "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) + " more unknown keys, not shown",
+                 "fix the ones above first");
   diags_.throw_if_any();
   return std::move(sc_);
 }
@@ -1474,9 +1544,7 @@ int Scenario::find_outcome(const std::string& oid) const {
   return -1;
 }
 
-Date Scenario::date_of_step(int step) const {
-  return start.plus_days(step * (unit == StepUnit::Week ? 7 : 1));
-}
+Date Scenario::date_of_step(int step) const { return start.plus_days(step * (unit == StepUnit::Week ? 7 : 1)); }
 
 std::vector<ParamId> Scenario::independent_params() const {
   std::vector<ParamId> out;
