@@ -1305,17 +1305,48 @@ void Builder::read_events() {
 
 void Builder::read_mechanisms() {
   const YNode* m = root_.find("mechanisms");
-  std::map<std::string, std::vector<std::string>> groups;
-  for (int i = 0; i < num_mech_params(); ++i)
-    if (mech_param_info(i).since_format <= sc_.format_version)
-      groups[mech_param_info(i).group].push_back(mech_param_info(i).name);
+  // The coefficients of this file's format, and those of a later one (whose terms a file of
+  // this format leaves out: naming one is an error that says which format has it).
+  std::map<std::string, std::vector<std::string>> groups, later;
+  for (int i = 0; i < num_mech_params(); ++i) {
+    const MechParamInfo& info = mech_param_info(i);
+    (info.since_format <= sc_.format_version ? groups : later)[info.group].push_back(info.name);
+  }
+  auto later_format = [&](const std::string& group, const std::string& name, const FileLoc& loc) {
+    for (int i = 0; i < num_mech_params(); ++i) {
+      const MechParamInfo& info = mech_param_info(i);
+      if (group == info.group && (name.empty() || name == info.name) && info.since_format > sc_.format_version) {
+        diags_.error(loc,
+                     "`mechanisms." + group + (name.empty() ? "" : "." + name) + "` is a format " +
+                         std::to_string(info.since_format) + " term, which a format " +
+                         std::to_string(sc_.format_version) + " file leaves out",
+                     "write `geosim: " + std::to_string(info.since_format) +
+                         "` on the first line; a format 1 file means exactly what it meant before");
+        return;
+      }
+    }
+  };
   std::vector<std::string> group_names;
   for (const auto& kv : groups) group_names.push_back(kv.first);
+  std::vector<std::string> allowed = group_names;
+  for (const auto& kv : later)
+    if (!groups.count(kv.first)) allowed.push_back(kv.first);
   if (m && expect_map(*m, "`mechanisms:`")) {
-    check_keys(*m, "mechanisms", group_names);
-    for (const auto& kv : m->map)
-      if (groups.count(kv.first) && expect_map(kv.second, "mechanisms." + kv.first))
-        check_keys(kv.second, "mechanisms." + kv.first, groups[kv.first]);
+    check_keys(*m, "mechanisms", allowed);
+    for (size_t i = 0; i < m->map.size(); ++i) {
+      const auto& [group, node] = m->map[i];
+      if (!groups.count(group)) {
+        if (later.count(group)) later_format(group, "", m->key_locs[i]);
+        continue;
+      }
+      if (!expect_map(node, "mechanisms." + group)) continue;
+      std::vector<std::string> names = groups[group];
+      if (later.count(group)) names.insert(names.end(), later[group].begin(), later[group].end());
+      check_keys(node, "mechanisms." + group, names);
+      for (size_t j = 0; j < node.map.size(); ++j)
+        if (std::find(groups[group].begin(), groups[group].end(), node.map[j].first) == groups[group].end())
+          later_format(group, node.map[j].first, node.key_locs[j]);
+    }
   }
   sc_.mech.assign(static_cast<size_t>(num_mech_params()), kNoParam);
   for (int i = 0; i < num_mech_params(); ++i) {

@@ -187,3 +187,23 @@ TEST_CASE("a --set value may name a mechanism group the file leaves out; a missp
   CHECK_THAT(test::error_of([&] { load_scenario(test::source_path("scenarios/venezuela-2019.yaml"), lo); }),
              Catch::Contains("did you mean 'stance'?"));
 }
+
+TEST_CASE("a format 2 coefficient in a format 1 file is refused with the format that has it", "[two-sided][set]") {
+  LoadOptions lo;
+  const std::string v1 = test::source_path("bench/venezuela-2019-v1.yaml");
+  // A whole group of format 2 (coup) and one coefficient of a group format 1 has (defection).
+  lo.sets = {"mechanisms.coup.stance=1"};
+  CHECK_THAT(test::error_of([&] { load_scenario(v1, lo); }),
+             Catch::Contains("`mechanisms.coup` is a format 2 term, which a format 1 file leaves out; write "
+                             "`geosim: 2` on the first line"));
+  lo.sets = {"mechanisms.defection.threat=0.1"};
+  CHECK_THAT(test::error_of([&] { load_scenario(v1, lo); }),
+             Catch::Contains("`mechanisms.defection.threat` is a format 2 term"));
+  // A misspelling is still a misspelling, with its did-you-mean, and format 2 takes both.
+  lo.sets = {"mechanisms.defection.treat=0.1"};
+  CHECK_THAT(test::error_of([&] { load_scenario(v1, lo); }),
+             Catch::Contains("did you mean 'peer'?") || Catch::Contains("did you mean 'threat'?"));
+  lo.sets = {"geosim=2", "mechanisms.coup.stance=1", "mechanisms.defection.threat=0.1"};
+  const Scenario sc = load_scenario(v1, lo);
+  CHECK(sc.params[sc.mech[static_cast<size_t>(find_mech_param("coup", "stance"))].index()].dist.value() == 1);
+}
