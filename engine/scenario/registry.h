@@ -7,7 +7,8 @@
 // same rows; `geosim describe` prints every table here (and a test checks the docs against
 // it). No engine code names a lever kind: the model reads channels only, so a new kind is
 // one new row. Tables indexed by an enum carry the enum value in each row, and a
-// compile-time check (registry.cpp) refuses a table whose rows are out of order or missing.
+// compile-time check (rows_in_enum_order, below) refuses a table whose rows are out of
+// order or missing.
 #pragma once
 
 #include <cstddef>
