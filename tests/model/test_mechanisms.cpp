@@ -68,6 +68,9 @@ TEST_CASE("every mechanism's coefficients and edges name what exists", "[mechani
 // and format 2's coefficients as their outputs were recorded (tests/golden). A new
 // coefficient takes the next free number, which a failure here names.
 TEST_CASE("the mechanisms' coefficients keep their places", "[mechanisms]") {
+  const std::set<std::string> units = {
+      "1/year", "days",       "share",   "share of normal", "threshold units", "threshold units (sd)",
+      "logit",  "log-hazard", "utility", "ratio",           "factor",          "channel level"};
   std::vector<std::string> names;
   for (int i = 0; i < num_mech_params(); ++i) {
     const MechParamInfo& p = mech_param_info(i);
@@ -75,9 +78,6 @@ TEST_CASE("the mechanisms' coefficients keep their places", "[mechanisms]") {
     names.push_back(std::string(p.group) + "." + p.name);
     CHECK(find_mech_param(p.group, p.name) == i);
     // A unit of the documented list (engine/scenario/registry.h).
-    const std::set<std::string> units = {"1/year", "days", "share", "share of normal", "threshold units",
-                                         "threshold units (sd)", "logit", "log-hazard", "utility", "ratio",
-                                         "factor", "channel level"};
     INFO(names.back() << " in " << p.unit);
     CHECK(units.count(p.unit) == 1);
   }
