@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
 
-.PHONY: deps build run test clean sanitize fuzz lint format package install
+.PHONY: deps build run test clean sanitize fuzz lint format package install pgo
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,12 @@ lint: $(BUILD)/CMakeCache.txt
 FILES ?= $(shell git ls-files 'engine/*.cpp' 'engine/*.h' 'analysis/*.cpp' 'analysis/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp' 'bench/*.h' 'cli/*.cpp' 'cli/*.h' 'python/*.cpp')
 format:
 	clang-format -i $(FILES)
+
+# A profile-guided build of geosim in $(PGO_BUILD), trained on the shipped scenarios
+# (scripts/build_pgo.sh; the same bytes of output, faster: docs/performance.md).
+PGO_BUILD ?= build-pgo
+pgo: deps
+	JOBS=$(JOBS) scripts/build_pgo.sh $(PGO_BUILD)
 
 # A Debian package (CPack) in $(BUILD): geosim_VERSION_ARCH.deb.
 package: build

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GEOSIM_PGO option (scripts/build_pgo.sh): a value other than generate, use or empty is
+# refused at configure time with what to write; generate and use put GCC's profile flags on
+# geosim's own compile and link commands (read from the build's commands, nothing is built).
+# The full profile-guided build takes about 10 minutes, so its same-bytes check is
+# docs/performance.md's command (tests/golden/golden.sh build-pgo/geosim), not this test.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+if cmake -S "$SRC" -B "$TMP/bad" -G Ninja -DGEOSIM_PGO=sometimes >"$TMP/bad.log" 2>&1; then
+  fail "GEOSIM_PGO=sometimes was accepted"
+fi
+grep -q "GEOSIM_PGO is 'sometimes': write generate, use, or leave it empty" "$TMP/bad.log" ||
+  { cat "$TMP/bad.log"; fail "no message naming the bad value"; }
+
+for mode in generate use; do
+  cmake -S "$SRC" -B "$TMP/$mode" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEOSIM_PGO=$mode >"$TMP/$mode.log" 2>&1 ||
+    { cat "$TMP/$mode.log"; fail "GEOSIM_PGO=$mode did not configure"; }
+  ninja -C "$TMP/$mode" -t commands geosim >"$TMP/$mode.commands"
+  compiles=$(grep -c -- ' -c .*model/model.cpp' "$TMP/$mode.commands" || true)
+  [[ $compiles == 1 ]] || fail "GEOSIM_PGO=$mode: no single compile command of model.cpp ($compiles)"
+  grep -- ' -c .*model/model.cpp' "$TMP/$mode.commands" | grep -q -- "-fprofile-$mode" ||
+    fail "GEOSIM_PGO=$mode: model.cpp is compiled without -fprofile-$mode"
+  link=$(grep -- ' -o geosim ' "$TMP/$mode.commands" || true)
+  [[ -n $link ]] || fail "GEOSIM_PGO=$mode: no link command of geosim"
+  grep -q -- "-fprofile-$mode" <<<"$link" || fail "GEOSIM_PGO=$mode: geosim is linked without -fprofile-$mode"
+done
+# The plain build has neither.
+cmake -S "$SRC" -B "$TMP/plain" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$TMP/plain.log" 2>&1 || fail "plain configure"
+ninja -C "$TMP/plain" -t commands geosim | grep -q -- "-fprofile-" && fail "the plain build has profile flags"
+echo "ok: GEOSIM_PGO refuses a bad value; generate and use reach geosim's compile and link commands"
