@@ -197,14 +197,19 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
       if (v2_) {
         // Format 2: the shock holds for a calendar period of `noise_days` (epoch e), drawn
         // as word e of the cohort's noise stream, so daily and weekly steps see the same shocks.
-        const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period));
+        // The period in steps is a quotient of rounded numbers (7 days / (7/365.25 years x
+        // 365.25) is 1.0000000000000002 weekly steps): a slack far above that rounding (and far
+        // below one step over any horizon) keeps a whole number of steps whole, so that a
+        // period of 7 days begins at steps 0, 1, 2 ... in weekly steps and 0, 7, 14 ... in daily.
+        constexpr double kEpochSlack = 1e-9;
+        const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period + kEpochSlack));
         if (e != st.cohort_epoch[g]) {
           st.cohort_epoch[g] = e;
           if (e == t) {
             st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
           } else if (e >= 0 && static_cast<uint32_t>(e) >> 2 == block) {
-            // Word e lies in this block's counter (a period of just over one step gives
-            // e = t - 1): its normal is already in noise_z, the same bits as drawing it alone.
+            // Word e lies in this block's counter (a period of a few steps): its normal is
+            // already in noise_z, the same bits as drawing it alone.
             st.cohort_eps[g] = st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(e) & 3)];
           } else {
             const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);

@@ -189,3 +189,35 @@ TEST_CASE("format 2 extending a format 1 file: the older file's numbers keep the
   CHECK(v.dt_years == Approx(1 / 365.25));
   CHECK_FALSE(v.issues[0].noise_per_step);
 }
+
+TEST_CASE("format 2: a cohort's shock period begins on its calendar day in daily and in weekly steps", "[units]") {
+  // (step, noise_days): the period index at step t is the number of whole periods of
+  // noise_days in the t x days-per-step days before it, an exact integer.
+  struct Case {
+    std::string step;
+    int days_per_step, noise_days;
+  };
+  for (const Case& c : {Case{"week", 7, 7}, Case{"day", 1, 7}, Case{"week", 7, 14}, Case{"day", 1, 10},
+                        Case{"week", 7, 10}, Case{"day", 1, 1}}) {
+    std::string text = scenario(2, c.step);
+    const std::string from = "defection: {noise: 0.06}";
+    text.replace(text.find(from), from.size(),
+                 "defection: {noise: 0.06, noise_days: " + std::to_string(c.noise_days) + "}");
+    const Scenario sc = test::from_text(text);
+    Model model(sc);
+    RunState st;
+    model.prepare(st);
+    int checked = 0;
+    for (uint64_t r = 0; r < 20; ++r) {
+      model.init_run(st, 3, r);
+      const RunRng rng(3, r);
+      for (int t = 0; t < sc.horizon; ++t) {
+        if (model.step(st, rng, t)) break;  // the cascade may not have run in the last step
+        INFO(c.step << "ly steps, noise_days " << c.noise_days << ", run " << r << ", step " << t);
+        REQUIRE(st.cohort_epoch[0] == t * c.days_per_step / c.noise_days);
+        ++checked;
+      }
+    }
+    CHECK(checked > 100);
+  }
+}
