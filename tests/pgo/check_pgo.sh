@@ -31,4 +31,13 @@ done
 # The plain build has neither.
 cmake -S "$SRC" -B "$TMP/plain" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$TMP/plain.log" 2>&1 || fail "plain configure"
 ninja -C "$TMP/plain" -t commands geosim | grep -q -- "-fprofile-" && fail "the plain build has profile flags"
-echo "ok: GEOSIM_PGO refuses a bad value; generate and use reach geosim's compile and link commands"
+ninja -C "$TMP/plain" -t commands geosim | grep -q -- "-march=native" && fail "the plain build is tuned for this CPU"
+# GEOSIM_NATIVE=ON (make pgo NATIVE=1) tunes geosim's own code for this CPU.
+cmake -S "$SRC" -B "$TMP/plain" -DGEOSIM_NATIVE=ON >"$TMP/native.log" 2>&1 || fail "GEOSIM_NATIVE=ON configure"
+ninja -C "$TMP/plain" -t commands geosim | grep -- ' -c .*model/model.cpp' | grep -q -- "-march=native" ||
+  fail "GEOSIM_NATIVE=ON: model.cpp is compiled without -march=native"
+# make pgo passes NATIVE=1 to the script as GEOSIM_NATIVE=ON, and OFF without it (a folder
+# configured once with it does not keep it).
+make -s -n -C "$SRC" pgo NATIVE=1 | grep -q -- "-DGEOSIM_NATIVE=ON.*build_pgo.sh" || fail "make pgo NATIVE=1"
+make -s -n -C "$SRC" pgo | grep -q -- "-DGEOSIM_NATIVE=OFF.*build_pgo.sh" || fail "make pgo without NATIVE"
+echo "ok: GEOSIM_PGO refuses a bad value; generate and use reach geosim's compile and link commands; GEOSIM_NATIVE and make pgo NATIVE=1 tune for this CPU"
