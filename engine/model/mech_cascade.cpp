@@ -198,9 +198,11 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
         // Format 2: the shock holds for a calendar period of `noise_days` (epoch e), drawn
         // as word e of the cohort's noise stream, so daily and weekly steps see the same shocks.
         // The period in steps is a quotient of rounded numbers (7 days / (7/365.25 years x
-        // 365.25) is 1.0000000000000002 weekly steps): a slack far above that rounding (and far
-        // below one step over any horizon) keeps a whole number of steps whole, so that a
-        // period of 7 days begins at steps 0, 1, 2 ... in weekly steps and 0, 7, 14 ... in daily.
+        // 365.25) is 1.0000000000000002 weekly steps): a slack far above that rounding and far
+        // below the least fraction of a period a step can truly fall short of a boundary
+        // (1 / (7 x 3650) for whole days: noise_days is at most 3650, a step 1 or 7 days) keeps a whole number
+        // of periods whole, so that a period of 7 days begins at steps 0, 1, 2 ... in weekly
+        // steps and 0, 7, 14 ... in daily.
         constexpr double kEpochSlack = 1e-9;
         const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period + kEpochSlack));
         if (e != st.cohort_epoch[g]) {

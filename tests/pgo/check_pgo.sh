@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GEOSIM_PGO option (scripts/build_pgo.sh): a value other than generate, use or empty is
 # refused at configure time with what to write; generate and use put GCC's profile flags on
-# geosim's own compile and link commands (read from the build's commands, nothing is built).
+# geosim's own compile and link commands (read from the build's commands, nothing is built);
+# GEOSIM_NATIVE=ON puts -march=native on them, and `make pgo NATIVE=1` passes it (OFF without).
 # The full profile-guided build takes about 10 minutes, so its same-bytes check is
 # docs/performance.md's command (tests/golden/golden.sh build-pgo/geosim), not this test.
 set -euo pipefail
