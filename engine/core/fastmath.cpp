@@ -39,7 +39,6 @@ typedef long long Long4 __attribute__((vector_size(32)));
 __attribute__((target_clones("avx2", "default")))
 #endif
 void inverse_normal_cdf_fast_n(const double* p, double* x, int n) {
-  bool tails = false;
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     Double4 pv;
@@ -50,16 +49,17 @@ void inverse_normal_cdf_fast_n(const double* p, double* x, int n) {
     Double4 den = (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     Double4 xv = num / den;
     __builtin_memcpy(x + i, &xv, sizeof xv);
+    // Lanes in a tail (about 5% of them) are computed again one at a time, by the scalar
+    // function, here rather than in a second pass over all of x.
     Long4 in = (pv >= plow) & (pv <= phigh);
-    tails |= !(in[0] && in[1] && in[2] && in[3]);
+    unsigned tail = (in[0] ? 0u : 1u) | (in[1] ? 0u : 2u) | (in[2] ? 0u : 4u) | (in[3] ? 0u : 8u);
+    while (tail) {
+      const int j = __builtin_ctz(tail);
+      x[i + j] = inverse_normal_cdf_fast(p[i + j]);
+      tail &= tail - 1;
+    }
   }
-  for (; i < n; ++i) {
-    x[i] = central(p[i]);
-    tails |= !(p[i] >= plow && p[i] <= phigh);
-  }
-  if (!tails) return;
-  for (i = 0; i < n; ++i)
-    if (!(p[i] >= plow && p[i] <= phigh)) x[i] = inverse_normal_cdf_fast(p[i]);
+  for (; i < n; ++i) x[i] = p[i] >= plow && p[i] <= phigh ? central(p[i]) : inverse_normal_cdf_fast(p[i]);
 }
 
 // Philox4x32-10 (Salmon et al. 2011) over many counters at once. Each lane runs the rounds

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/runner/run_loop.h"
+#include "engine/core/fastmath.h"
 #include "engine/core/rng.h"
 #include "helpers.h"
 
@@ -41,6 +42,40 @@ TEST_CASE("Philox words drawn in SIMD lanes equal one counter at a time", "[rng]
         CHECK(mismatches == 0);
       }
     }
+}
+
+TEST_CASE("the inverse normal of many probabilities at once equals one at a time, tails included", "[rng]") {
+  // Every lane pattern of central and tail values (the tails are recomputed lane by lane),
+  // lengths that are not multiples of four, the bounds of the central region and values
+  // next to them, 0, 1 and NaN.
+  const double plow = 0.02425, phigh = 1 - plow;
+  const double special[] = {plow, std::nextafter(plow, 0.0), std::nextafter(plow, 1.0), phigh,
+                            std::nextafter(phigh, 0.0), std::nextafter(phigh, 1.0), 1e-300, 0x1p-32,
+                            1 - 0x1p-32, 0.5, 0.0, 1.0, std::nan("")};
+  std::vector<double> p;
+  for (double v : special) p.push_back(v);
+  RunRng rng(11, 5);
+  for (uint32_t k = 0; k < 4096; ++k) {
+    const auto w = rng.bits(stream_id("inverse normal"), k);
+    // A mix in which about a quarter of the values lie in a tail, so that every pattern of
+    // four lanes occurs.
+    const double u = RunRng::to_open01(w[0], w[1]);
+    p.push_back(w[2] % 4 == 0 ? (w[3] % 2 ? u * 2 * plow : 1 - u * 2 * plow) : u);
+  }
+  int mismatches = 0, tails = 0;
+  for (int n : {1, 3, 4, 5, 13, 56, static_cast<int>(p.size())}) {
+    for (size_t first = 0; first + static_cast<size_t>(n) <= p.size(); first += static_cast<size_t>(n) * 7 + 1) {
+      std::vector<double> x(static_cast<size_t>(n), -7.0);
+      inverse_normal_cdf_fast_n(p.data() + first, x.data(), n);
+      for (int i = 0; i < n; ++i) {
+        const double v = p[first + static_cast<size_t>(i)], want = inverse_normal_cdf_fast(v);
+        tails += !(v >= plow && v <= phigh);
+        mismatches += std::memcmp(&want, &x[static_cast<size_t>(i)], sizeof want) != 0;
+      }
+    }
+  }
+  CHECK(tails > 1000);  // the tails were exercised
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("runs counted once when they end give the fan histograms of counting every point", "[summary]") {
