@@ -63,22 +63,23 @@ void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) c
 }
 
 bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
-  size_t gate = 0;
-  for (size_t e = 0; e < sc_.events.size(); ++e) {
-    const Event& ev = sc_.events[e];
-    bool has_gate = !ev.gate.empty();
-    size_t my_gate = has_gate ? gate++ : 0;
-    if (ev.max_fires > 0 && st.fired[e] >= ev.max_fires) continue;
-    // A successor rules from the step after he took over: nothing ends his rule in this one.
-    if (ev.outcome >= 0 && st.successions > 0 && st.ruler_since == t + 1) continue;
+  using H = HazardPlan;
+  // A successor rules from the step after he took over: nothing ends his rule in this one.
+  // (Recomputed after a rule ends below, where a successor may have taken over.)
+  bool new_ruler = st.successions > 0 && st.ruler_since == t + 1;
+  const size_t words = 4 * ((static_cast<size_t>(t) & 3) >> 1) + 2 * (static_cast<size_t>(t) & 1);
+  const size_t events = hazard_plan_.size();
+  for (size_t e = 0; e < events; ++e) {
+    const H& h = hazard_plan_[e];
+    if (h.max_fires > 0 && st.fired[e] >= h.max_fires) continue;
+    if ((h.flags & H::kEndsRule) && new_ruler) continue;
     // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
     // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
     auto draw = [&](double u[2]) {
       const uint32_t* w;
       RunRng::Philox::ctr_type once;
-      if (event_word_[e] != SIZE_MAX) {
-        w = st.words.data() + 4 * (event_word_[e] + ((static_cast<size_t>(t) & 3) >> 1)) +
-            2 * (static_cast<size_t>(t) & 1);
+      if (h.word != SIZE_MAX) {
+        w = st.words.data() + 4 * h.word + words;
       } else {
         once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
         w = once.data() + 2 * (static_cast<size_t>(t) & 1);
@@ -88,26 +89,25 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     };
     double u[2];
     bool fire;
-    if (ev.scheduled) {
-      fire = t == ev.at_step;
+    if (h.flags & H::kScheduled) {
+      fire = t == h.at;
       if (!fire) continue;
       draw(u);
     } else {
-      if (t < ev.from_step || t >= ev.until_step) continue;
-      if (has_gate && !st.event_gate[my_gate].holds()) continue;
+      if (t < h.from || t >= h.until) continue;
+      if (h.gate >= 0 && !st.event_gate[static_cast<size_t>(h.gate)].holds()) continue;
       // A new ruler's first years: the hazards of events that would end his rule are raised.
-      const bool trap = ev.outcome >= 0 && ev.outcome == coup_outcome_ && sc_.succession_var0 >= 0 &&
-                        st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
+      const bool trap = (h.flags & H::kTrap) && st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
       const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
-      // Format 2: a coup's hazard reads the insiders' stance against the incumbent.
-      const bool insiders = v2_ && ev.outcome >= 0 && ev.outcome == coup_outcome_ && !circle_.empty();
-      if (!ev.drivers.empty() || insiders) {
+      if (h.flags & H::kLogit) {
         double z = st.event_logit0[e];
-        // Measured from where the insiders stood at the start, so that the base rate stays the
+        // Format 2: a coup's hazard reads the insiders' stance against the incumbent,
+        // measured from where they stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
-        if (insiders) z += st.p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
-        for (const auto& [var, coef] : ev.drivers)
-          z += st.p[static_cast<size_t>(coef)] * st.vars[static_cast<size_t>(var)];
+        if (h.flags & H::kInsiders)
+          z += st.p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
+        for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d)
+          z += st.p[hazard_drivers_[d].coef] * st.vars[hazard_drivers_[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
@@ -127,6 +127,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       }
     }
     if (!fire) continue;
+    const Event& ev = sc_.events[e];
     st.fired[e] += 1;
     if (st.first_fire[e] < 0) st.first_fire[e] = t;
     st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
@@ -138,6 +139,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       if (ok) {
         if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string()))
           return true;
+        new_ruler = st.successions > 0 && st.ruler_since == t + 1;
         continue;  // a successor rules: the event's effects are not applied, as when the run ends
       }
       apply_effects(st, ev.on_failure, t, trace);

@@ -136,6 +136,27 @@ Model::Model(const Scenario& scenario)
     decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
     decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
   }
+  for (size_t e = 0, gate = 0; e < sc_.events.size(); ++e) {
+    const Event& ev = sc_.events[e];
+    HazardPlan h;
+    const bool coup = ev.outcome >= 0 && ev.outcome == coup_outcome_;
+    h.flags = static_cast<uint8_t>((ev.scheduled ? HazardPlan::kScheduled : 0) |
+                                   (ev.outcome >= 0 ? HazardPlan::kEndsRule : 0) |
+                                   (coup && sc_.succession_var0 >= 0 ? HazardPlan::kTrap : 0) |
+                                   (v2_ && coup && !circle_.empty() ? HazardPlan::kInsiders : 0));
+    if (!ev.drivers.empty() || (h.flags & HazardPlan::kInsiders)) h.flags |= HazardPlan::kLogit;
+    h.gate = ev.gate.empty() ? -1 : static_cast<int>(gate++);
+    h.max_fires = ev.max_fires;
+    h.from = ev.from_step;
+    h.until = ev.until_step;
+    h.at = ev.at_step;
+    h.word = event_word_[e];
+    h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
+    for (const auto& [var, coef] : ev.drivers)
+      hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});
+    h.drivers_end = static_cast<uint32_t>(hazard_drivers_.size());
+    hazard_plan_.push_back(h);
+  }
   lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
   lever_change_[0] = 1;
   for (const auto& l : sc_.levers) {

@@ -263,6 +263,29 @@ class Model {
   std::vector<uint32_t> word_stream_, word_k_, word_off_;
   size_t word_cohort0_ = 0;
   std::vector<size_t> event_word_;
+  // Per event, what Model::events reads at every step, packed in one place (an Event is a
+  // few hundred bytes of names, expressions and provenance; the loop needs a few integers):
+  // its place among the events with a gate (RunState::event_gate), its window, its words,
+  // its drivers (hazard_drivers_[drivers_begin .. drivers_end)) and what it may do.
+  struct HazardPlan {
+    enum Flag : uint8_t {
+      kScheduled = 1,   // happens at at_step, not by a hazard
+      kEndsRule = 2,    // outcome >= 0
+      kTrap = 4,        // its outcome is the coup and the scenario tracks successions
+      kInsiders = 8,    // format 2: a coup's hazard reads the insiders' stance
+      kLogit = 16,      // drivers or insiders: a linear predictor (else a constant probability)
+    };
+    uint8_t flags = 0;
+    int gate = -1;  // index into RunState::event_gate, -1: none
+    int max_fires = 0, from = 0, until = 0, at = -1;
+    uint32_t drivers_begin = 0, drivers_end = 0;
+    size_t word = SIZE_MAX;
+  };
+  struct HazardDriver {
+    size_t var, coef;  // state variable and the parameter of its coefficient
+  };
+  std::vector<HazardPlan> hazard_plan_;
+  std::vector<HazardDriver> hazard_drivers_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
   // Levers that react (format 2) and, for each, its index into RunState::lever_when and
   // lever_until (-1: it has no such key).
