@@ -157,6 +157,8 @@ Model::Model(const Scenario& scenario)
     h.drivers_end = static_cast<uint32_t>(hazard_drivers_.size());
     hazard_plan_.push_back(h);
   }
+  for (size_t o = 0; o < sc_.outcomes.size(); ++o)
+    if (!sc_.outcomes[o].when.empty()) outcome_cond_.push_back(o);
   lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
   lever_change_[0] = 1;
   for (const auto& l : sc_.levers) {
@@ -668,9 +670,9 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   for (const Mechanism* m : mechanisms_)
     if (m->step(*this, st, rng, t, trace)) return true;
   const bool new_this_step = st.successions > 0 && st.ruler_since == t + 1;
-  for (size_t o = 0, w = 0; o < sc_.outcomes.size() && !new_this_step; ++o) {
-    if (sc_.outcomes[o].when.empty()) continue;
-    if (st.outcome_when[w++].holds()) {
+  for (size_t w = 0; w < outcome_cond_.size() && !new_this_step; ++w) {
+    const size_t o = outcome_cond_[w];
+    if (st.outcome_when[w].holds()) {
       // One end of a rule a step: a successor who takes over is judged from the next step.
       if (end_rule(st, rng, t, static_cast<int>(o), trace,
                    trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string()))

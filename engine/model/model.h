@@ -284,6 +284,7 @@ class Model {
   struct HazardDriver {
     size_t var, coef;  // state variable and the parameter of its coefficient
   };
+  std::vector<size_t> outcome_cond_;  // the outcomes with a `when`, in order (RunState::outcome_when)
   std::vector<HazardPlan> hazard_plan_;
   std::vector<HazardDriver> hazard_drivers_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
