@@ -159,6 +159,8 @@ Model::Model(const Scenario& scenario)
   }
   for (size_t o = 0; o < sc_.outcomes.size(); ++o)
     if (!sc_.outcomes[o].when.empty()) outcome_cond_.push_back(o);
+  // Format 2: stance noise is per year (Brownian: the step's sd is noise x sqrt(dt)).
+  for (const Issue& is : sc_.issues) issue_noise_dt_.push_back(is.noise_per_step ? 1.0 : std::sqrt(sc_.dt_years));
   lever_change_.assign(static_cast<size_t>(sc_.horizon) + 1, 0);
   lever_change_[0] = 1;
   for (const auto& l : sc_.levers) {
@@ -644,7 +646,7 @@ void Model::fill_words(RunState& st, const RunRng& rng, uint32_t block) const {
 void Model::fill_noise(RunState& st, uint32_t block) const {
   // The words of steps 4 * block .. 4 * block + 3 of every (issue, actor) stream and every
   // cohort's noise stream: the first counters of the block's words, turned into normals
-  // together. Stance noise is scaled by its issue's sd here, cohort noise in defection().
+  // together, as standard normals: stances() and defection() scale them by their sd.
   const size_t slots = sc_.issues.size() * static_cast<size_t>(n_);
   const size_t count = 4 * (slots + sc_.cohorts.size());
   double* u = st.noise_u.data();
@@ -652,13 +654,6 @@ void Model::fill_noise(RunState& st, uint32_t block) const {
   const uint32_t* w = st.words.data();
   for (size_t i = 0; i < count; ++i) u[i] = u32_to_open01(w[i]);
   inverse_normal_cdf_fast_n(u, z, static_cast<int>(count));
-  for (size_t k = 0; k < sc_.issues.size(); ++k) {
-    // Format 2: noise is per year (Brownian: the step's sd is noise x sqrt(dt)).
-    double noise =
-        st.p[static_cast<size_t>(sc_.issues[k].noise)] * (sc_.issues[k].noise_per_step ? 1.0 : std::sqrt(sc_.dt_years));
-    double* zk = z + k * static_cast<size_t>(n_) * 4;
-    for (size_t i = 0; i < static_cast<size_t>(n_) * 4; ++i) zk[i] = noise * zk[i];
-  }
   st.noise_block = block;
 }
 

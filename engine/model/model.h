@@ -123,8 +123,8 @@ struct RunState {
   // and a cohort's threshold uniforms drawn in SIMD lanes.
   std::vector<uint32_t> init_stream, init_index, init_words;
   // Noise of the same four steps, computed together so that the loop vectorises (for the
-  // block of steps noise_block): noise_z[(slot * 4) + (t & 3)] = sd x N(0,1) for stance slot
-  // `slot`, then N(0,1) for each cohort (at slot = word_cohort0_ + g).
+  // block of steps noise_block): noise_z[(slot * 4) + (t & 3)] = N(0,1) for stance slot
+  // `slot`, then for each cohort (at slot = word_cohort0_ + g); the users scale them by their sd.
   std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
   uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;  // resource relaxation per step
@@ -284,6 +284,7 @@ class Model {
   struct HazardDriver {
     size_t var, coef;  // state variable and the parameter of its coefficient
   };
+  std::vector<double> issue_noise_dt_;  // per issue: the stance noise's sd per step / its written sd
   std::vector<size_t> outcome_cond_;  // the outcomes with a `when`, in order (RunState::outcome_when)
   std::vector<HazardPlan> hazard_plan_;
   std::vector<HazardDriver> hazard_drivers_;
