@@ -235,7 +235,6 @@ void Model::prepare(RunState& st) const {
   st.init_words.assign(4 * most, 0);
   st.word_block = WordCache::kEmpty;
   st.noise_z.assign((ni * n + sc_.cohorts.size()) * 4, 0.0);
-  st.noise_u.assign((ni * n + sc_.cohorts.size()) * 4, 0.0);
   st.noise_block = WordCache::kEmpty;
   bool bargaining = false;
   for (const auto& is : sc_.issues) bargaining |= is.model == StanceModel::Bargaining;
@@ -649,11 +648,7 @@ void Model::fill_noise(RunState& st, uint32_t block) const {
   // together, as standard normals: stances() and defection() scale them by their sd.
   const size_t slots = sc_.issues.size() * static_cast<size_t>(n_);
   const size_t count = 4 * (slots + sc_.cohorts.size());
-  double* u = st.noise_u.data();
-  double* z = st.noise_z.data();
-  const uint32_t* w = st.words.data();
-  for (size_t i = 0; i < count; ++i) u[i] = u32_to_open01(w[i]);
-  inverse_normal_cdf_fast_n(u, z, static_cast<int>(count));
+  normals_from_words_n(st.words.data(), st.noise_z.data(), static_cast<int>(count));
   st.noise_block = block;
 }
 

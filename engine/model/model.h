@@ -125,7 +125,7 @@ struct RunState {
   // Noise of the same four steps, computed together so that the loop vectorises (for the
   // block of steps noise_block): noise_z[(slot * 4) + (t & 3)] = N(0,1) for stance slot
   // `slot`, then for each cohort (at slot = word_cohort0_ + g); the users scale them by their sd.
-  std::vector<double> noise_z, noise_u;  // noise_u: the uniforms behind noise_z
+  std::vector<double> noise_z;
   uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;  // resource relaxation per step
   // Format 2: share of the gap to the Friedkin-Johnsen target a stance closes per step; the

@@ -78,6 +78,29 @@ TEST_CASE("the inverse normal of many probabilities at once equals one at a time
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("normals of many words at once equal one word at a time", "[rng]") {
+  // Words at the ends, around the bounds of the central region (u = 0.02425 lies between
+  // the uniforms of two neighbouring words) and at random; lengths not multiples of four.
+  const auto bound = static_cast<uint32_t>(0.02425 * 4294967296.0);
+  std::vector<uint32_t> w = {0u, 1u, 0xffffffffu, 0xfffffffeu, bound - 1, bound, bound + 1, 0x80000000u,
+                             0xffffffffu - bound - 1, 0xffffffffu - bound, 0xffffffffu - bound + 1};
+  RunRng rng(3, 9);
+  for (uint32_t k = 0; k < 2048; ++k) {
+    const auto b = rng.bits(stream_id("words"), k);
+    for (int j = 0; j < 4; ++j) w.push_back(b[static_cast<size_t>(j)]);
+  }
+  int mismatches = 0;
+  for (int n : {1, 2, 4, 7, 11, 60, static_cast<int>(w.size())}) {
+    std::vector<double> z(static_cast<size_t>(n), -7.0);
+    normals_from_words_n(w.data(), z.data(), n);
+    for (int i = 0; i < n; ++i) {
+      const double want = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(i)]));
+      mismatches += std::memcmp(&want, &z[static_cast<size_t>(i)], sizeof want) != 0;
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
 TEST_CASE("runs counted once when they end give the fan histograms of counting every point", "[summary]") {
   Scenario sc = load_scenario(kTeaching);
   Model model(sc);
