@@ -1,5 +1,6 @@
 // The batched paths of the engine against the plain ones they replace: Philox words drawn
-// eight counters at a time in SIMD lanes, fan histograms that count a run's final state
+// eight counters at a time in SIMD lanes, normals of many uniforms or words at once (their
+// tails redone lane by lane), fan histograms that count a run's final state
 // once (Accumulator::add_ended) instead of at every later point, and parameter draws
 // deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
 // which is what keeps every output byte-identical.
