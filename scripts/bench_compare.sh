@@ -7,7 +7,8 @@
 #   2. wall time of `geosim run SCENARIO --runs 1000000 --threads 2` (loading included), and
 #      whether the two builds wrote the same bytes.
 # Prints every measurement, then the medians and the ratios new/old (runs/s) and old/new
-# (seconds), with the load average before and after.
+# (seconds), the median of each repetition's own ratio (its two builds measured back to back,
+# which cancels the drift between repetitions), and the load average before and after.
 #
 # Usage: scripts/bench_compare.sh OLD NEW [REPS]
 #   OLD, NEW  a build folder (its geosim binary is used) or a geosim binary
@@ -66,12 +67,18 @@ for sc in $SCENARIOS; do
     fi
   done
   ro=$(median < "$TMP/old.rate"); rn=$(median < "$TMP/new.rate")
+  # Each repetition's two rates were measured back to back: their ratio cancels the drift
+  # between repetitions, which the ratio of the two medians does not.
+  rp=$(paste "$TMP/old.rate" "$TMP/new.rate" | awk '{ print $2 / $1 }' | median)
   echo "== $name, medians of $REPS"
   awk -v o="$ro" -v n="$rn" 'BEGIN { printf "  1 thread:  old %.0f runs/s, new %.0f runs/s, new/old %.3f\n", o, n, n / o }'
+  awk -v p="$rp" 'BEGIN { printf "             median of the ratios of each repetition, new/old: %.3f\n", p }'
   awk -v o="$ro" -v n="$rn" 'BEGIN { printf "             old %.1f ns/run, new %.1f ns/run\n", 1e9 / o, 1e9 / n }'
   if ((RM > 0)); then
     so=$(median < "$TMP/old.sec"); sn=$(median < "$TMP/new.sec")
+    sp=$(paste "$TMP/old.sec" "$TMP/new.sec" | awk '{ print $1 / $2 }' | median)
     awk -v o="$so" -v n="$sn" -v r="$RM" 'BEGIN { printf "  %d runs, 2 threads: old %.2f s, new %.2f s, old/new %.3f\n", r, o, n, o / n }'
+    awk -v p="$sp" 'BEGIN { printf "             median of the ratios of each repetition, old/new: %.3f\n", p }'
     echo "  same bytes (2 threads, JSON): $same"
   fi
 done
