@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -287,6 +288,22 @@ std::string grid_spec(const TempDir& d, const std::string& name, int runs, int s
   return path;
 }
 
+// Whether a sweep's database has recorded its spec's hash (ResultStore::create commits it
+// just after the file appears, so a sweep stopped in between leaves no results of its own).
+bool recorded_spec(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  bool yes = false;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM metadata WHERE key='spec_hash'", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+      yes = sqlite3_column_int64(s, 0) > 0;
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return yes;
+}
+
 bool locked(const std::string& dir) {
   try {
     DirLock probe(dir, "test");
@@ -335,6 +352,12 @@ TEST_CASE("two sweeps started into one folder: the second is refused while the f
   auto r = cli_run("sweep '" + other_spec + "' --output '" + out + "' -q");
   CHECK(r.code == 3);
   CHECK_THAT(r.err, Catch::Contains("another geosim command is writing to this folder"));
+  // Before stopping it, let the first sweep record its spec (a sweep stopped before that
+  // leaves an empty database, which any sweep may then use).
+  bool recorded = false;
+  for (int i = 0; i < 600 && !(recorded = recorded_spec(out + "/results.sqlite")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(recorded);
   // Stop the first sweep and wait until it has let go of the folder.
   const std::string pid = read_text(pid_file);
   REQUIRE(std::system(("kill -TERM " + pid).c_str()) == 0);
