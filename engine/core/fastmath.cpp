@@ -37,60 +37,37 @@ typedef long long Long4 __attribute__((vector_size(32)));
 
 typedef uint32_t Uint4 __attribute__((vector_size(16)));
 
-namespace {
-// inverse_normal_cdf_fast of n probabilities, four lanes at a time: prob4(i, &v) puts those
-// of i .. i + 3 in v, prob(i) gives the one of i. Inlined into each SIMD clone below.
-template <class Prob4, class Prob>
-__attribute__((always_inline)) inline void inverse_normal_lanes(Prob4 prob4, Prob prob, double* x, int n) {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void normals_from_words_n(const uint32_t* w, double* z, int n) {
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    Double4 pv;
-    prob4(i, &pv);
+    // u32_to_open01 lane by lane: every step is exact in double (w + 0.5 needs 33 bits, and
+    // 2^-32 is a power of two), so the lanes hold the scalar function's uniforms.
+    Uint4 wv;
+    __builtin_memcpy(&wv, w + i, sizeof wv);
+    const Double4 pv = (__builtin_convertvector(wv, Double4) + 0.5) * (1.0 / 4294967296.0);
     // central(p), lane by lane.
     Double4 q = pv - 0.5, r = q * q;
     Double4 num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q;
     Double4 den = (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     Double4 xv = num / den;
-    __builtin_memcpy(x + i, &xv, sizeof xv);
-    // Lanes in a tail (about 5% of them) are computed again one at a time, by the scalar
-    // function, here rather than in a second pass over all of x.
+    __builtin_memcpy(z + i, &xv, sizeof xv);
+    // Lanes in a tail (about 5% of them) are computed again one at a time by the scalar
+    // function.
     Long4 in = (pv >= plow) & (pv <= phigh);
     unsigned tail = (in[0] ? 0u : 1u) | (in[1] ? 0u : 2u) | (in[2] ? 0u : 4u) | (in[3] ? 0u : 8u);
     while (tail) {
       const int j = __builtin_ctz(tail);
-      x[i + j] = inverse_normal_cdf_fast(prob(i + j));
+      z[i + j] = inverse_normal_cdf_fast(u32_to_open01(w[i + j]));
       tail &= tail - 1;
     }
   }
   for (; i < n; ++i) {
-    const double p = prob(i);
-    x[i] = p >= plow && p <= phigh ? central(p) : inverse_normal_cdf_fast(p);
+    const double p = u32_to_open01(w[i]);
+    z[i] = p >= plow && p <= phigh ? central(p) : inverse_normal_cdf_fast(p);
   }
-}
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void inverse_normal_cdf_fast_n(const double* p, double* x, int n) {
-  inverse_normal_lanes(
-      [p](int i, Double4* pv) { __builtin_memcpy(pv, p + i, sizeof *pv); },
-      [p](int i) { return p[i]; }, x, n);
-}
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void normals_from_words_n(const uint32_t* w, double* z, int n) {
-  // u32_to_open01 lane by lane: every step is exact in double (w + 0.5 needs 33 bits, and
-  // 2^-32 is a power of two), so the lanes hold the scalar function's uniforms.
-  inverse_normal_lanes(
-      [w](int i, Double4* pv) {
-        Uint4 wv;
-        __builtin_memcpy(&wv, w + i, sizeof wv);
-        *pv = (__builtin_convertvector(wv, Double4) + 0.5) * (1.0 / 4294967296.0);
-      },
-      [w](int i) { return u32_to_open01(w[i]); }, z, n);
 }
 
 // Philox4x32-10 (Salmon et al. 2011) over many counters at once. Each lane runs the rounds

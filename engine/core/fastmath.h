@@ -13,12 +13,10 @@ double inverse_normal_cdf(double p);
 // per-step noise, where that accuracy is far below anything the model can resolve.
 double inverse_normal_cdf_fast(double p);
 
-// inverse_normal_cdf_fast of n probabilities at once, with the same bits as n calls: the
-// central region (95% of draws) is computed for all of them in a branch-free loop that
-// vectorises, the lanes in a tail redone one by one. p and x must not overlap.
-void inverse_normal_cdf_fast_n(const double* p, double* x, int n);
-// The same of the uniforms of n words: z[i] = inverse_normal_cdf_fast(u32_to_open01(w[i])),
-// the same bits, with the words turned into uniforms in the same SIMD lanes.
+// inverse_normal_cdf_fast of the uniforms of n words, z[i] =
+// inverse_normal_cdf_fast(u32_to_open01(w[i])) with the same bits as n calls: the words
+// become uniforms and the central region (95% of draws) is computed four lanes at a time,
+// the lanes in a tail redone one by one. w and z must not overlap.
 void normals_from_words_n(const uint32_t* w, double* z, int n);
 
 // Philox4x32-10 of n counters {c0, c1, stream[i], index[i]} under key {k0, k1}, eight at a

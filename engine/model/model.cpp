@@ -41,8 +41,9 @@ Model::Model(const Scenario& scenario)
     word_off_.push_back(0);
   }
   // Hazards draw at every step; a scheduled event draws once (Model::events draws it then).
+  std::vector<size_t> event_word;  // HazardPlan::word
   for (size_t e = 0; e < sc_.events.size(); ++e) {
-    event_word_.push_back(sc_.events[e].scheduled ? SIZE_MAX : word_stream_.size());
+    event_word.push_back(sc_.events[e].scheduled ? SIZE_MAX : word_stream_.size());
     if (sc_.events[e].scheduled) continue;
     for (uint32_t off = 0; off < 2; ++off) {
       word_stream_.push_back(event_stream_[e]);
@@ -150,7 +151,7 @@ Model::Model(const Scenario& scenario)
     h.from = ev.from_step;
     h.until = ev.until_step;
     h.at = ev.at_step;
-    h.word = event_word_[e];
+    h.word = event_word[e];
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers)
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});

@@ -258,11 +258,10 @@ class Model {
   // The counters of a block of four steps (RunState::words): stream and index = k * block +
   // offset. Stance slots and cohort noise take one counter each (k = 1), hazard events two
   // (k = 2, offsets 0 and 1: two words per step). Counters of cohort noise begin at
-  // word_cohort0_; event e's at event_word_[e] (SIZE_MAX for a scheduled event, which
-  // draws its one counter when it happens).
+  // word_cohort0_; event e's at hazard_plan_[e].word (SIZE_MAX for a scheduled event,
+  // which draws its one counter when it happens).
   std::vector<uint32_t> word_stream_, word_k_, word_off_;
   size_t word_cohort0_ = 0;
-  std::vector<size_t> event_word_;
   // Per event, what Model::events reads at every step, packed in one place (an Event is a
   // few hundred bytes of names, expressions and provenance; the loop needs a few integers):
   // its place among the events with a gate (RunState::event_gate), its window, its words,
