@@ -26,9 +26,10 @@ test: build
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (GEOSIM_SANITIZE).
 SANITIZE_BUILD ?= build-sanitize
-# -O1 with line tables only: the usual sanitizer build (stack traces keep file:line), and about
-# half the compile time of -O2 -g on the 2-core machine.
-SANITIZE_OPT ?= -O1 -g1 -DNDEBUG
+# -Og with line tables only (stack traces keep file:line): on the 2-core machine the build
+# takes 17% less compile time than at -O1 and the suite under the sanitizers 9% more time;
+# 1.5 minutes less in all (a fresh clone, no compiler cache).
+SANITIZE_OPT ?= -Og -g1 -DNDEBUG
 # Left out under the sanitizers: the checks of the docs' text (label docs: tutorial blocks,
 # doc tables) and of the report pages in Chromium (label page). They repeat commands that
 # other tests run under the sanitizers, and the plain suite runs them; the studio's browser

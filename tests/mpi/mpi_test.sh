@@ -123,8 +123,9 @@ case $case_ in
     ;;
   sweep-term|sweep-kill)
     # 60 points of 5000 runs: a few seconds, so the interruption lands mid-way, and short
-    # points, so those in flight finish soon after a signal.
-    make_spec "$tmp/spec.yaml" 10 5000
+    # points, so those in flight finish soon after a signal. The sanitizer build, about five
+    # times slower, takes as long with GEOSIM_MPI_SWEEP_RUNS=1000 (tests.cmake).
+    make_spec "$tmp/spec.yaml" 10 "${GEOSIM_MPI_SWEEP_RUNS:-5000}"
     "$geosim" sweep "$tmp/spec.yaml" --output "$tmp/plain" --threads 1 -q || fail "plain sweep"
     if [[ $case_ == sweep-term ]]; then actions=(term_mpirun term_mpirun); else actions=(kill_rank1 kill_rank0); fi
     for i in 0 1; do
