@@ -17,13 +17,21 @@ fi
 grep -q "GEOSIM_PGO is 'sometimes': write generate, use, or leave it empty" "$TMP/bad.log" ||
   { cat "$TMP/bad.log"; fail "no message naming the bad value"; }
 
-# One folder configured once and then reconfigured with each value (the second and later
-# configures reuse the first one's package and compiler checks: seconds, not half a minute);
-# without the tests, whose discovery this check does not need.
+# One folder configured once with the defaults and then reconfigured with each value (the
+# later configures reuse the first one's package and compiler checks: seconds, not half a
+# minute); without the tests, whose discovery this check does not need.
 B="$TMP/b"
+# The plain build (the defaults) has neither profile flags nor CPU tuning.
+cmake -S "$SRC" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEOSIM_BUILD_TESTS=OFF >"$TMP/plain.log" 2>&1 ||
+  { cat "$TMP/plain.log"; fail "plain configure"; }
+# (The commands go to a file first: under pipefail, `ninja ... | grep -q` fails when grep finds
+# a match and stops reading, ninja then dying of SIGPIPE, so a match would pass unseen.)
+ninja -C "$B" -t commands geosim >"$TMP/plain.commands"
+grep -q -- "-fprofile-" "$TMP/plain.commands" && fail "the plain build has profile flags"
+grep -q -- "-march=native" "$TMP/plain.commands" && fail "the plain build is tuned for this CPU"
 for mode in generate use; do
-  cmake -S "$SRC" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEOSIM_BUILD_TESTS=OFF -DGEOSIM_PGO=$mode \
-    >"$TMP/$mode.log" 2>&1 || { cat "$TMP/$mode.log"; fail "GEOSIM_PGO=$mode did not configure"; }
+  cmake -S "$SRC" -B "$B" -DGEOSIM_PGO=$mode >"$TMP/$mode.log" 2>&1 ||
+    { cat "$TMP/$mode.log"; fail "GEOSIM_PGO=$mode did not configure"; }
   ninja -C "$B" -t commands geosim >"$TMP/$mode.commands"
   compiles=$(grep -c -- ' -c .*model/model.cpp' "$TMP/$mode.commands" || true)
   [[ $compiles == 1 ]] || fail "GEOSIM_PGO=$mode: no single compile command of model.cpp ($compiles)"
@@ -33,13 +41,13 @@ for mode in generate use; do
   [[ -n $link ]] || fail "GEOSIM_PGO=$mode: no link command of geosim"
   grep -q -- "-fprofile-$mode" <<<"$link" || fail "GEOSIM_PGO=$mode: geosim is linked without -fprofile-$mode"
 done
-# The plain build has neither.
-cmake -S "$SRC" -B "$B" -DGEOSIM_PGO= >"$TMP/plain.log" 2>&1 || { cat "$TMP/plain.log"; fail "plain configure"; }
-ninja -C "$B" -t commands geosim | grep -q -- "-fprofile-" && fail "the plain build has profile flags"
-ninja -C "$B" -t commands geosim | grep -q -- "-march=native" && fail "the plain build is tuned for this CPU"
-# GEOSIM_NATIVE=ON (make pgo NATIVE=1) tunes geosim's own code for this CPU.
-cmake -S "$SRC" -B "$B" -DGEOSIM_NATIVE=ON >"$TMP/native.log" 2>&1 || fail "GEOSIM_NATIVE=ON configure"
-ninja -C "$B" -t commands geosim | grep -- ' -c .*model/model.cpp' | grep -q -- "-march=native" ||
+# Back to no profile: the flags go. GEOSIM_NATIVE=ON (make pgo NATIVE=1) tunes geosim's own
+# code for this CPU.
+cmake -S "$SRC" -B "$B" -DGEOSIM_PGO= -DGEOSIM_NATIVE=ON >"$TMP/native.log" 2>&1 ||
+  { cat "$TMP/native.log"; fail "GEOSIM_NATIVE=ON configure"; }
+ninja -C "$B" -t commands geosim >"$TMP/native.commands"
+grep -q -- "-fprofile-" "$TMP/native.commands" && fail "GEOSIM_PGO set empty again keeps profile flags"
+grep -- ' -c .*model/model.cpp' "$TMP/native.commands" | grep -q -- "-march=native" ||
   fail "GEOSIM_NATIVE=ON: model.cpp is compiled without -march=native"
 # make pgo passes NATIVE=1 to the script as GEOSIM_NATIVE=ON, and OFF without it (a folder
 # configured once with it does not keep it).
