@@ -48,7 +48,6 @@ void Probe::run(uint64_t seed, uint64_t run, const ParamValues* fixed, double* d
   model_.init_run(st_, seed, run, fixed);
   RunRng rng(seed, run);
   const int H = sc.horizon;
-  const int nf = static_cast<int>(sc.fans.size());
   size_t next = 0;  // next observation (in date order) to read
   auto read_due = [&](int steps_done, bool ended) {
     while (next < order_.size()) {
@@ -68,9 +67,7 @@ void Probe::run(uint64_t seed, uint64_t run, const ParamValues* fixed, double* d
       read_due(t + 1, true);
       if (acc) {
         const FanLayout& L = acc->layout();
-        if (next_point < L.points)
-          for (int f = 0; f < nf; ++f)
-            acc->add_ended(next_point, f, st_.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+        if (next_point < L.points) acc->add_ended_fans(next_point, st_.vars.data());
         acc->add_run(st_.outcome, st_.end_step);
         if (acc->has_regime()) acc->add_regime(st_.outcome, st_.regime_fate, st_.regime_end, st_.ruler);
       }
@@ -78,7 +75,7 @@ void Probe::run(uint64_t seed, uint64_t run, const ParamValues* fixed, double* d
     }
     if (acc && t == next_step) {
       const FanLayout& L = acc->layout();
-      for (int f = 0; f < nf; ++f) acc->add_fan(next_point, f, st_.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+      acc->add_fans(next_point, st_.vars.data());
       ++next_point;
       if (next_point < L.points) next_step = L.step_of(next_point, H);
     }

@@ -6,6 +6,8 @@
 #include <immintrin.h>
 #endif
 
+#include "engine/core/simd.h"
+
 namespace geosim {
 
 namespace {
@@ -29,17 +31,12 @@ inline double central(double p) {
 }
 }  // namespace
 
-// Four doubles of one SIMD operation (GCC's vector extension: two SSE2 operations on the
-// portable baseline, one AVX2 operation in the avx2 clone). Each lane is an ordinary IEEE
-// double operation, so the bits are those of the scalar code.
-typedef double Double4 __attribute__((vector_size(32)));
+// Double4 and GEOSIM_SIMD_CLONES: engine/core/simd.h.
 typedef long long Long4 __attribute__((vector_size(32)));
 
 typedef uint32_t Uint4 __attribute__((vector_size(16)));
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+GEOSIM_SIMD_CLONES
 void normals_from_words_n(const uint32_t* w, double* z, int n) {
   int i = 0;
   for (; i + 4 <= n; i += 4) {

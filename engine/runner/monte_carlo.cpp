@@ -38,7 +38,6 @@ struct SummaryVisitor {
     Accumulator& acc = l.acc;
     const FanLayout& L = acc.layout();
     const int H = sc.horizon;
-    const int nf = static_cast<int>(sc.fans.size());
     int next_point = 0;
     int next_step = L.step_of(0, H);
     // A stop request abandons the run (it is not counted): a single run of a large scenario
@@ -48,13 +47,11 @@ struct SummaryVisitor {
       if (o.stop && (t & 63) == 63 && o.stop->load(std::memory_order_relaxed)) return false;
       if (ended) {
         // Every remaining point sees the final state: counted once (Accumulator::add_ended).
-        if (next_point < L.points)
-          for (int f = 0; f < nf; ++f)
-            acc.add_ended(next_point, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+        if (next_point < L.points) acc.add_ended_fans(next_point, st.vars.data());
         return true;
       }
       if (t == next_step) {
-        for (int f = 0; f < nf; ++f) acc.add_fan(next_point, f, st.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])]);
+        acc.add_fans(next_point, st.vars.data());
         ++next_point;
         if (next_point < L.points) next_step = L.step_of(next_point, H);
       }

@@ -20,6 +20,7 @@ Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
   for (int v : sc.fans) {
     fan_lo_.push_back(sc.vars[static_cast<size_t>(v)].lo);
     fan_hi_.push_back(sc.vars[static_cast<size_t>(v)].hi);
+    fan_var_.push_back(static_cast<size_t>(v));
   }
   for (size_t f = 0; f < fan_lo_.size(); ++f) fan_width_.push_back(fan_hi_[f] - fan_lo_[f]);
   fan_hist_.assign(static_cast<size_t>(layout_.points) * fan_lo_.size() * static_cast<size_t>(layout_.bins), 0);

@@ -48,6 +48,9 @@ class Accumulator {
   }
   // Records value v of fan f at point p.
   void add_fan(int p, int f, double v) { ++fan_hist_[cell(p, f, bin(f, v))]; }
+  // Records every fan at point p, each read from a run's state variables (`vars`, indexed as
+  // Scenario::vars): add_fan(p, f, vars[sc.fans[f]]) for every f.
+  void add_fans(int p, const double* vars) { count_fans(fan_hist_, p, vars); }
   // Records value v of fan f at every point from p to the last: the final state of a run
   // that ended before point p. Rather than adding it to each later point (a run ending at
   // week 10 of 52 would touch 42 points per fan), it is counted once at p in `ended_`, a
@@ -55,6 +58,8 @@ class Accumulator {
   // points. Call track_ended() once before the first add_ended().
   void track_ended() { ended_.assign(fan_hist_.size(), 0); }
   void add_ended(int p, int f, double v) { ++ended_[cell(p, f, bin(f, v))]; }
+  // add_ended(p, f, vars[sc.fans[f]]) for every fan f, as add_fans.
+  void add_ended_fans(int p, const double* vars) { count_fans(ended_, p, vars); }
   // Adds the runs recorded by add_ended to fan_hist (integer sums: the counts are exactly
   // those add_fan at every point would give) and clears them.
   void settle();
@@ -86,6 +91,13 @@ class Accumulator {
     int b = static_cast<int>((v - lo) / width * layout_.bins);
     return b < 0 ? 0 : (b >= layout_.bins ? layout_.bins - 1 : b);
   }
+  // One count in `into` (fan_hist_ or ended_) for every fan at point p.
+  void count_fans(std::vector<uint64_t>& into, int p, const double* vars) const {
+    for (size_t f = 0; f < fan_var_.size(); ++f) {
+      const int fi = static_cast<int>(f);
+      ++into[cell(p, fi, bin(fi, vars[fan_var_[f]]))];
+    }
+  }
   size_t cell(int p, int f, int b) const {
     return (static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
            static_cast<size_t>(b);
@@ -98,6 +110,7 @@ class Accumulator {
   std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_, regime_;
   std::vector<uint64_t> ended_;  // empty unless track_ended() was called
   std::vector<double> fan_lo_, fan_hi_;
+  std::vector<size_t> fan_var_;  // per fan: its state variable (Scenario::fans)
   std::vector<double> fan_width_;  // hi - lo per fan
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/core/simd.h"
 #include "engine/model/levers.h"
 #include "engine/model/model.h"
 #include "engine/stance/bargaining.h"
@@ -14,17 +15,6 @@ namespace geosim {
 namespace {
 inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 }  // namespace
-
-// Four doubles of one SIMD operation. GCC's vector extension lowers it to two SSE2
-// operations on the portable baseline and to one AVX2 operation in the clone below; each
-// lane is an ordinary IEEE double operation, so every clone gives the same bits.
-typedef double Double4 __attribute__((vector_size(32)));
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define GEOSIM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GEOSIM_SIMD_CLONES
-#endif
 
 namespace {
 // Rows i0 .. i0 + 4B - 1 of W x, in B registers of four rows that share each x_j.

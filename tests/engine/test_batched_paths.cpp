@@ -1,6 +1,7 @@
 // The batched paths of the engine against the plain ones they replace: Philox words drawn
 // eight counters at a time in SIMD lanes, the normals of many words at once (their tails
-// redone lane by lane), fan histograms that count a run's final state
+// redone lane by lane), every fan recorded at once (Accumulator::add_fans), fan histograms
+// that count a run's final state
 // once (Accumulator::add_ended) instead of at every later point, and parameter draws
 // deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
 // which is what keeps every output byte-identical.
@@ -8,6 +9,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <vector>
 
 #include "engine/runner/run_loop.h"
@@ -118,6 +121,60 @@ TEST_CASE("runs counted once when they end give the fan histograms of counting e
   // settle() clears what it folded: settling again changes nothing.
   once.settle();
   CHECK(once.fan_hist() == every.fan_hist());
+}
+
+TEST_CASE("every fan recorded at once lands in the bin of recording it alone", "[summary]") {
+  // add_fans and add_ended_fans read each fan's variable from the run's state. Values at
+  // and around every range's ends and its bins' edges, NaN, infinities, values far outside
+  // the range (beyond what an int holds once scaled), and values at random.
+  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/venezuela-2019.yaml");
+  REQUIRE(sc.fans.size() >= 2);
+  Accumulator one(sc, sc.horizon), four(sc, sc.horizon);
+  one.track_ended();
+  four.track_ended();
+  const FanLayout& L = one.layout();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> vars(sc.vars.size(), 0.0);
+  RunRng rng(5, 1);
+  int cases = 0;
+  for (uint32_t k = 0; k < 3000; ++k) {
+    const auto w = rng.bits(stream_id("fan values"), k);
+    for (size_t f = 0; f < sc.fans.size(); ++f) {
+      const double lo = one.fan_lo(static_cast<int>(f)), hi = one.fan_hi(static_cast<int>(f));
+      const double edge = lo + (hi - lo) * static_cast<double>(w[f % 4] % (L.bins + 1)) / L.bins;
+      const double special[] = {lo, hi, std::nextafter(lo, -inf), std::nextafter(hi, inf), edge,
+                                std::nextafter(edge, -inf), std::nextafter(edge, inf), std::nan(""), inf, -inf,
+                                1e300, -1e300, lo + (hi - lo) * 3e9, lo - (hi - lo) * 3e9};
+      const uint32_t pick = w[(f + 1) % 4] >> 20;
+      vars[static_cast<size_t>(sc.fans[f])] =
+          pick % 3 == 0 ? special[pick / 3 % std::size(special)]
+                        : lo + (hi - lo) * (RunRng::to_open01(w[(f + 2) % 4], w[(f + 3) % 4]) * 1.2 - 0.1);
+    }
+    const int p = static_cast<int>(k % static_cast<uint32_t>(L.points));
+    for (size_t f = 0; f < sc.fans.size(); ++f) {
+      one.add_fan(p, static_cast<int>(f), vars[static_cast<size_t>(sc.fans[f])]);
+      one.add_ended(p, static_cast<int>(f), vars[static_cast<size_t>(sc.fans[f])]);
+    }
+    four.add_fans(p, vars.data());
+    four.add_ended_fans(p, vars.data());
+    ++cases;
+  }
+  REQUIRE(cases == 3000);
+  one.settle();
+  four.settle();
+  CHECK(four.fan_hist() == one.fan_hist());
+  // The values reached both end bins and most bins between them, summed over the points.
+  const size_t F = sc.fans.size(), B = static_cast<size_t>(L.bins);
+  for (size_t f = 0; f < F; ++f) {
+    std::vector<uint64_t> per_bin(B, 0);
+    for (size_t p = 0; p < static_cast<size_t>(L.points); ++p)
+      for (size_t b = 0; b < B; ++b) per_bin[b] += one.fan_hist()[(p * F + f) * B + b];
+    size_t empty = 0;
+    for (uint64_t c : per_bin) empty += c == 0;
+    CHECK(per_bin.front() > 0);
+    CHECK(per_bin.back() > 0);
+    CHECK(empty < B / 4);
+  }
 }
 
 TEST_CASE("a parameter drawn when its event fires gives the runs of drawing it at the start", "[rng]") {
