@@ -1,9 +1,8 @@
 // The batched paths of the engine against the plain ones they replace: Philox words drawn
 // eight counters at a time in SIMD lanes, the normals of many words at once (their tails
 // redone lane by lane), every fan recorded at once (Accumulator::add_fans), fan histograms
-// that count a run's final state
-// once (Accumulator::add_ended) instead of at every later point, and parameter draws
-// deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
+// that count a run's final state once (Accumulator::add_ended) instead of at every later
+// point, and parameter draws deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
 // which is what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
