@@ -56,36 +56,50 @@ static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef en
 
 void Model::update_levers(RunState& st, int t, Trace* trace) const {
   // Rebuild the active set and its channel values (in lever order, so every channel's
-  // product is taken in the same order whatever the step).
+  // product is taken in the same order whatever the step). The arrays are read through
+  // local pointers: a store to lever_active (bytes, which may alias anything) would
+  // otherwise make the compiler reload every vector's data at each lever.
   double keep[kNumChannels];
   std::fill(keep, keep + kNumChannels, 1.0);
+  const size_t L = sc_.levers.size();
+  const Lever* levers = sc_.levers.data();
+  const double* lever_s = st.lever_s.data();
+  const double* lever_keep = st.lever_keep.data();
+  const char* lever_ok = st.lever_ok.data();
+  char* lever_active = st.lever_active.data();
+  double* lever_var = sc_.lever_var0 >= 0 ? st.vars.data() + sc_.lever_var0 : nullptr;
+  const size_t* ch_begin = lever_ch_begin_.data();
+  const LeverChannel* ch = lever_ch_.data();
   st.active_levers.clear();
-  for (size_t l = 0; l < sc_.levers.size(); ++l) {
-    const Lever& lv = sc_.levers[l];
-    const bool active = lever_rules::acts(lv, t, st.lever_s[l]) && st.lever_ok[l];
-    if (trace && static_cast<bool>(st.lever_active[l]) != active)
+  for (size_t l = 0; l < L; ++l) {
+    const Lever& lv = levers[l];
+    const bool active = lever_rules::acts(lv, t, lever_s[l]) && lever_ok[l];
+    if (trace && static_cast<bool>(lever_active[l]) != active)
       trace->lever(t, lv, active, why_lever(st, l, active, t));
-    st.lever_active[l] = active;
-    if (sc_.lever_var0 >= 0) st.vars[static_cast<size_t>(sc_.lever_var0) + l] = active ? 1.0 : 0.0;
+    lever_active[l] = active;
+    if (lever_var) lever_var[l] = active ? 1.0 : 0.0;
     if (!active) continue;
     st.active_levers.push_back(static_cast<int>(l));
-    for (size_t w = lever_ch_begin_[l]; w < lever_ch_begin_[l + 1]; ++w) keep[lever_ch_[w].channel] *= st.lever_keep[w];
+    for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w) keep[ch[w].channel] *= lever_keep[w];
   }
-  for (int c = 0; c < kNumChannels; ++c) st.vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
+  double* vars = st.vars.data();
+  for (int c = 0; c < kNumChannels; ++c) vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
   if (v2_) {
     // Sanctions are followed by more repression (format 2), joined to the levers' own by noisy-OR.
-    double& rep = st.vars[static_cast<size_t>(ch_var(kRepression))];
+    double& rep = vars[static_cast<size_t>(ch_var(kRepression))];
     const double add = clamp01(st.p[sc_.mech[kParams[kRepFromSanctions].slot()].index()] *
-                               st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
+                               vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
     rep = 1.0 - (1.0 - rep) * (1.0 - add);
   }
   // The pulls of the active levers on stances, fixed until the set changes again.
   st.pulls.clear();
+  const double* lever_k = st.lever_k.data();
+  const size_t n = static_cast<size_t>(n_);
   for (int l : st.active_levers) {
-    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
-    double k = st.lever_k[static_cast<size_t>(l)];
+    const double k = lever_k[static_cast<size_t>(l)];
     if (k == 0) continue;
-    size_t off = static_cast<size_t>(lv.issue) * static_cast<size_t>(n_);
+    const Lever& lv = levers[static_cast<size_t>(l)];
+    const size_t off = static_cast<size_t>(lv.issue) * n;
     st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }
 }
