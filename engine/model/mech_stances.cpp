@@ -67,13 +67,7 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       if (st.noise_block != block) fill_noise(st, block);
       // The step's sd times a standard normal (RunState::noise_z).
       const double sd = noise * issue_noise_dt_[k];
-      const double* z = st.noise_z.data() + k * n * 4 + lane;
-      for (size_t i = 0; i < n; ++i) {
-        double xi = from[i];
-        xi += push[i];
-        xi += sd * z[i * 4];
-        x[i] = std::clamp(xi, is.lo, is.hi);
-      }
+      add_pull_noise_clamp(from, push, st.noise_z.data() + k * n * 4 + lane, sd, is.lo, is.hi, x, static_cast<int>(n));
     } else {
       for (size_t i = 0; i < n; ++i) {
         double xi = from[i];

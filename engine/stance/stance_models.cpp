@@ -49,6 +49,30 @@ void friedkin_johnsen_step(const double* Wt, const double* lambda, const double*
   for (int i = 0; i < n; ++i) xnext[i] = lambda[i] * xnext[i] + (1.0 - lambda[i]) * x0[i];
 }
 
+GEOSIM_SIMD_CLONES
+void add_pull_noise_clamp(const double* from, const double* push, const double* z, double sd, double lo, double hi,
+                          double* x, int n) {
+  const Double4 sd4 = {sd, sd, sd, sd}, lo4 = {lo, lo, lo, lo}, hi4 = {hi, hi, hi, hi};
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    Double4 xi, p;
+    __builtin_memcpy(&xi, from + i, sizeof xi);
+    __builtin_memcpy(&p, push + i, sizeof p);
+    const Double4 zi = {z[4 * i], z[4 * i + 4], z[4 * i + 8], z[4 * i + 12]};
+    xi += p;
+    xi += sd4 * zi;
+    // std::clamp(xi, lo, hi): xi < lo ? lo : (hi < xi ? hi : xi).
+    xi = xi < lo4 ? lo4 : (hi4 < xi ? hi4 : xi);
+    __builtin_memcpy(x + i, &xi, sizeof xi);
+  }
+  for (; i < n; ++i) {
+    double xi = from[i];
+    xi += push[i];
+    xi += sd * z[4 * i];
+    x[i] = std::clamp(xi, lo, hi);
+  }
+}
+
 // Effective capability (first n) and salience (next n) of every actor.
 size_t bargaining_scratch_size(int n) { return static_cast<size_t>(n) * 2; }
 

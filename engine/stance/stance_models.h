@@ -27,6 +27,14 @@ class Trace;
 void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
                            double* xnext, int n, int n4);
 
+// A step's stances with their pulls and noise: x[i] = clamp(from[i] + push[i] + sd z[4 i],
+// lo, hi) for the n actors, the two additions in that order (z is the run's noise, four
+// steps per actor: RunState::noise_z). Four actors at a time, each lane the scalar
+// expression's IEEE operations and std::clamp's comparisons, so the same bits. x may be
+// `from` (updated in place); neither may overlap push or z.
+void add_pull_noise_clamp(const double* from, const double* push, const double* z, double sd, double lo, double hi,
+                          double* x, int n);
+
 // Scratch doubles (RunState::bscratch) the bargaining model needs for n actors.
 size_t bargaining_scratch_size(int n);
 

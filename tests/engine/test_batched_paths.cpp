@@ -1,11 +1,13 @@
 // The batched paths of the engine against the plain ones they replace: Philox words drawn
 // eight counters at a time in SIMD lanes, the normals of many words at once (their tails
-// redone lane by lane), every fan recorded at once (Accumulator::add_fans), fan histograms
-// that count a run's final state once (Accumulator::add_ended) instead of at every later
-// point, and parameter draws deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
+// redone lane by lane), the stances' pulls and noise four actors at a time, every fan
+// recorded at once (Accumulator::add_fans), fan histograms that count a run's final state
+// once (Accumulator::add_ended) instead of at every later point, and parameter draws
+// deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
 // which is what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -15,6 +17,7 @@
 #include "engine/runner/run_loop.h"
 #include "engine/core/fastmath.h"
 #include "engine/core/rng.h"
+#include "engine/stance/stance_models.h"
 #include "helpers.h"
 
 using namespace geosim;
@@ -75,6 +78,46 @@ TEST_CASE("normals of many words at once equal one word at a time, tails include
     }
   }
   CHECK(tails > 1000);  // the tails were exercised
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("stances moved four actors at a time equal the scalar step, in place or not", "[stances]") {
+  // Values that land inside, at and beyond both ends of the range, NaN among them; lengths
+  // that are not multiples of four; the stances updated in place (x = from) and not.
+  RunRng rng(8, 2);
+  const double lo = -0.25, hi = 1.5;
+  int mismatches = 0, clamped_lo = 0, clamped_hi = 0;
+  uint32_t k = 0;
+  for (int n : {1, 3, 4, 5, 8, 11, 13, 16}) {
+    for (int rep = 0; rep < 200; ++rep) {
+      std::vector<double> from(static_cast<size_t>(n)), push(static_cast<size_t>(n)), z(4 * static_cast<size_t>(n));
+      auto draw = [&](double scale) {
+        const auto w = rng.bits(stream_id("stance inputs"), k++);
+        if (w[0] % 97 == 0) return std::nan("");
+        return (RunRng::to_open01(w[1], w[2]) - 0.3) * scale;
+      };
+      for (auto& v : from) v = draw(2.5);
+      for (auto& v : push) v = draw(0.5);
+      for (auto& v : z) v = draw(6.0);
+      const double sd = 0.05 + 0.1 * rep / 200.0;
+      std::vector<double> want(static_cast<size_t>(n));
+      for (size_t i = 0; i < want.size(); ++i) {
+        double xi = from[i];
+        xi += push[i];
+        xi += sd * z[4 * i];
+        want[i] = std::clamp(xi, lo, hi);
+        clamped_lo += want[i] == lo;
+        clamped_hi += want[i] == hi;
+      }
+      std::vector<double> out(static_cast<size_t>(n), -9.0), inplace = from;
+      add_pull_noise_clamp(from.data(), push.data(), z.data(), sd, lo, hi, out.data(), n);
+      add_pull_noise_clamp(inplace.data(), push.data(), z.data(), sd, lo, hi, inplace.data(), n);
+      mismatches += std::memcmp(want.data(), out.data(), want.size() * sizeof(double)) != 0;
+      mismatches += std::memcmp(want.data(), inplace.data(), want.size() * sizeof(double)) != 0;
+    }
+  }
+  CHECK(clamped_lo > 100);
+  CHECK(clamped_hi > 100);
   CHECK(mismatches == 0);
 }
 
