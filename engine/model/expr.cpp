@@ -97,11 +97,6 @@ std::vector<int> expression_vars(const std::string& text, const std::vector<std:
 
 struct BoundExpr::Impl {
   mu::Parser parser;
-  // Fast path for the most common condition, `variable OP number`: evaluated natively with
-  // the same result as muParser's comparison (1 or 0).
-  const double* var = nullptr;
-  int op = -1;  // 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=
-  double k = 0;
 };
 
 namespace {
@@ -150,9 +145,9 @@ BoundExpr::BoundExpr(const std::string& text, const std::vector<std::string>& va
   if (parse_simple(text, name, op, k)) {
     for (size_t i = 0; i < var_names.size(); ++i) {
       if (var_names[i] == name) {
-        impl_->var = vars + i;
-        impl_->op = op;
-        impl_->k = k;
+        var_ = vars + i;
+        op_ = op;
+        k_ = k;
       }
     }
   }
@@ -162,19 +157,6 @@ BoundExpr::~BoundExpr() = default;
 BoundExpr::BoundExpr(BoundExpr&&) noexcept = default;
 BoundExpr& BoundExpr::operator=(BoundExpr&&) noexcept = default;
 
-double BoundExpr::eval() const {
-  if (impl_->var) {
-    double v = *impl_->var, k = impl_->k;
-    switch (impl_->op) {
-      case 0: return v < k;
-      case 1: return v <= k;
-      case 2: return v > k;
-      case 3: return v >= k;
-      case 4: return v == k;
-      case 5: return v != k;
-    }
-  }
-  return impl_->parser.Eval();
-}
+double BoundExpr::eval_parsed() const { return impl_->parser.Eval(); }
 
 }  // namespace geosim

@@ -29,12 +29,33 @@ class BoundExpr {
   ~BoundExpr();
   BoundExpr(BoundExpr&&) noexcept;
   BoundExpr& operator=(BoundExpr&&) noexcept;
-  double eval() const;
+  // The fast path, `variable OP number`, is inline: the hot loop tests a few such conditions
+  // every step (an event's gate, an outcome's `when`).
+  double eval() const {
+    if (var_) {
+      const double v = *var_;
+      switch (op_) {
+        case 0: return v < k_;
+        case 1: return v <= k_;
+        case 2: return v > k_;
+        case 3: return v >= k_;
+        case 4: return v == k_;
+        case 5: return v != k_;
+      }
+    }
+    return eval_parsed();
+  }
   bool holds() const { return eval() != 0.0; }
 
  private:
+  double eval_parsed() const;  // muParser's bytecode
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  // Set for a condition of the form `variable OP number`, evaluated natively with the same
+  // result as muParser's comparison (1 or 0).
+  const double* var_ = nullptr;
+  int op_ = -1;  // 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=
+  double k_ = 0;
 };
 
 }  // namespace geosim

@@ -2,9 +2,10 @@
 // eight counters at a time in SIMD lanes, the normals of many words at once (their tails
 // redone lane by lane), the stances' pulls and noise four actors at a time, every fan
 // recorded at once (Accumulator::add_fans), fan histograms that count a run's final state
-// once (Accumulator::add_ended) instead of at every later point, and parameter draws
-// deferred until an event needs them (RunState::defer_draws). Each must give the same bits,
-// which is what keeps every output byte-identical.
+// once (Accumulator::add_ended) instead of at every later point, parameter draws deferred
+// until an event needs them (RunState::defer_draws), and conditions of the form `variable
+// OP number` evaluated without muParser. Each must give the same bits (or values), which is
+// what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "engine/runner/run_loop.h"
 #include "engine/core/fastmath.h"
 #include "engine/core/rng.h"
+#include "engine/model/expr.h"
 #include "engine/stance/stance_models.h"
 #include "helpers.h"
 
@@ -118,6 +120,28 @@ TEST_CASE("stances moved four actors at a time equal the scalar step, in place o
   }
   CHECK(clamped_lo > 100);
   CHECK(clamped_hi > 100);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("a condition `variable OP number` evaluated natively equals muParser's value", "[expr]") {
+  // The same condition in parentheses is not of the simple form, so muParser evaluates it.
+  const std::vector<std::string> names = {"talks", "t", "stance.armed_forces"};
+  std::vector<double> vars(names.size(), 0.0);
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const double values[] = {-inf, -1.0, -0.0, 0.0, 0.5, std::nextafter(0.5, 1.0), 1.0, 2.0, 1e300, inf, nan};
+  int compared = 0, mismatches = 0;
+  for (const char* op : {"<", "<=", ">", ">=", "==", "!="})
+    for (const char* k : {"0", "0.5", "1", "-1e3"})
+      for (size_t v = 0; v < names.size(); ++v) {
+        const std::string simple = names[v] + " " + op + " " + k;
+        BoundExpr fast(simple, names, vars.data()), parsed("(" + simple + ")", names, vars.data());
+        for (double x : values) {
+          vars[v] = x;
+          mismatches += fast.eval() != parsed.eval();
+          ++compared;
+        }
+      }
+  CHECK(compared == 6 * 4 * 3 * 11);
   CHECK(mismatches == 0);
 }
 
