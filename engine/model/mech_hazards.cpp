@@ -65,89 +65,94 @@ void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) c
 bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   using H = HazardPlan;
   // A successor rules from the step after he took over: nothing ends his rule in this one.
-  // (Recomputed after a rule ends below, where a successor may have taken over.)
+  // (Recomputed after an event fires below, where a successor may have taken over.)
   bool new_ruler = st.successions > 0 && st.ruler_since == t + 1;
+  // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
+  // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
   const size_t words = 4 * ((static_cast<size_t>(t) & 3) >> 1) + 2 * (static_cast<size_t>(t) & 1);
+  // The arrays the loop reads. Only fire_event changes the run's state, and it changes values,
+  // never sizes, so the pointers stay valid.
+  const H* plan = hazard_plan_.data();
+  const HazardDriver* drivers = hazard_drivers_.data();
+  const int* fired = st.fired.data();
+  const double* p = st.p.data();
+  const double* vars = st.vars.data();
+  const double* logit0 = st.event_logit0.data();
+  const double* p0 = st.event_p0.data();
+  const uint32_t* cached_words = st.words.data() + words;
   const size_t events = hazard_plan_.size();
   for (size_t e = 0; e < events; ++e) {
-    const H& h = hazard_plan_[e];
-    if (h.max_fires > 0 && st.fired[e] >= h.max_fires) continue;
+    const H& h = plan[e];
+    if (h.max_fires > 0 && fired[e] >= h.max_fires) continue;
     if ((h.flags & H::kEndsRule) && new_ruler) continue;
-    // Two uniforms per step: whether it fires, and whether it succeeds (words 2t and 2t + 1
-    // of the event's stream: counter t >> 1, words 2 (t & 1) and 2 (t & 1) + 1).
-    auto draw = [&](double u[2]) {
-      const uint32_t* w;
-      RunRng::Philox::ctr_type once;
-      if (h.word != SIZE_MAX) {
-        w = st.words.data() + 4 * h.word + words;
-      } else {
-        once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
-        w = once.data() + 2 * (static_cast<size_t>(t) & 1);
-      }
-      u[0] = u32_to_open01(w[0]);
-      u[1] = u32_to_open01(w[1]);
+    RunRng::Philox::ctr_type once;
+    auto word_pair = [&]() -> const uint32_t* {
+      if (h.word != SIZE_MAX) return cached_words + 4 * h.word;
+      once = rng.bits(event_stream_[e], static_cast<uint32_t>(t) >> 1);
+      return once.data() + 2 * (static_cast<size_t>(t) & 1);
     };
-    double u[2];
-    bool fire;
+    const uint32_t* w;
     if (h.flags & H::kScheduled) {
-      fire = t == h.at;
-      if (!fire) continue;
-      draw(u);
+      if (t != h.at) continue;
+      w = word_pair();
     } else {
       if (t < h.from || t >= h.until) continue;
       if (h.gate >= 0 && !st.event_gate[static_cast<size_t>(h.gate)].holds()) continue;
       // A new ruler's first years: the hazards of events that would end his rule are raised.
-      const bool trap = (h.flags & H::kTrap) && st.vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
-      const double factor = trap ? st.p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
+      const bool trap = (h.flags & H::kTrap) && vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
+      const double factor = trap ? p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
       if (h.flags & H::kLogit) {
-        double z = st.event_logit0[e];
+        double z = logit0[e];
         // Format 2: a coup's hazard reads the insiders' stance against the incumbent,
         // measured from where they stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
         if (h.flags & H::kInsiders)
-          z += st.p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
-        for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d)
-          z += st.p[hazard_drivers_[d].coef] * st.vars[hazard_drivers_[d].var];
+          z += p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
+        for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) z += p[drivers[d].coef] * vars[drivers[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
-        draw(u);
+        w = word_pair();
         // Format 2: a proportional hazard, grouped by step (complementary log-log link:
         // p = 1 - exp(-h dt e^(b.v))), the same law in daily and weekly steps while the drivers
         // hold still; format 1: logistic(logit(p_step) + b.v).
-        fire = v2_ ? below_cloglog(u[0], z) : below_logistic(u[0], z);
+        const double u0 = u32_to_open01(w[0]);
+        if (!(v2_ ? below_cloglog(u0, z) : below_logistic(u0, z))) continue;
       } else {
-        double prob = st.event_p0[e];
+        double prob = p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
         if (trap)
           prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
         if (prob <= 0) continue;
-        draw(u);
-        fire = u[0] < prob;
+        w = word_pair();
+        if (!(u32_to_open01(w[0]) < prob)) continue;
       }
     }
-    if (!fire) continue;
-    const Event& ev = sc_.events[e];
-    st.fired[e] += 1;
-    if (st.first_fire[e] < 0) st.first_fire[e] = t;
-    st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
-    if (ev.outcome >= 0) {
-      double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
-      if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
-      bool ok = u[1] < success;
-      if (trace) trace->event(t, ev, true, ok);
-      if (ok) {
-        if (end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string()))
-          return true;
-        new_ruler = st.successions > 0 && st.ruler_since == t + 1;
-        continue;  // a successor rules: the event's effects are not applied, as when the run ends
-      }
-      apply_effects(st, ev.on_failure, t, trace);
-    } else if (trace) {
-      trace->event(t, ev, false, false);
-    }
-    apply_effects(st, ev.effects, t, trace);
+    if (fire_event(st, rng, t, trace, e, u32_to_open01(w[1]))) return true;
+    new_ruler = st.successions > 0 && st.ruler_since == t + 1;
   }
+  return false;
+}
+
+bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1) const {
+  const Event& ev = sc_.events[e];
+  st.fired[e] += 1;
+  if (st.first_fire[e] < 0) st.first_fire[e] = t;
+  st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
+  if (ev.outcome >= 0) {
+    double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+    if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
+    bool ok = u1 < success;
+    if (trace) trace->event(t, ev, true, ok);
+    if (ok) {
+      // A successor who rules on gets no effects of the event, as when the run ends.
+      return end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string());
+    }
+    apply_effects(st, ev.on_failure, t, trace);
+  } else if (trace) {
+    trace->event(t, ev, false, false);
+  }
+  apply_effects(st, ev.effects, t, trace);
   return false;
 }
 

@@ -212,6 +212,9 @@ class Model {
   void resources(RunState& st) const;
   void stances(RunState& st, int t, Trace* trace) const;
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  // Event e fired at step t (u1: its second uniform, whether it succeeds); true if the run
+  // ended. Kept out of line, so that the loop over events holds its arrays in registers.
+  bool fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1) const;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
