@@ -189,8 +189,9 @@ void Model::prepare(RunState& st) const {
   st.p.assign(sc_.params.size(), 0.0);
   st.vars.assign(sc_.vars.size(), 0.0);
   st.x.assign(ni * n, 0.0);
-  st.x0 = st.x;
   size_t n4 = static_cast<size_t>(n4_);
+  // x0 as x, and n4 - n zeros after it: friedkin_johnsen_step reads four actors at a time.
+  st.x0.assign(ni * n + (n4 - n), 0.0);
   st.xnext.assign(n4, 0.0);
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
@@ -336,7 +337,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
   size_t n = static_cast<size_t>(n_);
   for (size_t k = 0; k < sc_.issues.size(); ++k)
     for (size_t i = 0; i < n; ++i) st.x[k * n + i] = p[static_cast<size_t>(sc_.actors[i].stance[k])];
-  st.x0 = st.x;
+  std::copy(st.x.begin(), st.x.end(), st.x0.begin());
   set_influence(st);
   for (size_t i = 0; i < n; ++i) st.lambda[i] = 1.0 - p[static_cast<size_t>(sc_.actors[i].stubbornness)];
   // Cohort thresholds, sorted so that the defected units are always a prefix.

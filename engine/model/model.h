@@ -71,7 +71,8 @@ struct RunState {
   // Stances: x[issue * n + actor]; x0 the initial stances; W row-stochastic influence
   // (n x n, row-major). Wt holds W by columns with each column padded to n4 = n rounded up
   // to 4 (Wt[j * n4 + i] = W_ij, zeros below row n), so that friedkin_johnsen_step works on
-  // whole blocks of four rows; lambda and xnext are padded to n4 the same way.
+  // whole blocks of four rows; lambda and xnext are padded to n4 the same way, and x0 has
+  // n4 - n zeros after its last issue (the step reads each issue's x0 four actors at a time).
   std::vector<double> x, x0, xnext, W, Wt, lambda, push;
   std::vector<double> cs;  // capability x salience per actor (weights of mean_stance)
   struct Pull {

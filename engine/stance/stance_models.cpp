@@ -17,9 +17,11 @@ inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 }  // namespace
 
 namespace {
-// Rows i0 .. i0 + 4B - 1 of W x, in B registers of four rows that share each x_j.
+// Rows i0 .. i0 + 4B - 1 of Lambda W x + (I - Lambda) x0: W x in B registers of four rows
+// that share each x_j, then mixed with x0 lane by lane.
 template <int B>
-inline void fj_rows(const double* Wt, const double* x, double* out, int n, int n4, int i0) {
+inline void fj_rows(const double* Wt, const double* lambda, const double* x0, const double* x, double* out, int n,
+                    int n4, int i0) {
   Double4 acc[B];
   for (int b = 0; b < B; ++b) acc[b] = Double4{0.0, 0.0, 0.0, 0.0};
   const double* col = Wt + i0;
@@ -31,7 +33,14 @@ inline void fj_rows(const double* Wt, const double* x, double* out, int n, int n
       acc[b] += c * xj;
     }
   }
-  __builtin_memcpy(out + i0, acc, sizeof acc);
+  const Double4 one = {1.0, 1.0, 1.0, 1.0};
+  for (int b = 0; b < B; ++b) {
+    Double4 l, a;
+    __builtin_memcpy(&l, lambda + i0 + 4 * b, sizeof l);
+    __builtin_memcpy(&a, x0 + i0 + 4 * b, sizeof a);
+    const Double4 r = l * acc[b] + (one - l) * a;
+    __builtin_memcpy(out + i0 + 4 * b, &r, sizeof r);
+  }
 }
 }  // namespace
 
@@ -39,14 +48,13 @@ GEOSIM_SIMD_CLONES
 void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
                            double* xnext, int n, int n4) {
   int i0 = 0;
-  for (; i0 + 16 <= n4; i0 += 16) fj_rows<4>(Wt, x, xnext, n, n4, i0);
+  for (; i0 + 16 <= n4; i0 += 16) fj_rows<4>(Wt, lambda, x0, x, xnext, n, n4, i0);
   switch ((n4 - i0) / 4) {
-    case 3: fj_rows<3>(Wt, x, xnext, n, n4, i0); break;
-    case 2: fj_rows<2>(Wt, x, xnext, n, n4, i0); break;
-    case 1: fj_rows<1>(Wt, x, xnext, n, n4, i0); break;
+    case 3: fj_rows<3>(Wt, lambda, x0, x, xnext, n, n4, i0); break;
+    case 2: fj_rows<2>(Wt, lambda, x0, x, xnext, n, n4, i0); break;
+    case 1: fj_rows<1>(Wt, lambda, x0, x, xnext, n, n4, i0); break;
     default: break;
   }
-  for (int i = 0; i < n; ++i) xnext[i] = lambda[i] * xnext[i] + (1.0 - lambda[i]) * x0[i];
 }
 
 GEOSIM_SIMD_CLONES

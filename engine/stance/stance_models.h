@@ -22,8 +22,10 @@ class Trace;
 // stored by columns padded to n4 rows (Wt[j * n4 + i] = W_ij; n4 a multiple of 4, rows n..n4-1
 // zero). Four rows are summed at a time in registers, so the loop vectorises (two SSE2 or
 // one AVX2 operation per column), while each row still sums its terms in the order
-// j = 0..n-1 starting from 0.0: the same bits as the textbook row-by-row loop. xnext and
-// lambda hold n4 entries; x and x0 hold n.
+// j = 0..n-1 starting from 0.0, and is then mixed with x0 as lambda_i (W x)_i + (1 - lambda_i)
+// x0_i: the same bits as the textbook row-by-row loop. xnext and lambda hold n4 entries
+// (lambda zero past n), x holds n; x0 is read for n4 entries (the values past n only reach
+// xnext's padding).
 void friedkin_johnsen_step(const double* Wt, const double* lambda, const double* x0, const double* x,
                            double* xnext, int n, int n4);
 

@@ -1,11 +1,11 @@
 // The batched paths of the engine against the plain ones they replace: Philox words drawn
 // eight counters at a time in SIMD lanes, the normals of many words at once (their tails
-// redone lane by lane), the stances' pulls and noise four actors at a time, every fan
-// recorded at once (Accumulator::add_fans), fan histograms that count a run's final state
-// once (Accumulator::add_ended) instead of at every later point, parameter draws deferred
-// until an event needs them (RunState::defer_draws), and conditions of the form `variable
-// OP number` evaluated without muParser. Each must give the same bits (or values), which is
-// what keeps every output byte-identical.
+// redone lane by lane), the Friedkin-Johnsen step and the stances' pulls and noise four
+// actors at a time, every fan recorded at once (Accumulator::add_fans), fan histograms that
+// count a run's final state once (Accumulator::add_ended) instead of at every later point,
+// parameter draws deferred until an event needs them (RunState::defer_draws), and
+// conditions of the form `variable OP number` evaluated without muParser. Each must give
+// the same bits (or values), which is what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -80,6 +80,44 @@ TEST_CASE("normals of many words at once equal one word at a time, tails include
     }
   }
   CHECK(tails > 1000);  // the tails were exercised
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("the Friedkin-Johnsen step four rows at a time equals the textbook loop", "[stances]") {
+  // Every count of actors up to 21 (so every remainder of four and the blocks of sixteen);
+  // x0 carries junk past n, which may reach only xnext's padding.
+  RunRng rng(4, 6);
+  uint32_t k = 0;
+  auto uniform = [&] {
+    const auto w = rng.bits(stream_id("fj inputs"), k++);
+    return RunRng::to_open01(w[0], w[1]);
+  };
+  int mismatches = 0;
+  for (int n = 1; n <= 21; ++n) {
+    const int n4 = (n + 3) / 4 * 4;
+    for (int rep = 0; rep < 50; ++rep) {
+      std::vector<double> W(static_cast<size_t>(n * n)), Wt(static_cast<size_t>(n * n4), 0.0),
+          lambda(static_cast<size_t>(n4), 0.0), x(static_cast<size_t>(n)), x0(static_cast<size_t>(n4)),
+          xnext(static_cast<size_t>(n4), -5.0);
+      for (int i = 0; i < n; ++i) {
+        double s = 0;
+        for (int j = 0; j < n; ++j) s += W[static_cast<size_t>(i * n + j)] = uniform();
+        for (int j = 0; j < n; ++j) W[static_cast<size_t>(i * n + j)] /= s;
+        for (int j = 0; j < n; ++j) Wt[static_cast<size_t>(j * n4 + i)] = W[static_cast<size_t>(i * n + j)];
+        lambda[static_cast<size_t>(i)] = uniform();
+        x[static_cast<size_t>(i)] = uniform() * 2 - 0.5;
+      }
+      for (auto& v : x0) v = uniform() * 3 - 1;
+      friedkin_johnsen_step(Wt.data(), lambda.data(), x0.data(), x.data(), xnext.data(), n, n4);
+      for (int i = 0; i < n; ++i) {
+        double wx = 0.0;
+        for (int j = 0; j < n; ++j) wx += W[static_cast<size_t>(i * n + j)] * x[static_cast<size_t>(j)];
+        const size_t ii = static_cast<size_t>(i);
+        const double want = lambda[ii] * wx + (1.0 - lambda[ii]) * x0[ii];
+        mismatches += std::memcmp(&want, &xnext[ii], sizeof want) != 0;
+      }
+    }
+  }
   CHECK(mismatches == 0);
 }
 
