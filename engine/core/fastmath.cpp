@@ -35,6 +35,7 @@ inline double central(double p) {
 typedef long long Long4 __attribute__((vector_size(32)));
 
 typedef uint32_t Uint4 __attribute__((vector_size(16)));
+typedef int32_t Int4 __attribute__((vector_size(16)));
 
 GEOSIM_SIMD_CLONES
 void normals_from_words_n(const uint32_t* w, double* z, int n) {
@@ -42,9 +43,12 @@ void normals_from_words_n(const uint32_t* w, double* z, int n) {
   for (; i + 4 <= n; i += 4) {
     // u32_to_open01 lane by lane: every step is exact in double (w + 0.5 needs 33 bits, and
     // 2^-32 is a power of two), so the lanes hold the scalar function's uniforms.
+    // The words as doubles through a signed conversion (one instruction; an unsigned one has
+    // none before AVX-512): w - 2^31 as int32, plus 2^31, both exact.
     Uint4 wv;
     __builtin_memcpy(&wv, w + i, sizeof wv);
-    const Double4 pv = (__builtin_convertvector(wv, Double4) + 0.5) * (1.0 / 4294967296.0);
+    const Int4 shifted = reinterpret_cast<Int4>(wv ^ 0x80000000u);
+    const Double4 pv = ((__builtin_convertvector(shifted, Double4) + 2147483648.0) + 0.5) * (1.0 / 4294967296.0);
     // central(p), lane by lane.
     Double4 q = pv - 0.5, r = q * q;
     Double4 num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q;
@@ -52,14 +56,14 @@ void normals_from_words_n(const uint32_t* w, double* z, int n) {
     Double4 xv = num / den;
     __builtin_memcpy(z + i, &xv, sizeof xv);
     // Lanes in a tail (about 5% of them) are computed again one at a time by the scalar
-    // function.
-    Long4 in = (pv >= plow) & (pv <= phigh);
-    unsigned tail = (in[0] ? 0u : 1u) | (in[1] ? 0u : 2u) | (in[2] ? 0u : 4u) | (in[3] ? 0u : 8u);
-    while (tail) {
-      const int j = __builtin_ctz(tail);
-      z[i + j] = inverse_normal_cdf_fast(u32_to_open01(w[i + j]));
-      tail &= tail - 1;
-    }
+    // function. A lane's mask is all ones inside the central region; the four are tested
+    // together first (most groups have no lane in a tail).
+    const Long4 in = (pv >= plow) & (pv <= phigh);
+    uint64_t m[4];
+    __builtin_memcpy(m, &in, sizeof m);
+    if ((m[0] & m[1] & m[2] & m[3]) != ~uint64_t{0})
+      for (int j = 0; j < 4; ++j)
+        if (!m[j]) z[i + j] = inverse_normal_cdf_fast(u32_to_open01(w[i + j]));
   }
   for (; i < n; ++i) {
     const double p = u32_to_open01(w[i]);
