@@ -51,6 +51,14 @@ Model::Model(const Scenario& scenario)
       word_off_.push_back(off);
     }
   }
+  // Whole groups of eight counters, the width of RunRng::bits_n's SIMD lanes, so that no
+  // block goes through its scalar tail: the padding repeats the last counter, and its words
+  // are never read.
+  while (!word_stream_.empty() && word_stream_.size() % 8 != 0) {
+    word_stream_.push_back(word_stream_.back());
+    word_k_.push_back(word_k_.back());
+    word_off_.push_back(word_off_.back());
+  }
   for (const auto& v : sc_.vars) var_names_.push_back(v.name);
   // Format 1: 52 (or 365) steps a year; format 2: one year length everywhere (365.25 days).
   v2_ = sc_.format_version >= 2;

@@ -263,7 +263,8 @@ class Model {
   // offset. Stance slots and cohort noise take one counter each (k = 1), hazard events two
   // (k = 2, offsets 0 and 1: two words per step). Counters of cohort noise begin at
   // word_cohort0_; event e's at hazard_plan_[e].word (SIZE_MAX for a scheduled event,
-  // which draws its one counter when it happens).
+  // which draws its one counter when it happens). Padded to a multiple of eight counters
+  // (copies of the last, whose words nothing reads).
   std::vector<uint32_t> word_stream_, word_k_, word_off_;
   size_t word_cohort0_ = 0;
   // Per event, what Model::events reads at every step, packed in one place (an Event is a
