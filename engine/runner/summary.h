@@ -93,9 +93,9 @@ class Accumulator {
     int b = static_cast<int>((v - lo) / width * bins);
     return b < 0 ? 0 : (b >= bins ? bins - 1 : b);
   }
-  // One count in `into` (fan_hist_ or ended_) for every fan at point p.
-  // (bin() and cell() for each fan, with the point's row and the arrays read once.)
-  void count_fans(std::vector<uint64_t>& into, int p, const double* vars) const {
+  // One count in `into` (this accumulator's fan_hist_ or ended_) for every fan at point p:
+  // bin() and cell() for each fan, with the point's row and the arrays read once.
+  void count_fans(std::vector<uint64_t>& into, int p, const double* vars) {
     const size_t F = fan_var_.size();
     const int bins = layout_.bins;
     uint64_t* row = into.data() + static_cast<size_t>(p) * F * static_cast<size_t>(bins);
