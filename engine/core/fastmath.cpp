@@ -167,6 +167,43 @@ void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint
   philox_scalar(k0, k1, c0, c1, stream, index, n, out);
 }
 
+GEOSIM_SIMD_CLONES
+int take_ascending(const double* u, int n, int have, double& cut, double* out) {
+  typedef long long Long4 __attribute__((vector_size(32)));
+  constexpr int kBatch = 6;
+  const int left = n - have;
+  const double lo = cut;
+  double hi = left <= kBatch ? 1.0 : lo + (1.0 - lo) * (static_cast<double>(kBatch) / left);
+  for (;;) {
+    if (!(hi > lo && hi < 1.0)) hi = 1.0;  // (hi == lo could come only of rounding near 1)
+    const Double4 lo4 = {lo, lo, lo, lo}, hi4 = {hi, hi, hi, hi};
+    int m = have;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      Double4 v;
+      __builtin_memcpy(&v, u + i, sizeof v);
+      const Long4 in = (v > lo4) & (v <= hi4);
+      if ((in[0] | in[1] | in[2] | in[3]) == 0) continue;  // most groups: none in (lo, hi]
+      for (int j = 0; j < 4; ++j)
+        if (in[j]) out[m++] = v[j];
+    }
+    for (; i < n; ++i)
+      if (u[i] > lo && u[i] <= hi) out[m++] = u[i];
+    if (m > have) {
+      for (int k = have + 1; k < m; ++k) {  // insertion sort of the batch
+        const double v = out[k];
+        int j = k;
+        for (; j > have && out[j - 1] > v; --j) out[j] = out[j - 1];
+        out[j] = v;
+      }
+      cut = hi;
+      return m;
+    }
+    if (hi == 1.0) return m;  // none left above cut (have == n: nothing to take)
+    hi = lo + 2.0 * (hi - lo);
+  }
+}
+
 double inverse_normal_cdf_fast(double p) {
   double x;
   if (p < plow) {

@@ -268,7 +268,8 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
 
 // Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
 // so the k-th smallest threshold is q(k-th smallest uniform) + shift: taking the uniforms in
-// increasing order (from a min-heap, so that only those reached are ever ordered) and
+// increasing order (a batch of the next smallest at a time, take_ascending, so
+// that only those reached are ever ordered) and
 // computing a threshold only when the cascade reaches it gives the array that sorting all
 // thresholds would give, with most quantiles never computed (few units defect in most
 // runs). Equal uniforms are equal bits, so the order among them changes nothing. Computed in
@@ -285,13 +286,13 @@ double Model::threshold(RunState& st, size_t g, int k) const {
   int& ready = st.theta_ready[g];
   double* th = st.theta.data() + c.first_unit;
   if (k >= ready) {
-    double* uu = st.theta_u.data() + c.first_unit;
+    const double* uu = st.theta_u.data() + c.first_unit;
     const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+    int& have = st.theta_have[g];
     for (; ready <= k; ++ready) {
-      // The least uniform left in the heap uu[0 .. units - ready) moves to its last place.
-      const int left = c.units - ready;
-      std::pop_heap(uu, uu + left, std::greater<>());
-      th[ready] = c.threshold.quantile(uu[left - 1]) + shift;
+      // th[ready .. have) holds the next smallest uniforms, sorted; when none is left, the next batch.
+      if (ready == have) have = take_ascending(uu, c.units, have, st.theta_cut[g], th);
+      th[ready] = c.threshold.quantile(th[ready]) + shift;
     }
   }
   return th[k];

@@ -211,6 +211,8 @@ void Model::prepare(RunState& st) const {
   st.theta.assign(static_cast<size_t>(sc_.total_units), 0.0);
   st.theta_u.assign(static_cast<size_t>(sc_.total_units), 0.0);
   st.theta_ready.assign(sc_.cohorts.size(), 0);
+  st.theta_have.assign(sc_.cohorts.size(), 0);
+  st.theta_cut.assign(sc_.cohorts.size(), 0.0);
   st.defected.assign(sc_.cohorts.size(), 0);
   st.unit_weight.assign(sc_.cohorts.size(), 0.0);
   st.shock.assign(static_cast<size_t>(sc_.horizon) + 1, 0.0);
@@ -361,7 +363,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
       for (int u = 0; u < c.units; ++u) th[u] = c.threshold.value() + shift;
     } else {
       // One counter gives two uniforms: units 2k and 2k+1 share counter k. Only the uniforms
-      // are kept, as a min-heap; thresholds follow lazily (Model::threshold).
+      // are kept, in unit order; thresholds follow lazily (Model::threshold).
       // rng.uniform2 of counters 0 .. pairs - 1, drawn in SIMD lanes.
       double* uu = st.theta_u.data() + c.first_unit;
       const int pairs = (c.units + 1) / 2;
@@ -375,9 +377,10 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
         const uint32_t* wk = w + 4 * (u >> 1) + 2 * (u & 1);
         uu[u] = RunRng::to_open01(wk[0], wk[1]);
       }
-      // A min-heap rather than a sort: most runs take a handful of the smallest (threshold()).
-      std::make_heap(uu, uu + c.units, std::greater<>());
+      // Not sorted: most runs take a handful of the smallest (threshold(), take_ascending).
       st.theta_ready[g] = 0;
+      st.theta_have[g] = 0;
+      st.theta_cut[g] = 0.0;
     }
     if (!cohort_lazy_[g]) {
       std::sort(th, th + c.units);

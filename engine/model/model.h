@@ -81,13 +81,16 @@ struct RunState {
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
-  // thresholds are computed lazily: the cohort's uniforms form a min-heap (theta_u) from which
-  // the next smallest is taken, and its threshold, quantile(u) + shift, computed, when the
-  // cascade first looks at that unit (theta_ready per cohort: the heap holds the first
-  // units - theta_ready entries, the uniforms taken lie behind it, the k-th smallest at
-  // units - 1 - k). Model::threshold explains why this gives the same bits.
+  // thresholds are computed lazily: the cohort's uniforms (theta_u, in unit order, never
+  // reordered) are taken in increasing order, a batch at a time (take_ascending, fastmath.h),
+  // and a threshold, quantile(u) + shift, computed when the cascade first looks at that unit.
+  // Per cohort, theta[0 .. theta_ready) are thresholds, theta[theta_ready .. theta_have) the
+  // next smallest uniforms, sorted: exactly those <= theta_cut are in theta[0 .. theta_have).
+  // Model::threshold explains why this gives the same bits.
   std::vector<double> theta, theta_u;
   std::vector<int> theta_ready;                // per cohort: thresholds computed so far (a prefix)
+  std::vector<int> theta_have;                 // per cohort: thresholds and sorted uniforms
+  std::vector<double> theta_cut;               // per cohort: the uniforms <= this are taken
   std::vector<int> defected;                   // per cohort
   std::vector<double> unit_weight;             // per cohort: weight of one unit (normalised)
   std::vector<double> cohort_base;             // per cohort: incentive before the peer term

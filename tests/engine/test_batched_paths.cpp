@@ -3,8 +3,9 @@
 // redone lane by lane), the Friedkin-Johnsen step and the stances' pulls and noise four
 // actors at a time, every fan recorded at once (Accumulator::add_fans), fan histograms that
 // count a run's final state once (Accumulator::add_ended) instead of at every later point,
-// parameter draws deferred until an event needs them (RunState::defer_draws), and
-// conditions of the form `variable OP number` evaluated without muParser. Each must give
+// parameter draws deferred until an event needs them (RunState::defer_draws),
+// conditions of the form `variable OP number` evaluated without muParser, and a cohort's
+// thresholds computed in increasing order, a few at a time, only as the cascade reaches them. Each must give
 // the same bits (or values), which is what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
@@ -317,5 +318,109 @@ TEST_CASE("a parameter drawn when its event fires gives the runs of drawing it a
   }
   REQUIRE(deferred_runs == 3000);  // the scenario has a deferred draw in every run
   REQUIRE(drawn_late > 0);         // and the test sees it drawn late in some
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("values taken in increasing order a batch at a time equal the sorted array", "[defection]") {
+  // Cohorts of one unit to more than a scan's groups of four, ties (equal values must fall in
+  // the same batch), values at both ends of (0, 1), and values bunched so that a batch's first
+  // guess of its upper end finds none and must widen it.
+  RunRng rng(11, 0);
+  const double top = std::nextafter(1.0, 0.0), bottom = std::numeric_limits<double>::denorm_min();
+  int cases = 0, widened = 0;
+  for (int n : {1, 2, 3, 4, 5, 7, 8, 13, 20, 64, 100, 131}) {
+    for (int kind = 0; kind < 5; ++kind) {
+      std::vector<double> u(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        double v = rng.uniform(static_cast<uint32_t>(n * 8 + kind), static_cast<uint32_t>(i));
+        if (kind == 1) v = std::round(v * 4) / 4 * 0.999 + 1e-3;  // at most five values: many ties
+        if (kind == 2) v = i % 3 == 0 ? top : (i % 3 == 1 ? bottom : v);
+        if (kind == 3) v = 0.999 + v * 1e-3;  // all above the first guesses
+        if (kind == 4) v = 1e-300 * (1 + v);  // all below them, and tiny
+        u[static_cast<size_t>(i)] = v;
+      }
+      const std::vector<double> before = u;
+      std::vector<double> sorted = u;
+      std::sort(sorted.begin(), sorted.end());
+      std::vector<double> out(static_cast<size_t>(n), -1.0);
+      double cut = 0.0;
+      int have = 0, batches = 0;
+      while (have < n && batches <= n) {
+        const double was = cut;
+        const int next = take_ascending(u.data(), n, have, cut, out.data());
+        REQUIRE(next > have);
+        REQUIRE(next <= n);
+        // The contract: out[0 .. next) are exactly the values <= cut, and cut grew.
+        CHECK(cut > was);
+        CHECK(std::count_if(u.begin(), u.end(), [&](double v) { return v <= cut; }) == next);
+        // All values above 0.999: the first guesses (from about 6 / n) find none, so hi is
+        // widened until it reaches 1 and the one batch takes them all.
+        if (kind == 3 && batches == 0 && n > 6) widened += cut == 1.0 && next == n;
+        have = next;
+        ++batches;
+      }
+      CHECK(have == n);
+      CHECK(std::memcmp(out.data(), sorted.data(), sorted.size() * sizeof(double)) == 0);
+      CHECK(u == before);  // the cohort's uniforms are never reordered (settle_cohort reads them)
+      ++cases;
+    }
+  }
+  CHECK(cases == 60);
+  CHECK(widened == 7);  // the seven sizes above 6
+
+  // Values equal to a batch's upper end, in the four-value groups and in the tail after them:
+  // each is taken in that batch and not again in the next (which starts above it).
+  for (int n : {7, 9, 13, 30, 31}) {
+    const double first_hi = 0.0 + (1.0 - 0.0) * (6.0 / n);  // the first guess, as computed
+    std::vector<double> u(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) u[static_cast<size_t>(i)] = 0.9 + 0.09 * rng.uniform(99, static_cast<uint32_t>(n * 64 + i));
+    u[0] = u[static_cast<size_t>(n) - 1] = u[static_cast<size_t>(n) / 2] = first_hi;
+    std::vector<double> out(static_cast<size_t>(n), -1.0);
+    double cut = 0.0;
+    int have = take_ascending(u.data(), n, 0, cut, out.data());
+    REQUIRE(cut == first_hi);
+    CHECK(have == 3);
+    have = take_ascending(u.data(), n, have, cut, out.data());
+    CHECK(std::count_if(u.begin(), u.end(), [&](double v) { return v <= cut; }) == have);
+    while (have < n) have = take_ascending(u.data(), n, have, cut, out.data());
+    // Nothing is left above the last cut: a further call returns at once, all in place.
+    CHECK(take_ascending(u.data(), n, have, cut, out.data()) == n);
+    std::vector<double> sorted = u;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(out == sorted);
+  }
+}
+
+TEST_CASE("thresholds computed lazily are the smallest of the sorted thresholds of all units", "[defection]") {
+  // The frozen format 1 Venezuela file: two cohorts with drawn thresholds (20 and 100 units).
+  // After each run, the thresholds the cascade computed must be the first of the sorted
+  // quantiles of all the cohort's uniforms (what drawing them all and sorting gives), bit
+  // for bit.
+  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/bench/venezuela-2019-v1.yaml");
+  Model model(sc);
+  RunState st;
+  model.prepare(st);
+  int lazy_cohorts = 0, computed = 0, partial = 0, mismatches = 0;
+  for (uint64_t r = 0; r < 2000; ++r) {
+    simulate(model, st, 3, r);
+    for (size_t g = 0; g < sc.cohorts.size(); ++g) {
+      const Cohort& c = sc.cohorts[g];
+      if (!c.thresholds.empty() || c.threshold.is_constant()) continue;
+      lazy_cohorts += r == 0;
+      const double shift = st.p[static_cast<size_t>(c.threshold_shift)];
+      std::vector<double> all(static_cast<size_t>(c.units));
+      for (int u = 0; u < c.units; ++u)
+        all[static_cast<size_t>(u)] = c.threshold.quantile(st.theta_u[static_cast<size_t>(c.first_unit + u)]) + shift;
+      std::sort(all.begin(), all.end());
+      const int ready = st.theta_ready[g];
+      computed += ready;
+      partial += ready < c.units;
+      REQUIRE(ready >= st.defected[g]);
+      mismatches += std::memcmp(all.data(), st.theta.data() + c.first_unit, static_cast<size_t>(ready) * sizeof(double)) != 0;
+    }
+  }
+  REQUIRE(lazy_cohorts == 2);
+  CHECK(computed > 2000);       // the cascade reached thresholds in most runs
+  CHECK(partial > 2000);        // and most cohorts kept most of theirs uncomputed
   CHECK(mismatches == 0);
 }
