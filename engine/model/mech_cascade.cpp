@@ -268,19 +268,18 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
 
 // Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,
 // so the k-th smallest threshold is q(k-th smallest uniform) + shift: taking the uniforms in
-// increasing order (a batch of the next smallest at a time, take_ascending, so
-// that only those reached are ever ordered) and
-// computing a threshold only when the cascade reaches it gives the array that sorting all
-// thresholds would give, with most quantiles never computed (few units defect in most
-// runs). Equal uniforms are equal bits, so the order among them changes nothing. Computed in
-// floating point, q may be non-monotone by a few ulps; the cascade only cares whether a
-// threshold is <= z, and can be misled only when z lies within that rounding of a
-// threshold. So when it stops at a lazy threshold closer to z than kLazyGuard (relative to
-// 1 + |z|, about a million times the rounding), settle_cohort computes every threshold of
-// the cohort (from all its uniforms, taken or still in the heap: their order does not
-// matter, as the thresholds are then sorted) and sorts them, exactly as an eager draw would
-// have, and the cascade goes on from the sorted array. Units already admitted are the same
-// in both: all others lie above z.
+// increasing order (a batch of the next smallest at a time, take_ascending, so that only
+// those reached are ever ordered) and computing a threshold only when the cascade reaches
+// it gives the array that sorting all thresholds would give, with most quantiles never
+// computed (few units defect in most runs). Equal uniforms are equal bits, so the order
+// among them changes nothing. Computed in floating point, q may be non-monotone by a few
+// ulps; the cascade only cares whether a threshold is <= z, and can be misled only when z
+// lies within that rounding of a threshold. So when it stops at a lazy threshold closer to
+// z than kLazyGuard (relative to 1 + |z|, about a million times the rounding),
+// settle_cohort computes every threshold of the cohort (from all its uniforms, which stay
+// in unit order: their order does not matter, as the thresholds are then sorted) and sorts
+// them, exactly as an eager draw would have, and the cascade goes on from the sorted array.
+// Units already admitted are the same in both: all others lie above z.
 double Model::threshold(RunState& st, size_t g, int k) const {
   const Cohort& c = sc_.cohorts[g];
   int& ready = st.theta_ready[g];
