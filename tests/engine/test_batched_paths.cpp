@@ -3,10 +3,10 @@
 // redone lane by lane), the Friedkin-Johnsen step and the stances' pulls and noise four
 // actors at a time, every fan recorded at once (Accumulator::add_fans), fan histograms that
 // count a run's final state once (Accumulator::add_ended) instead of at every later point,
-// parameter draws deferred until an event needs them (RunState::defer_draws),
-// conditions of the form `variable OP number` evaluated without muParser, and a cohort's
-// thresholds computed in increasing order, a few at a time, only as the cascade reaches them. Each must give
-// the same bits (or values), which is what keeps every output byte-identical.
+// parameter draws deferred until an event needs them (RunState::defer_draws), conditions
+// of the form `variable OP number` evaluated without muParser, and a cohort's thresholds
+// computed in increasing order, a few at a time, only as the cascade reaches them. Each
+// must give the same bits (or values), which is what keeps every output byte-identical.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
