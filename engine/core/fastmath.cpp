@@ -169,7 +169,6 @@ void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint
 
 GEOSIM_SIMD_CLONES
 int take_ascending(const double* u, int n, int have, double& cut, double* out) {
-  typedef long long Long4 __attribute__((vector_size(32)));
   constexpr int kBatch = 6;
   const int left = n - have;
   const double lo = cut;
