@@ -12,6 +12,7 @@
 namespace geosim {
 
 typedef double Double4 __attribute__((vector_size(32)));
+typedef int Int4 __attribute__((vector_size(16)));  // __builtin_convertvector of a Double4
 
 }  // namespace geosim
 

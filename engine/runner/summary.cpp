@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/simd.h"
+
 namespace geosim {
 
 FanLayout FanLayout::for_horizon(int horizon, int max_points, int bins) {
@@ -11,6 +13,34 @@ FanLayout FanLayout::for_horizon(int horizon, int max_points, int bins) {
   l.stride = std::max(1, (horizon + max_points - 1) / max_points);
   l.points = (horizon + l.stride - 1) / l.stride;
   return l;
+}
+
+GEOSIM_SIMD_CLONES
+void Accumulator::count_fan_row(uint64_t* row, const double* vars, const size_t* var, const double* lo,
+                                const double* width, size_t F, int bins) {
+  const double b = bins;
+  const Double4 zero = {0, 0, 0, 0}, nb = {b, b, b, b}, last = {b - 1, b - 1, b - 1, b - 1};
+  const Int4 off = {0, bins, 2 * bins, 3 * bins};
+  for (size_t f = 0; f < F; f += 4, row += 4 * static_cast<size_t>(bins)) {
+    const Double4 v = {vars[var[f]], vars[var[f + 1]], vars[var[f + 2]], vars[var[f + 3]]};
+    Double4 l, w;
+    __builtin_memcpy(&l, lo + f, sizeof l);
+    __builtin_memcpy(&w, width + f, sizeof w);
+    // bin_of in each lane: the same IEEE operations, then the same clamping (NaN fails x >= 0).
+    Double4 x = (v - l) / w * nb;
+    x = x >= zero ? x : zero;
+    x = x < nb ? x : last;
+    // Each lane's cell in the row: its bin plus its fan's offset in the group (below 4 x bins).
+    const Int4 cell = __builtin_convertvector(x, Int4) + off;
+    if (f + 4 <= F) {
+      ++row[cell[0]];
+      ++row[cell[1]];
+      ++row[cell[2]];
+      ++row[cell[3]];
+    } else {
+      for (size_t j = 0; j < F - f; ++j) ++row[cell[j]];
+    }
+  }
 }
 
 Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
@@ -22,7 +52,13 @@ Accumulator::Accumulator(const Scenario& sc, int horizon) : horizon_(horizon) {
     fan_hi_.push_back(sc.vars[static_cast<size_t>(v)].hi);
     fan_var_.push_back(static_cast<size_t>(v));
   }
+  fan_lo4_ = fan_lo_;
   for (size_t f = 0; f < fan_lo_.size(); ++f) fan_width_.push_back(fan_hi_[f] - fan_lo_[f]);
+  while (fan_var_.size() % 4 != 0) {
+    fan_var_.push_back(0);
+    fan_lo4_.push_back(0.0);
+    fan_width_.push_back(1.0);
+  }
   fan_hist_.assign(static_cast<size_t>(layout_.points) * fan_lo_.size() * static_cast<size_t>(layout_.bins), 0);
   if (sc.leadership.named()) {
     const size_t F = kNumRegimeFates;

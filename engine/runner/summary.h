@@ -89,21 +89,24 @@ class Accumulator {
   int bin(int f, double v) const {
     return bin_of(v, fan_lo_[static_cast<size_t>(f)], fan_width_[static_cast<size_t>(f)], layout_.bins);
   }
+  // NaN and values below the range fall in the first bin, values at or above its end in the
+  // last (count_fan_row computes the same bins four fans at a time).
   static int bin_of(double v, double lo, double width, int bins) {
-    int b = static_cast<int>((v - lo) / width * bins);
-    return b < 0 ? 0 : (b >= bins ? bins - 1 : b);
+    const double x = (v - lo) / width * bins;
+    return !(x >= 0) ? 0 : (x < bins ? static_cast<int>(x) : bins - 1);
   }
   // One count in `into` (this accumulator's fan_hist_ or ended_) for every fan at point p:
-  // bin() and cell() for each fan, with the point's row and the arrays read once.
+  // bin() and cell() for each fan, with the point's row read once.
   void count_fans(std::vector<uint64_t>& into, int p, const double* vars) {
-    const size_t F = fan_var_.size();
+    const size_t F = fan_lo_.size();
     const int bins = layout_.bins;
-    uint64_t* row = into.data() + static_cast<size_t>(p) * F * static_cast<size_t>(bins);
-    const size_t* var = fan_var_.data();
-    const double* lo = fan_lo_.data();
-    const double* width = fan_width_.data();
-    for (size_t f = 0; f < F; ++f, row += bins) ++row[bin_of(vars[var[f]], lo[f], width[f], bins)];
+    count_fan_row(into.data() + static_cast<size_t>(p) * F * static_cast<size_t>(bins), vars, fan_var_.data(),
+                  fan_lo4_.data(), fan_width_.data(), F, bins);
   }
+  // ++row[f * bins + bin_of(vars[var[f]], lo[f], width[f], bins)] for f < F, four fans to a
+  // vector; var, lo and width hold a multiple of four entries.
+  static void count_fan_row(uint64_t* row, const double* vars, const size_t* var, const double* lo,
+                            const double* width, size_t F, int bins);
   size_t cell(int p, int f, int b) const {
     return (static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
            static_cast<size_t>(b);
@@ -116,8 +119,10 @@ class Accumulator {
   std::vector<uint64_t> outcome_count_, end_hist_, fan_hist_, regime_;
   std::vector<uint64_t> ended_;  // empty unless track_ended() was called
   std::vector<double> fan_lo_, fan_hi_;
-  std::vector<size_t> fan_var_;  // per fan: its state variable (Scenario::fans)
-  std::vector<double> fan_width_;  // hi - lo per fan
+  // Per fan, padded to a multiple of four (count_fan_row): its state variable (Scenario::fans),
+  // fan_lo_ again, and hi - lo. The padding (variable 0, range [0, 1]) is never counted.
+  std::vector<size_t> fan_var_;
+  std::vector<double> fan_lo4_, fan_width_;
 };
 
 struct Interval {
