@@ -78,15 +78,11 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
   }
   // Derived variables on the first issue.
   const double* x = st.x.data();
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double w = st.cs[i];
-    num += w * x[i];
-    den += w;
-    st.vars[static_cast<size_t>(sc_.stance_var0) + i] = x[i];
-  }
-  for (size_t k = 1; k < sc_.issues.size(); ++k)
-    for (size_t i = 0; i < n; ++i) st.vars[static_cast<size_t>(sc_.stance_var0) + k * n + i] = st.x[k * n + i];
+  // Every issue's stances, in the variables' order (issue k, actor i at stance_var0 + k n + i).
+  std::copy_n(x, sc_.issues.size() * n, st.vars.data() + sc_.stance_var0);
+  double num = 0;
+  for (size_t i = 0; i < n; ++i) num += st.cs[i] * x[i];
+  const double den = st.cs_sum;
   st.vars[kVarMeanStance] = den > 0 ? num / den : 0.0;
   st.vars[kVarStanceGap] =
       sc_.challenger.valid() ? std::fabs(x[static_cast<size_t>(sc_.incumbent)] - x[static_cast<size_t>(sc_.challenger)])

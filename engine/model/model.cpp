@@ -306,8 +306,11 @@ void Model::set_influence(RunState& st) const {
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < n; ++j) st.Wt[j * n4 + i] = st.W[i * n + j];
   st.cs.resize(n);
-  for (size_t i = 0; i < n; ++i)
+  st.cs_sum = 0;
+  for (size_t i = 0; i < n; ++i) {
     st.cs[i] = p[static_cast<size_t>(sc_.actors[i].capability)] * p[static_cast<size_t>(sc_.actors[i].salience)];
+    st.cs_sum += st.cs[i];
+  }
 }
 
 void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValues* fixed) const {

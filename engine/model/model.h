@@ -75,6 +75,7 @@ struct RunState {
   // n4 - n zeros after its last issue (the step reads each issue's x0 four actors at a time).
   std::vector<double> x, x0, xnext, W, Wt, lambda, push;
   std::vector<double> cs;  // capability x salience per actor (weights of mean_stance)
+  double cs_sum = 0;       // their sum, added in actor order (set_influence)
   struct Pull {
     double k;           // stance_push x strength x dt
     size_t by, target;  // indices into x
