@@ -147,7 +147,7 @@ int run_ensemble_command(const std::string& file, const std::vector<std::string>
 int run_command(const std::vector<std::string>& args) {
   po::options_description opts("geosim run SCENARIO [options]\n\n"
                                "Runs a scenario many times and prints the odds of each outcome.\n\nOptions");
-  std::string file, format = "table", output, report, posterior_dir, from;
+  std::string file, format = "table", output, report, posterior_dir, from, histograms;
   std::vector<std::string> ensemble;
   uint64_t runs = 10000, seed = 1;
   int threads = 0;
@@ -173,6 +173,9 @@ int run_command(const std::vector<std::string>& args) {
       ("ensemble", po::value<std::vector<std::string>>(&ensemble)->multitoken(),
        "also run these scenarios (other model structures with the same outcomes) and show the spread between "
        "structures beside the Monte Carlo interval")
+      ("fan-histograms", po::value<std::string>(&histograms),
+       "also write the outcome counts and every fan's histogram at every step (JSON) to this file, for "
+       "scripts/differential_test.py")
       ("timing", po::bool_switch(&timing), "add wall-clock time to the output (makes it differ between runs)")
       ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
@@ -194,8 +197,12 @@ int run_command(const std::vector<std::string>& args) {
   if (vm.count("replay") && replay_k < 0)
     throw UsageError("run: --replay takes a run number, 0 or more; got " + std::to_string(replay_k));
   apply_threads(threads, "run");
-  check_distinct_paths({{"the scenario", file}},
-                       {{"--output", output.empty() ? "-" : output}, {"--report", report}});
+  check_distinct_paths({{"the scenario", file}}, {{"--output", output.empty() ? "-" : output},
+                                                 {"--report", report},
+                                                 {"--fan-histograms", histograms}});
+  if (!histograms.empty() && (replay_k >= 0 || lever_effects || !posterior_dir.empty() || !from.empty() || !ensemble.empty()))
+    throw UsageError("run: --fan-histograms does not combine with --replay, --lever-effects, --posterior, --from or "
+                     "--ensemble");
   if (!ensemble.empty()) {
     if (replay_k >= 0 || lever_effects || !report.empty() || !posterior_dir.empty() || !from.empty() || timing)
       throw UsageError("run: --ensemble does not combine with --replay, --lever-effects, --report, --posterior, --from "
@@ -213,7 +220,8 @@ int run_command(const std::vector<std::string>& args) {
                 << " or parameter" << (idle == 1 ? "" : "s") << " can change no outcome (geosim validate --lint " << file
                 << " names them)\n";
   }
-  check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}, {"--report", report}});
+  check_not_extended(sc.extended,
+                     {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
   Model model(sc);
   if (lever_effects && !posterior_dir.empty()) {
     if (!from.empty() || !report.empty())
@@ -281,6 +289,7 @@ int run_command(const std::vector<std::string>& args) {
       text += fmt::format("\n  {:.3f} s, {:.0f} runs/s\n", seconds, runs / seconds);
     }
   }
+  if (!histograms.empty()) write_file_atomic(histograms, json_text(histograms_json(s, acc, command)));
   if (output.empty()) std::cout << text;
   else write_file_atomic(output, text);
   return kExitOk;

@@ -187,6 +187,37 @@ Json run_json(const Scenario& sc, const Summary& s, const std::string& command) 
   return j;
 }
 
+Json histograms_json(const Summary& s, const Accumulator& acc, const std::string& command) {
+  Json j;
+  j["geosim_version"] = kGeosimVersion;
+  j["scenario"] = s.scenario;
+  j["runs"] = s.runs;
+  j["seed"] = s.seed;
+  j["scenario_hash"] = s.scenario_hash;
+  Json outcomes = Json::array();
+  for (const auto& o : s.outcomes) outcomes.push_back({{"id", o.id}, {"count", o.count}});
+  j["outcomes"] = outcomes;
+  const size_t F = acc.num_fans(), B = static_cast<size_t>(acc.layout().bins);
+  j["bins"] = B;
+  Json fans = Json::array();
+  for (size_t f = 0; f < F && f < s.fans.size(); ++f) {
+    Json fj;
+    fj["var"] = s.fans[f].var;
+    fj["range"] = {acc.fan_lo(static_cast<int>(f)), acc.fan_hi(static_cast<int>(f))};
+    fj["steps"] = s.fans[f].steps;
+    Json counts = Json::array();
+    for (size_t p = 0; p < s.fans[f].steps.size(); ++p) {
+      const uint64_t* row = acc.fan_hist().data() + (p * F + f) * B;
+      counts.push_back(std::vector<uint64_t>(row, row + B));
+    }
+    fj["counts"] = counts;
+    fans.push_back(fj);
+  }
+  j["fans"] = fans;
+  j["command"] = command;
+  return j;
+}
+
 std::string reproduction_lines(const std::string& command, uint64_t seed, const std::string& scenario_hash,
                                const std::string& prefix) {
   std::string t = prefix + "geosim " + std::string(kGeosimVersion) + ", seed " + std::to_string(seed);

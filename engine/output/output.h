@@ -21,6 +21,10 @@ Json summary_json(const Scenario& sc, const Summary& s);
 // reproduces it. Every caller (the command, the Python module) builds it here, so equal
 // inputs give equal bytes whichever way a run was started.
 Json run_json(const Scenario& sc, const Summary& s, const std::string& command);
+// `geosim run --fan-histograms`: the counts behind the summary's outcome probabilities and
+// fan quantiles (every fan's histogram at every point), integers that are the same for any
+// threads and ranks, for the two-sample tests of scripts/differential_test.py (docs/output.md).
+Json histograms_json(const Summary& s, const Accumulator& acc, const std::string& command);
 // JSON text as geosim writes it: two-space indents and a final newline.
 std::string json_text(const Json& j);
 // Provenance of every parameter: path, value or distribution, evidence.
