@@ -7,7 +7,6 @@
 
 #include "analysis/compare/paired.h"
 #include "engine/output/output.h"  // reproduction_lines
-#include "engine/core/version.h"
 #include "engine/output/numbers.h"
 
 namespace geosim {
@@ -49,12 +48,7 @@ std::string hashes(const CompareReport& r) {
 }  // namespace
 
 Json compare_json(const CompareReport& r) {
-  Json j;
-  j["geosim_version"] = kGeosimVersion;
-  j["scenario"] = r.scenario;
-  j["runs"] = r.runs;
-  j["seed"] = r.seed;
-  j["scenario_hash"] = r.base_hash;
+  Json j = result_head(r.scenario, nullptr, r.runs, r.seed, r.base_hash);
   if (!r.variant_hash.empty()) j["variant_hash"] = r.variant_hash;
   if (!r.command.empty()) j["command"] = r.command;
   if (!r.parameters_from.empty()) j["parameters_from"] = r.parameters_from;

@@ -85,14 +85,20 @@ Json parameters_json(const Scenario& sc) {
   return arr;
 }
 
-Json summary_json(const Scenario& sc, const Summary& s) {
+Json result_head(const std::string& scenario, const std::string* title, uint64_t runs, uint64_t seed,
+                 const std::string& scenario_hash) {
   Json j;
   j["geosim_version"] = kGeosimVersion;
-  j["scenario"] = s.scenario;
-  j["title"] = s.title;
-  j["runs"] = s.runs;
-  j["seed"] = s.seed;
-  j["scenario_hash"] = s.scenario_hash;
+  j["scenario"] = scenario;
+  if (title) j["title"] = *title;
+  j["runs"] = runs;
+  j["seed"] = seed;
+  j["scenario_hash"] = scenario_hash;
+  return j;
+}
+
+Json summary_json(const Scenario& sc, const Summary& s) {
+  Json j = result_head(s.scenario, &s.title, s.runs, s.seed, s.scenario_hash);
   j["start"] = s.start.str();
   j["until"] = s.until.str();
   j["last_day"] = step_date(s, s.horizon);
@@ -188,12 +194,7 @@ Json run_json(const Scenario& sc, const Summary& s, const std::string& command) 
 }
 
 Json histograms_json(const Summary& s, const Accumulator& acc, const std::string& command) {
-  Json j;
-  j["geosim_version"] = kGeosimVersion;
-  j["scenario"] = s.scenario;
-  j["runs"] = s.runs;
-  j["seed"] = s.seed;
-  j["scenario_hash"] = s.scenario_hash;
+  Json j = result_head(s.scenario, nullptr, s.runs, s.seed, s.scenario_hash);
   Json outcomes = Json::array();
   for (const auto& o : s.outcomes) outcomes.push_back({{"id", o.id}, {"count", o.count}});
   j["outcomes"] = outcomes;

@@ -16,6 +16,10 @@ namespace geosim {
 
 using Json = nlohmann::ordered_json;
 
+// The keys that open a result of runs, in this order: geosim_version, scenario, title (when
+// given), runs, seed, scenario_hash.
+Json result_head(const std::string& scenario, const std::string* title, uint64_t runs, uint64_t seed,
+                 const std::string& scenario_hash);
 Json summary_json(const Scenario& sc, const Summary& s);
 // The document `geosim run --format json` writes: the summary, then the command line that
 // reproduces it. Every caller (the command, the Python module) builds it here, so equal
