@@ -197,12 +197,14 @@ int run_command(const std::vector<std::string>& args) {
   if (vm.count("replay") && replay_k < 0)
     throw UsageError("run: --replay takes a run number, 0 or more; got " + std::to_string(replay_k));
   apply_threads(threads, "run");
-  check_distinct_paths({{"the scenario", file}}, {{"--output", output.empty() ? "-" : output},
-                                                 {"--report", report},
-                                                 {"--fan-histograms", histograms}});
-  if (!histograms.empty() && (replay_k >= 0 || lever_effects || !posterior_dir.empty() || !from.empty() || !ensemble.empty()))
-    throw UsageError("run: --fan-histograms does not combine with --replay, --lever-effects, --posterior, --from or "
-                     "--ensemble");
+  check_distinct_paths(
+      {{"the scenario", file}},
+      {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
+  if (!histograms.empty() &&
+      (replay_k >= 0 || lever_effects || !posterior_dir.empty() || !from.empty() || !ensemble.empty()))
+    throw UsageError(
+        "run: --fan-histograms does not combine with --replay, --lever-effects, --posterior, --from or "
+        "--ensemble");
   if (!ensemble.empty()) {
     if (replay_k >= 0 || lever_effects || !report.empty() || !posterior_dir.empty() || !from.empty() || timing)
       throw UsageError("run: --ensemble does not combine with --replay, --lever-effects, --report, --posterior, --from "
@@ -220,8 +222,9 @@ int run_command(const std::vector<std::string>& args) {
                 << " or parameter" << (idle == 1 ? "" : "s") << " can change no outcome (geosim validate --lint " << file
                 << " names them)\n";
   }
-  check_not_extended(sc.extended,
-                     {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
+  check_not_extended(
+      sc.extended,
+      {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
   Model model(sc);
   if (lever_effects && !posterior_dir.empty()) {
     if (!from.empty() || !report.empty())

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "analysis/compare/paired.h"
-#include "engine/output/output.h"  // reproduction_lines
 #include "engine/output/numbers.h"
+#include "engine/output/output.h"  // reproduction_lines
 
 namespace geosim {
 

@@ -239,7 +239,7 @@ ReportInput read_report_input(const std::string& path) {
 
 std::string reproduce_command(const std::string& command, const std::vector<std::string>& args) {
   // Options that choose only where or how the result is written; the value follows unless attached.
-  std::vector<std::string> with_value = {"--format", "-f",     "--report", "--threads",
+  std::vector<std::string> with_value = {"--format", "-f",       "--report", "--threads",
                                          "-t",       "--output", "-o",       "--fan-histograms"};
   // --resume continues the same computation: the numbers are those of an uninterrupted one.
   std::vector<std::string> flags = {"--quiet", "-q", "--timing", "--resume"};

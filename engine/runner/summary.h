@@ -105,8 +105,8 @@ class Accumulator {
   }
   // ++row[f * bins + bin_of(vars[var[f]], lo[f], width[f], bins)] for f < F, four fans to a
   // vector; var, lo and width hold a multiple of four entries.
-  static void count_fan_row(uint64_t* row, const double* vars, const size_t* var, const double* lo,
-                            const double* width, size_t F, int bins);
+  static void count_fan_row(uint64_t* row, const double* vars, const size_t* var, const double* lo, const double* width,
+                            size_t F, int bins);
   size_t cell(int p, int f, int b) const {
     return (static_cast<size_t>(p) * fan_lo_.size() + static_cast<size_t>(f)) * static_cast<size_t>(layout_.bins) +
            static_cast<size_t>(b);
