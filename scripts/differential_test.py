@@ -27,6 +27,7 @@ be compared (not such files, or not of the same scenario).
 import argparse
 import json
 import math
+import os
 import sys
 from statistics import NormalDist
 
@@ -37,26 +38,60 @@ class Unusable(Exception):
     pass
 
 
+HINT = "(hint: write it with geosim run SCENARIO --fan-histograms FILE)"
+MAX_BYTES = 256 << 20  # a file of 10^6 runs of the Venezuela files is about 1 MB
+
+
+def whole(v, least=0):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= least
+
+
+def number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def load(path):
     try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise Unusable(f"{path}: {size} bytes, more than the {MAX_BYTES >> 20} MiB such a file can hold {HINT}")
         with open(path, encoding="utf-8") as f:
             d = json.load(f)
     except OSError as e:
         raise Unusable(f"{path}: cannot read it: {e.strerror}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        where = f"{path}:{e.lineno}:{e.colno}" if isinstance(e, json.JSONDecodeError) else path
-        raise Unusable(f"{where}: not JSON (hint: write it with geosim run SCENARIO --fan-histograms FILE)")
-    hint = "(hint: write it with geosim run SCENARIO --fan-histograms FILE)"
+    except json.JSONDecodeError as e:
+        raise Unusable(f"{path}:{e.lineno}:{e.colno}: not JSON: {e.msg} {HINT}")
+    except (UnicodeDecodeError, RecursionError):
+        raise Unusable(f"{path}: not JSON as geosim writes it (not UTF-8, or nested too deep) {HINT}")
+    # Every key and value the comparison reads, with the place of the first that is wrong.
     if not isinstance(d, dict) or not all(k in d for k in ("runs", "outcomes", "bins", "fans")):
-        raise Unusable(f"{path}: not a file of fan histograms {hint}")
-    n = d["runs"]
-    if not isinstance(n, int) or n < 1:
+        raise Unusable(f"{path}: not a file of fan histograms {HINT}")
+    n, bins = d["runs"], d["bins"]
+    if not whole(n, 1):
         raise Unusable(f"{path}: 'runs' must be a whole number above 0")
-    if sum(o["count"] for o in d["outcomes"]) != n:
+    if not whole(bins, 1):
+        raise Unusable(f"{path}: 'bins' must be a whole number above 0")
+    outcomes = d["outcomes"]
+    if not isinstance(outcomes, list) or not outcomes or not all(
+            isinstance(o, dict) and isinstance(o.get("id"), str) and whole(o.get("count")) for o in outcomes):
+        raise Unusable(f"{path}: 'outcomes' must list {{id, count}} with whole counts {HINT}")
+    if sum(o["count"] for o in outcomes) != n:
         raise Unusable(f"{path}: its outcome counts do not add up to its {n} runs")
-    for f in d["fans"]:
-        if len(f["counts"]) != len(f["steps"]) or any(len(row) != d["bins"] or sum(row) != n for row in f["counts"]):
-            raise Unusable(f"{path}: fan '{f['var']}' does not hold {d['bins']} bins adding up to {n} runs at each step")
+    if not isinstance(d["fans"], list):
+        raise Unusable(f"{path}: 'fans' must be a list {HINT}")
+    for k, f in enumerate(d["fans"]):
+        where = f"{path}: fans[{k}]"
+        if not isinstance(f, dict) or not isinstance(f.get("var"), str):
+            raise Unusable(f"{where}: must be {{var, range, steps, counts}} {HINT}")
+        r, steps, counts = f.get("range"), f.get("steps"), f.get("counts")
+        if not (isinstance(r, list) and len(r) == 2 and all(number(x) for x in r) and r[0] < r[1]):
+            raise Unusable(f"{where} ('{f['var']}'): 'range' must be two numbers, the first below the second")
+        if not (isinstance(steps, list) and all(whole(t, 1) for t in steps)):
+            raise Unusable(f"{where} ('{f['var']}'): 'steps' must list whole numbers above 0")
+        if not (isinstance(counts, list) and len(counts) == len(steps) and all(
+                isinstance(row, list) and len(row) == bins and all(whole(c) for c in row) and sum(row) == n
+                for row in counts)):
+            raise Unusable(f"{where} ('{f['var']}'): does not hold {bins} bins adding up to {n} runs at each step")
     return d
 
 
@@ -133,9 +168,6 @@ def main(argv):
         same_scenario(a, b, args.reference, args.candidate)
     except Unusable as e:
         print(f"differential_test: {e}", file=sys.stderr)
-        return 2
-    except (KeyError, TypeError, ValueError) as e:
-        print(f"differential_test: a file lacks what geosim run --fan-histograms writes ({e!r})", file=sys.stderr)
         return 2
     all_checks = list(checks(a, b))
     # The family: every check there could be (each outcome, two edges for each of the five

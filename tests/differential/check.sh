@@ -76,6 +76,19 @@ json.dump(d, open(sys.argv[2], "w"))
 PY
 expect_rc 2 "$T/e4.txt" $DT "$T/a1.json" "$T/short.json" && check "counts that do not add up" grep -q "adding up" "$T/e4.txt"
 expect_rc 2 "$T/e5.txt" $DT "$T/a1.json" "$T/missing.json" && check "a missing file" grep -q "missing.json: cannot read" "$T/e5.txt"
+python3 -c 'print("[" * 100000 + "]" * 100000)' > "$T/deep.json"
+expect_rc 2 "$T/e6.txt" $DT "$T/a1.json" "$T/deep.json" && check "nested too deep" grep -q "deep.json: not JSON" "$T/e6.txt"
+python3 - "$T/a1.json" "$T" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["fans"][2]["range"] = [1.0, "x"]
+json.dump(d, open(sys.argv[2] + "/range.json", "w"))
+d = json.load(open(sys.argv[1]))
+d["outcomes"][1]["count"] = str(d["outcomes"][1]["count"])
+json.dump(d, open(sys.argv[2] + "/count.json", "w"))
+PY
+expect_rc 2 "$T/e7.txt" $DT "$T/a1.json" "$T/range.json" && check "a range that is not two numbers" grep -q "fans\[2\].*'range' must be" "$T/e7.txt"
+expect_rc 2 "$T/e8.txt" $DT "$T/count.json" "$T/a1.json" && check "a count that is not a number" grep -q "count.json: 'outcomes' must list" "$T/e8.txt"
 
 # The option's own errors: the file where the output goes, and what it does not combine with.
 expect_rc 3 "$T/u1.txt" "$GEOSIM" run $SC --runs 10 -q -o "$T/x.json" --fan-histograms "$T/x.json" &&
