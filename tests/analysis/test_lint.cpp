@@ -40,7 +40,7 @@ std::vector<std::string> messages(const std::vector<LintWarning>& ws) {
 
 }  // namespace
 
-TEST_CASE("a lever whose channels nothing reads is named; reading them clears it", "[lint]") {
+TEST_CASE("a lever whose channels nothing reads is named, reading them clears it", "[lint]") {
   const std::string lever = R"(levers:
   - {id: talks_offer, kind: mediation, by: us, target: gov, stance_push: 0,
      credibility: {dist: uniform, min: 0.2, max: 0.6}}

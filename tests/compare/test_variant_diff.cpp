@@ -48,7 +48,7 @@ TEST_CASE("levers switched off are listed as levers, not as their enabled parame
   REQUIRE(find(back, "levers.russian_oil_trade", "switched on") != nullptr);
 }
 
-TEST_CASE("a changed distribution gives its path and both values; dates moved are listed", "[variant_diff]") {
+TEST_CASE("a changed distribution gives its path and both values, dates moved are listed", "[variant_diff]") {
   Scenario base = load_scenario(kDir + "venezuela-2019.yaml");
   Scenario variant = load_scenario(kDir + "variants/2019-credible-amnesty.yaml");
   auto cs = diff_scenarios(base, variant);
@@ -116,7 +116,7 @@ TEST_CASE("an added lever is one line, its parameters are not listed again", "[v
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a comparison's JSON carries its changes; lever effects carry none", "[variant_diff]") {
+TEST_CASE("a comparison's JSON carries its changes, lever effects carry none", "[variant_diff]") {
   CompareReport r;
   r.scenario = "x";
   r.comparisons.push_back({"a.yaml", "b.yaml", {}});

@@ -32,7 +32,7 @@ TEST_CASE("CSV: RFC 4180 cells with their places", "[csv]") {
   CHECK(rows[1][1].end_column == 8);
 }
 
-TEST_CASE("CSV: blanks are text unless the dialect trims them; comments only when asked", "[csv]") {
+TEST_CASE("CSV: blanks are text unless the dialect trims them, comments only when asked", "[csv]") {
   const std::string text = "\xEF\xBB\xBF# note\n  x ,\" y \" , z\n \t\n";
   const auto plain = split_csv(text, "f.csv");
   REQUIRE(plain.size() == 3);

@@ -14,7 +14,7 @@ TEST_CASE("closest_match suggests the intended word and nothing far away", "[err
   CHECK(closest_match("zzzzzzzz", keys).empty());
 }
 
-TEST_CASE("diagnostics render as file:line:col: message; hint", "[errors]") {
+TEST_CASE("diagnostics render as file:line:col: message, hint", "[errors]") {
   Diagnostic d{FileLoc{"a.yaml", 3, 7}, "unknown key 'x'", "did you mean 'y'?"};
   CHECK(d.str() == "a.yaml:3:7: unknown key 'x'; did you mean 'y'?");
   CHECK(FileLoc{"a.yaml", 0, 0}.str() == "a.yaml");

@@ -179,7 +179,7 @@ TEST_CASE("the joint counts sum to the runs and their margins are the two lists"
   for (const char* key : {"leader", "regime", "joint", "ruler", "regime_survival"}) CHECK(j.contains(key));
 }
 
-TEST_CASE("a lever on the leader ends when he goes; one on the regime stays", "[leader][react]") {
+TEST_CASE("a lever on the leader ends when he goes, one on the regime stays", "[leader][react]") {
   const Scenario sc = test::from_text(scenario("{continues: 1}", R"(levers:
   - {id: bounty, kind: sanctions_individual, by: opp, target: gov, on: leader}
   - {id: oil, kind: sanctions_sectoral, by: opp, target: gov}

@@ -176,7 +176,7 @@ TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo 
                                       "scenarios/teaching.yaml lacks"));
 }
 
-TEST_CASE("a --set value may name a mechanism group the file leaves out; a misspelt one is refused",
+TEST_CASE("a --set value may name a mechanism group the file leaves out, a misspelt one is refused",
           "[two-sided][set]") {
   LoadOptions lo;
   lo.sets = {"mechanisms.stance.rally=0.25"};

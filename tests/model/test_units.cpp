@@ -146,7 +146,7 @@ outcomes:
   }
 }
 
-TEST_CASE("format 2: lengths are durations; per-step keys are refused with a hint", "[units][errors]") {
+TEST_CASE("format 2: lengths are durations, per-step keys are refused with a hint", "[units][errors]") {
   const std::string head = "geosim: 2\nid: e\nstart: 2020-01-06\nstep: week\n";
   const std::string body = R"(incumbent: gov
 actors:

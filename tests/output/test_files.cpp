@@ -260,11 +260,12 @@ TEST_CASE("an output may not overwrite the command's input or its other output",
   CHECK(read_text(d / "ec.csv") == read_text(geosim::test::source_path("tests/data/ec_emissions.csv")));
 }
 
-TEST_CASE("output to '-' goes to standard output; a FIFO is written, not replaced", "[files][cli]") {
+TEST_CASE("output to '-' goes to standard output, a FIFO is written, not replaced", "[files][cli]") {
   TempDir d("cli-dash");
   auto r = cli_run("run scenarios/teaching.yaml --runs 10 -q -f csv -o -");
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::StartsWith("outcome,count,probability"));
+  // The CSV (its reproduction lines, then the table) on standard output.
+  CHECK_THAT(r.out, Catch::StartsWith("# geosim ") && Catch::Contains("\noutcome,count,probability"));
   CHECK_FALSE(fs::exists(geosim::test::source_path("-")));
   const std::string fifo = d / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);

@@ -39,7 +39,7 @@ const nlohmann::json& param(const nlohmann::json& j, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("a step is the days it covers; a date standing for step k is its last day", "[output][dates]") {
+TEST_CASE("a step is the days it covers, a date standing for step k is its last day", "[output][dates]") {
   const StepCalendar week{*parse_date("2019-01-23"), 7};
   CHECK(week.first_day(1).str() == "2019-01-23");
   CHECK(week.last(1) == "2019-01-29");

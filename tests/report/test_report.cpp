@@ -236,7 +236,7 @@ TEST_CASE("geosim report and run --report write the same page from the same run"
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("JSON inputs are bounded in nesting and size; only regular files are read", "[report]") {
+TEST_CASE("JSON inputs are bounded in nesting and size, only regular files are read", "[report]") {
   std::string dir = temp_dir("limits");
   // 200,000 nested objects once overflowed the stack.
   std::string deep;
@@ -292,7 +292,7 @@ TEST_CASE("names from a results.csv never reach Vega as field names", "[report]"
   CHECK(h.substr(data, h.find("</script>", data) - data).find("<img") == std::string::npos);
 }
 
-TEST_CASE("the page's scripts run by their hashes; no inline script or handler is allowed", "[report]") {
+TEST_CASE("the page's scripts run by their hashes, no inline script or handler is allowed", "[report]") {
   const std::string h = render_report({report_input_from_json(teaching_run_json(50), "run.json")});
   std::smatch m;
   REQUIRE(std::regex_search(h, m, std::regex("script-src ([^;]*);")));
