@@ -97,8 +97,9 @@ int compare_command(const std::vector<std::string>& args) {
   if (runs == 0) throw UsageError("compare: --runs must be at least 1");
   if (runs > (uint64_t{1} << 40)) throw UsageError("compare: --runs is limited to 2^40");
   apply_threads(threads, "compare");
-  check_distinct_paths({{"the base scenario", base_file}, {"the variant scenario", variant_file}},
-                       {{"--output", output}});
+  std::vector<PathRole> read = {{"the base scenario", base_file}, {"the variant scenario", variant_file}};
+  for (auto& f : result_folder_files(posterior_dir, "the --posterior folder")) read.push_back(std::move(f));
+  check_distinct_paths(read, {{"--output", output}});
   Scenario base = load_scenario(base_file, sa.load_options());
   Scenario variant = load_scenario(variant_file, sa.load_options());
   sa.note_until(base, quiet);

@@ -57,7 +57,9 @@ int discover_command(const std::vector<std::string>& args) {
     throw UsageError("discover: --format must be table or json, got '" + format + "'");
 
   const std::string csv_path = gsa::sweep_csv_path(results);
-  check_distinct_paths({{"the results", csv_path}}, {{"--output", output}});
+  std::vector<PathRole> read = {{"the results", csv_path}};
+  for (auto& f : result_folder_files(results, "the results folder")) read.push_back(std::move(f));
+  check_distinct_paths(read, {{"--output", output}});
   gsa::SweepTable table = gsa::read_sweep_csv(csv_path);
   gsa::DiscoverResult r = gsa::discover(table, o);
   // Both end with the command that reproduces them (and the JSON with the version).

@@ -35,7 +35,10 @@ int report_command(const std::vector<std::string>& args) {
   if (inputs.empty())
     throw UsageError("report: which result? (geosim report RESULT.json -o report.html; see 'geosim report --help')");
   std::vector<PathRole> read;
-  for (const auto& path : inputs) read.push_back({"the input", report_input_file(path)});
+  for (const auto& path : inputs) {
+    read.push_back({"the input", report_input_file(path)});
+    for (auto& f : result_folder_files(path, "the input folder " + path)) read.push_back(std::move(f));
+  }
   check_distinct_paths(read, {{"--output", output}});
   std::vector<ReportInput> in;
   for (const auto& path : inputs) in.push_back(read_report_input(path));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,14 @@ namespace geosim::cli {
 namespace {
 
 // Runs that stop on SIGINT/SIGTERM and show their progress on stderr.
+// The date of the scenario's earliest observation (they need not be listed in date order).
+Date earliest_observation(const Scenario& sc) {
+  Date first = sc.observations.front().date;
+  for (const auto& o : sc.observations)
+    if (o.date < first) first = o.date;
+  return first;
+}
+
 RunOptions run_options(uint64_t runs, uint64_t seed, Progress& progress) {
   RunOptions ro;
   ro.runs = runs;
@@ -55,7 +64,7 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     if (co.observations.empty())
       throw InputError(where, "no observation of " + sc.file + " is dated on or before " + d->str(),
                        sc.observations.empty() ? "the scenario has no `observations:`"
-                                               : "the first is dated " + sc.observations.front().date.str());
+                                               : "the earliest is dated " + earliest_observation(sc).str());
   }
   install_signal_handlers();
   Progress progress("runs", quiet);
@@ -196,10 +205,16 @@ int run_command(const std::vector<std::string>& args) {
   check_run_count("run", runs);
   if (vm.count("replay") && replay_k < 0)
     throw UsageError("run: --replay takes a run number, 0 or more; got " + std::to_string(replay_k));
+  // The story of one run is text, written to standard output or --output; what summarises
+  // many runs does not apply to it, and is refused rather than silently left unwritten.
+  if (replay_k >= 0 && (lever_effects || !report.empty() || (vm.count("format") && format != "table") || timing))
+    throw UsageError("run: --replay tells one run as text; it does not combine with --lever-effects, --report, "
+                     "--format json or csv, or --timing");
   apply_threads(threads, "run");
+  std::vector<PathRole> read = {{"the scenario", file}};
+  for (auto& f : result_folder_files(posterior_dir, "the --posterior folder")) read.push_back(std::move(f));
   check_distinct_paths(
-      {{"the scenario", file}},
-      {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
+      read, {{"--output", output.empty() ? "-" : output}, {"--report", report}, {"--fan-histograms", histograms}});
   if (!histograms.empty() &&
       (replay_k >= 0 || lever_effects || !posterior_dir.empty() || !from.empty() || !ensemble.empty()))
     throw UsageError(
@@ -242,7 +257,13 @@ int run_command(const std::vector<std::string>& args) {
   // One story, or the lever effects, come from rank 0 alone under MPI.
   if ((replay_k >= 0 || lever_effects) && !cluster().root()) return kExitOk;
   if (replay_k >= 0) {
-    write_replay(std::cout, sc, model, seed, static_cast<uint64_t>(replay_k));
+    if (output.empty()) {
+      write_replay(std::cout, sc, model, seed, static_cast<uint64_t>(replay_k));
+    } else {
+      std::ostringstream story;
+      write_replay(story, sc, model, seed, static_cast<uint64_t>(replay_k));
+      write_file_atomic(output, story.str());
+    }
     return kExitOk;
   }
   if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet, reproduce_command("run", args));

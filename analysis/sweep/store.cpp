@@ -149,10 +149,19 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                            " of " + std::to_string(plan.points) + " points done)",
                        "add --resume to finish it, or choose another --output directory");
     set_meta("resumed_at", now_utc());
-  } catch (...) {
+  } catch (const InputError&) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
+  } catch (const std::runtime_error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    // A file that is there but is not a database (overwritten, truncated): the user's to
+    // mend, not an internal error.
+    if (!existed) throw;
+    throw InputError(FileLoc{db_path_, 0, 0}, std::string("cannot read the results database (") + e.what() + ")",
+                     "the file is damaged or is not a sweep's database: choose another --output directory, or "
+                     "delete this one to start over");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "engine/output/files.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -11,6 +13,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "engine/core/error.h"
@@ -283,6 +286,23 @@ void check_not_extended(const std::vector<std::string>& extended, const std::vec
   std::vector<PathRole> inputs;
   for (const auto& f : extended) inputs.push_back({"a file the scenario extends", f});
   if (!inputs.empty()) check_distinct_paths(inputs, outputs);
+}
+
+std::vector<PathRole> result_folder_files(const std::string& dir, const std::string& role) {
+  namespace fs = std::filesystem;
+  std::vector<PathRole> files;
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) return files;
+  static const char* const kNames[] = {"results.sqlite", "results.sqlite-wal", "results.sqlite-shm",
+                                       "results.csv",    "results_long.csv",   DirLock::kFileName,
+                                       "posterior.csv",  "summary.json",       "calibration.json"};
+  for (const char* name : kNames) files.push_back({"a file of " + role, (fs::path(dir) / name).string()});
+  // A calibration's generations, one file each (not followed into a linked folder).
+  const fs::path gen = fs::path(dir) / "generations";
+  if (fs::is_directory(fs::symlink_status(gen, ec)))
+    for (fs::directory_iterator it(gen, ec), end; !ec && it != end; it.increment(ec))
+      files.push_back({"a file of " + role, it->path().string()});
+  return files;
 }
 
 void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs) {

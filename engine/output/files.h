@@ -40,6 +40,11 @@ struct PathRole {
 // (compared by device and inode; a path not yet created by its folder's identity and its
 // name). "-" (standard output) may be used once. Devices such as /dev/null may repeat.
 void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs);
+// The files geosim keeps in a result folder (a sweep's or a calibration's --output: its
+// database, tables, posterior, summary, metadata, generations and lock), as inputs of the
+// role "a file of " + `role`, when `dir` is a folder (none otherwise): a command that reads
+// the folder must not write over them, even those it does not read itself.
+std::vector<PathRole> result_folder_files(const std::string& dir, const std::string& role);
 // The same, for the files a loaded scenario was read from through `extends:` (checked after
 // loading, since only the loader knows them).
 void check_not_extended(const std::vector<std::string>& extended, const std::vector<PathRole>& outputs);

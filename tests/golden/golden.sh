@@ -78,7 +78,7 @@ out run.variant-amnesty.csv "$geosim" run scenarios/variants/2019-credible-amnes
 out replay.teaching.3 "$geosim" run $T --replay 3
 out replay.teaching-bargaining.5 "$geosim" run $T --replay 5 --set $BARGAIN
 out replay.venezuela-2019.11 "$geosim" run $V19 --replay 11
-out replay.venezuela-2025.2 "$geosim" run $V25 --replay 2 --format json
+out replay.venezuela-2025.2 "$geosim" run $V25 --replay 2
 # --lever-effects: each lever off in turn.
 out lever-effects.teaching.table "$geosim" run $T --runs 500 -q --lever-effects
 out lever-effects.venezuela-2019.json "$geosim" run $V19 --runs 300 -q --lever-effects --format json

@@ -91,6 +91,19 @@ TEST_CASE("the summary, the replay and the CSV date an outcome by one calendar",
   CHECK(told > 0);
 }
 
+TEST_CASE("a replay goes to --output when one is given, byte for byte what it prints", "[output][cli]") {
+  const std::string path = temp_path("replay.txt");
+  std::remove(path.c_str());
+  auto printed = cli_run("run " + kTeaching + " --replay 4 --seed 2");
+  auto written = cli_run("run " + kTeaching + " --replay 4 --seed 2 -o '" + path + "'");
+  REQUIRE(printed.code == 0);
+  REQUIRE(written.code == 0);
+  CHECK(written.out.empty());
+  CHECK(printed.out.find("Run 4 of 'teaching'") != std::string::npos);
+  CHECK(read_text(path) == printed.out);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("CSV numbers are the shortest text that reads back as the JSON's doubles", "[output][csv][cli]") {
   auto json = cli_run("run " + kTeaching + " --runs 3000 --seed 11 -q --format json");
   auto csv = cli_run("run " + kTeaching + " --runs 3000 --seed 11 -q --format csv");
