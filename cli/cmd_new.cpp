@@ -1,11 +1,15 @@
 // `geosim new NAME [--from SCENARIO]`: a commented starting scenario that validates — the
 // teaching scenario under a new id, or a variant of an existing scenario (`extends:`) that
 // lists the base's levers as commented blocks to edit.
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "cli/common.h"
+#include "engine/core/text_file.h"
+#include "engine/output/files.h"
 #include "engine/output/output.h"
 
 namespace geosim::cli {
@@ -36,6 +40,22 @@ std::string quoted(std::string s) {
   return "\"" + s + "\"";
 }
 
+// `s` exactly, as a YAML double-quoted scalar (a file name may hold any character but NUL).
+std::string yaml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 // The teaching scenario with its opening comment, id and title replaced.
 std::string from_template(const std::string& id) {
   std::istringstream in(teaching_template());
@@ -63,8 +83,13 @@ std::string from_template(const std::string& id) {
 // A variant of `base` (already validated) that extends it from `out_path`'s folder.
 std::string variant(const std::string& id, const std::string& base_path, const Scenario& base,
                     const std::string& out_path) {
-  fs::path out_dir = fs::absolute(out_path).parent_path();
-  std::string rel = fs::absolute(base_path).lexically_normal().lexically_relative(out_dir).generic_string();
+  // Both resolved as the loader will find them (through links), so that the relative path
+  // leads from the written file's real folder to the base's real file.
+  const fs::path out_dir = fs::weakly_canonical(fs::absolute(out_path)).parent_path();
+  const std::string rel = fs::weakly_canonical(fs::absolute(base_path)).lexically_relative(out_dir).generic_string();
+  if (find_invalid_utf8(rel) != std::string::npos)
+    throw InputError(FileLoc{base_path, 0, 0}, "the path from -o's folder to this file is not valid UTF-8, which a "
+                     "scenario file cannot hold", "rename the file or its folder");
   std::ostringstream os;
   os << "# " << id << ": a variant of " << base.id << " (" << base.title << ").\n"
      << "#\n"
@@ -73,7 +98,7 @@ std::string variant(const std::string& id, const std::string& base_path, const S
      << "# `geosim compare " << base_path << " " << out_path << "` shows what the change does\n"
      << "# (both arms with the same random numbers).\n\n"
      << "geosim: " << base.format_version << "\n"
-     << "extends: " << rel << "\n"
+     << "extends: " << yaml_quoted(rel) << "\n"
      << "id: " << id << "\n"
      << "title: " << quoted(base.title + " (variant " + id + ")") << "\n";
   if (!base.levers.empty()) {
@@ -123,13 +148,18 @@ int new_command(const std::vector<std::string>& args) {
     text = from_template(id);
   } else {
     const Scenario base = load_scenario(from);
+    // Even with --force, never over the scenario the variant extends (nor a file it extends).
+    check_distinct_paths({{"--from", from}}, {{"-o", output}});
+    check_not_extended(base.extended, {{"-o", output}});
     text = variant(id, from, base, output);
   }
   write_file_atomic(output, text);
-  // What was written must load: a template that fails to validate is a bug, not a user error.
+  // What was written must load: a template that fails to validate is a bug, not a user error;
+  // the file is not left behind.
   try {
     load_scenario(output);
   } catch (const InputError& e) {
+    fs::remove(output, ec);
     throw std::logic_error(std::string("geosim new wrote a scenario that does not validate:\n") + e.what());
   }
   std::cout << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
