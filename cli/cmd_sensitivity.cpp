@@ -18,6 +18,9 @@ namespace geosim::cli {
 
 namespace {
 
+// The fewest bootstrap resamples that give a 95% percentile interval: 40 x 2.5% = 1.
+constexpr int kMinBootstrap = 40;
+
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -112,9 +115,12 @@ int sensitivity_command(const std::vector<std::string>& args) {
   if (s.runs_per_point < 1 || s.runs_per_point > 10000000)
     throw UsageError("sensitivity: --runs-per-point must be between 1 and 10000000, got " +
                      std::to_string(s.runs_per_point));
-  if (s.design.bootstrap < 0 || s.design.bootstrap > 100000)
-    throw UsageError("sensitivity: --bootstrap must be between 0 (no intervals) and 100000, got " +
-                     std::to_string(s.design.bootstrap));
+  // A 95% percentile interval needs a resample below its 2.5% point and one above its 97.5%
+  // point: with fewer than 40 it is an interval of one or two resamples' values, which may not
+  // even hold the estimate, and the verdicts read from it would mean nothing.
+  if (s.design.bootstrap != 0 && (s.design.bootstrap < kMinBootstrap || s.design.bootstrap > 100000))
+    throw UsageError("sensitivity: --bootstrap must be 0 (no intervals) or from " + std::to_string(kMinBootstrap) +
+                     " to 100000, got " + std::to_string(s.design.bootstrap));
   if (s.design.levels < 2 || s.design.levels % 2 != 0 || s.design.levels > 1000)
     throw UsageError("sensitivity: --levels must be an even number from 2 to 1000, got " + std::to_string(s.design.levels));
   if (!s.test_function.empty() && (!s.params.empty() || !s.ranges.empty() || !sa.sets.empty()))

@@ -181,7 +181,8 @@ std::string sensitivity_table(const SensitivityReport& r) {
       for (size_t i : order) {
         const bool ok = precise_enough(s.S1[i], s.S1_ci95[i]) && precise_enough(s.ST[i], s.ST_ci95[i]);
         const double hw = std::max(half_width(s.S1_ci95[i]), half_width(s.ST_ci95[i]));
-        std::string verdict = "converged";
+        // Without intervals (--bootstrap 0) precision cannot be judged: no verdict.
+        std::string verdict = std::isfinite(hw) ? "converged" : "no intervals";
         if (!ok && std::isfinite(hw)) {
           // Half-widths shrink as 1/sqrt(N): the base points for +-0.05 (or 10% of ST, if larger).
           const double target = std::max(0.05, 0.1 * std::fabs(shown(s.ST[i])));

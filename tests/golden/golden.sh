@@ -102,8 +102,8 @@ out sensitivity.teaching.sobol.json "$geosim" sensitivity $T --samples 16 --runs
 out sensitivity.teaching.morris.json "$geosim" sensitivity $T --method morris --samples 6 --runs-per-point 20 \
   --bootstrap 50 -q --format json
 out sensitivity.venezuela-2019.morris.json "$geosim" sensitivity $V19 --method morris --samples 3 \
-  --runs-per-point 10 --bootstrap 20 -q --format json
-out sensitivity.teaching.sobol.table "$geosim" sensitivity $T --samples 8 --runs-per-point 10 --bootstrap 20 -q \
+  --runs-per-point 10 --bootstrap 40 -q --format json
+out sensitivity.teaching.sobol.table "$geosim" sensitivity $T --samples 8 --runs-per-point 10 --bootstrap 40 -q \
   --params levers.sanctions.intensity --range levers.sanctions.intensity=0.1:0.9
 out sensitivity.ishigami.sobol.table "$geosim" sensitivity --test-function ishigami --samples 64 --bootstrap 50 -q
 # discover: PRIM on the sweep's results.

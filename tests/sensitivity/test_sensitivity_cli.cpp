@@ -166,7 +166,9 @@ TEST_CASE("sensitivity rejects bad arguments with exit code 2 and a clear messag
       {"--test-function ishigami --samples 1", "--samples must be between 2 and 16777216, got 1"},
       {"--test-function ishigami --format xml", "--format must be table or json"},
       {"--test-function ishigami --levels 3", "--levels must be an even number"},
-      {"--test-function ishigami --bootstrap -1", "--bootstrap must be between 0"},
+      {"--test-function ishigami --bootstrap -1", "--bootstrap must be 0 (no intervals) or from 40 to 100000, got -1"},
+      {"--test-function ishigami --bootstrap 1", "--bootstrap must be 0 (no intervals) or from 40 to 100000, got 1"},
+      {"--test-function ishigami --bootstrap 39", "--bootstrap must be 0 (no intervals) or from 40 to 100000"},
       {"--test-function ishigami --smaples 10", "did you mean '--samples'?"},
       {"scenarios/teaching.yaml --runs-per-point 0", "--runs-per-point must be between 1"},
       {"scenarios/teaching.yaml --params actors.army.stanse",
@@ -217,4 +219,12 @@ TEST_CASE("the Sobol table: rows by total index, shares clipped to [0, 1] and fl
   // With enough samples the verdict is "converged".
   auto big = cli_run("sensitivity --test-function ishigami --samples 16384 -q");
   CHECK(big.out.find("converged") != std::string::npos);
+  // Without intervals nothing can be judged converged: every row says so instead.
+  auto none = cli_run("sensitivity --test-function ishigami --samples 16384 --bootstrap 0 -q");
+  REQUIRE(none.code == 0);
+  CHECK(none.out.find("converged") == std::string::npos);
+  size_t rows = 0;
+  for (size_t at = none.out.find("no intervals\n"); at != std::string::npos; at = none.out.find("no intervals\n", at + 1))
+    ++rows;
+  CHECK(rows == 3);
 }
