@@ -1203,7 +1203,10 @@ void Builder::read_outcomes() {
     outcome_ids_[o.id] = static_cast<int>(sc_.outcomes.size());
     sc_.outcomes.push_back(std::move(o));
   }
-  if (sc_.default_outcome < 0 && !sc_.outcomes.empty())
+  if (l->seq.empty())
+    diags_.error(l->loc, "`outcomes:` is empty; a run must end in one",
+                 "list at least the default outcome that holds at the horizon (status_quo, `default: true`)");
+  else if (sc_.default_outcome < 0 && !sc_.outcomes.empty())
     diags_.error(l->loc, "no outcome has `default: true`", "mark the outcome that holds at the horizon (status_quo)");
 }
 
