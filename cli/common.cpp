@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 
-#include "engine/output/numbers.h"
 #include "engine/core/parallel.h"
+#include "engine/core/thread_limit.h"
+#include "engine/output/numbers.h"
 
 namespace geosim::cli {
 
@@ -114,6 +114,19 @@ po::variables_map parse(const std::string& command, const std::vector<std::strin
     }
     throw UsageError(command + ": " + msg + "\n(see 'geosim " + command + " --help')");
   }
+  // An empty value (--output '', a positional '') would otherwise read as "not given": the
+  // file asked for would silently not be written, or a default be used instead.
+  for (const auto& [name, value] : vm) {
+    const auto* text = boost::any_cast<std::string>(&value.value());
+    if (value.defaulted() || !text || !text->empty()) continue;
+    // A switch without a value (--help) is stored as an empty string too.
+    const po::option_description* d = opts.find_nothrow(name, false);
+    if (d && d->semantic()->max_tokens() == 0) continue;
+    bool positional = false;
+    for (unsigned i = 0; i < pos.max_total_count() && i < 64; ++i) positional |= pos.name_for_position(i) == name;
+    throw UsageError(command + ": " + (positional ? "the " + name + " argument" : "--" + name) +
+                     " is empty; give a value\n(see 'geosim " + command + " --help')");
+  }
   return vm;
 }
 
@@ -155,21 +168,11 @@ void ScenarioArgs::note_until(const Scenario& sc, bool quiet) const {
             << "; the runs end with that " << unit << ", on " << end.str() << "\n";
 }
 
-int core_count() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(std::min(n, 1u << 20));
-}
-
-int thread_limit() { return kThreadsPerCore * core_count(); }
-
+// The bound lives in engine/core/thread_limit.h, which the Python module's threads= shares.
 void apply_threads(int threads, const std::string& command) {
-  const int limit = thread_limit();
-  if (threads < 0 || threads > limit)
-    throw UsageError(command + ": --threads must be 0 (all cores) or from 1 to " + std::to_string(limit) + " (" +
-                     std::to_string(kThreadsPerCore) + " x the " + std::to_string(core_count()) + " cores here), got " +
-                     std::to_string(threads));
-  if (threads > 0) set_threads(threads);
-  else if (max_threads() > limit) set_threads(limit);  // OMP_NUM_THREADS beyond the bound
+  if (!threads_allowed(threads))
+    throw UsageError(command + ": --threads must be " + thread_range() + ", got " + std::to_string(threads));
+  set_threads(threads_to_use(threads));
 }
 
 Progress::Progress(std::string what, bool quiet)

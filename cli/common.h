@@ -50,12 +50,8 @@ struct ScenarioArgs {
   void note_until(const Scenario& sc, bool quiet) const;
 };
 
-// Threads: 0 = all cores (at most thread_limit()); 1 .. thread_limit() as given. Anything
-// else is a UsageError naming `command` and the range: thousands of threads only exhaust
-// memory or crash the OpenMP runtime, and never change a result.
-constexpr int kThreadsPerCore = 4;
-int core_count();
-int thread_limit();  // kThreadsPerCore x core_count()
+// Threads: 0 = all cores (at most thread_limit(), engine/core/thread_limit.h); 1 ..
+// thread_limit() as given. Anything else is a UsageError naming `command` and the range.
 void apply_threads(int threads, const std::string& command);
 
 // Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise.

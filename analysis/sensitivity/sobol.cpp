@@ -98,6 +98,8 @@ void SobolAnalyzer::add(const double* y) {
 
 void SobolAnalyzer::take_shift() {
   const size_t row = static_cast<size_t>(d_ + 2) * static_cast<size_t>(m_);
+  // No outputs (m = 0): the rows held no values, and there is nothing to shift.
+  if (row == 0) return;
   const size_t held = pending_.size() / row;
   shift_.assign(static_cast<size_t>(m_), 0.0);
   for (size_t k = 0; k < static_cast<size_t>(m_); ++k) {

@@ -7,6 +7,9 @@
 
 namespace geosim {
 
+// The most runs one command or call makes.
+inline constexpr uint64_t kMaxRuns = uint64_t{1} << 40;
+
 // Throws UsageError("COMMAND: --runs must be at least 1" / "... is limited to 2^40").
 void check_run_count(const std::string& command, uint64_t runs);
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json as _json
+import numbers as _numbers
 import sys as _sys
 
 from . import _geosim
@@ -57,6 +58,15 @@ def _sets(set) -> list[str]:
     return [str(s) for s in set]
 
 
+def _whole(value) -> str:
+    """A whole-number argument as the command line writes it ("10000" for 1e4 as well). The
+    value itself goes to the module, which refuses a fraction or a number out of range with
+    the argument's name and range: int() here would cut runs=1.7 to 1."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _horizon_sets(until, horizon) -> tuple[list[str], list[str]]:
     """(sets, command-line args) for until= / horizon=, as --until / --horizon do."""
     if until is not None and horizon is not None:
@@ -65,9 +75,10 @@ def _horizon_sets(until, horizon) -> tuple[list[str], list[str]]:
         until = str(until)
         return [f"until={until}", "horizon=~"], ["--until", until]
     if horizon is not None:
-        if int(horizon) <= 0:
-            raise UsageError("horizon must be a positive number of steps")
-        return [f"horizon={int(horizon)}", "until=~"], ["--horizon", str(int(horizon))]
+        steps = int(horizon) if isinstance(horizon, float) and horizon.is_integer() else horizon
+        if isinstance(steps, bool) or not isinstance(steps, _numbers.Integral) or steps <= 0:
+            raise UsageError(f"horizon must be a positive whole number of steps, got {horizon!r}")
+        return [f"horizon={int(steps)}", "until=~"], ["--horizon", str(int(steps))]
     return [], []
 
 
@@ -77,6 +88,8 @@ def _progress(progress, what: str):
         return None, None
     if callable(progress):
         return progress, None
+    if progress is not True:  # progress=5 or "no" is a mistake, not a request for a bar
+        raise TypeError(f"progress must be True, False, None or a callable f(done, total), got {progress!r}")
     try:
         from tqdm import tqdm
 
@@ -179,9 +192,9 @@ class Scenario:
         progress: True for a bar (tqdm when installed), or a callable(done, total).
         """
         handle, args = self._variant(set, until, horizon)
-        args = args + ["--runs", str(int(runs)), "--seed", str(int(seed))]
+        args = args + ["--runs", _whole(runs), "--seed", _whole(seed)]
         command = _geosim.reproduce_command("run", args)
-        text = _call(progress, "runs", handle.run, int(runs), int(seed), int(threads), command)
+        text = _call(progress, "runs", handle.run, runs, seed, threads, command)
         return RunResult(text, args)
 
     def compare(self, variant, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None,
@@ -203,18 +216,18 @@ class Scenario:
         command = ""
         if not self.sets and not vsets:
             args = [self.path, vpath] + [a for s in _sets(set) for a in ("--set", s)]
-            args += _horizon_sets(until, horizon)[1] + ["--runs", str(int(runs)), "--seed", str(int(seed))]
+            args += _horizon_sets(until, horizon)[1] + ["--runs", _whole(runs), "--seed", _whole(seed)]
             command = _geosim.reproduce_command("compare", args)
-        text = _call(progress, "run pairs", base.compare, other, int(runs), int(seed), int(threads), command)
+        text = _call(progress, "run pairs", base.compare, other, runs, seed, threads, command)
         return CompareResult(text)
 
     def lever_effects(self, runs: int = 10000, seed: int = 1, threads: int = 0, until=None, horizon=None,
                       set=None, progress=False) -> "CompareResult":
         """`geosim run --lever-effects`: each lever switched off in turn, its paired effect."""
         handle, args = self._variant(set, until, horizon)
-        args = args + ["--lever-effects", "--runs", str(int(runs)), "--seed", str(int(seed))]
+        args = args + ["--lever-effects", "--runs", _whole(runs), "--seed", _whole(seed)]
         command = _geosim.reproduce_command("run", args)
-        text = _call(progress, "run pairs", handle.lever_effects, int(runs), int(seed), int(threads), command)
+        text = _call(progress, "run pairs", handle.lever_effects, runs, seed, threads, command)
         return CompareResult(text)
 
     def evaluate(self, X, paths=None, runs_per_point: int = 100, seed: int = 1, threads: int = 0, progress=False):
@@ -238,8 +251,7 @@ class Scenario:
         X = np.asarray(X, dtype=float)
         if X.ndim == 1 and len(paths) == 1:
             X = X.reshape(-1, 1)
-        return _call(progress, "runs", self._h.evaluate, X, list(paths), int(runs_per_point), int(seed),
-                     int(threads))
+        return _call(progress, "runs", self._h.evaluate, X, list(paths), runs_per_point, seed, threads)
 
 
 def load(path, set=None) -> Scenario:
@@ -418,7 +430,7 @@ def sobol_sample(n: int, d: int, seed: int = 1):
     """geosim's own Sobol design (as `geosim sensitivity --method sobol`): n (d + 2) points of
     the unit cube [0, 1]^d, blocks A, B, AB_1..AB_d of n rows each. Scale each column to the
     parameter's bounds before evaluate()."""
-    return _geosim.sobol_sample(int(n), int(d), int(seed))
+    return _geosim.sobol_sample(n, d, seed)
 
 
 def sobol_analyze(Y, d: int, bootstrap: int = 1000, seed: int = 0) -> list:
@@ -430,4 +442,4 @@ def sobol_analyze(Y, d: int, bootstrap: int = 1000, seed: int = 0) -> list:
     Y = np.asarray(Y, dtype=float)
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1)
-    return _geosim.sobol_analyze(Y, int(d), int(bootstrap), int(seed))
+    return _geosim.sobol_analyze(Y, d, bootstrap, seed)

@@ -30,8 +30,10 @@
 #include "analysis/sensitivity/sobol.h"
 #include "analysis/sweep/results_csv.h"
 #include "engine/core/parallel.h"
+#include "engine/core/thread_limit.h"
 #include "engine/core/version.h"
 #include "engine/output/output.h"
+#include "engine/output/run_limits.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
 
@@ -48,7 +50,19 @@ struct Loaded {
   std::unique_ptr<Model> model;
 };
 
+// Python's text, as a message quotes it: "-1", "1.7", "'abc'".
+std::string shown(py::handle v) { return py::isinstance<py::str>(v) ? py::repr(v) : py::str(v); }
+
+// A path or an argument from Python: the C library reads a string up to its first NUL, so
+// "a.yaml\0b.yaml" would open a.yaml (and the command recorded would hold the NUL). Refused
+// as Python's open() refuses it; UsageError is a ValueError, as open()'s error is.
+void no_nul(const std::string& text, const std::string& where, const std::string& what) {
+  if (text.find('\0') != std::string::npos) throw UsageError(where + ": embedded null byte in " + what);
+}
+
 std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::string>& sets) {
+  no_nul(path, "load", "the path");
+  for (const auto& s : sets) no_nul(s, "load", "an override");
   auto l = std::make_shared<Loaded>();
   l->path = path;
   l->sets = sets;
@@ -62,13 +76,78 @@ std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::
   return l;
 }
 
+// "2^40", "2^31 - 1" or the number itself: a limit as the messages write it.
+std::string limit_text(uint64_t x) {
+  for (int k = 20; k <= 64; ++k) {
+    const uint64_t p = k == 64 ? 0 : uint64_t{1} << k;  // 2^64 wraps to 0: 2^64 - 1 is 0 - 1
+    if (k < 64 && x == p) return "2^" + std::to_string(k);
+    if (x == p - 1) return "2^" + std::to_string(k) + " - 1";
+  }
+  return std::to_string(x);
+}
+
+// A whole-number argument, read here rather than by pybind11's conversion: pybind11 answers
+// -1 or 2^64 for a uint64_t with a bare "incompatible function arguments" TypeError, and
+// Python's int() would cut runs=1.7 to 1. Takes a Python int or anything with __index__
+// (numpy's integers), and a float with nothing after the point (1e4, as --runs 1e4 on the
+// command line). A fraction or a number outside [lo, hi] is a UsageError naming the argument
+// and its range; a value that is no number at all (text, None, a bool) is a TypeError.
+uint64_t whole(py::handle v, const std::string& name, uint64_t lo, uint64_t hi) {
+  auto out_of_range = [&] {
+    return UsageError(name + " must be a whole number from " + limit_text(lo) + " to " + limit_text(hi) + ", got " +
+                      shown(v));
+  };
+  PyObject* o = v.ptr();
+  if (PyFloat_Check(o)) {
+    const double x = PyFloat_AsDouble(o);
+    if (!std::isfinite(x) || x != std::floor(x)) throw out_of_range();
+    if (x < static_cast<double>(lo) || x >= 18446744073709551616.0 || static_cast<uint64_t>(x) > hi)
+      throw out_of_range();
+    return static_cast<uint64_t>(x);
+  }
+  if (PyBool_Check(o) || !PyIndex_Check(o))
+    throw py::type_error(name + " must be a whole number, got " + std::string(py::str(v.get_type().attr("__name__"))) +
+                         " " + shown(v));
+  auto i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  const long long s = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (s == -1 && PyErr_Occurred()) throw py::error_already_set();
+  uint64_t x = 0;
+  if (overflow < 0 || (overflow == 0 && s < 0)) throw out_of_range();
+  if (overflow == 0) {
+    x = static_cast<uint64_t>(s);
+  } else {
+    x = PyLong_AsUnsignedLongLong(i.ptr());
+    if (PyErr_Occurred()) {  // 2^64 or more
+      PyErr_Clear();
+      throw out_of_range();
+    }
+  }
+  if (x < lo || x > hi) throw out_of_range();
+  return x;
+}
+
+// Seeds are any 64-bit number, as --seed.
+uint64_t check_seed(py::handle v) { return whole(v, "seed", 0, std::numeric_limits<uint64_t>::max()); }
+
+// Runs of one call: the bound of --runs (engine/output/run_limits.h).
+uint64_t check_runs(py::handle v) { return whole(v, "runs", 1, kMaxRuns); }
+
 // Threads for one call (0: all cores), restored afterwards. OpenMP keeps the thread count
-// per calling thread, so two Python threads running at once do not disturb each other.
+// per calling thread, so two Python threads running at once do not disturb each other. The
+// bound is the command line's --threads (engine/core/thread_limit.h), with its words: a
+// hundred thousand threads only exhaust memory or crash the OpenMP runtime.
 class ThreadScope {
  public:
-  explicit ThreadScope(int threads) : saved_(max_threads()) {
-    if (threads < 0) throw UsageError("threads must be 0 (all cores) or a positive number");
-    if (threads > 0) set_threads(threads);
+  explicit ThreadScope(py::handle threads) : saved_(max_threads()) {
+    uint64_t n = 0;
+    try {
+      n = whole(threads, "threads", 0, static_cast<uint64_t>(thread_limit()));
+    } catch (const UsageError&) {
+      throw UsageError("threads must be " + thread_range() + ", got " + shown(threads));
+    }
+    set_threads(threads_to_use(static_cast<int>(n)));
   }
   ~ThreadScope() { set_threads(saved_); }
 
@@ -80,7 +159,12 @@ class ThreadScope {
 // Python callback, checks for Ctrl-C, and stops the computation when either raises.
 class Progress {
  public:
-  explicit Progress(py::object callback) : callback_(std::move(callback)) {}
+  explicit Progress(py::object callback) : callback_(std::move(callback)) {
+    // A value that cannot be called would fail only at the first report, after seconds of
+    // work, or never (a short run), and `progress=5` would pass unnoticed.
+    if (!callback_.is_none() && !PyCallable_Check(callback_.ptr()))
+      throw py::type_error("progress must be a callable f(done, total) or None, got " + shown(callback_));
+  }
   const std::atomic<bool>* stop() const { return &stop_; }
   std::function<void(uint64_t, uint64_t)> hook() {
     return [this](uint64_t done, uint64_t total) { report(done, total); };
@@ -119,18 +203,13 @@ class Progress {
   std::chrono::steady_clock::time_point last_;
 };
 
-void check_runs(uint64_t runs) {
-  if (runs == 0) throw UsageError("runs must be at least 1");
-  if (runs > (uint64_t{1} << 40)) throw UsageError("runs is limited to 2^40");
-}
-
 // Json (ordered) as a Python object, through the json module: exact for every number.
 py::object to_python(const Json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
 
 // `geosim run`: returns the JSON text the command writes with --format json.
-std::string py_run(const Loaded& l, uint64_t runs, uint64_t seed, int threads, const std::string& command,
-                py::object callback) {
-  check_runs(runs);
+std::string py_run(const Loaded& l, py::handle runs_arg, py::handle seed_arg, py::handle threads,
+                   const std::string& command, py::object callback) {
+  const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
   std::string text;
@@ -162,9 +241,9 @@ PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
 }
 
 // `geosim compare BASE VARIANT --format json`.
-std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs, uint64_t seed, int threads,
-                       const std::string& command, py::object callback) {
-  check_runs(runs);
+std::string py_compare(const Loaded& base, const Loaded& variant, py::handle runs_arg, py::handle seed_arg,
+                       py::handle threads, const std::string& command, py::object callback) {
+  const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
   CompareReport rep;
@@ -187,9 +266,9 @@ std::string py_compare(const Loaded& base, const Loaded& variant, uint64_t runs,
 }
 
 // `geosim run SCENARIO --lever-effects --format json`.
-std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int threads, const std::string& command,
-                             py::object callback) {
-  check_runs(runs);
+std::string py_lever_effects(const Loaded& l, py::handle runs_arg, py::handle seed_arg, py::handle threads,
+                             const std::string& command, py::object callback) {
+  const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
   CompareReport rep;
@@ -210,8 +289,8 @@ std::string py_lever_effects(const Loaded& l, uint64_t runs, uint64_t seed, int 
 // are shared among the threads; each row is computed by gsa::evaluate_points with its
 // values as fixed parameters, so a row's result depends on nothing but the row.
 py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_style | py::array::forcecast> X,
-                             const std::vector<std::string>& paths, int64_t runs_per_point, uint64_t seed,
-                             int threads, py::object callback) {
+                             const std::vector<std::string>& paths, py::handle runs_arg, py::handle seed_arg,
+                             py::handle threads, py::object callback) {
   const Scenario& sc = l.sc;
   if (X.ndim() != 2)
     throw UsageError("evaluate: X must be a matrix (one row per point, one column per path), got " +
@@ -220,8 +299,10 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
   if (static_cast<size_t>(k) != paths.size())
     throw UsageError("evaluate: X has " + std::to_string(k) + " column(s) but " + std::to_string(paths.size()) +
                      " path(s) were given; give one path per column");
-  if (runs_per_point < 1) throw UsageError("evaluate: runs_per_point must be at least 1");
-  if (runs_per_point > (int64_t{1} << 31)) throw UsageError("evaluate: runs_per_point is limited to 2^31");
+  // gsa::EvalOptions holds R as an int: 2^31 - 1 is the most it takes.
+  const auto runs_per_point = static_cast<int64_t>(
+      whole(runs_arg, "evaluate: runs_per_point", 1, static_cast<uint64_t>(std::numeric_limits<int>::max())));
+  const uint64_t seed = check_seed(seed_arg);
   std::vector<std::string> all;
   for (const auto& p : sc.params) all.push_back(p.path);
   std::vector<ParamId> ids;
@@ -353,6 +434,7 @@ py::dict scenario_info(const Loaded& l) {
 
 // A sweep's results.csv, column by column, as pandas would read it.
 py::dict read_sweep(const std::string& dir) {
+  no_nul(dir, "read_sweep", "the path");
   SweepResults r;
   {
     py::gil_scoped_release release;
@@ -400,11 +482,18 @@ py::dict read_sweep(const std::string& dir) {
 
 // geosim's own Sobol design (the one `geosim sensitivity --method sobol` uses): (d + 2) N
 // points of the unit cube, block b (0 = A, 1 = B, 2 + i = AB_i) in rows b N .. b N + N - 1.
-py::array_t<double> sobol_sample(int n_base, int d, uint64_t seed) {
-  if (n_base < 2) throw UsageError("sobol_sample: n must be at least 2 (a power of two is best)");
-  if (d < 1 || d > 1833) throw UsageError("sobol_sample: d must be between 1 and 1833");
-  if (static_cast<int64_t>(n_base) * (d + 2) > (int64_t{1} << 28))
-    throw UsageError("sobol_sample: n (d + 2) is limited to 2^28 points");
+// The most parameters the design takes (SobolSampler: boost's table of 3667 dimensions).
+constexpr uint64_t kMaxSobolD = 1833;
+
+py::array_t<double> sobol_sample(py::handle n_arg, py::handle d_arg, py::handle seed_arg) {
+  // n (a power of two is best) and d checked one by one, so that n (d + 2) cannot overflow.
+  constexpr uint64_t kMaxPoints = uint64_t{1} << 28;
+  const auto n_base = static_cast<int>(whole(n_arg, "sobol_sample: n", 2, kMaxPoints));
+  const auto d = static_cast<int>(whole(d_arg, "sobol_sample: d", 1, kMaxSobolD));
+  const uint64_t seed = check_seed(seed_arg);
+  if (static_cast<uint64_t>(n_base) * static_cast<uint64_t>(d + 2) > kMaxPoints)
+    throw UsageError("sobol_sample: n (d + 2) is limited to 2^28 points, got " + std::to_string(n_base) + " * " +
+                     std::to_string(d + 2));
   sensitivity::SobolDesign design = sensitivity::sobol_design(n_base, d, seed);
   const Eigen::Index rows = design.points.rows(), cols = design.points.cols();
   py::array_t<double> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
@@ -416,12 +505,18 @@ py::array_t<double> sobol_sample(int n_base, int d, uint64_t seed) {
 
 // First-order and total indices of every output column of Y, computed at sobol_sample(n, d)'s
 // points in its row order, with bootstrap 95 % intervals.
-py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::forcecast> Y, int d, int bootstrap,
-                       uint64_t seed) {
+py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::forcecast> Y, py::handle d_arg,
+                       py::handle bootstrap_arg, py::handle seed_arg) {
   if (Y.ndim() != 2) throw UsageError("sobol_analyze: Y must be a matrix (one column per output)");
-  if (d < 1) throw UsageError("sobol_analyze: d must be at least 1");
-  if (bootstrap < 0) throw UsageError("sobol_analyze: bootstrap must be 0 or more");
+  const auto d = static_cast<int>(whole(d_arg, "sobol_analyze: d", 1, kMaxSobolD));
+  // Resamples as --bootstrap allows at most; each holds d indices per output.
+  const auto bootstrap = static_cast<int>(whole(bootstrap_arg, "sobol_analyze: bootstrap", 0, 100000));
+  const uint64_t seed = check_seed(seed_arg);
   const int64_t rows = Y.shape(0), m = Y.shape(1);
+  if (m == 0) throw UsageError("sobol_analyze: Y has no columns; give one column per output");
+  // SobolAnalyzer keeps 2 + 2 d sums per output in an int-indexed row.
+  if (m > std::numeric_limits<int>::max() / (2 + 2 * d))
+    throw UsageError("sobol_analyze: Y has too many columns (" + std::to_string(m) + ") for d = " + std::to_string(d));
   if (rows % (d + 2) != 0 || rows / (d + 2) < 2)
     throw UsageError("sobol_analyze: Y has " + std::to_string(rows) + " rows; sobol_sample(n, d) gives n (d + 2) = n * " +
                      std::to_string(d + 2) + " with n >= 2");
@@ -486,8 +581,14 @@ PYBIND11_MODULE(_geosim, m) {
 
   m.def("load", &py_load, py::arg("path"), py::arg("sets") = std::vector<std::string>{},
         "Loads and validates a scenario (sets: PATH=VALUE overrides, as --set).");
-  m.def("reproduce_command", &reproduce_command, py::arg("command"), py::arg("args"),
-        "The command line geosim records in its JSON output for these arguments.");
+  m.def(
+      "reproduce_command",
+      [](const std::string& command, const std::vector<std::string>& args) {
+        no_nul(command, "reproduce_command", "the command");
+        for (const auto& a : args) no_nul(a, "reproduce_command", "an argument");
+        return reproduce_command(command, args);
+      },
+      py::arg("command"), py::arg("args"), "The command line geosim records in its JSON output for these arguments.");
   m.def("sobol_sample", &sobol_sample, py::arg("n"), py::arg("d"), py::arg("seed") = 1);
   m.def("sobol_analyze", &sobol_analyze, py::arg("Y"), py::arg("d"), py::arg("bootstrap") = 1000,
         py::arg("seed") = 0);

@@ -2,7 +2,10 @@
 import csv
 import io
 import json
+import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -288,7 +291,7 @@ def test_input_errors_carry_the_cli_messages(tmp_path):
 
 def test_bad_arguments_raise_usage_errors():
     sc = geosim.load(TEACHING)
-    with pytest.raises(geosim.UsageError, match="at least 1"):
+    with pytest.raises(geosim.UsageError, match=r"runs must be a whole number from 1 to 2\^40, got 0"):
         sc.run(runs=0)
     with pytest.raises(geosim.UsageError, match="threads"):
         sc.run(runs=10, threads=-1)
@@ -349,3 +352,157 @@ def test_ctrl_c_stops_a_long_run():
         raise AssertionError("the run did not stop on SIGINT")
     assert p.returncode != 0
     assert "KeyboardInterrupt" in err
+
+
+def test_sobol_analyze_of_a_y_without_columns_is_a_usage_error():
+    # In a child: before the check, the analysis divided by the row's width, 0, and SIGFPE
+    # took the whole interpreter (and pytest) down.
+    code = ("import geosim, numpy as np\n"
+            "try:\n"
+            "    geosim.sobol_analyze(np.zeros((8, 0)), 2, bootstrap=10)\n"
+            "except geosim.UsageError as e:\n"
+            "    print(e)\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "sobol_analyze: Y has no columns; give one column per output"
+    # One column is enough.
+    assert len(geosim.sobol_analyze(np.linspace(0, 1, 8).reshape(8, 1), 2, bootstrap=10)) == 1
+
+
+def test_threads_have_the_command_lines_bound():
+    code, _, err = cli("run", TEACHING, "-n", "10", "--threads", "100000", check=False)
+    assert code == 2
+    words = err.strip().split("--threads ", 1)[1]  # "must be 0 (all cores) or from 1 to N (...), got 100000"
+    limit = int(re.search(r"from 1 to (\d+) ", words).group(1))
+    sc = geosim.load(TEACHING)
+    X = np.array([[0.5]])
+    calls = {
+        "run": lambda t: sc.run(runs=10, threads=t),
+        "compare": lambda t: sc.compare(TEACHING, runs=10, threads=t),
+        "lever_effects": lambda t: sc.lever_effects(runs=10, threads=t),
+        "evaluate": lambda t: sc.evaluate(X, ["levers.sanctions.intensity"], runs_per_point=2, threads=t),
+    }
+    for name, call in calls.items():
+        for bad in (limit + 1, -1, 2**31, 2**64):
+            with pytest.raises(geosim.UsageError, match=re.escape(f"from 1 to {limit} (") + f".*, got {bad}$"):
+                call(bad)
+    # The command line's words, for the count the report gave; in a child, as the OpenMP
+    # runtime crashes starting 100000 threads.
+    child = ("import geosim, numpy as np\n"
+             "sc = geosim.load('scenarios/teaching.yaml')\n"
+             "for call in (lambda: sc.run(runs=10, threads=100000),\n"
+             "             lambda: sc.compare('scenarios/teaching.yaml', runs=10, threads=100000),\n"
+             "             lambda: sc.lever_effects(runs=10, threads=100000),\n"
+             "             lambda: sc.evaluate([[0.5]], ['levers.sanctions.intensity'], threads=100000)):\n"
+             "    try:\n"
+             "        call()\n"
+             "    except geosim.UsageError as e:\n"
+             "        print(e)\n")
+    p = subprocess.run([sys.executable, "-c", child], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.splitlines() == ["threads " + words] * 4
+    # The bound itself is allowed, and changes no result.
+    assert sc.run(runs=200, seed=4, threads=limit).to_json() == sc.run(runs=200, seed=4, threads=1).to_json()
+
+
+def test_runs_per_point_is_limited_to_the_largest_int_exactly():
+    sc = geosim.load(TEACHING)
+    path = ["levers.sanctions.intensity"]
+    with pytest.raises(geosim.UsageError) as e:
+        sc.evaluate([[0.5]], path, runs_per_point=2**31, threads=1)
+    assert str(e.value) == "evaluate: runs_per_point must be a whole number from 1 to 2^31 - 1, got 2147483648"
+    # 2^31 - 1 is accepted (no rows: nothing runs).
+    assert sc.evaluate(np.zeros((0, 1)), path, runs_per_point=2**31 - 1, threads=1).shape == (0, len(sc.outcome_ids))
+    with pytest.raises(geosim.UsageError, match="from 1 to 2\\^31 - 1, got 0$"):
+        sc.evaluate([[0.5]], path, runs_per_point=0)
+
+
+def test_a_path_with_a_null_byte_is_refused_as_open_refuses_it(tmp_path):
+    full = str(ROOT / TEACHING)
+    with pytest.raises(ValueError, match="embedded null byte"):
+        open(full + "\0-does-not-exist.yaml")
+    # Cut at the NUL, the path would name teaching.yaml, which loads.
+    with pytest.raises(geosim.UsageError, match="^load: embedded null byte in the path$"):
+        geosim.load(full + "\0-does-not-exist.yaml")
+    with pytest.raises(geosim.UsageError, match="^load: embedded null byte in an override$"):
+        geosim.load(TEACHING, set=["levers.sanctions.intensity=0.2\0junk"])
+    sc = geosim.load(TEACHING)
+    with pytest.raises(geosim.UsageError, match="^load: embedded null byte in the path$"):
+        sc.compare(TEACHING + "\0-variant.yaml", runs=10)
+    with pytest.raises(geosim.UsageError, match="^load: embedded null byte in an override$"):
+        sc.run(runs=10, set={"levers.sanctions.intensity": "0.2\0junk"})
+    out = _sweep(tmp_path, runs=20)
+    with pytest.raises(geosim.UsageError, match="^read_sweep: embedded null byte in the path$"):
+        geosim.read_sweep(str(out) + "\0-elsewhere")
+    with pytest.raises(geosim.UsageError, match="^reproduce_command: embedded null byte in an argument$"):
+        geosim._geosim.reproduce_command("run", [TEACHING + "\0x"])
+
+
+def test_whole_number_arguments_out_of_range_are_usage_errors():
+    sc = geosim.load(TEACHING)
+    Y = np.zeros((8, 1))
+    cases = [
+        (lambda: sc.run(runs=-1), "runs must be a whole number from 1 to 2^40, got -1"),
+        (lambda: sc.run(runs=2**64), "runs must be a whole number from 1 to 2^40, got 18446744073709551616"),
+        (lambda: sc.run(runs=2**40 + 1), "runs must be a whole number from 1 to 2^40, got 1099511627777"),
+        (lambda: sc.run(runs=10, seed=-1), "seed must be a whole number from 0 to 2^64 - 1, got -1"),
+        (lambda: sc.run(runs=10, seed=2**64), "seed must be a whole number from 0 to 2^64 - 1, got 18446744073709551616"),
+        (lambda: sc.compare(TEACHING, runs=-1), "runs must be a whole number from 1 to 2^40, got -1"),
+        (lambda: sc.lever_effects(runs=10, seed=-1), "seed must be a whole number from 0 to 2^64 - 1, got -1"),
+        (lambda: sc.evaluate(Y[:1], ["levers.sanctions.intensity"], seed=2**64),
+         "seed must be a whole number from 0 to 2^64 - 1, got 18446744073709551616"),
+        (lambda: geosim.sobol_sample(4, 2, -1), "seed must be a whole number from 0 to 2^64 - 1, got -1"),
+        (lambda: geosim.sobol_sample(2**31, 2), "sobol_sample: n must be a whole number from 2 to 2^28, got 2147483648"),
+        (lambda: geosim.sobol_sample(4, 0), "sobol_sample: d must be a whole number from 1 to 1833, got 0"),
+        (lambda: geosim.sobol_sample(2**27, 1), "sobol_sample: n (d + 2) is limited to 2^28 points, got 134217728 * 3"),
+        (lambda: geosim.sobol_analyze(Y, 2**31 - 1), "sobol_analyze: d must be a whole number from 1 to 1833, got 2147483647"),
+        (lambda: geosim.sobol_analyze(Y, 2, bootstrap=-1),
+         "sobol_analyze: bootstrap must be a whole number from 0 to 100000, got -1"),
+        (lambda: geosim.sobol_analyze(Y, 2, seed=2**64),
+         "seed must be a whole number from 0 to 2^64 - 1, got 18446744073709551616"),
+    ]
+    for call, message in cases:
+        with pytest.raises(geosim.UsageError) as e:
+            call()
+        assert str(e.value) == message
+    # The largest seed is a seed, as on the command line.
+    res = sc.run(runs=50, seed=2**64 - 1)
+    assert res.seed == 2**64 - 1
+    assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]
+
+
+def test_the_module_refuses_fractions_and_what_cannot_be_called():
+    # What the module itself is handed (Scenario.run passes its arguments on): a fraction is
+    # refused, not cut; a whole float (1e4) or a numpy integer is a whole number.
+    h = geosim.load(TEACHING)._h
+    with pytest.raises(geosim.UsageError, match=r"^runs must be a whole number from 1 to 2\^40, got 1.7$"):
+        h.run(1.7, 1, 0, "")
+    with pytest.raises(geosim.UsageError, match="got nan$"):
+        h.run(float("nan"), 1, 0, "")
+    with pytest.raises(TypeError, match="^runs must be a whole number, got str '10'$"):
+        h.run("10", 1, 0, "")
+    with pytest.raises(TypeError, match="^threads must be a whole number, got bool True$"):
+        h.run(10, 1, True, "")
+    assert h.run(100.0, np.uint64(7), np.int8(2), "") == h.run(100, 7, 2, "")
+    for bad in (5, "no"):
+        with pytest.raises(TypeError, match="^progress must be a callable f\\(done, total\\) or None, got "):
+            h.run(10, 1, 0, "", bad)
+
+
+def test_fractions_are_refused_not_cut_and_progress_must_be_callable():
+    sc = geosim.load(TEACHING)
+    with pytest.raises(geosim.UsageError, match=r"^runs must be a whole number from 1 to 2\^40, got 1.7$"):
+        sc.run(runs=1.7)
+    with pytest.raises(geosim.UsageError, match="^horizon must be a positive whole number of steps, got 1.9$"):
+        sc.run(runs=10, horizon=1.9)
+    with pytest.raises(geosim.UsageError, match="got 2.5$"):
+        sc.evaluate([[0.5]], ["levers.sanctions.intensity"], runs_per_point=2.5)
+    with pytest.raises(geosim.UsageError, match="got 4.5$"):
+        geosim.sobol_sample(4.5, 2)
+    for bad in (5, "no"):
+        with pytest.raises(TypeError, match="^progress must be True, False, None or a callable"):
+            sc.run(runs=10, progress=bad)
+    # A whole float is a whole number, as --runs 1e4 on the command line.
+    res = sc.run(runs=1e3, seed=7.0, horizon=4.0)
+    assert res.args[-6:] == ["--horizon", "4", "--runs", "1000", "--seed", "7"]
+    assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]

@@ -369,3 +369,32 @@ TEST_CASE("two sweeps started into one folder: the second is refused while the f
   CHECK(r.code == 3);
   CHECK_THAT(r.err, Catch::Contains("holds the results of another sweep"));
 }
+
+TEST_CASE("an empty value is refused, never read as not given, and --help still needs none", "[files][cli]") {
+  for (const char* command : {"run", "validate", "compare", "sweep", "sensitivity", "discover", "report", "bargain",
+                              "calibrate", "describe", "new", "serve"}) {
+    INFO(command);
+    CHECK(cli_run(std::string(command) + " --help").code == 0);
+    CHECK(cli_run(std::string(command) + " -h").code == 0);
+  }
+  const struct {
+    const char* args;
+    const char* message;
+  } cases[] = {
+      {"run scenarios/teaching.yaml --runs 10 -q -o ''", "geosim run: --output is empty; give a value"},
+      {"run scenarios/teaching.yaml --runs 10 -q --report ''", "geosim run: --report is empty; give a value"},
+      {"run scenarios/teaching.yaml --runs 10 -q --fan-histograms ''", "--fan-histograms is empty"},
+      {"run scenarios/teaching.yaml --runs 10 -q --until ''", "--until is empty"},
+      {"run ''", "geosim run: the scenario argument is empty; give a value"},
+      {"compare scenarios/teaching.yaml scenarios/teaching.yaml --runs 10 -q -o ''", "--output is empty"},
+      {"new x -o ''", "geosim new: --output is empty; give a value"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    auto r = cli_run(c.args);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.message));
+    CHECK(r.out.empty());
+  }
+  CHECK_FALSE(fs::exists(geosim::test::source_path("x.yaml")));
+}
