@@ -61,6 +61,16 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
   try {
     setup(p, text, var_names, dummy.data());
     p.Eval();
+    // muParser reads `a, b` as several expressions and yields the last: `defected_share,1`
+    // would be the constant 1 without a word.
+    if (p.GetNumResults() > 1) {
+      const size_t comma = text.find(',');
+      FileLoc at = loc;
+      if (at.column > 0 && comma != std::string::npos) at.column += static_cast<int>(comma);
+      diags.error(at, "a condition is one expression; this holds " + std::to_string(p.GetNumResults()) +
+                          " separated by commas",
+                  "combine conditions with && or || (a comma is not 'and'), or write a decimal point as '.'");
+    }
   } catch (const mu::Parser::exception_type& e) {
     FileLoc at = loc;
     int pos = static_cast<int>(e.GetPos());

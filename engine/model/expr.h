@@ -45,7 +45,11 @@ class BoundExpr {
     }
     return eval_parsed();
   }
-  bool holds() const { return eval() != 0.0; }
+  // A value that is not a number (0/0) does not hold.
+  bool holds() const {
+    const double v = eval();
+    return v != 0.0 && v == v;
+  }
 
  private:
   double eval_parsed() const;  // muParser's bytecode

@@ -184,6 +184,22 @@ TEST_CASE("a condition `variable OP number` evaluated natively equals muParser's
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("a condition whose value is not a number does not hold, one that is neither 0 nor NaN does", "[expr]") {
+  const std::vector<std::string> names = {"talks"};
+  std::vector<double> vars = {0.0};
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  CHECK_FALSE(BoundExpr("0/0", names, vars.data()).holds());
+  CHECK_FALSE(BoundExpr("talks * 0/0 + 1", names, vars.data()).holds());
+  CHECK_FALSE(BoundExpr("talks", names, vars.data()).holds());
+  for (double x : {1.0, -1.0, 1e-300, inf, -inf}) {
+    vars[0] = x;
+    CHECK(BoundExpr("talks", names, vars.data()).holds());
+  }
+  vars[0] = nan;
+  CHECK_FALSE(BoundExpr("talks", names, vars.data()).holds());
+  CHECK(BoundExpr("talks != 1", names, vars.data()).holds());  // NaN differs from 1: IEEE's answer, 1
+}
+
 TEST_CASE("runs counted once when they end give the fan histograms of counting every point", "[summary]") {
   Scenario sc = load_scenario(kTeaching);
   Model model(sc);
