@@ -1,8 +1,16 @@
 // The studio's HTTP server (cpp-httplib): the page, and an API that is the command line.
 #include <httplib.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,6 +25,7 @@
 #include "analysis/studio/studio.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
+#include "engine/core/text_file.h"
 #include "engine/output/output.h"
 #include "engine/output/replay_text.h"
 #include "engine/output/run_limits.h"
@@ -42,10 +51,40 @@ struct HttpError {
 
 HttpError usage_error(const std::string& msg) { return {400, "usage", kExitUsage, msg}; }
 
+// An answer's text. Messages quote what a request or the folder holds (a Host header, a
+// file name), which may not be UTF-8; such bytes become U+FFFD rather than an exception
+// that would turn the answer into a 500.
+std::string json_answer(const Json& j) { return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n"; }
+
 std::string error_body(const HttpError& e) {
   Json j;
   j["error"] = {{"class", e.cls}, {"exit", e.exit}, {"status", e.status}, {"message", e.message}};
-  return j.dump(2) + "\n";
+  return json_answer(j);
+}
+
+bool is_utf8(const std::string& s) { return find_invalid_utf8(s) == std::string::npos; }
+
+// A control character (C0, DEL, C1) or a line or paragraph separator, in UTF-8 text: none
+// belongs in one line of a YAML comment or value (a NUL makes `geosim validate` refuse the
+// file, the others end the line or are not printable YAML).
+size_t find_control(const std::string& s, size_t from = 0) {
+  for (size_t i = from; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) ||
+        (c == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)))
+      return i;
+  }
+  return std::string::npos;
+}
+
+// `s` with each control character (as find_control sees them) replaced by a space.
+std::string one_line(std::string s) {
+  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
+    auto c = static_cast<unsigned char>(s[i]);
+    s.replace(i, c < 0x80 ? 1 : c == 0xc2 ? 2 : 3, " ");
+  }
+  return s;
 }
 
 void send_error(httplib::Response& res, const HttpError& e) {
@@ -86,11 +125,127 @@ bool is_local_name(const std::string& h) {
   return dots == 3 && digits > 0;
 }
 
+// A request must arrive whole (request line, headers and body) within this many seconds of
+// its first byte (httplib's read timeout, as DeadlineStream keeps it).
+constexpr int kRequestSeconds = 5;
+
+// Set on a worker thread when the request it reads misses its deadline, for the error
+// handler (called on the same thread) to answer 408 where httplib says 400.
+thread_local bool request_late = false;
+
+// A connection's socket, read against one deadline for the whole request. httplib's own
+// stream times out each read alone, so a client sending a byte every few seconds could keep
+// a worker for ever, and as many such clients as workers the whole studio.
+class DeadlineStream : public httplib::Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  DeadlineStream(socket_t sock, const std::atomic<socket_t>& listener, time_t request_s, time_t idle_s, time_t write_s)
+      : sock_(sock), listener_(listener), request_(request_s), idle_(idle_s), write_(write_s) {}
+
+  // Waits (at most the idle time) for the next request's first byte, which starts its
+  // deadline; false when none comes, the client has gone or the server is stopping.
+  bool next_request() {
+    request_late = late_ = false;
+    if (off_ == size_ && !wait(POLLIN, Clock::now() + idle_)) return false;
+    deadline_ = Clock::now() + request_;
+    return true;
+  }
+  bool late() const { return late_; }
+
+  bool is_readable() const override {
+    if (off_ < size_) return true;
+    if (wait(POLLIN, deadline_)) return true;
+    // The deadline, not the client, ended the wait (a stopping server is not the client's fault).
+    if (Clock::now() >= deadline_) request_late = late_ = true;
+    return false;
+  }
+  bool is_writable() const override { return wait(POLLOUT, Clock::now() + write_, false); }
+  ssize_t read(char* ptr, size_t size) override {
+    if (off_ == size_) {
+      if (!is_readable()) return -1;
+      ssize_t n = httplib::detail::read_socket(sock_, buf_.data(), buf_.size(), 0);
+      if (n <= 0) return n;
+      off_ = 0;
+      size_ = static_cast<size_t>(n);
+    }
+    size_t n = std::min(size, size_ - off_);
+    std::memcpy(ptr, buf_.data() + off_, n);
+    off_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    return httplib::detail::send_socket(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(getsockname, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  // poll() until `until`; while reading, in slices so that a stopping server is noticed at
+  // once (an answer already computed is still written).
+  bool wait(short events, Clock::time_point until, bool reading = true) const {
+    while (!reading || listener_.load() != INVALID_SOCKET) {
+      // Rounded up: a wait never ends before `until`, so a request's deadline has passed when it ends.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{sock_, events, 0};
+      int n = poll(&p, 1, static_cast<int>(reading ? std::min<long long>(left, 100) : left));
+      if (n > 0) return true;  // ready, or an error or hang-up that the next call reports
+      if (n < 0 && errno != EINTR) return false;
+    }
+    return false;
+  }
+  void address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    std::array<char, NI_MAXHOST> host{};
+    std::array<char, NI_MAXSERV> serv{};
+    if (get(sock_, reinterpret_cast<sockaddr*>(&a), &len) != 0 ||
+        getnameinfo(reinterpret_cast<sockaddr*>(&a), len, host.data(), host.size(), serv.data(), serv.size(),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+      return;
+    ip = host.data();
+    port = std::atoi(serv.data());
+  }
+
+  socket_t sock_;
+  const std::atomic<socket_t>& listener_;  // the server's listening socket, INVALID_SOCKET once stopping
+  std::chrono::seconds request_, idle_, write_;
+  Clock::time_point deadline_;
+  mutable bool late_ = false;
+  std::array<char, 4096> buf_{};  // read ahead, as httplib's stream does (it reads lines byte by byte)
+  size_t off_ = 0, size_ = 0;
+};
+
+// httplib's server with DeadlineStream for each connection: the same keep-alive loop (at
+// most keep_alive_max_count_ requests a connection, idle at most keep_alive_timeout_sec_
+// between them), each request read by the deadline of read_timeout_sec_.
+class HttpServer : public httplib::Server {
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    DeadlineStream strm(sock, svr_sock_, read_timeout_sec_, keep_alive_timeout_sec_, write_timeout_sec_);
+    bool ok = false;
+    for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
+      if (!strm.next_request()) break;
+      bool closed = false;
+      ok = process_request(strm, left == 1, closed, nullptr);
+      if (!ok || closed || strm.late()) break;
+    }
+    shutdown(sock, SHUT_RDWR);
+    close(sock);
+    return ok;
+  }
+};
+
 class Studio {
  public:
   Studio(const Options& o) : opt_(o) {
     std::error_code ec;
     fs::path root(o.root);
+    // Every answer names files by their paths, in JSON (UTF-8), as the loader does.
+    if (!is_utf8(o.root)) throw UsageError("serve: the path '" + o.root + "' is not valid UTF-8; rename it");
     if (!fs::exists(root, ec))
       throw UsageError("serve: '" + o.root + "' does not exist; give a scenario file or a folder of them");
     if (fs::is_directory(root, ec)) {
@@ -175,6 +330,8 @@ class Studio {
   }
 
   Request parse_request(const std::string& body, const std::vector<std::string>& allowed) const {
+    // Checked before parsing: the parser's message would quote the bytes it stopped at.
+    if (!is_utf8(body)) throw usage_error("serve: the request body is not valid UTF-8");
     Json j;
     try {
       j = Json::parse(body);
@@ -211,6 +368,9 @@ class Studio {
       if (!j["name"].is_string() || j["name"].get<std::string>().size() > 200)
         throw usage_error("serve: \"name\" must be a short text");
       r.name = j["name"].get<std::string>();
+      // It becomes a comment line of the variant file, which must stay one line of text.
+      if (find_control(r.name) != std::string::npos)
+        throw usage_error("serve: \"name\" must be one line of text without control characters");
     }
     if (j.contains("set")) {
       const Json& s = j["set"];
@@ -358,6 +518,13 @@ Json Studio::scenario_list() const {
   for (const auto& rel : files) {
     Json e;
     e["file"] = rel;
+    // A name that is not UTF-8 cannot be asked for (requests are UTF-8) nor shown as it is:
+    // listed with its reason (the bytes shown as U+FFFD), as the loader would refuse it.
+    if (!is_utf8(rel)) {
+      e["error"] = "serve: the file name '" + rel + "' is not valid UTF-8; rename the file to open it";
+      list.push_back(e);
+      continue;
+    }
     try {
       std::string path = resolve(rel);
       // Sweep specifications live beside scenarios; they are not scenarios.
@@ -548,8 +715,9 @@ Json Studio::variant(const Request& r) const {
   for (const auto& s : r.sets) {
     auto eq = s.find('=');
     std::string path = s.substr(0, eq), value = s.substr(eq + 1);
-    if (value.find_first_of("\n\r#") != std::string::npos || value.empty())
-      throw usage_error("serve: the value of '" + path + "' cannot be saved in a variant file (one line, no '#')");
+    if (value.find('#') != std::string::npos || value.empty() || find_control(s) != std::string::npos)
+      throw usage_error("serve: the value of '" + path +
+                        "' cannot be saved in a variant file (one line, no '#', no control characters)");
     const YNode* at = &base;
     VNode* v = &root;
     std::string part;
@@ -581,15 +749,18 @@ Json Studio::variant(const Request& r) const {
   std::vector<std::string> run_args = {saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
   std::vector<std::string> cmp_args = {
       r.path, saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
-  std::string text = "# What if: " + (r.name.empty() ? wanted.title + ", with the studio's settings" : r.name) + "\n";
-  for (char& c : text)
-    if (c == '\n' || c == '\r') c = ' ';
-  text.back() = '\n';
+  // A title may hold control characters too, written as escapes ("\t" in a quoted title).
+  std::string text =
+      "# What if: " + one_line(r.name.empty() ? wanted.title + ", with the studio's settings" : r.name) + "\n";
   text += "# Saved from geosim serve; keep it beside " + p.filename().string() + ". The studio's numbers:\n";
   text += "#   " + reproduce_command("run", run_args) + " --format json\n";
   text += "#   " + reproduce_command("compare", cmp_args) + "\n";
   text += "extends: " + p.filename().string() + "\n" + body;
-  // It must load to the same scenario: merge it as `extends:` would and compare every value.
+  // It must load to the same scenario: check it as the loader checks a file (no NUL bytes;
+  // parse_yaml_text checks the UTF-8 and the YAML), merge it as `extends:` would and
+  // compare every value.
+  if (text.find('\0') != std::string::npos)
+    throw HttpError{500, "internal", kExitInternal, "serve: the variant file would contain NUL bytes"};
   YNode overlay = parse_yaml_text(text, FileLoc{name, 1, 1});
   overlay.erase("extends");
   merge_yaml(base, overlay);
@@ -615,15 +786,26 @@ Json Studio::variant(const Request& r) const {
 void Studio::install(httplib::Server& svr) {
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     std::string why = check_origin(req);
-    if (why.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, {403, "forbidden", kExitUsage, "serve: " + why});
+    if (!why.empty()) {
+      send_error(res, {403, "forbidden", kExitUsage, "serve: " + why});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A path or query that is not UTF-8 names nothing here: refused as the command line
+    // would refuse such a file name, before any message quotes it.
+    bool utf8 = is_utf8(req.path);
+    for (const auto& [key, value] : req.params) utf8 = utf8 && is_utf8(key) && is_utf8(value);
+    if (utf8) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, usage_error("serve: the request's path or query is not valid UTF-8"));
     return httplib::Server::HandlerResponse::Handled;
   });
   // Whatever httplib answers by itself (413, 404, 405, 400) comes as JSON too.
   svr.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string msg;
-    if (res.status == 413)
+    if (res.status == 400 && request_late) {  // cut off at its deadline (DeadlineStream)
+      res.status = 408;
+      msg = "serve: the request did not arrive within " + std::to_string(kRequestSeconds) + " seconds; it was dropped";
+    } else if (res.status == 413)
       msg = "serve: the request body is larger than " + std::to_string(opt_.max_body) + " bytes";
     else if (res.status == 404)
       msg = "serve: nothing at " + req.path + " (the page is at /, the API under /api/)";
@@ -652,12 +834,12 @@ void Studio::install(httplib::Server& svr) {
     res.set_content(report_scripts(), "text/javascript; charset=utf-8");
   });
   svr.Get("/api/scenarios", [this](const httplib::Request&, httplib::Response& res) {
-    answer(res, [&] { res.set_content(scenario_list().dump(2) + "\n", "application/json"); });
+    answer(res, [&] { res.set_content(json_answer(scenario_list()), "application/json"); });
   });
   svr.Get("/api/scenario", [this](const httplib::Request& req, httplib::Response& res) {
     answer(res, [&] {
       std::string rel = req.get_param_value("file");
-      res.set_content(scenario_json(rel, resolve(rel)).dump(2) + "\n", "application/json");
+      res.set_content(json_answer(scenario_json(rel, resolve(rel))), "application/json");
     });
   });
   svr.Post("/api/run", [this](const httplib::Request& req, httplib::Response& res) {
@@ -677,13 +859,13 @@ void Studio::install(httplib::Server& svr) {
   svr.Post("/api/replay", [this](const httplib::Request& req, httplib::Response& res) {
     answer(res, [&] {
       Request r = parse_request(req.body, {"file", "set", "seed", "run"});
-      res.set_content(replay(r).dump(2) + "\n", "application/json");
+      res.set_content(json_answer(replay(r)), "application/json");
     });
   });
   svr.Post("/api/variant", [this](const httplib::Request& req, httplib::Response& res) {
     answer(res, [&] {
       Request r = parse_request(req.body, {"file", "set", "runs", "seed", "name"});
-      res.set_content(variant(r).dump(2) + "\n", "application/json");
+      res.set_content(json_answer(variant(r)), "application/json");
     });
   });
 }
@@ -695,11 +877,11 @@ void serve(const Options& options, const std::atomic<bool>& stop,
   if (options.port < 0 || options.port > 65535) throw UsageError("serve: --port must be 0..65535");
   if (options.max_runs == 0) throw UsageError("serve: --max-runs must be at least 1");
   Studio studio(options);
-  httplib::Server svr;
+  HttpServer svr;
   int workers = std::max(2, options.workers);
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
   svr.set_payload_max_length(options.max_body);
-  svr.set_read_timeout(5, 0);
+  svr.set_read_timeout(kRequestSeconds, 0);  // for the whole request (DeadlineStream)
   svr.set_write_timeout(5, 0);
   svr.set_keep_alive_timeout(2);
   // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, which would let a second

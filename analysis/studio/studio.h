@@ -7,7 +7,8 @@
 // --format json` prints, and errors carry the command's messages and exit classes
 // (docs/studio.md). The server is safe by default: it listens on 127.0.0.1, serves only the
 // scenario files under its folder, refuses requests whose Host or Origin is not a local
-// address (DNS rebinding) and caps request bodies and runs.
+// address (DNS rebinding) and caps request bodies, the time a request may take to arrive,
+// and runs.
 #pragma once
 
 #include <atomic>

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "tests/cli.h"
 #include "tests/serve/server.h"
@@ -39,28 +40,54 @@ httplib::Result post(httplib::Client& c, const std::string& path, const json& bo
   return c.Post(path.c_str(), body.dump(), "application/json");
 }
 
-// A raw request over a fresh loopback socket; returns what came back within `ms` (maybe nothing).
-std::string raw(int port, const std::string& request, int ms = 5000) {
+// A socket connected to the server over loopback (-1 if it cannot connect).
+int connect_to(int port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return s;
+  close(s);
+  return -1;
+}
+
+bool send_all(int s, const std::string& data) {
+  return send(s, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+}
+
+// What comes back on `s` until the server closes it or `ms` pass.
+std::string read_until_closed(int s, int ms) {
   std::string got;
-  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    (void)!write(s, request.data(), request.size());
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    char buf[4096];
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd p{s, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = read(s, buf, sizeof buf);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-    }
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{s, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(s, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
   }
+  return got;
+}
+
+// A raw request over a fresh loopback socket; returns what came back within `ms` (maybe nothing).
+std::string raw(int port, const std::string& request, int ms = 5000) {
+  int s = connect_to(port);
+  if (s < 0) return {};
+  send_all(s, request);
+  std::string got = read_until_closed(s, ms);
   close(s);
   return got;
+}
+
+// The status and the JSON body of a raw answer (which must be JSON, hence UTF-8).
+std::pair<int, json> answer_of(const std::string& got) {
+  INFO(got);
+  REQUIRE(got.rfind("HTTP/1.1 ", 0) == 0);
+  auto body = got.find("\r\n\r\n");
+  REQUIRE(body != std::string::npos);
+  return {std::stoi(got.substr(9, 3)), json::parse(got.substr(body + 4))};
 }
 
 const json kSets = {{"levers.russian_military_support.enabled", false}, {"levers.oil_sanctions.intensity", "0.5"}};
@@ -164,6 +191,39 @@ TEST_CASE("serve: the paired change and the saved variant reproduce through the 
   bool moved = false;
   for (const auto& o : got) moved = moved || o["difference"].get<double>() != 0;
   CHECK(moved);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("serve: a variant's name is one line of text, and the saved file validates", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  // The name becomes the file's first comment line: a control character (a NUL, which
+  // `geosim validate` refuses, a line break, DEL, a C1 control, a line separator) is refused.
+  for (const std::string& name : std::vector<std::string>{std::string("a\0b", 3), "two\nlines", "tab\there", "del\x7f",
+                                                          "c1\xc2\x85", "sep\xe2\x80\xa8"}) {
+    INFO(name);
+    auto r = post(c, "/api/variant", {{"file", "teaching.yaml"}, {"name", name}});
+    json e = error_of(r);
+    CHECK(r->status == 400);
+    CHECK(e["class"] == "usage");
+    CHECK(e["message"].get<std::string>().find("\"name\" must be one line of text") != std::string::npos);
+  }
+  // Any other text is kept, and the file validates beside the scenario it extends.
+  const std::string name = "\xc3\x96lembargo \xe2\x80\x93 halbe Kraft";
+  auto r = post(c, "/api/variant",
+                {{"file", "teaching.yaml"}, {"name", name}, {"set", {{"levers.sanctions.intensity", 0.4}}}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  std::string yaml = json::parse(r->body)["yaml"];
+  CHECK(yaml.rfind("# What if: " + name + "\n", 0) == 0);
+  fs::path dir = temp_path("variant_name");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "teaching.yaml");
+  std::ofstream(dir / "teaching-whatif.yaml") << yaml;
+  CliResult v = cli_run("validate '" + (dir / "teaching-whatif.yaml").string() + "'");
+  INFO(v.err);
+  CHECK(v.code == 0);
   fs::remove_all(dir);
 }
 
@@ -300,6 +360,27 @@ TEST_CASE("serve: one scenario file serves that file alone", "[serve][security]"
   CHECK(c.Get("/api/scenario?file=venezuela-2019.yaml")->status == 404);
 }
 
+TEST_CASE("serve: a file whose name is not UTF-8 is listed with its reason, the others as ever", "[serve]") {
+  fs::path dir = temp_path("served_names");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "teaching.yaml");
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "caf\xe9.yaml");  // Latin-1, not UTF-8
+  Server srv({dir.string()});
+  auto c = srv.client();
+  auto r = c.Get("/api/scenarios");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  json list = json::parse(r->body)["scenarios"];
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["file"] == "caf\xef\xbf\xbd.yaml");  // the byte shown as U+FFFD
+  CHECK(list[0]["error"].get<std::string>().find("is not valid UTF-8") != std::string::npos);
+  CHECK(list[1]["file"] == "teaching.yaml");
+  CHECK(list[1]["id"] == "teaching");
+  CHECK_FALSE(list[1].contains("error"));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("serve: Host and Origin must be this server's local address (DNS rebinding)", "[serve][security]") {
   Server srv({"scenarios"});
   auto c = srv.client();
@@ -355,6 +436,37 @@ TEST_CASE("serve: request bodies are capped and garbage never brings the server 
   CHECK(ok->status == 200);
 }
 
+TEST_CASE("serve: a request that is not UTF-8 is a usage error and never brings the server down", "[serve][security]") {
+  Server srv({"scenarios"});
+  std::string host = "Host: " + srv.host() + "\r\nConnection: close\r\n";
+  auto post_raw = [&](const std::string& body) {
+    return raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + "Content-Length: " + std::to_string(body.size()) +
+                               "\r\n\r\n" + body);
+  };
+  std::vector<std::string> answers = {
+      post_raw("{\"file\": \"\xff.yaml\"}"),
+      post_raw("{\"file\": \"teaching.yaml\", \"set\": {\"levers.\xc3\": 1}}"),  // a cut sequence
+      post_raw("{\"file\": \"teaching.yaml\", \"name\": \"\xed\xa0\x80\"}"),     // a surrogate
+      raw(srv.port(), "GET /api/scenario?file=%ff.yaml HTTP/1.1\r\n" + host + "\r\n"),
+      raw(srv.port(), "GET /api/nothing%ff HTTP/1.1\r\n" + host + "\r\n")};  // its 404 message quoted the byte
+  for (const std::string& got : answers) {
+    auto [status, body] = answer_of(got);
+    INFO(got);
+    CHECK(status == 400);
+    CHECK(body["error"]["class"] == "usage");
+    CHECK(body["error"]["exit"] == 2);
+    CHECK(body["error"]["message"].get<std::string>().find("not valid UTF-8") != std::string::npos);
+  }
+  // A message that quotes such bytes shows them as U+FFFD.
+  auto [status, body] = answer_of(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\nHost: \xff\r\n\r\n"));
+  CHECK(status == 403);
+  CHECK(body["error"]["message"].get<std::string>().find("Host '\xef\xbf\xbd'") != std::string::npos);
+  auto c = srv.client();
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
 TEST_CASE("serve: a slow request blocks no other and a newer request cancels an older one", "[serve]") {
   Server srv({"scenarios", "--max-runs", "5000000"});
   // A client that sends half a request and waits: the server answers others meanwhile.
@@ -394,6 +506,86 @@ TEST_CASE("serve: a slow request blocks no other and a newer request cancels an 
   close(slow);
 }
 
+TEST_CASE("serve: a request must arrive whole within 5 seconds, so slow clients cannot hold the workers",
+          "[serve][security]") {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  // A slow-ish client, its request in four parts over 3 seconds, is served.
+  {
+    std::string body = json{{"file", "teaching.yaml"}, {"runs", 100}}.dump();
+    std::vector<std::string> parts = {"POST /api/run HTTP/1.1\r\n", host + "Connection: close\r\n",
+                                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 9),
+                                      body.substr(9)};
+    int s = connect_to(srv.port());
+    REQUIRE(s >= 0);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+      CHECK(send_all(s, parts[i]));
+    }
+    std::string got = read_until_closed(s, 60000);
+    close(s);
+    CHECK(answer_of(got).first == 200);
+  }
+  // One that stops halfway is answered 408 when its 5 seconds are over.
+  {
+    auto t = Clock::now();
+    auto [status, body] = answer_of(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\n" + host + "X-A: b", 15000));
+    CHECK(status == 408);
+    CHECK(body["error"]["message"].get<std::string>().find("within 5 seconds") != std::string::npos);
+    CHECK(seconds_since(t) < 9);
+  }
+  // As many clients as workers (16) each send a request line, then a byte a second and
+  // never end their headers: no read waits long, yet each is dropped 5 seconds after its
+  // first byte, and a client waiting meanwhile is then served.
+  std::vector<int> slow;
+  std::vector<Clock::time_point> began;
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(connect_to(srv.port()));
+    REQUIRE(slow.back() >= 0);
+    began.push_back(Clock::now());
+    REQUIRE(send_all(slow.back(), "GET /api/scenarios HTTP/1.1\r\n" + host));
+  }
+  const auto start = Clock::now();
+  std::vector<double> closed_after(slow.size(), -1);  // seconds after the first byte
+  std::thread drip([&] {
+    // Bytes go at 0.5, 1.5, 2.5 ... seconds, away from the moments the server drops them;
+    // until every slow client is dropped (or 20 seconds have passed).
+    size_t open = slow.size();
+    for (int tick = 1; open > 0 && seconds_since(start) < 20; ++tick) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (size_t i = 0; i < slow.size(); ++i) {
+        if (closed_after[i] >= 0) continue;
+        char buf[4096];
+        pollfd p{slow[i], POLLIN, 0};
+        bool gone = false;
+        while (!gone && poll(&p, 1, 0) > 0) gone = read(slow[i], buf, sizeof buf) <= 0;
+        if (!gone && tick % 10 == 5) gone = !send_all(slow[i], "X");
+        if (gone) {
+          closed_after[i] = seconds_since(began[i]);
+          --open;
+        }
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto c = srv.client();
+  c.set_read_timeout(15);
+  auto asked = Clock::now();
+  auto r = c.Get("/api/scenarios");
+  double waited = seconds_since(asked);
+  drip.join();
+  for (int s : slow) close(s);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(waited < 10);
+  for (double t : closed_after) {
+    CHECK(t > 4.5);
+    CHECK(t < 9);
+  }
+}
+
 TEST_CASE("serve: Ctrl-C stops the server cleanly even in the middle of a computation", "[serve]") {
   Server srv({"scenarios", "--max-runs", "5000000"});
   auto pending = std::async(std::launch::async, [&] {
@@ -416,6 +608,9 @@ TEST_CASE("serve: command-line mistakes are usage errors", "[serve]") {
   CHECK(notyaml.code == 2);
   CliResult badport = cli_run("serve scenarios --port 70000");
   CHECK(badport.code == 2);
+  CliResult latin1 = cli_run("serve 'scenarios/caf\xe9' --port 0");  // a name that is not UTF-8
+  CHECK(latin1.code == 2);
+  CHECK(latin1.err.find("is not valid UTF-8") != std::string::npos);
   // A port already taken.
   Server srv({"scenarios"});
   // (`timeout` bounds the wait, should the second server start after all.)
