@@ -128,6 +128,14 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
     throw InputError(out.loc, "nesting deeper than " + std::to_string(budget.limits.max_depth) + " levels",
                      "a scenario needs only a few levels; check for runaway indentation or brackets");
   count_node(budget, out.loc, sizeof(YNode) + heap_bytes(out.loc.file));
+  // An explicit tag (!!str 0.5, !custom 0.5) would be dropped and the value read by its text:
+  // !!str 0.5 as the number a quoted "0.5" is refused as. Tags are not part of the format.
+  if (const std::string& tag = n.Tag(); !tag.empty() && tag != "?" && tag != "!") {
+    const std::string core = "tag:yaml.org,2002:";
+    const std::string shown = tag.rfind(core, 0) == 0 ? "!!" + tag.substr(core.size()) : tag;
+    throw InputError(out.loc, "the YAML tag '" + shown + "' is not part of the scenario format",
+                     "remove it: write a number plain, text in quotes");
+  }
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
