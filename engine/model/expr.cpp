@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "engine/core/number_text.h"
+
 namespace geosim {
 
 namespace {
@@ -76,7 +78,13 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
     int pos = static_cast<int>(e.GetPos());
     if (pos >= 0 && at.column > 0) at.column += pos;
     std::string token = e.GetToken();
-    if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) {
+    double ignored = 0;
+    if ((e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) &&
+        read_number(token, ignored) == NumberText::kNotFinite) {
+      // muParser does not read a number beyond a double's range and takes it for a name.
+      diags.error(at, "the number " + token + " is beyond what a double holds (about 1.8e308)",
+                  "write a number within range");
+    } else if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) {
       // Words of other languages' logic: say what to write here.
       const std::string logic = token == "and" || token == "AND"   ? "&&"
                                 : token == "or" || token == "OR"   ? "||"
