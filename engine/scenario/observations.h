@@ -28,7 +28,10 @@ struct Observation {
   std::string id;
   Kind kind = Kind::Holds;
   Date date;
-  int steps = 0;           // steps taken by the date: the state at the end of step `steps`
+  // Steps taken when it is read: those up to and including the step holding its date (step
+  // k, 1-based, holds days start + (k - 1) d .. start + k d - 1), so that it reads the state
+  // at the end of that step.
+  int steps = 0;
   std::string expr;        // holds / measure: the expression
   FileLoc expr_loc;        // of its first character
   int outcome = -1;        // outcome: index into Scenario::outcomes

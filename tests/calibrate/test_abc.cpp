@@ -89,8 +89,8 @@ TEST_CASE("the posterior of a conjugate case matches the closed form", "[calibra
     double a, b;
   };
   const Case cases[] = {
-      {"  - {id: none_yet, date: 2020-03-16, holds: \"fired.flip == 0\", assumption: test}\n", a, b + 10},
-      {"  - {id: three, date: 2020-03-16, measure: fired.flip, value: 3, tolerance: 0.5, assumption: test}\n",
+      {"  - {id: none_yet, date: 2020-03-15, holds: \"fired.flip == 0\", assumption: test}\n", a, b + 10},
+      {"  - {id: three, date: 2020-03-15, measure: fired.flip, value: 3, tolerance: 0.5, assumption: test}\n",
        a + 3, b + 7},
   };
   for (const auto& c : cases) {
@@ -120,7 +120,7 @@ TEST_CASE("simulation-based calibration: the truth's posterior rank is uniform",
   for (int rep = 0; rep < reps; ++rep) {
     // The truth, from the prior, and its simulated count after 12 weeks.
     Scenario probe_sc = test::from_text(coin(0.25, 0.12,
-        "  - {id: count, date: 2020-03-30, measure: fired.flip, value: 0, tolerance: 0.5, assumption: test}\n"));
+        "  - {id: count, date: 2020-03-29, measure: fired.flip, value: 0, tolerance: 0.5, assumption: test}\n"));
     Model probe_model(probe_sc);
     const ParamId pid = probe_sc.uncertain_params()[0];
     double truth = probe_sc.params[static_cast<size_t>(pid)].dist.quantile(
@@ -132,7 +132,7 @@ TEST_CASE("simulation-based calibration: the truth's posterior rank is uniform",
     probe.run(777, static_cast<uint64_t>(rep), &fixed, &dist);
     int observed = static_cast<int>(probe.state().vars[static_cast<size_t>(probe_sc.find_var("fired.flip"))]);
     Scenario sc = test::from_text(coin(0.25, 0.12,
-        "  - {id: count, date: 2020-03-30, measure: fired.flip, value: " + std::to_string(observed) +
+        "  - {id: count, date: 2020-03-29, measure: fired.flip, value: " + std::to_string(observed) +
         ", tolerance: 0.5, assumption: test}\n"));
     Model model(sc);
     AbcOptions o;
@@ -162,7 +162,7 @@ TEST_CASE("simulation-based calibration: the truth's posterior rank is uniform",
 
 TEST_CASE("a calibration is the same bytes for any number of threads", "[calibrate][determinism]") {
   Scenario sc = test::from_text(coin(0.25, 0.12,
-      "  - {id: count, date: 2020-03-30, measure: fired.flip, value: 4, tolerance: 0.5, assumption: test}\n"
+      "  - {id: count, date: 2020-03-29, measure: fired.flip, value: 4, tolerance: 0.5, assumption: test}\n"
       "  - {id: talks, date: 2020-01-27, holds: \"talks == 1\", assumption: test}\n"));
   Model model(sc);
   set_threads(1);
@@ -181,7 +181,7 @@ TEST_CASE("a calibration is the same bytes for any number of threads", "[calibra
 // population and not dividing the pool, give the same population as one block per generation.
 TEST_CASE("a calibration is the same bytes whatever the block of simulations", "[calibrate][determinism]") {
   Scenario sc = test::from_text(coin(0.25, 0.12,
-      "  - {id: count, date: 2020-03-30, measure: fired.flip, value: 4, tolerance: 0.5, assumption: test}\n"
+      "  - {id: count, date: 2020-03-29, measure: fired.flip, value: 4, tolerance: 0.5, assumption: test}\n"
       "  - {id: talks, date: 2020-01-27, holds: \"talks == 1\", assumption: test}\n"));
   Model model(sc);
   Calibration whole = calibrate(model, 150, 9, 1u << 30);
@@ -203,7 +203,7 @@ TEST_CASE("a calibration is the same bytes whatever the block of simulations", "
 TEST_CASE("a resumed calibration writes the same bytes as one never interrupted", "[calibrate][resume]") {
   namespace fs = std::filesystem;
   Scenario sc = test::from_text(coin(0.25, 0.12,
-      "  - {id: count, date: 2020-03-30, measure: fired.flip, value: 5, tolerance: 0.5, assumption: test}\n"));
+      "  - {id: count, date: 2020-03-29, measure: fired.flip, value: 5, tolerance: 0.5, assumption: test}\n"));
   Model model(sc);
   YNode tree = parse_yaml_text(coin(0.25, 0.12, ""), FileLoc{"t", 0, 0});
   AbcOptions o;

@@ -1,6 +1,7 @@
 // `geosim calibrate` and `geosim run --posterior/--from` from the command line.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -214,4 +215,42 @@ TEST_CASE("geosim report on a calibration's folder: prior against posterior, gen
   fs::remove(html);
   fs::remove(html2);
   fs::remove(sc);
+}
+
+TEST_CASE("an observation reads the state at the end of the step holding its date", "[calibrate][cli]") {
+  // The teaching scenario's weeks start on 2020-01-06: the week of 2020-05-11..05-17 is its
+  // 20th step. Conditioning on a collapse by a date counts exactly the runs whose collapse
+  // the plain run counts by the end of the week holding that date, for its first and last
+  // day alike; the last day of the week before counts those of that week.
+  const std::string file = temp_path("obs.yaml");
+  auto conditioned = [&](const std::string& date) {
+    std::ofstream(file) << "extends: " << source_path("scenarios/teaching.yaml")
+                        << "\nid: teaching_obs\nobservations:\n  - {id: collapsed, date: " << date
+                        << ", outcome: defection_collapse, assumption: \"a test\"}\n";
+    auto r = cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from " + date);
+    REQUIRE(r.code == 0);
+    const size_t at = r.out.find(" runs agree");
+    REQUIRE(at != std::string::npos);
+    std::string count = r.out.substr(r.out.rfind(": ", at) + 2, at);
+    count = count.substr(0, count.find(" of "));
+    count.erase(std::remove(count.begin(), count.end(), ','), count.end());
+    return std::stol(count);
+  };
+  auto plain = cli_run("run scenarios/teaching.yaml --runs 4000 --seed 3 -q --format json");
+  REQUIRE(plain.code == 0);
+  const auto j = nlohmann::json::parse(plain.out);
+  const auto& dates = j["dates"];
+  auto collapsed_by = [&](const std::string& day) {
+    for (size_t s = 0; s < dates.size(); ++s)
+      if (dates[s] == day) return std::lround(j["outcomes"][0]["cumulative"][s].get<double>() * 4000);
+    FAIL("no step ends on " << day);
+    return -1L;
+  };
+  REQUIRE(j["outcomes"][0]["id"] == "defection_collapse");
+  const long week20 = collapsed_by("2020-05-17"), week19 = collapsed_by("2020-05-10");
+  REQUIRE(week20 > week19);  // some runs collapse in that week: the test can tell the weeks apart
+  CHECK(conditioned("2020-05-11") == week20);
+  CHECK(conditioned("2020-05-17") == week20);
+  CHECK(conditioned("2020-05-10") == week19);
+  std::remove(file.c_str());
 }

@@ -43,10 +43,12 @@ TEST_CASE("observations of the three kinds load with their dates as steps", "[ca
 )"));
   REQUIRE(sc.observations.size() == 3);
   CHECK(sc.observations[0].kind == Observation::Kind::Holds);
-  CHECK(sc.observations[0].steps == 2);  // 14 days after the start: two weekly steps
+  // Read at the end of the step holding the date: day 14 after the start is the first day of
+  // the third weekly step, so the state after 3 steps.
+  CHECK(sc.observations[0].steps == 3);
   CHECK(sc.observations[1].kind == Observation::Kind::Outcome);
   CHECK(sc.observations[1].outcome == sc.default_outcome);
-  CHECK(sc.observations[1].steps == 8);
+  CHECK(sc.observations[1].steps == 9);  // day 56: the first day of the ninth step
   CHECK(sc.observations[2].kind == Observation::Kind::Measure);
   CHECK(sc.observations[2].value == 2);
   CHECK(sc.observations[2].tolerance == 1.5);
