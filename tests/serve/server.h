@@ -15,6 +15,21 @@
 
 namespace geosim::test {
 
+// What comes from `fd` until its other end closes it or `ms` pass.
+inline std::string read_until_closed(int fd, int ms) {
+  std::string got;
+  char buf[4096];
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
 // A `geosim serve ARGS --port 0` child process; the constructor waits (at most 60 s) for
 // the address it prints, the destructor stops it with SIGINT (then SIGKILL after 30 s).
 class Server {
@@ -79,19 +94,7 @@ class Server {
     return -1;
   }
   // What the server printed after its address (read until end of file, bounded).
-  std::string rest_of_output(int timeout_ms) {
-    std::string all;
-    char buf[4096];
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = read(fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      all.append(buf, static_cast<size_t>(n));
-    }
-    return all;
-  }
+  std::string rest_of_output(int timeout_ms) { return read_until_closed(fd_, timeout_ms); }
 
  private:
   std::string read_line(int timeout_ms) {

@@ -56,21 +56,6 @@ bool send_all(int s, const std::string& data) {
   return send(s, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
 }
 
-// What comes back on `s` until the server closes it or `ms` pass.
-std::string read_until_closed(int s, int ms) {
-  std::string got;
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < until) {
-    pollfd p{s, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(s, buf, sizeof buf);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
-
 // A raw request over a fresh loopback socket; returns what came back within `ms` (maybe nothing).
 std::string raw(int port, const std::string& request, int ms = 5000) {
   int s = connect_to(port);
