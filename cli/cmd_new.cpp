@@ -88,8 +88,10 @@ std::string variant(const std::string& id, const std::string& base_path, const S
   const fs::path out_dir = fs::weakly_canonical(fs::absolute(out_path)).parent_path();
   const std::string rel = fs::weakly_canonical(fs::absolute(base_path)).lexically_relative(out_dir).generic_string();
   if (find_invalid_utf8(rel) != std::string::npos)
-    throw InputError(FileLoc{base_path, 0, 0}, "the path from -o's folder to this file is not valid UTF-8, which a "
-                     "scenario file cannot hold", "rename the file or its folder");
+    throw InputError(FileLoc{base_path, 0, 0},
+                     "the path from -o's folder to this file is not valid UTF-8, which a "
+                     "scenario file cannot hold",
+                     "rename the file or its folder");
   std::ostringstream os;
   os << "# " << id << ": a variant of " << base.id << " (" << base.title << ").\n"
      << "#\n"

@@ -208,8 +208,9 @@ int run_command(const std::vector<std::string>& args) {
   // The story of one run is text, written to standard output or --output; what summarises
   // many runs does not apply to it, and is refused rather than silently left unwritten.
   if (replay_k >= 0 && (lever_effects || !report.empty() || (vm.count("format") && format != "table") || timing))
-    throw UsageError("run: --replay tells one run as text; it does not combine with --lever-effects, --report, "
-                     "--format json or csv, or --timing");
+    throw UsageError(
+        "run: --replay tells one run as text; it does not combine with --lever-effects, --report, "
+        "--format json or csv, or --timing");
   apply_threads(threads, "run");
   std::vector<PathRole> read = {{"the scenario", file}};
   for (auto& f : result_folder_files(posterior_dir, "the --posterior folder")) read.push_back(std::move(f));

@@ -69,9 +69,9 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
       const size_t comma = text.find(',');
       FileLoc at = loc;
       if (at.column > 0 && comma != std::string::npos) at.column += static_cast<int>(comma);
-      diags.error(at, "a condition is one expression; this holds " + std::to_string(p.GetNumResults()) +
-                          " separated by commas",
-                  "combine conditions with && or || (a comma is not 'and'), or write a decimal point as '.'");
+      diags.error(
+          at, "a condition is one expression; this holds " + std::to_string(p.GetNumResults()) + " separated by commas",
+          "combine conditions with && or || (a comma is not 'and'), or write a decimal point as '.'");
     }
   } catch (const mu::Parser::exception_type& e) {
     FileLoc at = loc;

@@ -457,8 +457,9 @@ void Builder::read_header() {
     else if (auto d = get_duration(root_, "horizon")) {
       // Taken as one step before, silently: a run needs at least one.
       if (*d < 1)
-        diags_.error(h->loc, "`horizon: " + h->scalar + "` is shorter than one step (a " +
-                                 (sc_.unit == StepUnit::Week ? "week" : "day") + ")",
+        diags_.error(h->loc,
+                     "`horizon: " + h->scalar + "` is shorter than one step (a " +
+                         (sc_.unit == StepUnit::Week ? "week" : "day") + ")",
                      "a run needs at least one step");
       sc_.horizon = std::max(1, *d);
     }
@@ -1279,13 +1280,15 @@ void Builder::read_events() {
         if (f) e.from_step = std::max(0, step_of(*f));
         if (u) e.until_step = std::min(sc_.horizon, step_of(*u) + 1);
         // A window that holds no step of the run would silently never fire (as for levers).
-        if (f && u && *u < *f) diags_.error(hz->find("until")->loc, "`until` is before `from`");
+        if (f && u && *u < *f)
+          diags_.error(hz->find("until")->loc, "`until` is before `from`");
         else if (start_ok_ && u && u->days < sc_.start.days)
           diags_.error(hz->find("until")->loc,
                        "the hazard ends (" + u->str() + ") before the scenario starts (" + sc_.start.str() + ")");
         else if (start_ok_ && f && e.from_step >= sc_.horizon && !horizon_from_command_line_)
-          diags_.error(hz->find("from")->loc, "the hazard starts (" + f->str() + ") after the horizon (" +
-                                                  sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
+          diags_.error(hz->find("from")->loc,
+                       "the hazard starts (" + f->str() + ") after the horizon (" +
+                           sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                        "move `from` into the scenario's dates, or remove the event");
       }
       if (n.find("outcome")) {

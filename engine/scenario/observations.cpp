@@ -76,8 +76,9 @@ void read_observations(const YNode& root, Scenario& sc, double step_days, Diagno
         ob.date = *date;
         ob.steps = static_cast<int>(std::floor((date->days - sc.start.days) / step_days)) + 1;
         if (*date < sc.start || ob.steps > sc.horizon)
-          diags.error(d->loc, "the observation's date " + date->str() + " lies outside the scenario (" +
-                                  sc.start.str() + " to " + sc.date_of_step(sc.horizon).plus_days(-1).str() + ")",
+          diags.error(d->loc,
+                      "the observation's date " + date->str() + " lies outside the scenario (" + sc.start.str() +
+                          " to " + sc.date_of_step(sc.horizon).plus_days(-1).str() + ")",
                       "an observation reports what was known between the start and the horizon");
       }
     }

@@ -224,7 +224,8 @@ TEST_CASE("the Sobol table: rows by total index, shares clipped to [0, 1] and fl
   REQUIRE(none.code == 0);
   CHECK(none.out.find("converged") == std::string::npos);
   size_t rows = 0;
-  for (size_t at = none.out.find("no intervals\n"); at != std::string::npos; at = none.out.find("no intervals\n", at + 1))
+  for (size_t at = none.out.find("no intervals\n"); at != std::string::npos;
+       at = none.out.find("no intervals\n", at + 1))
     ++rows;
   CHECK(rows == 3);
 }
