@@ -60,8 +60,14 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
                      "--posterior names the --output folder of a finished `geosim calibrate`");
   std::string line;
   std::vector<int> cols;
-  if (!std::getline(in, line))
-    throw InputError(FileLoc{ps.file, 1, 1}, "the file is empty", "run `geosim calibrate` again");
+  // Lines end in LF or CRLF (a file saved by a spreadsheet on Windows): the CR is no part of
+  // the last field.
+  auto next_line = [&] {
+    if (!std::getline(in, line)) return false;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  };
+  if (!next_line()) throw InputError(FileLoc{ps.file, 1, 1}, "the file is empty", "run `geosim calibrate` again");
   auto head = split_line(line, ps.file, 1, cols);
   if (head.empty() || head[0] != "weight")
     throw InputError(FileLoc{ps.file, 1, 1}, "the first column must be `weight`",
@@ -83,7 +89,8 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
                            "', an uncertain parameter of " + sc.file,
                        "the posterior was made from another scenario (or other --set values); calibrate this one");
   int ln = 1;
-  while (std::getline(in, line)) {
+  double W = 0;
+  while (next_line()) {
     ++ln;
     if (line.empty()) continue;
     auto f = split_line(line, ps.file, ln, cols);
@@ -101,12 +108,18 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
           throw InputError(FileLoc{ps.file, ln, cols[i]}, pr.path + " = " + f[i] + " lies outside its range " +
                                                               pr.range.str());
       }
-      if (i == 0) ps.weight.push_back(v);
-      else ps.values.push_back(v);
+      if (i == 0) {
+        ps.weight.push_back(v);
+        // Draws take a particle by the running sum of the weights: one that overflows would
+        // leave every draw to the last particle.
+        if (!std::isfinite(W += v))
+          throw InputError(FileLoc{ps.file, ln, cols[i]}, "the weights' sum passes the largest double here",
+                           "scale the weights down (they need not sum to 1)");
+      } else {
+        ps.values.push_back(v);
+      }
     }
   }
-  double W = 0;
-  for (double w : ps.weight) W += w;
   if (ps.weight.empty() || !(W > 0))
     throw InputError(FileLoc{ps.file, ln, 1}, "the posterior holds no particle with a positive weight",
                      "run `geosim calibrate` again");

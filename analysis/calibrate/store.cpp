@@ -129,12 +129,16 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   lock_ = std::make_unique<DirLock>(dir, "geosim calibrate");
   std::string meta = (fs::path(dir) / "calibration.json").string();
   if (fs::exists(meta)) {
-    Json j = parse_json_file(meta);
-    std::string have = j.value("fingerprint", "");
-    if (have != fingerprint)
+    const Json j = parse_json_file(meta);
+    // What geosim writes: an object of format 1 with the scenario's file and the fingerprint.
+    if (!j.is_object() || j.value("format", Json()) != Json(1) || !j.contains("scenario") ||
+        !j["scenario"].is_string() || !j.contains("fingerprint") || !j["fingerprint"].is_string())
+      throw InputError(FileLoc{meta, 0, 0}, "not the calibration.json geosim writes (format 1, scenario, fingerprint)",
+                       "it was damaged outside geosim; delete the folder to start over");
+    if (j["fingerprint"].get<std::string>() != fingerprint)
       throw InputError(FileLoc{dir, 0, 0},
                        "this folder holds a calibration of another scenario or with other settings (" +
-                           j.value("scenario", std::string("?")) + ")",
+                           j["scenario"].get<std::string>() + ")",
                        "choose another --output, or delete the folder");
     if (!resume)
       throw InputError(FileLoc{dir, 0, 0}, "this folder already holds this calibration",
@@ -185,6 +189,17 @@ int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& c
           p.u.size() != p.weight.size() * static_cast<size_t>(p.dims) ||
           p.obs.size() != p.weight.size() * static_cast<size_t>(p.observations))
         throw std::runtime_error("sizes do not match the scenario");
+      // The values geosim writes: weights finite, not negative, with a positive finite sum
+      // (else the posterior would be NaN), and each u a probability.
+      double total = 0;
+      for (double w : p.weight) {
+        if (!std::isfinite(w) || w < 0) throw std::runtime_error("a weight is negative or not finite");
+        total += w;
+      }
+      if (!(total > 0) || !std::isfinite(total))
+        throw std::runtime_error("the weights do not have a positive finite sum");
+      for (double u : p.u)
+        if (!(u >= 0 && u <= 1)) throw std::runtime_error("a u value lies outside [0, 1]");
       pop = std::move(p);
     } catch (const std::exception& e) {
       throw InputError(FileLoc{path, 0, 0}, std::string("cannot read this generation: ") + e.what(),

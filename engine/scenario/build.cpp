@@ -38,8 +38,18 @@ class Builder {
       const std::string& key = n.map[i].first;
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       if (key == "remove") {
-        diags_.error(n.key_locs[i], "`remove:` names an item that the base scenario does not have",
-                     "`remove: true` deletes an item of the file named in `extends:`");
+        // Left by the merge of an `extends:` variant (engine/scenario/yaml_tree.cpp): either
+        // it is not the plain `true` that removes, or no base item has the id.
+        const YNode& v = n.map[i].second;
+        if (n.key_locs[i].file.rfind("--set ", 0) == 0)
+          diags_.error(n.key_locs[i], "`remove` is for a variant's items (`extends:`), not for --set",
+                       "switch a lever off with --set levers.ID.enabled=false");
+        else if (!v.is_scalar() || v.quoted || v.scalar != "true")
+          diags_.error(v.loc, "`remove:` takes only `true`, which deletes the base's item with this id",
+                       "leave the key out to keep the item");
+        else
+          diags_.error(n.key_locs[i], "`remove:` names an item that the base scenario does not have",
+                       "`remove: true` deletes an item of the file named in `extends:`");
         continue;
       }
       if (++unknown_keys_ > kMaxUnknownKeys) continue;  // counted only: a file can hold a million

@@ -14,7 +14,8 @@ using namespace geosim::test;
 namespace {
 
 // A weekly event with an uncertain probability, a fall once it has fired 8 times, and two
-// observations: no fall by week 6 and 2 firings (within 0.5) by then.
+// observations on 2020-02-17, the first day of week 7 (read at its end): no fall by then,
+// and 2 firings (within 0.5).
 const char* kScenario = R"(geosim: 1
 id: cli-coin
 start: 2020-01-06
@@ -57,7 +58,7 @@ TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[ca
   auto j = nlohmann::json::parse(read_text(one + "/summary.json"));
   REQUIRE(j["generations"].size() >= 1);
   CHECK(j["generations"].back()["tolerance"].get<double>() <= 1.0);
-  // Two firings in six weeks: the posterior mean of p moves from the prior's 0.31 toward 2/6.
+  // Two firings in seven weeks: the posterior mean of p moves from the prior's 0.31 toward 2/7.
   auto& p = j["parameters"][0];
   CHECK(p["posterior"]["sd"].get<double>() < p["prior"]["sd"].get<double>());
   CHECK(j["observations"][1]["posterior_agreement"].get<double>() == 1.0);
@@ -87,7 +88,7 @@ TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[ca
   CHECK(fj["runs"].get<uint64_t>() == agreeing);
   CliResult f2 = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet --format json --threads 1");
   CHECK(f2.out == f.out);
-  // Every counted run agrees with "no fall by week 6": no fall before week 7.
+  // Every counted run agrees with "no fall by the end of week 7".
   CliResult table = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet");
   CHECK(table.out.find("runs agree and are counted") != std::string::npos);
   fs::remove_all(one);
@@ -253,4 +254,72 @@ TEST_CASE("an observation reads the state at the end of the step holding its dat
   CHECK(conditioned("2020-05-17") == week20);
   CHECK(conditioned("2020-05-10") == week19);
   std::remove(file.c_str());
+}
+
+TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior's weights are checked",
+          "[calibrate][cli][posterior]") {
+  namespace fs = std::filesystem;
+  const std::string sc = write_scenario(), dir = temp_path("cal-damaged");
+  fs::remove_all(dir);
+  REQUIRE(cli_run("calibrate " + sc + " --output " + dir + " --particles 100 --max-generations 3 --threads 1 --quiet")
+              .code == 0);
+  const std::string copy = temp_path("cal-copy");
+  auto fresh_copy = [&] {
+    fs::remove_all(copy);
+    fs::copy(dir, copy, fs::copy_options::recursive);
+    fs::remove(copy + "/.geosim.lock");
+  };
+  auto resume = [&] {
+    return cli_run("calibrate " + sc + " --output " + copy + " --particles 100 --max-generations 3 --threads 1 "
+                   "--quiet --resume");
+  };
+  // calibration.json of the wrong kind: a located input error, not an internal one.
+  for (const char* text : {"[]", "null", "5", R"({"format":1,"scenario":"x","fingerprint":5})",
+                           R"({"format":2,"scenario":"x","fingerprint":"f"})"}) {
+    INFO(text);
+    fresh_copy();
+    std::ofstream(copy + "/calibration.json") << text;
+    CliResult r = resume();
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Catch::Contains("calibration.json: not the calibration.json geosim writes"));
+  }
+  // A generation whose weights or u values geosim could not have written.
+  REQUIRE(fs::exists(dir + "/generations/0001.json"));
+  for (const char* what : {"zero", "negative", "huge", "u"}) {
+    INFO(what);
+    fresh_copy();
+    const std::string g = copy + "/generations/0001.json";
+    auto j = nlohmann::json::parse(read_text(g));
+    for (auto& w : j["weight"]) w = std::string(what) == "zero" ? 0.0 : std::string(what) == "negative" ? -1.0 : 1e308;
+    if (std::string(what) == "u") {
+      j["weight"][0] = 1.0;
+      j["u"][0] = 2.0;
+    }
+    std::ofstream(g) << j.dump();
+    fs::remove(copy + "/generations/0002.json");
+    CliResult r = resume();
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Catch::Contains("0001.json: cannot read this generation"));
+  }
+  // posterior.csv: CRLF line ends read as LF ones; weights whose sum overflows refused.
+  fresh_copy();
+  const std::string post = read_text(dir + "/posterior.csv");
+  std::string crlf;
+  for (char c : post) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  std::ofstream(copy + "/posterior.csv", std::ios::binary) << crlf;
+  const std::string runs = " --runs 500 --seed 2 --threads 1 --quiet --format csv";
+  CliResult lf = cli_run("run " + sc + " --posterior " + dir + runs), cr = cli_run("run " + sc + " --posterior " + copy + runs);
+  REQUIRE(lf.code == 0);
+  CHECK(cr.code == 0);
+  // The same table (the reproduction lines above it name the folder read).
+  auto table_of = [](const std::string& out) { return out.substr(out.find("\noutcome,")); };
+  CHECK(table_of(cr.out) == table_of(lf.out));
+  const std::string head = post.substr(0, post.find('\n'));
+  std::ofstream(copy + "/posterior.csv") << head << "\n1e308,0.3\n1e308,0.4\n";
+  CliResult big = cli_run("run " + sc + " --posterior " + copy + runs);
+  CHECK(big.code == 3);
+  CHECK_THAT(big.err, Catch::Contains("posterior.csv:3:1: the weights' sum passes the largest double"));
+  fs::remove_all(copy);
+  fs::remove_all(dir);
+  fs::remove(sc);
 }
