@@ -270,7 +270,8 @@ TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior
     fs::remove(copy + "/.geosim.lock");
   };
   auto resume = [&] {
-    return cli_run("calibrate " + sc + " --output " + copy + " --particles 100 --max-generations 3 --threads 1 "
+    return cli_run("calibrate " + sc + " --output " + copy +
+                   " --particles 100 --max-generations 3 --threads 1 "
                    "--quiet --resume");
   };
   // calibration.json of the wrong kind: a located input error, not an internal one.
@@ -308,7 +309,8 @@ TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior
   for (char c : post) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   std::ofstream(copy + "/posterior.csv", std::ios::binary) << crlf;
   const std::string runs = " --runs 500 --seed 2 --threads 1 --quiet --format csv";
-  CliResult lf = cli_run("run " + sc + " --posterior " + dir + runs), cr = cli_run("run " + sc + " --posterior " + copy + runs);
+  CliResult lf = cli_run("run " + sc + " --posterior " + dir + runs),
+            cr = cli_run("run " + sc + " --posterior " + copy + runs);
   REQUIRE(lf.code == 0);
   CHECK(cr.code == 0);
   // The same table (the reproduction lines above it name the folder read).
