@@ -148,6 +148,17 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                        "this directory already holds results of this sweep (" + std::to_string(committed_count()) +
                            " of " + std::to_string(plan.points) + " points done)",
                        "add --resume to finish it, or choose another --output directory");
+    // Every point has its row from the start (pending until computed): a row deleted outside
+    // geosim would be neither computed nor written, so the tables would silently lack it.
+    {
+      Stmt s(db_, "SELECT count(*) FROM points");
+      const int64_t rows = s.row() ? s.i64(0) : 0;
+      if (rows != static_cast<int64_t>(plan.points))
+        throw InputError(FileLoc{db_path_, 0, 0},
+                         "the database holds " + std::to_string(rows) + " of the sweep's " +
+                             std::to_string(plan.points) + " points: it was changed outside geosim",
+                         "delete the folder (or choose another --output) to start over");
+    }
     set_meta("resumed_at", now_utc());
   } catch (const InputError&) {
     sqlite3_close(db_);

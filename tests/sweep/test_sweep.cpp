@@ -206,6 +206,21 @@ TEST_CASE("a directory holding another sweep's results is refused", "[sweep][err
   CHECK(run_geosim({"sweep", b, "--output", dir + "/out", "--resume", "--quiet"}) == 3);
 }
 
+TEST_CASE("a database lacking a point's row is refused on --resume, not written without it", "[sweep][resume]") {
+  std::string dir = fresh_dir("lost-row");
+  std::string spec = write_text(dir + "/spec.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, "
+                                                              "values: [0, 0.5, 1]}\nruns: 50\n"));
+  sweep_csv(spec, dir + "/out");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/out/results.sqlite").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DELETE FROM points WHERE point=1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  SweepPlan plan = plan_sweep(load_sweep_spec(spec));
+  REQUIRE_THROWS_WITH(ResultStore(dir + "/out", plan, store_options(true)),
+                      Catch::Contains("holds 2 of the sweep's 3 points: it was changed outside geosim"));
+  CHECK(run_geosim({"sweep", spec, "--output", dir + "/out", "--resume", "--quiet"}) == 3);
+}
+
 TEST_CASE("a sweep killed with SIGKILL and resumed writes the same results.csv", "[sweep][resume]") {
   std::string dir = fresh_dir("kill");
   // 100 points of 800 runs: long enough to be killed in the middle.
