@@ -1,7 +1,5 @@
 #include "engine/output/files.h"
 
-#include <filesystem>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
