@@ -34,13 +34,8 @@ std::string id_from_name(const std::string& name) {
   return id;
 }
 
-std::string quoted(std::string s) {
-  for (char& c : s)
-    if (c == '"' || c == '\\' || c == '\n') c = '\'';
-  return "\"" + s + "\"";
-}
-
-// `s` exactly, as a YAML double-quoted scalar (a file name may hold any character but NUL).
+// `s` exactly, as a YAML double-quoted scalar (a file name may hold any character but NUL;
+// a title keeps its quotes).
 std::string yaml_quoted(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -74,7 +69,7 @@ std::string from_template(const std::string& id) {
     if (line.rfind("id: ", 0) == 0)
       line = "id: " + id;
     else if (line.rfind("title: ", 0) == 0)
-      line = "title: " + quoted(id + ": say in one line what the crisis is");
+      line = "title: " + yaml_quoted(id + ": say in one line what the crisis is");
     out << line << "\n";
   }
   return out.str();
@@ -102,7 +97,7 @@ std::string variant(const std::string& id, const std::string& base_path, const S
      << "geosim: " << base.format_version << "\n"
      << "extends: " << yaml_quoted(rel) << "\n"
      << "id: " << id << "\n"
-     << "title: " << quoted(base.title + " (variant " + id + ")") << "\n";
+     << "title: " << yaml_quoted(base.title + " (variant " + id + ")") << "\n";
   if (!base.levers.empty()) {
     os << "\n# The base's levers. Change intensity, credibility, from/until, or switch one off:\n"
        << "# levers:\n";

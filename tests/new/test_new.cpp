@@ -65,6 +65,21 @@ TEST_CASE("geosim new --from writes a variant that extends its base and validate
   fs::remove_all(dir);
 }
 
+TEST_CASE("geosim new --from keeps a title with quotes and backslashes as it is", "[cli][new]") {
+  const std::string dir = temp_path("new_title");
+  fs::create_directories(dir);
+  std::ifstream in(geosim::test::source_path("scenarios/teaching.yaml"));
+  std::ostringstream base;
+  for (std::string line; std::getline(in, line);)
+    base << (line.rfind("title:", 0) == 0 ? std::string(R"(title: "A \"quoted\" crisis \\ 2020")") : line) << "\n";
+  std::ofstream(dir + "/base.yaml") << base.str();
+  REQUIRE(cli_run("new v --from '" + dir + "/base.yaml' -o '" + dir + "/v.yaml'").code == 0);
+  auto j = cli_run("run '" + dir + "/v.yaml' --runs 10 -q --format json");
+  REQUIRE(j.code == 0);
+  CHECK(nlohmann::json::parse(j.out).at("title") == "A \"quoted\" crisis \\ 2020 (variant v)");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("geosim new keeps an existing file and refuses a bad name", "[cli][new]") {
   const std::string dir = temp_path("new_refuse");
   fs::create_directories(dir);
