@@ -175,7 +175,11 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
         if (r.string(item, "set` item", a)) {
           if (a.find('=') == std::string::npos)
             diags.error(item.loc, "'" + a + "' is not PATH=VALUE", "e.g. levers.sanctions.credibility=0.5");
-          else s.sets.push_back(a);
+          else {
+            s.sets.push_back(a);
+            s.set_locs.push_back(item.loc);
+            s.set_quoted.push_back(item.quoted);
+          }
         }
       }
   }
@@ -296,6 +300,16 @@ SweepPlan plan_sweep(const SweepSpec& spec, const Diagnostics* earlier) {
     for (const Diagnostic& d : e.diagnostics()) ds.push_back(d);
     for (size_t i = earlier ? earlier->size() : 0; i < ds.size(); ++i) {
       Diagnostic& d = ds[i];
+      // An override's mistake is the spec's: say where the spec writes it (the column of
+      // the mistake within the text when it is written on one line).
+      for (size_t k = 0; k < spec.sets.size() && k < spec.set_locs.size(); ++k) {
+        if (d.loc.file != "--set " + spec.sets[k]) continue;
+        const int within = d.loc.line == 1 && d.loc.column > 0 ? d.loc.column - 1 : 0;
+        d.message = "set: '" + spec.sets[k] + "': " + d.message;
+        d.loc = spec.set_locs[k];
+        if (d.loc.column > 0) d.loc.column += within + (spec.set_quoted[k] ? 1 : 0);
+        break;
+      }
       if (d.loc.line == 0 && d.message.find("more unknown keys") == std::string::npos &&
           same_file(d.loc.file, spec.scenario)) {
         d.message = "scenario '" + spec.scenario + "': " + d.message;

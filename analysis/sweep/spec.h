@@ -35,6 +35,8 @@ struct SweepSpec {
   std::string scenario;          // base scenario, resolved relative to the spec's folder
   FileLoc scenario_loc;
   std::vector<std::string> sets;  // PATH=VALUE overrides of the base scenario
+  std::vector<FileLoc> set_locs;  // where each is written in the spec (errors are reported there)
+  std::vector<char> set_quoted;   // whether it is written in quotes
   std::string posterior;          // a `geosim calibrate` folder the runs draw from ("": the prior)
   FileLoc posterior_loc;
   std::vector<SweepParam> params;

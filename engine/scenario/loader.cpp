@@ -263,12 +263,24 @@ void apply_set(YNode& root, const std::string& assignment) {
   *node = parse_value();
 }
 
+void apply_sets(YNode& root, const std::vector<std::string>& assignments) {
+  std::vector<Diagnostic> bad;
+  for (const auto& s : assignments) {
+    try {
+      apply_set(root, s);
+    } catch (const InputError& e) {
+      bad.insert(bad.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  }
+  if (!bad.empty()) throw InputError(std::move(bad));
+}
+
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   std::vector<std::string> stack;
   Includes includes;
   try {
     YNode root = load_chain(path, options.limits, stack, FileLoc{}, includes);
-    for (const auto& s : options.sets) apply_set(root, s);
+    apply_sets(root, options.sets);
     Scenario sc = build_scenario(root, path, options.limits);
     for (const auto& [file, from] : includes) sc.extended.push_back(file);
     return sc;

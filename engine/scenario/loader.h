@@ -36,6 +36,9 @@ YNode load_scenario_tree(const std::string& path, const LoadLimits& limits = {})
 // Applies one "PATH=VALUE" override to a tree. PATH walks maps by key and lists by item id
 // (levers.oil_sanctions.intensity); VALUE is YAML (a number, or {dist: ...}).
 void apply_set(YNode& root, const std::string& assignment);
+// Applies every override in order. One that cannot be applied is left out and the rest are
+// still tried, so that every mistake is reported at once (InputError holding them all).
+void apply_sets(YNode& root, const std::vector<std::string>& assignments);
 
 // Validates a merged tree and builds the scenario.
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits = {});
