@@ -23,15 +23,17 @@ Probe::Probe(const Model& model, std::vector<int> which) : model_(model), which_
   });
 }
 
-double Probe::distance(size_t k, bool ended) const {
+double Probe::distance(size_t k) const {
   const Scenario& sc = model_.scenario();
   const Observation& ob = sc.observations[static_cast<size_t>(which_[k])];
   switch (ob.kind) {
     case Observation::Kind::Holds:
       return exprs_[k].holds() ? 0.0 : kMissedFact;
     case Observation::Kind::Outcome: {
-      // A run that has not ended is still in the default outcome (the status quo).
-      int now = ended ? st_.outcome : sc.default_outcome;
+      // The run's outcome once it is reached, the default outcome (the status quo) before.
+      // With a leader (format 2) it is reached when he leaves, though the run goes on under
+      // the regime: the outcome is his (docs/scenario-format.md, The leader and the regime).
+      int now = st_.outcome >= 0 ? st_.outcome : sc.default_outcome;
       return now == ob.outcome ? 0.0 : kMissedFact;
     }
     case Observation::Kind::Measure: {
@@ -53,7 +55,7 @@ void Probe::run(uint64_t seed, uint64_t run, const ParamValues* fixed, double* d
     while (next < order_.size()) {
       size_t k = static_cast<size_t>(order_[next]);
       if (!ended && sc.observations[static_cast<size_t>(which_[k])].steps > steps_done) break;
-      dist[k] = distance(k, ended);
+      dist[k] = distance(k);
       ++next;
     }
   };

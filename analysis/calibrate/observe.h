@@ -35,7 +35,7 @@ class Probe {
   const RunState& state() const { return st_; }
 
  private:
-  double distance(size_t k, bool ended) const;
+  double distance(size_t k) const;
 
   const Model& model_;
   std::vector<int> which_;

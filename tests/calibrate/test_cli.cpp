@@ -256,6 +256,35 @@ TEST_CASE("an observation reads the state at the end of the step holding its dat
   std::remove(file.c_str());
 }
 
+TEST_CASE("with a leader, an outcome observation reads the leader's outcome, not the regime's",
+          "[calibrate][cli][leader]") {
+  // teaching-leader.yaml: the run goes on under a successor when the president goes. "No
+  // outcome yet" (the status quo) on a date agrees with the runs where he still rules at
+  // the end of that week: the leader's survival, which differs from the regime's by then.
+  const std::string file = temp_path("obs-leader.yaml");
+  std::ofstream(file) << "geosim: 2\nextends: " << source_path("scenarios/teaching-leader.yaml")
+                      << "\nid: teaching_leader_obs\nobservations:\n  - {id: ruling, date: 2020-11-05, "
+                         "outcome: status_quo, assumption: \"a test\"}\n";
+  auto r = cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from 2020-11-05");
+  REQUIRE(r.code == 0);
+  const size_t at = r.out.find(" runs agree");
+  REQUIRE(at != std::string::npos);
+  std::string count = r.out.substr(r.out.rfind(": ", at) + 2, at);
+  count = count.substr(0, count.find(" of "));
+  count.erase(std::remove(count.begin(), count.end(), ','), count.end());
+  auto plain = cli_run("run scenarios/teaching-leader.yaml --runs 4000 --seed 3 -q --format json");
+  REQUIRE(plain.code == 0);
+  const auto j = nlohmann::json::parse(plain.out);
+  const auto& dates = j["dates"];
+  const auto s = static_cast<size_t>(std::find(dates.begin(), dates.end(), "2020-11-08") - dates.begin());
+  REQUIRE(s < dates.size());
+  const long leader = std::lround(j["survival"][s].get<double>() * 4000);
+  const long regime = std::lround(j["regime_survival"][s].get<double>() * 4000);
+  REQUIRE(leader != regime);  // the test can tell the two apart
+  CHECK(std::stol(count) == leader);
+  std::remove(file.c_str());
+}
+
 TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior's weights are checked",
           "[calibrate][cli][posterior]") {
   namespace fs = std::filesystem;
