@@ -190,6 +190,9 @@ void Model::event_base(const Event& ev, const std::vector<double>& p, double& p0
   // Format 2: the log of the hazard over one step, log(h dt) with h = -ln(1 - p_year), for
   // the complementary log-log link (Model::events); format 1: the logit of p_step.
   logit0_out = v2_ ? std::log(-std::log1p(-p0)) : std::log(p0 / (1 - p0));
+  // A hazard of 0 stays 0 whatever its drivers: the clamp above would otherwise let drivers
+  // of e^690 and more make it fire.
+  if (!(p0_out > 0)) logit0_out = -std::numeric_limits<double>::infinity();
 }
 
 void Model::prepare(RunState& st) const {
@@ -239,6 +242,8 @@ void Model::prepare(RunState& st) const {
   st.active_levers.reserve(sc_.levers.size());
   st.pulls.clear();
   st.pulls.reserve(sc_.levers.size());
+  st.pull_max = 0;
+  st.pull_total.assign(ni * n, 0.0);
   st.words.assign(word_stream_.size() * 4, 0);
   size_t most = drawn_.size();
   for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);

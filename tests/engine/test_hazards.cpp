@@ -57,3 +57,39 @@ outcomes:
   CHECK(s.survival[2] == 1.0);
   CHECK(s.survival[3] == 0.0);
 }
+
+// h = 0 gives p = 1 - exp(-h dt e^(b.v)) = 0 whatever the drivers (format 2), and
+// logistic(logit(0) + b.v) = 0 (format 1): drivers far beyond any plausible value (t grows
+// to 2 x 730 over two years of days) must not make the event fire.
+TEST_CASE("a hazard of 0 never fires, whatever its drivers", "[model][hazard]") {
+  for (const char* format : {"1", "2"}) {
+    for (const char* base : {"annual: 0", "per_step: 0"}) {
+      if (format[0] == '2' && base[0] == 'p') continue;  // format 2 states rates per year
+      INFO("format " << format << ", " << base);
+      std::string yaml = std::string("geosim: ") + format + R"(
+id: t
+start: 2020-01-06
+step: day
+)" + (format[0] == '2' ? "horizon: 2 years\n" : "horizon: 731\n") +
+                         R"(incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 1}
+events:
+  - id: shock
+    hazard: {)" + base + R"(, drivers: {t: 2}}
+    outcome: fall
+    assumption: "a test"
+outcomes:
+  - {id: fall}
+  - {id: status_quo, default: true}
+)";
+      Scenario sc = test::from_text(yaml);
+      Model model(sc);
+      RunOptions o;
+      o.runs = 200;
+      o.seed = 5;
+      Accumulator acc = run_monte_carlo(model, o);
+      CHECK(acc.outcome_counts()[0] == 0);
+    }
+  }
+}
