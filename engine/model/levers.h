@@ -4,7 +4,8 @@
 // is inside its window [start_step, end_step) and its strength is above 0. Acting, it scales
 // each channel of its kind by the factor 1 - clamp01(weight x strength) (the channel's value
 // is 1 minus the product of the factors of the active levers), pulls its target's stance on
-// its issue toward its actor by stance_push x strength x dt of the gap per step, and moves
+// its issue toward its actor by stance_push x strength x dt of the gap per step (scaled when
+// the pulls on one stance add up to more than the gap: Model::update_levers), and moves
 // its target's bargaining capability and salience by effect x strength (relative). The
 // model (Model::init_run, Model::step, bargaining_inputs) applies these rules to a run;
 // everything else (geosim bargain --at) asks the model.

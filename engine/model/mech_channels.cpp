@@ -102,6 +102,18 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     const size_t off = static_cast<size_t>(lv.issue) * n;
     st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }
+  // Each pull closes a share of the gap to its actor per step. Shares that add up to more
+  // than the whole gap (rates near the top of their range in weekly steps) would throw the
+  // stance past every actor pulling it: they are scaled to close the gap at most, toward
+  // their weighted mean. Below that, nothing changes.
+  double* total = st.pull_total.data();
+  for (const auto& pl : st.pulls) total[pl.target] = 0;
+  for (const auto& pl : st.pulls) total[pl.target] += pl.k;
+  st.pull_max = 0;
+  for (auto& pl : st.pulls) {
+    if (total[pl.target] > 1) pl.k /= total[pl.target];
+    st.pull_max = std::max(st.pull_max, std::min(total[pl.target], 1.0));
+  }
 }
 
 void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const {
@@ -122,6 +134,20 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
       const size_t n = static_cast<size_t>(n_);
       for (size_t k = 0; k < sc_.issues.size(); ++k)
         for (size_t i : rally_) push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
+      // The rally and the levers together may close more than the gap (a rally near the top
+      // of its range): scaled as the levers' pulls alone are (update_levers).
+      if (st.pull_max + std::fabs(r) > 1) {
+        double* total = st.pull_total.data();
+        for (size_t k = 0; k < sc_.issues.size(); ++k)
+          for (size_t i : rally_) total[k * n + i] = 0;
+        for (const auto& pl : st.pulls) total[pl.target] = 0;
+        for (const auto& pl : st.pulls) total[pl.target] += pl.k;
+        for (size_t k = 0; k < sc_.issues.size(); ++k)
+          for (size_t i : rally_) {
+            const double all = total[k * n + i] + std::fabs(r);
+            if (all > 1) push[k * n + i] /= all;
+          }
+      }
     }
   }
 }

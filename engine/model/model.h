@@ -81,6 +81,10 @@ struct RunState {
     size_t by, target;  // indices into x
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
+  // The most the pulls on one stance add up to (after the scaling in update_levers: at most
+  // 1), and a scratch of one number per stance for their sums.
+  double pull_max = 0;
+  std::vector<double> pull_total;
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
   // thresholds are computed lazily: the cohort's uniforms (theta_u, in unit order, never
   // reordered) are taken in increasing order, a batch at a time (take_ascending, fastmath.h),

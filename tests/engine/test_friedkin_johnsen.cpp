@@ -50,3 +50,51 @@ outcomes:
   // And the stances moved: the closed form is not the start.
   CHECK(std::abs(xstar(1) - x0(1)) > 0.05);
 }
+
+// A pull closes a share of the gap to its actor per step; shares adding up to more than the
+// gap (the top of their ranges in weekly steps: 100 a year x 7/365.25 = 1.9) must not throw
+// the stance past the actors pulling it (docs/model.md, "Levers"). Two levers, or one lever
+// and the rally, near their maxima: the army stays between the actors pulling it.
+TEST_CASE("pulls that add up to more than the gap do not overshoot", "[model][levers]") {
+  const std::string base = R"(geosim: 2
+id: push
+start: 2020-01-06
+step: week
+horizon: 10 weeks
+incumbent: gov
+challenger: opp
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: army, kind: security_force, stance: 0.3, stubbornness: 0}
+  - {id: opp, kind: opposition, stance: -0.5}
+)";
+  struct Case {
+    const char* what;
+    std::string levers;
+    std::string past;  // holds once the army is past its pullers
+  };
+  const Case cases[] = {
+      {"one lever", "  - {id: inc, kind: defection_incentive, by: opp, target: army, stance_push: 100, assumption: x}\n",
+       "stance.army < -0.52"},
+      {"two levers",
+       "  - {id: inc, kind: defection_incentive, by: opp, target: army, stance_push: 40, assumption: x}\n"
+       "  - {id: aid, kind: military_aid, by: opp, target: army, stance_push: 40, assumption: x}\n",
+       "stance.army < -0.52"},
+      {"the rally at its top, and a lever",
+       "  - {id: oil, kind: sanctions_sectoral, by: opp, target: gov, stance_push: 0, assumption: x}\n"
+       "  - {id: pay, kind: economic_aid, by: gov, target: army, stance_push: 30, assumption: x}\n"
+       "mechanisms:\n  stance: {rally: 50}\n",
+       "stance.army > 0.92"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    Scenario sc = test::from_text(base + "levers:\n" + c.levers + "outcomes:\n  - {id: past, when: \"" + c.past +
+                                  "\"}\n  - {id: status_quo, default: true}\n");
+    Model model(sc);
+    RunOptions o;
+    o.runs = 300;
+    o.seed = 3;
+    Accumulator acc = run_monte_carlo(model, o);
+    CHECK(acc.outcome_counts()[0] == 0);
+  }
+}
