@@ -1,5 +1,7 @@
 #include "engine/core/fastmath.h"
 
+#include <algorithm>
+
 #include <Random123/philox.h>
 
 #if defined(__x86_64__)
@@ -169,10 +171,13 @@ void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint
 
 GEOSIM_SIMD_CLONES
 int take_ascending(const double* u, int n, int have, double& cut, double* out) {
+  // About 6 a batch while few are taken (most runs take a handful); then as many as are
+  // taken already, so that a cascade through k units scans them O(log k) times, not k / 6.
   constexpr int kBatch = 6;
+  const int want = std::max(kBatch, have);
   const int left = n - have;
   const double lo = cut;
-  double hi = left <= kBatch ? 1.0 : lo + (1.0 - lo) * (static_cast<double>(kBatch) / left);
+  double hi = left <= want ? 1.0 : lo + (1.0 - lo) * (static_cast<double>(want) / left);
   for (;;) {
     if (!(hi > lo && hi < 1.0)) hi = 1.0;  // (hi == lo could come only of rounding near 1)
     const Double4 lo4 = {lo, lo, lo, lo}, hi4 = {hi, hi, hi, hi};
@@ -188,6 +193,11 @@ int take_ascending(const double* u, int n, int have, double& cut, double* out) {
     }
     for (; i < n; ++i)
       if (u[i] > lo && u[i] <= hi) out[m++] = u[i];
+    if (m > have + 32) {
+      std::sort(out + have, out + m);
+      cut = hi;
+      return m;
+    }
     if (m > have) {
       for (int k = have + 1; k < m; ++k) {  // insertion sort of the batch
         const double v = out[k];

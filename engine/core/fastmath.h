@@ -28,12 +28,13 @@ void philox4x32_n(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, const uint
 // The values of u[0 .. n) in increasing order, a batch at a time: out[0 .. have) holds, in
 // increasing order, exactly the values of u that are <= cut (u is never changed; its values
 // lie in (0, 1), and are expected independent and uniform: a cohort's uniforms,
-// Model::threshold). Appends, sorted, those in (cut, hi] for a hi chosen so that about 6 of
-// the n - have left are expected there (the values above cut are uniform on (cut, 1)),
+// Model::threshold). Appends, sorted, those in (cut, hi] for a hi chosen so that about
+// max(6, have) of the n - have left are expected there (the values above cut are uniform on (cut, 1)),
 // widening hi up to 1 until one at least is found; sets cut = hi and returns the new count
 // (have itself when none is left). Equal values fall in the same batch, so out[0 .. n) is
 // filled as std::sort would fill it, ties included, for any u. The scan tests four values at
-// a time: far less than heap-ordering every value when only the few smallest are taken.
+// a time: far less than heap-ordering every value when only the few smallest are taken; the
+// batches grow with what was taken, so taking k values scans u O(log k) times.
 int take_ascending(const double* u, int n, int have, double& cut, double* out);
 
 // Uniform in (0, 1) from one 32-bit word (resolution 2^-32; never 0 or 1).
