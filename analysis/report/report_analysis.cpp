@@ -84,6 +84,50 @@ std::string sweep_table(const Json& params, const Json& outcomes, const Json& po
   return data_table(header, rows, std::string(header.size(), 'n'));
 }
 
+// The points that failed, each with its parameter values and why it failed. results.csv
+// says only that a point failed; the reason is in the sweep's database (results.sqlite,
+// table `failed`), which read_report_input() reads when the input is the sweep's folder.
+void failed_points(Page& page, const Json& j) {
+  const int64_t failed = j.contains("failed") && j["failed"].is_number_integer() ? j["failed"].get<int64_t>() : 0;
+  if (failed <= 0) return;
+  const Json listed = j.contains("failed_points") && j["failed_points"].is_array() ? j["failed_points"] : Json::array();
+  const bool store = j.contains("store") && j["store"].is_boolean() && j["store"].get<bool>();
+  std::string text = std::to_string(failed) + (failed == 1 ? " point failed and is" : " points failed and are") +
+                     " left out of the charts. ";
+  if (store)
+    text += "Why, from the sweep's database (<code>results.sqlite</code>, table <code>failed</code>):";
+  else
+    text +=
+        "<code>results.csv</code> records only that a point failed, not why; the reasons are in the sweep's "
+        "database, <code>results.sqlite</code> (table <code>failed</code>), which is not beside this "
+        "<code>results.csv</code> or is not a sweep's database. The failed points:";
+  page.p("<span class=\"note\">" + text + "</span>");
+  std::string h = "<table class=\"failed\">\n<tr><th>point</th>";
+  for (const auto& p : j["params"]) h += "<th>" + esc(p.is_string() ? p.get<std::string>() : p.dump()) + "</th>";
+  if (store) h += "<th>why it failed</th>";
+  h += "</tr>\n";
+  for (const auto& f : listed) {
+    h += "<tr><td class=\"n\">" + (f.contains("point") ? esc(f["point"].dump()) : std::string("-")) + "</td>";
+    for (size_t k = 0; k < j["params"].size(); ++k)
+      h += "<td class=\"n\">" + (f.contains("x") && k < f["x"].size() ? short_num(f["x"][k]) : std::string("-")) +
+           "</td>";
+    if (store)
+      h += "<td>" +
+           (f.contains("reason") && f["reason"].is_string()
+                ? esc(f["reason"].get<std::string>())
+                : std::string("<span class=\"note\">not recorded in results.sqlite</span>")) +
+           "</td>";
+    h += "</tr>\n";
+  }
+  page.html(h + "</table>\n");
+  if (failed > static_cast<int64_t>(listed.size()))
+    page.p("<span class=\"note\">The first " + std::to_string(listed.size()) + " of the " + std::to_string(failed) +
+           " are listed" +
+           (store ? std::string("; the table <code>failed</code> of <code>results.sqlite</code> holds the reason of "
+                                "every one.")
+                  : std::string(".")) +
+           "</span>");
+}
 }  // namespace
 
 void sweep_sections(Page& page, const ReportInput& in, bool head) {
@@ -95,10 +139,7 @@ void sweep_sections(Page& page, const ReportInput& in, bool head) {
     simple_header(page, "sweep", sweep_title(params), sweep_line(j, in.source),
                   str_or(j, "command", "geosim sweep SPEC.yaml --output " + in.source), str_or(j, "scenario_hash", ""));
   page.h2("How the outcomes change across the sweep" + (head ? std::string() : " (" + in.source + ")"), "sweep");
-  int failed = j.contains("failed") ? j["failed"].get<int>() : 0;
-  if (failed > 0)
-    page.p("<span class=\"note\">" + std::to_string(failed) + " point(s) failed and are left out; results.csv "
-           "gives the reason for each.</span>");
+  failed_points(page, j);
   if (points.empty() || params.empty()) {
     page.p("The sweep has no finished points to show.");
     return;
@@ -288,6 +329,19 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
         add("mu* (mean |effect|)", "mu_star", "mu_star_ci95");
         add("sigma (interactions)", "sigma", "sigma_ci95");
       }
+    }
+    if (rows.empty()) {
+      // Every index null: a Sobol index is a share of the outcome's variance, and an outcome
+      // that is the same at every design point has none to share. Said in words, as
+      // `geosim sensitivity` says it, rather than drawn as an empty chart.
+      page.p("<strong>" + std::string(method == "sobol" ? "Sobol indices for " : "Morris screening for ") + "<code>" +
+             esc(id) + "</code></strong>: " +
+             (method == "sobol" && !params.empty()
+                  ? "the outcome is the same at every design point: no input moves it, so its indices are "
+                    "undefined (there is no variance to share out) and there is no chart to draw."
+                  : "no index could be computed for this output (every value is undefined), so there is no chart "
+                    "to draw."));
+      continue;
     }
     Json s = base_spec(method == "sobol" ? "Sobol indices for " + id : "Morris screening for " + id, 560,
                        std::max(90, 34 * static_cast<int>(params.size())));
@@ -483,11 +537,17 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
     if (!x.is_object()) continue;
     for (const char* k : {"tolerance", "acceptance_rate"})
       if (x.contains(k) && x[k].is_number())
-        g.push_back({{"generation", x.value("generation", 0)}, {"measure", k}, {"value", x[k]}});
-    gt += "<tr><td class=\"n\">" + std::to_string(x.value("generation", 0)) + "</td><td class=\"n\">" +
-          num(x.value("tolerance", 0.0), 3) + "</td><td class=\"n\">" + pct(x.value("acceptance_rate", 0.0)) +
-          "</td><td class=\"n\">" + num(x.value("ess", 0.0), 0) + "</td><td class=\"n\">" +
-          std::to_string(x.value("simulations", uint64_t{0})) + "</td></tr>\n";
+        g.push_back(
+            {{"generation", x.contains("generation") ? x["generation"] : Json(0)}, {"measure", k}, {"value", x[k]}});
+    // (report_check.cpp: each is a number when present; a tolerance or an ESS may be null)
+    auto cell = [&](const char* k, auto f) {
+      return x.contains(k) && x[k].is_number() ? f(x[k].get<double>()) : std::string("-");
+    };
+    gt += "<tr><td class=\"n\">" + cell("generation", [](double v) { return num(v, 0); }) + "</td><td class=\"n\">" +
+          cell("tolerance", [](double v) { return num(v, 3); }) + "</td><td class=\"n\">" +
+          cell("acceptance_rate", [](double v) { return pct(v); }) + "</td><td class=\"n\">" +
+          cell("ess", [](double v) { return num(v, 0); }) + "</td><td class=\"n\">" +
+          cell("simulations", [](double v) { return num(v, 0); }) + "</td></tr>\n";
   }
   gt += "</table>\n";
   Json gs = base_spec("Tolerance and acceptance per generation", 480, 220);
@@ -515,8 +575,8 @@ void calibration_sections(Page& page, const ReportInput& in, bool head) {
         o.push_back({{"observation", id}, {"from", std::string(k) == "prior_agreement" ? "prior" : "posterior"},
                      {"agree", x[k]}});
     ot += "<tr><td><code>" + esc(id) + "</code></td><td>" + esc(str_or(x, "date", "")) + "</td><td>" +
-          esc(str_or(x, "kind", "")) + "</td><td class=\"n\">" + pct(x.value("prior_agreement", 0.0)) +
-          "</td><td class=\"n\">" + pct(x.value("posterior_agreement", 0.0)) + "</td></tr>\n";
+          esc(str_or(x, "kind", "")) + "</td><td class=\"n\">" + pct_of(x.value("prior_agreement", Json(nullptr))) +
+          "</td><td class=\"n\">" + pct_of(x.value("posterior_agreement", Json(nullptr))) + "</td></tr>\n";
   }
   ot += "</table>\n";
   Json os = base_spec("Share of runs that agree with each observation", 480,

@@ -2,14 +2,20 @@
 // sweep's directory. Every problem is an InputError that names the file and what a
 // valid input looks like, so a wrong file gives a sentence rather than a broken page.
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include <sqlite3.h>
 
 #include "analysis/report/report.h"
+#include "analysis/report/report_check.h"
 #include "analysis/sweep/results_csv.h"
+#include "engine/core/csv.h"
 #include "engine/core/error.h"
 #include "engine/output/files.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 
@@ -72,65 +78,193 @@ void check_nesting(const std::string& file, const std::string& text) {
   }
 }
 
-void require(const ReportJson& j, const char* key, bool ok, const std::string& source, const char* what) {
-  if (!j.contains(key))
-    throw InputError(FileLoc{source, 0, 0}, std::string("'") + key + "' is missing", kExpected);
-  if (!ok)
-    throw InputError(FileLoc{source, 0, 0}, std::string("'") + key + "' must be " + what, kExpected);
-}
-
-void check_run(const ReportJson& j, const std::string& src) {
-  require(j, "outcomes", j.contains("outcomes") && j["outcomes"].is_array(), src, "a list of outcomes");
-  require(j, "survival", j.contains("survival") && j["survival"].is_array(), src, "a list of probabilities");
-  require(j, "runs", j.contains("runs") && j["runs"].is_number_unsigned(), src, "a count of runs");
-  require(j, "start", j.contains("start") && j["start"].is_string(), src, "a date (YYYY-MM-DD)");
-  for (const auto& o : j["outcomes"]) {
-    if (!o.is_object() || !o.contains("id") || !o["id"].is_string() || !o.contains("probability") ||
-        !o["probability"].is_number() || !o.contains("ci95") || !o["ci95"].is_array() || o["ci95"].size() != 2)
-      throw InputError(FileLoc{src, 0, 0}, "an outcome lacks 'id', 'probability' or 'ci95' [lo, hi]", kExpected);
-  }
-}
-
-// What a sweep's store records about it (its metadata table): the seed, the runs per point,
-// the scenario and the design, for the page's title. Empty when the file is missing or is not
-// a sweep's store: the report then goes by results.csv alone.
-ReportJson sweep_metadata(const std::string& file) {
-  ReportJson meta = ReportJson::object();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) return meta;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT key, value FROM metadata WHERE key IN "
-                           "('seed', 'runs_per_point', 'scenario', 'design', 'spec_file', 'points') ORDER BY key",
-                           -1, &st, nullptr) == SQLITE_OK) {
-      while (sqlite3_step(st) == SQLITE_ROW) {
-        const unsigned char* k = sqlite3_column_text(st, 0);
-        const unsigned char* v = sqlite3_column_text(st, 1);
-        // Six short keys at most; a value longer than any geosim writes is not this tool's.
-        if (k && v && sqlite3_column_bytes(st, 1) <= 4096)
-          meta[reinterpret_cast<const char*>(k)] = std::string(reinterpret_cast<const char*>(v));
-      }
+// A URI for SQLite that names `path` exactly: every byte but the unreserved ones and '/'
+// percent-encoded ('?', '#' and '%' are syntax in a URI).
+std::string sqlite_uri(const std::string& path, const char* query) {
+  std::string u = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      u += static_cast<char>(c);
+    } else {
+      const char* hex = "0123456789ABCDEF";
+      u += '%';
+      u += hex[c >> 4];
+      u += hex[c & 15];
     }
-    sqlite3_finalize(st);
   }
-  sqlite3_close(db);
-  return meta;
+  return u + "?" + query;
 }
+
+// Opens a sweep's results.sqlite to read it, leaving nothing behind in the folder. The sweep
+// writes it in WAL mode (analysis/sweep/store.cpp), and a plain read-only connection to such
+// a database creates results.sqlite-wal and -shm beside it, which a reader cannot remove.
+// - No -wal file: the sweep has ended (its last close moved everything into the main file
+//   and removed the WAL): the file is opened immutable, which reads it without locks, WAL
+//   or shared memory, and creates nothing.
+// - -wal and -shm both there: a sweep is writing (or was killed): the file is opened read
+//   only, as any reader of a live WAL database, which reads the points committed so far and
+//   creates nothing that is not there already.
+// - A -wal without its -shm (a folder copied without it): the main file alone, immutable;
+//   the points still in the WAL are not seen.
+// (A sweep that ends between the check and the open leaves the two files that its close
+// would have removed: the window is that of one open.) nullptr when it cannot be opened.
+sqlite3* open_sweep_store(const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
+  const bool live = fs::exists(file + "-wal", ec) && fs::exists(file + "-shm", ec);
+  sqlite3* db = nullptr;
+  const int rc = live ? sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr)
+                      : sqlite3_open_v2(sqlite_uri(file, "mode=ro&immutable=1").c_str(), &db,
+                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 2000);  // a sweep commits one point at a time
+  return db;
+}
+
+// What a sweep's store records about it: from its metadata table the seed, the runs per
+// point, the scenario and the design, for the page's title; from its `failed` table the
+// reason each listed failed point failed (results.csv says only that it did). Nothing when
+// the file is missing or is not a sweep's store: the report then goes by results.csv alone.
+struct SweepStore {
+  bool read = false;  // a sweep's store was there and was read
+  ReportJson meta = ReportJson::object();
+  std::map<int64_t, std::string> reasons;  // by point
+};
+
+SweepStore read_sweep_store(const std::string& file, const std::vector<int64_t>& failed_points) {
+  SweepStore store;
+  sqlite3* db = open_sweep_store(file);
+  if (!db) return store;
+  // A text value longer than any geosim writes is not this tool's.
+  auto text = [](sqlite3_stmt* st, int col) -> std::optional<std::string> {
+    const unsigned char* v = sqlite3_column_text(st, col);
+    if (!v || sqlite3_column_bytes(st, col) > 4096) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(v));
+  };
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT key, value FROM metadata WHERE key IN "
+                         "('seed', 'runs_per_point', 'scenario', 'design', 'spec_file', 'points') ORDER BY key",
+                         -1, &st, nullptr) == SQLITE_OK) {
+    store.read = true;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto k = text(st, 0), v = text(st, 1);
+      if (k && v) store.meta[*k] = *v;
+    }
+  }
+  sqlite3_finalize(st);
+  st = nullptr;
+  if (store.read && !failed_points.empty() &&
+      sqlite3_prepare_v2(db, "SELECT reason FROM failed WHERE point = ?", -1, &st, nullptr) == SQLITE_OK) {
+    for (int64_t p : failed_points) {
+      sqlite3_bind_int64(st, 1, p);
+      if (sqlite3_step(st) == SQLITE_ROW)
+        if (auto r = text(st, 0)) store.reasons[p] = *r;
+      sqlite3_reset(st);
+    }
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return store;
+}
+
+const char* kSweepHint =
+    "a sweep's results.csv starts with point,status,<parameter paths>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
+
+// Where a cell of results.csv is: the row on `line` (0: the header), column `col` (0-based).
+// The file is split again (comment lines at the top blanked, as parse_sweep_results() does,
+// so lines stay true); only called to place a problem.
+FileLoc cell_loc(const std::string& text, const std::string& file, int line, size_t col) {
+  size_t at = 0;
+  std::string blanked;
+  while (at < text.size() && text[at] == '#') {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    blanked += '\n';
+    at = end + 1;
+  }
+  const std::vector<CsvRow> rows =
+      split_csv(at == 0 ? text : blanked + (at < text.size() ? text.substr(at) : std::string()), file);
+  for (const auto& row : rows)
+    if (!row.empty() && (line == 0 || row[0].line == line)) {
+      if (col < row.size()) return FileLoc{file, row[col].line, row[col].column};
+      return FileLoc{file, row[0].line, 1};
+    }
+  return FileLoc{file, line, 0};
+}
+
+// What parse_sweep_results() accepts but no sweep writes and the report cannot draw: a
+// parameter's column or an outcome's p_/lo_/hi_ group twice, an interval with lo above hi,
+// a probability outside its own interval.
+void check_sweep(const SweepResults& t, const std::string& text, const std::string& file) {
+  const size_t runs_col = 2 + t.parameters.size();
+  for (size_t k = 0; k < t.parameters.size(); ++k)
+    for (size_t m = 0; m < k; ++m)
+      if (t.parameters[k] == t.parameters[m])
+        throw InputError(cell_loc(text, file, 0, 2 + k),
+                         "column '" + t.parameters[k] + "' repeats column " + std::to_string(3 + m) +
+                             ": a swept parameter has one column",
+                         kSweepHint);
+  for (size_t k = 0; k < t.outcomes.size(); ++k)
+    for (size_t m = 0; m < k; ++m)
+      if (t.outcomes[k] == t.outcomes[m]) {
+        const std::string& o = t.outcomes[k];
+        throw InputError(cell_loc(text, file, 0, runs_col + 1 + 3 * k),
+                         "columns p_" + o + ", lo_" + o + ", hi_" + o + " repeat columns " +
+                             std::to_string(runs_col + 2 + 3 * m) + " to " + std::to_string(runs_col + 4 + 3 * m) +
+                             ": an outcome has one p_/lo_/hi_ group",
+                         kSweepHint);
+      }
+  for (const auto& r : t.rows) {
+    if (!r.ok) continue;
+    for (size_t k = 0; k < t.outcomes.size() && k < r.p.size(); ++k) {
+      const std::string& o = t.outcomes[k];
+      const size_t p_col = runs_col + 1 + 3 * k;
+      if (r.lo[k] > r.hi[k])
+        throw InputError(
+            cell_loc(text, file, r.line, p_col + 1),
+            "lo_" + o + " = " + general(r.lo[k], 6) + " is above hi_" + o + " = " + general(r.hi[k], 6),
+            "lo_" + o + " and hi_" + o + " are the ends of the 95% interval of p_" + o + ", with lo <= p <= hi");
+      if (r.p[k] < r.lo[k] - 1e-9 || r.p[k] > r.hi[k] + 1e-9)
+        throw InputError(
+            cell_loc(text, file, r.line, p_col),
+            "p_" + o + " = " + general(r.p[k], 6) + " lies outside its 95% interval [" + general(r.lo[k], 6) + ", " +
+                general(r.hi[k], 6) + "]",
+            "lo_" + o + " and hi_" + o + " are the ends of the 95% interval of p_" + o + ", with lo <= p <= hi");
+    }
+  }
+}
+
+// The failed points the report lists by name (with their reasons, when the sweep's store
+// is there); beyond them it gives the count.
+constexpr size_t kListedFailures = 50;
 
 }  // namespace
 
 // The report's view of a sweep: the ok points with their parameter values and outcome
-// probabilities, and how many points failed (analysis/sweep/results_csv.h reads the file).
+// probabilities, how many points failed and the first of them (analysis/sweep/results_csv.h
+// reads the file; check_sweep() refuses what it accepts but no sweep writes).
 ReportJson parse_sweep_csv(const std::string& text, const std::string& file) {
   const SweepResults t = parse_sweep_results(text, file);
+  check_sweep(t, text, file);
   ReportJson out;
   out["params"] = t.parameters;
   out["outcomes"] = t.outcomes;
   out["points"] = ReportJson::array();
+  out["failed_points"] = ReportJson::array();
   for (const auto& r : t.rows) {
-    if (!r.ok) continue;
+    if (!r.ok) {
+      if (out["failed_points"].size() < kListedFailures) {
+        ReportJson x = ReportJson::array();
+        for (double v : r.x) x.push_back(std::isfinite(v) ? ReportJson(v) : ReportJson(nullptr));
+        out["failed_points"].push_back({{"point", r.point}, {"x", x}});
+      }
+      continue;
+    }
     out["points"].push_back({{"point", r.point}, {"status", "ok"}, {"x", r.x}, {"runs", r.runs},
                              {"p", r.p}, {"lo", r.lo}, {"hi", r.hi}});
   }
@@ -145,50 +279,22 @@ ReportInput report_input_from_json(const ReportJson& j, const std::string& sourc
   if (!j.is_object()) throw InputError(FileLoc{source, 0, 0}, "the JSON is not an object", kExpected);
   ReportInput in;
   in.source = source;
-  in.data = j;
-  std::string method = j.contains("method") && j["method"].is_string() ? j["method"].get<std::string>() : "";
-  if (method == "sobol" || method == "morris") {
+  const std::string method = j.contains("method") && j["method"].is_string() ? j["method"].get<std::string>() : "";
+  if (method == "sobol" || method == "morris")
     in.kind = ReportKind::Sensitivity;
-    require(j, "parameters", j.contains("parameters") && j["parameters"].is_array(), source, "a list of names");
-    require(j, "outputs", j.contains("outputs") && j["outputs"].is_array(), source, "a list of outputs");
-    const char* key = method == "sobol" ? "S1" : "mu_star";
-    for (const auto& o : j["outputs"])
-      if (!o.is_object() || !o.contains(key) || !o[key].is_array() || o[key].size() != j["parameters"].size())
-        throw InputError(FileLoc{source, 0, 0},
-                         std::string("every output needs '") + key + "' with one value per parameter", kExpected);
-  } else if (j.contains("generations") && j.contains("parameters") && j.contains("observations")) {
+  else if (j.contains("generations") && j.contains("parameters") && j.contains("observations"))
     in.kind = ReportKind::Calibration;
-    require(j, "parameters", j["parameters"].is_array(), source, "a list of {path, prior, posterior}");
-    for (const auto& p : j["parameters"])
-      if (!p.is_object() || !p.contains("prior") || !p.contains("posterior") || !p["prior"].is_object() ||
-          !p["posterior"].is_object())
-        throw InputError(FileLoc{source, 0, 0}, "every parameter needs 'prior' and 'posterior' summaries", kExpected);
-    require(j, "generations", j["generations"].is_array(), source, "a list of generations");
-    require(j, "observations", j["observations"].is_array(), source, "a list of observations");
-  } else if (method == "prim") {
+  else if (method == "prim")
     in.kind = ReportKind::Discovery;
-    require(j, "trajectory", j.contains("trajectory") && j["trajectory"].is_array(), source,
-            "a list of {coverage, density} steps");
-  } else if (j.contains("comparisons")) {
+  else if (j.contains("comparisons"))
     in.kind = ReportKind::Compare;
-    require(j, "comparisons", j["comparisons"].is_array() && !j["comparisons"].empty(), source,
-            "a non-empty list of {base, variant, outcomes}");
-    for (const auto& c : j["comparisons"]) {
-      bool ok = c.is_object() && c.contains("outcomes") && c["outcomes"].is_array();
-      if (ok)
-        for (const auto& o : c["outcomes"])
-          ok = ok && o.is_object() && o.contains("id") && o.contains("difference") && o["difference"].is_number() &&
-               o.contains("paired_ci95") && o["paired_ci95"].is_array() && o["paired_ci95"].size() == 2;
-      if (!ok)
-        throw InputError(FileLoc{source, 0, 0},
-                         "every comparison needs 'outcomes' with 'id', 'difference' and 'paired_ci95' [lo, hi]", kExpected);
-    }
-  } else if (j.contains("outcomes") || j.contains("survival")) {
+  else if (j.contains("outcomes") || j.contains("survival"))
     in.kind = ReportKind::Run;
-    check_run(j, source);
-  } else {
+  else
     throw InputError(FileLoc{source, 0, 0}, "this is not a result geosim can report on", kExpected);
-  }
+  // Every field the sections read, checked once here (report_check.h): they need not check again.
+  report::check_report_json(in.kind, j, source);
+  in.data = j;
   return in;
 }
 
@@ -214,7 +320,14 @@ ReportInput read_report_input(const std::string& path) {
     in.source = path;
     in.data = parse_sweep_csv(read_text(csv.string()), csv.string());
     in.data["dir"] = path;
-    if (auto meta = sweep_metadata((fs::path(path) / "results.sqlite").string()); !meta.empty()) in.data["meta"] = meta;
+    std::vector<int64_t> failed;
+    for (const auto& f : in.data["failed_points"]) failed.push_back(f["point"].get<int64_t>());
+    const SweepStore store = read_sweep_store((fs::path(path) / "results.sqlite").string(), failed);
+    if (!store.meta.empty()) in.data["meta"] = store.meta;
+    // Why each listed point failed: results.csv says only that it did.
+    in.data["store"] = store.read;
+    for (auto& f : in.data["failed_points"])
+      if (auto it = store.reasons.find(f["point"].get<int64_t>()); it != store.reasons.end()) f["reason"] = it->second;
     return in;
   }
   std::string text = read_text(path);
@@ -243,16 +356,6 @@ std::string reproduce_command(const std::string& command, const std::vector<std:
                                          "-t",       "--output", "-o",       "--fan-histograms"};
   // --resume continues the same computation: the numbers are those of an uninterrupted one.
   std::vector<std::string> flags = {"--quiet", "-q", "--timing", "--resume"};
-  auto quote = [](const std::string& a) {
-    bool plain = !a.empty();
-    for (char c : a)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string("_./:=,+@%-").find(c) != std::string::npos))
-        plain = false;
-    if (plain) return a;
-    std::string q = "'";
-    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
   std::string out = "geosim " + command;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -273,7 +376,7 @@ std::string reproduce_command(const std::string& command, const std::vector<std:
     }
     if (!skip) {
       out += ' ';
-      out += quote(a);
+      out += shell_word(a);
     }
   }
   // A sweep and a calibration need a folder; which one never changes the numbers, so the

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -194,6 +195,16 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   char resolved[PATH_MAX];
   if (!::realpath(path.c_str(), resolved)) fail(path, std::string("cannot write output file: ") + std::strerror(errno));
   write_regular(path, resolved, text);
+}
+
+std::string shell_word(const std::string& text) {
+  bool plain = !text.empty();
+  for (char c : text)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_./:=,+@%-", c) != nullptr);
+  if (plain) return text;
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 std::string read_input_file(const std::string& path, uint64_t limit, const std::string& what) {

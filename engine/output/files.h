@@ -26,6 +26,10 @@ namespace geosim {
 // refused. Throws InputError naming the path.
 void write_file_atomic(const std::string& path, const std::string& text);
 
+// `text` as one word of a POSIX shell: as it is when it holds only letters, digits and
+// _./:=,+@%- (and is not empty), else in single quotes (a quote written '\'').
+std::string shell_word(const std::string& text);
+
 // The whole of the regular file `path`, at most `limit` bytes. Refuses (InputError) a
 // missing file, a folder, a device, a FIFO or a socket, and a file over the limit; a
 // file that cannot be opened reads "cannot open <what>" ("file", "the file").

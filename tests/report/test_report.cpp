@@ -174,7 +174,7 @@ TEST_CASE("a sweep's results.csv is read with its parameters outcomes and failed
   CHECK(in.kind == ReportKind::Sweep);
   std::string h = render_report({in});
   CHECK(h.find("data-chart=\"sweep-heatmap\"") != std::string::npos);
-  CHECK(h.find("1 point(s) failed") != std::string::npos);
+  CHECK(h.find("1 point failed and is left out of the charts.") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
@@ -194,7 +194,8 @@ TEST_CASE("bad report inputs are named with where and what is wrong", "[report]"
   ReportJson run = teaching_run_json(20);
   run["outcomes"][0].erase("ci95");
   CHECK_THAT(error_of([&] { report_input_from_json(run, "r.json"); }),
-             Catch::StartsWith("r.json: an outcome lacks 'id', 'probability' or 'ci95' [lo, hi]"));
+             Catch::StartsWith("r.json: outcomes[0].ci95 is missing; the file is not as 'geosim run --format json' "
+                               "writes it (damaged or edited?); write it again"));
   CHECK_THAT(error_of([&] { parse_sweep_csv("x,y\n", "results.csv"); }),
              Catch::StartsWith("results.csv:1:1: the header does not start with point,status"));
   CHECK_THAT(error_of([&] { parse_sweep_csv(std::string(kSweepHeader) + "0,ok,1,2,100,0.1\n", "results.csv"); }),

@@ -14,7 +14,9 @@ add_test(NAME report_browser_run_2019
           sh $<TARGET_FILE:geosim> ${GEOSIM_REPORT_OUT} ${GEOSIM_PYTHON3} ${GEOSIM_REPORT_CHECK}
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 
-# Every other kind of section in one page: a comparison, Sobol indices, a 2-parameter grid
+# Every other kind of section in one page: a comparison, Sobol indices (and those of the
+# teaching scenario, where some outcomes never happen: their indices are undefined, said in
+# words with no empty chart), a 2-parameter grid
 # sweep (geosim sweep), a 1-parameter sweep with a failed point and a 3-parameter one
 # (make_sweep.py, from geosim run), PRIM boxes and a calibration, all from real commands. Then the comparison
 # alone (what the variant changes: two levers switched off; the table of the paired
@@ -25,13 +27,14 @@ add_test(NAME report_browser_analyses
     \"$1\" run scenarios/teaching.yaml --runs 1000 -q -f json -o \"$d/run.json\"
     \"$1\" compare scenarios/venezuela-2019.yaml scenarios/variants/2019-no-russian-aid.yaml --runs 1000 -q -f json -o \"$d/compare.json\"
     \"$1\" sensitivity --test-function ishigami -N 256 -q -f json -o \"$d/sobol.json\"
+    \"$1\" sensitivity scenarios/teaching.yaml -N 16 -r 5 -b 50 -q -f json -o \"$d/sobol-undefined.json\"
     \"$1\" sweep scenarios/sweeps/teaching-grid.yaml --output \"$d/grid\" -q
     \"$3\" tests/report/make_sweep.py \"$1\" scenarios/teaching.yaml \"$d/line\" --param levers.sanctions.intensity=0,0.25,0.5,0.75,1,1.5 --runs 200
     \"$3\" tests/report/make_sweep.py \"$1\" scenarios/teaching.yaml \"$d/three\" --param levers.sanctions.intensity=0,1 --param levers.amnesty_for_officers.credibility=0.2,0.8 --param levers.exit_deal.intensity=0,1 --runs 100
     \"$1\" discover \"$d/grid\" --outcome defection_collapse --threshold 0.1 -f json > \"$d/prim.json\"
     \"$1\" calibrate scenarios/venezuela-2019.yaml --output \"$d/cal\" --particles 100 --max-generations 2 -q > /dev/null
-    \"$1\" report \"$d/run.json\" \"$d/compare.json\" \"$d/sobol.json\" \"$d/grid\" \"$d/line\" \"$d/three\" \"$d/prim.json\" \"$d/cal\" -o \"$d/report.html\"
-    \"$3\" \"$4\" \"$d/report.html\" --screenshot \"$2/report-analyses.png\" --expect outcomes --expect compare-arms --expect compare-diff --expect 'sensitivity-*' --expect sweep-heatmap --expect sweep-line --expect sweep-panels --expect prim-trajectory --expect calibration-parameters --expect calibration-generations --expect calibration-check
+    \"$1\" report \"$d/run.json\" \"$d/compare.json\" \"$d/sobol.json\" \"$d/sobol-undefined.json\" \"$d/grid\" \"$d/line\" \"$d/three\" \"$d/prim.json\" \"$d/cal\" -o \"$d/report.html\"
+    \"$3\" \"$4\" \"$d/report.html\" --screenshot \"$2/report-analyses.png\" --expect outcomes --expect compare-arms --expect compare-diff --expect 'sensitivity-*' --expect sweep-heatmap --expect sweep-line --expect sweep-panels --expect prim-trajectory --expect calibration-parameters --expect calibration-generations --expect calibration-check --expect-text 'so its indices are undefined' --expect-text 'records only that a point failed, not why'
     \"$1\" report \"$d/compare.json\" -o \"$d/compare.html\"
     \"$3\" \"$4\" \"$d/compare.html\" --screenshot \"$2/report-compare.png\" --figure compare-diff --expect compare-arms --expect compare-diff --require '#changes + p + table.changes' --expect-text 'levers.russian_military_support' --expect-text 'switched off' --expect-text 'paired 95% interval'
     \"$1\" report \"$d/grid\" -o \"$d/grid.html\"
