@@ -13,6 +13,7 @@
 
 #include "analysis/report/report.h"  // reproduce_command
 #include "analysis/sweep/mpi_sweep.h"
+#include "analysis/sweep/results_csv.h"
 #include "analysis/sweep/store.h"
 #include "cli/common.h"
 #include "engine/core/cluster.h"
@@ -157,8 +158,19 @@ int sweep_command(const std::vector<std::string>& args) {
   if (!quiet) {
     std::cerr << "sweep done: " << format_count(static_cast<uint64_t>(plan.points)) << " points ("
               << format_count(static_cast<uint64_t>(stats.committed)) << " computed now";
-    if (stats.failed) std::cerr << ", " << stats.failed << " failed in this invocation; see the `failed` table";
     std::cerr << ")\n  " << dir << "/results.sqlite\n  " << dir << "/results.csv\n";
+    // Failed points, of this run or an earlier one: results.csv marks them without a reason.
+    constexpr size_t kShown = 5;
+    const ResultStore::Failed failed = store.failed_points(kShown);
+    if (failed.count > 0) {
+      std::cerr << format_count(static_cast<uint64_t>(failed.count)) << " of "
+                << format_count(static_cast<uint64_t>(plan.points)) << " points failed (status failed in results.csv, "
+                << "with no results):\n";
+      for (const auto& [point, reason] : failed.first) std::cerr << "  point " << point << ": " << reason << "\n";
+      if (failed.count > static_cast<int64_t>(failed.first.size()))
+        std::cerr << "  and " << format_count(static_cast<uint64_t>(failed.count) - failed.first.size()) << " more\n";
+      std::cerr << "all reasons: " << failed_reasons_command(store.path()) << "\n";
+    }
   }
   return kExitOk;
 }

@@ -50,7 +50,9 @@ DiscoverResult discover(const SweepTable& table, const DiscoverOptions& o) {
   }
   if (table.X.rows() == 0)
     throw InputError(FileLoc{table.file, 0, 0}, "no point with status ok to analyse",
-                     table.failed ? "every point failed; see the sweep's log" : "the sweep has not finished any point");
+                     table.failed ? "every point failed; the reasons are in the sweep's database: " +
+                                        failed_reasons_command(sweep_database_path(table.file))
+                                  : std::string("the sweep has not finished any point"));
   Eigen::VectorXd y(table.X.rows());
   for (Eigen::Index i = 0; i < y.size(); ++i) y[i] = table.P(i, r.outcome) > o.threshold ? 1.0 : 0.0;
   r.cases = static_cast<int>(y.sum());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/random/sobol.hpp>
+#include <charconv>
+#include <cmath>
 #include <numeric>
 
 #include "engine/core/rng.h"
@@ -79,6 +81,126 @@ std::vector<double> random_design(const SweepSpec& s) {
 }
 
 }  // namespace
+
+namespace {
+
+// Whole numbers wider than 64 bits for the exact grid values (a GCC and Clang extension).
+__extension__ typedef __int128 Wide;
+__extension__ typedef unsigned __int128 UWide;
+
+// |v| as digits x 10^exp, from its shortest round-trip text: the decimal the spec writes.
+struct Decimal {
+  uint64_t digits = 0;  // below 10^17
+  int exp = 0;
+};
+
+Decimal decimal_of(double v) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific).ptr;
+  Decimal d;
+  int after_point = 0;
+  bool point = false;
+  const char* c = buf;
+  for (; c < end && *c != 'e'; ++c) {
+    if (*c == '.') {
+      point = true;
+      continue;
+    }
+    d.digits = d.digits * 10 + static_cast<uint64_t>(*c - '0');
+    after_point += point ? 1 : 0;
+  }
+  int e = 0;
+  if (c < end) std::from_chars(c + 1 + (c[1] == '+' ? 1 : 0), end, e);  // (from_chars reads no '+')
+  d.exp = e - after_point;
+  return d;
+}
+
+std::string digits_of(UWide v) {
+  std::string s;
+  do {
+    s += static_cast<char>('0' + static_cast<int>(v % 10));
+    v /= 10;
+  } while (v != 0);
+  return std::string(s.rbegin(), s.rend());
+}
+
+// The double nearest to the whole number `digits` times 10^exp (correctly rounded).
+bool read_scaled(const std::string& digits, int exp, double& out) {
+  const std::string text = digits + "e" + std::to_string(exp);
+  return std::from_chars(text.data(), text.data() + text.size(), out).ec == std::errc();
+}
+
+// `digits` plus one in its last place.
+std::string plus_one(std::string digits) {
+  for (size_t k = digits.size(); k-- > 0;) {
+    if (digits[k] != '9') {
+      ++digits[k];
+      return digits;
+    }
+    digits[k] = '0';
+  }
+  return "1" + digits;
+}
+
+}  // namespace
+
+double grid_value(double min, double max, uint64_t steps, uint64_t i) {
+  if (steps <= 1 || i == 0) return min;
+  if (i >= steps - 1) return max;
+  const uint64_t d = steps - 1;
+  const double plain = min + (max - min) * static_cast<double>(i) / static_cast<double>(d);
+  if (d > (uint64_t{1} << 32)) return plain;
+  // min and max as whole multiples A and B of 10^e, each below 2^125 / d.
+  Decimal a = decimal_of(min), b = decimal_of(max);
+  if (a.digits == 0) a.exp = b.exp;
+  if (b.digits == 0) b.exp = a.exp;
+  const int e = std::min(a.exp, b.exp);
+  const UWide bound = (UWide{1} << 125) / d;
+  UWide ua = a.digits, ub = b.digits;
+  for (int k = e; k < a.exp; ++k)
+    if ((ua *= 10) >= bound) return plain;
+  for (int k = e; k < b.exp; ++k)
+    if ((ub *= 10) >= bound) return plain;
+  const Wide A = min < 0 ? -static_cast<Wide>(ua) : static_cast<Wide>(ua);
+  const Wide B = max < 0 ? -static_cast<Wide>(ub) : static_cast<Wide>(ub);
+  // The value is N / d x 10^e exactly (|N| < 3 bound d < 2^127: no overflow).
+  const Wide N = A * static_cast<Wide>(d) + static_cast<Wide>(i) * (B - A);
+  const UWide M = static_cast<UWide>(N < 0 ? -N : N);
+  // Its decimal digits by long division: the integer part, then digits of the fraction until
+  // the division ends (an exact decimal, read as such) or, for a value such as 1/3, until the
+  // digits so far and the same plus one in their last place read as the same double: the
+  // value lies strictly between the two, so it rounds to that double too.
+  std::string digits = digits_of(M / d);
+  uint64_t r = static_cast<uint64_t>(M % d);
+  int fraction = 0, significant = M / d != 0 ? static_cast<int>(digits.size()) : 0;
+  double value = plain;
+  for (int limit = 40;; limit += 40) {
+    for (; r != 0 && significant < limit; ++fraction) {
+      r *= 10;  // (r < d <= 2^32: no overflow)
+      const uint64_t digit = r / d;
+      r %= d;
+      digits += static_cast<char>('0' + digit);
+      significant += significant > 0 || digit != 0 ? 1 : 0;
+    }
+    double lo = 0, hi = 0;
+    if (!read_scaled(digits, e - fraction, lo)) return plain;
+    if (r == 0) {
+      value = lo;
+      break;
+    }
+    if (!read_scaled(plus_one(digits), e - fraction, hi)) return plain;
+    if (lo == hi) {
+      value = lo;
+      break;
+    }
+    // Within 10^-1200 of a rounding tie: the digits so far and a nonzero one after them.
+    if (limit >= 1200) {
+      if (!read_scaled(digits + "1", e - fraction - 1, value)) return plain;
+      break;
+    }
+  }
+  return N < 0 ? -value : value;
+}
 
 const std::vector<DesignKind>& design_kinds() {
   static const std::vector<DesignKind> kinds = {

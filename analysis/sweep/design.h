@@ -6,6 +6,7 @@
 // which is what lets an interrupted sweep resume and still match an uninterrupted one.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,5 +27,14 @@ struct DesignKind {
 const std::vector<DesignKind>& design_kinds();
 const DesignKind* find_design(const std::string& name);  // null when unknown
 std::vector<std::string> design_names();
+
+// Value `i` (0 to steps - 1) of a grid parameter given as `min`, `max` and `steps` (both ends
+// included): the double nearest to min + i (max - min) / (steps - 1), worked out exactly from
+// the decimals that min and max are written as (their shortest round-trip texts). So
+// {min: -0.3, max: 0.3, steps: 7} gives the doubles of -0.3, -0.2, ..., 0.3 as if written
+// out, not 0.09999999999999998 for 0.1; a value that is not a decimal (1/3) is its nearest
+// double. Falls back to the floating-point formula when min and max are too far apart in
+// magnitude to share an exponent (1e-300 and 1e300).
+double grid_value(double min, double max, uint64_t steps, uint64_t i);
 
 }  // namespace geosim

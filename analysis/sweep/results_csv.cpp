@@ -2,8 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -213,6 +216,14 @@ SweepResults read_sweep_results(const std::string& results) {
   // Only a regular file, and at most 1 GiB (a million points of a wide sweep): a FIFO or a
   // device is refused rather than read until memory runs out.
   return parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
+}
+
+std::string sweep_database_path(const std::string& results_csv) {
+  return (std::filesystem::path(results_csv).parent_path() / "results.sqlite").string();
+}
+
+std::string failed_reasons_command(const std::string& db_path) {
+  return "sqlite3 " + shell_word(db_path) + " 'SELECT point, reason FROM failed'";
 }
 
 }  // namespace geosim

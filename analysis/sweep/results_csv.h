@@ -56,4 +56,10 @@ std::string sweep_results_path(const std::string& results);
 // Reads and parses DIR/results.csv or the CSV itself. InputError when it cannot be read.
 SweepResults read_sweep_results(const std::string& results);
 
+// results.csv gives no reason for a failed point; the sweep's database keeps them in its
+// `failed` table. The database beside a results.csv (DIR/results.sqlite), and the shell
+// command that lists those reasons: sqlite3 DIR/results.sqlite 'SELECT point, reason FROM failed'.
+std::string sweep_database_path(const std::string& results_csv);
+std::string failed_reasons_command(const std::string& db_path);
+
 }  // namespace geosim

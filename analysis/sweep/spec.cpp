@@ -1,5 +1,6 @@
 #include "analysis/sweep/spec.h"
 
+#include <algorithm>
 #include <boost/random/sobol.hpp>
 #include <cmath>
 #include <cstdio>
@@ -30,12 +31,14 @@ class SpecReader {
     }
   }
 
-  bool string(const YNode& n, const std::string& what, std::string& out) {
+  // `item`: n is an item of the list `what`.
+  bool string(const YNode& n, const std::string& what, std::string& out, bool item = false) {
     if (n.is_scalar() && !n.scalar.empty()) {
       out = n.scalar;
       return true;
     }
-    diags_.error(n.loc, "`" + what + "` must be a text, got " + n.type_name());
+    diags_.error(n.loc,
+                 (item ? "each item of `" + what + "`" : "`" + what + "`") + " must be a text, got " + n.type_name());
     return false;
   }
 
@@ -52,14 +55,22 @@ class SpecReader {
     return true;
   }
 
-  void names(const YNode& n, const std::string& what, std::vector<std::pair<std::string, FileLoc>>& out) {
+  // A list of names, each once: `what` is record.outcomes or record.states, `one` says
+  // what a name is (outcome, state variable).
+  void names(const YNode& n, const std::string& what, const std::string& one,
+             std::vector<std::pair<std::string, FileLoc>>& out) {
     if (!n.is_seq()) {
       diags_.error(n.loc, "`" + what + "` must be a list of names, got " + n.type_name(), "e.g. [a, b]");
       return;
     }
     for (const auto& item : n.seq) {
       std::string s;
-      if (string(item, what + "` item", s)) out.emplace_back(s, item.loc);
+      if (!string(item, what, s, true)) continue;
+      if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == s; })) {
+        diags_.error(item.loc, one + " '" + s + "' is listed twice in `" + what + "`", "list each " + one + " once");
+        continue;
+      }
+      out.emplace_back(s, item.loc);
     }
   }
 
@@ -87,7 +98,9 @@ class SpecReader {
         diags_.error(values->loc, "give `values:` or `min:`, `max:` and `steps:`, not both");
       } else if (values) {
         if (!values->is_seq() || values->seq.empty()) {
-          diags_.error(values->loc, "`values` must be a non-empty list of numbers, got " + values->type_name(),
+          diags_.error(values->loc,
+                       "`values` must be a non-empty list of numbers, got " +
+                           (values->is_seq() ? std::string("an empty list") : values->type_name()),
                        "e.g. values: [0, 0.5, 1]");
         } else {
           for (const auto& v : values->seq) {
@@ -100,9 +113,7 @@ class SpecReader {
         if (count(*steps, "steps", 1, 1000000, k) && ok_min && ok_max) {
           if (k == 1 && p.min != p.max)
             diags_.error(steps->loc, "one step cannot cover min < max", "use steps: 2 or more, or `values:`");
-          for (uint64_t i = 0; i < k; ++i)
-            p.values.push_back(k == 1 ? p.min
-                                      : p.min + (p.max - p.min) * static_cast<double>(i) / static_cast<double>(k - 1));
+          p.steps = k;  // the values once the grid's size is known to be within the limits
         }
       } else {
         diags_.error(n.loc, "a grid parameter needs `values: [...]`, or `min:`, `max:` and `steps:`",
@@ -172,7 +183,7 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
     else
       for (const auto& item : v->seq) {
         std::string a;
-        if (r.string(item, "set` item", a)) {
+        if (r.string(item, "set", a, true)) {
           if (a.find('=') == std::string::npos)
             diags.error(item.loc, "'" + a + "' is not PATH=VALUE", "e.g. levers.sanctions.credibility=0.5");
           else {
@@ -220,17 +231,26 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
   if (points && r.count(*points, "points", 1, static_cast<uint64_t>(limits.max_points), u))
     s.points = static_cast<int64_t>(u);
   if (design && design->uses_values && diags.empty()) {
-    // The grid's size is the product of the value counts; `points:` may confirm it.
-    double prod = 1;
-    for (const auto& p : s.params) prod *= static_cast<double>(p.values.size());
-    if (prod > static_cast<double>(limits.max_points))
-      diags.error(params->loc, "the grid has " + std::to_string(static_cast<uint64_t>(prod)) + " points",
-                  "at most " + std::to_string(limits.max_points) + "; use fewer values or a sampling design");
-    else if (points && s.points != static_cast<int64_t>(prod))
-      diags.error(points->loc, "`points: " + std::to_string(s.points) + "` but the grid has " +
-                                   std::to_string(static_cast<int64_t>(prod)) + " points",
+    // The grid's size is the product of the value counts (which may not fit in 64 bits);
+    // `points:` may confirm it.
+    uint64_t prod = 1;
+    bool overflow = false;
+    for (const auto& p : s.params)
+      overflow = overflow || __builtin_mul_overflow(prod, p.steps ? p.steps : p.values.size(), &prod);
+    if (overflow || prod > static_cast<uint64_t>(limits.max_points)) {
+      diags.error(
+          params->loc,
+          "the grid has " + (overflow ? "more than " + std::to_string(UINT64_MAX) : std::to_string(prod)) + " points",
+          "at most " + std::to_string(limits.max_points) + "; use fewer values or a sampling design");
+    } else if (points && s.points != static_cast<int64_t>(prod)) {
+      diags.error(points->loc,
+                  "`points: " + std::to_string(s.points) + "` but the grid has " + std::to_string(prod) + " points",
                   "remove `points:` or make it match the grid");
-    else s.points = static_cast<int64_t>(prod);
+    } else {
+      s.points = static_cast<int64_t>(prod);
+      for (auto& p : s.params)
+        for (uint64_t i = 0; i < p.steps; ++i) p.values.push_back(grid_value(p.min, p.max, p.steps, i));
+    }
   } else if (design && !design->uses_values) {
     if (!points) diags.error(root.loc, "design '" + s.design + "' needs `points:` (how many points to sample)");
     if (std::string(design->name) == "sobol" &&
@@ -249,8 +269,8 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
       diags.error(rec->loc, "`record` must be a map with `outcomes:` and/or `states:`, got " + rec->type_name());
     } else {
       r.keys(*rec, "record", {"outcomes", "states"});
-      if (const YNode* v = rec->find("outcomes")) r.names(*v, "outcomes", s.outcomes);
-      if (const YNode* v = rec->find("states")) r.names(*v, "states", s.states);
+      if (const YNode* v = rec->find("outcomes")) r.names(*v, "record.outcomes", "outcome", s.outcomes);
+      if (const YNode* v = rec->find("states")) r.names(*v, "record.states", "state variable", s.states);
     }
   }
   return s;

@@ -27,6 +27,7 @@ struct SweepParam {
   FileLoc loc;                 // of the path, for errors found against the scenario
   std::vector<double> values;  // grid: the listed values, or min..max in `steps` steps
   double min = 0, max = 0;     // lhs, sobol, random: the interval sampled
+  uint64_t steps = 0;          // grid from min, max and steps: their number (0: values listed)
 };
 
 struct SweepSpec {

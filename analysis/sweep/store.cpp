@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -148,17 +149,7 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                        "this directory already holds results of this sweep (" + std::to_string(committed_count()) +
                            " of " + std::to_string(plan.points) + " points done)",
                        "add --resume to finish it, or choose another --output directory");
-    // Every point has its row from the start (pending until computed): a row deleted outside
-    // geosim would be neither computed nor written, so the tables would silently lack it.
-    {
-      Stmt s(db_, "SELECT count(*) FROM points");
-      const int64_t rows = s.row() ? s.i64(0) : 0;
-      if (rows != static_cast<int64_t>(plan.points))
-        throw InputError(FileLoc{db_path_, 0, 0},
-                         "the database holds " + std::to_string(rows) + " of the sweep's " +
-                             std::to_string(plan.points) + " points: it was changed outside geosim",
-                         "delete the folder (or choose another --output) to start over");
-    }
+    check_resumable();
     set_meta("resumed_at", now_utc());
   } catch (const InputError&) {
     sqlite3_close(db_);
@@ -173,6 +164,98 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
     throw InputError(FileLoc{db_path_, 0, 0}, std::string("cannot read the results database (") + e.what() + ")",
                      "the file is damaged or is not a sweep's database: choose another --output directory, or "
                      "delete this one to start over");
+  }
+}
+
+namespace {
+const char* const kChangedHint =
+    "delete this folder and run the sweep again without --resume, or choose another --output directory";
+}  // namespace
+
+// What a resumed sweep relies on: every point has its row in `points`, with the status geosim
+// gave it and the spec's values (a pending point is computed at the spec's values but written
+// with the stored ones); an ok point has its runs and its rows in `results` and `states` (the
+// CSV would read a missing row as a count of 0); a failed point has its reason. A database
+// changed outside geosim is refused rather than resumed into a table that misstates a point.
+void ResultStore::check_resumable() const {
+  const SweepSpec& sp = plan_.spec;
+  auto refuse = [&](const std::string& what) {
+    throw InputError(FileLoc{db_path_, 0, 0}, what + ": the database was changed outside geosim", kChangedHint);
+  };
+  {
+    Stmt s(db_, "SELECT count(*) FROM points");
+    const int64_t rows = s.row() ? s.i64(0) : 0;
+    if (rows != static_cast<int64_t>(plan_.points))
+      refuse("it holds " + std::to_string(rows) + " of the sweep's " + std::to_string(plan_.points) + " points");
+  }
+  std::string names;
+  for (const auto& n : sql_names(sp)) names += ", " + quote_ident(n);
+  Stmt pts(db_, "SELECT point, status, runs" + names + " FROM points ORDER BY point");
+  for (int64_t expect = 0; pts.row(); ++expect) {
+    const int64_t point = pts.i64(0);
+    const std::string at = "point " + std::to_string(expect);
+    // (as many rows as points, in order: a gap means a row of another number)
+    if (point != expect)
+      refuse(at + " has no row in `points` (there is a row numbered " + std::to_string(point) + " instead)");
+    const std::string status = pts.text(1);
+    if (status != "pending" && status != "ok" && status != "failed")
+      refuse(at + " has status '" + status + "' (geosim writes pending, ok or failed)");
+    if (status == "ok" && pts.i64(2) != static_cast<int64_t>(sp.runs))
+      refuse(at + " is ok with " + std::to_string(pts.i64(2)) + " runs, but the spec asks for " +
+             std::to_string(sp.runs));
+    for (size_t k = 0; k < sp.params.size(); ++k) {
+      const double stored = pts.dbl(3 + static_cast<int>(k)), want = plan_.value(point, k);
+      if (stored == want) continue;
+      const std::string differ = at + " has " + sp.params[k].path + " = " + shortest_double(stored) +
+                                 " in `points`, but the spec gives " + shortest_double(want);
+      // Grid values from min/max/steps were computed in floating point before they were
+      // made exact decimals (docs/sweep-format.md, "Grid values"): a few ulps apart.
+      if (std::fabs(stored - want) <= 4 * std::fabs(std::nextafter(want, 0.0) - want) && want != 0)
+        throw InputError(FileLoc{db_path_, 0, 0},
+                         differ + ": the sweep was started by an earlier geosim, whose grid values differed in "
+                                  "their last digits",
+                         kChangedHint);
+      refuse(differ);
+    }
+  }
+  // The ok points whose rows in `table` are not exactly one per recorded name; the first of
+  // them and how many.
+  auto incomplete = [&](const char* table, const char* column, const std::vector<std::string>& want, const char* what) {
+    if (want.empty()) return;
+    std::string marks;
+    for (size_t k = 0; k < want.size(); ++k) marks += k ? ",?" : "?";
+    Stmt s(db_, std::string("SELECT point, n FROM (SELECT point, (SELECT count(*) FROM ") + table +
+                    " t WHERE t.point = points.point AND t." + column + " IN (" + marks +
+                    ")) AS n FROM points WHERE status='ok') WHERE n != ? ORDER BY point");
+    for (size_t k = 0; k < want.size(); ++k) s.bind(static_cast<int>(k) + 1, want[k]);
+    s.bind(static_cast<int>(want.size()) + 1, static_cast<int64_t>(want.size()));
+    int64_t first = -1, have = 0, more = 0;
+    while (s.row()) {
+      if (first < 0) {
+        first = s.i64(0);
+        have = s.i64(1);
+      } else {
+        ++more;
+      }
+    }
+    if (first >= 0)
+      refuse("point " + std::to_string(first) + " is ok but `" + table + "` holds " + std::to_string(have) +
+             " of its " + std::to_string(want.size()) + " " + what + " rows" +
+             (more == 1  ? " (and 1 more point lacks them)"
+              : more > 1 ? " (and " + std::to_string(more) + " more points lack them)"
+                         : ""));
+  };
+  const Scenario& sc = plan_.scenario;
+  std::vector<std::string> outcomes, vars;
+  for (int k : plan_.outcomes) outcomes.push_back(sc.outcomes[static_cast<size_t>(k)].id);
+  for (int f : plan_.states) vars.push_back(sc.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])].name);
+  incomplete("results", "outcome", outcomes, "outcome");
+  incomplete("states", "var", vars, "state variable");
+  {
+    Stmt s(db_,
+           "SELECT point FROM points WHERE status='failed' AND point NOT IN (SELECT point FROM failed) "
+           "ORDER BY point LIMIT 1");
+    if (s.row()) refuse("point " + std::to_string(s.i64(0)) + " is failed but has no reason in `failed`");
   }
 }
 
@@ -264,6 +347,17 @@ int64_t ResultStore::committed_count() const {
   return s.row() ? s.i64(0) : 0;
 }
 
+ResultStore::Failed ResultStore::failed_points(size_t max) const {
+  Failed f;
+  Stmt n(db_, "SELECT count(*) FROM points WHERE status='failed'");
+  if (n.row()) f.count = n.i64(0);
+  Stmt s(db_,
+         "SELECT point, reason FROM points JOIN failed USING (point) WHERE status='failed' ORDER BY point LIMIT ?");
+  s.bind(1, static_cast<int64_t>(max));
+  while (s.row()) f.first.emplace_back(s.i64(0), s.text(1));
+  return f;
+}
+
 void ResultStore::commit(const PointResult& r) {
   const Scenario& sc = plan_.scenario;
   exec("BEGIN IMMEDIATE");
@@ -305,6 +399,23 @@ void ResultStore::commit(const PointResult& r) {
   }
 }
 
+namespace {
+
+// The count that `res` (SELECT count FROM results WHERE point=? AND outcome=?, bound) reads,
+// then resets it. An ok point without its row would read as 0: refused instead.
+uint64_t ok_count(Stmt& res, const std::string& db_path, int64_t point, const std::string& outcome) {
+  if (!res.row())
+    throw InputError(FileLoc{db_path, 0, 0},
+                     "point " + std::to_string(point) + " is ok but `results` has no row for outcome '" + outcome +
+                         "': the database was changed outside geosim",
+                     kChangedHint);
+  const uint64_t c = static_cast<uint64_t>(res.i64(0));
+  res.reset();
+  return c;
+}
+
+}  // namespace
+
 std::string ResultStore::csv() const {
   const SweepSpec& sp = plan_.spec;
   const Scenario& sc = plan_.scenario;
@@ -339,8 +450,7 @@ std::string ResultStore::csv() const {
         continue;
       }
       res.bind(1, point).bind(2, sc.outcomes[static_cast<size_t>(k)].id);
-      uint64_t c = res.row() ? static_cast<uint64_t>(res.i64(0)) : 0;
-      res.reset();
+      const uint64_t c = ok_count(res, db_path_, point, sc.outcomes[static_cast<size_t>(k)].id);
       Interval ci = wilson95(c, runs);
       out += "," + fixed6(static_cast<double>(c) / static_cast<double>(runs)) + "," + fixed6(ci.lo) + "," +
              fixed6(ci.hi);
@@ -379,8 +489,7 @@ std::string ResultStore::csv_long() const {
     for (int k : plan_.outcomes) {
       const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;
       res.bind(1, point).bind(2, id);
-      const uint64_t c = res.row() ? static_cast<uint64_t>(res.i64(0)) : 0;
-      res.reset();
+      const uint64_t c = ok_count(res, db_path_, point, id);
       const Interval ci = wilson95(c, runs);
       out += head + "," + csv_field(id) + "," + std::to_string(runs) + "," + std::to_string(c) + "," +
              shortest_double(static_cast<double>(c) / static_cast<double>(runs)) + "," + shortest_double(ci.lo) + "," +

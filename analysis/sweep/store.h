@@ -45,6 +45,13 @@ class ResultStore : public PointWriter {
   // Points not yet committed, in point order.
   std::vector<int64_t> pending() const;
   int64_t committed_count() const;
+  // The failed points: how many, and the first `max` of them with their reasons (the
+  // `failed` table), in point order.
+  struct Failed {
+    int64_t count = 0;
+    std::vector<std::pair<int64_t, std::string>> first;
+  };
+  Failed failed_points(size_t max) const;
   void commit(const PointResult& r) override;
   // Records the end time and writes DIR/results.csv atomically.
   void finish();
@@ -56,6 +63,8 @@ class ResultStore : public PointWriter {
  private:
   void exec(const std::string& sql) const;
   void create();
+  // On --resume: InputError when the database no longer holds what this sweep wrote.
+  void check_resumable() const;
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value);
 

@@ -18,6 +18,12 @@ void load_sweep_posterior(SweepPlan& plan) {
     text = read_input_file(post->file, size_t{1} << 30);
   } catch (const InputError& e) {
     std::vector<Diagnostic> ds = e.diagnostics();
+    // The calibration's reader speaks of the command line's --posterior; here the spec's key
+    // names the folder.
+    for (Diagnostic& d : ds)
+      for (std::string* text : {&d.message, &d.hint})
+        for (size_t at = text->find("--posterior"); at != std::string::npos; at = text->find("--posterior", at))
+          text->replace(at, 11, "the spec's `posterior:`");
     ds.insert(ds.begin(), Diagnostic{spec.posterior_loc, "the spec's `posterior:` cannot be used", ""});
     throw InputError(std::move(ds));
   }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "analysis/sweep/design.h"
+#include "analysis/sweep/results_csv.h"
 #include "analysis/sweep/store.h"
 #include "engine/core/parallel.h"
 #include "helpers.h"
@@ -217,8 +218,190 @@ TEST_CASE("a database lacking a point's row is refused on --resume, not written 
   sqlite3_close(db);
   SweepPlan plan = plan_sweep(load_sweep_spec(spec));
   REQUIRE_THROWS_WITH(ResultStore(dir + "/out", plan, store_options(true)),
-                      Catch::Contains("holds 2 of the sweep's 3 points: it was changed outside geosim"));
+                      Catch::Contains("holds 2 of the sweep's 3 points: the database was changed outside geosim"));
   CHECK(run_geosim({"sweep", spec, "--output", dir + "/out", "--resume", "--quiet"}) == 3);
+}
+
+namespace {
+
+// Runs `sql` on a sweep's database.
+void change_database(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("a database changed outside geosim is refused on --resume, naming the point", "[sweep][resume]") {
+  const std::string dir = fresh_dir("changed");
+  // Point 1 fails (an intensity of 1.5), the others are ok.
+  const std::string spec =
+      write_text(dir + "/spec.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, "
+                                               "values: [0, 1.5, 0.5, 1]}\nruns: 50\nrecord: {states: [resources]}\n"));
+  struct Change {
+    const char* sql;
+    const char* message;
+  };
+  const Change changes[] = {
+      // A point marked ok whose results are gone would be written with every probability 0.
+      {"DELETE FROM results WHERE point=2", "point 2 is ok but `results` holds 0 of its 4 outcome rows"},
+      {"DELETE FROM results WHERE point=2 AND outcome='coup'",
+       "point 2 is ok but `results` holds 3 of its 4 outcome rows"},
+      {"DELETE FROM results WHERE point IN (0, 3)",
+       "point 0 is ok but `results` holds 0 of its 4 outcome rows (and 1 "
+       "more point lacks them)"},
+      {"DELETE FROM states WHERE point=3", "point 3 is ok but `states` holds 0 of its 1 state variable rows"},
+      {"DELETE FROM failed", "point 1 is failed but has no reason in `failed`"},
+      // A pending point whose value changed would be computed at the spec's value but
+      // written with the stored one.
+      {"UPDATE points SET levers_sanctions_intensity=0.9, status='pending' WHERE point=2",
+       "point 2 has levers.sanctions.intensity = 0.9 in `points`, but the spec gives 0.5"},
+      {"UPDATE points SET levers_sanctions_intensity=0.25 WHERE point=3",
+       "point 3 has levers.sanctions.intensity = 0.25 in `points`, but the spec gives 1"},
+      {"UPDATE points SET runs=49 WHERE point=0", "point 0 is ok with 49 runs, but the spec asks for 50"},
+      {"UPDATE points SET status='done' WHERE point=0",
+       "point 0 has status 'done' (geosim writes pending, ok or failed)"},
+      {"UPDATE points SET point=7 WHERE point=3", "point 3 has no row in `points` (there is a row numbered 7 instead)"},
+  };
+  const SweepPlan plan = plan_sweep(load_sweep_spec(spec));
+  for (const Change& c : changes) {
+    INFO(c.sql);
+    const std::string out = fresh_dir("changed-out");
+    sweep_csv(spec, out);
+    const std::string csv = read_text(out + "/results.csv");
+    change_database(out + "/results.sqlite", c.sql);
+    REQUIRE_THROWS_WITH(ResultStore(out, plan, store_options(true)),
+                        Catch::StartsWith(out + "/results.sqlite: " + c.message +
+                                          ": the database was changed outside geosim; delete this folder and run the "
+                                          "sweep again without --resume, or choose another --output directory"));
+    CHECK(run_geosim({"sweep", spec, "--output", out, "--resume", "--quiet"}) == 3);
+    CHECK(read_text(out + "/results.csv") == csv);  // not rewritten
+  }
+  // Unchanged, it resumes (every point done: results.csv is written again, the same).
+  const std::string out = fresh_dir("changed-out");
+  REQUIRE(run_geosim({"sweep", spec, "--output", out, "--quiet"}) == 0);
+  const std::string csv = read_text(out + "/results.csv");
+  CHECK(run_geosim({"sweep", spec, "--output", out, "--resume", "--quiet"}) == 0);
+  CHECK(read_text(out + "/results.csv") == csv);
+}
+
+TEST_CASE("results.csv is not written with a missing result read as 0", "[sweep][resume]") {
+  const std::string dir = fresh_dir("csv-missing-row");
+  const std::string spec = write_text(
+      dir + "/spec.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\nruns: 50\n"));
+  const SweepPlan plan = plan_sweep(load_sweep_spec(spec));
+  ResultStore store(dir + "/out", plan, store_options(false));
+  ListDealer dealer(store.pending());
+  run_sweep(plan, dealer, store, {});
+  change_database(dir + "/out/results.sqlite", "DELETE FROM results WHERE point=1 AND outcome='coup'");
+  REQUIRE_THROWS_WITH(store.csv(), Catch::Contains("point 1 is ok but `results` has no row for outcome 'coup'"));
+}
+
+TEST_CASE("the failed points and their reasons are read from the database", "[sweep]") {
+  const std::string dir = fresh_dir("failed-points");
+  const std::string spec =
+      write_text(dir + "/spec.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, "
+                                               "values: [2, 0.5, 3, 4]}\nruns: 20\n"));
+  const SweepPlan plan = plan_sweep(load_sweep_spec(spec));
+  ResultStore store(dir + "/out", plan, store_options(false));
+  ListDealer dealer(store.pending());
+  run_sweep(plan, dealer, store, {});
+  const ResultStore::Failed f = store.failed_points(2);
+  CHECK(f.count == 3);
+  REQUIRE(f.first.size() == 2);
+  CHECK(f.first[0].first == 0);
+  CHECK(f.first[0].second == "levers.sanctions.intensity = 2 is outside its range [0, 1]");
+  CHECK(f.first[1].first == 2);
+  CHECK(failed_reasons_command(store.path()) ==
+        "sqlite3 " + dir + "/out/results.sqlite 'SELECT point, reason FROM failed'");
+  CHECK(failed_reasons_command("my sweep/it's.sqlite") ==
+        "sqlite3 'my sweep/it'\\''s.sqlite' 'SELECT point, reason FROM failed'");
+  CHECK(sweep_database_path("out/grid/results.csv") == "out/grid/results.sqlite");
+  CHECK(sweep_database_path("results.csv") == "results.sqlite");
+}
+
+TEST_CASE("record lists each outcome and state variable once", "[sweep][errors]") {
+  const std::string dir = fresh_dir("record-twice");
+  const std::string f = dir + "/spec.yaml";
+  CHECK(spec_error(dir,
+                   "parameters:\n  - {path: levers.sanctions.intensity, values: [0]}\n"
+                   "record:\n  outcomes: [coup, status_quo, coup]\n  states: [resources, resources]\n") ==
+        f + ":7:32: outcome 'coup' is listed twice in `record.outcomes`; list each outcome once\n" + f +
+            ":8:23: state variable 'resources' is listed twice in `record.states`; list each state variable once");
+}
+
+TEST_CASE("a grid too large to count says so rather than overflowing", "[sweep][errors]") {
+  const std::string dir = fresh_dir("grid-overflow");
+  const std::string f = dir + "/spec.yaml";
+  // 65536^4 = 2^64 points: one more than a 64-bit count holds.
+  std::string params;
+  for (const char* path : {"levers.sanctions.intensity", "levers.sanctions.credibility",
+                           "levers.amnesty_for_officers.credibility", "levers.exit_deal.intensity"})
+    params += "  - {path: " + std::string(path) + ", min: 0, max: 1, steps: 65536}\n";
+  CHECK(spec_error(dir, "parameters:\n" + params) ==
+        f + ":5:3: the grid has more than 18446744073709551615 points; at most 10000000; use fewer values or a "
+            "sampling design");
+  // One fewer value: 65535 x 65536^3 points, counted.
+  params.replace(params.find("65536"), 5, "65535");
+  CHECK(spec_error(dir, "parameters:\n" + params) ==
+        f + ":5:3: the grid has 18446462598732840960 points; at most 10000000; use fewer values or a sampling design");
+}
+
+TEST_CASE("grid values from min, max and steps are the decimals they stand for", "[sweep][design]") {
+  const std::string dir = fresh_dir("grid-decimals");
+  auto values = [&](const std::string& param) {
+    const std::string path = write_text(dir + "/spec.yaml", spec_text("parameters:\n  - {path: x, " + param + "}\n"));
+    const SweepSpec s = load_sweep_spec(path);
+    REQUIRE(s.params.size() == 1);
+    return s.params[0].values;
+  };
+  // Each as if the decimal were written out (0.1, not 0.09999999999999998).
+  CHECK(values("min: -0.3, max: 0.3, steps: 7") == std::vector<double>{-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3});
+  CHECK(values("min: 0.1, max: 1, steps: 10") == std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1});
+  CHECK(values("min: 0.45, max: 1, steps: 12") ==
+        std::vector<double>{0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1});
+  CHECK(values("min: -0.1, max: 0.2, steps: 4") == std::vector<double>{-0.1, 0, 0.1, 0.2});
+  CHECK(values("min: 1e-7, max: 3e-7, steps: 3") == std::vector<double>{1e-7, 2e-7, 3e-7});
+  CHECK(values("min: 1.5e6, max: 2.5e6, steps: 5") == std::vector<double>{1.5e6, 1.75e6, 2e6, 2.25e6, 2.5e6});
+  CHECK(values("min: -2, max: -1, steps: 3") == std::vector<double>{-2, -1.5, -1});
+  CHECK(values("min: 0.5, max: 0.5, steps: 3") == std::vector<double>{0.5, 0.5, 0.5});
+  // A value that is no decimal is its nearest double; these were exact before and stay.
+  CHECK(values("min: 0, max: 1, steps: 4") == std::vector<double>{0, 1.0 / 3, 2.0 / 3, 1});
+  CHECK(values("min: 0, max: 1, steps: 11") == std::vector<double>{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1});
+  CHECK(values("min: 0, max: 2, steps: 7") == std::vector<double>{0, 1.0 / 3, 2.0 / 3, 1, 4.0 / 3, 5.0 / 3, 2});
+  // Ends too far apart to share an exponent: the formula, ends included.
+  const std::vector<double> wide = values("min: 1e-300, max: 1e300, steps: 3");
+  CHECK(wide == std::vector<double>{1e-300, 1e-300 + (1e300 - 1e-300) / 2, 1e300});
+}
+
+TEST_CASE("grid_value is the double nearest to the exact decimal", "[sweep][design]") {
+  // Grids whose every value is a decimal with `places` places: value i is the whole number
+  // a + i (b - a) / (steps - 1) times 10^-places, read from its text as the oracle.
+  for (int places = 0; places <= 4; ++places)
+    for (int64_t a = -40; a <= 40; a += 7)
+      for (int64_t b = a; b <= a + 90; b += 3)
+        for (uint64_t steps = 2; steps <= 31; ++steps) {
+          const int64_t span = b - a, d = static_cast<int64_t>(steps) - 1;
+          if (span % d != 0) continue;
+          const double min = std::stod(std::to_string(a) + "e-" + std::to_string(places));
+          const double max = std::stod(std::to_string(b) + "e-" + std::to_string(places));
+          for (uint64_t i = 0; i < steps; ++i) {
+            const int64_t whole = a + static_cast<int64_t>(i) * (span / d);
+            const double want = std::stod(std::to_string(whole) + "e-" + std::to_string(places));
+            INFO(a << "e-" << places << " .. " << b << "e-" << places << " in " << steps << " steps, value " << i);
+            REQUIRE(grid_value(min, max, steps, i) == want);
+          }
+        }
+  // Thirds: the nearest doubles, not 15-digit decimals.
+  CHECK(grid_value(0.1, 0.2, 4, 1) == std::stod("0.13333333333333333333333"));
+  CHECK(grid_value(0.1, 0.2, 4, 2) == std::stod("0.16666666666666666666667"));
+  CHECK(grid_value(-1, 1, 4, 1) == std::stod("-0.333333333333333333333333"));
 }
 
 TEST_CASE("a sweep killed with SIGKILL and resumed writes the same results.csv", "[sweep][resume]") {
