@@ -212,8 +212,9 @@ void ResultStore::check_resumable() const {
       // made exact decimals (docs/sweep-format.md, "Grid values"): a few ulps apart.
       if (std::fabs(stored - want) <= 4 * std::fabs(std::nextafter(want, 0.0) - want) && want != 0)
         throw InputError(FileLoc{db_path_, 0, 0},
-                         differ + ": the sweep was started by an earlier geosim, whose grid values differed in "
-                                  "their last digits",
+                         differ +
+                             ": the sweep was started by an earlier geosim, whose grid values differed in "
+                             "their last digits",
                          kChangedHint);
       refuse(differ);
     }
