@@ -74,7 +74,8 @@ actors:
     std::string past;  // holds once the army is past its pullers
   };
   const Case cases[] = {
-      {"one lever", "  - {id: inc, kind: defection_incentive, by: opp, target: army, stance_push: 100, assumption: x}\n",
+      {"one lever",
+       "  - {id: inc, kind: defection_incentive, by: opp, target: army, stance_push: 100, assumption: x}\n",
        "stance.army < -0.52"},
       {"two levers",
        "  - {id: inc, kind: defection_incentive, by: opp, target: army, stance_push: 40, assumption: x}\n"
