@@ -1,6 +1,7 @@
 // geosim: the command-line entry point. Dispatches to subcommands and turns every error
 // into a message and an exit code (docs/errors.md): 0 ok, 1 internal, 2 usage, 3 input.
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <iostream>
 
@@ -35,12 +36,25 @@ static void usage(std::ostream& os) {
      << "\n'geosim COMMAND --help' explains each command. Docs: docs/tutorial.md\n";
 }
 
+// A result written to standard output that did not arrive (a full disk, /dev/full) is a
+// failure, as it is with -o: the stream holds the error until it is flushed. Returns `code`,
+// or kExitInvalidInput with a message when a successful command's output was lost.
+static int stdout_written(int code) {
+  errno = 0;
+  std::cout.flush();
+  if (code != kExitOk || std::cout) return code;
+  const int err = errno;
+  std::cerr << "standard output: writing the output failed" << (err ? std::string(" (") + std::strerror(err) + ")" : "")
+            << "\n";
+  return kExitInvalidInput;
+}
+
 // Runs a subcommand and turns its errors into messages and exit codes. Under MPI every
 // rank loads the same input and fails the same way, so only rank 0 prints.
 static int dispatch(const cli::Command& c, const std::vector<std::string>& args) {
   bool speak = cluster().root();
   try {
-    return c.run(args);
+    return stdout_written(c.run(args));
   } catch (const PeerFailure&) {
     return kExitInternal;  // the failing rank has reported
   } catch (const InputError& e) {
@@ -66,11 +80,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     usage(std::cout);
-    return args.empty() ? kExitUsage : kExitOk;
+    return stdout_written(args.empty() ? kExitUsage : kExitOk);
   }
   if (args[0] == "--version" || args[0] == "-V") {
     std::cout << "geosim " << kGeosimVersion << "\n";
-    return kExitOk;
+    return stdout_written(kExitOk);
   }
   std::string name = args[0];
   args.erase(args.begin());

@@ -398,3 +398,26 @@ TEST_CASE("an empty value is refused, never read as not given, and --help still 
   }
   CHECK_FALSE(fs::exists(geosim::test::source_path("x.yaml")));
 }
+
+TEST_CASE("a result lost on standard output is a failure, not exit 0", "[files][cli]") {
+  // /dev/full takes nothing: the output written to standard output is lost, as it is with
+  // -o /dev/full, which already failed with exit 3.
+  if (!std::filesystem::exists("/dev/full")) {
+    WARN("no /dev/full: not checked");
+    return;
+  }
+  const std::string err = geosim::test::temp_path("full-stderr");
+  for (const char* args : {"run scenarios/teaching.yaml --runs 10 -q --format json",
+                           "run scenarios/teaching.yaml --runs 10 -q", "run scenarios/teaching.yaml --replay 2",
+                           "compare scenarios/teaching.yaml scenarios/teaching.yaml --runs 10 -q",
+                           "validate scenarios/teaching.yaml", "--help", "--version", "run --help"}) {
+    INFO(args);
+    const std::string cmd = std::string("cd '") + GEOSIM_SOURCE_DIR + "' && '" + GEOSIM_BINARY + "' " + args +
+                            " > /dev/full 2> '" + err + "'";
+    const int status = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 3);
+    CHECK_THAT(geosim::test::read_text(err), Catch::Contains("standard output: writing the output failed"));
+  }
+  std::remove(err.c_str());
+}
