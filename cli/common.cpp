@@ -164,8 +164,10 @@ void ScenarioArgs::note_until(const Scenario& sc, bool quiet) const {
   const Date end = sc.date_of_step(sc.horizon);
   if (end.str() == until) return;
   const char* unit = sc.unit == StepUnit::Week ? "week" : "day";
+  // (the runs cover the days before `until`, rounded up to whole steps: they end on the last
+  // day of the step holding the day before it)
   std::cerr << "note: --until " << until << " falls inside " << unit << " " << sc.horizon
-            << "; the runs end with that " << unit << ", on " << end.str() << "\n";
+            << "; the runs end with that " << unit << ", on " << end.plus_days(-1).str() << "\n";
 }
 
 // The bound lives in engine/core/thread_limit.h, which the Python module's threads= shares.
