@@ -270,8 +270,10 @@ def load(path, set=None) -> Scenario:
 
 
 def _step_dates(start: _dt.date, step: str, steps):
+    # The one calendar of every output (docs/output.md, "Dates"): the date of step k, or of
+    # the state after k steps, is the last day of step k (k = 0: the day before the start).
     days = 7 if step == "week" else 1
-    return [start + _dt.timedelta(days=days * int(s)) if s is not None else None for s in steps]
+    return [start + _dt.timedelta(days=days * int(s) - 1) if s is not None else None for s in steps]
 
 
 class RunResult:

@@ -74,8 +74,17 @@ def test_survival_fans_and_parameters_match_the_cli_json():
     surv = res.survival
     assert list(surv["survival"]) == j["survival"]
     assert surv["step"].iloc[-1] == j["horizon"]
-    assert surv["date"].iloc[0] == pd.Timestamp(j["start"])
-    assert surv["date"].iloc[-1] == pd.Timestamp(j["until"])
+    # The calendar of the command's JSON: the last day of each step (the day before the start
+    # for step 0), up to the last day of the run.
+    assert list(surv["date"]) == [pd.Timestamp(d) for d in j["dates"]]
+    assert surv["date"].iloc[-1] == pd.Timestamp(j["last_day"])
+    outcomes = res.outcomes.set_index("id")
+    for o in j["outcomes"]:
+        for col, key in (("date_p10", "p10"), ("date_median", "median"), ("date_p90", "p90")):
+            if o["count"] == 0:
+                assert pd.isna(outcomes.loc[o["id"], col])
+            else:
+                assert outcomes.loc[o["id"], col] == pd.Timestamp(o["dates"][key])
     fans = res.fans
     for f in j["fans"]:
         sub = fans[fans["var"] == f["var"]]
