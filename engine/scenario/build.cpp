@@ -918,6 +918,22 @@ void Builder::read_leader() {
         check_keys(n, "a successor", {"id", "name", "after", "stance", "salience", "exit", "evidence", "assumption"});
         Successor s;
         s.id = get_id(n, "successor", seen);
+        {
+          // The `ruler` table names each ruler by id: the leader, the successors, then
+          // `successor` (one the file does not name), the challenger and `none`.
+          const YNode* ch = root_.find("challenger");
+          const std::string challenger = ch && ch->is_scalar() ? ch->scalar : "challenger";
+          if (!s.id.empty() && (s.id == L.id || s.id == "successor" || s.id == "none" || s.id == challenger ||
+                                s.id == "challenger"))
+            diags_.error(n.find("id")->loc,
+                         "successor id '" + s.id + "' is also " +
+                             (s.id == L.id ? std::string("the leader's id")
+                              : s.id == "successor"
+                                  ? std::string("the ruler table's name for a successor the file does not name")
+                              : s.id == "none" ? std::string("the ruler table's name for nobody (a collapse)")
+                                               : std::string("the challenger's id (who rules after a transition)")),
+                         "give the successor an id of his own");
+        }
         s.name = get_string(n, "name", false, "a successor", s.id);
         s.provenance = get_provenance(n);
         if (const YNode* a = n.find("after")) {
