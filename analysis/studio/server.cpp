@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "analysis/compare/paired.h"
+#include "analysis/compare/variant_diff.h"
 #include "analysis/report/report.h"
 #include "analysis/studio/studio.h"
 #include "engine/core/error.h"
@@ -658,7 +659,13 @@ std::string Studio::compare(const Request& r, const Ticket& t) const {
   rep.scenario = base.id;
   rep.runs = r.runs;
   rep.seed = r.seed;
+  rep.base_hash = base.content_hash;
+  rep.variant_hash = variant.content_hash;
   rep.comparisons.push_back({r.path, label, paired_effects(base, pc)});
+  rep.has_changes = true;
+  rep.changes = diff_scenarios(base, variant);
+  // No `command`: the variant is the file with the overrides, which `geosim compare` (whose
+  // --set applies to both arms) takes as a second file; "Save as variant" writes one.
   return compare_text(rep, "json");
 }
 

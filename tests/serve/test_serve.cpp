@@ -166,6 +166,13 @@ TEST_CASE("serve: the paired change and the saved variant reproduce through the 
   CHECK(json::parse(run.out)["outcomes"] == json::parse(api->body)["outcomes"]);
   CliResult cc = cli_run("compare '" + base + "' '" + variant + "' --runs 2000 --seed 3 --format json");
   REQUIRE(cc.code == 0);
+  // The same JSON as `geosim compare`: the base's hash, the variant's, and what it changes.
+  const json cli_cmp = json::parse(cc.out), api_cmp = json::parse(cmp->body);
+  CHECK(api_cmp["scenario_hash"] == cli_cmp["scenario_hash"]);
+  CHECK(api_cmp["variant_hash"].is_string());
+  CHECK(api_cmp["variant_hash"].get<std::string>().size() == 16);
+  CHECK(api_cmp["variant_hash"] != api_cmp["scenario_hash"]);
+  CHECK(api_cmp["changes"] == cli_cmp["changes"]);
   json want = json::parse(cc.out)["comparisons"][0]["outcomes"], got = json::parse(cmp->body)["comparisons"][0]["outcomes"];
   REQUIRE(want.size() == got.size());
   for (size_t i = 0; i < want.size(); ++i) {
