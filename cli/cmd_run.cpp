@@ -16,6 +16,7 @@
 #include "analysis/compare/paired.h"
 #include "cli/common.h"
 #include "engine/core/cluster.h"
+#include "engine/core/version.h"
 #include "engine/output/output.h"
 #include "engine/output/replay_text.h"
 #include "engine/output/run_limits.h"
@@ -139,14 +140,21 @@ int run_ensemble_command(const std::string& file, const std::vector<std::string>
   }
   if (!cluster().root()) return kExitOk;
   EnsembleSummary e = summarize_ensemble(std::move(members), runs, seed);
+  // What reproduces it, as every output records (docs/output.md): the version, the seed and
+  // the command; each structure's scenario hash is in the JSON's `structures`.
+  const std::string command = reproduce_command("run", args);
   std::string text;
   if (format == "json") {
-    Json j{{"ensemble", ensemble_json(e)}, {"command", reproduce_command("run", args)}};
+    Json j;
+    j["geosim_version"] = kGeosimVersion;
+    j["seed"] = seed;
+    j["ensemble"] = ensemble_json(e);
+    j["command"] = command;
     text = json_text(j);
   } else if (format == "csv") {
-    text = ensemble_csv(e);
+    text = reproduction_lines(command, seed, "", "# ") + ensemble_csv(e);
   } else {
-    text = ensemble_table(e);
+    text = ensemble_table(e) + "\n" + reproduction_lines(command, seed, "", "  ");
   }
   if (output.empty()) std::cout << text;
   else write_file_atomic(output, text);

@@ -113,7 +113,8 @@ Json ensemble_json(const EnsembleSummary& e) {
   j["runs"] = e.runs;
   j["seed"] = e.seed;
   Json st = Json::array();
-  for (const auto& m : e.members) st.push_back({{"file", m.file}, {"title", m.title}});
+  for (const auto& m : e.members)
+    st.push_back({{"file", m.file}, {"title", m.title}, {"scenario_hash", m.summary.scenario_hash}});
   j["structures"] = st;
   Json os = Json::array();
   for (const auto& o : e.outcomes) {

@@ -169,6 +169,20 @@ TEST_CASE("run --ensemble: the spread between structures beside the Monte Carlo 
     CHECK(o["min"].get<double>() == std::min(a, b));
   }
   CHECK(doc["command"] == "geosim run scenarios/teaching.yaml --ensemble scenarios/teaching-react.yaml -n 2000");
+  // What reproduces it, as every output records: version, seed, each structure's scenario
+  // hash (that of a plain run of the file), and in the table and the CSV the same lines.
+  CHECK(doc["geosim_version"].is_string());
+  CHECK(doc["seed"] == 1);
+  const auto plain = test::cli_run("run scenarios/teaching-react.yaml -n 10 -q -f json");
+  REQUIRE(plain.code == 0);
+  CHECK(doc["ensemble"]["structures"][1]["scenario_hash"] == Json::parse(plain.out)["scenario_hash"]);
+  CHECK_THAT(r.out, Catch::Contains("reproduce: geosim run scenarios/teaching.yaml --ensemble"));
+  const auto csv =
+      test::cli_run("run scenarios/teaching.yaml --ensemble scenarios/teaching-react.yaml -n 200 -q -f csv");
+  REQUIRE(csv.code == 0);
+  CHECK(csv.out.rfind("# geosim ", 0) == 0);
+  CHECK_THAT(csv.out, Catch::Contains("\n# reproduce: geosim run scenarios/teaching.yaml --ensemble "
+                                      "scenarios/teaching-react.yaml -n 200\noutcome,structure,file,probability\n"));
   // Structures must answer the same question.
   const auto bad = test::cli_run("run scenarios/teaching.yaml --ensemble scenarios/venezuela-2019.yaml -n 100 -q");
   CHECK(bad.code != 0);
