@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "analysis/calibrate/posterior.h"
+#include "analysis/compare/paired.h"
 #include "analysis/ensemble/ensemble.h"
 #include "analysis/lint/lint.h"
 #include "analysis/report/report.h"
-#include "analysis/compare/paired.h"
 #include "cli/common.h"
 #include "engine/core/cluster.h"
 #include "engine/core/version.h"
