@@ -166,8 +166,8 @@ void ScenarioArgs::note_until(const Scenario& sc, bool quiet) const {
   const char* unit = sc.unit == StepUnit::Week ? "week" : "day";
   // (the runs cover the days before `until`, rounded up to whole steps: they end on the last
   // day of the step holding the day before it)
-  std::cerr << "note: --until " << until << " falls inside " << unit << " " << sc.horizon
-            << "; the runs end with that " << unit << ", on " << end.plus_days(-1).str() << "\n";
+  std::cerr << "note: --until " << until << " falls inside " << unit << " " << sc.horizon << "; the runs end with that "
+            << unit << ", on " << end.plus_days(-1).str() << "\n";
 }
 
 // The bound lives in engine/core/thread_limit.h, which the Python module's threads= shares.

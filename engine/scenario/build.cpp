@@ -923,8 +923,8 @@ void Builder::read_leader() {
           // `successor` (one the file does not name), the challenger and `none`.
           const YNode* ch = root_.find("challenger");
           const std::string challenger = ch && ch->is_scalar() ? ch->scalar : "challenger";
-          if (!s.id.empty() && (s.id == L.id || s.id == "successor" || s.id == "none" || s.id == challenger ||
-                                s.id == "challenger"))
+          if (!s.id.empty() &&
+              (s.id == L.id || s.id == "successor" || s.id == "none" || s.id == challenger || s.id == "challenger"))
             diags_.error(n.find("id")->loc,
                          "successor id '" + s.id + "' is also " +
                              (s.id == L.id ? std::string("the leader's id")
