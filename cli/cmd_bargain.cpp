@@ -66,8 +66,10 @@ std::string percent(double v) { return fmt::format("{:+.1f}%", 100 * v); }
 std::string levers_table(const Input& in) {
   const Scenario& sc = *in.scenario;
   std::ostringstream os;
-  // Step `at` counts from 0: it covers the days of calendar step at + 1 (StepCalendar).
-  const std::string when = "step " + std::to_string(in.at) + " (" + sc.calendar().range(in.at + 1) + ")";
+  // Step `at` counts from 0 (the steps taken before it): it covers the days of calendar
+  // step at + 1 (StepCalendar), which the replay and every table call "week at + 1".
+  const std::string unit = sc.unit == StepUnit::Week ? "week " : "day ";
+  const std::string when = unit + std::to_string(in.at + 1) + " (" + sc.calendar().range(in.at + 1) + ")";
   if (in.applied.empty()) {
     os << "\nLevers: none acts on issue '" << in.issue << "' at " << when << ".\n";
   } else {
@@ -96,7 +98,8 @@ std::string levers_table(const Input& in) {
     for (size_t i = 0; i < in.not_active.size(); ++i) {
       const Lever& lv = sc.levers[static_cast<size_t>(in.not_active[i])];
       os << (i ? ", " : " ") << lv.id;
-      if (in.at < lv.start_step) os << " (from step " << lv.start_step << ", " << sc.calendar().range(lv.start_step + 1) << ")";
+      if (in.at < lv.start_step)
+        os << " (from " << unit << lv.start_step + 1 << ", " << sc.calendar().range(lv.start_step + 1) << ")";
       else if (in.at >= lv.end_step) os << " (ended " << sc.calendar().last(lv.end_step) << ")";
       else os << " (strength 0)";
     }

@@ -85,10 +85,13 @@ TEST_CASE("bargain with no lever acting forecasts from the unmoved inputs", "[ba
   CHECK(off["rounds"] == j["rounds"]);
   // The table says so.
   auto table = cli_run("bargain " + kTeaching + " --rounds 1");
-  // Steps are printed as the days they cover (docs/output.md, "Dates").
-  CHECK(table.out.find("Levers: none acts on issue 'incumbent_rule' at step 0 (2020-01-06..01-12).") !=
+  // Steps are printed as the days they cover and numbered as the replay numbers them, from
+  // week 1 (docs/output.md, "Dates"); --at STEP counts the steps taken before, from 0.
+  CHECK(table.out.find("Levers: none acts on issue 'incumbent_rule' at week 1 (2020-01-06..01-12).") !=
         std::string::npos);
-  CHECK(table.out.find("sanctions (from step 4, 2020-02-03..02-09)") != std::string::npos);
+  CHECK(table.out.find("sanctions (from week 5, 2020-02-03..02-09)") != std::string::npos);
+  const auto replay = cli_run("run " + kTeaching + " --replay 1");
+  CHECK(replay.out.find("week   5  2020-02-03..02-09  lever on:  sanctions") != std::string::npos);
 }
 
 TEST_CASE("bargain applies the capability effect of the sanctions by their registry row", "[bargain][levers]") {
