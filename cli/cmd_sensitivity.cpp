@@ -21,12 +21,17 @@ namespace {
 // The fewest bootstrap resamples that give a 95% percentile interval: 40 x 2.5% = 1.
 constexpr int kMinBootstrap = 40;
 
+// --params A,B,C: an empty name (",", "A,,B", "A,") is a slip, not "every parameter".
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
-  std::stringstream ss(s);
+  if (s.empty()) return out;  // not given: every uncertain parameter
+  std::stringstream ss(s + ",");
   std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
+  while (std::getline(ss, item, ',')) {
+    if (item.empty())
+      throw UsageError("sensitivity: --params '" + s + "' has an empty name; separate parameter paths by single commas");
+    out.push_back(item);
+  }
   return out;
 }
 
