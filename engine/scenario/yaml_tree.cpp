@@ -410,6 +410,21 @@ void merge_yaml(YNode& base, const YNode& overlay) {
     if (indexed)
       for (size_t j = base.seq.size(); j-- > 0;) index[base.seq[j].find("id")->scalar] = j;
     std::vector<bool> removed(base.seq.size(), false);
+    // An id the overlay names twice would merge twice, the last silently winning (a base
+    // file with a duplicate id is refused): refused, unless the first removes the item
+    // (`remove: true`, then the item written anew, replaces it whole).
+    std::unordered_map<std::string, bool> named;  // id -> its last mention removed it
+    for (const auto& item : overlay.seq) {
+      const YNode* r = item.find("remove");
+      const bool removes = r && r->is_scalar() && r->scalar == "true";
+      const YNode* id_node = item.find("id");
+      auto [it, fresh] = named.emplace(id_node->scalar, removes);
+      if (!fresh && !it->second)
+        throw InputError(id_node->loc, "id '" + id_node->scalar + "' appears twice in this list",
+                         "write each item once; to replace a base item whole, remove it (`remove: true`) and then "
+                         "write it anew");
+      it->second = removes;
+    }
     for (const auto& item : overlay.seq) {
       const std::string& id = item.find("id")->scalar;
       size_t j = base.seq.size();
