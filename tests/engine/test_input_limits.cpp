@@ -174,7 +174,7 @@ TEST_CASE("merging large id lists gives what merging small ones gives", "[yaml]"
     for (int i = 0; i < n; ++i) base += "  - {id: i" + std::to_string(i) + ", v: " + std::to_string(i) + "}\n";
     YNode b = parse_yaml_text(base, FileLoc{"b.yaml", 0, 0});
     YNode o = parse_yaml_text(
-        "l:\n  - {id: i1, remove: true}\n  - {id: new, v: 9}\n  - {id: i2, v: 22}\n  - {id: new, w: 1}\n"
+        "l:\n  - {id: i1, remove: true}\n  - {id: new, v: 9, w: 1}\n  - {id: i2, v: 22}\n"
         "  - {id: i1, v: 11}\n",
         FileLoc{"o.yaml", 0, 0});
     merge_yaml(b, o);
@@ -187,6 +187,11 @@ TEST_CASE("merging large id lists gives what merging small ones gives", "[yaml]"
     CHECK(l[static_cast<size_t>(n) - 1].find("w")->scalar == "1");
     CHECK(l[static_cast<size_t>(n)].find("id")->scalar == "i1");
     CHECK(l[static_cast<size_t>(n)].find("v")->scalar == "11");
+    // An id named twice without a removal first is refused, at its second mention.
+    YNode again = parse_yaml_text("l:\n  - {id: new, v: 9}\n  - {id: i2, v: 22}\n  - {id: new, w: 1}\n",
+                                  FileLoc{"o.yaml", 0, 0});
+    const std::string err = test::error_of([&] { merge_yaml(b, again); });
+    CHECK(err.find("o.yaml:4:10: id 'new' appears twice in this list") != std::string::npos);
   }
 }
 
