@@ -188,8 +188,8 @@ TEST_CASE("merging large id lists gives what merging small ones gives", "[yaml]"
     CHECK(l[static_cast<size_t>(n)].find("id")->scalar == "i1");
     CHECK(l[static_cast<size_t>(n)].find("v")->scalar == "11");
     // An id named twice without a removal first is refused, at its second mention.
-    YNode again = parse_yaml_text("l:\n  - {id: new, v: 9}\n  - {id: i2, v: 22}\n  - {id: new, w: 1}\n",
-                                  FileLoc{"o.yaml", 0, 0});
+    YNode again =
+        parse_yaml_text("l:\n  - {id: new, v: 9}\n  - {id: i2, v: 22}\n  - {id: new, w: 1}\n", FileLoc{"o.yaml", 0, 0});
     const std::string err = test::error_of([&] { merge_yaml(b, again); });
     CHECK(err.find("o.yaml:4:10: id 'new' appears twice in this list") != std::string::npos);
   }
