@@ -212,7 +212,11 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
     double v;
     if (!parse_number(node, diags, v)) return false;
     if (!range.contains(v)) {
-      diags.error(node.loc, "value " + num(v) + " is outside the allowed range " + range.str());
+      // Six digits may round a value just outside onto the range's end (1.0000001 -> "1"):
+      // then as many as it takes.
+      std::string text = num(v);
+      if (range.contains(std::strtod(text.c_str(), nullptr))) text = fmt::format("{}", v);
+      diags.error(node.loc, "value " + text + " is outside the allowed range " + range.str());
       return false;
     }
     if (!(std::fabs(v) <= kMaxMagnitude)) {
