@@ -144,6 +144,7 @@ class Builder {
       diags_.error(v->loc, std::string("`") + key + "` must be a duration, got '" + v->scalar + "'", hint);
       return std::nullopt;
     }
+    const std::string written = unit;
     if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
     double days = 0;
     if (unit == "day")
@@ -155,8 +156,8 @@ class Builder {
     else if (unit == "year")
       days = amount * 365.25;
     else {
-      diags_.error(v->loc, std::string("`") + key + "`: unknown unit '" + unit + "'",
-                   "one of days, weeks, months, years");
+      diags_.error(v->loc, std::string("`") + key + "`: unknown unit '" + written + "'",
+                   "one of days, weeks, months, years (in lowercase)");
       return std::nullopt;
     }
     const double steps = std::round(days / step_days_);

@@ -163,7 +163,10 @@ outcomes:
   err = test::load_error(head + body + "events:\n  - {id: x, hazard: {per_step: 0.01}}\n");
   CHECK(err.find("a hazard's base rate is `annual:`") != std::string::npos);
   err = test::load_error(head + "horizon: 3 fortnights\n" + body);
-  CHECK(err.find("unknown unit 'fortnight'") != std::string::npos);
+  CHECK(err.find("unknown unit 'fortnights'") != std::string::npos);
+  // The unit as written (it said 'Week' for `52 Weeks`), and that units are lowercase.
+  err = test::load_error(head + "horizon: 52 Weeks\n" + body);
+  CHECK(err.find("unknown unit 'Weeks'; one of days, weeks, months, years (in lowercase)") != std::string::npos);
   // In a format 2 file: durations, and 52 weeks are 364 daily steps.
   CHECK(test::from_text(head + "horizon: 30 weeks\n" + body).horizon == 30);
   CHECK(test::load_error(head + body + "events:\n  - {id: x, at: 2020-02-03, effects: {defection_shock: 0.1, shock_for: 10 days}}\n")
