@@ -759,8 +759,17 @@ void Builder::read_levers() {
         diags_.error(n.find("until")->loc,
                      "the lever ends (" + until->str() + ") before the scenario starts (" + sc_.start.str() + ")");
       if (auto from = get_date(n, "from"); from && *until < *from)
-        diags_.error(n.find("until")->loc, "`until` is before `from`");
+        diags_.error(n.find("until")->loc, "`until` is before `from`",
+                     "`from` is the lever's first day, `until` its last; swap them?");
     }
+    // A lever that starts after the horizon would never act (as for an event's window); a
+    // horizon shortened on the command line may leave it out on purpose.
+    if (auto from = get_date(n, "from");
+        from && start_ok_ && lv.start_step >= sc_.horizon && !horizon_from_command_line_)
+      diags_.error(n.find("from")->loc,
+                   "the lever starts (" + from->str() + ") after the horizon (" +
+                       sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
+                   "move `from` into the scenario's dates, or remove the lever");
     std::string base = "levers." + lv.id + ".";
     lv.intensity = param(n, "intensity", base + "intensity", 1.0, {0, 1}, lv.provenance, "strength of the lever");
     lv.credibility =
@@ -1308,7 +1317,8 @@ void Builder::read_events() {
         if (u) e.until_step = std::min(sc_.horizon, step_of(*u) + 1);
         // A window that holds no step of the run would silently never fire (as for levers).
         if (f && u && *u < *f)
-          diags_.error(hz->find("until")->loc, "`until` is before `from`");
+          diags_.error(hz->find("until")->loc, "`until` is before `from`",
+                       "`from` is the window's first day, `until` its last; swap them?");
         else if (start_ok_ && u && u->days < sc_.start.days)
           diags_.error(hz->find("until")->loc,
                        "the hazard ends (" + u->str() + ") before the scenario starts (" + sc_.start.str() + ")");
