@@ -172,73 +172,6 @@ SweepStore read_sweep_store(const std::string& file, const std::vector<int64_t>&
   return store;
 }
 
-const char* kSweepHint =
-    "a sweep's results.csv starts with point,status,<parameter paths>,runs,p_<outcome>,lo_<outcome>,hi_<outcome>,...";
-
-// Where a cell of results.csv is: the row on `line` (0: the header), column `col` (0-based).
-// The file is split again (comment lines at the top blanked, as parse_sweep_results() does,
-// so lines stay true); only called to place a problem.
-FileLoc cell_loc(const std::string& text, const std::string& file, int line, size_t col) {
-  size_t at = 0;
-  std::string blanked;
-  while (at < text.size() && text[at] == '#') {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    blanked += '\n';
-    at = end + 1;
-  }
-  const std::vector<CsvRow> rows =
-      split_csv(at == 0 ? text : blanked + (at < text.size() ? text.substr(at) : std::string()), file);
-  for (const auto& row : rows)
-    if (!row.empty() && (line == 0 || row[0].line == line)) {
-      if (col < row.size()) return FileLoc{file, row[col].line, row[col].column};
-      return FileLoc{file, row[0].line, 1};
-    }
-  return FileLoc{file, line, 0};
-}
-
-// What parse_sweep_results() accepts but no sweep writes and the report cannot draw: a
-// parameter's column or an outcome's p_/lo_/hi_ group twice, an interval with lo above hi,
-// a probability outside its own interval.
-void check_sweep(const SweepResults& t, const std::string& text, const std::string& file) {
-  const size_t runs_col = 2 + t.parameters.size();
-  for (size_t k = 0; k < t.parameters.size(); ++k)
-    for (size_t m = 0; m < k; ++m)
-      if (t.parameters[k] == t.parameters[m])
-        throw InputError(cell_loc(text, file, 0, 2 + k),
-                         "column '" + t.parameters[k] + "' repeats column " + std::to_string(3 + m) +
-                             ": a swept parameter has one column",
-                         kSweepHint);
-  for (size_t k = 0; k < t.outcomes.size(); ++k)
-    for (size_t m = 0; m < k; ++m)
-      if (t.outcomes[k] == t.outcomes[m]) {
-        const std::string& o = t.outcomes[k];
-        throw InputError(cell_loc(text, file, 0, runs_col + 1 + 3 * k),
-                         "columns p_" + o + ", lo_" + o + ", hi_" + o + " repeat columns " +
-                             std::to_string(runs_col + 2 + 3 * m) + " to " + std::to_string(runs_col + 4 + 3 * m) +
-                             ": an outcome has one p_/lo_/hi_ group",
-                         kSweepHint);
-      }
-  for (const auto& r : t.rows) {
-    if (!r.ok) continue;
-    for (size_t k = 0; k < t.outcomes.size() && k < r.p.size(); ++k) {
-      const std::string& o = t.outcomes[k];
-      const size_t p_col = runs_col + 1 + 3 * k;
-      if (r.lo[k] > r.hi[k])
-        throw InputError(
-            cell_loc(text, file, r.line, p_col + 1),
-            "lo_" + o + " = " + general(r.lo[k], 6) + " is above hi_" + o + " = " + general(r.hi[k], 6),
-            "lo_" + o + " and hi_" + o + " are the ends of the 95% interval of p_" + o + ", with lo <= p <= hi");
-      if (r.p[k] < r.lo[k] - 1e-9 || r.p[k] > r.hi[k] + 1e-9)
-        throw InputError(
-            cell_loc(text, file, r.line, p_col),
-            "p_" + o + " = " + general(r.p[k], 6) + " lies outside its 95% interval [" + general(r.lo[k], 6) + ", " +
-                general(r.hi[k], 6) + "]",
-            "lo_" + o + " and hi_" + o + " are the ends of the 95% interval of p_" + o + ", with lo <= p <= hi");
-    }
-  }
-}
-
 // The failed points the report lists by name (with their reasons, when the sweep's store
 // is there); beyond them it gives the count.
 constexpr size_t kListedFailures = 50;
@@ -247,10 +180,9 @@ constexpr size_t kListedFailures = 50;
 
 // The report's view of a sweep: the ok points with their parameter values and outcome
 // probabilities, how many points failed and the first of them (analysis/sweep/results_csv.h
-// reads the file; check_sweep() refuses what it accepts but no sweep writes).
+// reads the file and refuses what no sweep writes).
 ReportJson parse_sweep_csv(const std::string& text, const std::string& file) {
   const SweepResults t = parse_sweep_results(text, file);
-  check_sweep(t, text, file);
   ReportJson out;
   out["params"] = t.parameters;
   out["outcomes"] = t.outcomes;

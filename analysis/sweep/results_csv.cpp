@@ -14,6 +14,7 @@
 #include "engine/core/csv.h"
 #include "engine/core/error.h"
 #include "engine/core/number_text.h"
+#include "engine/output/numbers.h"
 #include "engine/output/files.h"
 
 namespace geosim {
@@ -164,6 +165,51 @@ int SweepResults::failed() const {
   return n;
 }
 
+namespace {
+// What the cell-by-cell reading accepts but no sweep writes, and neither `report` nor
+// `discover` can read truly: a parameter's column or an outcome's p_/lo_/hi_ group twice, an
+// interval with lo above hi, a probability outside its own interval.
+void check_consistent(const SweepResults& t, const std::vector<Row>& rows, const Layout& l, const std::string& file) {
+  const Row& h = rows[0];
+  for (size_t k = 0; k < t.parameters.size(); ++k)
+    for (size_t m = 0; m < k; ++m)
+      if (t.parameters[k] == t.parameters[m])
+        throw InputError(at(file, h[2 + k]),
+                         "column '" + t.parameters[k] + "' repeats column " + std::to_string(3 + m) +
+                             ": a swept parameter has one column",
+                         kHeaderHint);
+  for (size_t k = 0; k < t.outcomes.size(); ++k)
+    for (size_t m = 0; m < k; ++m)
+      if (t.outcomes[k] == t.outcomes[m]) {
+        const std::string& o = t.outcomes[k];
+        throw InputError(at(file, h[l.outcome[k]]),
+                         "columns p_" + o + ", lo_" + o + ", hi_" + o + " repeat columns " +
+                             std::to_string(l.outcome[m] + 1) + " to " + std::to_string(l.outcome[m] + 3) +
+                             ": an outcome has one p_/lo_/hi_ group",
+                         kHeaderHint);
+      }
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    const SweepResultRow& r = t.rows[i];
+    if (!r.ok) continue;
+    const Row& cells = rows[i + 1];
+    for (size_t k = 0; k < t.outcomes.size() && k < r.p.size(); ++k) {
+      const std::string& o = t.outcomes[k];
+      const std::string hint =
+          "lo_" + o + " and hi_" + o + " are the ends of the 95% interval of p_" + o + ", with lo <= p <= hi";
+      if (r.lo[k] > r.hi[k])
+        throw InputError(at(file, cells[l.outcome[k] + 1]),
+                         "lo_" + o + " = " + general(r.lo[k], 6) + " is above hi_" + o + " = " + general(r.hi[k], 6),
+                         hint);
+      if (r.p[k] < r.lo[k] - 1e-9 || r.p[k] > r.hi[k] + 1e-9)
+        throw InputError(at(file, cells[l.outcome[k]]),
+                         "p_" + o + " = " + general(r.p[k], 6) + " lies outside its 95% interval [" +
+                             general(r.lo[k], 6) + ", " + general(r.hi[k], 6) + "]",
+                         hint);
+    }
+  }
+}
+}  // namespace
+
 SweepResults parse_sweep_results(const std::string& text_in, const std::string& file) {
   // Comment lines at the top (`# geosim VERSION, seed S, scenario HASH`, `# reproduce:
   // COMMAND`) are read for what they record and then blanked, so line numbers stay true.
@@ -194,6 +240,7 @@ SweepResults parse_sweep_results(const std::string& text_in, const std::string& 
   const Layout l = read_header(rows[0], file, t);
   t.rows.reserve(rows.size() - 1);
   for (size_t r = 1; r < rows.size(); ++r) t.rows.push_back(read_row(rows[r], rows[0], l, file, t));
+  check_consistent(t, rows, l, file);
   return t;
 }
 
