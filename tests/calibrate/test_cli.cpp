@@ -35,6 +35,17 @@ observations:
   - {id: two, date: 2020-02-17, measure: fired.flip, value: 2, tolerance: 0.5, assumption: "a test"}
 )";
 
+// "N of M runs agree" of `run --from`: N.
+long agreeing_runs(const CliResult& r) {
+  REQUIRE(r.code == 0);
+  const size_t at = r.out.find(" runs agree");
+  REQUIRE(at != std::string::npos);
+  std::string count = r.out.substr(r.out.rfind(": ", at) + 2, at);
+  count = count.substr(0, count.find(" of "));
+  count.erase(std::remove(count.begin(), count.end(), ','), count.end());
+  return std::stol(count);
+}
+
 std::string write_scenario() {
   std::string path = temp_path("coin.yaml");
   std::ofstream(path) << kScenario;
@@ -228,14 +239,7 @@ TEST_CASE("an observation reads the state at the end of the step holding its dat
     std::ofstream(file) << "extends: " << source_path("scenarios/teaching.yaml")
                         << "\nid: teaching_obs\nobservations:\n  - {id: collapsed, date: " << date
                         << ", outcome: defection_collapse, assumption: \"a test\"}\n";
-    auto r = cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from " + date);
-    REQUIRE(r.code == 0);
-    const size_t at = r.out.find(" runs agree");
-    REQUIRE(at != std::string::npos);
-    std::string count = r.out.substr(r.out.rfind(": ", at) + 2, at);
-    count = count.substr(0, count.find(" of "));
-    count.erase(std::remove(count.begin(), count.end(), ','), count.end());
-    return std::stol(count);
+    return agreeing_runs(cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from " + date));
   };
   auto plain = cli_run("run scenarios/teaching.yaml --runs 4000 --seed 3 -q --format json");
   REQUIRE(plain.code == 0);
@@ -265,13 +269,7 @@ TEST_CASE("with a leader, an outcome observation reads the leader's outcome, not
   std::ofstream(file) << "geosim: 2\nextends: " << source_path("scenarios/teaching-leader.yaml")
                       << "\nid: teaching_leader_obs\nobservations:\n  - {id: ruling, date: 2020-11-05, "
                          "outcome: status_quo, assumption: \"a test\"}\n";
-  auto r = cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from 2020-11-05");
-  REQUIRE(r.code == 0);
-  const size_t at = r.out.find(" runs agree");
-  REQUIRE(at != std::string::npos);
-  std::string count = r.out.substr(r.out.rfind(": ", at) + 2, at);
-  count = count.substr(0, count.find(" of "));
-  count.erase(std::remove(count.begin(), count.end(), ','), count.end());
+  const long agree = agreeing_runs(cli_run("run '" + file + "' --runs 4000 --seed 3 -q --from 2020-11-05"));
   auto plain = cli_run("run scenarios/teaching-leader.yaml --runs 4000 --seed 3 -q --format json");
   REQUIRE(plain.code == 0);
   const auto j = nlohmann::json::parse(plain.out);
@@ -281,7 +279,7 @@ TEST_CASE("with a leader, an outcome observation reads the leader's outcome, not
   const long leader = std::lround(j["survival"][s].get<double>() * 4000);
   const long regime = std::lround(j["regime_survival"][s].get<double>() * 4000);
   REQUIRE(leader != regime);  // the test can tell the two apart
-  CHECK(std::stol(count) == leader);
+  CHECK(agree == leader);
   std::remove(file.c_str());
 }
 

@@ -30,6 +30,16 @@ inline std::string load_error(const std::string& yaml, const std::string& file =
   return "";
 }
 
+// How many of `runs` runs (seed `seed`) end in each outcome, in the scenario's order.
+inline std::vector<uint64_t> outcome_counts(const Scenario& sc, uint64_t runs, uint64_t seed) {
+  Model model(sc);
+  RunOptions o;
+  o.runs = runs;
+  o.seed = seed;
+  Accumulator acc = run_monte_carlo(model, o);
+  return {acc.outcome_counts().begin(), acc.outcome_counts().end()};
+}
+
 inline std::string run_json(const Scenario& sc, uint64_t runs, uint64_t seed) {
   Model model(sc);
   RunOptions o;

@@ -83,13 +83,7 @@ outcomes:
   - {id: fall}
   - {id: status_quo, default: true}
 )";
-      Scenario sc = test::from_text(yaml);
-      Model model(sc);
-      RunOptions o;
-      o.runs = 200;
-      o.seed = 5;
-      Accumulator acc = run_monte_carlo(model, o);
-      CHECK(acc.outcome_counts()[0] == 0);
+      CHECK(test::outcome_counts(test::from_text(yaml), 200, 5)[0] == 0);
     }
   }
 }
