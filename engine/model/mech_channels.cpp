@@ -105,14 +105,20 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   // Each pull closes a share of the gap to its actor per step. Shares that add up to more
   // than the whole gap (rates near the top of their range in weekly steps) would throw the
   // stance past every actor pulling it: they are scaled to close the gap at most, toward
-  // their weighted mean. Below that, nothing changes.
-  double* total = st.pull_total.data();
-  for (const auto& pl : st.pulls) total[pl.target] = 0;
-  for (const auto& pl : st.pulls) total[pl.target] += pl.k;
-  st.pull_max = 0;
-  for (auto& pl : st.pulls) {
-    if (total[pl.target] > 1) pl.k /= total[pl.target];
-    st.pull_max = std::max(st.pull_max, std::min(total[pl.target], 1.0));
+  // their weighted mean. Below that, nothing changes. The sum of all the shares bounds what
+  // any one stance gets; only when it passes 1 are they summed stance by stance.
+  double all = 0;
+  for (const auto& pl : st.pulls) all += pl.k;
+  st.pull_max = all;
+  if (all > 1) {
+    double* total = st.pull_total.data();
+    for (const auto& pl : st.pulls) total[pl.target] = 0;
+    for (const auto& pl : st.pulls) total[pl.target] += pl.k;
+    st.pull_max = 0;
+    for (auto& pl : st.pulls) {
+      if (total[pl.target] > 1) pl.k /= total[pl.target];
+      st.pull_max = std::max(st.pull_max, std::min(total[pl.target], 1.0));
+    }
   }
 }
 

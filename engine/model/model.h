@@ -81,8 +81,9 @@ struct RunState {
     size_t by, target;  // indices into x
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
-  // The most the pulls on one stance add up to (after the scaling in update_levers: at most
-  // 1), and a scratch of one number per stance for their sums.
+  // A bound on what the pulls on one stance add up to (update_levers: their sum over all
+  // stances, or, when that passes 1, the most on one stance after the scaling, at most 1),
+  // and a scratch of one number per stance for their sums.
   double pull_max = 0;
   std::vector<double> pull_total;
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
