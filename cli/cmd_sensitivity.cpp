@@ -29,7 +29,8 @@ std::vector<std::string> split_list(const std::string& s) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (item.empty())
-      throw UsageError("sensitivity: --params '" + s + "' has an empty name; separate parameter paths by single commas");
+      throw UsageError("sensitivity: --params '" + s +
+                       "' has an empty name; separate parameter paths by single commas");
     out.push_back(item);
   }
   return out;

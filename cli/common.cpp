@@ -62,8 +62,8 @@ std::vector<std::string> normalise_whole_numbers(const std::string& command, con
   };
   auto fix = [&](std::string& value, Whole kind, const std::string& name) {
     if (kind == Whole::Unsigned && !value.empty() && value[0] == '-')
-      throw UsageError(command + ": --" + name + " cannot be negative, got '" + value + "'\n(see 'geosim " +
-                       command + " --help')");
+      throw UsageError(command + ": --" + name + " cannot be negative, got '" + value + "'\n(see 'geosim " + command +
+                       " --help')");
     if (std::string p = plain_whole(value); !p.empty()) value = p;
   };
   for (size_t i = 0; i < out.size(); ++i) {

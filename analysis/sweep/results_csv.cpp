@@ -14,8 +14,8 @@
 #include "engine/core/csv.h"
 #include "engine/core/error.h"
 #include "engine/core/number_text.h"
-#include "engine/output/numbers.h"
 #include "engine/output/files.h"
+#include "engine/output/numbers.h"
 
 namespace geosim {
 

@@ -765,8 +765,8 @@ void Builder::read_levers() {
     // A lever that starts after the horizon would never act (as for an event's window); a
     // horizon shortened on the command line may leave it out on purpose. Format 2 only: a
     // format 1 file that validated keeps validating.
-    if (auto from = get_date(n, "from"); from && start_ok_ && sc_.format_version >= 2 &&
-                                         lv.start_step >= sc_.horizon && !horizon_from_command_line_)
+    if (auto from = get_date(n, "from");
+        from && start_ok_ && sc_.format_version >= 2 && lv.start_step >= sc_.horizon && !horizon_from_command_line_)
       diags_.error(n.find("from")->loc,
                    "the lever starts (" + from->str() + ") after the horizon (" +
                        sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",

@@ -154,7 +154,8 @@ TEST_CASE("format 2 keys in a format 1 file, bad durations and unknown events ar
   CHECK(test::load_error(scenario("  - {id: a, kind: military_threat, by: us, target: gov, when: \"talks == 1\"}\n", 1)) ==
         "test.yaml:17:63: a lever's `when:` is a format 2 key (levers that react); write `geosim: 2` on the first "
         "line; a format 1 file means exactly what it meant before");
-  CHECK(test::load_error(scenario("  - {id: a, kind: military_threat, by: us, target: gov, when: \"t > 1\", hold: 2 fortnights}\n")) ==
+  CHECK(test::load_error(scenario(
+            "  - {id: a, kind: military_threat, by: us, target: gov, when: \"t > 1\", hold: 2 fortnights}\n")) ==
         "test.yaml:17:78: `hold`: unknown unit 'fortnights'; one of days, weeks, months, years (in lowercase)");
   CHECK(test::load_error(scenario("  - {id: a, kind: military_threat, by: us, target: gov, when: \"t > 1\", hold: soon}\n")) ==
         "test.yaml:17:78: `hold` must be a duration, got 'soon'; a number and a unit: `4 weeks`, `10 days`, "
