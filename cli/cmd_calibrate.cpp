@@ -65,7 +65,7 @@ int calibrate_command(const std::vector<std::string>& args) {
   apply_threads(threads, "calibrate");
   LoadOptions lo = sa.load_options();
   YNode tree = load_scenario_tree(file, lo.limits);
-  apply_sets(tree, lo.sets);
+  apply_sets(tree, lo.sets, lo.set_labels);
   Scenario sc = build_scenario(tree, file, lo.limits);
   if (sc.observations.empty())
     throw InputError(FileLoc{file, 0, 0}, "the scenario has no `observations:`, so there is nothing to calibrate on",

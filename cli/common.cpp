@@ -148,13 +148,19 @@ LoadOptions ScenarioArgs::load_options() const {
   if (horizon < 0) throw UsageError("--horizon must be a positive number of steps");
   LoadOptions lo;
   lo.sets = sets;
-  // The horizon flags replace whichever of horizon/until the file used.
+  // The horizon flags replace whichever of horizon/until the file used; their messages name
+  // the flag as given.
+  auto flag = [&lo](const std::string& assignment, const std::string& label) {
+    lo.set_labels.resize(lo.sets.size());
+    lo.sets.push_back(assignment);
+    lo.set_labels.push_back(label);
+  };
   if (!until.empty()) {
-    lo.sets.push_back("until=" + until);
-    lo.sets.push_back("horizon=~");
+    flag("until=" + until, "--until " + until);
+    flag("horizon=~", "--until " + until);
   } else if (horizon > 0) {
-    lo.sets.push_back("horizon=" + std::to_string(horizon));
-    lo.sets.push_back("until=~");
+    flag("horizon=" + std::to_string(horizon), "--horizon " + std::to_string(horizon));
+    flag("until=~", "--horizon " + std::to_string(horizon));
   }
   return lo;
 }

@@ -15,6 +15,12 @@ std::string FileLoc::str() const {
   return os.str();
 }
 
+bool FileLoc::on_command_line() const {
+  for (const char* flag : {"--set ", "--until ", "--horizon "})
+    if (file.rfind(flag, 0) == 0) return true;
+  return false;
+}
+
 std::string Diagnostic::str() const {
   std::string s = loc.str() + ": " + message;
   if (!hint.empty()) s += "; " + hint;

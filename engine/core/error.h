@@ -20,6 +20,8 @@ struct FileLoc {
   int column = 0;
 
   std::string str() const;  // "file:line:col", "file:line", or "file"
+  // A value given on the command line (--set, --until, --horizon) rather than in a file.
+  bool on_command_line() const;
 };
 
 struct Diagnostic {

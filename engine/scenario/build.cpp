@@ -1,5 +1,6 @@
 // Validation: from a merged YAML tree to an immutable Scenario, collecting every problem.
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <map>
 #include <set>
@@ -41,7 +42,7 @@ class Builder {
         // Left by the merge of an `extends:` variant (engine/scenario/yaml_tree.cpp): either
         // it is not the plain `true` that removes, or no base item has the id.
         const YNode& v = n.map[i].second;
-        if (n.key_locs[i].file.rfind("--set ", 0) == 0)
+        if (n.key_locs[i].on_command_line())
           diags_.error(n.key_locs[i], "`remove` is for a variant's items (`extends:`), not for --set",
                        "switch a lever off with --set levers.ID.enabled=false");
         else if (!v.is_scalar() || v.quoted || v.scalar != "true")
@@ -446,7 +447,7 @@ void Builder::read_header() {
   // no value is a mistake rather than a request for the default.
   for (const char* key : {"horizon", "until"}) {
     const YNode* v = root_.find(key);
-    if (v && v->is_null() && v->loc.file.rfind("--set ", 0) != 0)
+    if (v && v->is_null() && !v->loc.on_command_line())
       diags_.error(v->loc, std::string("`") + key + ":` has no value",
                    "give a number of steps (horizon) or a date (until), or leave the key out for the default of 52 "
                    "weeks (365 days)");
@@ -458,7 +459,7 @@ void Builder::read_header() {
   // A horizon shortened on the command line (--until, --horizon, --set) leaves the file's
   // later scheduled events unreached; in the file itself such an event is a mistake.
   for (const YNode* k : {h, u})
-    if (k && k->loc.file.rfind("--set ", 0) == 0) horizon_from_command_line_ = true;
+    if (k && k->loc.on_command_line()) horizon_from_command_line_ = true;
   if (h && sc_.format_version >= 2 && !horizon_from_command_line_ && h->format != 1) {
     // Format 2 states lengths in calendar units, so that `--set step=day` keeps the horizon.
     if (h->is_scalar() && !h->scalar.empty() && h->scalar.find_first_not_of("0123456789") == std::string::npos)
@@ -1602,8 +1603,36 @@ Scenario Builder::build() {
 
 }  // namespace
 
+// `--set PATH=~` clears a key: the scenario is built as if the key were not written (its
+// default applies), while the hash covers the tree as given.
+static bool has_cleared_key(const YNode& n) {
+  for (const auto& [k, v] : n.map)
+    if ((v.is_null() && v.loc.on_command_line()) || has_cleared_key(v)) return true;
+  for (const auto& v : n.seq)
+    if (has_cleared_key(v)) return true;
+  return false;
+}
+
+static void drop_cleared_keys(YNode& n) {
+  for (size_t i = n.map.size(); i-- > 0;) {
+    YNode& v = n.map[i].second;
+    if (v.is_null() && v.loc.on_command_line()) {
+      n.map.erase(n.map.begin() + static_cast<long>(i));
+      n.key_locs.erase(n.key_locs.begin() + static_cast<long>(i));
+    } else {
+      drop_cleared_keys(v);
+    }
+  }
+  for (auto& v : n.seq) drop_cleared_keys(v);
+}
+
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits) {
-  Builder b(root, file, limits);
+  std::optional<YNode> pruned;
+  if (has_cleared_key(root)) {
+    pruned = root;
+    drop_cleared_keys(*pruned);
+  }
+  Builder b(pruned ? *pruned : root, file, limits);
   Scenario sc = b.build();
   sc.content_hash = hash_hex(canonical_yaml(root));
   return sc;

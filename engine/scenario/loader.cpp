@@ -169,9 +169,9 @@ static std::vector<std::string> split_path(const std::string& p) {
   return out;
 }
 
-void apply_set(YNode& root, const std::string& assignment) {
+void apply_set(YNode& root, const std::string& assignment, const std::string& label) {
   auto eq = assignment.find('=');
-  FileLoc where{"--set " + assignment, 1, 1};
+  FileLoc where{label.empty() ? "--set " + assignment : label, 1, 1};
   if (eq == std::string::npos || eq == 0)
     throw InputError(where, "expected PATH=VALUE", "for example --set levers.oil_sanctions.intensity=0.5");
   std::string path = assignment.substr(0, eq);
@@ -181,7 +181,7 @@ void apply_set(YNode& root, const std::string& assignment) {
                      "write a small file with `extends:` naming the scenario you want");
   // YAML reads an empty value, and `---` or `...` (document markers), as nothing at all.
   auto parse_value = [&] {
-    FileLoc at{where.file, 1, static_cast<int>(eq) + 2};
+    FileLoc at{where.file, 1, label.empty() ? static_cast<int>(eq) + 2 : 1};
     YNode v = parse_yaml_text(value, at);
     size_t b = value.find_first_not_of(" \t"), e = value.find_last_not_of(" \t");
     std::string trimmed = b == std::string::npos ? "" : value.substr(b, e - b + 1);
@@ -193,6 +193,7 @@ void apply_set(YNode& root, const std::string& assignment) {
   auto parts = split_path(path);
   YNode* node = &root;
   std::string walked;
+  bool list_item = false;  // whether `node` is an item of a list (named by its id)
   for (size_t i = 0; i < parts.size(); ++i) {
     // A map key may itself contain dots (a hazard driver `fired.coup_attempt`): take the
     // longest run of segments that names a key here.
@@ -237,6 +238,7 @@ void apply_set(YNode& root, const std::string& assignment) {
                          guess.empty() ? "keys here: " + join(keys) : "did you mean '" + guess + "'?");
       }
       node = next;
+      list_item = false;
     } else if (node->is_seq()) {
       YNode* next = nullptr;
       std::vector<std::string> ids;
@@ -255,19 +257,27 @@ void apply_set(YNode& root, const std::string& assignment) {
                          guess.empty() ? "ids here: " + join(ids) : "did you mean '" + guess + "'?");
       }
       node = next;
+      list_item = true;
     } else {
       throw InputError(where, "'" + walked + "' is a single value; it has no '" + part + "'");
     }
     walked = here;
   }
-  *node = parse_value();
+  YNode given = parse_value();
+  // `~` clears a key (build_scenario leaves it out, so its default applies); a list's item
+  // is not a key, and an empty item would be refused without saying why.
+  if (list_item && given.is_null())
+    throw InputError(where, "`~` clears a key; '" + path + "' is an item of a list",
+                     "switch a lever off with --set levers.ID.enabled=false, or remove an item in a variant "
+                     "(`extends:`) with `remove: true`");
+  *node = std::move(given);
 }
 
-void apply_sets(YNode& root, const std::vector<std::string>& assignments) {
+void apply_sets(YNode& root, const std::vector<std::string>& assignments, const std::vector<std::string>& labels) {
   std::vector<Diagnostic> bad;
-  for (const auto& s : assignments) {
+  for (size_t i = 0; i < assignments.size(); ++i) {
     try {
-      apply_set(root, s);
+      apply_set(root, assignments[i], i < labels.size() ? labels[i] : std::string());
     } catch (const InputError& e) {
       bad.insert(bad.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
@@ -280,7 +290,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   Includes includes;
   try {
     YNode root = load_chain(path, options.limits, stack, FileLoc{}, includes);
-    apply_sets(root, options.sets);
+    apply_sets(root, options.sets, options.set_labels);
     Scenario sc = build_scenario(root, path, options.limits);
     for (const auto& [file, from] : includes) sc.extended.push_back(file);
     return sc;

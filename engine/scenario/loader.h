@@ -23,6 +23,9 @@ struct LoadLimits {
 
 struct LoadOptions {
   std::vector<std::string> sets;  // "PATH=VALUE" overrides, applied in order
+  // Where each override came from, for its messages ("--until 2019-06-01"); where empty or
+  // shorter than `sets`, "--set PATH=VALUE".
+  std::vector<std::string> set_labels;
   LoadLimits limits;
 };
 
@@ -35,10 +38,13 @@ YNode load_scenario_tree(const std::string& path, const LoadLimits& limits = {})
 
 // Applies one "PATH=VALUE" override to a tree. PATH walks maps by key and lists by item id
 // (levers.oil_sanctions.intensity); VALUE is YAML (a number, or {dist: ...}).
-void apply_set(YNode& root, const std::string& assignment);
-// Applies every override in order. One that cannot be applied is left out and the rest are
-// still tried, so that every mistake is reported at once (InputError holding them all).
-void apply_sets(YNode& root, const std::vector<std::string>& assignments);
+// Its messages are located at `label` (column 1) when one is given, else at "--set PATH=VALUE".
+void apply_set(YNode& root, const std::string& assignment, const std::string& label = "");
+// Applies every override in order (labels[i], where present, names where the i-th came
+// from). One that cannot be applied is left out and the rest are still tried, so that every
+// mistake is reported at once (InputError holding them all).
+void apply_sets(YNode& root, const std::vector<std::string>& assignments,
+                const std::vector<std::string>& labels = {});
 
 // Validates a merged tree and builds the scenario.
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits = {});

@@ -80,3 +80,28 @@ TEST_CASE("apply_set finds keys that contain dots", "[yaml][set]") {
   CHECK(d->find("fired.coup")->scalar == "2");
   CHECK(d->find("talks")->scalar == "1");
 }
+
+TEST_CASE("a key set to ~ by --set is cleared: the scenario is built as if it were not written", "[yaml][set]") {
+  // The sanctions' `from` cleared: they start with the run, as a lever with no `from` does.
+  YNode tree = load_scenario_tree(test::kTeaching);
+  YNode* lever = &tree.find("levers")->seq[0];
+  REQUIRE(lever->find("id")->scalar == "sanctions");
+  REQUIRE(lever->erase("from"));
+  const Scenario without = build_scenario(tree, test::kTeaching);
+  const Scenario cleared = test::teaching({"levers.sanctions.from=~"});
+  const Scenario as_written = test::teaching();
+  CHECK(as_written.levers[0].start_step > 0);
+  CHECK(cleared.levers[0].start_step == 0);
+  CHECK(cleared.levers[0].start_step == without.levers[0].start_step);
+  CHECK(test::outcome_counts(cleared, 2000, 3) == test::outcome_counts(without, 2000, 3));
+  CHECK(test::outcome_counts(cleared, 2000, 3) != test::outcome_counts(as_written, 2000, 3));
+  // The hash covers the tree as given, so the record says a key was cleared.
+  CHECK(cleared.content_hash != without.content_hash);
+  // A key the file does not have: nothing to clear.
+  CHECK(test::outcome_counts(test::teaching({"levers.sanctions.until=~"}), 2000, 3) ==
+        test::outcome_counts(as_written, 2000, 3));
+  // A required key cleared is missing, and said so.
+  CHECK_THROWS_WITH(test::teaching({"start=~"}), Catch::Contains("needs `start:`"));
+  // A list's item is not a key.
+  CHECK_THROWS_WITH(test::teaching({"levers.sanctions=~"}), Catch::Contains("is an item of a list"));
+}
