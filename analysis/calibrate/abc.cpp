@@ -292,10 +292,30 @@ bool Calibration::next_generation() {
   info.ess = s2 > 0 ? s1 * s1 / s2 : 0;
   info.agree.assign(K, 0.0);
   for (size_t k = 0; k < K; ++k) info.agree[k] = static_cast<double>(agree_count[k]) / static_cast<double>(M);
+  if (g == 0) refuse_unmatched_facts(info, M);
   pop_ = std::move(next);
   history_.push_back(info);
   decide_stop();
   return true;
+}
+
+// A fact (a condition or an outcome) is at distance 0 or 2 from a run. One that held in none
+// of the prior's runs puts every run at distance 2 or more: the runs cannot be told apart by
+// it, the other observations' distances below 2 no longer count, and the "posterior" would be
+// the prior. Said here, as `run --from` says it, rather than written as a result.
+void Calibration::refuse_unmatched_facts(const GenerationInfo& info, size_t runs) const {
+  const Scenario& sc = model_.scenario();
+  std::vector<Diagnostic> bad;
+  for (size_t k = 0; k < which_.size(); ++k) {
+    const Observation& ob = sc.observations[static_cast<size_t>(which_[k])];
+    if (ob.kind == Observation::Kind::Measure || info.agree[k] > 0) continue;
+    bad.push_back({ob.loc,
+                   "observation '" + ob.id + "' (" + ob.date.str() + ") held in none of the " + std::to_string(runs) +
+                       " runs drawn from the prior, so the calibration cannot condition on it",
+                   "check its date and condition (`geosim run --from " + ob.date.str() +
+                       "` says how often the observations hold), or widen the priors that make it possible"});
+  }
+  if (!bad.empty()) throw InputError(std::move(bad));
 }
 
 void Calibration::decide_stop() {

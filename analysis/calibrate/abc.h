@@ -88,6 +88,7 @@ class Calibration {
 
  private:
   void decide_stop();
+  void refuse_unmatched_facts(const GenerationInfo& info, size_t runs) const;
 
   const Model& model_;
   AbcOptions o_;

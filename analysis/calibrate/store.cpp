@@ -128,6 +128,9 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   // at once instead of mixing generations.
   lock_ = std::make_unique<DirLock>(dir, "geosim calibrate");
   std::string meta = (fs::path(dir) / "calibration.json").string();
+  // A calibration that saved no generation (stopped, or refused, before the first was
+  // done) holds nothing to continue: it is started over with these settings.
+  const bool saved_any = fs::exists(gen_path(dir, 0));
   if (fs::exists(meta)) {
     const Json j = parse_json_file(meta);
     // What geosim writes: an object of format 1 with the scenario's file and the fingerprint.
@@ -135,6 +138,9 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
         !j["scenario"].is_string() || !j.contains("fingerprint") || !j["fingerprint"].is_string())
       throw InputError(FileLoc{meta, 0, 0}, "not the calibration.json geosim writes (format 1, scenario, fingerprint)",
                        "it was damaged outside geosim; delete the folder to start over");
+  }
+  if (fs::exists(meta) && saved_any) {
+    const Json j = parse_json_file(meta);
     if (j["fingerprint"].get<std::string>() != fingerprint)
       throw InputError(FileLoc{dir, 0, 0},
                        "this folder holds a calibration of another scenario or with other settings (" +
@@ -145,7 +151,7 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
                        "pass --resume to continue it, or choose another --output");
     return;
   }
-  if (fs::exists(gen_path(dir, 0)))
+  if (saved_any)
     throw InputError(FileLoc{dir, 0, 0}, "this folder holds generations of a calibration but no calibration.json",
                      "choose another --output, or delete the folder");
   Json j;

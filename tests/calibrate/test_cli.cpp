@@ -352,3 +352,36 @@ TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior
   fs::remove_all(dir);
   fs::remove(sc);
 }
+
+TEST_CASE("a fact that no run of the prior meets is refused, and the folder can be used again",
+          "[calibrate][cli]") {
+  namespace fs = std::filesystem;
+  // The flip fires at most 30 times: 40 firings by week 7 cannot happen.
+  std::string text = kScenario;
+  const std::string fact = "outcome: status_quo, assumption";
+  REQUIRE(text.find(fact) != std::string::npos);
+  std::string impossible = text;
+  impossible.replace(impossible.find(fact), fact.size(), "holds: \"fired.flip >= 40\", assumption");
+  const std::string bad = temp_path("coin-impossible.yaml"), good = write_scenario(), dir = temp_path("cal-impossible");
+  std::ofstream(bad) << impossible;
+  fs::remove_all(dir);
+  const std::string options = " --output " + dir + " --particles 100 --max-generations 3 --threads 1 --quiet";
+  CliResult r = cli_run("calibrate " + bad + options);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.err, Catch::Contains("coin-impossible.yaml:16:5: observation 'standing' (2020-02-17) held in none "
+                                    "of the 200 runs drawn from the prior"));
+  CHECK_FALSE(fs::exists(dir + "/posterior.csv"));
+  CHECK_FALSE(fs::exists(dir + "/generations/0000.json"));
+  // A measure no run is within tolerance of still guides the runs (its distance varies): not refused.
+  std::string far = text;
+  far.replace(far.find("value: 2, tolerance: 0.5"), 24, "value: 2, tolerance: 0.001");
+  const std::string far_file = temp_path("coin-far.yaml"), far_dir = temp_path("cal-far");
+  std::ofstream(far_file) << far;
+  fs::remove_all(far_dir);
+  CHECK(cli_run("calibrate " + far_file + " --output " + far_dir + " --particles 100 --max-generations 2 --threads 1 "
+                "--quiet").code == 0);
+  // The refused calibration saved no generation: the mended scenario may use its folder.
+  CliResult ok = cli_run("calibrate " + good + options);
+  CHECK(ok.code == 0);
+  CHECK(fs::exists(dir + "/posterior.csv"));
+}
