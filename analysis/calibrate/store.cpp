@@ -122,6 +122,7 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
     throw InputError(FileLoc{dir, 0, 0}, "--output names a file, not a folder", "name a folder for the calibration");
+  check_result_folder(dir, ResultFolder::Calibration);  // before generations/ is made in it
   fs::create_directories(fs::path(dir) / "generations", ec);
   if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output folder: " + ec.message());
   // Held for the whole calibration: a second calibrate (or sweep) into the folder is refused

@@ -111,6 +111,7 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
   // Held for the whole sweep: two sweeps started at once into one folder would otherwise
   // both find it empty and mix their results.
   lock_ = std::make_unique<DirLock>(dir, "geosim sweep");
+  check_result_folder(dir, ResultFolder::Sweep);
   db_path_ = (std::filesystem::path(dir) / "results.sqlite").string();
   bool existed = std::filesystem::exists(db_path_);
   if (sqlite3_open(db_path_.c_str(), &db_) != SQLITE_OK) {

@@ -336,6 +336,19 @@ void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector
   }
 }
 
+void check_result_folder(const std::string& dir, ResultFolder mine) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool sweep = fs::exists(fs::path(dir) / "results.sqlite", ec);
+  const bool calibration = fs::exists(fs::path(dir) / "calibration.json", ec);
+  if (mine == ResultFolder::Calibration && sweep)
+    throw InputError(FileLoc{dir, 0, 0}, "this folder holds a sweep (results.sqlite), not a calibration",
+                     "choose another --output for the calibration");
+  if (mine == ResultFolder::Sweep && calibration)
+    throw InputError(FileLoc{dir, 0, 0}, "this folder holds a calibration (calibration.json), not a sweep",
+                     "choose another --output for the sweep");
+}
+
 DirLock::DirLock(const std::string& dir, const std::string& command) {
   const std::string path = dir + "/" + kFileName;
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);

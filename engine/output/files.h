@@ -53,6 +53,12 @@ std::vector<PathRole> result_folder_files(const std::string& dir, const std::str
 // loading, since only the loader knows them).
 void check_not_extended(const std::vector<std::string>& extended, const std::vector<PathRole>& outputs);
 
+// A results folder holds one kind of result: a sweep's (results.sqlite, results.csv) or a
+// calibration's (calibration.json, generations/). Throws InputError when `dir` already holds
+// the other kind, which would mix the two and leave `geosim report DIR` to guess.
+enum class ResultFolder { Sweep, Calibration };
+void check_result_folder(const std::string& dir, ResultFolder mine);
+
 // An exclusive lock (flock) on DIR/.geosim.lock, taken at once or not at all: a folder
 // another process holds is refused with InputError. The lock file stays; the lock goes
 // with the object (or the process).

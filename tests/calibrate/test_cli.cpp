@@ -385,3 +385,25 @@ TEST_CASE("a fact that no run of the prior meets is refused, and the folder can 
   CHECK(ok.code == 0);
   CHECK(fs::exists(dir + "/posterior.csv"));
 }
+
+TEST_CASE("a calibration and a sweep never share a folder", "[calibrate][cli][sweep]") {
+  namespace fs = std::filesystem;
+  const std::string sc = write_scenario(), cal = temp_path("cal-own"), swp = temp_path("sweep-own");
+  for (const auto& d : {cal, swp}) fs::remove_all(d);
+  const std::string spec = temp_path("spec_own.yaml");
+  std::ofstream(spec) << "sweep: 1\nid: own\nscenario: " << sc
+                      << "\nparameters:\n  - {path: actors.gov.stance, values: [1]}\nruns: 100\nseed: 4\n";
+  REQUIRE(cli_run("calibrate " + sc + " --output " + cal + " --particles 50 --max-generations 1 --quiet").code == 0);
+  REQUIRE(cli_run("sweep " + spec + " --output " + swp + " --quiet").code == 0);
+  CliResult s = cli_run("sweep " + spec + " --output " + cal + " --quiet");
+  CHECK(s.code == 3);
+  CHECK_THAT(s.err, Catch::Contains("this folder holds a calibration (calibration.json), not a sweep"));
+  CHECK_FALSE(fs::exists(cal + "/results.sqlite"));
+  CliResult c = cli_run("calibrate " + sc + " --output " + swp + " --particles 50 --max-generations 1 --quiet");
+  CHECK(c.code == 3);
+  CHECK_THAT(c.err, Catch::Contains("this folder holds a sweep (results.sqlite), not a calibration"));
+  CHECK_FALSE(fs::exists(swp + "/calibration.json"));
+  CHECK_FALSE(fs::exists(swp + "/generations"));
+  for (const auto& d : {cal, swp}) fs::remove_all(d);
+  fs::remove(spec);
+}
