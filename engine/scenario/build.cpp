@@ -1528,6 +1528,12 @@ void Builder::check_cohort_weights() {
 }
 
 Scenario Builder::build() {
+  // A sweep spec given where a scenario is expected: one message, not one per key.
+  if (root_.is_map() && root_.find("sweep") && !root_.find("geosim")) {
+    diags_.error(root_.key_loc("sweep"), "this is a sweep spec (`sweep:`), not a scenario",
+                 "run it with `geosim sweep " + sc_.file + " --output DIR`; its `scenario:` names the scenario");
+    diags_.throw_if_any();
+  }
   check_sizes();
   read_header();
   read_factors();
