@@ -71,7 +71,13 @@ int validate_command(const std::vector<std::string>& args) {
         std::vector<LintWarning> ws = lint_structure(sc);
         if (pilot_runs > 0) {
           Model model(sc);
-          for (auto& w : lint_pilot(model, pilot_runs, 1)) ws.push_back(std::move(w));
+          // A lever already found inert above is not said twice.
+          const size_t structural = ws.size();
+          for (auto& w : lint_pilot(model, pilot_runs, 1)) {
+            bool said = false;
+            for (size_t i = 0; i < structural && !said; ++i) said = ws[i].loc.str() == w.loc.str();
+            if (!said) ws.push_back(std::move(w));
+          }
         }
         for (const auto& w : ws) std::cerr << w.str() << "\n";
         if (!quiet && ws.empty()) std::cout << f << ": lint clean\n";

@@ -138,6 +138,16 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
   for (size_t l = 0; l < sc.levers.size(); ++l) {
     const Lever& lv = sc.levers[l];
     if (lv.kind < 0) continue;
+    // Format 1 lets a lever start after the horizon (format 2 refuses it, unless the horizon
+    // was shortened on the command line): it never acts.
+    if (lv.start_step >= sc.horizon) {
+      out.push_back({lv.loc,
+                     "lever '" + lv.id + "' starts after the run's last day (" +
+                         sc.date_of_step(sc.horizon).plus_days(-1).str() + "): it never acts",
+                     "move `from` into the scenario's dates, or remove the lever"});
+      dead_prefixes.push_back("levers." + lv.id + ".");
+      continue;
+    }
     const LeverKindInfo& info = lever_kinds()[static_cast<size_t>(lv.kind)];
     const bool regime = lv.target.valid() && sc.actors[lv.target.index()].regime_side;
     std::vector<std::string> channels;

@@ -2,6 +2,8 @@
 // what can is not.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -101,4 +103,27 @@ TEST_CASE("the teaching scenarios are lint clean", "[lint][scenarios]") {
     LoadOptions lo;
     CHECK(messages(lint_structure(load_scenario(test::source_path(f), lo))).empty());
   }
+}
+
+TEST_CASE("a format 1 lever that starts after the run's last day is named, once", "[lint]") {
+  std::string text = scenario(R"(levers:
+  - {id: late, kind: defection_incentive, by: us, target: army, intensity: 0.9, from: 2020-08-03}
+  - {id: last_day, kind: defection_incentive, by: us, target: army, intensity: 0.9, from: 2020-08-02}
+)");
+  text.replace(text.find("geosim: 2"), 9, "geosim: 1");
+  text.replace(text.find("horizon: 30 weeks"), 17, "horizon: 30");
+  const Scenario sc = test::from_text(text);
+  const auto ws = messages(lint_structure(sc));
+  REQUIRE(ws.size() == 1);
+  CHECK(ws[0] == "test.yaml:16:5: warning: lever 'late' starts after the run's last day (2020-08-02): it never acts; "
+                 "move `from` into the scenario's dates, or remove the lever");
+  // validate --lint: the pilot, which finds it inert too, does not say it again.
+  const std::string file = test::temp_path("late-lever.yaml");
+  std::ofstream(file) << text;
+  const test::CliResult r = test::cli_run("validate --lint " + file);
+  CHECK(r.code == 0);
+  size_t said = 0;
+  for (size_t at = r.err.find("lever 'late'"); at != std::string::npos; at = r.err.find("lever 'late'", at + 1)) ++said;
+  CHECK(said == 1);
+  std::remove(file.c_str());
 }
