@@ -123,6 +123,7 @@ struct PointVisitor {
   uint64_t seed, runs;
   size_t m;                       // outcomes
   std::vector<uint64_t>& counts;  // points x m
+  const std::function<void(uint64_t)>& poll;  // EvalOptions::poll
 
   struct Local {
     RunState st;
@@ -149,6 +150,7 @@ struct PointVisitor {
 
   void run(Local& l, uint64_t i) const {
     ++l.counts[static_cast<size_t>(simulate(model, l.st, seed, i - l.first, &l.fixed))];
+    if (poll && (i - l.first + 1) % kPollRuns == 0 && first_thread()) poll(i - l.first + 1);
   }
 
   void end_block(Local& l, uint64_t lo, uint64_t) const {
@@ -173,7 +175,7 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
   uint64_t first = 0, mine = static_cast<uint64_t>(points);
   cluster_block(static_cast<uint64_t>(points), cl.rank, cl.size, first, mine);
   std::vector<uint64_t> counts(static_cast<size_t>(points) * m, 0);
-  PointVisitor v{model, factors, U, o.seed, runs, m, counts};
+  PointVisitor v{model, factors, U, o.seed, runs, m, counts, o.poll};
   LoopOptions lo;
   lo.block = runs;
   lo.stop = o.stop;

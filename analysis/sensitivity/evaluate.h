@@ -76,7 +76,15 @@ struct EvalOptions {
   std::function<void(uint64_t, uint64_t)> progress;
   uint64_t progress_base = 0, progress_total = 0;
   const std::atomic<bool>* stop = nullptr;  // set to abandon the evaluation
+  // Called from the first thread after every kPollRuns runs of a point, with the runs of that
+  // point done so far, for a caller that must react while one long point runs (Python's
+  // Ctrl-C): `progress` comes only between points, and a point of 10^6 runs takes seconds.
+  // It may set *stop. None: not called, and nothing else changes.
+  std::function<void(uint64_t)> poll;
 };
+
+// Runs of a point between two calls of EvalOptions::poll (as many as a block of the run loop).
+inline constexpr uint64_t kPollRuns = 256;
 
 // U: one row per design point, one column per factor, coordinates in [0, 1] (already mapped
 // for Morris). Returns Y with one row per point and one column per scenario outcome: the

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 import numbers as _numbers
+import os as _os
 import sys as _sys
 
 from . import _geosim
@@ -36,7 +37,7 @@ except ImportError:  # pragma: no cover - exercised only without pandas
 
 def _yaml_value(value) -> str:
     """A Python value as the YAML text of a --set VALUE."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or _is_numpy_bool(value):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
@@ -45,6 +46,27 @@ def _yaml_value(value) -> str:
     if value is None:
         return "~"
     return str(value)
+
+
+def _is_numpy_bool(value) -> bool:
+    # numpy.bool_ is no Python bool: str() made it "False", which YAML reads as text. numpy is
+    # looked up only when already imported: a value cannot be one of its bools otherwise.
+    np = _sys.modules.get("numpy")
+    return np is not None and isinstance(value, np.bool_)
+
+
+def _path(path, what: str = "path", expected: str = "a file name") -> str:
+    """A file name as the command takes it: str or os.PathLike (pathlib.Path). str() would
+    turn None into the file "None" and b"x.yaml" into "b'x.yaml'", both "no such file"."""
+    try:
+        p = _os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{what} must be {expected} (str or os.PathLike), got {type(path).__name__} "
+                        f"{path!r}") from None
+    if not isinstance(p, str):
+        raise TypeError(f"{what} must be a file name as str (or an os.PathLike giving one), got {type(p).__name__} "
+                        f"{p!r}; decode it with os.fsdecode()")
+    return p
 
 
 def _sets(set) -> list[str]:
@@ -67,19 +89,20 @@ def _whole(value) -> str:
     return str(value)
 
 
-def _horizon_sets(until, horizon) -> tuple[list[str], list[str]]:
-    """(sets, command-line args) for until= / horizon=, as --until / --horizon do."""
+def _horizon_sets(until, horizon) -> tuple[list[str], list[str], list[str]]:
+    """(sets, their labels, command-line args) for until= / horizon=, as --until / --horizon
+    do: the overrides the command makes of them, and its messages' name for them."""
     if until is not None and horizon is not None:
         raise UsageError("give until or horizon, not both")
     if until is not None:
         until = str(until)
-        return [f"until={until}", "horizon=~"], ["--until", until]
+        return [f"until={until}", "horizon=~"], [f"--until {until}"] * 2, ["--until", until]
     if horizon is not None:
         steps = int(horizon) if isinstance(horizon, float) and horizon.is_integer() else horizon
         if isinstance(steps, bool) or not isinstance(steps, _numbers.Integral) or steps <= 0:
             raise UsageError(f"horizon must be a positive whole number of steps, got {horizon!r}")
-        return [f"horizon={int(steps)}", "until=~"], ["--horizon", str(int(steps))]
-    return [], []
+        return [f"horizon={int(steps)}", "until=~"], [f"--horizon {int(steps)}"] * 2, ["--horizon", str(int(steps))]
+    return [], [], []
 
 
 def _progress(progress, what: str):
@@ -156,7 +179,8 @@ class Scenario:
                 f"outcomes {', '.join(self.outcome_ids)}; {self.start} to {self.until}>")
 
     def parameter(self, path: str) -> dict:
-        """One parameter: path, value (its distribution), uncertain, doc, evidence, min, max, ..."""
+        """One parameter: path, value (None when uncertain), distribution (as text), uncertain,
+        doc, evidence, min, max, ..."""
         for p in self.parameters:
             if p["path"] == path:
                 return p
@@ -168,16 +192,18 @@ class Scenario:
         return [p["path"] for p in self.parameters if p["uncertain"]]
 
     def parameters_frame(self):
-        """The parameters as a DataFrame (path, value, uncertain, doc, min, max, mean, ...)."""
+        """The parameters as a DataFrame (path, value, distribution, uncertain, doc, min, max, ...)."""
         return _frame(self.parameters)
 
     def _variant(self, set, until, horizon):
-        """This scenario with more overrides; returns (scenario handle, args)."""
+        """This scenario with more overrides; returns (scenario handle, args). The overrides
+        apply to the scenario as loaded: the file is not read again, so an edit made since
+        load() changes nothing (load() again to see it)."""
         extra = _sets(set)
-        hsets, hargs = _horizon_sets(until, horizon)
+        hsets, hlabels, hargs = _horizon_sets(until, horizon)
         if not extra and not hsets:
             return self._h, self._args
-        handle = _geosim.load(self.path, self.sets + extra + hsets)
+        handle = self._h.variant(extra + hsets, [""] * len(extra) + hlabels)
         args = list(self._args)
         for s in extra:
             args += ["--set", s]
@@ -201,22 +227,24 @@ class Scenario:
                 set=None, progress=False) -> "CompareResult":
         """`geosim compare BASE VARIANT`: paired effects under common random numbers.
 
-        variant: a path or a Scenario loaded from one (its own set= overrides stay); set,
-        until and horizon apply to both arms, as on the command line.
+        variant: a path (read now) or a Scenario loaded from one (as loaded, with its own set=
+        overrides); set, until and horizon apply to both arms, as on the command line.
         """
+        base, _ = self._variant(set, until, horizon)
         if isinstance(variant, Scenario):
             vpath, vsets = variant.path, variant.sets
+            other, _ = variant._variant(set, until, horizon)
         else:
-            vpath, vsets = str(variant), []
-        base, _ = self._variant(set, until, horizon)
-        extra = _sets(set) + _horizon_sets(until, horizon)[0]
-        other = _geosim.load(vpath, vsets + extra)
+            vpath, vsets = _path(variant, "variant", "a Scenario or a file name"), []
+            hsets, hlabels, _ = _horizon_sets(until, horizon)
+            extra = _sets(set)
+            other = _geosim.load(vpath, extra + hsets, [""] * len(extra) + hlabels)
         # The command line that gives the same bytes; none when an arm has overrides of its
         # own (the command applies every --set to both arms).
         command = ""
         if not self.sets and not vsets:
             args = [self.path, vpath] + [a for s in _sets(set) for a in ("--set", s)]
-            args += _horizon_sets(until, horizon)[1] + ["--runs", _whole(runs), "--seed", _whole(seed)]
+            args += _horizon_sets(until, horizon)[2] + ["--runs", _whole(runs), "--seed", _whole(seed)]
             command = _geosim.reproduce_command("compare", args)
         text = _call(progress, "run pairs", base.compare, other, runs, seed, threads, command)
         return CompareResult(text)
@@ -260,8 +288,10 @@ def load(path, set=None) -> Scenario:
     set: overrides, as --set: {"levers.sanctions.intensity": 0.2} or ["PATH=VALUE", ...];
     a value may be a distribution, {"dist": "uniform", "min": 0, "max": 1}.
     Raises InputError (file:line:col messages) when the file or an override is wrong.
+    The file is read once, here: the Scenario stays what it was when loaded, even for calls
+    with more overrides, should the file be edited or deleted since.
     """
-    path = str(path)
+    path = _path(path)
     sets = _sets(set)
     args = [path]
     for s in sets:
@@ -379,7 +409,7 @@ class RunResult:
 
     @property
     def parameters(self):
-        """Every parameter's path, value (distribution), evidence, as the JSON lists them."""
+        """Every parameter's path, value, distribution, evidence, as the JSON lists them."""
         return _frame(self.json["parameters"])
 
 
@@ -422,7 +452,7 @@ def read_sweep(dir):
     """A finished sweep's results (DIR/results.csv, or the CSV itself) as a DataFrame with the
     CSV's columns: point, status, one per parameter path, runs, p_/lo_/hi_<outcome>, q05_/q50_/q95_<var>.
     A damaged file raises InputError at file:line:col."""
-    cols = _geosim.read_sweep(str(dir))
+    cols = _geosim.read_sweep(_path(dir, "dir", "a folder or file name"))
     if _pd is None:
         return cols
     return _pd.DataFrame(cols)

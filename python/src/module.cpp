@@ -1,6 +1,7 @@
 // geosim._geosim: the engine as a Python extension (pybind11).
 //
-// A thin layer over the functions the command line calls: load_scenario, run_monte_carlo +
+// A thin layer over the functions the command line calls: load_scenario's steps (the file's
+// tree is kept, so that a call's overrides apply to the scenario as loaded), run_monte_carlo +
 // summarize + run_json (the JSON of `geosim run`), run_paired / lever_effects + compare_text
 // (`geosim compare`, `geosim run --lever-effects`), gsa::evaluate_points (the runs behind
 // `geosim sensitivity`) and read_sweep_results. Results cross into Python as the same JSON
@@ -45,7 +46,12 @@ namespace {
 // A loaded scenario and its model; the model refers to the scenario, so both live together.
 struct Loaded {
   std::string path;               // as given to load(), used as the arm's name in comparisons
-  std::vector<std::string> sets;  // as given to load()
+  std::vector<std::string> sets;  // as given to load(), then the variant's own
+  std::vector<std::string> labels;  // where each override came from ("--until ..."), as LoadOptions
+  // The merged tree of the file and its `extends:` chain as read at load(), before any
+  // override: a variant (a call's set=, until=, horizon=) applies its overrides to a copy of
+  // it, so that one Scenario is one scenario even when the file is edited or deleted since.
+  std::shared_ptr<const YNode> tree;
   Scenario sc;
   std::unique_ptr<Model> model;
 };
@@ -60,18 +66,67 @@ void no_nul(const std::string& text, const std::string& where, const std::string
   if (text.find('\0') != std::string::npos) throw UsageError(where + ": embedded null byte in " + what);
 }
 
-std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::string>& sets) {
+// The scenario of `l`'s tree with its overrides, as load_scenario builds it from the file.
+void build(Loaded& l) {
+  YNode root = *l.tree;
+  apply_sets(root, l.sets, l.labels);
+  l.sc = build_scenario(root, l.path);
+  l.model = std::make_unique<Model>(l.sc);
+}
+
+void check_sets(const std::vector<std::string>& sets, const std::vector<std::string>& labels,
+                const std::string& where) {
+  for (const auto& s : sets) no_nul(s, where, "an override");
+  for (const auto& s : labels) no_nul(s, where, "an override");
+  if (labels.size() > sets.size()) throw UsageError(where + ": more labels than overrides");
+}
+
+// labels: where each override came from, for its messages ("--until 2020-03-01"); an empty
+// one, or none, is "--set PATH=VALUE".
+std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::string>& sets,
+                                const std::vector<std::string>& labels) {
   no_nul(path, "load", "the path");
-  for (const auto& s : sets) no_nul(s, "load", "an override");
+  check_sets(sets, labels, "load");
   auto l = std::make_shared<Loaded>();
   l->path = path;
   l->sets = sets;
-  LoadOptions lo;
-  lo.sets = sets;
+  l->labels = labels;
   {
     py::gil_scoped_release release;
-    l->sc = load_scenario(path, lo);
-    l->model = std::make_unique<Model>(l->sc);
+    // The file is read once, here (load_scenario_tree), and never again by this Scenario.
+    l->tree = std::make_shared<const YNode>(load_scenario_tree(path));
+    try {
+      build(*l);
+    } catch (const InputError&) {
+      // load_scenario says which file extended the one a message is about (its messages
+      // are the command's); the tree alone does not know. Its result is not used: should
+      // the file have changed since, the error found above is the one to report.
+      LoadOptions lo;
+      lo.sets = sets;
+      lo.set_labels = labels;
+      load_scenario(path, lo);
+      throw;
+    }
+  }
+  return l;
+}
+
+// The scenario as loaded with more overrides (a call's set=, until=, horizon=), applied
+// after load()'s as the command applies --set, --until and --horizon after the file's.
+std::shared_ptr<Loaded> py_variant(const Loaded& base, const std::vector<std::string>& sets,
+                                   const std::vector<std::string>& labels) {
+  check_sets(sets, labels, "load");  // as load(path, set=...) says it: the same overrides
+  auto l = std::make_shared<Loaded>();
+  l->path = base.path;
+  l->tree = base.tree;
+  l->sets = base.sets;
+  l->sets.insert(l->sets.end(), sets.begin(), sets.end());
+  l->labels = base.labels;
+  l->labels.resize(base.sets.size());
+  l->labels.insert(l->labels.end(), labels.begin(), labels.end());
+  {
+    py::gil_scoped_release release;
+    build(*l);
   }
   return l;
 }
@@ -349,6 +404,11 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
     eo.seed = seed;
     eo.runs_per_point = static_cast<int>(runs_per_point);
     eo.stop = progress.stop();
+    // The calling thread (the first) also reports from inside its row: Ctrl-C is seen only
+    // there, and one row of 10^6 runs takes seconds. Its count is the rows done plus its own
+    // row's runs so far, which never goes back.
+    gsa::EvalOptions first = eo;
+    first.poll = [&](uint64_t in_row) { progress.report(done.load() + in_row, total); };
     ParallelFor(n, [&](int64_t r) {
       if (progress.stop()->load()) return;
       std::vector<gsa::Factor> factors(static_cast<size_t>(k));
@@ -358,7 +418,9 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
         f.path = paths[static_cast<size_t>(c)];
         f.dist = &cells[static_cast<size_t>(r * k + c)];
       }
-      Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, eo);
+      // first_thread() is asked here, in the loop over rows: inside evaluate_points (a loop
+      // nested in this one) every thread is the first of its own team of one.
+      Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, first_thread() ? first : eo);
       for (size_t j = 0; j < m; ++j) y[static_cast<size_t>(r) * m + j] = row(0, static_cast<Eigen::Index>(j));
       uint64_t now = done.fetch_add(static_cast<uint64_t>(runs_per_point)) + static_cast<uint64_t>(runs_per_point);
       if (first_thread()) progress.report(now, total);
@@ -570,6 +632,8 @@ PYBIND11_MODULE(_geosim, m) {
 
   py::class_<Loaded, std::shared_ptr<Loaded>>(m, "_Scenario")
       .def("info", &scenario_info)
+      .def("variant", &py_variant, py::arg("sets"), py::arg("labels") = std::vector<std::string>{},
+           "This scenario, as loaded, with more overrides (the file is not read again).")
       .def("run", &py_run, py::arg("runs"), py::arg("seed"), py::arg("threads"), py::arg("command"),
            py::arg("progress") = py::none())
       .def("compare", &py_compare, py::arg("variant"), py::arg("runs"), py::arg("seed"), py::arg("threads"),
@@ -580,7 +644,8 @@ PYBIND11_MODULE(_geosim, m) {
            py::arg("threads"), py::arg("progress") = py::none());
 
   m.def("load", &py_load, py::arg("path"), py::arg("sets") = std::vector<std::string>{},
-        "Loads and validates a scenario (sets: PATH=VALUE overrides, as --set).");
+        py::arg("labels") = std::vector<std::string>{},
+        "Loads and validates a scenario (sets: PATH=VALUE overrides, as --set; labels: where each came from).");
   m.def(
       "reproduce_command",
       [](const std::string& command, const std::vector<std::string>& args) {

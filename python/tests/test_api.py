@@ -515,3 +515,117 @@ def test_fractions_are_refused_not_cut_and_progress_must_be_callable():
     res = sc.run(runs=1e3, seed=7.0, horizon=4.0)
     assert res.args[-6:] == ["--horizon", "4", "--runs", "1000", "--seed", "7"]
     assert res.to_json() == cli("run", *res.args, "--format", "json", "-q")[1]
+
+
+def test_a_scenario_stays_as_loaded_when_its_file_is_edited_or_deleted(tmp_path):
+    # Calls with overrides (set=, until=, horizon=) used to read the file again: after an
+    # edit they ran another scenario than the plain call, and after a delete they failed.
+    path = tmp_path / "edited.yaml"
+    path.write_text((ROOT / TEACHING).read_text())
+    sc = geosim.load(path)
+    variant = geosim.load(path, set={"levers.sanctions.intensity": 0.9})
+
+    def results():
+        return [sc.run(runs=500, seed=3).to_json(),
+                sc.run(runs=500, seed=3, horizon=20).to_json(),
+                sc.run(runs=500, seed=3, until="2020-06-01").to_json(),
+                sc.run(runs=500, seed=3, set={"actors.army.stance": 0.4}).to_json(),
+                sc.lever_effects(runs=200, seed=3, horizon=20).to_json(),
+                sc.compare(variant, runs=500, seed=3).to_json(),
+                sc.compare(variant, runs=500, seed=3, horizon=20).to_json()]
+
+    before = results()
+    # The command on the unchanged file gives the same bytes.
+    assert before[1] == cli("run", path, "--horizon", "20", "--runs", "500", "--seed", "3", "--format", "json",
+                            "-q")[1]
+    text = path.read_text()
+    assert "intensity: 0.7" in text
+    path.write_text(text.replace("intensity: 0.7", "intensity: 0.0", 1).replace("horizon: 52", "horizon: 30"))
+    assert results() == before
+    path.unlink()
+    assert results() == before
+    assert sc.parameter("levers.sanctions.intensity")["value"] == 0.7
+
+
+def test_load_reports_errors_in_an_extended_file_as_the_command_does(tmp_path):
+    # load() builds from the tree it read; a message about a file reached through `extends:`
+    # still names the file that extended it, as the command's does.
+    (tmp_path / "base.yaml").write_text((ROOT / TEACHING).read_text().replace("stubbornness: 0.8",
+                                                                              "stubbornnes: 0.8"))
+    variant = tmp_path / "variant.yaml"
+    variant.write_text("extends: base.yaml\n")
+    code, _, err = cli("run", variant, "-n", "10", check=False)
+    assert code == 3 and "extended from" in err
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(variant)
+    assert str(e.value) == err.rstrip("\n")
+
+
+def test_until_and_horizon_mistakes_are_named_as_the_command_names_them():
+    code, _, err = cli("run", TEACHING, "--until", "soon", "-n", "10", check=False)
+    assert code == 3 and "--until soon" in err
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(TEACHING).run(runs=10, until="soon")
+    assert str(e.value) == err.rstrip("\n")
+
+
+def test_numpy_bools_are_overrides_as_python_bools_are():
+    on = geosim.load(TEACHING, set={"levers.sanctions.enabled": False})
+    assert on.parameter("levers.sanctions.enabled")["value"] == 0
+    for value in (np.bool_(False), np.array([True, False])[1]):
+        sc = geosim.load(TEACHING, set={"levers.sanctions.enabled": value})
+        assert sc.parameter("levers.sanctions.enabled")["value"] == 0
+        assert sc.run(runs=300, seed=2).to_json() == on.run(runs=300, seed=2).to_json()
+    assert geosim.load(TEACHING, set={"levers.sanctions.enabled": np.bool_(True)}).parameter(
+        "levers.sanctions.enabled")["value"] == 1
+
+
+def test_a_path_that_is_no_file_name_is_a_type_error(tmp_path):
+    import pathlib
+
+    for bad in (None, 5, b"scenarios/teaching.yaml", pathlib.PurePosixPath):
+        with pytest.raises(TypeError, match=r"^path must be a file name \(str or os.PathLike\)|^path must be a "
+                                            r"file name as str"):
+            geosim.load(bad)
+    with pytest.raises(TypeError, match="os.fsdecode"):
+        geosim.load(b"scenarios/teaching.yaml")
+    sc = geosim.load(pathlib.Path(TEACHING))
+    assert sc.path == TEACHING
+    with pytest.raises(TypeError, match=r"^variant must be a Scenario or a file name \(str or os.PathLike\), "
+                                        r"got NoneType None$"):
+        sc.compare(None, runs=10)
+    with pytest.raises(TypeError, match="^dir must be"):
+        geosim.read_sweep(None)
+
+
+def test_evaluate_reports_progress_within_a_row():
+    # One row of many runs: progress (and with it the check for Ctrl-C) came only after
+    # each row, so a single long row could not be interrupted.
+    seen = []
+    sc = geosim.load(TEACHING)
+    Y = sc.evaluate([[0.5]], ["levers.sanctions.intensity"], runs_per_point=20000, seed=2, threads=1,
+                    progress=lambda d, t: seen.append((d, t)))
+    assert any(0 < d < 20000 for d, _ in seen), seen
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (20000, 20000)
+    assert np.array_equal(Y, sc.evaluate([[0.5]], ["levers.sanctions.intensity"], runs_per_point=20000, seed=2,
+                                         threads=1))
+
+
+def test_ctrl_c_stops_a_long_evaluate_row():
+    import signal
+
+    code = ("import geosim, sys; sc = geosim.load('scenarios/teaching.yaml'); print('go', flush=True); "
+            "sc.evaluate([[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=1)")
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "go"
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=30)  # the row would take hours
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError("evaluate did not stop on SIGINT within its row")
+    assert p.returncode != 0
+    assert "KeyboardInterrupt" in err
