@@ -33,7 +33,9 @@ int serve_command(const std::vector<std::string>& args) {
               << "  geosim run FILE --set PATH=VALUE ... --runs N --seed S --format json\n";
     return kExitOk;
   }
-  if (so.threads < 0) throw UsageError("serve: --threads must be 0 (all cores) or a positive number");
+  // The bound and words of `geosim run --threads` (engine/core/thread_limit.h): thousands
+  // of threads would crash the OpenMP runtime at the first computation.
+  apply_threads(so.threads, "serve");
   so.max_runs = max_runs;
   install_signal_handlers();
   studio::serve(so, interrupted(), [](const std::string& url) {

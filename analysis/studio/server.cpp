@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -27,6 +29,7 @@
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 #include "engine/core/text_file.h"
+#include "engine/core/thread_limit.h"
 #include "engine/output/output.h"
 #include "engine/output/replay_text.h"
 #include "engine/output/run_limits.h"
@@ -134,6 +137,11 @@ constexpr int kRequestSeconds = 5;
 // handler (called on the same thread) to answer 408 where httplib says 400.
 thread_local bool request_late = false;
 
+// Set on a worker thread when the pre-routing handler refuses a request: what follows its
+// headers on the connection (a body, a second request smuggled in it) is not read as a
+// request; the connection is closed once the refusal is written.
+thread_local bool drop_connection = false;
+
 // A connection's socket, read against one deadline for the whole request. httplib's own
 // stream times out each read alone, so a client sending a byte every few seconds could keep
 // a worker for ever, and as many such clients as workers the whole studio.
@@ -147,7 +155,7 @@ class DeadlineStream : public httplib::Stream {
   // Waits (at most the idle time) for the next request's first byte, which starts its
   // deadline; false when none comes, the client has gone or the server is stopping.
   bool next_request() {
-    request_late = late_ = false;
+    request_late = late_ = drop_connection = false;
     if (off_ == size_ && !wait(POLLIN, Clock::now() + idle_)) return false;
     deadline_ = Clock::now() + request_;
     return true;
@@ -232,7 +240,17 @@ class HttpServer : public httplib::Server {
       if (!strm.next_request()) break;
       bool closed = false;
       ok = process_request(strm, left == 1, closed, nullptr);
-      if (!ok || closed || strm.late()) break;
+      if (!ok || closed || strm.late() || drop_connection) break;
+    }
+    if (drop_connection) {
+      // Read what the client still sends (a refused request's body) for a moment before
+      // closing: a close with unread bytes resets the connection, and the client may lose
+      // the answer.
+      shutdown(sock, SHUT_WR);
+      char buf[4096];
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      for (pollfd p{sock, POLLIN, 0}; std::chrono::steady_clock::now() < until && poll(&p, 1, 100) >= 0;)
+        if (p.revents != 0 && httplib::detail::read_socket(sock, buf, sizeof buf, 0) <= 0) break;
     }
     shutdown(sock, SHUT_RDWR);
     close(sock);
@@ -394,6 +412,12 @@ class Studio {
     return r;
   }
 
+  static LoadOptions overrides(const Request& r) {
+    LoadOptions lo;
+    lo.sets = r.sets;
+    return lo;
+  }
+
   void check_runs(const Request& r) const {
     check_run_count("run", r.runs);
     if (r.runs > opt_.max_runs)
@@ -457,7 +481,7 @@ class Studio {
   }
 
   void apply_threads() const {
-    if (opt_.threads > 0) set_threads(opt_.threads);
+    if (opt_.threads > 0) set_threads(threads_to_use(opt_.threads));
   }
 
   Json scenario_list() const;
@@ -626,7 +650,7 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
 
 std::string Studio::run(const Request& r, const Ticket& t) const {
   check_runs(r);
-  Scenario sc = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Scenario sc = load_scenario(r.path, overrides(r));
   Model model(sc);
   RunOptions ro;
   ro.runs = r.runs;
@@ -643,7 +667,7 @@ std::string Studio::run(const Request& r, const Ticket& t) const {
 std::string Studio::compare(const Request& r, const Ticket& t) const {
   check_runs(r);
   Scenario base = load_scenario(r.path);
-  Scenario variant = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Scenario variant = load_scenario(r.path, overrides(r));
   Model mb(base), mv(variant);
   std::string label = reproduce_command("run", args_of(r, false));
   label = label.substr(std::string("geosim run ").size());
@@ -670,7 +694,11 @@ std::string Studio::compare(const Request& r, const Ticket& t) const {
 }
 
 Json Studio::replay(const Request& r) const {
-  Scenario sc = load_scenario(r.path, LoadOptions{r.sets, {}});
+  // `geosim run --replay K` reads K as a signed 64-bit number: a larger one is refused there,
+  // and the command shown would fail.
+  if (r.run > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    throw usage_error("geosim run: the argument ('" + std::to_string(r.run) + "') for option '--replay' is invalid");
+  Scenario sc = load_scenario(r.path, overrides(r));
   Model model(sc);
   std::ostringstream os;
   write_replay(os, sc, model, r.seed, r.run);
@@ -684,31 +712,231 @@ Json Studio::replay(const Request& r) const {
   return j;
 }
 
-// The overrides as an `extends:` file: each PATH=VALUE becomes nested keys, a list of
-// items with ids (levers, actors, ...) addressed by `- id:` as `extends:` merges them.
-struct VNode {
-  bool list = false;  // children are list items addressed by id
-  std::string value;  // a leaf's YAML text
-  std::vector<std::pair<std::string, VNode>> kids;
-  VNode& kid(const std::string& k) {
-    for (auto& [name, n] : kids)
-      if (name == k) return n;
-    kids.emplace_back(k, VNode{});
-    return kids.back().second;
-  }
-};
+// "Save as variant": the overrides as an `extends:` file. The file holds the difference
+// between the scenario's tree and the tree the overrides give, as the loader applies them
+// (a key may hold dots, fired.coup_attempt; a ladder's rungs are named by their lever; a
+// value is read as YAML, so `--- 0.5` is 0.5), laid out so that merge_yaml, which merges a
+// variant into its base, turns the one into the other: maps key by key, lists of items with
+// ids item by item, any other value whole. What such a file cannot say is refused up front,
+// naming the key: clearing a key (`~`), dropping a key from a map, an order of items that
+// merging does not give (an item written anew goes last).
 
-void emit(const VNode& n, int indent, std::string& out) {
-  std::string pad(static_cast<size_t>(indent), ' ');
-  for (const auto& [key, k] : n.kids) {
-    if (n.list) {
-      out += pad + "- id: " + key + "\n";
-      emit(k, indent + 2, out);
-    } else if (k.kids.empty()) {
-      out += pad + key + ": " + k.value + "\n";
+HttpError cannot_save(const std::string& why, const std::string& hint) {
+  return usage_error("serve: a variant file cannot hold these settings: " + why + "; " + hint);
+}
+
+std::string dotted(const std::string& where, const std::string& key) { return where.empty() ? key : where + "." + key; }
+
+bool same_tree(const YNode& a, const YNode& b) {
+  if (a.type != b.type || a.scalar != b.scalar || a.quoted != b.quoted || a.seq.size() != b.seq.size() ||
+      a.map.size() != b.map.size())
+    return false;
+  for (size_t i = 0; i < a.seq.size(); ++i)
+    if (!same_tree(a.seq[i], b.seq[i])) return false;
+  for (size_t i = 0; i < a.map.size(); ++i)
+    if (a.map[i].first != b.map[i].first || !same_tree(a.map[i].second, b.map[i].second)) return false;
+  return true;
+}
+
+// A list that merge_yaml merges item by item (yaml_tree.cpp): every item a map with an id.
+bool is_id_list(const YNode& n) {
+  if (!n.is_seq() || n.seq.empty()) return false;
+  for (const auto& item : n.seq) {
+    const YNode* id = item.is_map() ? item.find("id") : nullptr;
+    if (!id || !id->is_scalar()) return false;
+  }
+  return true;
+}
+
+// A key an override cleared (`PATH=~`): the loader builds the scenario as if it were not written.
+bool cleared(const YNode& n) { return n.is_null() && n.loc.on_command_line(); }
+
+YNode without_cleared(YNode n) {
+  for (size_t i = n.map.size(); i-- > 0;) {
+    if (cleared(n.map[i].second)) {
+      n.map.erase(n.map.begin() + static_cast<long>(i));
+      n.key_locs.erase(n.key_locs.begin() + static_cast<long>(i));
     } else {
-      out += pad + key + ":\n";
-      emit(k, indent + 2, out);
+      n.map[i].second = without_cleared(std::move(n.map[i].second));
+    }
+  }
+  for (auto& v : n.seq) v = without_cleared(std::move(v));
+  return n;
+}
+
+void add_key(YNode& map, const std::string& key, YNode value) {
+  map.type = YNode::Type::Map;
+  map.map.emplace_back(key, std::move(value));
+  map.key_locs.emplace_back();
+}
+
+YNode scalar_node(const std::string& text) {
+  YNode n;
+  n.type = YNode::Type::Scalar;
+  n.scalar = text;
+  return n;
+}
+
+// What a variant lays over `base` (merge_yaml) so that it becomes `want`; nothing when they
+// are the same. `where` names the place, for messages (levers.sanctions).
+std::optional<YNode> overlay_of(const YNode& base, const YNode& want, const std::string& where) {
+  if (same_tree(base, want)) return std::nullopt;
+  const std::string run_instead = "run them with `geosim run --set` instead";
+  if (base.is_map() && want.is_map()) {
+    for (const auto& [key, value] : base.map)
+      if (!want.find(key))
+        throw cannot_save("an override gives '" + where + "' a value without its key '" + key +
+                              "', and an `extends:` file only adds and changes keys",
+                          "set the keys one by one (" + dotted(where, "KEY") + "=VALUE), or " + run_instead);
+    YNode out;
+    out.type = YNode::Type::Map;
+    for (const auto& [key, value] : want.map) {
+      const YNode* was = base.find(key);
+      if (cleared(value)) {
+        if (!was) continue;  // cleared a key the scenario does not write: nothing to say
+        throw cannot_save("an override clears '" + dotted(where, key) + "' (~), and an `extends:` file cannot remove a key",
+                          "leave it as written, or " + run_instead);
+      }
+      if (!was) {
+        add_key(out, key, without_cleared(value));
+      } else if (auto d = overlay_of(*was, value, dotted(where, key))) {
+        add_key(out, key, std::move(*d));
+      }
+    }
+    if (out.map.empty()) return std::nullopt;
+    return out;
+  }
+  if (is_id_list(base) && is_id_list(want)) {
+    auto id_of = [](const YNode& item) { return item.find("id")->scalar; };
+    auto removal = [&](const YNode& item) {
+      YNode rm;
+      add_key(rm, "id", *item.find("id"));
+      add_key(rm, "remove", scalar_node("true"));
+      return rm;
+    };
+    YNode out;
+    out.type = YNode::Type::Sequence;
+    std::set<std::string> wanted_ids, gone;
+    std::vector<std::string> added;  // merging puts these last, in this order
+    for (const auto& item : want.seq) wanted_ids.insert(id_of(item));
+    for (const auto& item : want.seq) {
+      const std::string id = id_of(item);
+      const YNode* was = nullptr;
+      for (const auto& b : base.seq)
+        if (id_of(b) == id) was = &b;
+      bool whole = was == nullptr;  // a new item, or one replaced whole (levers.ID={...})
+      if (was)
+        for (const auto& kv : was->map) whole = whole || !item.find(kv.first);
+      if (whole) {
+        // One replaced whole drops keys, which merging cannot: removed, then written anew.
+        if (was) {
+          out.seq.push_back(removal(item));
+          gone.insert(id);
+        }
+        out.seq.push_back(without_cleared(item));
+        added.push_back(id);
+      } else if (auto d = overlay_of(*was, item, dotted(where, id))) {
+        // merge_yaml finds the base's item by the id, which leads the item.
+        if (!d->find("id")) {
+          d->map.insert(d->map.begin(), {"id", *item.find("id")});
+          d->key_locs.insert(d->key_locs.begin(), FileLoc{});
+        }
+        out.seq.push_back(std::move(*d));
+      }
+    }
+    for (const auto& b : base.seq)
+      if (!wanted_ids.count(id_of(b))) {
+        out.seq.push_back(removal(b));
+        gone.insert(id_of(b));
+      }
+    std::vector<std::string> merged, wanted;
+    for (const auto& b : base.seq)
+      if (!gone.count(id_of(b))) merged.push_back(id_of(b));
+    merged.insert(merged.end(), added.begin(), added.end());
+    for (const auto& item : want.seq) wanted.push_back(id_of(item));
+    if (merged != wanted)
+      throw cannot_save("the items of '" + where +
+                            "' would not keep their order (an `extends:` file puts an item it writes anew last)",
+                        "change an item's keys one by one (" + dotted(where, "ID.KEY") + "=VALUE), or " + run_instead);
+    if (out.seq.empty()) return std::nullopt;
+    return out;
+  }
+  return without_cleared(want);  // replaced whole (a value, or a list such as a ladder's rungs)
+}
+
+// A scalar's text that YAML reads back as the same scalar. A plain one stays plain (its
+// text is one a block value takes as it is); a quoted one, or a plain one that would read
+// otherwise, is written in double quotes with escapes (a line break or '#' stays inside).
+bool plain_ok(const std::string& s) {
+  if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.back() == ':' || find_control(s) != std::string::npos)
+    return false;
+  if (std::string("?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string::npos) return false;
+  if (s.front() == '-' && (s.size() == 1 || s[1] == ' ' || s.rfind("---", 0) == 0)) return false;
+  return s.find(": ") == std::string::npos && s.find(" #") == std::string::npos;
+}
+
+std::string quoted_text(const std::string& s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    char buf[16];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) {  // C1 controls, NEL among them
+      std::snprintf(buf, sizeof buf, "\\u%04x", next(1));
+      out += buf;
+      i += 1;
+    } else if (c == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)) {  // line, paragraph separators
+      out += next(2) == 0xa8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+bool is_block(const YNode& v) { return (v.is_map() && !v.map.empty()) || (v.is_seq() && !v.seq.empty()); }
+
+std::string inline_text(const YNode& v) {
+  if (v.is_scalar()) return !v.quoted && plain_ok(v.scalar) ? v.scalar : quoted_text(v.scalar);
+  if (v.is_map()) return "{}";
+  if (v.is_seq()) return "[]";
+  return "~";
+}
+
+// A map's keys or a list's items in YAML's block style, at `indent` spaces.
+void emit(const YNode& n, int indent, std::string& out) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  if (n.is_map()) {
+    for (const auto& [key, v] : n.map) {
+      out += pad + (plain_ok(key) ? key : quoted_text(key)) + ":";
+      if (!is_block(v)) {
+        out += " " + inline_text(v) + "\n";
+      } else {
+        out += "\n";
+        emit(v, indent + 2, out);
+      }
+    }
+    return;
+  }
+  for (const auto& item : n.seq) {
+    if (!is_block(item)) {
+      out += pad + "- " + inline_text(item) + "\n";
+    } else if (item.is_map()) {  // its first key on the line of the dash
+      std::string body;
+      emit(item, indent + 2, body);
+      out += pad + "- " + body.substr(static_cast<size_t>(indent) + 2);
+    } else {
+      out += pad + "-\n";
+      emit(item, indent + 2, out);
     }
   }
 }
@@ -716,43 +944,25 @@ void emit(const VNode& n, int indent, std::string& out) {
 Json Studio::variant(const Request& r) const {
   check_runs(r);
   // The same scenario the overrides give, or a clear error (as `geosim run --set` would).
-  Scenario wanted = load_scenario(r.path, LoadOptions{r.sets, {}});
+  Scenario wanted = load_scenario(r.path, overrides(r));
   YNode base = load_scenario_tree(r.path);
-  VNode root;
-  for (const auto& s : r.sets) {
-    auto eq = s.find('=');
-    std::string path = s.substr(0, eq), value = s.substr(eq + 1);
-    if (value.find('#') != std::string::npos || value.empty() || find_control(s) != std::string::npos)
-      throw usage_error("serve: the value of '" + path +
-                        "' cannot be saved in a variant file (one line, no '#', no control characters)");
-    const YNode* at = &base;
-    VNode* v = &root;
-    std::string part;
-    std::istringstream ps(path);
-    std::vector<std::string> parts;
-    while (std::getline(ps, part, '.')) parts.push_back(part);
-    for (size_t i = 0; i < parts.size(); ++i) {
-      const YNode* next = nullptr;
-      if (at && at->is_seq()) {
-        v->list = true;
-        for (const auto& item : at->seq) {
-          const YNode* id = item.find("id");
-          if (id && id->is_scalar() && id->scalar == parts[i]) next = &item;
-        }
-      } else if (at && at->is_map()) {
-        next = at->find(parts[i]);
-      }
-      v = &v->kid(parts[i]);
-      at = next;
-    }
-    v->value = value;
-  }
+  YNode want = base;
+  apply_sets(want, r.sets);
+  YNode overlay;
+  overlay.type = YNode::Type::Map;
+  if (auto d = overlay_of(base, want, "")) overlay = std::move(*d);
+  // A horizon in steps is the command line's (--set horizon=30); a format 2 file states it
+  // in calendar units, which say the same steps in the scenario's unit.
+  if (YNode* h = overlay.find("horizon"); h && wanted.format_version >= 2 && h->is_scalar() && !h->quoted &&
+                                          !h->scalar.empty() &&
+                                          h->scalar.find_first_not_of("0123456789") == std::string::npos)
+    h->scalar += wanted.unit == StepUnit::Week ? " weeks" : " days";
   fs::path p(r.path);
   std::string stem = p.stem().string();
   std::string name = stem + "-whatif.yaml";
   std::string saved = (p.parent_path() / name).lexically_normal().string();
   std::string body;
-  emit(root, 0, body);
+  emit(overlay, 0, body);
   std::vector<std::string> run_args = {saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
   std::vector<std::string> cmp_args = {
       r.path, saved, "--runs", std::to_string(r.runs), "--seed", std::to_string(r.seed)};
@@ -765,14 +975,22 @@ Json Studio::variant(const Request& r) const {
   text += "extends: " + p.filename().string() + "\n" + body;
   // It must load to the same scenario: check it as the loader checks a file (no NUL bytes;
   // parse_yaml_text checks the UTF-8 and the YAML), merge it as `extends:` would and
-  // compare every value.
+  // compare every value. A file is read more strictly than --set (a shorter horizon may not
+  // leave scheduled events out): what it refuses is refused here, with its message.
   if (text.find('\0') != std::string::npos)
     throw HttpError{500, "internal", kExitInternal, "serve: the variant file would contain NUL bytes"};
-  YNode overlay = parse_yaml_text(text, FileLoc{name, 1, 1});
-  overlay.erase("extends");
-  merge_yaml(base, overlay);
-  Scenario got = build_scenario(base, r.path);
-  bool same = got.params.size() == wanted.params.size();
+  Scenario got;
+  try {
+    YNode file = parse_yaml_text(text, FileLoc{name, 1, 1});
+    file.erase("extends");
+    merge_yaml(base, file);
+    got = build_scenario(base, r.path);
+  } catch (const InputError& e) {
+    std::string why = e.what();
+    if (auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
+    throw cannot_save("a file with them is refused (" + why + ")", "run them with `geosim run --set` instead");
+  }
+  bool same = got.params.size() == wanted.params.size() && got.levers.size() == wanted.levers.size();
   for (size_t i = 0; same && i < got.params.size(); ++i)
     same = got.params[i].path == wanted.params[i].path &&
            got.params[i].dist.describe() == wanted.params[i].dist.describe();
@@ -780,7 +998,7 @@ Json Studio::variant(const Request& r) const {
     same =
         got.levers[i].start_step == wanted.levers[i].start_step && got.levers[i].end_step == wanted.levers[i].end_step;
   if (!same)
-    throw HttpError{500, "internal", kExitInternal, "serve: the variant file would not reproduce these settings"};
+    throw cannot_save("written as a file they would give another scenario", "run them with `geosim run --set` instead");
   Json j;
   j["filename"] = name;
   j["path"] = saved;
@@ -791,19 +1009,33 @@ Json Studio::variant(const Request& r) const {
 }
 
 void Studio::install(httplib::Server& svr) {
+  // Runs before httplib reads a request's body; a refusal leaves it unread and closes the
+  // connection (drop_connection).
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    std::string why = check_origin(req);
-    if (!why.empty()) {
-      send_error(res, {403, "forbidden", kExitUsage, "serve: " + why});
+    // No byte ranges: the studio has no need of them, and httplib would build a multipart
+    // answer holding the whole file once per range a request lists (thousands of `0-` are
+    // gigabytes). Forgotten here, every answer is whole. httplib hands its handlers its own
+    // Request, which is not const; the ranges are read only when the answer is written.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    auto refuse = [&](const HttpError& e) {
+      send_error(res, e);
+      drop_connection = true;
       return httplib::Server::HandlerResponse::Handled;
-    }
+    };
+    // Two Hosts or two lengths: a proxy in front may read the one, the studio the other
+    // (request smuggling), and check_origin sees only the first Host.
+    for (const char* header : {"Host", "Content-Length"})
+      if (req.get_header_value_count(header) > 1)
+        return refuse(usage_error(std::string("serve: the request has more than one ") + header +
+                                  " header; send it once"));
+    std::string why = check_origin(req);
+    if (!why.empty()) return refuse({403, "forbidden", kExitUsage, "serve: " + why});
     // A path or query that is not UTF-8 names nothing here: refused as the command line
     // would refuse such a file name, before any message quotes it.
     bool utf8 = is_utf8(req.path);
     for (const auto& [key, value] : req.params) utf8 = utf8 && is_utf8(key) && is_utf8(value);
     if (utf8) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, usage_error("serve: the request's path or query is not valid UTF-8"));
-    return httplib::Server::HandlerResponse::Handled;
+    return refuse(usage_error("serve: the request's path or query is not valid UTF-8"));
   });
   // Whatever httplib answers by itself (413, 404, 405, 400) comes as JSON too.
   svr.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -883,6 +1115,9 @@ void serve(const Options& options, const std::atomic<bool>& stop,
            const std::function<void(const std::string&)>& ready) {
   if (options.port < 0 || options.port > 65535) throw UsageError("serve: --port must be 0..65535");
   if (options.max_runs == 0) throw UsageError("serve: --max-runs must be at least 1");
+  // As for `geosim run`: thousands of threads crash the OpenMP runtime at the first computation.
+  if (!threads_allowed(options.threads))
+    throw UsageError("serve: --threads must be " + thread_range() + ", got " + std::to_string(options.threads));
   Studio studio(options);
   HttpServer svr;
   int workers = std::max(2, options.workers);

@@ -10,6 +10,7 @@ intensity slider. Once the refined answer (20,000 runs) is shown it checks that
   - POST /api/run's bytes equal `geosim run FILE --set ... --runs 20000 --seed 1 --format json`;
   - the variant the page saves validates and `geosim run` on it gives the same probabilities;
   - a reload restores the settings from the address; "tell me one run" tells a story;
+  - a seed above 2^53 (2^64 - 1) reaches the server and the page unchanged;
   - no console error, no uncaught exception, no request to anywhere but the server.
 Screenshots go to OUT (--screenshots). Exit 0: all good, 3: a problem, 2: could not run.
 
@@ -287,6 +288,18 @@ def check(args):
             problems.append("after a reload the switch is %s and the slider at %s" % (checked, value))
         if min(again["charts"]) == 0:
             problems.append("a chart drew no marks: %s" % again["charts"])
+
+        # A seed above 2^53 reaches the server unchanged (a JavaScript number would round it).
+        big = 18446744073709551615
+        b.call("Page.navigate", {"url": base + "#file=teaching.yaml&seed=%d" % big}, session=sess)
+        seeded = wait_for(b, sess, lambda s: s["state"] == "refined" and s["request"]
+                          and json.loads(s["request"])["file"] == "teaching.yaml", args.timeout,
+                          "the refined answer for seed %d" % big)
+        shown = evaluate(b, sess, "document.getElementById('status').textContent")
+        if json.loads(seeded["request"])["seed"] != big or str(big) not in shown or "seed=%d" % big not in seeded["hash"]:
+            problems.append("seed %d became %s (shown: %s)" % (big, json.loads(seeded["request"])["seed"], shown))
+        else:
+            print("studio_check: seed %d kept exactly" % big)
 
         b.pump(0.5)
         origin = base.rstrip("/")

@@ -600,6 +600,21 @@ TEST_CASE("serve: command-line mistakes are usage errors", "[serve]") {
   CHECK(notyaml.code == 2);
   CliResult badport = cli_run("serve scenarios --port 70000");
   CHECK(badport.code == 2);
+  // --threads: the bound and words of `geosim run` (100000 crashed the server at its first
+  // computation). `timeout` bounds the wait, should the server start after all.
+  for (const std::string threads : {"100000", "-1"}) {
+    CliResult run = cli_run("run scenarios/teaching.yaml --threads " + threads);
+    REQUIRE(run.code == 2);
+    const std::string err = temp_path("threads_stderr");
+    int status = std::system(("cd '" + std::string(GEOSIM_SOURCE_DIR) + "' && timeout 30 '" + GEOSIM_BINARY +
+                              "' serve scenarios --port 0 --threads " + threads + " > /dev/null 2> '" + err + "'")
+                                 .c_str());
+    CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 2);
+    std::string want = run.err;
+    want.replace(want.find("geosim run:"), 11, "geosim serve:");
+    CHECK(read_text(err) == want);
+    std::remove(err.c_str());
+  }
   CliResult latin1 = cli_run("serve 'scenarios/caf\xe9' --port 0");  // a name that is not UTF-8
   CHECK(latin1.code == 2);
   CHECK(latin1.err.find("is not valid UTF-8") != std::string::npos);
@@ -632,4 +647,169 @@ TEST_CASE("serve: the page and its scripts come from the server itself", "[serve
     CHECK(r->status == 200);
     CHECK(r->body.size() > 1000);
   }
+}
+
+TEST_CASE("serve: a request for byte ranges gets the whole answer, never one copy per range", "[serve][security]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  auto whole = c.Get("/studio.css");
+  REQUIRE(whole);
+  REQUIRE(whole->status == 200);
+  const size_t size = whole->body.size();
+  // httplib answers a list of ranges with a multipart body holding each (2600 times the
+  // file for 2600 `0-`; three such requests on /vega.js took 10 GB).
+  std::string ranges = "bytes=0-";
+  for (int i = 1; i < 2600; ++i) ranges += ",0-";
+  const std::string host = "Host: " + srv.host() + "\r\nConnection: close\r\n";
+  auto t = std::chrono::steady_clock::now();
+  std::string got = raw(srv.port(), "GET /studio.css HTTP/1.1\r\n" + host + "Range: " + ranges + "\r\n\r\n", 10000);
+  CHECK(std::chrono::steady_clock::now() - t < std::chrono::seconds(5));
+  INFO(got.substr(0, 300));
+  REQUIRE(got.rfind("HTTP/1.1 200 ", 0) == 0);
+  CHECK(got.find("multipart") == std::string::npos);
+  CHECK(got.size() < size + 1000);  // the file once, with its headers
+  CHECK(got.substr(got.find("\r\n\r\n") + 4) == whole->body);
+  // One range too: the whole answer, not a piece of it (an API answer is JSON, whole).
+  auto one = c.Get("/api/scenarios", {{"Range", "bytes=0-9"}});
+  REQUIRE(one);
+  CHECK(one->status == 200);
+  CHECK(json::parse(one->body).contains("scenarios"));
+  // Nor for a refused request.
+  std::string refused = raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\nHost: attacker.example\r\nRange: " + ranges + "\r\n\r\n");
+  CHECK(answer_of(refused).first == 403);
+}
+
+TEST_CASE("serve: a second Host or Content-Length header is refused, and nothing after it is read", "[serve][security]") {
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  for (const std::string& second : {host, std::string("Host: attacker.example\r\n"), std::string("hOsT: x\r\n")}) {
+    INFO(second);
+    auto [status, body] = answer_of(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\n" + host + second + "\r\n"));
+    CHECK(status == 400);
+    CHECK(body["error"]["class"] == "usage");
+    CHECK(body["error"]["message"].get<std::string>().find("more than one Host header") != std::string::npos);
+  }
+  // Two lengths, the body holding a second request (smuggled, as a proxy in front that
+  // read the other length would see it): refused, and the second request is not served.
+  const std::string inner = "GET /api/scenarios HTTP/1.1\r\n" + host + "\r\n";
+  for (const std::string& lengths :
+       {"Content-Length: 0\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n",
+        "Content-Length: " + std::to_string(inner.size()) + "\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n"}) {
+    INFO(lengths);
+    std::string got = raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + lengths + "\r\n" + inner);
+    auto [status, body] = answer_of(got.substr(0, got.find("HTTP/1.1 ", 1)));
+    CHECK(status == 400);
+    CHECK(body["error"]["message"].get<std::string>().find("more than one Content-Length header") != std::string::npos);
+    CHECK(got.find("HTTP/1.1 ", 1) == std::string::npos);  // one answer only
+  }
+  // A request refused for its Origin does not get its body read as a request either.
+  std::string got = raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + "Origin: http://attacker.example\r\n" +
+                                        "Content-Type: text/plain\r\nContent-Length: " + std::to_string(inner.size()) +
+                                        "\r\n\r\n" + inner);
+  CHECK(got.rfind("HTTP/1.1 403 ", 0) == 0);
+  CHECK(got.find("HTTP/1.1 ", 1) == std::string::npos);
+  auto c = srv.client();
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("serve: a replay's run number is one geosim run --replay takes", "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  // --replay is a signed 64-bit number: 2^63 - 1 is the largest run.
+  auto top = post(c, "/api/replay", {{"file", "teaching.yaml"}, {"run", 9223372036854775807ULL}});
+  REQUIRE(top);
+  REQUIRE(top->status == 200);
+  json j = json::parse(top->body);
+  CHECK(j["command"] == "geosim run scenarios/teaching.yaml --seed 1 --replay 9223372036854775807");
+  CliResult cli = cli_run("run scenarios/teaching.yaml --seed 1 --replay 9223372036854775807");
+  REQUIRE(cli.code == 0);
+  CHECK(j["text"] == cli.out);
+  for (const uint64_t run : {9223372036854775808ULL, 18446744073709551615ULL}) {
+    INFO(run);
+    auto r = post(c, "/api/replay", {{"file", "teaching.yaml"}, {"run", run}});
+    json e = error_of(r);
+    CHECK(r->status == 400);
+    CHECK(e["exit"] == 2);
+    CliResult refused = cli_run("run scenarios/teaching.yaml --seed 1 --replay " + std::to_string(run));
+    CHECK(refused.code == 2);
+    CHECK(e["message"] == refused.err.substr(0, refused.err.find('\n')));
+  }
+}
+
+TEST_CASE("serve: every override /api/run takes is saved as a variant that reproduces it, or refused up front",
+          "[serve]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  fs::path dir = temp_path("variant_overrides");
+  fs::remove_all(dir);
+  fs::copy(source_path("scenarios"), dir, fs::copy_options::recursive);
+  struct Case {
+    std::string file;
+    json set;
+  };
+  // The loader's paths and values: a key holding a dot (a driver named after an event), a
+  // ladder's rung (named by its lever; the rungs merge as a whole list), a horizon in steps
+  // in a format 2 file (which states it in weeks), a value YAML reads past `---`, a dist,
+  // quoted text with '#' and a tab, and several at once.
+  std::vector<Case> saved = {
+      {"venezuela-2019.yaml", {{"events.coup_attempt.hazard.drivers.fired.coup_attempt", 0.3}}},
+      {"teaching-react.yaml", {{"ladders.pressure.rungs.strikes.up", "t >= 30"}}},
+      {"teaching-leader.yaml", {{"horizon", 30}}},
+      {"teaching.yaml", {{"levers.sanctions.intensity", "--- 0.5"}}},
+      {"teaching.yaml", {{"levers.amnesty_for_officers.credibility", "{dist: uniform, min: 0.3, max: 0.4}"},
+                         {"title", "\"What # if:\\ta \\\"test\\\"\""},
+                         {"levers.exit_deal.enabled", false}}},
+      {"teaching.yaml",  // the last lever replaced whole: removed, then written anew (last, as it was)
+       {{"levers.exit_deal",
+         "{id: exit_deal, kind: amnesty_offer, by: patron_state, target: government, from: 2020-06-01, "
+         "intensity: 0.9, credibility: 0.3}"}}},
+      {"venezuela-2019.yaml", kSets}};
+  for (const auto& [file, set] : saved) {
+    json req = {{"file", file}, {"set", set}, {"runs", 200}, {"seed", 3}};
+    INFO(req.dump());
+    auto run = post(c, "/api/run", req);
+    REQUIRE(run);
+    REQUIRE(run->status == 200);
+    auto var = post(c, "/api/variant", req);
+    REQUIRE(var);
+    INFO(var->body);
+    REQUIRE(var->status == 200);
+    json v = json::parse(var->body);
+    fs::path saved_as = dir / v["filename"].get<std::string>();
+    std::ofstream(saved_as) << v["yaml"].get<std::string>();
+    CliResult val = cli_run("validate '" + saved_as.string() + "'");
+    INFO(v["yaml"].get<std::string>() + val.err);
+    CHECK(val.code == 0);
+    CliResult out = cli_run("run '" + saved_as.string() + "' --runs 200 --seed 3 --format json");
+    REQUIRE(out.code == 0);
+    CHECK(json::parse(out.out)["outcomes"] == json::parse(run->body)["outcomes"]);
+    CHECK(json::parse(out.out)["horizon"] == json::parse(run->body)["horizon"]);
+  }
+  // What an `extends:` file cannot say is refused with a usage error naming it, never a 500:
+  // a lever replaced whole (its other keys dropped, and written anew it would go last), a
+  // key cleared with ~, and a horizon that ends before a lever starts (allowed to --set only).
+  std::vector<std::pair<Case, std::string>> refused = {
+      {{"teaching.yaml",
+        {{"levers.sanctions",
+          "{id: sanctions, kind: sanctions_sectoral, by: patron_state, target: government, intensity: 0.9, "
+          "from: 2020-02-03}"}}},
+       "would not keep their order"},
+      {{"teaching-leader.yaml", {{"horizon", 3}}}, "a file with them is refused"},
+      {{"teaching.yaml", {{"levers.sanctions.assumption", "~"}}}, "clears 'levers.sanctions.assumption'"}};
+  for (const auto& [cs, why] : refused) {
+    json req = {{"file", cs.file}, {"set", cs.set}, {"runs", 200}};
+    INFO(req.dump());
+    auto run = post(c, "/api/run", req);
+    REQUIRE(run);
+    CHECK(run->status == 200);
+    auto var = post(c, "/api/variant", req);
+    json e = error_of(var);
+    CHECK(var->status == 400);
+    CHECK(e["class"] == "usage");
+    CHECK(e["message"].get<std::string>().find("a variant file cannot hold these settings") != std::string::npos);
+    CHECK(e["message"].get<std::string>().find(why) != std::string::npos);
+  }
+  fs::remove_all(dir);
 }

@@ -8,3 +8,12 @@ add_test(NAME serve_browser_studio
           --screenshots ${CMAKE_BINARY_DIR}/studio-screenshots
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(serve_browser_studio PROPERTIES TIMEOUT 600 LABELS browser)
+# The page's pure functions (chart dates, seeds above 2^53) in node, where it is installed
+# (Debian's nodejs, scripts/install-deps.sh --with-browser).
+find_program(GEOSIM_NODE NAMES node nodejs)
+if(GEOSIM_NODE)
+  add_test(NAME serve_page_functions
+    COMMAND ${GEOSIM_NODE} ${CMAKE_CURRENT_LIST_DIR}/page_check.js $<TARGET_FILE:geosim>
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(serve_page_functions PROPERTIES TIMEOUT 120)
+endif()

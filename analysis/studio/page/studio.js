@@ -3,18 +3,45 @@
 // address (#file=...&seed=...&set=PATH=VALUE...), so a link or a reload restores it.
 'use strict';
 (function () {
+  // ---------------------------------------------------------------- pure functions
+  // (tests/serve/page_check.js runs these in node, without a page)
+
+  // A seed is kept as the text of a whole number from 0 to 2^64 - 1, as the API takes it:
+  // a JavaScript number holds whole numbers exactly only up to 2^53, so Number() would
+  // change a larger seed (9007199254740993 becomes ...992). null for anything else.
+  const MAX_SEED = 18446744073709551615n;
+  function seedText(text) {
+    const t = String(text).trim();
+    if (!/^[0-9]{1,20}$/.test(t) || BigInt(t) > MAX_SEED) return null;
+    return BigInt(t).toString();
+  }
+  // A request's JSON text: `seed` and `run`, kept as digits, are written as the numbers they
+  // are (JSON.stringify of a Number would round them above 2^53).
+  function requestText(body) {
+    return '{' + Object.entries(body).map(([k, v]) => JSON.stringify(k) + ':' +
+      ((k === 'seed' || k === 'run') && typeof v === 'string' && /^[0-9]+$/.test(v) ? v : JSON.stringify(v))).join(',') + '}';
+  }
+  // The charts' rows, each step at the date the answer gives it (`dates`: the last day of
+  // the step, step 0 being the day before the start; docs/output.md).
+  const survivalRows = (run) => run.survival.map((p, s) => ({ date: run.dates[s], p }));
+  const fanRows = (fan) => fan.steps.map((s, i) => ({ date: fan.dates[i], p5: fan.p5[i], p25: fan.p25[i],
+    p50: fan.p50[i], p75: fan.p75[i], p95: fan.p95[i] }));
+  if (typeof document === 'undefined') {
+    if (typeof module === 'object') module.exports = { seedText, requestText, survivalRows, fanRows };
+    return;
+  }
+
   const QUICK = 2000, FULL = 20000;
   const lane = Math.random().toString(36).slice(2);  // newer requests of this page cancel older ones
   const $ = (id) => document.getElementById(id);
   let scenario = null;          // GET /api/scenario
-  let state = { file: '', seed: 1, sets: {} };
+  let state = { file: '', seed: '1', sets: {} };
   let generation = 0, controllers = [], timer = null;
 
   // ---------------------------------------------------------------- the address
   function readHash() {
     const q = new URLSearchParams(location.hash.slice(1));
-    const s = { file: q.get('file') || '', seed: Number(q.get('seed') || 1), sets: {} };
-    if (!Number.isInteger(s.seed) || s.seed < 0) s.seed = 1;
+    const s = { file: q.get('file') || '', seed: seedText(q.get('seed') || '1') || '1', sets: {} };
     for (const kv of q.getAll('set')) {
       const i = kv.indexOf('=');
       if (i > 0) s.sets[kv.slice(0, i)] = kv.slice(i + 1);
@@ -24,7 +51,7 @@
   function writeHash() {
     const q = new URLSearchParams();
     q.set('file', state.file);
-    q.set('seed', String(state.seed));
+    q.set('seed', state.seed);
     for (const [k, v] of Object.entries(state.sets)) q.append('set', k + '=' + v);
     history.replaceState(null, '', '#' + q.toString());
   }
@@ -32,7 +59,7 @@
   // ---------------------------------------------------------------- the server
   async function api(path, body, laneName, signal) {
     const opts = body === undefined ? {} : {
-      method: 'POST', body: JSON.stringify(body), signal,
+      method: 'POST', body: requestText(body), signal,
       headers: { 'Content-Type': 'application/json', 'X-Geosim-Lane': lane + ':' + laneName }
     };
     const res = await fetch(path, opts);
@@ -164,7 +191,7 @@
   }
 
   // ---------------------------------------------------------------- results
-  function render(run, cmp, runs) {
+  function render(run, cmp, runs, seed) {
     const body = $('outcomes').querySelector('tbody');
     body.replaceChildren();
     const effects = {};
@@ -183,7 +210,7 @@
     }
     renderRegime(run);
     $('status').textContent = runs === FULL
-      ? '(' + run.runs.toLocaleString('en') + ' runs, seed ' + run.seed + ')'
+      ? '(' + run.runs.toLocaleString('en') + ' runs, seed ' + seed + ')'
       : '(first answer from ' + run.runs.toLocaleString('en') + ' runs; refining\u2026)';
     document.body.dataset.runs = String(run.runs);
     draw(run);
@@ -214,17 +241,11 @@
         el('td', { 'class': 'num ci', text: ci(r.ci95) })));
   }
 
-  function dateOf(step) {
-    const d = new Date(scenario.start + 'T00:00:00Z');
-    d.setUTCDate(d.getUTCDate() + step * (scenario.step === 'week' ? 7 : 1));
-    return d.toISOString().slice(0, 10);
-  }
-
   function draw(run) {
     if (typeof vegaEmbed !== 'function') return;
     const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 'container', height: 220 };
     const surv = Object.assign({}, base, {
-      data: { values: run.survival.map((p, s) => ({ date: dateOf(s), p })) },
+      data: { values: survivalRows(run) },
       mark: { type: 'line', interpolate: 'step-after' },
       encoding: { x: { field: 'date', type: 'temporal', title: null },
         y: { field: 'p', type: 'quantitative', title: 'probability', scale: { domain: [0, 1] }, axis: { format: '%' } } }
@@ -233,7 +254,7 @@
     const jobs = [vegaEmbed('#survival', surv, { actions: false, renderer: 'svg' })];
     if (fan) {
       $('fan-caption').textContent = fan.var + ': median, 50% and 90% of runs';
-      const rows = fan.steps.map((s, i) => ({ date: dateOf(s), p5: fan.p5[i], p25: fan.p25[i], p50: fan.p50[i], p75: fan.p75[i], p95: fan.p95[i] }));
+      const rows = fanRows(fan);
       const x = { field: 'date', type: 'temporal', title: null };
       const spec = Object.assign({}, base, { data: { values: rows }, layer: [
         { mark: { type: 'area', opacity: 0.25 }, encoding: { x, y: { field: 'p5', type: 'quantitative', title: fan.var }, y2: { field: 'p95' } } },
@@ -264,8 +285,8 @@
         const [run, cmp] = await Promise.all([api('/api/run', req, 'run', c.signal),
           api('/api/compare', req, 'compare', c.signal)]);
         if (gen !== generation) return;
-        render(run, cmp, runs);
-        document.body.dataset.request = JSON.stringify(req);  // what the numbers shown answer
+        render(run, cmp, runs, req.seed);
+        document.body.dataset.request = requestText(req);  // what the numbers shown answer
         document.body.dataset.state = runs === FULL ? 'refined' : 'quick';
       }
     } catch (e) {
@@ -320,15 +341,15 @@
 
   $('scenario').addEventListener('change', () => { state = { file: $('scenario').value, seed: state.seed, sets: {} }; loadScenario(); });
   $('seed').addEventListener('change', () => {
-    const s = Number($('seed').value);
-    if (!Number.isInteger(s) || s < 0) { showError('The seed must be a whole number \u2265 0.'); return; }
+    const s = seedText($('seed').value);
+    if (s === null) { showError('The seed must be a whole number from 0 to ' + MAX_SEED + '.'); return; }
     state.seed = s; writeHash(); refresh();
   });
   $('reset').addEventListener('click', () => { state.sets = {}; writeHash(); buildLevers(); buildMechanisms(); refresh(); });
   $('replay').addEventListener('click', async () => {
-    const k = Number($('replay-run').value);
+    const k = $('replay-run').value.trim();  // digits, as the seed: the server says when it is too large
     try {
-      const r = await api('/api/replay', { file: state.file, set: state.sets, seed: state.seed, run: Number.isInteger(k) && k >= 0 ? k : 0 }, 'replay');
+      const r = await api('/api/replay', { file: state.file, set: state.sets, seed: state.seed, run: /^[0-9]+$/.test(k) ? k : '0' }, 'replay');
       $('story').textContent = r.text + '\n$ ' + r.command;
     } catch (e) { $('story').textContent = e.message; }
   });
