@@ -342,25 +342,29 @@ def test_progress_true_drives_a_tqdm_bar_when_tqdm_is_there(monkeypatch):
     assert bars[0].n == bars[0].total == 3000
 
 
-def test_ctrl_c_stops_a_long_run():
+def _interrupted(call: str, timeout: float, what: str) -> None:
+    """Runs `call` on the teaching scenario `sc` in a child Python, sends SIGINT half a second
+    after it starts, and checks that it stops within `timeout` seconds with KeyboardInterrupt."""
     import signal
-    import subprocess
-    import sys
 
-    code = ("import geosim, sys; sc = geosim.load('scenarios/teaching.yaml'); print('go', flush=True); "
-            "sc.run(runs=1 << 34, seed=1, threads=1)")
+    code = "import geosim, sys; sc = geosim.load('scenarios/teaching.yaml'); print('go', flush=True); " + call
     p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     assert p.stdout.readline().strip() == "go"
     time.sleep(0.5)
     p.send_signal(signal.SIGINT)
     try:
-        _, err = p.communicate(timeout=120)  # 2^34 runs would take hours
+        _, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         p.kill()
-        raise AssertionError("the run did not stop on SIGINT")
+        p.communicate()
+        raise AssertionError(what + " did not stop on SIGINT")
     assert p.returncode != 0
     assert "KeyboardInterrupt" in err
+
+
+def test_ctrl_c_stops_a_long_run():
+    _interrupted("sc.run(runs=1 << 34, seed=1, threads=1)", 120, "the run")  # 2^34 runs would take hours
 
 
 def test_sobol_analyze_of_a_y_without_columns_is_a_usage_error():
@@ -612,20 +616,6 @@ def test_evaluate_reports_progress_within_a_row():
 
 
 def test_ctrl_c_stops_a_long_evaluate_row():
-    import signal
-
-    code = ("import geosim, sys; sc = geosim.load('scenarios/teaching.yaml'); print('go', flush=True); "
-            "sc.evaluate([[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=1)")
-    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    assert p.stdout.readline().strip() == "go"
-    time.sleep(0.5)
-    p.send_signal(signal.SIGINT)
-    try:
-        _, err = p.communicate(timeout=30)  # the row would take hours
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        raise AssertionError("evaluate did not stop on SIGINT within its row")
-    assert p.returncode != 0
-    assert "KeyboardInterrupt" in err
+    # One row of 2^31 - 1 runs would take hours: Ctrl-C is seen inside it.
+    _interrupted("sc.evaluate([[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=1)", 30,
+                 "evaluate (within its row)")
