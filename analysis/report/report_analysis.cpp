@@ -331,6 +331,9 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
       }
     }
     if (rows.empty()) {
+      const double mean = o.contains("mean") && o["mean"].is_number() ? o["mean"].get<double>() : -1;
+      const bool rare = j.contains("runs_per_point") && j["runs_per_point"].is_number() &&
+                        j["runs_per_point"].get<double>() > 0 && (mean == 0 || mean == 1);
       // Every index null: a Sobol index is a share of the outcome's variance, and an outcome
       // that is the same at every design point has none to share. Said in words, as
       // `geosim sensitivity` says it, rather than drawn as an empty chart.
@@ -338,7 +341,12 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
              esc(id) + "</code></strong>: " +
              (method == "sobol" && !params.empty()
                   ? "the outcome is the same at every design point: no input moves it, so its indices are "
-                    "undefined (there is no variance to share out) and there is no chart to draw."
+                    "undefined (there is no variance to share out) and there is no chart to draw." +
+                        std::string(rare ? " It happened in " + std::string(mean == 0 ? "none" : "every one") +
+                                               " of the runs of any design point, which all use the same runs: an "
+                                               "outcome rarer than one in the runs per point needs more "
+                                               "<code>--runs-per-point</code>."
+                                         : "")
                   : "no index could be computed for this output (every value is undefined), so there is no chart "
                     "to draw."));
       continue;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 
 
@@ -161,7 +162,13 @@ std::string sensitivity_table(const SensitivityReport& r) {
     if (sobol) {
       const auto& s = r.sobol[k];
       if (d > 0 && !std::isfinite(s.S1[0]) && !std::isfinite(s.ST[0])) {
-        t += "  the same at every design point: no parameter moves it, indices undefined\n";
+        // With common random numbers every point runs the same R runs: an outcome rarer than
+        // 1 in R may happen in none of them, whatever the parameters.
+        const bool never = r.runs_per_point > 0 && (r.output_mean[k] == 0 || r.output_mean[k] == 1);
+        t += never ? "  " + std::string(r.output_mean[k] == 0 ? "in none" : "in every one") + " of the " +
+                         count(static_cast<uint64_t>(r.runs_per_point)) +
+                         " runs of any design point: indices undefined (a rarer outcome needs more --runs-per-point)\n"
+                   : "  the same at every design point: no parameter moves it, indices undefined\n";
         continue;
       }
       t += "  " + pad("parameter", w) + "      S1  95% interval         +/-       ST  95% interval         +/-";
@@ -178,18 +185,35 @@ std::string sensitivity_table(const SensitivityReport& r) {
       auto shown = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : v; };
       auto mark = [](double v) { return std::isfinite(v) && (v < 0 || v > 1) ? "!" : " "; };
       auto shown_ci = [&](const std::array<double, 2>& ci) { return std::array<double, 2>{shown(ci[0]), shown(ci[1])}; };
+      // The base points that would clear an index's * (half-widths shrink as 1/sqrt(N)): its
+      // half-width down to 10% of the index, or, for an index near 0, its interval inside
+      // +-kNegligible, whichever needs fewer. Always more than N for a starred index.
+      struct Need {
+        double points = 0, half_width = 0, target = 0;
+      };
+      auto needed = [&](double v, const std::array<double, 2>& ci) {
+        Need n;
+        if (precise_enough(v, ci)) return n;
+        const double hw = half_width(ci), a = std::fabs(v), N = static_cast<double>(r.samples);
+        n.half_width = hw;
+        n.target = 0.1 * a;
+        n.points = a > 0 ? N * (hw / n.target) * (hw / n.target) : std::numeric_limits<double>::infinity();
+        if (a < kNegligible) {
+          const double t = kNegligible - a, p = N * (hw / t) * (hw / t);
+          if (p < n.points) n = {p, hw, t};
+        }
+        return n;
+      };
       for (size_t i : order) {
-        const bool ok = precise_enough(s.S1[i], s.S1_ci95[i]) && precise_enough(s.ST[i], s.ST_ci95[i]);
         const double hw = std::max(half_width(s.S1_ci95[i]), half_width(s.ST_ci95[i]));
         // Without intervals (--bootstrap 0) precision cannot be judged: no verdict.
         std::string verdict = std::isfinite(hw) ? "converged" : "no intervals";
-        if (!ok && std::isfinite(hw)) {
-          // Half-widths shrink as 1/sqrt(N): the base points for +-0.05 (or 10% of ST, if larger).
-          const double target = std::max(0.05, 0.1 * std::fabs(shown(s.ST[i])));
-          const double need = static_cast<double>(r.samples) * (hw / target) * (hw / target);
-          verdict = "+-" + num(hw, 2) + ": about " +
-                    count(static_cast<uint64_t>(std::min(need, 1e15))) + " base points for +-" + num(target, 2);
-        }
+        const Need n1 = needed(s.S1[i], s.S1_ci95[i]), nt = needed(s.ST[i], s.ST_ci95[i]);
+        const Need& n = n1.points > nt.points ? n1 : nt;
+        if (n.points > 0 && std::isfinite(hw))
+          verdict = "+-" + num(n.half_width, 2) + ": about " +
+                    count(static_cast<uint64_t>(std::ceil(std::min(n.points, 1e15)))) + " base points for +-" +
+                    num(n.target, n.target < 0.01 ? 3 : 2);
         t += "  " + pad(r.parameters[i], w) + pad(num(shown(s.S1[i])), 7, true) + mark(s.S1[i]) + "  " +
              pad(interval(shown_ci(s.S1_ci95[i])), 17) + pad(num(half_width(s.S1_ci95[i])), 7, true) +
              (precise_enough(s.S1[i], s.S1_ci95[i]) ? " " : "*") + pad(num(shown(s.ST[i])), 7, true) + mark(s.ST[i]) +

@@ -1,6 +1,7 @@
 // `geosim sensitivity` end to end: the Ishigami check a user can run, the 1/sqrt(N)
 // shrinkage of the reported intervals, thread-independent bytes on a scenario, and clear
 // usage errors.
+#include <cctype>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -228,4 +229,55 @@ TEST_CASE("the Sobol table: rows by total index, shares clipped to [0, 1] and fl
        at = none.out.find("no intervals\n", at + 1))
     ++rows;
   CHECK(rows == 3);
+}
+
+TEST_CASE("a Sobol verdict asks for more base points than were used, for the index its * is on", "[sensitivity][cli]") {
+  // At N = 2048 the Ishigami x3's S1 (about 0) is starred with a half-width near 0.04: its
+  // interval must come inside +-0.05, which more base points give; a verdict aiming at +-0.05
+  // for the half-width alone asked for fewer than were used.
+  for (int n : {64, 512, 2048}) {
+    INFO("N = " << n);
+    auto r = cli_run("sensitivity --test-function ishigami --samples " + std::to_string(n) + " -q");
+    REQUIRE(r.code == 0);
+    const size_t head = r.out.find("verdict\n");
+    REQUIRE(head != std::string::npos);
+    int rows = 0;
+    for (size_t at = r.out.find("\n  x", head); at != std::string::npos; at = r.out.find("\n  x", at + 1)) {
+      const std::string row = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+      INFO(row);
+      ++rows;
+      const size_t about = row.find("about ");
+      // A starred index has a verdict of base points; an unstarred row is converged.
+      CHECK((row.find('*') != std::string::npos) == (about != std::string::npos));
+      if (about == std::string::npos) {
+        CHECK(row.find("converged") != std::string::npos);
+        continue;
+      }
+      std::string digits;
+      for (size_t i = about + 6; i < row.size() && (std::isdigit(static_cast<unsigned char>(row[i])) || row[i] == ','); ++i)
+        if (row[i] != ',') digits += row[i];
+      CHECK(std::stoll(digits) > n);
+    }
+    CHECK(rows == 3);
+  }
+}
+
+TEST_CASE("an outcome no run of any point reaches is said to need more runs per point", "[sensitivity][cli]") {
+  // The teaching scenario's negotiated exit happens in about 1 run in 1,000: every design
+  // point runs the same 100 runs (common random numbers), and none of them reaches it.
+  auto t = cli_run("sensitivity scenarios/teaching.yaml --samples 16 --runs-per-point 100 --bootstrap 50 -q");
+  REQUIRE(t.code == 0);
+  const size_t at = t.out.find("outcome negotiated_exit (mean 0.0%)\n");
+  REQUIRE(at != std::string::npos);
+  const std::string line = "outcome negotiated_exit (mean 0.0%)\n"
+                           "  in none of the 100 runs of any design point: indices undefined (a rarer outcome needs "
+                           "more --runs-per-point)\n";
+  CHECK(t.out.compare(at, line.size(), line) == 0);
+  const std::string json = geosim::test::temp_path("rare.json"), html = geosim::test::temp_path("rare.html");
+  REQUIRE(cli_run("sensitivity scenarios/teaching.yaml --samples 16 --runs-per-point 100 --bootstrap 50 -q --format json "
+                  "-o " + json).code == 0);
+  REQUIRE(cli_run("report " + json + " -o " + html).code == 0);
+  CHECK(geosim::test::read_text(html).find("needs more <code>--runs-per-point</code>") != std::string::npos);
+  std::remove(json.c_str());
+  std::remove(html.c_str());
 }
