@@ -379,18 +379,32 @@ void Builder::read_factors() {
   std::set<std::string> seen;
   for (const auto& n : l->seq) {
     if (!expect_map(n, "a factor")) continue;
-    check_keys(n, "a factor", {"id", "description", "evidence", "assumption"});
+    check_keys(n, "a factor", {"id", "description", "rank", "evidence", "assumption"});
     SharedFactor f;
     f.id = get_id(n, "factor", seen);
     f.description = get_string(n, "description", false, "a factor");
     f.provenance = get_provenance(n);
     f.loc = n.loc;
+    const std::string doc = "rank of the shared factor " + f.id + (f.description.empty() ? "" : " (" + f.description + ")") +
+                            ": the parameters that follow it move with it";
+    const YNode* r = n.find("rank");
+    if (r && r->is_map() && r->find("factor")) {
+      diags_.error(r->find("factor")->loc, "a factor's rank cannot follow a factor", "give a number in [0, 1]");
+      r = nullptr;
+    }
+    if (r) {
+      // A rank written (or set: --set factors.ID=U) fixes the factor for a what-if, as an
+      // analysis fixes it; by default it is drawn uniform on (0, 1).
+      f.param = param_node(r, "factors." + f.id, 0.5, {0, 1}, f.provenance, doc, n.loc);
+      factor_ids_[f.id] = static_cast<int>(sc_.factors.size());
+      sc_.factors.push_back(std::move(f));
+      continue;
+    }
     Param p;
     p.path = "factors." + f.id;
     p.dist = Distribution::uniform(0, 1);
     p.range = {0, 1};
-    p.doc = "rank of the shared factor " + f.id + (f.description.empty() ? "" : " (" + f.description + ")") +
-            ": the parameters that follow it move with it";
+    p.doc = doc;
     p.stream = stream_id("param:" + p.path);
     p.loc = n.loc;
     p.provenance = f.provenance;

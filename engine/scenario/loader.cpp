@@ -264,6 +264,13 @@ void apply_set(YNode& root, const std::string& assignment, const std::string& la
     walked = here;
   }
   YNode given = parse_value();
+  // A shared factor is named by its rank's path (factors.ID, as sweeps and analyses name it):
+  // a value for the factor (a number or a distribution) is its rank.
+  if (list_item && parts.size() == 2 && parts[0] == "factors" &&
+      (given.is_scalar() || (given.is_map() && given.find("dist")))) {
+    node->set("rank", std::move(given), where);
+    return;
+  }
   // `~` clears a key (build_scenario leaves it out, so its default applies); a list's item
   // is not a key, and an empty item would be refused without saying why.
   if (list_item && given.is_null())

@@ -161,3 +161,43 @@ TEST_CASE("factor mistakes are located errors", "[factors][errors]") {
                                               "min: 0, max: 1, factor: us_resolve}}\n"),
              Catch::Contains("a cohort's `threshold` cannot take `factor:`; the units' thresholds are drawn one by one"));
 }
+
+TEST_CASE("a factor's rank fixed in the file or with --set factors.ID=U is the rank an analysis fixes", "[factors][set]") {
+  const std::string text = scenario("0.5");
+  const Scenario drawn = test::from_text(text);
+  // In the file: `rank: 0.25`.
+  std::string ranked = text;
+  const std::string key = "{id: us_resolve, ";
+  ranked.replace(ranked.find(key), key.size(), "{id: us_resolve, rank: 0.25, ");
+  const Scenario in_file = test::from_text(ranked);
+  // On the command line, by the path analyses name it by (and by its key).
+  YNode tree = parse_yaml_text(text, FileLoc{"test.yaml", 0, 0});
+  YNode tree_key = tree;
+  apply_set(tree, "factors.us_resolve=0.25");
+  apply_set(tree_key, "factors.us_resolve.rank=0.25");
+  const Scenario set = build_scenario(tree, "test.yaml"), set_key = build_scenario(tree_key, "test.yaml");
+  // An analysis fixing the factor at 0.25 (above): every run's parameters are the same.
+  Model model(drawn);
+  RunState st;
+  model.prepare(st);
+  ParamValues fixed(drawn.params.size(), std::nan(""));
+  fixed[static_cast<size_t>(param(drawn, "factors.us_resolve"))] = 0.25;
+  std::vector<std::vector<double>> by_analysis;
+  for (int r = 0; r < 50; ++r) {
+    model.init_run(st, 11, static_cast<uint64_t>(r), &fixed);
+    by_analysis.push_back(st.p);
+  }
+  for (const Scenario* sc : {&in_file, &set, &set_key}) {
+    CHECK(sc->params.size() == drawn.params.size());
+    CHECK(param(*sc, "factors.us_resolve") == param(drawn, "factors.us_resolve"));
+    CHECK(draws(*sc, 50) == by_analysis);
+  }
+  CHECK(draws(drawn, 50) != by_analysis);
+  // The rank lies in [0, 1]; a rank cannot itself follow a factor.
+  YNode out_of_range = parse_yaml_text(text, FileLoc{"test.yaml", 0, 0});
+  apply_set(out_of_range, "factors.us_resolve=1.5");
+  CHECK_THROWS_WITH(build_scenario(out_of_range, "test.yaml"), Catch::Contains("value 1.5 is outside the allowed range [0, 1]"));
+  std::string chained = text;
+  chained.replace(chained.find(key), key.size(), "{id: us_resolve, rank: {dist: uniform, min: 0, max: 1, factor: us_resolve}, ");
+  CHECK_THAT(test::load_error(chained), Catch::Contains("test.yaml:6:68: a factor's rank cannot follow a factor"));
+}
