@@ -14,12 +14,12 @@ int report_command(const std::vector<std::string>& args) {
       "geosim report INPUT [MORE...] -o report.html\n\n"
       "Writes one HTML page with charts of a result, which opens offline in any browser.\n"
       "INPUT is the JSON of 'geosim run', 'geosim compare', 'geosim sensitivity' or\n"
-      "'geosim discover' (--format json), or a sweep's output folder. The first input heads\n"
-      "the page; further inputs add their sections.\n\nOptions");
+      "'geosim discover' (--format json), or the output folder of 'geosim sweep' or\n"
+      "'geosim calibrate'. The first input heads the page; further inputs add their sections.\n\nOptions");
   std::vector<std::string> inputs;
   std::string output, title;
   opts.add_options()("help,h", "show this help")
-      ("input", po::value<std::vector<std::string>>(&inputs), "result files or sweep folders")
+      ("input", po::value<std::vector<std::string>>(&inputs), "result files, sweep or calibration folders")
       ("output,o", po::value<std::string>(&output), "the HTML file to write (default: standard output)")
       ("title", po::value<std::string>(&title), "the page's title (default: the scenario's)");
   po::positional_options_description pos;

@@ -159,6 +159,7 @@ int sweep_command(const std::vector<std::string>& args) {
     std::cerr << "sweep done: " << format_count(static_cast<uint64_t>(plan.points)) << " points ("
               << format_count(static_cast<uint64_t>(stats.committed)) << " computed now";
     std::cerr << ")\n  " << dir << "/results.sqlite\n  " << dir << "/results.csv\n";
+    if (format == "long") std::cerr << "  " << dir << "/results_long.csv\n";
     // Failed points, of this run or an earlier one: results.csv marks them without a reason.
     constexpr size_t kShown = 5;
     const ResultStore::Failed failed = store.failed_points(kShown);

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -146,6 +147,13 @@ TEST_CASE("results.csv of a real sweep reads back as its database holds it", "[s
     CHECK(f[10] == t.scenario_hash);
   }
   CHECK(rows == static_cast<size_t>(t.rows.size() - t.failed()) * t.outcomes.size());
+  // Its closing lines name every file it wrote.
+  const std::string err = dir + "/long-said.err";
+  REQUIRE(std::system((std::string(GEOSIM_BINARY) + " sweep " + spec + " --output " + dir + "/long-said --format long 2> " +
+                       err).c_str()) == 0);
+  const std::string said = read_text(err);
+  for (const char* f : {"/results.sqlite\n", "/results.csv\n", "/results_long.csv\n"})
+    CHECK(said.find("  " + dir + "/long-said" + f) != std::string::npos);
 }
 
 TEST_CASE("results.csv with CRLF line ends quotes and blank lines reads as with LF", "[sweep][results_csv]") {
