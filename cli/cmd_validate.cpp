@@ -55,6 +55,17 @@ int validate_command(const std::vector<std::string>& args) {
         if (!quiet)
           std::cout << f << ": ok (sweep of " << plan.points << " points over " << plan.ids.size()
                     << " parameters of " << plan.scenario.id << ")\n";
+        // Values outside a parameter's range do not stop a sweep (each such point is recorded
+        // as failed, docs/sweep-format.md), but a spec that gives them is likely a mistake.
+        for (size_t k = 0; k < plan.ids.size(); ++k) {
+          const Param& p = plan.scenario.params[static_cast<size_t>(plan.ids[k])];
+          int64_t outside = 0;
+          for (int64_t i = 0; i < plan.points; ++i) outside += p.range.contains(plan.value(i, k)) ? 0 : 1;
+          if (outside > 0)
+            std::cerr << plan.spec.params[k].loc.str() << ": warning: " << outside << " of " << plan.points
+                      << " points give '" << p.path << "' a value outside its range " << p.range.str()
+                      << "; the sweep will record them as failed\n";
+        }
         continue;
       }
       Scenario sc = load_scenario(f, sa.load_options());
