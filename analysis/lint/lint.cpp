@@ -138,9 +138,9 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
   for (size_t l = 0; l < sc.levers.size(); ++l) {
     const Lever& lv = sc.levers[l];
     if (lv.kind < 0) continue;
-    // Format 1 lets a lever start after the horizon (format 2 refuses it, unless the horizon
-    // was shortened on the command line): it never acts.
-    if (lv.start_step >= sc.horizon) {
+    // Format 1 lets a lever start after the horizon (format 2 refuses it): it never acts. A
+    // horizon shortened on the command line may leave it out on purpose.
+    if (lv.start_step >= sc.horizon && !sc.horizon_from_command_line) {
       out.push_back({lv.loc,
                      "lever '" + lv.id + "' starts after the run's last day (" +
                          sc.date_of_step(sc.horizon).plus_days(-1).str() + "): it never acts",

@@ -474,6 +474,7 @@ void Builder::read_header() {
   // later scheduled events unreached; in the file itself such an event is a mistake.
   for (const YNode* k : {h, u})
     if (k && k->loc.on_command_line()) horizon_from_command_line_ = true;
+  sc_.horizon_from_command_line = horizon_from_command_line_;
   if (h && sc_.format_version >= 2 && !horizon_from_command_line_ && h->format != 1) {
     // Format 2 states lengths in calendar units, so that `--set step=day` keeps the horizon.
     if (h->is_scalar() && !h->scalar.empty() && h->scalar.find_first_not_of("0123456789") == std::string::npos)

@@ -276,6 +276,9 @@ struct Scenario {
   Date start;
   StepUnit unit = StepUnit::Week;
   int horizon = 52;  // steps
+  // The horizon was given on the command line (--until, --horizon, --set): later scheduled
+  // events and levers may lie beyond it on purpose.
+  bool horizon_from_command_line = false;
   double dt_years = 7.0 / 365.25;
   ActorId incumbent, challenger;
   Leadership leadership;  // format 2
