@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <string_view>
+#include <unordered_set>
 
 #include "engine/core/number_text.h"
 
@@ -12,9 +14,23 @@ namespace geosim {
 namespace {
 const char* kNameChars = "0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.";
 
+// Defines the variables the expression can name (those among its words) and sets it. Every
+// state variable defined in every expression made time and memory grow with expressions x
+// variables: a file of thousands of ladder rungs or reacting levers took gigabytes.
 void setup(mu::Parser& p, const std::string& text, const std::vector<std::string>& names, double* vars) {
   p.DefineNameChars(kNameChars);
-  for (size_t i = 0; i < names.size(); ++i) p.DefineVar(names[i], vars + i);
+  std::unordered_set<std::string_view> words;
+  const std::string_view t(text);
+  for (size_t i = 0; i < t.size();) {
+    const size_t b = t.find_first_of(kNameChars, i);
+    if (b == std::string_view::npos) break;
+    size_t e = t.find_first_not_of(kNameChars, b);
+    if (e == std::string_view::npos) e = t.size();
+    words.insert(t.substr(b, e - b));
+    i = e;
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (words.count(names[i])) p.DefineVar(names[i], vars + i);
   p.SetExpr(text);
 }
 // muParser reads `=`, `+=`, `-=`, `*=` and `/=` as assignments to a variable: inside a run
@@ -95,6 +111,11 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
                   !logic.empty() ? "to combine conditions write " + logic + " (for example defected_share >= 0.5 && talks == 1)"
                   : guess.empty() ? "variables are listed in docs/model.md (state variables)"
                                   : "did you mean '" + guess + "'?");
+    } else if (e.GetCode() == mu::ecEXPRESSION_TOO_LONG) {
+      diags.error(loc,
+                  "the expression is " + std::to_string(text.size()) + " characters long; an expression holds fewer than " +
+                      std::to_string(mu::MaxLenExpression),
+                  "shorten it");
     } else {
       diags.error(at, "bad expression: " + e.GetMsg(), "for example: defected_share >= 0.5 && talks == 1");
     }
@@ -176,5 +197,7 @@ BoundExpr::BoundExpr(BoundExpr&&) noexcept = default;
 BoundExpr& BoundExpr::operator=(BoundExpr&&) noexcept = default;
 
 double BoundExpr::eval_parsed() const { return impl_->parser.Eval(); }
+
+size_t BoundExpr::variables_defined() const { return impl_->parser.GetVar().size(); }
 
 }  // namespace geosim

@@ -50,6 +50,10 @@ class BoundExpr {
     const double v = eval();
     return v != 0.0 && v == v;
   }
+  // How many variables its parser holds: those the expression names, not every state
+  // variable (a parser per expression and thread, each holding them all, grew with
+  // expressions x variables).
+  size_t variables_defined() const;
 
  private:
   double eval_parsed() const;  // muParser's bytecode

@@ -2,6 +2,7 @@
 
 #include "engine/core/dates.h"
 #include "engine/core/error.h"
+#include "engine/model/expr.h"
 #include "engine/scenario/loader.h"
 #include "helpers.h"
 
@@ -104,4 +105,34 @@ TEST_CASE("a key set to ~ by --set is cleared: the scenario is built as if it we
   CHECK_THROWS_WITH(test::teaching({"start=~"}), Catch::Contains("needs `start:`"));
   // A list's item is not a key.
   CHECK_THROWS_WITH(test::teaching({"levers.sanctions=~"}), Catch::Contains("is an item of a list"));
+}
+
+TEST_CASE("an expression's parser holds the variables it names, not every state variable", "[expr]") {
+  // 10,000 state variables, some named like others' prefixes and suffixes.
+  std::vector<std::string> names;
+  for (int i = 0; i < 10000; ++i) names.push_back("v" + std::to_string(i));
+  names.push_back("fired.coup");
+  names.push_back("fired");
+  std::vector<double> vars(names.size(), 0.0);
+  vars[7] = 2;
+  vars[10000] = 1;
+  const BoundExpr e("v7 * fired.coup + v70 >= 2 && v7 > 1.5e0", names, vars.data());
+  CHECK(e.variables_defined() == 3);  // v7, fired.coup, v70
+  CHECK(e.holds());
+  vars[7] = 1;
+  CHECK_FALSE(e.holds());
+  // What the lint reads is unchanged: the indices of the names.
+  CHECK(expression_vars("fired.coup + v9999 > v0", names) == std::vector<int>{10000, 0, 9999});  // by name
+  // A name the expression does not hold is unknown to it, as before.
+  Diagnostics d;
+  check_expression("v7 + w7 > 0", FileLoc{"f.yaml", 3, 10}, names, d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.items()[0].str() == "f.yaml:3:15: unknown variable 'w7' in expression; did you mean 'v7'?");
+  // Over muParser's length: said with the limit.
+  Diagnostics long_one;
+  std::string sum = "v0";
+  while (sum.size() < 20000) sum += "+v0";
+  check_expression(sum + " > 0", FileLoc{"f.yaml", 4, 10}, names, long_one);
+  REQUIRE(long_one.size() == 1);
+  CHECK_THAT(long_one.items()[0].str(), Catch::Contains("characters long; an expression holds fewer than 20000"));
 }
