@@ -64,7 +64,7 @@ static int dispatch(const cli::Command& c, const std::vector<std::string>& args)
     if (speak) std::cerr << "geosim " << e.what() << "\n";
     return kExitUsage;
   } catch (const std::bad_alloc&) {
-    std::cerr << "geosim: out of memory; try fewer units, actors or steps\n";
+    std::cerr << "geosim: out of memory; try fewer units, actors, outcomes or steps\n";
     return kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "geosim: internal error: " << e.what() << "\nPlease report it with the command line.\n";

@@ -12,7 +12,8 @@ namespace geosim {
 
 namespace {
 
-// Both arms of run r on the same thread, counted in that thread's K x K matrix.
+// Both arms of run r on the same thread, counted in that thread's counts: per outcome,
+// [0, k) under the base, [k, 2k) under the variant, [2k, 3k) under both.
 struct PairVisitor {
   const Arm& base;
   const Arm& variant;
@@ -31,7 +32,7 @@ struct PairVisitor {
     auto l = std::make_unique<Local>();
     base.model->prepare(l->a);
     variant.model->prepare(l->b);
-    l->counts.assign(k * k, 0);
+    l->counts.assign(3 * k, 0);
     return l;
   }
 
@@ -43,7 +44,9 @@ struct PairVisitor {
   void run(Local& l, uint64_t r) const {
     const int a = simulate(*base.model, l.a, seed, r, values(base, l.va, seed, r));
     const int b = map[static_cast<size_t>(simulate(*variant.model, l.b, seed, r, values(variant, l.vb, seed, r)))];
-    ++l.counts[static_cast<size_t>(a) * k + static_cast<size_t>(b)];
+    ++l.counts[static_cast<size_t>(a)];
+    ++l.counts[k + static_cast<size_t>(b)];
+    if (a == b) ++l.counts[2 * k + static_cast<size_t>(a)];
   }
 
   void merge(const Local& l) {
@@ -76,14 +79,16 @@ PairCounts run_paired(const Arm& base, const Arm& variant, const PairOptions& o)
   Arm a = base, b = variant;
   if (!a.per_run) a.per_run = o.per_run;
   if (!b.per_run) b.per_run = o.per_run;
-  PairVisitor v{a, b, o.seed, map, k, std::vector<uint64_t>(k * k, 0)};
+  PairVisitor v{a, b, o.seed, map, k, std::vector<uint64_t>(3 * k, 0)};
   LoopOptions lo;
   lo.block = kBlock;
   lo.stop = o.stop;
   lo.progress = o.progress;
   for_each_run({0, o.runs}, lo, v);
-  pc.counts = std::move(v.counts);
-  for (uint64_t c : pc.counts) pc.runs += c;
+  pc.base.assign(v.counts.begin(), v.counts.begin() + static_cast<long>(k));
+  pc.variant.assign(v.counts.begin() + static_cast<long>(k), v.counts.begin() + static_cast<long>(2 * k));
+  pc.both.assign(v.counts.begin() + static_cast<long>(2 * k), v.counts.end());
+  for (uint64_t c : pc.base) pc.runs += c;
   return pc;
 }
 
@@ -114,13 +119,9 @@ std::vector<PairedEffect> paired_effects(const Scenario& sc, const PairCounts& p
   const uint64_t n = pc.runs;
   for (int k = 0; k < pc.k; ++k) {
     // 2x2 table of "reached outcome k" under the variant (first) and the base (second).
-    uint64_t both = pc.at(k, k), base_only = 0, variant_only = 0;
-    for (int j = 0; j < pc.k; ++j) {
-      if (j == k) continue;
-      base_only += pc.at(k, j);
-      variant_only += pc.at(j, k);
-    }
-    uint64_t neither = n - both - base_only - variant_only;
+    const size_t o = static_cast<size_t>(k);
+    const uint64_t both = pc.both[o], base_only = pc.base[o] - both, variant_only = pc.variant[o] - both;
+    const uint64_t neither = n - both - base_only - variant_only;
     PairedEffect e;
     e.outcome = sc.outcomes[static_cast<size_t>(k)].id;
     e.base_count = both + base_only;

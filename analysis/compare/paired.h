@@ -3,10 +3,11 @@
 // Both arms compute run r with the same (seed, r), and a run's draws depend only on
 // (seed, run, parameter path), so every parameter the arms share takes the same value in
 // both. The difference of outcome probabilities is then estimated from per-run pairs, whose
-// interval is far tighter than that of two independent samples. Pairs are streamed into an
-// integer matrix counts[a * K + b] (outcome a under the base, b under the variant): memory
-// is K x K whatever the number of runs, and integer merging keeps the result byte-identical
-// for any thread count.
+// interval is far tighter than that of two independent samples. Pairs are streamed into
+// integer counts per outcome (reached under the base, under the variant, under both): memory
+// is 3 K whatever the number of runs (a K x K matrix of joint outcomes took gigabytes for
+// thousands of outcomes), and integer merging keeps the result byte-identical for any
+// thread count.
 #pragma once
 
 #include <atomic>
@@ -39,12 +40,13 @@ struct PairOptions {
   const RunValues* per_run = nullptr;  // for an arm that has none of its own
 };
 
-// Joint outcome counts of paired runs; outcomes are the base's, in its order.
+// Outcome counts of paired runs; outcomes are the base's, in its order.
 struct PairCounts {
-  int k = 0;                      // number of outcomes
-  uint64_t runs = 0;              // pairs counted
-  std::vector<uint64_t> counts;   // k * k, [base outcome * k + variant outcome]
-  uint64_t at(int a, int b) const { return counts[static_cast<size_t>(a) * static_cast<size_t>(k) + static_cast<size_t>(b)]; }
+  int k = 0;                     // number of outcomes
+  uint64_t runs = 0;             // pairs counted
+  std::vector<uint64_t> base;    // k: pairs whose base run ended in outcome o
+  std::vector<uint64_t> variant; // k: pairs whose variant run ended in o
+  std::vector<uint64_t> both;    // k: pairs where both did
 };
 
 // Runs both arms on every run index in [0, runs). The variant's outcomes are matched to

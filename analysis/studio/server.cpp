@@ -502,7 +502,7 @@ class Studio {
     } catch (const UsageError& e) {
       send_error(res, {400, "usage", kExitUsage, std::string("geosim ") + e.what()});
     } catch (const std::bad_alloc&) {
-      send_error(res, {500, "internal", kExitInternal, "geosim: out of memory; try fewer units, actors or steps"});
+      send_error(res, {500, "internal", kExitInternal, "geosim: out of memory; try fewer units, actors, outcomes or steps"});
     } catch (const std::exception& e) {
       send_error(res, {500, "internal", kExitInternal, std::string("geosim: internal error: ") + e.what()});
     }

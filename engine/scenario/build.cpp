@@ -1523,7 +1523,8 @@ void Builder::check_sizes() {
   };
   for (const Limit& lim :
        {Limit{"actors", limits_.max_actors, "actors"}, Limit{"cohorts", limits_.max_cohorts, "cohorts"},
-        Limit{"levers", limits_.max_levers, "levers"}, Limit{"events", limits_.max_events, "events"}}) {
+        Limit{"levers", limits_.max_levers, "levers"}, Limit{"events", limits_.max_events, "events"},
+        Limit{"outcomes", limits_.max_outcomes, "outcomes"}}) {
     const YNode* l = root_.find(lim.key);
     if (l && l->is_seq() && l->seq.size() > static_cast<size_t>(lim.max))
       diags_.error(l->loc,

@@ -19,6 +19,8 @@ struct LoadLimits {
   int max_steps = 100000;
   int max_levers = 10000;
   int max_events = 10000;
+  // A run's summary counts when each outcome happens, per step and thread: outcomes x steps.
+  int max_outcomes = 1000;
 };
 
 struct LoadOptions {
