@@ -18,10 +18,10 @@ int report_command(const std::vector<std::string>& args) {
       "'geosim calibrate'. The first input heads the page; further inputs add their sections.\n\nOptions");
   std::vector<std::string> inputs;
   std::string output, title;
-  opts.add_options()("help,h", "show this help")
-      ("input", po::value<std::vector<std::string>>(&inputs), "result files, sweep or calibration folders")
-      ("output,o", po::value<std::string>(&output), "the HTML file to write (default: standard output)")
-      ("title", po::value<std::string>(&title), "the page's title (default: the scenario's)");
+  opts.add_options()("help,h", "show this help")("input", po::value<std::vector<std::string>>(&inputs),
+                                                 "result files, sweep or calibration folders")(
+      "output,o", po::value<std::string>(&output), "the HTML file to write (default: standard output)")(
+      "title", po::value<std::string>(&title), "the page's title (default: the scenario's)");
   po::positional_options_description pos;
   pos.add("input", -1);
   auto vm = parse("report", args, opts, pos);

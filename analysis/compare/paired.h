@@ -42,11 +42,11 @@ struct PairOptions {
 
 // Outcome counts of paired runs; outcomes are the base's, in its order.
 struct PairCounts {
-  int k = 0;                     // number of outcomes
-  uint64_t runs = 0;             // pairs counted
-  std::vector<uint64_t> base;    // k: pairs whose base run ended in outcome o
-  std::vector<uint64_t> variant; // k: pairs whose variant run ended in o
-  std::vector<uint64_t> both;    // k: pairs where both did
+  int k = 0;                      // number of outcomes
+  uint64_t runs = 0;              // pairs counted
+  std::vector<uint64_t> base;     // k: pairs whose base run ended in outcome o
+  std::vector<uint64_t> variant;  // k: pairs whose variant run ended in o
+  std::vector<uint64_t> both;     // k: pairs where both did
 };
 
 // Runs both arms on every run index in [0, runs). The variant's outcomes are matched to

@@ -5,9 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <cstdio>
-
+#include <limits>
 
 namespace geosim::gsa {
 

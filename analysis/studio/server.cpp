@@ -502,7 +502,8 @@ class Studio {
     } catch (const UsageError& e) {
       send_error(res, {400, "usage", kExitUsage, std::string("geosim ") + e.what()});
     } catch (const std::bad_alloc&) {
-      send_error(res, {500, "internal", kExitInternal, "geosim: out of memory; try fewer units, actors, outcomes or steps"});
+      send_error(res,
+                 {500, "internal", kExitInternal, "geosim: out of memory; try fewer units, actors, outcomes or steps"});
     } catch (const std::exception& e) {
       send_error(res, {500, "internal", kExitInternal, std::string("geosim: internal error: ") + e.what()});
     }
@@ -794,8 +795,9 @@ std::optional<YNode> overlay_of(const YNode& base, const YNode& want, const std:
       const YNode* was = base.find(key);
       if (cleared(value)) {
         if (!was) continue;  // cleared a key the scenario does not write: nothing to say
-        throw cannot_save("an override clears '" + dotted(where, key) + "' (~), and an `extends:` file cannot remove a key",
-                          "leave it as written, or " + run_instead);
+        throw cannot_save(
+            "an override clears '" + dotted(where, key) + "' (~), and an `extends:` file cannot remove a key",
+            "leave it as written, or " + run_instead);
       }
       if (!was) {
         add_key(out, key, without_cleared(value));
@@ -1026,8 +1028,8 @@ void Studio::install(httplib::Server& svr) {
     // (request smuggling), and check_origin sees only the first Host.
     for (const char* header : {"Host", "Content-Length"})
       if (req.get_header_value_count(header) > 1)
-        return refuse(usage_error(std::string("serve: the request has more than one ") + header +
-                                  " header; send it once"));
+        return refuse(
+            usage_error(std::string("serve: the request has more than one ") + header + " header; send it once"));
     std::string why = check_origin(req);
     if (!why.empty()) return refuse({403, "forbidden", kExitUsage, "serve: " + why});
     // A path or query that is not UTF-8 names nothing here: refused as the command line

@@ -156,8 +156,9 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
   }
   // A scenario given where a spec is expected: one message, not one per key.
   if (root.find("geosim") && !root.find("sweep")) {
-    diags.error(root.key_loc("geosim"), "this is a scenario (`geosim:`), not a sweep spec",
-                "run it with `geosim run " + path + "`; a sweep spec names it with `scenario: FILE` (docs/sweep-format.md)");
+    diags.error(
+        root.key_loc("geosim"), "this is a scenario (`geosim:`), not a sweep spec",
+        "run it with `geosim run " + path + "`; a sweep spec names it with `scenario: FILE` (docs/sweep-format.md)");
     diags.throw_if_any();
   }
   s.canonical = canonical_yaml(root);

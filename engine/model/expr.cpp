@@ -113,8 +113,8 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
                                   : "did you mean '" + guess + "'?");
     } else if (e.GetCode() == mu::ecEXPRESSION_TOO_LONG) {
       diags.error(loc,
-                  "the expression is " + std::to_string(text.size()) + " characters long; an expression holds fewer than " +
-                      std::to_string(mu::MaxLenExpression),
+                  "the expression is " + std::to_string(text.size()) +
+                      " characters long; an expression holds fewer than " + std::to_string(mu::MaxLenExpression),
                   "shorten it");
     } else {
       diags.error(at, "bad expression: " + e.GetMsg(), "for example: defected_share >= 0.5 && talks == 1");

@@ -50,7 +50,8 @@ static Json provenance_json(const Provenance& p) {
 static Json source_json(const Scenario& sc, const Param& p) {
   std::string kind = "default";
   if (p.written) {
-    if (p.loc.on_command_line()) kind = "set";
+    if (p.loc.on_command_line())
+      kind = "set";
     else if (p.loc.file == sc.file) kind = "file";
     else kind = "extends";
   }

@@ -1,8 +1,8 @@
 // Validation: from a merged YAML tree to an immutable Scenario, collecting every problem.
 #include <algorithm>
-#include <optional>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -385,7 +385,8 @@ void Builder::read_factors() {
     f.description = get_string(n, "description", false, "a factor");
     f.provenance = get_provenance(n);
     f.loc = n.loc;
-    const std::string doc = "rank of the shared factor " + f.id + (f.description.empty() ? "" : " (" + f.description + ")") +
+    const std::string doc = "rank of the shared factor " + f.id +
+                            (f.description.empty() ? "" : " (" + f.description + ")") +
                             ": the parameters that follow it move with it";
     const YNode* r = n.find("rank");
     if (r && r->is_map() && r->find("factor")) {

@@ -45,8 +45,7 @@ void apply_set(YNode& root, const std::string& assignment, const std::string& la
 // Applies every override in order (labels[i], where present, names where the i-th came
 // from). One that cannot be applied is left out and the rest are still tried, so that every
 // mistake is reported at once (InputError holding them all).
-void apply_sets(YNode& root, const std::vector<std::string>& assignments,
-                const std::vector<std::string>& labels = {});
+void apply_sets(YNode& root, const std::vector<std::string>& assignments, const std::vector<std::string>& labels = {});
 
 // Validates a merged tree and builds the scenario.
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits = {});

@@ -638,8 +638,8 @@ PYBIND11_MODULE(_geosim, m) {
            py::arg("progress") = py::none())
       .def("compare", &py_compare, py::arg("variant"), py::arg("runs"), py::arg("seed"), py::arg("threads"),
            py::arg("command"), py::arg("progress") = py::none())
-      .def("lever_effects", &py_lever_effects, py::arg("runs"), py::arg("seed"), py::arg("threads"),
-           py::arg("command"), py::arg("progress") = py::none())
+      .def("lever_effects", &py_lever_effects, py::arg("runs"), py::arg("seed"), py::arg("threads"), py::arg("command"),
+           py::arg("progress") = py::none())
       .def("evaluate", &evaluate, py::arg("X"), py::arg("paths"), py::arg("runs_per_point"), py::arg("seed"),
            py::arg("threads"), py::arg("progress") = py::none());
 

@@ -115,8 +115,9 @@ TEST_CASE("a format 1 lever that starts after the run's last day is named, once"
   const Scenario sc = test::from_text(text);
   const auto ws = messages(lint_structure(sc));
   REQUIRE(ws.size() == 1);
-  CHECK(ws[0] == "test.yaml:16:5: warning: lever 'late' starts after the run's last day (2020-08-02): it never acts; "
-                 "move `from` into the scenario's dates, or remove the lever");
+  CHECK(ws[0] ==
+        "test.yaml:16:5: warning: lever 'late' starts after the run's last day (2020-08-02): it never acts; "
+        "move `from` into the scenario's dates, or remove the lever");
   // validate --lint: the pilot, which finds it inert too, does not say it again.
   const std::string file = test::temp_path("late-lever.yaml");
   std::ofstream(file) << text;

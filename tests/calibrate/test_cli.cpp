@@ -353,8 +353,7 @@ TEST_CASE("a calibration's folder damaged outside geosim is refused, a posterior
   fs::remove(sc);
 }
 
-TEST_CASE("a fact that no run of the prior meets is refused, and the folder can be used again",
-          "[calibrate][cli]") {
+TEST_CASE("a fact that no run of the prior meets is refused, and the folder can be used again", "[calibrate][cli]") {
   namespace fs = std::filesystem;
   // The flip fires at most 30 times: 40 firings by week 7 cannot happen.
   std::string text = kScenario;
@@ -378,8 +377,10 @@ TEST_CASE("a fact that no run of the prior meets is refused, and the folder can 
   const std::string far_file = temp_path("coin-far.yaml"), far_dir = temp_path("cal-far");
   std::ofstream(far_file) << far;
   fs::remove_all(far_dir);
-  CHECK(cli_run("calibrate " + far_file + " --output " + far_dir + " --particles 100 --max-generations 2 --threads 1 "
-                "--quiet").code == 0);
+  CHECK(cli_run("calibrate " + far_file + " --output " + far_dir +
+                " --particles 100 --max-generations 2 --threads 1 "
+                "--quiet")
+            .code == 0);
   // The refused calibration saved no generation: the mended scenario may use its folder.
   CliResult ok = cli_run("calibrate " + good + options);
   CHECK(ok.code == 0);

@@ -162,7 +162,8 @@ TEST_CASE("factor mistakes are located errors", "[factors][errors]") {
              Catch::Contains("a cohort's `threshold` cannot take `factor:`; the units' thresholds are drawn one by one"));
 }
 
-TEST_CASE("a factor's rank fixed in the file or with --set factors.ID=U is the rank an analysis fixes", "[factors][set]") {
+TEST_CASE("a factor's rank fixed in the file or with --set factors.ID=U is the rank an analysis fixes",
+          "[factors][set]") {
   const std::string text = scenario("0.5");
   const Scenario drawn = test::from_text(text);
   // In the file: `rank: 0.25`.
@@ -196,8 +197,10 @@ TEST_CASE("a factor's rank fixed in the file or with --set factors.ID=U is the r
   // The rank lies in [0, 1]; a rank cannot itself follow a factor.
   YNode out_of_range = parse_yaml_text(text, FileLoc{"test.yaml", 0, 0});
   apply_set(out_of_range, "factors.us_resolve=1.5");
-  CHECK_THROWS_WITH(build_scenario(out_of_range, "test.yaml"), Catch::Contains("value 1.5 is outside the allowed range [0, 1]"));
+  CHECK_THROWS_WITH(build_scenario(out_of_range, "test.yaml"),
+                    Catch::Contains("value 1.5 is outside the allowed range [0, 1]"));
   std::string chained = text;
-  chained.replace(chained.find(key), key.size(), "{id: us_resolve, rank: {dist: uniform, min: 0, max: 1, factor: us_resolve}, ");
+  chained.replace(chained.find(key), key.size(),
+                  "{id: us_resolve, rank: {dist: uniform, min: 0, max: 1, factor: us_resolve}, ");
   CHECK_THAT(test::load_error(chained), Catch::Contains("test.yaml:6:68: a factor's rank cannot follow a factor"));
 }

@@ -1,8 +1,8 @@
 // `geosim sensitivity` end to end: the Ishigami check a user can run, the 1/sqrt(N)
 // shrinkage of the reported intervals, thread-independent bytes on a scenario, and clear
 // usage errors.
-#include <cctype>
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include <cmath>
 #include <numbers>
@@ -254,7 +254,8 @@ TEST_CASE("a Sobol verdict asks for more base points than were used, for the ind
         continue;
       }
       std::string digits;
-      for (size_t i = about + 6; i < row.size() && (std::isdigit(static_cast<unsigned char>(row[i])) || row[i] == ','); ++i)
+      for (size_t i = about + 6; i < row.size() && (std::isdigit(static_cast<unsigned char>(row[i])) || row[i] == ',');
+           ++i)
         if (row[i] != ',') digits += row[i];
       CHECK(std::stoll(digits) > n);
     }
@@ -269,13 +270,17 @@ TEST_CASE("an outcome no run of any point reaches is said to need more runs per 
   REQUIRE(t.code == 0);
   const size_t at = t.out.find("outcome negotiated_exit (mean 0.0%)\n");
   REQUIRE(at != std::string::npos);
-  const std::string line = "outcome negotiated_exit (mean 0.0%)\n"
-                           "  in none of the 100 runs of any design point: indices undefined (a rarer outcome needs "
-                           "more --runs-per-point)\n";
+  const std::string line =
+      "outcome negotiated_exit (mean 0.0%)\n"
+      "  in none of the 100 runs of any design point: indices undefined (a rarer outcome needs "
+      "more --runs-per-point)\n";
   CHECK(t.out.compare(at, line.size(), line) == 0);
   const std::string json = geosim::test::temp_path("rare.json"), html = geosim::test::temp_path("rare.html");
-  REQUIRE(cli_run("sensitivity scenarios/teaching.yaml --samples 16 --runs-per-point 100 --bootstrap 50 -q --format json "
-                  "-o " + json).code == 0);
+  REQUIRE(
+      cli_run("sensitivity scenarios/teaching.yaml --samples 16 --runs-per-point 100 --bootstrap 50 -q --format json "
+              "-o " +
+              json)
+          .code == 0);
   REQUIRE(cli_run("report " + json + " -o " + html).code == 0);
   CHECK(geosim::test::read_text(html).find("needs more <code>--runs-per-point</code>") != std::string::npos);
   std::remove(json.c_str());

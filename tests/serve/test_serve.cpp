@@ -675,11 +675,13 @@ TEST_CASE("serve: a request for byte ranges gets the whole answer, never one cop
   CHECK(one->status == 200);
   CHECK(json::parse(one->body).contains("scenarios"));
   // Nor for a refused request.
-  std::string refused = raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\nHost: attacker.example\r\nRange: " + ranges + "\r\n\r\n");
+  std::string refused =
+      raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\nHost: attacker.example\r\nRange: " + ranges + "\r\n\r\n");
   CHECK(answer_of(refused).first == 403);
 }
 
-TEST_CASE("serve: a second Host or Content-Length header is refused, and nothing after it is read", "[serve][security]") {
+TEST_CASE("serve: a second Host or Content-Length header is refused, and nothing after it is read",
+          "[serve][security]") {
   Server srv({"scenarios"});
   const std::string host = "Host: " + srv.host() + "\r\n";
   for (const std::string& second : {host, std::string("Host: attacker.example\r\n"), std::string("hOsT: x\r\n")}) {
@@ -692,9 +694,9 @@ TEST_CASE("serve: a second Host or Content-Length header is refused, and nothing
   // Two lengths, the body holding a second request (smuggled, as a proxy in front that
   // read the other length would see it): refused, and the second request is not served.
   const std::string inner = "GET /api/scenarios HTTP/1.1\r\n" + host + "\r\n";
-  for (const std::string& lengths :
-       {"Content-Length: 0\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n",
-        "Content-Length: " + std::to_string(inner.size()) + "\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n"}) {
+  for (const std::string& lengths : {"Content-Length: 0\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n",
+                                     "Content-Length: " + std::to_string(inner.size()) +
+                                         "\r\nContent-Length: " + std::to_string(inner.size()) + "\r\n"}) {
     INFO(lengths);
     std::string got = raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + lengths + "\r\n" + inner);
     auto [status, body] = answer_of(got.substr(0, got.find("HTTP/1.1 ", 1)));
@@ -758,9 +760,10 @@ TEST_CASE("serve: every override /api/run takes is saved as a variant that repro
       {"teaching-react.yaml", {{"ladders.pressure.rungs.strikes.up", "t >= 30"}}},
       {"teaching-leader.yaml", {{"horizon", 30}}},
       {"teaching.yaml", {{"levers.sanctions.intensity", "--- 0.5"}}},
-      {"teaching.yaml", {{"levers.amnesty_for_officers.credibility", "{dist: uniform, min: 0.3, max: 0.4}"},
-                         {"title", "\"What # if:\\ta \\\"test\\\"\""},
-                         {"levers.exit_deal.enabled", false}}},
+      {"teaching.yaml",
+       {{"levers.amnesty_for_officers.credibility", "{dist: uniform, min: 0.3, max: 0.4}"},
+        {"title", "\"What # if:\\ta \\\"test\\\"\""},
+        {"levers.exit_deal.enabled", false}}},
       {"teaching.yaml",  // the last lever replaced whole: removed, then written anew (last, as it was)
        {{"levers.exit_deal",
          "{id: exit_deal, kind: amnesty_offer, by: patron_state, target: government, from: 2020-06-01, "

@@ -149,8 +149,9 @@ TEST_CASE("results.csv of a real sweep reads back as its database holds it", "[s
   CHECK(rows == static_cast<size_t>(t.rows.size() - t.failed()) * t.outcomes.size());
   // Its closing lines name every file it wrote.
   const std::string err = dir + "/long-said.err";
-  REQUIRE(std::system((std::string(GEOSIM_BINARY) + " sweep " + spec + " --output " + dir + "/long-said --format long 2> " +
-                       err).c_str()) == 0);
+  REQUIRE(std::system((std::string(GEOSIM_BINARY) + " sweep " + spec + " --output " + dir +
+                       "/long-said --format long 2> " + err)
+                          .c_str()) == 0);
   const std::string said = read_text(err);
   for (const char* f : {"/results.sqlite\n", "/results.csv\n", "/results_long.csv\n"})
     CHECK(said.find("  " + dir + "/long-said" + f) != std::string::npos);
