@@ -749,19 +749,9 @@ bool is_id_list(const YNode& n) {
   return true;
 }
 
-// A key an override cleared (`PATH=~`): the loader builds the scenario as if it were not written.
-bool cleared(const YNode& n) { return n.is_null() && n.loc.on_command_line(); }
-
+// A tree with the keys an override cleared (`PATH=~`) left out, as the loader reads it.
 YNode without_cleared(YNode n) {
-  for (size_t i = n.map.size(); i-- > 0;) {
-    if (cleared(n.map[i].second)) {
-      n.map.erase(n.map.begin() + static_cast<long>(i));
-      n.key_locs.erase(n.key_locs.begin() + static_cast<long>(i));
-    } else {
-      n.map[i].second = without_cleared(std::move(n.map[i].second));
-    }
-  }
-  for (auto& v : n.seq) v = without_cleared(std::move(v));
+  drop_cleared_keys(n);
   return n;
 }
 
@@ -793,7 +783,7 @@ std::optional<YNode> overlay_of(const YNode& base, const YNode& want, const std:
     out.type = YNode::Type::Map;
     for (const auto& [key, value] : want.map) {
       const YNode* was = base.find(key);
-      if (cleared(value)) {
+      if (is_cleared(value)) {
         if (!was) continue;  // cleared a key the scenario does not write: nothing to say
         throw cannot_save(
             "an override clears '" + dotted(where, key) + "' (~), and an `extends:` file cannot remove a key",

@@ -1628,18 +1628,20 @@ Scenario Builder::build() {
 
 // `--set PATH=~` clears a key: the scenario is built as if the key were not written (its
 // default applies), while the hash covers the tree as given.
+bool is_cleared(const YNode& n) { return n.is_null() && n.loc.on_command_line(); }
+
 static bool has_cleared_key(const YNode& n) {
   for (const auto& [k, v] : n.map)
-    if ((v.is_null() && v.loc.on_command_line()) || has_cleared_key(v)) return true;
+    if (is_cleared(v) || has_cleared_key(v)) return true;
   for (const auto& v : n.seq)
     if (has_cleared_key(v)) return true;
   return false;
 }
 
-static void drop_cleared_keys(YNode& n) {
+void drop_cleared_keys(YNode& n) {
   for (size_t i = n.map.size(); i-- > 0;) {
     YNode& v = n.map[i].second;
-    if (v.is_null() && v.loc.on_command_line()) {
+    if (is_cleared(v)) {
       n.map.erase(n.map.begin() + static_cast<long>(i));
       n.key_locs.erase(n.key_locs.begin() + static_cast<long>(i));
     } else {

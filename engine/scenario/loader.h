@@ -47,6 +47,11 @@ void apply_set(YNode& root, const std::string& assignment, const std::string& la
 // mistake is reported at once (InputError holding them all).
 void apply_sets(YNode& root, const std::vector<std::string>& assignments, const std::vector<std::string>& labels = {});
 
+// A key an override cleared (`--set PATH=~`): build_scenario builds the scenario as if it
+// were not written. drop_cleared_keys removes every such key from a tree.
+bool is_cleared(const YNode& n);
+void drop_cleared_keys(YNode& n);
+
 // Validates a merged tree and builds the scenario.
 Scenario build_scenario(const YNode& root, const std::string& file, const LoadLimits& limits = {});
 
