@@ -8,8 +8,7 @@ namespace geosim {
 Probe::Probe(const Model& model, std::vector<int> which) : model_(model), which_(std::move(which)) {
   const Scenario& sc = model.scenario();
   model.prepare(st_);
-  std::vector<std::string> names;
-  for (const auto& v : sc.vars) names.push_back(v.name);
+  const VarNames names(sc.var_names());
   for (int o : which_) {
     const Observation& ob = sc.observations[static_cast<size_t>(o)];
     exprs_.emplace_back(ob.kind == Observation::Kind::Outcome ? std::string("0") : ob.expr, names, st_.vars.data());

@@ -34,8 +34,7 @@ struct Graph {
 
 std::vector<LintWarning> lint_structure(const Scenario& sc) {
   std::vector<LintWarning> out;
-  std::vector<std::string> names;
-  for (const auto& v : sc.vars) names.push_back(v.name);
+  const VarNames names(sc.var_names());
   const size_t nv = sc.vars.size();
   Graph g(nv);
   std::vector<int> sinks;  // variables an outcome is decided on

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <string_view>
-#include <unordered_set>
 
 #include "engine/core/number_text.h"
 
@@ -16,21 +15,24 @@ const char* kNameChars = "0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ
 
 // Defines the variables the expression can name (those among its words) and sets it. Every
 // state variable defined in every expression made time and memory grow with expressions x
-// variables: a file of thousands of ladder rungs or reacting levers took gigabytes.
-void setup(mu::Parser& p, const std::string& text, const std::vector<std::string>& names, double* vars) {
+// variables: a file of thousands of ladder rungs or reacting levers took gigabytes. With
+// `one` set, every variable is defined at that address instead of its own in `vars` (a check
+// that only parses and evaluates once needs no array of every variable).
+void setup(mu::Parser& p, const std::string& text, const VarNames& names, double* vars, double* one = nullptr) {
   p.DefineNameChars(kNameChars);
-  std::unordered_set<std::string_view> words;
   const std::string_view t(text);
   for (size_t i = 0; i < t.size();) {
     const size_t b = t.find_first_of(kNameChars, i);
     if (b == std::string_view::npos) break;
     size_t e = t.find_first_not_of(kNameChars, b);
     if (e == std::string_view::npos) e = t.size();
-    words.insert(t.substr(b, e - b));
+    const int k = names.find(t.substr(b, e - b));
+    if (k >= 0) {
+      const std::string& name = names.list()[static_cast<size_t>(k)];
+      p.DefineVar(name, one ? one : vars + k);
+    }
     i = e;
   }
-  for (size_t i = 0; i < names.size(); ++i)
-    if (words.count(names[i])) p.DefineVar(names[i], vars + i);
   p.SetExpr(text);
 }
 // muParser reads `=`, `+=`, `-=`, `*=` and `/=` as assignments to a variable: inside a run
@@ -60,8 +62,17 @@ size_t find_assignment(const std::string& s, size_t& len) {
 }
 }  // namespace
 
-void check_expression(const std::string& text, const FileLoc& loc, const std::vector<std::string>& var_names,
-                      Diagnostics& diags) {
+VarNames::VarNames(std::vector<std::string> names) : names_(std::move(names)) {
+  index_.reserve(names_.size());
+  for (size_t i = 0; i < names_.size(); ++i) index_.insert_or_assign(names_[i], static_cast<int>(i));
+}
+
+int VarNames::find(std::string_view name) const {
+  const auto it = index_.find(std::string(name));
+  return it == index_.end() ? -1 : it->second;
+}
+
+void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags) {
   if (text.find_first_not_of(" \t") == std::string::npos) {
     diags.error(loc, "empty expression", "write a condition such as defected_share >= 0.5");
     return;
@@ -74,10 +85,10 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
                 "to compare, write `==` (for example resources == 0.01)");
     return;
   }
-  std::vector<double> dummy(var_names.size(), 0.5);
+  double dummy = 0.5;
   mu::Parser p;
   try {
-    setup(p, text, var_names, dummy.data());
+    setup(p, text, var_names, nullptr, &dummy);
     p.Eval();
     // muParser reads `a, b` as several expressions and yields the last: `defected_share,1`
     // would be the constant 1 without a word.
@@ -106,7 +117,7 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
                                 : token == "or" || token == "OR"   ? "||"
                                 : token == "not" || token == "NOT" ? "!"
                                                                    : "";
-      std::string guess = closest_match(token, var_names);
+      std::string guess = closest_match(token, var_names.list());
       diags.error(at, "unknown variable '" + token + "' in expression",
                   !logic.empty() ? "to combine conditions write " + logic + " (for example defected_share >= 0.5 && talks == 1)"
                   : guess.empty() ? "variables are listed in docs/model.md (state variables)"
@@ -122,13 +133,13 @@ void check_expression(const std::string& text, const FileLoc& loc, const std::ve
   }
 }
 
-std::vector<int> expression_vars(const std::string& text, const std::vector<std::string>& var_names) {
-  std::vector<double> dummy(var_names.size(), 0.5);
+std::vector<int> expression_vars(const std::string& text, const VarNames& var_names) {
+  double dummy = 0.5;
   mu::Parser p;
   std::vector<int> out;
   try {
-    setup(p, text, var_names, dummy.data());
-    for (const auto& [name, ptr] : p.GetUsedVar()) out.push_back(static_cast<int>(ptr - dummy.data()));
+    setup(p, text, var_names, nullptr, &dummy);
+    for (const auto& [name, ptr] : p.GetUsedVar()) out.push_back(var_names.find(name));
   } catch (const mu::Parser::exception_type&) {
   }
   return out;
@@ -174,7 +185,7 @@ bool parse_simple(const std::string& s, std::string& name, int& op, double& k) {
 }
 }  // namespace
 
-BoundExpr::BoundExpr(const std::string& text, const std::vector<std::string>& var_names, double* vars)
+BoundExpr::BoundExpr(const std::string& text, const VarNames& var_names, double* vars)
     : impl_(std::make_unique<Impl>()) {
   setup(impl_->parser, text, var_names, vars);
   impl_->parser.Eval();  // compiles to bytecode once
@@ -182,12 +193,10 @@ BoundExpr::BoundExpr(const std::string& text, const std::vector<std::string>& va
   int op;
   double k;
   if (parse_simple(text, name, op, k)) {
-    for (size_t i = 0; i < var_names.size(); ++i) {
-      if (var_names[i] == name) {
-        var_ = vars + i;
-        op_ = op;
-        k_ = k;
-      }
+    if (const int i = var_names.find(name); i >= 0) {
+      var_ = vars + i;
+      op_ = op;
+      k_ = k;
     }
   }
 }

@@ -8,24 +8,43 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/core/error.h"
 
 namespace geosim {
 
-// Checks syntax and names; problems go to `diags` at `loc` shifted by the position.
-void check_expression(const std::string& text, const FileLoc& loc, const std::vector<std::string>& var_names,
-                      Diagnostics& diags);
+// The state variables' names, in order, with an index by name: an expression's names are
+// looked up word by word, so that setting up an expression costs its length, not the number
+// of state variables (a file of thousands of rungs over thousands of variables cost
+// expressions x variables). Built once per scenario and shared by its expressions.
+class VarNames {
+ public:
+  VarNames() = default;
+  explicit VarNames(std::vector<std::string> names);
+  // The index of `name` (the last, should a name repeat), or -1.
+  int find(std::string_view name) const;
+  const std::vector<std::string>& list() const { return names_; }
+  size_t size() const { return names_.size(); }
 
-// The variables a valid expression reads (indices into var_names), for the lint's map of
-// what reaches an outcome.
-std::vector<int> expression_vars(const std::string& text, const std::vector<std::string>& var_names);
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, int> index_;
+};
+
+// Checks syntax and names; problems go to `diags` at `loc` shifted by the position.
+void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags);
+
+// The variables a valid expression reads (indices into var_names), in the order of their
+// names, for the lint's map of what reaches an outcome.
+std::vector<int> expression_vars(const std::string& text, const VarNames& var_names);
 
 // An expression bound to a variable array (owned by the caller, one per thread).
 class BoundExpr {
  public:
-  BoundExpr(const std::string& text, const std::vector<std::string>& var_names, double* vars);
+  BoundExpr(const std::string& text, const VarNames& var_names, double* vars);
   ~BoundExpr();
   BoundExpr(BoundExpr&&) noexcept;
   BoundExpr& operator=(BoundExpr&&) noexcept;

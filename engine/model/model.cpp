@@ -59,7 +59,7 @@ Model::Model(const Scenario& scenario)
     word_k_.push_back(word_k_.back());
     word_off_.push_back(word_off_.back());
   }
-  for (const auto& v : sc_.vars) var_names_.push_back(v.name);
+  var_names_ = VarNames(sc_.var_names());
   // Format 1: 52 (or 365) steps a year; format 2: one year length everywhere (365.25 days).
   v2_ = sc_.format_version >= 2;
   step_prob_exponent_ = v2_ ? sc_.dt_years : 1.0 / sc_.steps_per_year();

@@ -316,7 +316,7 @@ class Model {
   int coup_outcome_ = -1;                  // the outcome `coup`, whose hazards the coup trap raises
   std::array<size_t, 4> exit_coef_{};      // Scenario::mech positions of a successor's own exit values
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1
-  std::vector<std::string> var_names_;
+  VarNames var_names_;
   double step_prob_exponent_ = 1.0 / 52;  // p_step = 1 - (1 - p_year)^exponent
   bool v2_ = false;                       // format 2: rates per year, effects with two sides
   std::vector<size_t> rally_;             // format 2: actors at home other than the incumbent

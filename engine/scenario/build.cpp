@@ -1495,8 +1495,7 @@ void Builder::read_report() {
 }
 
 void Builder::check_expressions() {
-  std::vector<std::string> names;
-  for (const auto& v : sc_.vars) names.push_back(v.name);
+  const VarNames names(sc_.var_names());
   for (const auto& o : sc_.outcomes)
     if (!o.when.empty()) check_expression(o.when.text, o.when.loc, names, diags_);
   for (const auto& e : sc_.events)
@@ -1667,6 +1666,13 @@ ParamId Scenario::find_param(const std::string& path) const {
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].path == path) return static_cast<ParamId>(i);
   return kNoParam;
+}
+
+std::vector<std::string> Scenario::var_names() const {
+  std::vector<std::string> names;
+  names.reserve(vars.size());
+  for (const auto& v : vars) names.push_back(v.name);
+  return names;
 }
 
 int Scenario::find_var(const std::string& name) const {

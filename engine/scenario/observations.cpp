@@ -32,8 +32,7 @@ void read_observations(const YNode& root, Scenario& sc, double step_days, Diagno
     diags.error(l->loc, "`observations:` must be a list (items start with `- `), got " + l->type_name());
     return;
   }
-  std::vector<std::string> names;
-  for (const auto& v : sc.vars) names.push_back(v.name);
+  const VarNames names(sc.var_names());
   std::vector<std::string> outcome_ids;
   for (const auto& o : sc.outcomes) outcome_ids.push_back(o.id);
   static const std::vector<std::string> allowed = {"id", "date", "holds", "outcome", "measure", "value",

@@ -322,6 +322,7 @@ struct Scenario {
 
   ParamId find_param(const std::string& path) const;  // kNoParam when absent
   int find_var(const std::string& name) const;        // -1 when absent
+  std::vector<std::string> var_names() const;         // the state variables' names, in order
   ActorId find_actor(const std::string& id) const;    // not valid() when absent
   int find_outcome(const std::string& id) const;
   Date date_of_step(int step) const;  // the first day after `step` steps (start + step x days)

@@ -164,7 +164,7 @@ TEST_CASE("stances moved four actors at a time equal the scalar step, in place o
 
 TEST_CASE("a condition `variable OP number` evaluated natively equals muParser's value", "[expr]") {
   // The same condition in parentheses is not of the simple form, so muParser evaluates it.
-  const std::vector<std::string> names = {"talks", "t", "stance.armed_forces"};
+  const VarNames names({"talks", "t", "stance.armed_forces"});
   std::vector<double> vars(names.size(), 0.0);
   const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
   const double values[] = {-inf, -1.0, -0.0, 0.0, 0.5, std::nextafter(0.5, 1.0), 1.0, 2.0, 1e300, inf, nan};
@@ -172,7 +172,7 @@ TEST_CASE("a condition `variable OP number` evaluated natively equals muParser's
   for (const char* op : {"<", "<=", ">", ">=", "==", "!="})
     for (const char* k : {"0", "0.5", "1", "-1e3"})
       for (size_t v = 0; v < names.size(); ++v) {
-        const std::string simple = names[v] + " " + op + " " + k;
+        const std::string simple = names.list()[v] + " " + op + " " + k;
         BoundExpr fast(simple, names, vars.data()), parsed("(" + simple + ")", names, vars.data());
         for (double x : values) {
           vars[v] = x;
@@ -185,7 +185,7 @@ TEST_CASE("a condition `variable OP number` evaluated natively equals muParser's
 }
 
 TEST_CASE("a condition whose value is not a number does not hold, one that is neither 0 nor NaN does", "[expr]") {
-  const std::vector<std::string> names = {"talks"};
+  const VarNames names({"talks"});
   std::vector<double> vars = {0.0};
   const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
   CHECK_FALSE(BoundExpr("0/0", names, vars.data()).holds());

@@ -208,7 +208,7 @@ TEST_CASE("a file of a thousand unknown keys lists the first 200 and counts the 
 }
 
 TEST_CASE("expressions may only read the state", "[expr]") {
-  std::vector<std::string> names = {"resources", "talks"};
+  const VarNames names({"resources", "talks"});
   for (const char* bad : {"resources = 0.01", "talks += 1", "resources -= 1", "(talks *= 2) > 0", "talks/=2",
                           "resources >= 0 && (talks = 1)"}) {
     Diagnostics d;

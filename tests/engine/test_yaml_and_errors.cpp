@@ -109,10 +109,11 @@ TEST_CASE("a key set to ~ by --set is cleared: the scenario is built as if it we
 
 TEST_CASE("an expression's parser holds the variables it names, not every state variable", "[expr]") {
   // 10,000 state variables, some named like others' prefixes and suffixes.
-  std::vector<std::string> names;
-  for (int i = 0; i < 10000; ++i) names.push_back("v" + std::to_string(i));
-  names.push_back("fired.coup");
-  names.push_back("fired");
+  std::vector<std::string> list;
+  for (int i = 0; i < 10000; ++i) list.push_back("v" + std::to_string(i));
+  list.push_back("fired.coup");
+  list.push_back("fired");
+  const VarNames names(list);
   std::vector<double> vars(names.size(), 0.0);
   vars[7] = 2;
   vars[10000] = 1;

@@ -11,12 +11,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 2048) return 0;
-  static const std::vector<std::string> names = [] {
+  static const geosim::VarNames names = [] {
     geosim::Scenario sc = geosim::build_scenario(
         geosim::parse_yaml_text(geosim::fuzz::base_yaml(), geosim::FileLoc{"base.yaml", 0, 0}), "base.yaml");
-    std::vector<std::string> out;
-    for (const auto& v : sc.vars) out.push_back(v.name);
-    return out;
+    return geosim::VarNames(sc.var_names());
   }();
   std::string text(reinterpret_cast<const char*>(data), size);
   geosim::Diagnostics diags;
