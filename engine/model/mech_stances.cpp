@@ -65,8 +65,11 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
     }
     if (noise > 0) {
       if (st.noise_block != block) fill_noise(st, block);
-      // The step's sd times a standard normal (RunState::noise_z).
-      const double sd = noise * issue_noise_dt_[k];
+      // The step's sd times a standard normal (RunState::noise_z). Format 2, where the stances
+      // relax: the exact step of an Ornstein-Uhlenbeck drift (docs/model.md, M1), so that the
+      // spread does not grow with the step's length.
+      const bool relaxes = v2_ && !is.noise_per_step && is.model != StanceModel::Bargaining;
+      const double sd = noise * (relaxes ? st.stance_noise_f : issue_noise_dt_[k]);
       add_pull_noise_clamp(from, push, st.noise_z.data() + k * n * 4 + lane, sd, is.lo, is.hi, x, static_cast<int>(n));
     } else {
       for (size_t i = 0; i < n; ++i) {
@@ -100,7 +103,15 @@ bool MechanismStep<struct Stances>::step(const Model& m, RunState& st, [[maybe_u
 template <>
 void MechanismStep<Stances>::init(const Model& m, RunState& st) {
   // Format 2: the share of the gap to the target a stance closes per step.
-  if (m.v2_) st.stance_a = 1.0 - std::exp(-st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()] * m.sc_.dt_years);
+  if (m.v2_) {
+    const double k = st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()], dt = m.sc_.dt_years;
+    st.stance_a = 1.0 - std::exp(-k * dt);
+    // The noise of a step of an Ornstein-Uhlenbeck drift of sd `noise` a year relaxing at rate
+    // k: variance (1 - e^(-2 k dt)) / 2k per unit. Its Euler form (sd sqrt(dt)) left a
+    // stationary spread that grew with the step: sqrt(2) wider in weekly than in daily steps
+    // at k = 52 a year.
+    st.stance_noise_f = k > 0 ? std::sqrt(-std::expm1(-2 * k * dt) / (2 * k)) : std::sqrt(dt);
+  }
 }
 
 extern constinit const Mechanism kStancesMechanism{

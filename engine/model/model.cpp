@@ -193,6 +193,10 @@ void Model::event_base(const Event& ev, const std::vector<double>& p, double& p0
   // A hazard of 0 stays 0 whatever its drivers: the clamp above would otherwise let drivers
   // of e^690 and more make it fire.
   if (!(p0_out > 0)) logit0_out = -std::numeric_limits<double>::infinity();
+  // Format 2: a probability of 1 a year is an infinite hazard, certain in every step whatever
+  // its (finite) drivers; the clamp above made it 36.8 per step, whatever the step's length.
+  // (Format 1 keeps its clamped logit, and its bytes.)
+  if (v2_ && p0_out >= 1) logit0_out = std::numeric_limits<double>::infinity();
 }
 
 void Model::prepare(RunState& st) const {
@@ -541,25 +545,27 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     const size_t l = r.lever;
     const Lever& lv = sc_.levers[l];
     bool ok = false;
-    if ((lv.on_leader && st.successions > 0) ||
+    // `until_when` ends the lever for the rest of the run once it holds, whatever else stands
+    // in its way at that step (off its rung, another option chosen): it is watched every step.
+    if (!st.lever_done[l] && r.until >= 0 && st.lever_until[static_cast<size_t>(r.until)].holds())
+      st.lever_done[l] = 1;
+    if (st.lever_done[l] || (lv.on_leader && st.successions > 0) ||
         (lv.ladder >= 0 && !on_rung(lv, st.ladder_rung[static_cast<size_t>(lv.ladder)])) ||
         (lv.decision >= 0 && st.decision_choice[static_cast<size_t>(lv.decision)] != lv.option)) {
-      // not on its rung, or not the option chosen: off (its own conditions are not read)
-    } else if (!st.lever_done[l]) {
-      if (r.until >= 0 && st.lever_until[static_cast<size_t>(r.until)].holds()) {
-        st.lever_done[l] = 1;
-      } else {
-        ok = true;
-        if (lv.after_event.valid()) {
-          const int f = st.first_fire[static_cast<size_t>(lv.after_event)];
-          ok = f >= 0 && t >= f + lv.after_delay;
-        }
-        if (ok && r.when >= 0) {
-          if (st.lever_when[static_cast<size_t>(r.when)].holds())
-            st.lever_last_when[l] = t;
-          else
-            ok = t - st.lever_last_when[l] <= lv.hold_steps;
-        }
+      // ended, not on its rung, or not the option chosen: off (its other conditions are not read)
+    } else {
+      ok = true;
+      if (lv.after_event.valid()) {
+        const int f = st.first_fire[static_cast<size_t>(lv.after_event)];
+        ok = f >= 0 && t >= f + lv.after_delay;
+      }
+      if (ok && r.when >= 0) {
+        // `hold` keeps on a lever that was on: a `when` that held before the lever's window
+        // opened never turned it on, so it starts no hold.
+        if (lever_rules::in_window(lv, t) && st.lever_when[static_cast<size_t>(r.when)].holds())
+          st.lever_last_when[l] = t;
+        else
+          ok = t - st.lever_last_when[l] <= lv.hold_steps;
       }
     }
     if (static_cast<bool>(st.lever_ok[l]) != ok) {

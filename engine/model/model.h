@@ -143,6 +143,9 @@ struct RunState {
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
+  // Format 2: the sd of a step's stance noise per unit of `noise` where the stances relax
+  // (Friedkin-Johnsen): sqrt((1 - e^(-2 k dt)) / 2k) at adjust_per_year k, sqrt(dt) at k = 0.
+  double stance_noise_f = 1;
   double insiders0 = 0;  // format 2: the insiders' stance against the incumbent at the start
   std::vector<double> cohort_eps;
   std::vector<int64_t> cohort_epoch;

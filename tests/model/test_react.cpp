@@ -130,6 +130,53 @@ TEST_CASE("when:, hold: and until_when: switch a lever on hand-worked steps", "[
                                          "20 ended off: 't >= 20' holds"});
 }
 
+TEST_CASE("until_when ends a lever for good even while its rung or option keeps it off", "[react]") {
+  // The condition holds only in step 5, while the ladder has not reached the strikes' rung
+  // (step 10) or the decision has not yet been taken (from step 6): the lever never acts.
+  const Scenario ladder = test::from_text(scenario(R"(
+  - {id: threat, kind: military_threat, by: us, target: gov}
+  - {id: strikes, kind: strike, by: us, target: gov, until_when: "t == 5"}
+  - {id: early, kind: strike, by: us, target: gov, until_when: "t == 50"}
+ladders:
+  - id: lad
+    rungs:
+      - {lever: threat, up: "t >= 2"}
+      - {lever: strikes, up: "t >= 10"}
+  - id: other
+    rungs:
+      - {lever: early, up: "t >= 10"}
+)"));
+  const Story a = story(ladder);
+  CHECK(a.acting[0] == range(2, 10));  // the ladder climbs in step 10 all the same
+  CHECK(a.acting[1].empty());
+  CHECK(a.acting[2] == range(10, 30));  // a condition that never holds ends nothing
+  const Scenario decision = test::from_text(scenario(R"(
+  - {id: hit, kind: strike, by: us, target: gov, until_when: "t == 3"}
+decisions:
+  - id: d
+    actor: us
+    every: 1 week
+    when: "t >= 6"
+    rationality: 5
+    options:
+      - {id: wait}
+      - {id: strike, lever: hit, utility: {constant: 10}}
+)"));
+  CHECK(story(decision).acting[0].empty());
+}
+
+TEST_CASE("hold keeps on a lever that was on, not one whose condition held before its window", "[react]") {
+  // `when` holds in steps 0 to 4 only; the window opens in step 10 (2020-03-16), inside what
+  // a hold of 8 weeks from step 4 would cover: the lever was never on, so it never acts.
+  const Scenario sc = test::from_text(scenario(R"(
+  - {id: before, kind: strike, by: us, target: gov, from: 2020-03-16, when: "t < 5", hold: 8 weeks}
+  - {id: inside, kind: strike, by: us, target: gov, from: 2020-03-16, when: "t < 12", hold: 3 weeks}
+)"));
+  const Story s = story(sc);
+  CHECK(s.acting[0].empty());
+  CHECK(s.acting[1] == range(10, 15));  // on in 10 and 11, held 3 weeks after the last (11)
+}
+
 TEST_CASE("a lever switched off (enabled: 0) never acts, whatever its conditions", "[react]") {
   const Scenario sc = test::from_text(scenario(R"(
   - {id: off, kind: military_threat, by: us, target: gov, when: "t >= 0", enabled: false}

@@ -146,6 +146,75 @@ outcomes:
   }
 }
 
+TEST_CASE("format 2: the stances' noise has the same spread in daily and in weekly steps", "[units][statistical]") {
+  // An actor held to its own start (stubbornness 1, target 0) relaxes at adjust_per_year k =
+  // 52 under a drift of sd 0.5 a year: an Ornstein-Uhlenbeck process, whose variance after a
+  // year is 0.25 (1 - e^(-2k)) / 2k, whatever the step. (The Euler step, sd 0.5 sqrt(dt), gave
+  // 2.3 times that in weekly steps and 1.15 times in daily ones.)
+  const double k = 52, sigma = 0.5, expected = sigma * sigma * -std::expm1(-2 * k) / (2 * k);
+  const int n = 4000;
+  // Two step lengths, one check each: |s^2 / v - 1| within z sd of a sample variance.
+  const double z = z_family(2), sd_rel = std::sqrt(2.0 / (n - 1));
+  for (const std::string step : {"week", "day"}) {
+    const Scenario sc = test::from_text("geosim: 2\nid: ou\nstart: 2020-01-06\nstep: " + step + R"(
+horizon: 52 weeks
+incumbent: gov
+issues:
+  - {id: rule, noise: 0.5}
+actors:
+  - {id: gov, kind: regime, stance: 0.5, stubbornness: 1}
+  - {id: army, kind: security_force, stance: 0, stubbornness: 1}
+outcomes:
+  - {id: status_quo, default: true}
+mechanisms:
+  stance: {rally: 0, adjust_per_year: 52}
+)");
+    Model model(sc);
+    RunState st;
+    model.prepare(st);
+    double sum = 0, sum2 = 0;
+    for (int r = 0; r < n; ++r) {
+      model.init_run(st, 5, static_cast<uint64_t>(r));
+      const RunRng rng(5, static_cast<uint64_t>(r));
+      int t = 0;
+      while (t < sc.horizon && !model.step(st, rng, t)) ++t;
+      REQUIRE(t >= sc.horizon - 1);  // only the horizon ends a run (status quo)
+      const double x = st.x[1];
+      sum += x;
+      sum2 += x * x;
+    }
+    const double mean = sum / n, var = (sum2 - n * mean * mean) / (n - 1);
+    INFO(step << "ly steps: variance " << var << ", expected " << expected);
+    CHECK(std::fabs(var / expected - 1) < z * sd_rel);
+    CHECK(std::fabs(mean) < z * std::sqrt(expected / n));
+  }
+}
+
+TEST_CASE("format 2: a hazard of 1 a year is certain in the first step, whatever its drivers", "[units]") {
+  // h = -ln(1 - 1) is infinite: multiplied by e^(-10) it stays infinite. (It was clamped to
+  // 36.8 a step, so that drivers made it a step-dependent probability: 1.7% weekly, 11% daily.)
+  for (const std::string step : {"week", "day"}) {
+    const Scenario sc = test::from_text("geosim: 2\nid: sure\nstart: 2020-01-06\nstep: " + step + R"(
+horizon: 10 weeks
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 1}
+  - {id: usa, kind: state, stance: -1}
+levers:
+  - {id: thr, kind: military_threat, by: usa, target: gov}
+events:
+  - {id: fall, hazard: {annual: 1, drivers: {threat: -10}}, outcome: ousted}
+outcomes:
+  - {id: status_quo, default: true}
+  - {id: ousted}
+)");
+    const std::vector<uint64_t> c = test::outcome_counts(sc, 500, 3);
+    INFO(step);
+    CHECK(c[0] == 0);
+    CHECK(c[1] == 500);
+  }
+}
+
 TEST_CASE("format 2: lengths are durations, per-step keys are refused with a hint", "[units][errors]") {
   const std::string head = "geosim: 2\nid: e\nstart: 2020-01-06\nstep: week\n";
   const std::string body = R"(incumbent: gov
