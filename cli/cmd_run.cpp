@@ -1,6 +1,7 @@
 // `geosim run`: the odds of each outcome, and one run told as a story (--replay).
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -52,20 +53,40 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
   ConditionedOptions co;
   co.runs = runs;
   co.seed = seed;
+  PosteriorEvidence evidence;
   if (!posterior_dir.empty()) {
     post = load_posterior(sc, posterior_dir);
     co.posterior = &post;
   }
+  std::vector<int> until;  // every observation dated up to --from
   if (!from.empty()) {
     auto d = parse_date(from);
     FileLoc where{"--from " + from, 1, 1};
     if (!d) throw InputError(where, "expected a calendar date YYYY-MM-DD");
     for (size_t i = 0; i < sc.observations.size(); ++i)
-      if (!(*d < sc.observations[i].date)) co.observations.push_back(static_cast<int>(i));
-    if (co.observations.empty())
+      if (!(*d < sc.observations[i].date)) until.push_back(static_cast<int>(i));
+    if (until.empty())
       throw InputError(where, "no observation of " + sc.file + " is dated on or before " + d->str(),
                        sc.observations.empty() ? "the scenario has no `observations:`"
                                                : "the earliest is dated " + earliest_observation(sc).str());
+    if (posterior_dir.empty()) {
+      co.observations = until;
+    } else {
+      // The posterior already holds the observations it was calibrated on: they condition
+      // each run's path (retried, its parameters kept), not its parameters again; the others
+      // are new evidence and reject runs (docs/calibration.md, Forecasts from the posterior).
+      evidence = posterior_evidence(sc, posterior_dir);
+      for (int i : until)
+        (std::find(evidence.observations.begin(), evidence.observations.end(), i) != evidence.observations.end()
+             ? co.path_observations
+             : co.observations)
+            .push_back(i);
+      if (!quiet && !co.path_observations.empty() && evidence.tolerance > 1.0)
+        std::cerr << "note: the calibration in " << posterior_dir << " stopped at tolerance "
+                  << evidence.tolerance
+                  << " (above 1): its posterior is not conditioned on agreeing with every observation, so the "
+                     "forecast conditioned on them is approximate\n";
+    }
   }
   install_signal_handlers();
   Progress progress("runs", quiet);
@@ -77,15 +98,29 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     std::cerr << "geosim: interrupted; nothing written\n";
     return kExitInterrupted;
   }
+  const bool by_path = co.posterior && !co.path_observations.empty();
+  auto ids_of = [&](const std::vector<int>& which) {
+    std::string t;
+    for (int i : which) t += (t.empty() ? "" : ", ") + sc.observations[static_cast<size_t>(i)].id;
+    return t;
+  };
   uint64_t kept = res.acc.runs();
-  if (kept == 0)
+  if (kept == 0) {
+    if (by_path && res.runs_without_path == runs)
+      throw InputError(FileLoc{"--from " + from, 1, 1},
+                       "none of the " + format_count(runs) + " runs found a path that agrees with the observations up to " +
+                           from + " (" + ids_of(co.path_observations) + ") in " + format_count(kMaxPathAttempts) +
+                           " tries with its parameters from the posterior",
+                       "check the calibration's summary.json (posterior_agreement), or calibrate again");
     throw InputError(FileLoc{"--from " + from, 1, 1},
                      "none of the " + format_count(runs) + " runs agrees with the observations up to " + from,
                      "check the observations with `geosim calibrate`, or run more runs");
+  }
   Summary s = summarize(sc, res.acc, seed);
   std::string what = posterior_dir.empty() ? "the prior" : "the posterior in " + posterior_dir;
   std::string text;
   const std::string command = reproduce_command("run", args);
+  const double mean_tries = runs > 0 ? static_cast<double>(res.path_attempts) / static_cast<double>(runs) : 0.0;
   if (format == "json") {
     Json j = run_json(sc, s, command);
     // The parameters drawn from the posterior say so (their prior stays in `distribution`).
@@ -96,9 +131,26 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
            {"runs_agreeing", kept}};
     if (!from.empty()) {
       Json ids = Json::array();
-      for (int i : co.observations) ids.push_back(sc.observations[static_cast<size_t>(i)].id);
+      for (int i : until) ids.push_back(sc.observations[static_cast<size_t>(i)].id);
       c["observations_until"] = from;
       c["observations"] = ids;
+      if (co.posterior) {
+        // Which observations conditioned the path (the posterior's) and which rejected runs.
+        Json path_ids = Json::array(), reject_ids = Json::array();
+        for (int i : co.path_observations) path_ids.push_back(sc.observations[static_cast<size_t>(i)].id);
+        for (int i : co.observations) reject_ids.push_back(sc.observations[static_cast<size_t>(i)].id);
+        c["path_observations"] = path_ids;
+        c["rejection_observations"] = reject_ids;
+        c["posterior_observations_from"] = evidence.listed ? "summary.json" : "all of the scenario's";
+        if (by_path) {
+          c["path_tries_max"] = kMaxPathAttempts;
+          c["path_tries"] = res.path_attempts;
+          c["path_tries_mean"] = mean_tries;
+          c["runs_retried"] = res.runs_retried;
+          c["runs_without_agreeing_path"] = res.runs_without_path;
+        }
+        c["runs_rejected"] = res.runs_rejected;
+      }
     }
     j["conditioned"] = c;
     text = json_text(j);
@@ -106,9 +158,24 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     text = summary_csv(s, command);
   } else {
     text = "Parameters drawn from " + what + ".\n";
-    if (!from.empty())
+    if (!from.empty() && !co.posterior) {
       text += "Conditioned on " + std::to_string(co.observations.size()) + " observation(s) up to " + from + ": " +
               format_count(kept) + " of " + format_count(runs) + " runs agree and are counted.\n";
+    } else if (!from.empty()) {
+      if (by_path)
+        text += "Paths conditioned on the posterior's " + std::to_string(co.path_observations.size()) +
+                " observation(s) up to " + from + " (" + ids_of(co.path_observations) +
+                "): each run's path tried again, its parameters kept, until it agrees (at most " +
+                format_count(kMaxPathAttempts) + " tries); " + format_count(res.runs_retried) +
+                " runs needed more than one, " + fmt::format("{:.2f}", mean_tries) + " tries per run on average, " +
+                format_count(res.runs_without_path) + " found none and are left out.\n";
+      if (!co.observations.empty())
+        text += "Runs rejected by " + std::to_string(co.observations.size()) + " observation(s) up to " + from +
+                " the posterior was not calibrated on (" + ids_of(co.observations) + "): " +
+                format_count(res.runs_rejected) + ".\n";
+      text += "Conditioned on " + std::to_string(until.size()) + " observation(s) up to " + from + ": " +
+              format_count(kept) + " of " + format_count(runs) + " runs agree and are counted.\n";
+    }
     text += "\n" + summary_table(sc, s, command);
   }
   if (output.empty()) std::cout << text;
@@ -186,7 +253,8 @@ int run_command(const std::vector<std::string>& args) {
       ("posterior", po::value<std::string>(&posterior_dir),
        "draw parameters from the posterior of `geosim calibrate` in this folder instead of the prior")
       ("from", po::value<std::string>(&from),
-       "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD)")
+       "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD); with "
+       "--posterior, the observations it was calibrated on condition each run's path, not its parameters again")
       ("ensemble", po::value<std::vector<std::string>>(&ensemble)->multitoken(),
        "also run these scenarios (other model structures with the same outcomes) and show the spread between "
        "structures beside the Monte Carlo interval")

@@ -14,6 +14,8 @@
 #include "engine/core/number_text.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
+#include "engine/output/output.h"  // Json
+#include "engine/output/run_limits.h"  // kMaxRuns
 #include "engine/runner/monte_carlo.h"
 #include "engine/runner/run_loop.h"
 
@@ -146,25 +148,87 @@ void PosteriorDraw::fill(uint64_t seed, uint64_t r, ParamValues& out) const {
   for (const auto& [k, id] : cols_) out[static_cast<size_t>(id)] = s_.values[j * D + k];
 }
 
+PosteriorEvidence posterior_evidence(const Scenario& sc, const std::string& dir) {
+  PosteriorEvidence ev;
+  ev.tolerance = std::numeric_limits<double>::quiet_NaN();
+  const std::string file = (std::filesystem::path(dir) / "summary.json").string();
+  auto all = [&] {
+    ev.observations.clear();
+    for (size_t i = 0; i < sc.observations.size(); ++i) ev.observations.push_back(static_cast<int>(i));
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    all();
+    return ev;
+  }
+  const std::string fix = "it was damaged outside geosim; run `geosim calibrate` again";
+  if (!std::filesystem::is_regular_file(file, ec)) throw InputError(FileLoc{file, 0, 0}, "not a regular file", fix);
+  if (std::filesystem::file_size(file, ec) > (uintmax_t{1} << 30))
+    throw InputError(FileLoc{file, 0, 0}, "larger than 1 GiB, more than any calibration writes", fix);
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  Json j;
+  try {
+    j = Json::parse(text.str());
+  } catch (const std::exception& e) {
+    throw InputError(FileLoc{file, 0, 0}, std::string("cannot read this calibration summary: ") + e.what(), fix);
+  }
+  if (!j.is_object()) throw InputError(FileLoc{file, 0, 0}, "not the summary.json geosim writes (an object)", fix);
+  if (const auto g = j.find("generations"); g != j.end() && g->is_array() && !g->empty() && g->back().is_object())
+    if (const auto t = g->back().find("tolerance"); t != g->back().end() && t->is_number())
+      ev.tolerance = t->get<double>();
+  const auto obs = j.find("observations");
+  if (obs == j.end() || !obs->is_array()) {
+    all();
+    return ev;
+  }
+  ev.listed = true;
+  for (const auto& o : *obs) {
+    if (!o.is_object() || !o.contains("id") || !o["id"].is_string())
+      throw InputError(FileLoc{file, 0, 0}, "an entry of `observations` has no string `id`", fix);
+    const std::string id = o["id"].get<std::string>();
+    // An observation the scenario no longer has conditioned the parameters, but no path of
+    // this scenario can be conditioned on it.
+    for (size_t i = 0; i < sc.observations.size(); ++i)
+      if (sc.observations[i].id == id &&
+          std::find(ev.observations.begin(), ev.observations.end(), static_cast<int>(i)) == ev.observations.end())
+        ev.observations.push_back(static_cast<int>(i));
+  }
+  std::sort(ev.observations.begin(), ev.observations.end());
+  return ev;
+}
+
+static_assert(kMaxRuns <= kPathAttemptStride, "a retried path's address must not be another run's");
+static_assert(kMaxPathAttempts < (uint64_t{1} << 24), "tries times the stride must stay below 2^64");
+
 ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& o) {
   const Scenario& sc = model.scenario();
   std::unique_ptr<PosteriorDraw> draw;
   if (o.posterior) draw = std::make_unique<PosteriorDraw>(*o.posterior, sc);
-  // Each run is one visit of the run loop (engine/runner/run_loop.h); the accumulators are
-  // integers, merged in thread order.
+  // With a posterior, the observations it was calibrated on condition the path (tried again
+  // until it agrees); the others reject runs. The probe reads both: the path's first.
+  const bool retry = draw && !o.path_observations.empty();
+  std::vector<int> which;
+  if (retry) which = o.path_observations;
+  which.insert(which.end(), o.observations.begin(), o.observations.end());
+  const size_t P = retry ? o.path_observations.size() : 0;
+  const uint64_t cap = std::clamp<uint64_t>(o.max_attempts, 1, kMaxPathAttempts);
+  // Each run is one visit of the run loop (engine/runner/run_loop.h); the accumulators and
+  // counts are integers, merged in thread order.
   struct Local {
     std::unique_ptr<Probe> probe;
     Accumulator acc;
     ParamValues fixed;
     std::vector<double> dist;
-    uint64_t simulated = 0;
+    uint64_t simulated = 0, attempts = 0, retried = 0, without_path = 0, rejected = 0;
   };
   auto make_local = [&] {
     auto s = std::make_unique<Local>();
-    s->probe = std::make_unique<Probe>(model, o.observations);
+    s->probe = std::make_unique<Probe>(model, which);
     s->acc = Accumulator(sc, sc.horizon);
     s->acc.track_ended();
-    s->dist.assign(o.observations.size(), 0.0);
+    s->dist.assign(which.size(), 0.0);
     s->fixed.assign(sc.params.size(), std::numeric_limits<double>::quiet_NaN());
     return s;
   };
@@ -174,14 +238,36 @@ ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& 
       draw->fill(o.seed, r, s.fixed);
       fixed = &s.fixed;
     }
+    uint64_t address = r;
+    bool agrees = true;
+    if (retry) {
+      // The parameters stay the particle's; the path (and whatever else the run draws, such
+      // as a tied parameter's own part) is drawn again until it agrees.
+      bool found = false;
+      uint64_t k = 0;
+      for (; k < cap && !found; ++k) {
+        if (k > 0 && o.stop && o.stop->load(std::memory_order_relaxed)) return;  // nothing is written
+        address = path_attempt_address(r, k);
+        s.probe->run(o.seed, address, fixed, s.dist.data(), nullptr);
+        found = true;
+        for (size_t i = 0; i < P; ++i) found = found && s.dist[i] <= 1.0;
+      }
+      s.attempts += k;
+      if (k > 1) ++s.retried;
+      if (!found) {
+        ++s.without_path;
+        agrees = false;
+      }
+    } else if (!which.empty()) {
+      s.probe->run(o.seed, r, fixed, s.dist.data(), nullptr);
+    }
     // Runs that contradict an observation are simulated to their end and dropped: the
     // accumulator only sees runs that agree with every observation.
-    bool agrees = true;
-    if (!o.observations.empty()) {
-      s.probe->run(o.seed, r, fixed, s.dist.data(), nullptr);
-      for (double d : s.dist) agrees = agrees && d <= 1.0;
+    if (agrees) {
+      for (size_t i = P; i < which.size(); ++i) agrees = agrees && s.dist[i] <= 1.0;
+      if (!agrees) ++s.rejected;
     }
-    if (agrees) s.probe->run(o.seed, r, fixed, s.dist.data(), &s.acc);
+    if (agrees) s.probe->run(o.seed, address, fixed, s.dist.data(), &s.acc);
     ++s.simulated;
   };
   ConditionedResult res;
@@ -191,6 +277,10 @@ ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& 
     s.acc.settle();
     res.acc.merge(s.acc);
     res.simulated += s.simulated;
+    res.path_attempts += s.attempts;
+    res.runs_retried += s.retried;
+    res.runs_without_path += s.without_path;
+    res.runs_rejected += s.rejected;
   };
   LambdaVisitor<Local, decltype(make_local), decltype(one), decltype(merge)> visitor{make_local, one, merge};
   LoopOptions lo;

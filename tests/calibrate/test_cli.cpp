@@ -95,8 +95,13 @@ TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[ca
   auto fj = nlohmann::json::parse(f.out);
   uint64_t agreeing = fj["conditioned"]["runs_agreeing"].get<uint64_t>();
   CHECK(agreeing > 0);
-  CHECK(agreeing < 4000);
   CHECK(fj["runs"].get<uint64_t>() == agreeing);
+  // The posterior holds both observations: they condition each run's path (tried again, its
+  // parameters kept), so every run counts but those whose particle found no agreeing path.
+  CHECK(fj["conditioned"]["path_observations"] == nlohmann::json::array({"standing", "two"}));
+  CHECK(fj["conditioned"]["rejection_observations"].empty());
+  CHECK(agreeing + fj["conditioned"]["runs_without_agreeing_path"].get<uint64_t>() == 4000);
+  CHECK(fj["conditioned"]["runs_retried"].get<uint64_t>() > 0);
   CliResult f2 = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet --format json --threads 1");
   CHECK(f2.out == f.out);
   // Every counted run agrees with "no fall by the end of week 7".
