@@ -409,8 +409,7 @@ int bargain_command(const std::vector<std::string>& args) {
     if (mc) text += mc_table(*mc, seed, tolerance, story.back().median, in.uncertainty);
     text += "\n" + reproduction_lines(command, seed, hash, "");
   }
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  write_file_atomic(output.empty() ? "-" : output, text);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 

@@ -67,6 +67,12 @@ int calibrate_command(const std::vector<std::string>& args) {
   YNode tree = load_scenario_tree(file, lo.limits);
   apply_sets(tree, lo.sets, lo.set_labels);
   Scenario sc = build_scenario(tree, file, lo.limits);
+  {
+    // The files the calibration writes in DIR must not be what it reads.
+    std::vector<PathRole> read = {{"the scenario", file}};
+    for (const auto& f : sc.extended) read.push_back({"a file the scenario extends", f});
+    check_distinct_paths(read, result_folder_files(output, "the --output folder " + output));
+  }
   if (sc.observations.empty())
     throw InputError(FileLoc{file, 0, 0}, "the scenario has no `observations:`, so there is nothing to calibrate on",
                      "add dated facts (docs/scenario-format.md, observations)");

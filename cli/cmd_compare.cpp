@@ -23,8 +23,7 @@ PairOptions pair_options(uint64_t runs, uint64_t seed, Progress& progress) {
 
 int write_report(const CompareReport& rep, const std::string& format, const std::string& output) {
   std::string text = compare_text(rep, format);
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  write_file_atomic(output.empty() ? "-" : output, text);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 

@@ -58,7 +58,7 @@ int discover_command(const std::vector<std::string>& args) {
 
   const std::string csv_path = gsa::sweep_csv_path(results);
   std::vector<PathRole> read = {{"the results", csv_path}};
-  for (auto& f : result_folder_files(results, "the results folder")) read.push_back(std::move(f));
+  for (auto& f : result_folder_files(result_folder_of(results), "the results folder")) read.push_back(std::move(f));
   check_distinct_paths(read, {{"--output", output}});
   gsa::SweepTable table = gsa::read_sweep_csv(csv_path);
   gsa::DiscoverResult r = gsa::discover(table, o);
@@ -73,8 +73,7 @@ int discover_command(const std::vector<std::string>& args) {
   } else {
     text = gsa::discover_table(table, r) + "\nreproduce: " + command + "\n";
   }
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  write_file_atomic(output.empty() ? "-" : output, text);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 

@@ -3,8 +3,13 @@
 // lists the base's levers as commented blocks to edit.
 #include <fmt/format.h>
 
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/common.h"
@@ -141,24 +146,41 @@ int new_command(const std::vector<std::string>& args) {
     throw InputError(FileLoc{output, 0, 0}, "the file exists already; geosim new does not overwrite it",
                      "choose another NAME or -o FILE, or add --force");
   std::string text;
+  std::optional<Scenario> base;
   if (from.empty()) {
     text = from_template(id);
+    check_writable({{"-o", output}});
   } else {
-    const Scenario base = load_scenario(from);
+    base = load_scenario(from);
     // Even with --force, never over the scenario the variant extends (nor a file it extends).
     check_distinct_paths({{"--from", from}}, {{"-o", output}});
-    check_not_extended(base.extended, {{"-o", output}});
-    text = variant(id, from, base, output);
+    check_not_extended(base->extended, {{"-o", output}});
+    text = variant(id, from, *base, output);
+  }
+  // What is written must load: a template that fails to validate is a bug, not a user error.
+  // It is checked before anything is written, in a folder of its own (the output may be a
+  // device or a FIFO, which cannot be read back, and is never removed).
+  {
+    const fs::path tmp = fs::temp_directory_path(ec);
+    std::string pattern = ((ec ? fs::path("/tmp") : tmp) / "geosim-new.XXXXXX").string();
+    std::string dir = ::mkdtemp(pattern.data()) ? pattern : "";
+    if (dir.empty()) throw std::runtime_error(std::string("cannot create a temporary folder: ") + std::strerror(errno));
+    struct Remove {
+      std::string dir;
+      ~Remove() {
+        std::error_code e;
+        fs::remove_all(dir, e);
+      }
+    } remove{dir};
+    const std::string check = dir + "/" + id + ".yaml";
+    write_file_atomic(check, base ? variant(id, from, *base, check) : text);
+    try {
+      load_scenario(check);
+    } catch (const InputError& e) {
+      throw std::logic_error(std::string("geosim new made a scenario that does not validate:\n") + e.what());
+    }
   }
   write_file_atomic(output, text);
-  // What was written must load: a template that fails to validate is a bug, not a user error;
-  // the file is not left behind.
-  try {
-    load_scenario(output);
-  } catch (const InputError& e) {
-    fs::remove(output, ec);
-    throw std::logic_error(std::string("geosim new wrote a scenario that does not validate:\n") + e.what());
-  }
   std::cout << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
             << "); next: geosim validate " << output << " && geosim run " << output << "\n";
   return kExitOk;

@@ -37,7 +37,9 @@ int report_command(const std::vector<std::string>& args) {
   std::vector<PathRole> read;
   for (const auto& path : inputs) {
     read.push_back({"the input", report_input_file(path)});
-    for (auto& f : result_folder_files(path, "the input folder " + path)) read.push_back(std::move(f));
+    // (also when the input is one file of a result folder: the folder's other files)
+    const std::string folder = result_folder_of(path);
+    for (auto& f : result_folder_files(folder, "the input folder " + folder)) read.push_back(std::move(f));
   }
   check_distinct_paths(read, {{"--output", output}});
   std::vector<ReportInput> in;
@@ -45,8 +47,7 @@ int report_command(const std::vector<std::string>& args) {
   ReportOptions ro;
   ro.title = title;
   std::string html = render_report(in, ro);
-  if (output.empty()) std::cout << html;
-  else write_file_atomic(output, html);
+  write_file_atomic(output.empty() ? "-" : output, html);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 

@@ -223,8 +223,7 @@ int run_ensemble_command(const std::string& file, const std::vector<std::string>
   } else {
     text = ensemble_table(e) + "\n" + reproduction_lines(command, seed, "", "  ");
   }
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  write_file_atomic(output.empty() ? "-" : output, text);
   return kExitOk;
 }
 
@@ -348,7 +347,9 @@ int run_command(const std::vector<std::string>& args) {
   Progress progress("runs", quiet || !cluster().root());
   RunOptions ro = run_options(runs, seed, progress);
   auto t0 = std::chrono::steady_clock::now();
-  Accumulator acc = run_monte_carlo_everywhere(model, ro);  // all ranks, when under MPI
+  // All ranks, when under MPI; with --lever-effects the other ranks have left (above), so
+  // rank 0 runs them alone (a collective run waited for them forever).
+  Accumulator acc = lever_effects ? run_monte_carlo(model, ro) : run_monte_carlo_everywhere(model, ro);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish();
   if (interrupted()) {
@@ -361,6 +362,8 @@ int run_command(const std::vector<std::string>& args) {
   std::string text;
   const std::string command = reproduce_command("run", args);
   std::optional<CompareReport> effects;
+  // Written together at the end: none is replaced unless all can be (write_files_atomic).
+  std::vector<OutputFile> outputs;
   if (!report.empty()) {
     Json rj = run_json(sc, s, command);
     if (lever_effects) {  // the report's "why" section: each lever's paired effect
@@ -373,26 +376,27 @@ int run_command(const std::vector<std::string>& args) {
       effects->command = command;
       rj["lever_effects"] = compare_json(*effects);
     }
-    write_file_atomic(report, render_report({report_input_from_json(rj, file)}));
+    outputs.push_back({report, render_report({report_input_from_json(rj, file)})});
   }
-  if (format == "json") {
+  if (effects) {
+    // --report only adds the page: the output is that of the command recorded in it
+    // (run --lever-effects without --report), byte for byte.
+    text = compare_text(*effects, format);
+  } else if (format == "json") {
     Json j = run_json(sc, s, command);
     if (timing) j["timing"] = {{"seconds", seconds}, {"runs_per_second", runs / seconds}};
-    if (effects) j["lever_effects"] = compare_json(*effects);
     text = json_text(j);
   } else if (format == "csv") {
     text = summary_csv(s, command);
   } else {
     text = summary_table(sc, s, command);
-    // With --report, the lever effects the report shows are printed too.
-    if (effects) text += "\n" + compare_text(*effects, "table");
     if (timing) {
       text += fmt::format("\n  {:.3f} s, {:.0f} runs/s\n", seconds, runs / seconds);
     }
   }
-  if (!histograms.empty()) write_file_atomic(histograms, json_text(histograms_json(s, acc, command)));
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  if (!histograms.empty()) outputs.push_back({histograms, json_text(histograms_json(s, acc, command))});
+  outputs.push_back({output.empty() ? "-" : output, text});
+  write_files_atomic(outputs);
   return kExitOk;
 }
 

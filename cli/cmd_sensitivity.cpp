@@ -154,8 +154,7 @@ int sensitivity_command(const std::vector<std::string>& args) {
   std::string text = s.format == "json" ? sensitivity_json(r).dump(2) + "\n" : sensitivity_table(r);
   if (!s.quiet && s.format == "json")
     for (const auto& w : gsa::precision_warnings(r)) std::cerr << "geosim: warning: " << w << "\n";
-  if (s.output.empty()) std::cout << text;
-  else write_file_atomic(s.output, text);
+  write_file_atomic(s.output.empty() ? "-" : s.output, text);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 

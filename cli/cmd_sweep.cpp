@@ -97,6 +97,13 @@ int sweep_command(const std::vector<std::string>& args) {
   apply_threads(threads, "sweep");
   SweepPlan plan = load_sweep_plan(spec_file);
   load_sweep_posterior(plan);
+  {
+    // The files the sweep writes in DIR must not be what it reads (a spec named results.csv).
+    std::vector<PathRole> read = {{"the spec", spec_file}, {"the scenario", plan.spec.scenario}};
+    for (const auto& f : plan.scenario.extended) read.push_back({"a file the scenario extends", f});
+    for (auto& f : result_folder_files(plan.spec.posterior, "the spec's posterior folder")) read.push_back(std::move(f));
+    check_distinct_paths(read, result_folder_files(dir, "the --output folder " + dir));
+  }
   const Cluster& cl = cluster();
   // Only rank 0 opens the results; every rank learns whether it could before any rank
   // talks to another, so a refused directory ends all ranks with rank 0's message.

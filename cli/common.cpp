@@ -13,6 +13,7 @@
 
 #include "engine/core/parallel.h"
 #include "engine/core/thread_limit.h"
+#include "engine/output/files.h"
 #include "engine/output/numbers.h"
 
 namespace geosim::cli {
@@ -102,7 +103,12 @@ po::variables_map parse(const std::string& command, const std::vector<std::strin
   po::variables_map vm;
   const std::vector<std::string> args = normalise_whole_numbers(command, raw_args, opts);
   try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    // No abbreviated long options (--thread for --threads) and no grouped short ones (-qt2):
+    // the command recorded in an output leaves out --threads, --output and the like by their
+    // names, and an abbreviation would carry them into the bytes (docs/output.md).
+    namespace cls = po::command_line_style;
+    const int style = cls::unix_style & ~cls::allow_guessing & ~cls::allow_sticky;
+    po::store(po::command_line_parser(args).options(opts).positional(pos).style(style).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::string msg = e.what();
@@ -223,9 +229,18 @@ std::atomic<bool>& interrupted() {
 
 extern "C" void geosim_on_signal(int) { interrupted().store(true); }
 
+// Without SA_RESTART (std::signal sets it): a write blocked on a pipe or FIFO that nobody
+// drains returns EINTR, and the writer (engine/output/files.cpp) sees the flag and gives up
+// (exit 130) instead of blocking again. Other blocking calls retry on EINTR (read_input_file,
+// the studio's sockets through cpp-httplib).
 void install_signal_handlers() {
-  std::signal(SIGINT, geosim_on_signal);
-  std::signal(SIGTERM, geosim_on_signal);
+  struct sigaction sa {};
+  sa.sa_handler = geosim_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  set_interrupt_flag(&interrupted());
 }
 
 }  // namespace geosim::cli

@@ -43,6 +43,10 @@ static int stdout_written(int code) {
   errno = 0;
   std::cout.flush();
   if (code != kExitOk || std::cout) return code;
+  if (cli::interrupted()) {  // a pipe nobody drained, and Ctrl-C or SIGTERM
+    std::cerr << "geosim: interrupted while writing standard output; its output is incomplete\n";
+    return kExitInterrupted;
+  }
   const int err = errno;
   std::cerr << "standard output: writing the output failed" << (err ? std::string(" (") + std::strerror(err) + ")" : "")
             << "\n";
@@ -57,6 +61,9 @@ static int dispatch(const cli::Command& c, const std::vector<std::string>& args)
     return stdout_written(c.run(args));
   } catch (const PeerFailure&) {
     return kExitInternal;  // the failing rank has reported
+  } catch (const Interrupted& e) {
+    std::cerr << "geosim: " << e.what() << "\n";
+    return kExitInterrupted;
   } catch (const InputError& e) {
     if (speak) std::cerr << e.what() << "\n";
     return kExitInvalidInput;

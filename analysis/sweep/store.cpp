@@ -1,6 +1,7 @@
 #include "analysis/sweep/store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cctype>
 #include <charconv>
@@ -19,12 +20,38 @@ namespace geosim {
 
 namespace {
 
+// A write the disk refused (SQLITE_FULL, SQLITE_IOERR): the user's to mend (free space),
+// not a bug; turned into an InputError naming the database by ResultStore (storage_error).
+struct StorageFailure : std::runtime_error {
+  StorageFailure(const std::string& what, bool full) : std::runtime_error(what), disk_full(full) {}
+  bool disk_full;
+};
+
+// Throws the last error of `db`: StorageFailure for a full disk or an I/O error, otherwise
+// std::runtime_error (an internal error unless a caller knows better). `sql`: what failed.
+[[noreturn]] void throw_sqlite(sqlite3* db, const std::string& sql) {
+  const std::string msg = "sqlite: " + std::string(sqlite3_errmsg(db)) + (sql.empty() ? "" : " in: " + sql.substr(0, 200));
+  const int code = sqlite3_errcode(db) & 0xff;
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) throw StorageFailure(msg, code == SQLITE_FULL);
+  throw std::runtime_error(msg);
+}
+
+// The InputError for a write the disk refused.
+InputError storage_error(const std::string& db_path, const StorageFailure& e) {
+  if (e.disk_full)
+    return InputError(FileLoc{db_path, 0, 0}, "the disk is full writing the results database",
+                      "free space and run again with --resume; the points saved so far are kept");
+  return InputError(FileLoc{db_path, 0, 0},
+                    std::string("writing the results database failed (") + e.what() +
+                        "; the disk may be full or failing)",
+                    "free space or check the disk, then run again with --resume; the points saved so far are kept");
+}
+
 // One prepared statement; finalised on scope exit.
 class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
-      throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db)) + " in: " + sql);
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK) throw_sqlite(db, sql);
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt(const Stmt&) = delete;
@@ -38,7 +65,7 @@ class Stmt {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db_)));
+    throw_sqlite(db_, "");
   }
   void run() {
     row();
@@ -57,7 +84,7 @@ class Stmt {
 
  private:
   Stmt& check(int rc) {
-    if (rc != SQLITE_OK) throw std::runtime_error("sqlite: " + std::string(sqlite3_errmsg(db_)));
+    if (rc != SQLITE_OK) throw_sqlite(db_, "");
     return *this;
   }
   sqlite3* db_;
@@ -113,7 +140,21 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
   lock_ = std::make_unique<DirLock>(dir, "geosim sweep");
   check_result_folder(dir, ResultFolder::Sweep);
   db_path_ = (std::filesystem::path(dir) / "results.sqlite").string();
-  bool existed = std::filesystem::exists(db_path_);
+  // SQLite follows a symbolic link and opens whatever it names: the database and its journal
+  // files must be files of this folder.
+  bool existed = false;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string path = db_path_ + suffix;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode))
+      throw InputError(FileLoc{path, 0, 0}, "is a symbolic link; geosim opens a sweep's database only as a file of its folder",
+                       "remove the link, or choose another --output directory");
+    if (!S_ISREG(st.st_mode))
+      throw InputError(FileLoc{path, 0, 0}, "is not a regular file (a folder, device, FIFO or socket)",
+                       "remove it, or choose another --output directory");
+    if (*suffix == '\0') existed = true;
+  }
   if (sqlite3_open(db_path_.c_str(), &db_) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -122,14 +163,25 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL survives a killed process
+    // Only a new or empty database is made a sweep's: one that holds anything but a sweep's
+    // tables is someone's data (or a sweep's that lost its metadata), never dropped.
+    int64_t objects = 0;
     bool has_meta = false;
     {
-      Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='metadata'");
-      if (s.row()) has_meta = s.i64(0) > 0;
+      Stmt s(db_, "SELECT type, name FROM sqlite_master");
+      while (s.row()) {
+        ++objects;
+        has_meta = has_meta || (s.text(0) == "table" && s.text(1) == "metadata");
+      }
     }
-    if (!existed || !has_meta) {
+    if (objects > 0 && !has_meta)
+      throw InputError(FileLoc{db_path_, 0, 0},
+                       "this database is not a sweep's (it has tables, but no `metadata` table); geosim does not "
+                       "overwrite it",
+                       "move it out of the folder, or choose another --output directory");
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL survives a killed process
+    if (objects == 0) {
       create();
       return;
     }
@@ -156,6 +208,11 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
+  } catch (const StorageFailure& e) {
+    // (a full disk while the database is opened, created or its WAL replayed: not damage)
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw storage_error(db_path_, e);
   } catch (const std::runtime_error& e) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -268,9 +325,8 @@ ResultStore::~ResultStore() {
 void ResultStore::exec(const std::string& sql) const {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw std::runtime_error("sqlite: " + msg + " in: " + sql.substr(0, 200));
+    throw_sqlite(db_, sql);
   }
 }
 
@@ -287,9 +343,8 @@ void ResultStore::set_meta(const std::string& key, const std::string& value) {
 
 void ResultStore::create() {
   const SweepSpec& sp = plan_.spec;
+  // (called on an empty database only: nothing is dropped)
   exec("BEGIN IMMEDIATE");
-  exec("DROP TABLE IF EXISTS metadata; DROP TABLE IF EXISTS parameters; DROP TABLE IF EXISTS points;"
-       "DROP TABLE IF EXISTS results; DROP TABLE IF EXISTS states; DROP TABLE IF EXISTS failed");
   exec("CREATE TABLE metadata(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   exec("CREATE TABLE parameters(col INTEGER PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL)");
   const std::vector<std::string> sql = sql_names(sp);
@@ -362,8 +417,8 @@ ResultStore::Failed ResultStore::failed_points(size_t max) const {
 
 void ResultStore::commit(const PointResult& r) {
   const Scenario& sc = plan_.scenario;
-  exec("BEGIN IMMEDIATE");
   try {
+    exec("BEGIN IMMEDIATE");
     if (r.ok) {
       Stmt s(db_, "INSERT OR REPLACE INTO results(point, outcome, runs, count, p, lo, hi) VALUES(?,?,?,?,?,?,?)");
       for (size_t k = 0; k < plan_.outcomes.size(); ++k) {
@@ -395,10 +450,19 @@ void ResultStore::commit(const PointResult& r) {
     Stmt u(db_, "UPDATE points SET status=?, runs=? WHERE point=?");
     u.bind(1, std::string(r.ok ? "ok" : "failed")).bind(2, static_cast<int64_t>(r.runs)).bind(3, r.point).run();
     exec("COMMIT");
+  } catch (const StorageFailure& e) {
+    rollback();
+    throw storage_error(db_path_, e);
   } catch (...) {
-    exec("ROLLBACK");
+    rollback();
     throw;
   }
+}
+
+// Ends the open transaction, if SQLite has not already rolled it back itself (it does after
+// SQLITE_FULL or an I/O error, and a second ROLLBACK would fail and hide the first error).
+void ResultStore::rollback() noexcept {
+  if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 namespace {
@@ -503,9 +567,15 @@ std::string ResultStore::csv_long() const {
 }
 
 void ResultStore::finish() {
-  set_meta("finished_at", now_utc());
-  write_file_atomic((std::filesystem::path(dir_) / "results.csv").string(), csv());
-  if (long_format_) write_file_atomic((std::filesystem::path(dir_) / "results_long.csv").string(), csv_long());
+  try {
+    set_meta("finished_at", now_utc());
+  } catch (const StorageFailure& e) {
+    throw storage_error(db_path_, e);
+  }
+  // Both tables or neither: results.csv is not replaced when results_long.csv cannot be written.
+  std::vector<OutputFile> files = {{(std::filesystem::path(dir_) / "results.csv").string(), csv()}};
+  if (long_format_) files.push_back({(std::filesystem::path(dir_) / "results_long.csv").string(), csv_long()});
+  write_files_atomic(files);
 }
 
 }  // namespace geosim

@@ -62,6 +62,7 @@ class ResultStore : public PointWriter {
 
  private:
   void exec(const std::string& sql) const;
+  void rollback() noexcept;
   void create();
   // On --resume: InputError when the database no longer holds what this sweep wrote.
   void check_resumable() const;

@@ -60,6 +60,13 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// SIGINT or SIGTERM arrived while an output was being written to a pipe, FIFO or device that
+// blocked (docs/errors.md, exit code 130). what() names the output.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Collects the diagnostics of one input so that all of them are reported together.
 class Diagnostics {
  public:

@@ -10,6 +10,7 @@
 //   fills it (a sweep), so a second command into the same folder is refused.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,8 +27,24 @@ namespace geosim {
 // refused. Throws InputError naming the path.
 void write_file_atomic(const std::string& path, const std::string& text);
 
+// The outputs of one command, written together: every target is checked first, then every
+// regular file is written to its temporary file, then standard output, devices and FIFOs are
+// written, and only then are the temporary files renamed over their targets. So a command
+// that fails on one output (a missing folder, a full disk) replaces none of the others.
+struct OutputFile {
+  std::string path;  // as for write_file_atomic ("-": standard output)
+  std::string text;
+};
+void write_files_atomic(const std::vector<OutputFile>& files);
+
+// Blocking writes (a FIFO or pipe nobody drains) give up when `flag` is set by a signal
+// handler installed without SA_RESTART: they throw Interrupted instead of retrying.
+void set_interrupt_flag(const std::atomic<bool>* flag);
+
 // `text` as one word of a POSIX shell: as it is when it holds only letters, digits and
-// _./:=,+@%- (and is not empty), else in single quotes (a quote written '\'').
+// _./:=,+@%- (and is not empty), else in single quotes (a quote written '\''); a text with
+// a control character (a newline, a tab) in bash's $'...' form (\n, \t, \\, \', \xHH), so
+// that a command line always stays on one line (the comment lines of a CSV file).
 std::string shell_word(const std::string& text);
 
 // The whole of the regular file `path`, at most `limit` bytes. Refuses (InputError) a
@@ -43,12 +60,24 @@ struct PathRole {
 // Throws InputError when an output is one of the inputs, or two outputs are one file
 // (compared by device and inode; a path not yet created by its folder's identity and its
 // name). "-" (standard output) may be used once. Devices such as /dev/null may repeat.
+// Then checks that each output can be written (check_writable), so that a command refuses a
+// bad output before it computes or writes anything. The running geosim executable counts as
+// an input of every command (`-o ./geosim` would replace the program).
 void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs);
+// Throws InputError, as write_file_atomic would, when an output cannot be written: its
+// folder is missing or not writable, it is a folder, a socket, a block device or a link to
+// nothing. Nothing is opened or created ("" and "-" pass).
+void check_writable(const std::vector<PathRole>& outputs);
 // The files geosim keeps in a result folder (a sweep's or a calibration's --output: its
 // database, tables, posterior, summary, metadata, generations and lock), as inputs of the
 // role "a file of " + `role`, when `dir` is a folder (none otherwise): a command that reads
 // the folder must not write over them, even those it does not read itself.
 std::vector<PathRole> result_folder_files(const std::string& dir, const std::string& role);
+// The result folder `path` is or lies in: `path` itself when it is a folder; for a file, its
+// folder when that holds a sweep's or a calibration's files (results.sqlite, results.csv,
+// calibration.json, posterior.csv, the lock), also for a calibration's generations/N.json;
+// "" otherwise. A command given one file of a result folder must not write over the others.
+std::string result_folder_of(const std::string& path);
 // The same, for the files a loaded scenario was read from through `extends:` (checked after
 // loading, since only the loader knows them).
 void check_not_extended(const std::vector<std::string>& extended, const std::vector<PathRole>& outputs);

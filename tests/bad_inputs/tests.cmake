@@ -12,3 +12,6 @@ endforeach()
 add_test(NAME bad_input.atomic_output
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/atomic_output.sh $<TARGET_FILE:geosim>
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+add_test(NAME bad_input.file_safety
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/file_safety.sh $<TARGET_FILE:geosim>
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

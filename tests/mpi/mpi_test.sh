@@ -75,6 +75,17 @@ case $case_ in
       echo "ok: $s identical over 3 ranks"
     done
     ;;
+  lever-report)
+    # run --lever-effects --report under mpirun: rank 0 works alone (it waited forever for the
+    # ranks that had left); its output is that of the recorded command, run --lever-effects.
+    args=(run scenarios/teaching.yaml --lever-effects --runs 200 --seed 3 --threads 1 --format json -q)
+    "$geosim" "${args[@]}" > "$tmp/plain.json" || fail "plain lever effects"
+    timeout 120 "${mpi[@]}" "$geosim" "${args[@]}" --report "$tmp/page.html" > "$tmp/mpi.json" \
+      || fail "mpirun run --lever-effects --report (exit $?)"
+    cmp "$tmp/plain.json" "$tmp/mpi.json" || fail "the output with --report differs from run --lever-effects alone"
+    grep -q "<html" "$tmp/page.html" || fail "no report page written"
+    echo "ok: --lever-effects --report over 3 ranks, the same bytes as without --report"
+    ;;
   sensitivity)
     for m in sobol morris; do
       args=(sensitivity scenarios/teaching.yaml --method $m --samples 32 --runs-per-point 40 --seed 5 --threads 1

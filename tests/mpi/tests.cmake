@@ -7,6 +7,7 @@ if(GEOSIM_WITH_MPI)
     set(GEOSIM_MPI_TESTS
       "run|mpi: run over 3 ranks gives the bytes of a plain run"
       "invalid|mpi: invalid input exits 3 on every rank without hanging"
+      "lever-report|mpi: run --lever-effects --report over 3 ranks writes the bytes of run --lever-effects"
       "sensitivity|mpi: Sobol and Morris over 3 ranks give the bytes of a plain analysis"
       "calibrate|mpi: a calibration over 3 ranks gives the bytes of a plain one"
       "sweep|mpi: sweep over 2 and 3 ranks gives the results.csv of a plain sweep"

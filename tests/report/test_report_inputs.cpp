@@ -166,9 +166,17 @@ TEST_CASE("every field of a real result, damaged in turn, is refused with its pl
   const std::string d = temp_dir("damaged");
   // Real outputs of every kind: a run with a leader (regime, ruler, joint), fan charts and lever
   // effects; a comparison; lever effects alone; Sobol indices (some undefined) and Morris
-  // screening; PRIM boxes from a sweep; a calibration.
+  // screening; PRIM boxes from a sweep; a calibration. (A run's JSON with its lever effects is
+  // what `run --lever-effects --report` wrote as its output before it wrote that of the
+  // command it records; a report still reads it: built here from the two real documents.)
+  run_geosim("run scenarios/teaching-leader.yaml --runs 100 -q -f json -o " + d + "/run.json");
   run_geosim("run scenarios/teaching-leader.yaml --runs 100 --lever-effects -q -f json -o " + d +
-             "/run.json --report " + d + "/run.html");
+             "/leader-levers.json --report " + d + "/run.html");
+  {
+    ReportJson combined = load(d + "/run.json");
+    combined["lever_effects"] = load(d + "/leader-levers.json");
+    std::ofstream(d + "/run.json") << combined.dump(2) << "\n";
+  }
   run_geosim(
       "compare scenarios/venezuela-2019.yaml scenarios/variants/2019-no-russian-aid.yaml --runs 100 -q -f json -o " +
       d + "/compare.json");
