@@ -60,15 +60,18 @@ TEST_CASE("a changed distribution gives its path and both values, dates moved ar
   CHECK(c->variant == "uniform(0.6, 0.9)");
   const VariantChange* d = find(cs, "levers.dignified_exit_offramps", "dates");
   REQUIRE(d != nullptr);
-  CHECK(d->variant == "2019-01-23 to 2020-01-21");
-  CHECK(d->base == "2019-05-08 to 2020-01-21");  // written from 2019-05-13: the step that holds it
+  CHECK(d->variant == "2019-01-28 to 2020-01-26");
+  CHECK(d->base == "2019-05-13 to 2020-01-26");
   CHECK(d->base != d->variant);
 
+  // Mediation from the first week, against the moves as reported (which it extends).
+  Scenario moves = load_scenario(kDir + "variants/2019-reported-moves.yaml");
   Scenario week1 = load_scenario(kDir + "variants/2019-mediation-week1.yaml");
-  auto ws = diff_scenarios(base, week1);
+  auto ws = diff_scenarios(moves, week1);
   const VariantChange* e = find(ws, "events.oslo_talks_open", "dates");
   REQUIRE(e != nullptr);
-  CHECK(e->variant == "in the step 2019-01-30 to 2019-02-05");
+  CHECK(e->base == "in the step 2019-05-20 to 2019-05-26");
+  CHECK(e->variant == "in the step 2019-02-04 to 2019-02-10");
   CHECK(find(ws, "levers.norway_mediation", "dates") != nullptr);
 }
 

@@ -122,11 +122,11 @@ TEST_CASE("the Venezuela scenarios and their variants carry the standard outcome
 
 TEST_CASE("the Venezuela scenarios start on the documents' dates with weekly steps", "[scenarios]") {
   Scenario a = load_scenario(source_dir() + "/scenarios/venezuela-2019.yaml");
-  CHECK(a.start.str() == "2019-01-23");  // the day of the oath
+  CHECK(a.start.str() == "2019-01-28");  // the Monday after the January reports (000, 001)
   CHECK(a.unit == StepUnit::Week);
   CHECK(a.horizon == 52);
   Scenario b = load_scenario(source_dir() + "/scenarios/venezuela-2025.yaml");
-  CHECK(b.start.str() == "2025-11-03");  // document 002's week (see the file's comment)
+  CHECK(b.start.str() == "2025-11-10");  // the Monday after document 002's week (see the file's comment)
   CHECK(b.unit == StepUnit::Week);
   CHECK(b.horizon == 26);
 }

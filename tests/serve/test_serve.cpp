@@ -132,7 +132,7 @@ TEST_CASE("serve: the scenario list and a scenario's levers and outcomes and pro
     CHECK(l["enabled"]["path"] == "levers.russian_military_support.enabled");
     CHECK(l["intensity"]["value"] == "uniform(0.3, 0.6)");
     CHECK(l["by"]["id"] == "russia");
-    CHECK(l["provenance"]["evidence"].size() == 3);
+    CHECK(l["provenance"]["evidence"].size() == 2);
   }
   CHECK(found);
   CHECK(sc["outcomes"].size() > 2);
