@@ -491,6 +491,15 @@ void Builder::read_header() {
                      "a run needs at least one step");
       sc_.horizon = std::max(1, *d);
     }
+  } else if (h && sc_.format_version >= 2 && h->is_scalar() &&
+             h->scalar.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+    // From the command line a format 2 horizon may be a number of steps or a duration
+    // (--set 'horizon=10 weeks'), which was refused as "expected a number".
+    if (auto d = get_duration(root_, "horizon")) {
+      if (*d < 1)
+        diags_.error(h->loc, "`horizon: " + h->scalar + "` is shorter than one step", "a run needs at least one step");
+      sc_.horizon = std::max(1, *d);  // (get_duration refuses more than the longest scenario)
+    }
   } else if (h) {
     sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
   }
@@ -1050,6 +1059,11 @@ void Builder::read_leader() {
       }
       if (!r->find("continues") && cont < 0)
         diags_.error(r->loc, "`regime:` needs `continues:`, the probability that the regime outlives this exit");
+      // An outcome of the scenario's own has no default for the other side: it was taken as
+      // a collapse without a word.
+      if (!r->find("otherwise") && cont < 0)
+        diags_.error(r->loc, "`regime:` of outcome '" + o.id + "' needs `otherwise:`, what the regime becomes when it does not continue",
+                     "write otherwise: transition (a negotiated or electoral change) or otherwise: collapse (it falls by force or defection)");
       o.regime_continues =
           param(*r, "continues", "outcomes." + o.id + ".regime.continues", std::max(0.0, cont), {0, 1},
                 r->find("continues") ? o.provenance : prov,

@@ -215,6 +215,22 @@ outcomes:
   }
 }
 
+TEST_CASE("format 2: a horizon from the command line is steps or a duration", "[units]") {
+  const std::string file = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml";
+  auto horizon = [&](const std::string& set) {
+    LoadOptions lo;
+    lo.sets = {set};
+    return load_scenario(file, lo).horizon;
+  };
+  CHECK(horizon("horizon=10") == 10);  // steps, as in format 1
+  CHECK(horizon("horizon=10 weeks") == 10);
+  CHECK(horizon("horizon=6 months") == 26);  // 182.6 days: 26.09 weeks
+  CHECK(horizon("horizon=1 year") == 52);
+  LoadOptions bad;
+  bad.sets = {"horizon=10 fortnights"};
+  CHECK_THROWS_WITH(load_scenario(file, bad), Catch::Contains("unknown unit 'fortnights'"));
+}
+
 TEST_CASE("format 2: lengths are durations, per-step keys are refused with a hint", "[units][errors]") {
   const std::string head = "geosim: 2\nid: e\nstart: 2020-01-06\nstep: week\n";
   const std::string body = R"(incumbent: gov
