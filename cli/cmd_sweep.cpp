@@ -158,7 +158,8 @@ int sweep_command(const std::vector<std::string>& args) {
   if (stats.stopped) {
     std::cerr << "geosim: interrupted; " << format_count(static_cast<uint64_t>(store.committed_count())) << " of "
               << format_count(static_cast<uint64_t>(plan.points)) << " points are saved in " << store.path()
-              << "\nTo finish: geosim sweep " << spec_file << " --output " << dir << " --resume\n";
+              << "\nTo finish: geosim sweep " << shell_word(spec_file) << " --output " << shell_word(dir)
+              << (format == "long" ? " --format long" : "") << " --resume\n";
     return kExitInterrupted;
   }
   store.finish();

@@ -204,6 +204,9 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                        "add --resume to finish it, or choose another --output directory");
     check_resumable();
     set_meta("resumed_at", now_utc());
+    // The command of the sweep as started: the resumed results.csv names it, as an
+    // uninterrupted sweep's does, however the spec's path was spelt this time.
+    if (const std::string started = meta("command"); !started.empty()) command_ = started;
   } catch (const InputError&) {
     sqlite3_close(db_);
     db_ = nullptr;
