@@ -326,6 +326,13 @@ int bargain_command(const std::vector<std::string>& args) {
     throw UsageError("bargain: --perturb-position must be in [0, 1]");
   if (vm.count("tolerance") && !(tolerance >= 0 && std::isfinite(tolerance)))
     throw UsageError("bargain: --tolerance must be a number >= 0");
+  // Options of the Monte Carlo alone: without --runs they would change nothing but the
+  // command recorded in the output (the same numbers as different bytes).
+  if (runs == 0)
+    for (const char* o : {"seed", "bins", "tolerance", "perturb", "perturb-position"})
+      if (vm.count(o))
+        throw UsageError(std::string("bargain: --") + o +
+                         " applies to the Monte Carlo over uncertain inputs; add --runs N (or leave it out)");
   apply_threads(threads, "bargain");
   check_distinct_paths({{"the input", file}}, {{"--output", output}});
 

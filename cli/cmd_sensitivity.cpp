@@ -127,6 +127,8 @@ int sensitivity_command(const std::vector<std::string>& args) {
   if (s.design.bootstrap != 0 && (s.design.bootstrap < kMinBootstrap || s.design.bootstrap > 100000))
     throw UsageError("sensitivity: --bootstrap must be 0 (no intervals) or from " + std::to_string(kMinBootstrap) +
                      " to 100000, got " + std::to_string(s.design.bootstrap));
+  if (vm.count("levels") && s.method != "morris")
+    throw UsageError("sensitivity: --levels is the Morris grid's; add --method morris (or leave it out)");
   if (s.design.levels < 2 || s.design.levels % 2 != 0 || s.design.levels > 1000)
     throw UsageError("sensitivity: --levels must be an even number from 2 to 1000, got " + std::to_string(s.design.levels));
   if (!s.test_function.empty() && (!s.params.empty() || !s.ranges.empty() || !sa.sets.empty()))

@@ -124,7 +124,14 @@ TEST_CASE("bargain rejects bad options with exit code 2", "[bargain][cli][errors
   CHECK(cli_run("bargain " + kEc + " --rounds -1").code == 2);
   CHECK(cli_run("bargain " + kEc + " --perturb 2").code == 2);
   CHECK(cli_run("bargain " + kEc + " --issue x").code == 2);
-  CHECK(cli_run("bargain " + kTeaching + " --perturb 0.1").code == 2);
+  CHECK(cli_run("bargain " + kTeaching + " --perturb 0.1 --runs 10").code == 2);
+  // Options of the Monte Carlo without --runs would change only the recorded command.
+  for (const char* o : {" --seed 5", " --bins 10", " --tolerance 0.1", " --perturb 0.1"}) {
+    auto w = cli_run("bargain " + kEc + o);
+    INFO(o);
+    CHECK(w.code == 2);
+    CHECK(w.err.find("applies to the Monte Carlo over uncertain inputs; add --runs N") != std::string::npos);
+  }
   auto r = cli_run("bargain " + kTeaching + " --issue incumbent_rul");
   CHECK(r.code == 2);
   CHECK(r.err.find("did you mean 'incumbent_rule'?") != std::string::npos);
