@@ -134,6 +134,7 @@ void scenario_input(Input& in, const std::string& file, const std::vector<std::s
     in.moves_between_rounds |= model.lever_in_window(l, in.at);
     if (!central.lever_active[l]) {
       in.not_active.push_back(static_cast<int>(l));
+      in.not_active_zero.push_back(!(central.lever_s[l] > 0));
       continue;
     }
     const LeverEffect e = model.lever_effect(central, l);

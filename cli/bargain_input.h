@@ -45,6 +45,7 @@ struct Input {
   int steps_per_round = 4;  // the issue's bargaining_every
   std::vector<Applied> applied;
   std::vector<int> not_active;  // levers on the issue outside their window (or of no strength) then
+  std::vector<char> not_active_zero;  // per lever of not_active: of no strength (switched off, say), whatever the date
   std::vector<double> base_capability, base_salience;  // before the levers
   std::vector<b::Pull> pulls;                          // central values
   // Some lever on the issue is inside its window at `at`, so a run's drawn strengths may

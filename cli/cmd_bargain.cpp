@@ -98,7 +98,9 @@ std::string levers_table(const Input& in) {
     for (size_t i = 0; i < in.not_active.size(); ++i) {
       const Lever& lv = sc.levers[static_cast<size_t>(in.not_active[i])];
       os << (i ? ", " : " ") << lv.id;
-      if (in.at < lv.start_step)
+      if (in.not_active_zero[i])
+        os << " (strength 0)";  // switched off: its dates do not matter
+      else if (in.at < lv.start_step)
         os << " (from " << unit << lv.start_step + 1 << ", " << sc.calendar().range(lv.start_step + 1) << ")";
       else if (in.at >= lv.end_step) os << " (ended " << sc.calendar().last(lv.end_step) << ")";
       else os << " (strength 0)";

@@ -137,3 +137,17 @@ TEST_CASE("bargain rejects bad options with exit code 2", "[bargain][cli][errors
   CHECK(r.err.find("did you mean 'incumbent_rule'?") != std::string::npos);
   CHECK(cli_run("bargain").code == 2);
 }
+
+TEST_CASE("bargain --at says a switched-off lever has no strength, whatever its dates", "[bargain][cli]") {
+  // The off-ramps are off in the 2019 file (a later report tells them) and dated from 13 May:
+  // at 1 May they are "strength 0", not "from week 16"; in the variant that turns them on, they
+  // come on from week 16.
+  const std::string base = "'" + source_path("scenarios/venezuela-2019.yaml") + "'";
+  const std::string moves = "'" + source_path("scenarios/variants/2019-reported-moves.yaml") + "'";
+  auto off = cli_run("bargain " + base + " --at 2019-05-01");
+  REQUIRE(off.code == 0);
+  CHECK(off.out.find("dignified_exit_offramps (strength 0)") != std::string::npos);
+  auto on = cli_run("bargain " + moves + " --at 2019-05-01");
+  REQUIRE(on.code == 0);
+  CHECK(on.out.find("dignified_exit_offramps (from week 16, 2019-05-13..05-19)") != std::string::npos);
+}
