@@ -142,7 +142,11 @@ int new_command(const std::vector<std::string>& args) {
   const std::string id = id_from_name(name);
   if (output.empty()) output = name + ".yaml";
   std::error_code ec;
-  if (!force && fs::exists(output, ec))
+  // A device or FIFO (`-o /dev/stdout`) is written to, never replaced: it needs no --force.
+  const auto kind = fs::status(output, ec).type();
+  const bool stream = output == "-" || output == "/dev/stdout" || kind == fs::file_type::character ||
+                      kind == fs::file_type::fifo;
+  if (!force && !stream && fs::exists(output, ec))
     throw InputError(FileLoc{output, 0, 0}, "the file exists already; geosim new does not overwrite it",
                      "choose another NAME or -o FILE, or add --force");
   std::string text;
@@ -164,7 +168,10 @@ int new_command(const std::vector<std::string>& args) {
     const fs::path tmp = fs::temp_directory_path(ec);
     std::string pattern = ((ec ? fs::path("/tmp") : tmp) / "geosim-new.XXXXXX").string();
     std::string dir = ::mkdtemp(pattern.data()) ? pattern : "";
-    if (dir.empty()) throw std::runtime_error(std::string("cannot create a temporary folder: ") + std::strerror(errno));
+    if (dir.empty())
+      throw InputError(FileLoc{pattern, 0, 0},
+                       std::string("cannot create a temporary folder to check the scenario in: ") + std::strerror(errno),
+                       "set TMPDIR to a folder you can write to");
     struct Remove {
       std::string dir;
       ~Remove() {
@@ -181,8 +188,11 @@ int new_command(const std::vector<std::string>& args) {
     }
   }
   write_file_atomic(output, text);
-  std::cout << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
-            << "); next: geosim validate " << output << " && geosim run " << output << "\n";
+  // On standard error when the scenario itself went to standard output (`-o -`), where the
+  // line would have made it a file that does not load.
+  std::ostream& said = output == "-" || output == "/dev/stdout" ? std::cerr : std::cout;
+  said << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
+       << "); next: geosim validate " << output << " && geosim run " << output << "\n";
   return kExitOk;
 }
 

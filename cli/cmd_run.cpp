@@ -178,8 +178,7 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     }
     text += "\n" + summary_table(sc, s, command);
   }
-  if (output.empty()) std::cout << text;
-  else write_file_atomic(output, text);
+  write_file_atomic(output.empty() ? "-" : output, text);  // ("-": polled, so Ctrl-C stops a stuck pipe)
   return kExitOk;
 }
 
@@ -333,13 +332,9 @@ int run_command(const std::vector<std::string>& args) {
   // One story, or the lever effects, come from rank 0 alone under MPI.
   if ((replay_k >= 0 || lever_effects) && !cluster().root()) return kExitOk;
   if (replay_k >= 0) {
-    if (output.empty()) {
-      write_replay(std::cout, sc, model, seed, static_cast<uint64_t>(replay_k));
-    } else {
-      std::ostringstream story;
-      write_replay(story, sc, model, seed, static_cast<uint64_t>(replay_k));
-      write_file_atomic(output, story.str());
-    }
+    std::ostringstream story;
+    write_replay(story, sc, model, seed, static_cast<uint64_t>(replay_k));
+    write_file_atomic(output.empty() ? "-" : output, story.str());  // ("-": polled, as above)
     return kExitOk;
   }
   if (lever_effects && report.empty()) return print_lever_effects(model, runs, seed, format, output, quiet, reproduce_command("run", args));

@@ -95,7 +95,10 @@ class DeferSignals {
   DeferSignals& operator=(const DeferSignals&) = delete;
 
  private:
-  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+  // SIGPIPE too: a reader of standard output that goes away (| head) makes the write fail
+  // with EPIPE instead of killing geosim with the other outputs' temporary files still there;
+  // the signal is raised again once they are removed.
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
   static constexpr size_t kCount = sizeof kSignals / sizeof kSignals[0];
   struct sigaction old_[kCount] {};
 };
@@ -428,6 +431,14 @@ Identity identity_of(const std::string& path, int depth = 0) {
   if (path.empty()) return id;  // not given
   if (path == "-" || names_stdout(path)) {
     id.known = true;
+    // Standard output redirected to a file is that file (`-o out.txt > out.txt` beside
+    // `--report /dev/stdout` would write both into it); a pipe or terminal is "-".
+    struct stat out {};
+    if (::fstat(STDOUT_FILENO, &out) == 0 && S_ISREG(out.st_mode)) {
+      id.dev = out.st_dev;
+      id.ino = out.st_ino;
+      return id;
+    }
     id.name = "-";
     return id;
   }

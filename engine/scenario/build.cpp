@@ -492,7 +492,7 @@ void Builder::read_header() {
       sc_.horizon = std::max(1, *d);
     }
   } else if (h && sc_.format_version >= 2 && h->is_scalar() &&
-             h->scalar.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+             h->scalar.find_first_of("abcdfghijklmnopqrstuvwxyz") != std::string::npos) {  // (not 1e2)
     // From the command line a format 2 horizon may be a number of steps or a duration
     // (--set 'horizon=10 weeks'), which was refused as "expected a number".
     if (auto d = get_duration(root_, "horizon")) {

@@ -125,5 +125,21 @@ wait $g; rc=$?
 expect_rc 130 "SIGINT while blocked on a FIFO"
 grep -q "interrupted while writing" err || fail "SIGINT while blocked on a FIFO: $(cat err)"
 
+# 10. A reader of standard output that goes away (| head): no temporary file of --report is left.
+mkdir pipe; cd pipe
+"$geosim" run ../s.yaml --runs 200 -q --format json --report r.html | head -c 10 > /dev/null
+ls -a | grep -q '\.tmp\.' && fail "a broken pipe left a temporary file: $(ls -a)"
+cd ..
+
+# 11. Standard output redirected to the file that another output names: refused, nothing lost.
+"$geosim" run s.yaml --runs 50 -q --report /dev/stdout -o same.txt > same.txt 2> err; rc=$?
+expect_rc 3 "--report /dev/stdout beside -o FILE > FILE"
+"$geosim" run s.yaml --runs 50 -q --report same2.txt > same2.txt 2> err; rc=$?
+expect_rc 3 "--report FILE > FILE"
+
+# 12. geosim new to standard output writes a scenario that loads (its note goes to stderr).
+"$geosim" new piped -o - > piped.yaml 2> err || fail "new -o -: $(cat err)"
+"$geosim" validate piped.yaml > /dev/null 2> err || fail "new -o - wrote a file that does not load: $(cat err)"
+
 [ $failures = 0 ] && echo "file safety: all checks passed"
 exit $((failures > 0))
