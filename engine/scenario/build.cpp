@@ -1061,7 +1061,9 @@ void Builder::read_leader() {
         diags_.error(r->loc, "`regime:` needs `continues:`, the probability that the regime outlives this exit");
       // An outcome of the scenario's own has no default for the other side: it was taken as
       // a collapse without a word.
-      if (!r->find("otherwise") && cont < 0)
+      const YNode* c = r->find("continues");
+      const bool always = c && c->is_scalar() && std::strtod(c->scalar.c_str(), nullptr) == 1.0;  // nothing else
+      if (!r->find("otherwise") && cont < 0 && !always)
         diags_.error(r->loc, "`regime:` of outcome '" + o.id + "' needs `otherwise:`, what the regime becomes when it does not continue",
                      "write otherwise: transition (a negotiated or electoral change) or otherwise: collapse (it falls by force or defection)");
       o.regime_continues =
