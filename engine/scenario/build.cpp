@@ -1,6 +1,7 @@
 // Validation: from a merged YAML tree to an immutable Scenario, collecting every problem.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
