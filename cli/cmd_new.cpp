@@ -144,8 +144,8 @@ int new_command(const std::vector<std::string>& args) {
   std::error_code ec;
   // A device or FIFO (`-o /dev/stdout`) is written to, never replaced: it needs no --force.
   const auto kind = fs::status(output, ec).type();
-  const bool stream = output == "-" || output == "/dev/stdout" || kind == fs::file_type::character ||
-                      kind == fs::file_type::fifo;
+  const bool stream =
+      output == "-" || output == "/dev/stdout" || kind == fs::file_type::character || kind == fs::file_type::fifo;
   if (!force && !stream && fs::exists(output, ec))
     throw InputError(FileLoc{output, 0, 0}, "the file exists already; geosim new does not overwrite it",
                      "choose another NAME or -o FILE, or add --force");
@@ -169,9 +169,10 @@ int new_command(const std::vector<std::string>& args) {
     std::string pattern = ((ec ? fs::path("/tmp") : tmp) / "geosim-new.XXXXXX").string();
     std::string dir = ::mkdtemp(pattern.data()) ? pattern : "";
     if (dir.empty())
-      throw InputError(FileLoc{pattern, 0, 0},
-                       std::string("cannot create a temporary folder to check the scenario in: ") + std::strerror(errno),
-                       "set TMPDIR to a folder you can write to");
+      throw InputError(
+          FileLoc{pattern, 0, 0},
+          std::string("cannot create a temporary folder to check the scenario in: ") + std::strerror(errno),
+          "set TMPDIR to a folder you can write to");
     struct Remove {
       std::string dir;
       ~Remove() {

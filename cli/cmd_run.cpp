@@ -82,8 +82,7 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
              : co.observations)
             .push_back(i);
       if (!quiet && !co.path_observations.empty() && evidence.tolerance > 1.0)
-        std::cerr << "note: the calibration in " << posterior_dir << " stopped at tolerance "
-                  << evidence.tolerance
+        std::cerr << "note: the calibration in " << posterior_dir << " stopped at tolerance " << evidence.tolerance
                   << " (above 1): its posterior is not conditioned on agreeing with every observation, so the "
                      "forecast conditioned on them is approximate\n";
     }
@@ -108,8 +107,9 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
   if (kept == 0) {
     if (by_path && res.runs_without_path == runs)
       throw InputError(FileLoc{"--from " + from, 1, 1},
-                       "none of the " + format_count(runs) + " runs found a path that agrees with the observations up to " +
-                           from + " (" + ids_of(co.path_observations) + ") in " + format_count(kMaxPathAttempts) +
+                       "none of the " + format_count(runs) +
+                           " runs found a path that agrees with the observations up to " + from + " (" +
+                           ids_of(co.path_observations) + ") in " + format_count(kMaxPathAttempts) +
                            " tries with its parameters from the posterior",
                        "check the calibration's summary.json (posterior_agreement), or calibrate again");
     throw InputError(FileLoc{"--from " + from, 1, 1},
@@ -171,8 +171,8 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
                 format_count(res.runs_without_path) + " found none and are left out.\n";
       if (!co.observations.empty())
         text += "Runs rejected by " + std::to_string(co.observations.size()) + " observation(s) up to " + from +
-                " the posterior was not calibrated on (" + ids_of(co.observations) + "): " +
-                format_count(res.runs_rejected) + ".\n";
+                " the posterior was not calibrated on (" + ids_of(co.observations) +
+                "): " + format_count(res.runs_rejected) + ".\n";
       text += "Conditioned on " + std::to_string(until.size()) + " observation(s) up to " + from + ": " +
               format_count(kept) + " of " + format_count(runs) + " runs agree and are counted.\n";
     }
@@ -236,31 +236,31 @@ int run_command(const std::vector<std::string>& args) {
   int64_t replay_k = -1;
   bool timing = false, quiet = false, lever_effects = false;
   ScenarioArgs sa;
-  opts.add_options()("help,h", "show this help")
-      ("scenario", po::value<std::string>(&file), "the scenario file (YAML)")
-      ("runs,n", po::value<uint64_t>(&runs), "number of Monte Carlo runs (default 10000)")
-      ("seed,s", po::value<uint64_t>(&seed), "random seed; the same seed gives the same bytes (default 1)")
-      ("threads,t", po::value<int>(&threads), "threads to use (default: all cores; at most 4 per core); never changes results")
-      ("format,f", po::value<std::string>(&format), "table (default), json or csv")
-      ("output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")
-      ("replay", po::value<int64_t>(&replay_k), "tell the story of run K step by step instead")
-      ("report", po::value<std::string>(&report),
-       "also write an HTML report with charts to this file (with --lever-effects: and the levers' effects)")
-      ("lever-effects", po::bool_switch(&lever_effects),
-       "switch each lever off in turn; report its paired effect on every outcome")
-      ("posterior", po::value<std::string>(&posterior_dir),
-       "draw parameters from the posterior of `geosim calibrate` in this folder instead of the prior")
-      ("from", po::value<std::string>(&from),
-       "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD); with "
-       "--posterior, the observations it was calibrated on condition each run's path, not its parameters again")
-      ("ensemble", po::value<std::vector<std::string>>(&ensemble)->multitoken(),
-       "also run these scenarios (other model structures with the same outcomes) and show the spread between "
-       "structures beside the Monte Carlo interval")
-      ("fan-histograms", po::value<std::string>(&histograms),
-       "also write the outcome counts and every fan's histogram at every step (JSON) to this file, for "
-       "scripts/differential_test.py")
-      ("timing", po::bool_switch(&timing), "add wall-clock time to the output (makes it differ between runs)")
-      ("quiet,q", po::bool_switch(&quiet), "no progress on stderr");
+  opts.add_options()("help,h", "show this help")("scenario", po::value<std::string>(&file), "the scenario file (YAML)")(
+      "runs,n", po::value<uint64_t>(&runs), "number of Monte Carlo runs (default 10000)")(
+      "seed,s", po::value<uint64_t>(&seed), "random seed; the same seed gives the same bytes (default 1)")(
+      "threads,t", po::value<int>(&threads),
+      "threads to use (default: all cores; at most 4 per core); never changes results")(
+      "format,f", po::value<std::string>(&format), "table (default), json or csv")(
+      "output,o", po::value<std::string>(&output), "write the result to this file instead of standard output")(
+      "replay", po::value<int64_t>(&replay_k), "tell the story of run K step by step instead")(
+      "report", po::value<std::string>(&report),
+      "also write an HTML report with charts to this file (with --lever-effects: and the levers' effects)")(
+      "lever-effects", po::bool_switch(&lever_effects),
+      "switch each lever off in turn; report its paired effect on every outcome")(
+      "posterior", po::value<std::string>(&posterior_dir),
+      "draw parameters from the posterior of `geosim calibrate` in this folder instead of the prior")(
+      "from", po::value<std::string>(&from),
+      "count only runs that agree with the scenario's observations dated up to this date (YYYY-MM-DD); with "
+      "--posterior, the observations it was calibrated on condition each run's path, not its parameters again")(
+      "ensemble", po::value<std::vector<std::string>>(&ensemble)->multitoken(),
+      "also run these scenarios (other model structures with the same outcomes) and show the spread between "
+      "structures beside the Monte Carlo interval")(
+      "fan-histograms", po::value<std::string>(&histograms),
+      "also write the outcome counts and every fan's histogram at every step (JSON) to this file, for "
+      "scripts/differential_test.py")("timing", po::bool_switch(&timing),
+                                      "add wall-clock time to the output (makes it differ between runs)")(
+      "quiet,q", po::bool_switch(&quiet), "no progress on stderr");
   sa.add_to(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);

@@ -101,7 +101,8 @@ int sweep_command(const std::vector<std::string>& args) {
     // The files the sweep writes in DIR must not be what it reads (a spec named results.csv).
     std::vector<PathRole> read = {{"the spec", spec_file}, {"the scenario", plan.spec.scenario}};
     for (const auto& f : plan.scenario.extended) read.push_back({"a file the scenario extends", f});
-    for (auto& f : result_folder_files(plan.spec.posterior, "the spec's posterior folder")) read.push_back(std::move(f));
+    for (auto& f : result_folder_files(plan.spec.posterior, "the spec's posterior folder"))
+      read.push_back(std::move(f));
     check_distinct_paths(read, result_folder_files(dir, "the --output folder " + dir));
   }
   const Cluster& cl = cluster();

@@ -14,7 +14,7 @@
 #include "engine/core/number_text.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
-#include "engine/output/output.h"  // Json
+#include "engine/output/output.h"      // Json
 #include "engine/output/run_limits.h"  // kMaxRuns
 #include "engine/runner/monte_carlo.h"
 #include "engine/runner/run_loop.h"

@@ -96,7 +96,7 @@ struct ConditionedOptions {
 
 struct ConditionedResult {
   Accumulator acc;       // the runs that agreed
-  uint64_t simulated = 0;     // runs
+  uint64_t simulated = 0;  // runs
   // With path_observations (and a posterior): the paths simulated to find agreeing ones (one
   // or more per run), the runs that needed more than one, the runs that found none within
   // max_attempts (left out), and the runs whose agreeing path `observations` then rejected.

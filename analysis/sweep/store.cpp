@@ -30,7 +30,8 @@ struct StorageFailure : std::runtime_error {
 // Throws the last error of `db`: StorageFailure for a full disk or an I/O error, otherwise
 // std::runtime_error (an internal error unless a caller knows better). `sql`: what failed.
 [[noreturn]] void throw_sqlite(sqlite3* db, const std::string& sql) {
-  const std::string msg = "sqlite: " + std::string(sqlite3_errmsg(db)) + (sql.empty() ? "" : " in: " + sql.substr(0, 200));
+  const std::string msg =
+      "sqlite: " + std::string(sqlite3_errmsg(db)) + (sql.empty() ? "" : " in: " + sql.substr(0, 200));
   const int code = sqlite3_errcode(db) & 0xff;
   if (code == SQLITE_FULL || code == SQLITE_IOERR) throw StorageFailure(msg, code == SQLITE_FULL);
   throw std::runtime_error(msg);
@@ -41,10 +42,10 @@ InputError storage_error(const std::string& db_path, const StorageFailure& e) {
   if (e.disk_full)
     return InputError(FileLoc{db_path, 0, 0}, "the disk is full writing the results database",
                       "free space and run again with --resume; the points saved so far are kept");
-  return InputError(FileLoc{db_path, 0, 0},
-                    std::string("writing the results database failed (") + e.what() +
-                        "; the disk may be full or failing)",
-                    "free space or check the disk, then run again with --resume; the points saved so far are kept");
+  return InputError(
+      FileLoc{db_path, 0, 0},
+      std::string("writing the results database failed (") + e.what() + "; the disk may be full or failing)",
+      "free space or check the disk, then run again with --resume; the points saved so far are kept");
 }
 
 // One prepared statement; finalised on scope exit.
@@ -148,7 +149,8 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) continue;
     if (S_ISLNK(st.st_mode))
-      throw InputError(FileLoc{path, 0, 0}, "is a symbolic link; geosim opens a sweep's database only as a file of its folder",
+      throw InputError(FileLoc{path, 0, 0},
+                       "is a symbolic link; geosim opens a sweep's database only as a file of its folder",
                        "remove the link, or choose another --output directory");
     if (!S_ISREG(st.st_mode))
       throw InputError(FileLoc{path, 0, 0}, "is not a regular file (a folder, device, FIFO or socket)",

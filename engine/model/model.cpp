@@ -547,8 +547,7 @@ bool Model::react(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     bool ok = false;
     // `until_when` ends the lever for the rest of the run once it holds, whatever else stands
     // in its way at that step (off its rung, another option chosen): it is watched every step.
-    if (!st.lever_done[l] && r.until >= 0 && st.lever_until[static_cast<size_t>(r.until)].holds())
-      st.lever_done[l] = 1;
+    if (!st.lever_done[l] && r.until >= 0 && st.lever_until[static_cast<size_t>(r.until)].holds()) st.lever_done[l] = 1;
     if (st.lever_done[l] || (lv.on_leader && st.successions > 0) ||
         (lv.ladder >= 0 && !on_rung(lv, st.ladder_rung[static_cast<size_t>(lv.ladder)])) ||
         (lv.decision >= 0 && st.decision_choice[static_cast<size_t>(lv.decision)] != lv.option)) {

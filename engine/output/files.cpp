@@ -177,7 +177,8 @@ void locate(Target& t) {
     t.dir = slash == 0 ? "/" : t.target.substr(0, slash);
     t.base = t.target.substr(slash + 1);
   }
-  if (t.base.empty() || t.base == "." || t.base == "..") fail(t.path, "is a folder, not a file", "name a file inside it");
+  if (t.base.empty() || t.base == "." || t.base == "..")
+    fail(t.path, "is a folder, not a file", "name a file inside it");
   struct stat st {};
   if (::stat(t.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(t.dir.c_str(), W_OK | X_OK) != 0)
     fail(t.path, "cannot write output file", "check that the folder exists and is writable");
@@ -226,7 +227,8 @@ Target resolve_target(const std::string& path) {
     }
     // Other links: the file the link points to is replaced; the link stays.
     char resolved[PATH_MAX];
-    if (!::realpath(path.c_str(), resolved)) fail(path, std::string("cannot write output file: ") + std::strerror(errno));
+    if (!::realpath(path.c_str(), resolved))
+      fail(path, std::string("cannot write output file: ") + std::strerror(errno));
     t.target = resolved;
   }
   locate(t);
@@ -320,9 +322,12 @@ void write_files_atomic(const std::vector<OutputFile>& files) {
     // Streams and devices, which cannot be taken back, once every file is ready.
     for (size_t i = 0; i < files.size(); ++i) {
       const Target& t = targets[i];
-      if (t.kind == Target::Stdout) write_stream(std::cout, "standard output", files[i].text);
-      else if (t.kind == Target::Stderr) write_stream(std::cerr, "standard error", files[i].text);
-      else if (t.kind == Target::Special) write_special(t.path, files[i].text);
+      if (t.kind == Target::Stdout)
+        write_stream(std::cout, "standard output", files[i].text);
+      else if (t.kind == Target::Stderr)
+        write_stream(std::cerr, "standard error", files[i].text);
+      else if (t.kind == Target::Special)
+        write_special(t.path, files[i].text);
     }
     temps.commit();
   }
@@ -347,13 +352,20 @@ std::string shell_word(const std::string& text) {
     std::string q = "$'";
     for (char c : text) {
       const auto u = static_cast<unsigned char>(c);
-      if (c == '\n') q += "\\n";
-      else if (c == '\t') q += "\\t";
-      else if (c == '\r') q += "\\r";
-      else if (c == '\\') q += "\\\\";
-      else if (c == '\'') q += "\\'";
-      else if (u < 0x20 || u == 0x7f) q += std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
-      else q += c;
+      if (c == '\n')
+        q += "\\n";
+      else if (c == '\t')
+        q += "\\t";
+      else if (c == '\r')
+        q += "\\r";
+      else if (c == '\\')
+        q += "\\\\";
+      else if (c == '\'')
+        q += "\\'";
+      else if (u < 0x20 || u == 0x7f)
+        q += std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
+      else
+        q += c;
     }
     return q + "'";
   }
@@ -421,7 +433,8 @@ bool names_stdout(const std::string& path) {
       path == "/proc/" + std::to_string(::getpid()) + "/fd/1")
     return true;
   if (!starts_with(path, "/dev/") && !starts_with(path, "/proc/")) return false;
-  struct stat lst {}, st {}, out {};
+  struct stat lst {
+  }, st{}, out{};
   return ::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) && ::stat(path.c_str(), &st) == 0 &&
          ::fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino;
 }
@@ -493,7 +506,8 @@ std::string result_folder_of(const std::string& path) {
     fs::path dir = file.parent_path();
     if (dir.empty()) dir = ".";
     auto is_result = [&](const fs::path& d) {
-      for (const char* marker : {"results.sqlite", "results.csv", "calibration.json", "posterior.csv", DirLock::kFileName})
+      for (const char* marker :
+           {"results.sqlite", "results.csv", "calibration.json", "posterior.csv", DirLock::kFileName})
         if (fs::exists(fs::symlink_status(d / marker, ec))) return true;
       return false;
     };

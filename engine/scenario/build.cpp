@@ -1065,8 +1065,11 @@ void Builder::read_leader() {
       const YNode* c = r->find("continues");
       const bool always = c && c->is_scalar() && std::strtod(c->scalar.c_str(), nullptr) == 1.0;  // nothing else
       if (!r->find("otherwise") && cont < 0 && !always)
-        diags_.error(r->loc, "`regime:` of outcome '" + o.id + "' needs `otherwise:`, what the regime becomes when it does not continue",
-                     "write otherwise: transition (a negotiated or electoral change) or otherwise: collapse (it falls by force or defection)");
+        diags_.error(
+            r->loc,
+            "`regime:` of outcome '" + o.id + "' needs `otherwise:`, what the regime becomes when it does not continue",
+            "write otherwise: transition (a negotiated or electoral change) or otherwise: collapse (it falls by force "
+            "or defection)");
       o.regime_continues =
           param(*r, "continues", "outcomes." + o.id + ".regime.continues", std::max(0.0, cont), {0, 1},
                 r->find("continues") ? o.provenance : prov,

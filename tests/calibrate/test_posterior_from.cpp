@@ -89,8 +89,9 @@ double tolerance(double p, double n, double particles) {
 
 }  // namespace
 
-TEST_CASE("calibrated posterior: run --posterior --from conditions the path on its observations, not the parameters again",
-          "[calibrate][cli][posterior][from]") {
+TEST_CASE(
+    "calibrated posterior: run --posterior --from conditions the path on its observations, not the parameters again",
+    "[calibrate][cli][posterior][from]") {
   namespace fs = std::filesystem;
   const std::string sc = write("p1.yaml", kToy);
   const std::string dir = temp_path("calp1");
@@ -125,7 +126,8 @@ TEST_CASE("calibrated posterior: run --posterior --from conditions the path on i
   CHECK(std::fabs(got - old) > tol);  // the old value would fail
 
   // The same bytes for any number of threads, in JSON and as a table.
-  CHECK(cli_run(args + " --threads 3 --quiet --format json").out == cli_run(args + " --threads 1 --quiet --format json").out);
+  CHECK(cli_run(args + " --threads 3 --quiet --format json").out ==
+        cli_run(args + " --threads 1 --quiet --format json").out);
   CliResult t1 = cli_run(args + " --threads 1 --quiet"), t3 = cli_run(args + " --threads 3 --quiet");
   REQUIRE(t1.code == 0);
   CHECK(t1.out == t3.out);
@@ -148,13 +150,15 @@ TEST_CASE("calibrated posterior: run --posterior --from conditions the path on i
   CHECK(cli_run(prior_args + " --threads 3 --quiet --format json").out ==
         cli_run(prior_args + " --threads 1 --quiet --format json").out);
   CliResult table = cli_run(prior_args + " --threads 1 --quiet");
-  CHECK(table.out.rfind("Parameters drawn from the prior.\nConditioned on 1 observation(s) up to 2020-07-01: ", 0) == 0);
+  CHECK(table.out.rfind("Parameters drawn from the prior.\nConditioned on 1 observation(s) up to 2020-07-01: ", 0) ==
+        0);
   fs::remove_all(dir);
   fs::remove(sc);
 }
 
-TEST_CASE("calibrated posterior: run --posterior --from rejects runs by an observation the posterior was not calibrated on",
-          "[calibrate][cli][posterior][from]") {
+TEST_CASE(
+    "calibrated posterior: run --posterior --from rejects runs by an observation the posterior was not calibrated on",
+    "[calibrate][cli][posterior][from]") {
   namespace fs = std::filesystem;
   const std::string sc = write("p1b.yaml", kToy);
   const std::string dir = temp_path("calp1b");

@@ -222,7 +222,7 @@ TEST_CASE("format 2: a horizon from the command line is steps or a duration", "[
     lo.sets = {set};
     return load_scenario(file, lo).horizon;
   };
-  CHECK(horizon("horizon=10") == 10);  // steps, as in format 1
+  CHECK(horizon("horizon=10") == 10);    // steps, as in format 1
   CHECK(horizon("horizon=1e2") == 100);  // a number, not a duration
   CHECK(horizon("horizon=10 weeks") == 10);
   CHECK(horizon("horizon=6 months") == 26);  // 182.6 days: 26.09 weeks

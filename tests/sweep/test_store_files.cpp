@@ -2,9 +2,9 @@
 // sweep's that lost its metadata, a symbolic link) is refused and left as it is, never
 // dropped; a disk that fills while a point is committed is an input error that says to free
 // space and resume, not an internal error from a second ROLLBACK.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 #include <filesystem>
@@ -57,8 +57,7 @@ std::string first_value(const std::string& db_path, const std::string& query) {
 
 }  // namespace
 
-TEST_CASE("a foreign database named results.sqlite is refused and kept, with and without --resume",
-          "[sweep][files]") {
+TEST_CASE("a foreign database named results.sqlite is refused and kept, with and without --resume", "[sweep][files]") {
   const std::string dir = fresh_dir("foreign-db");
   const std::string spec = spec_in(dir), out = dir + "/out", db = out + "/results.sqlite";
   std::filesystem::create_directories(out);
@@ -115,8 +114,7 @@ TEST_CASE("a results.sqlite that is a symbolic link is refused and its target ke
   CHECK(first_value(elsewhere, "SELECT t FROM notes") == "kept");
 }
 
-TEST_CASE("a disk that fills while a point is committed is an input error that says to resume",
-          "[sweep][files]") {
+TEST_CASE("a disk that fills while a point is committed is an input error that says to resume", "[sweep][files]") {
   const std::string dir = fresh_dir("disk-full");
   const std::string spec = spec_in(dir), out = dir + "/out";
   SweepPlan plan = plan_sweep(load_sweep_spec(spec));
