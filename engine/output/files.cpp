@@ -563,7 +563,11 @@ void check_distinct_paths(const std::vector<PathRole>& inputs_given, const std::
       if (out_ids[k].known && oid == out_ids[k])
         fail(outputs[o].path,
              outputs[o].role + " and " + outputs[k].role + " name the same " +
-                 (oid.name == "-" ? std::string("standard output") : std::string("file")) + "; one would be lost",
+                 (oid.name == "-" || outputs[o].path == "-" || outputs[k].path == "-" || names_stdout(outputs[o].path) ||
+                          names_stdout(outputs[k].path)
+                      ? std::string("standard output")
+                      : std::string("file")) +
+                 "; one would be lost",
              "give each output its own path");
   }
   check_writable(outputs);
