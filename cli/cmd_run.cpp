@@ -285,6 +285,8 @@ int run_command(const std::vector<std::string>& args) {
     throw UsageError(
         "run: --replay tells one run as text; it does not combine with --lever-effects, --report, "
         "--format json or csv, or --timing");
+  // The lever effects' pairs are timed by nobody: refused rather than silently left out.
+  if (lever_effects && timing) throw UsageError("run: --timing does not combine with --lever-effects");
   apply_threads(threads, "run");
   std::vector<PathRole> read = {{"the scenario", file}};
   for (auto& f : result_folder_files(posterior_dir, "the --posterior folder")) read.push_back(std::move(f));
@@ -367,7 +369,12 @@ int run_command(const std::vector<std::string>& args) {
       po.seed = seed;
       po.stop = &interrupted();
       effects = geosim::lever_effects(model, po);
-      if (interrupted()) return kExitInterrupted;
+      if (interrupted()) {
+        std::cerr << "geosim: interrupted; nothing written\n";
+        return kExitInterrupted;
+      }
+      if (effects->comparisons.empty())
+        std::cerr << "geosim: '" << sc.id << "' has no lever that is on in any run; nothing to compare\n";
       effects->command = command;
       rj["lever_effects"] = compare_json(*effects);
     }
