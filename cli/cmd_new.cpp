@@ -144,8 +144,8 @@ int new_command(const std::vector<std::string>& args) {
   std::error_code ec;
   // A device or FIFO (`-o /dev/stdout`) is written to, never replaced: it needs no --force.
   const auto kind = fs::status(output, ec).type();
-  const bool stream =
-      output == "-" || output == "/dev/stdout" || kind == fs::file_type::character || kind == fs::file_type::fifo;
+  const bool to_stdout = output == "-" || names_stdout(output);
+  const bool stream = to_stdout || kind == fs::file_type::character || kind == fs::file_type::fifo;
   if (!force && !stream && fs::exists(output, ec))
     throw InputError(FileLoc{output, 0, 0}, "the file exists already; geosim new does not overwrite it",
                      "choose another NAME or -o FILE, or add --force");
@@ -191,7 +191,7 @@ int new_command(const std::vector<std::string>& args) {
   write_file_atomic(output, text);
   // On standard error when the scenario itself went to standard output (`-o -`), where the
   // line would have made it a file that does not load.
-  std::ostream& said = output == "-" || output == "/dev/stdout" ? std::cerr : std::cout;
+  std::ostream& said = to_stdout ? std::cerr : std::cout;
   said << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
        << "); next: geosim validate " << output << " && geosim run " << output << "\n";
   return kExitOk;

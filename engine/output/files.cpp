@@ -414,18 +414,6 @@ std::string read_input_file(const std::string& path, uint64_t limit, const std::
   return text;
 }
 
-namespace {
-
-// Identity of a path: device and inode of the file, or of its folder plus its name when the
-// file does not exist yet. `shared` paths (devices, FIFOs) are not compared.
-struct Identity {
-  bool known = false, shared = false;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  std::string name;  // for a file not yet created
-  bool operator==(const Identity& o) const { return dev == o.dev && ino == o.ino && name == o.name; }
-};
-
 // Whether `path` names standard output through /dev or /proc (/dev/stdout, /dev/fd/1,
 // /proc/self/fd/1, or another name of the same open file).
 bool names_stdout(const std::string& path) {
@@ -438,6 +426,19 @@ bool names_stdout(const std::string& path) {
   return ::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) && ::stat(path.c_str(), &st) == 0 &&
          ::fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino;
 }
+
+namespace {
+
+// Identity of a path: device and inode of the file, or of its folder plus its name when the
+// file does not exist yet. `shared` paths (devices, FIFOs) are not compared.
+struct Identity {
+  bool known = false, shared = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;  // for a file not yet created
+  bool operator==(const Identity& o) const { return dev == o.dev && ino == o.ino && name == o.name; }
+};
+
 
 Identity identity_of(const std::string& path, int depth = 0) {
   Identity id;

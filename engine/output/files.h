@@ -47,6 +47,10 @@ void set_interrupt_flag(const std::atomic<bool>* flag);
 // that a command line always stays on one line (the comment lines of a CSV file).
 std::string shell_word(const std::string& text);
 
+// Whether `path` names standard output through /dev or /proc (/dev/stdout, /dev/fd/1,
+// /proc/self/fd/1, or another name of the same open file); "-" is not tested here.
+bool names_stdout(const std::string& path);
+
 // The whole of the regular file `path`, at most `limit` bytes. Refuses (InputError) a
 // missing file, a folder, a device, a FIFO or a socket, and a file over the limit; a
 // file that cannot be opened reads "cannot open <what>" ("file", "the file").
