@@ -40,6 +40,9 @@ fi
 
 TMP=$(mktemp -d)
 export TMP
+# $OLDPWD in a case is the repository root: in its setup (run after `cd $TMP`) and in its
+# arguments alike, whatever folder the shell that started the suite had left last.
+OLDPWD=$PWD
 trap 'rm -rf "$TMP"' EXIT
 if [ -n "$setup" ]; then
   (cd "$TMP" && eval "$setup") || { echo "setup failed: $setup" >&2; exit 2; }
