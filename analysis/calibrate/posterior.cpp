@@ -14,6 +14,7 @@
 #include "engine/core/number_text.h"
 #include "engine/core/parallel.h"
 #include "engine/core/rng.h"
+#include "engine/output/files.h"       // read_input_file
 #include "engine/output/output.h"      // Json
 #include "engine/output/run_limits.h"  // kMaxRuns
 #include "engine/runner/monte_carlo.h"
@@ -162,15 +163,12 @@ PosteriorEvidence posterior_evidence(const Scenario& sc, const std::string& dir)
     return ev;
   }
   const std::string fix = "it was damaged outside geosim; run `geosim calibrate` again";
-  if (!std::filesystem::is_regular_file(file, ec)) throw InputError(FileLoc{file, 0, 0}, "not a regular file", fix);
-  if (std::filesystem::file_size(file, ec) > (uintmax_t{1} << 30))
-    throw InputError(FileLoc{file, 0, 0}, "larger than 1 GiB, more than any calibration writes", fix);
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
+  // A regular file of at most 1 GiB, more than any calibration writes, read by the one
+  // reader of inputs (a FIFO put there never blocks it).
+  const std::string text = read_input_file(file, uint64_t{1} << 30, "the calibration summary");
   Json j;
   try {
-    j = Json::parse(text.str());
+    j = Json::parse(text);
   } catch (const std::exception& e) {
     throw InputError(FileLoc{file, 0, 0}, std::string("cannot read this calibration summary: ") + e.what(), fix);
   }
