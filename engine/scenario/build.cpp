@@ -1717,10 +1717,32 @@ int Scenario::find_outcome(const std::string& oid) const {
 
 Date Scenario::date_of_step(int step) const { return start.plus_days(step * (unit == StepUnit::Week ? 7 : 1)); }
 
+std::vector<bool> Scenario::inert_params() const {
+  std::vector<bool> inert(params.size(), false);
+  auto fixed_zero = [&](ParamId id) {
+    const Param& p = params[static_cast<size_t>(id)];
+    return p.dist.is_constant() && p.dist.value() == 0;
+  };
+  for (const Lever& lv : levers)
+    if (fixed_zero(lv.enabled) || fixed_zero(lv.intensity) || fixed_zero(lv.credibility))
+      for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push}) inert[static_cast<size_t>(id)] = true;
+  std::vector<int> followers(factors.size(), 0), live(factors.size(), 0);
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].factor >= 0) {
+      ++followers[static_cast<size_t>(params[i].factor)];
+      if (!inert[i]) ++live[static_cast<size_t>(params[i].factor)];
+    }
+  for (size_t f = 0; f < factors.size(); ++f)
+    if (followers[f] > 0 && live[f] == 0) inert[static_cast<size_t>(factors[f].param)] = true;
+  return inert;
+}
+
 std::vector<ParamId> Scenario::independent_params() const {
+  // Format 1 keeps every uncertain parameter, inert or not, so that its outputs keep their bytes.
+  const std::vector<bool> inert = format_version >= 2 ? inert_params() : std::vector<bool>(params.size(), false);
   std::vector<ParamId> out;
   for (size_t i = 0; i < params.size(); ++i)
-    if (!params[i].dist.is_constant() && params[i].factor < 0) out.push_back(static_cast<ParamId>(i));
+    if (!params[i].dist.is_constant() && params[i].factor < 0 && !inert[i]) out.push_back(static_cast<ParamId>(i));
   return out;
 }
 

@@ -331,8 +331,13 @@ struct Scenario {
   // Parameters whose value differs between runs.
   std::vector<ParamId> uncertain_params() const;
   // The uncertain parameters that are drawn on their own: not those that follow a factor
-  // (analyses vary the factor instead, so a factor is one input).
+  // (analyses vary the factor instead, so a factor is one input), and in format 2 not those
+  // that are inert (below). These are what calibrate and sensitivity vary.
   std::vector<ParamId> independent_params() const;
+  // Per parameter: whether it can change nothing in any run. Those of a lever that never
+  // acts, because its enabled, intensity or credibility is a fixed 0 (`enabled: false`), and
+  // a shared factor whose every follower is inert.
+  std::vector<bool> inert_params() const;
 };
 
 }  // namespace geosim

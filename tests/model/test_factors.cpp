@@ -204,3 +204,70 @@ TEST_CASE("a factor's rank fixed in the file or with --set factors.ID=U is the r
                   "{id: us_resolve, rank: {dist: uniform, min: 0, max: 1, factor: us_resolve}, ");
   CHECK_THAT(test::load_error(chained), Catch::Contains("test.yaml:6:68: a factor's rank cannot follow a factor"));
 }
+
+TEST_CASE("an analysis leaves out what can change nothing: a switched-off lever's parameters", "[factors][gsa]") {
+  // Format 2: the amnesty is switched off, the strike's credibility is a fixed 0, so their
+  // parameters are inert; with the threat switched off too, every follower of us_resolve is
+  // inert, and so is the factor.
+  std::string text = scenario("0.5");
+  auto off = [&](const std::string& lever, const std::string& key) {
+    const std::string at = "{id: " + lever + ", ";
+    const size_t pos = text.find(at);
+    REQUIRE(pos != std::string::npos);
+    text.insert(pos + at.size(), key + ", ");
+  };
+  off("amnesty", "enabled: false");
+  off("strike", "credibility: 0");
+  auto inputs = [](const Scenario& sc) {
+    std::vector<std::string> out;
+    for (const auto& f : gsa::choose_factors(sc, {}, {})) out.push_back(f.path);
+    return out;
+  };
+  auto has = [](const std::vector<std::string>& v, const char* path) {
+    return std::find(v.begin(), v.end(), path) != v.end();
+  };
+  {
+    const Scenario sc = test::from_text(text);
+    const auto inert = sc.inert_params();
+    CHECK(inert[static_cast<size_t>(param(sc, "levers.amnesty.credibility"))]);
+    CHECK(inert[static_cast<size_t>(param(sc, "levers.strike.intensity"))]);
+    CHECK(!inert[static_cast<size_t>(param(sc, "levers.threat.credibility"))]);
+    CHECK(!inert[static_cast<size_t>(param(sc, "factors.us_resolve"))]);
+    const auto in = inputs(sc);
+    CHECK(has(in, "factors.us_resolve"));
+    CHECK(has(in, "levers.sanctions.intensity"));
+  }
+  off("threat", "enabled: false");
+  off("sanctions", "credibility: 0");
+  {
+    const Scenario sc = test::from_text(text);
+    CHECK(sc.inert_params()[static_cast<size_t>(param(sc, "factors.us_resolve"))]);
+    CHECK(sc.inert_params()[static_cast<size_t>(param(sc, "levers.sanctions.intensity"))]);
+    // No lever or factor is left among the inputs (format 2's uncertain mechanism
+    // coefficients stay).
+    for (ParamId id : sc.independent_params()) {
+      const std::string& path = sc.params[static_cast<size_t>(id)].path;
+      CHECK(path.rfind("mechanisms.", 0) == 0);
+    }
+    // Named explicitly, an inert parameter is still analysed (its indices come out 0).
+    CHECK(gsa::choose_factors(sc, {"levers.sanctions.intensity"}, {}).size() == 1);
+  }
+}
+
+TEST_CASE("format 1 keeps a switched-off lever's uncertain parameters among an analysis's inputs", "[gsa][compat]") {
+  const Scenario sc = test::from_text(R"(geosim: 1
+id: f1
+start: 2020-01-06
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: us, kind: state, stance: -0.8}
+levers:
+  - {id: sanctions, kind: sanctions_sectoral, by: us, target: gov, enabled: false, intensity: {dist: uniform, min: 0, max: 1}}
+outcomes:
+  - {id: status_quo, default: true}
+)");
+  CHECK(sc.inert_params()[static_cast<size_t>(param(sc, "levers.sanctions.intensity"))]);
+  REQUIRE(sc.independent_params().size() == 1);
+  CHECK(sc.params[static_cast<size_t>(sc.independent_params()[0])].path == "levers.sanctions.intensity");
+}
