@@ -190,22 +190,31 @@ int run_ensemble_command(const std::string& file, const std::vector<std::string>
   std::vector<std::string> files = {file};
   files.insert(files.end(), others.begin(), others.end());
   std::vector<EnsembleMember> members;
-  for (size_t m = 0; m < files.size(); ++m) {
-    Scenario sc = load_scenario(files[m], sa.load_options());
-    check_not_extended(sc.extended, {{"--output", output.empty() ? "-" : output}});
-    Model model(sc);
-    Progress progress("structure " + std::to_string(m + 1) + " of " + std::to_string(files.size()),
-                      quiet || !cluster().root());
-    Accumulator acc = run_monte_carlo_everywhere(model, run_options(runs, seed, progress));
-    progress.finish();
-    if (interrupted()) {
-      std::cerr << "geosim: interrupted; nothing written\n";
-      return kExitInterrupted;
-    }
-    members.push_back({files[m], sc.title, summarize(sc, acc, seed)});
+  std::vector<std::unique_ptr<Scenario>> scenarios;
+  std::vector<std::unique_ptr<Model>> models;
+  std::vector<const Model*> structures;
+  for (const auto& f : files) {
+    scenarios.push_back(std::make_unique<Scenario>(load_scenario(f, sa.load_options())));
+    check_not_extended(scenarios.back()->extended, {{"--output", output.empty() ? "-" : output}});
+    models.push_back(std::make_unique<Model>(*scenarios.back()));
+    structures.push_back(models.back().get());
+    members.push_back({f, scenarios.back()->title, scenarios.back()->content_hash});
+  }
+  // Every structure's run r together, so that the Monte Carlo error of the pooled
+  // probability and of the spread counts their shared random numbers.
+  Progress progress(std::to_string(files.size()) + " structures", quiet || !cluster().root());
+  EnsembleRunOptions eo;
+  eo.runs = runs;
+  eo.seed = seed;
+  eo = stoppable(eo, progress);
+  const EnsembleCounts counts = run_ensemble(structures, eo);
+  progress.finish();
+  if (interrupted()) {
+    std::cerr << "geosim: interrupted; nothing written\n";
+    return kExitInterrupted;
   }
   if (!cluster().root()) return kExitOk;
-  EnsembleSummary e = summarize_ensemble(std::move(members), runs, seed);
+  EnsembleSummary e = summarize_ensemble(*scenarios[0], std::move(members), counts, seed);
   // What reproduces it, as every output records (docs/output.md): the version, the seed and
   // the command; each structure's scenario hash is in the JSON's `structures`.
   const std::string command = reproduce_command("run", args);

@@ -5,8 +5,13 @@
 #include <cstdio>
 #include <map>
 
+#include <memory>
+
+#include "engine/core/cluster.h"
 #include "engine/core/error.h"
 #include "engine/output/numbers.h"
+#include "engine/runner/distributed.h"
+#include "engine/runner/run_loop.h"
 
 namespace geosim {
 
@@ -17,60 +22,144 @@ std::string pad(const std::string& s, size_t w, bool right = false) {
   return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
 }
 
+// Every structure's run r on the same thread; per outcome k and pair s <= t whose runs both
+// ended in k, one count (the diagonal: the runs of s that ended in k).
+struct EnsembleVisitor {
+  const std::vector<const Model*>& models;
+  const std::vector<std::vector<int>>& map;  // structure -> its outcome -> the first's
+  uint64_t seed;
+  size_t K, S;
+  std::vector<uint64_t> joint;
+
+  struct Local {
+    std::vector<RunState> st;
+    std::vector<size_t> o;
+    std::vector<uint64_t> joint;
+  };
+
+  std::unique_ptr<Local> make_local() const {
+    auto l = std::make_unique<Local>();
+    l->st.resize(S);
+    for (size_t s = 0; s < S; ++s) models[s]->prepare(l->st[s]);
+    l->o.assign(S, 0);
+    l->joint.assign(K * S * S, 0);
+    return l;
+  }
+
+  void run(Local& l, uint64_t r) const {
+    for (size_t s = 0; s < S; ++s)
+      l.o[s] = static_cast<size_t>(map[s][static_cast<size_t>(simulate(*models[s], l.st[s], seed, r))]);
+    for (size_t s = 0; s < S; ++s)
+      for (size_t t = s; t < S; ++t)
+        if (l.o[s] == l.o[t]) ++l.joint[(l.o[s] * S + s) * S + t];
+  }
+
+  void merge(const Local& l) {
+    for (size_t i = 0; i < joint.size(); ++i) joint[i] += l.joint[i];
+  }
+};
+
 }  // namespace
 
-EnsembleSummary summarize_ensemble(std::vector<EnsembleMember> members, uint64_t runs, uint64_t seed) {
-  EnsembleSummary e;
-  e.runs = runs;
-  e.seed = seed;
-  if (members.empty()) return e;
-  const Summary& first = members[0].summary;
-  for (size_t m = 1; m < members.size(); ++m) {
-    std::map<std::string, bool> ids;
-    for (const auto& o : members[m].summary.outcomes) ids[o.id] = false;
-    for (const auto& o : first.outcomes)
-      if (!ids.count(o.id))
-        throw InputError(FileLoc{members[m].file, 0, 0}, "has no outcome '" + o.id + "', which " + members[0].file + " has",
+EnsembleCounts run_ensemble(const std::vector<const Model*>& models, const EnsembleRunOptions& o) {
+  GEOSIM_CHECK(!models.empty(), "run_ensemble needs a structure");
+  const Scenario& first = models[0]->scenario();
+  const size_t S = models.size(), K = first.outcomes.size();
+  std::vector<std::vector<int>> map(S);
+  for (size_t m = 0; m < S; ++m) {
+    const Scenario& sc = models[m]->scenario();
+    for (const auto& oc : first.outcomes)
+      if (sc.find_outcome(oc.id) < 0)
+        throw InputError(FileLoc{sc.file, 0, 0}, "has no outcome '" + oc.id + "', which " + first.file + " has",
                          "the structures of an ensemble answer the same question: give them the same outcomes");
-    for (const auto& o : members[m].summary.outcomes) {
-      bool known = false;
-      for (const auto& f : first.outcomes) known |= f.id == o.id;
-      if (!known)
-        throw InputError(FileLoc{members[m].file, 0, 0}, "has an outcome '" + o.id + "' that " + members[0].file + " lacks",
+    for (const auto& oc : sc.outcomes) {
+      const int k = first.find_outcome(oc.id);
+      if (k < 0)
+        throw InputError(FileLoc{sc.file, 0, 0}, "has an outcome '" + oc.id + "' that " + first.file + " lacks",
                          "the structures of an ensemble answer the same question: give them the same outcomes");
+      map[m].push_back(k);
     }
   }
-  const double S = static_cast<double>(members.size());
-  for (const auto& fo : first.outcomes) {
+  EnsembleVisitor v{models, map, o.seed, K, S, std::vector<uint64_t>(K * S * S, 0)};
+  const Cluster& c = cluster();
+  uint64_t first_run = 0, count = o.runs;
+  if (c.size > 1) cluster_block(o.runs, c.rank, c.size, first_run, count);
+  LoopOptions lo;
+  lo.block = kBlock;
+  lo.stop = o.stop;
+  if (c.root()) lo.progress = o.progress;
+  agree_on_failure([&] { for_each_run({first_run, count}, lo, v); }, "computation");
+  if (c.size > 1) cluster_sum(v.joint);
+  EnsembleCounts ec;
+  ec.outcomes = K;
+  ec.structures = S;
+  ec.joint = std::move(v.joint);
+  for (size_t k = 0; k < K; ++k) ec.runs += ec.count(k, 0);
+  return ec;
+}
+
+EnsembleSummary summarize_ensemble(const Scenario& first, std::vector<EnsembleMember> members,
+                                   const EnsembleCounts& ec, uint64_t seed) {
+  EnsembleSummary e;
+  e.runs = ec.runs;
+  e.seed = seed;
+  const size_t S = ec.structures;
+  if (S == 0 || ec.runs == 0) {
+    e.members = std::move(members);
+    return e;
+  }
+  const double R = static_cast<double>(ec.runs), Sd = static_cast<double>(S);
+  for (size_t k = 0; k < ec.outcomes; ++k) {
     EnsembleOutcome eo;
-    eo.id = fo.id;
-    eo.label = fo.label;
-    uint64_t total = 0;
-    double within_var = 0;
-    for (const auto& m : members)
-      for (const auto& o : m.summary.outcomes)
-        if (o.id == fo.id) {
-          eo.p.push_back(o.probability);
-          total += o.count;
-          within_var += o.probability * (1 - o.probability) / static_cast<double>(runs);
-        }
-    eo.lo = *std::min_element(eo.p.begin(), eo.p.end());
-    eo.hi = *std::max_element(eo.p.begin(), eo.p.end());
-    for (double p : eo.p) eo.pooled += p / S;
-    double between = 0;
-    for (double p : eo.p) between += (p - eo.pooled) * (p - eo.pooled);
-    between = eo.p.size() > 1 ? between / (S - 1) : 0.0;
+    eo.id = first.outcomes[k].id;
+    eo.label = first.outcomes[k].label;
+    // In integers where they can be: c_r is the number of structures that reached k in run r.
+    uint64_t total = 0;  // sum over runs of c_r
+    double c2 = 0;       // sum over runs of c_r^2
+    for (size_t s = 0; s < S; ++s) {
+      eo.p.push_back(static_cast<double>(ec.count(k, s)) / R);
+      total += ec.count(k, s);
+      for (size_t t = 0; t < S; ++t) c2 += static_cast<double>(ec.both(k, s, t));
+    }
+    eo.lowest = static_cast<size_t>(std::min_element(eo.p.begin(), eo.p.end()) - eo.p.begin());
+    eo.highest = static_cast<size_t>(std::max_element(eo.p.begin(), eo.p.end()) - eo.p.begin());
+    eo.lo = eo.p[eo.lowest];
+    eo.hi = eo.p[eo.highest];
+    // The pooled probability is the mean over runs of m_r = c_r / S; the runs are
+    // independent, the structures within a run are not (common random numbers).
+    eo.pooled = static_cast<double>(total) / (Sd * R);
+    const double T = static_cast<double>(total);
+    const double var_m = std::max(0.0, (c2 * R - T * T) / (Sd * Sd * R * R));
+    eo.within_se = std::sqrt(var_m / R);
+    // Wilson's interval at the sample size the runs are worth (R when the structures agree
+    // run by run, up to R x S as for independent structures).
+    double n_eff = R;
+    if (eo.pooled > 0 && eo.pooled < 1)
+      n_eff = var_m > 0 ? std::min(R * Sd, std::max(R, R * eo.pooled * (1 - eo.pooled) / var_m)) : R * Sd;
+    eo.pooled_ci95 = wilson95_at(eo.pooled, n_eff);
+    // The variance of the structures' probabilities, and what Monte Carlo error alone adds to
+    // it: per structure, the variance over runs of S x 1[s reached k] - c_r, over S^2 R.
+    double between = 0, mc_var = 0;
+    if (S > 1) {
+      for (size_t s = 0; s < S; ++s) {
+        const double dev = Sd * static_cast<double>(ec.count(k, s)) - T;  // sum over runs of S 1[s] - c_r
+        double cross = 0;                                                // sum over runs of 1[s] c_r
+        for (size_t t = 0; t < S; ++t) cross += static_cast<double>(ec.both(k, s, t));
+        const double sq = Sd * Sd * static_cast<double>(ec.count(k, s)) - 2 * Sd * cross + c2;
+        between += dev * dev;
+        mc_var += std::max(0.0, sq * R - dev * dev) / (R * R * R);
+      }
+      between /= Sd * Sd * R * R * (Sd - 1);
+      mc_var /= Sd * Sd * (Sd - 1);
+    }
     eo.between_sd = std::sqrt(between);
-    // The pooled probability is a mean of S independent binomial estimates (each structure's
-    // runs are its own draws), so its Monte Carlo variance is the mean variance over S.
-    const double pooled_var = within_var / (S * S);
-    eo.within_se = std::sqrt(pooled_var);
-    eo.pooled_ci95 = wilson95(total, runs * members.size());
-    // The structures' own spread: the sample variance of their probabilities less what
-    // Monte Carlo error alone would give (mc_var, one structure's sampling variance).
-    const double mc_var = within_var / S;
     const double structural = std::max(0.0, between - mc_var);
     eo.structural_share = structural + mc_var > 0 ? structural / (structural + mc_var) : 0.0;
+    // The highest less the lowest, run by run.
+    const double d = eo.hi - eo.lo;
+    const double sq_d = static_cast<double>(ec.count(k, eo.highest) + ec.count(k, eo.lowest)) -
+                        2 * static_cast<double>(ec.both(k, eo.highest, eo.lowest));
+    eo.range_se = eo.highest == eo.lowest ? 0.0 : std::sqrt(std::max(0.0, sq_d / R - d * d) / R);
     e.outcomes.push_back(std::move(eo));
   }
   e.members = std::move(members);
@@ -101,10 +190,12 @@ std::string ensemble_table(const EnsembleSummary& e) {
     if (!widest || o.hi - o.lo > widest->hi - widest->lo) widest = &o;
   if (widest && e.members.size() > 1)
     out += "\n  The structures disagree most on " + widest->id + ": " + fixed(100 * (widest->hi - widest->lo), 1) +
-           " points between the lowest and the highest, against a Monte Carlo margin of about +-" +
-           fixed(100 * 1.96 * std::sqrt(widest->pooled * (1 - widest->pooled) / static_cast<double>(e.runs)), 1) +
-           " points for one structure.\n  'share from structure': of the spread between runs' estimates, the share "
-           "the choice of structure explains (the rest is sampling).\n";
+           " points between the lowest [" + std::to_string(widest->lowest + 1) + "] and the highest [" +
+           std::to_string(widest->highest + 1) + "], against a Monte Carlo margin of about +-" +
+           fixed(100 * 1.96 * widest->range_se, 1) +
+           " points for that difference (the same runs under both).\n  'share from structure': of the spread "
+           "between the structures' estimates, the share the choice of structure explains (the rest is "
+           "sampling).\n";
   return out;
 }
 
@@ -114,7 +205,7 @@ Json ensemble_json(const EnsembleSummary& e) {
   j["seed"] = e.seed;
   Json st = Json::array();
   for (const auto& m : e.members)
-    st.push_back({{"file", m.file}, {"title", m.title}, {"scenario_hash", m.summary.scenario_hash}});
+    st.push_back({{"file", m.file}, {"title", m.title}, {"scenario_hash", m.scenario_hash}});
   j["structures"] = st;
   Json os = Json::array();
   for (const auto& o : e.outcomes) {
@@ -129,7 +220,8 @@ Json ensemble_json(const EnsembleSummary& e) {
                   {"pooled_ci95", {o.pooled_ci95.lo, o.pooled_ci95.hi}},
                   {"between_sd", o.between_sd},
                   {"monte_carlo_se", o.within_se},
-                  {"structural_share", o.structural_share}});
+                  {"structural_share", o.structural_share},
+                  {"range_se", o.range_se}});
   }
   j["outcomes"] = os;
   return j;

@@ -98,13 +98,16 @@ uint64_t Accumulator::runs() const {
 
 Interval wilson95(uint64_t k, uint64_t n) {
   if (n == 0) return {0, 1};
+  return wilson95_at(static_cast<double>(k) / static_cast<double>(n), static_cast<double>(n));
+}
+
+Interval wilson95_at(double p, double nn) {
   const double z = 1.959963984540054;
-  double nn = static_cast<double>(n), p = static_cast<double>(k) / nn;
   double denom = 1 + z * z / nn;
   double centre = (p + z * z / (2 * nn)) / denom;
   double half = z / denom * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
   // At k = 0 and k = n the interval touches 0 or 1 exactly; rounding must not move it.
-  return {k == 0 ? 0.0 : std::max(0.0, centre - half), k == n ? 1.0 : std::min(1.0, centre + half)};
+  return {p == 0 ? 0.0 : std::max(0.0, centre - half), p == 1 ? 1.0 : std::min(1.0, centre + half)};
 }
 
 namespace {

@@ -130,6 +130,9 @@ struct Interval {
 };
 // Wilson score interval for k successes in n trials at 95%.
 Interval wilson95(uint64_t k, uint64_t n);
+// The same at a proportion p of an effective sample size n > 0 (not a whole number: an
+// estimate from correlated samples worth n independent ones).
+Interval wilson95_at(double p, double n);
 
 struct OutcomeSummary {
   std::string id, label;
