@@ -98,8 +98,8 @@ EnsembleCounts run_ensemble(const std::vector<const Model*>& models, const Ensem
   return ec;
 }
 
-EnsembleSummary summarize_ensemble(const Scenario& first, std::vector<EnsembleMember> members,
-                                   const EnsembleCounts& ec, uint64_t seed) {
+EnsembleSummary summarize_ensemble(const Scenario& first, std::vector<EnsembleMember> members, const EnsembleCounts& ec,
+                                   uint64_t seed) {
   EnsembleSummary e;
   e.runs = ec.runs;
   e.seed = seed;
@@ -143,7 +143,7 @@ EnsembleSummary summarize_ensemble(const Scenario& first, std::vector<EnsembleMe
     if (S > 1) {
       for (size_t s = 0; s < S; ++s) {
         const double dev = Sd * static_cast<double>(ec.count(k, s)) - T;  // sum over runs of S 1[s] - c_r
-        double cross = 0;                                                // sum over runs of 1[s] c_r
+        double cross = 0;                                                 // sum over runs of 1[s] c_r
         for (size_t t = 0; t < S; ++t) cross += static_cast<double>(ec.both(k, s, t));
         const double sq = Sd * Sd * static_cast<double>(ec.count(k, s)) - 2 * Sd * cross + c2;
         between += dev * dev;

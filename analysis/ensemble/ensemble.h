@@ -42,7 +42,7 @@ struct EnsembleCounts {
 
 struct EnsembleRunOptions {
   uint64_t runs = 10000, seed = 1;
-  const std::atomic<bool>* stop = nullptr;            // set to abandon the computation
+  const std::atomic<bool>* stop = nullptr;           // set to abandon the computation
   std::function<void(uint64_t, uint64_t)> progress;  // (runs done, runs in total)
 };
 

@@ -1725,7 +1725,8 @@ std::vector<bool> Scenario::inert_params() const {
   };
   for (const Lever& lv : levers)
     if (fixed_zero(lv.enabled) || fixed_zero(lv.intensity) || fixed_zero(lv.credibility))
-      for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push}) inert[static_cast<size_t>(id)] = true;
+      for (ParamId id : {lv.intensity, lv.credibility, lv.enabled, lv.stance_push})
+        inert[static_cast<size_t>(id)] = true;
   std::vector<int> followers(factors.size(), 0), live(factors.size(), 0);
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].factor >= 0) {

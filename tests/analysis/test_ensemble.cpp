@@ -29,7 +29,8 @@ incumbent: gov
 actors:
   - {id: gov, kind: regime, stance: 1}
 events:
-  - {id: e, hazard: {per_step: )" + std::to_string(p) + R"(}, outcome: fall}
+  - {id: e, hazard: {per_step: )" +
+                             std::to_string(p) + R"(}, outcome: fall}
 outcomes:
   - {id: status_quo, default: true}
   - {id: fall}
