@@ -208,6 +208,38 @@ void check_consistent(const SweepResults& t, const std::vector<Row>& rows, const
     }
   }
 }
+
+// The file has one row per point in point order, 0, 1, 2, ... (docs/sweep-format.md): a
+// repeated row or a missing one would otherwise go unnoticed, as no cell of it is wrong.
+// Refused at the point's cell, as every other damage is.
+void check_point_order(const SweepResults& r) {
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const SweepResultRow& row = r.rows[i];
+    const auto want = static_cast<int64_t>(i);
+    if (row.point == want) continue;
+    const FileLoc at{r.file, row.line, 1};
+    const std::string hint = "the rows of results.csv are the points 0, 1, 2, ... in order, each once";
+    if (row.point < want) {
+      for (size_t j = 0; j < i; ++j)
+        if (r.rows[j].point == row.point)
+          throw InputError(at,
+                           "point " + std::to_string(row.point) + " is listed twice (first on line " +
+                               std::to_string(r.rows[j].line) + ")",
+                           hint);
+      throw InputError(at,
+                       "point " + std::to_string(row.point) + " is out of order (after point " +
+                           std::to_string(r.rows[i - 1].point) + ")",
+                       hint);
+    }
+    throw InputError(
+        at,
+        "point " + std::to_string(want) +
+            (row.point == want + 1 ? "" : " and the ones after it up to " + std::to_string(row.point - 1)) +
+            (row.point == want + 1 ? " is" : " are") + " missing: this row is point " + std::to_string(row.point),
+        hint);
+  }
+}
+
 }  // namespace
 
 SweepResults parse_sweep_results(const std::string& text_in, const std::string& file) {
@@ -240,6 +272,7 @@ SweepResults parse_sweep_results(const std::string& text_in, const std::string& 
   const Layout l = read_header(rows[0], file, t);
   t.rows.reserve(rows.size() - 1);
   for (size_t r = 1; r < rows.size(); ++r) t.rows.push_back(read_row(rows[r], rows[0], l, file, t));
+  check_point_order(t);
   check_consistent(t, rows, l, file);
   return t;
 }

@@ -36,8 +36,10 @@ except ImportError:  # pragma: no cover - exercised only without pandas
 
 
 def _yaml_value(value) -> str:
-    """A Python value as the YAML text of a --set VALUE."""
-    if isinstance(value, bool) or _is_numpy_bool(value):
+    """A Python value as the YAML text of a --set VALUE. A str is taken as YAML text itself,
+    as after `--set PATH=` on the command line."""
+    value = _plain(value)
+    if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
@@ -46,6 +48,30 @@ def _yaml_value(value) -> str:
     if value is None:
         return "~"
     return str(value)
+
+
+def _plain(value):
+    """numpy's numbers and bools as Python's, in dicts and lists too (a distribution's
+    {"min": np.float32(0.2)}), so that they are written as the numbers they are: json cannot
+    write numpy's scalars, and str() made numpy.bool_ "False", which YAML reads as text. A
+    numpy float is the number its shortest text gives (np.float32(0.2) is 0.2, as written)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    np = _sys.modules.get("numpy")  # looked up only when imported: no value is numpy's otherwise
+    if np is None:
+        return value
+    # np.float64 is a float, but numpy 2 writes its repr() as "np.float64(0.2)": made a float.
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(str(value))
+    if isinstance(value, np.ndarray):
+        return _plain(list(value)) if value.ndim else _plain(value[()])
+    return value
 
 
 def _is_numpy_bool(value) -> bool:
@@ -66,6 +92,19 @@ def _path(path, what: str = "path", expected: str = "a file name") -> str:
     if not isinstance(p, str):
         raise TypeError(f"{what} must be a file name as str (or an os.PathLike giving one), got {type(p).__name__} "
                         f"{p!r}; decode it with os.fsdecode()")
+    try:
+        p.encode("utf-8")
+    except UnicodeEncodeError:
+        # A name that is not UTF-8 on disk, as os.fsdecode() or os.listdir() give it (its bad
+        # bytes as surrogates): refused as the command refuses it, the bytes shown as \xff.
+        try:
+            raw = _os.fsencode(p)
+        except UnicodeError:
+            raw = p.encode("utf-8", "surrogatepass")
+        if len(raw) > 160:  # as the command shortens a long name in its messages
+            raw = raw[:80] + b"..." + raw[-60:] + f" ({len(raw)} characters)".encode()
+        raise InputError(f"{raw.decode('utf-8', 'backslashreplace')}: the file name is not valid UTF-8; "
+                         "rename the file; outputs name it and must be UTF-8") from None
     return p
 
 
@@ -78,6 +117,26 @@ def _sets(set) -> list[str]:
     if isinstance(set, str):
         return [set]
     return [str(s) for s in set]
+
+
+class _TextHint:
+    """Adds a note to an InputError about an override given as a str in set={...}: a str is
+    YAML text, as after --set PATH= on the command line, so text that YAML reads otherwise
+    ("Plan B: x", "yes", "1.0") must be quoted inside it."""
+
+    def __init__(self, set):
+        self.paths = [str(p) for p, v in set.items() if isinstance(v, str)] if isinstance(set, dict) else []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if (kind is not None and issubclass(kind, InputError) and hasattr(error, "add_note")
+                and any(p in str(error) for p in self.paths)):
+            error.add_note("note: a str in set={...} is YAML text, as after --set PATH= on the command line; "
+                           "quote text in it, e.g. {'path': '\"Plan B: x\"'}, or give numbers and bools as "
+                           "Python values")
+        return False
 
 
 def _whole(value) -> str:
@@ -98,8 +157,15 @@ def _horizon_sets(until, horizon) -> tuple[list[str], list[str], list[str]]:
         until = str(until)
         return [f"until={until}", "horizon=~"], [f"--until {until}"] * 2, ["--until", until]
     if horizon is not None:
-        steps = int(horizon) if isinstance(horizon, float) and horizon.is_integer() else horizon
-        if isinstance(steps, bool) or not isinstance(steps, _numbers.Integral) or steps <= 0:
+        # As the module checks runs=: no number at all (text, a bool) is a TypeError; a
+        # fraction or a number below 1 is a UsageError.
+        if isinstance(horizon, bool) or _is_numpy_bool(horizon) or not isinstance(horizon, _numbers.Real):
+            raise TypeError(f"horizon must be a whole number of steps, got {type(horizon).__name__} {horizon!r}")
+        steps = horizon
+        if not isinstance(steps, _numbers.Integral):
+            steps = float(steps)
+            steps = int(steps) if steps.is_integer() else steps
+        if not isinstance(steps, _numbers.Integral) or steps <= 0:
             raise UsageError(f"horizon must be a positive whole number of steps, got {horizon!r}")
         return [f"horizon={int(steps)}", "until=~"], [f"--horizon {int(steps)}"] * 2, ["--horizon", str(int(steps))]
     return [], [], []
@@ -203,7 +269,8 @@ class Scenario:
         hsets, hlabels, hargs = _horizon_sets(until, horizon)
         if not extra and not hsets:
             return self._h, self._args
-        handle = self._h.variant(extra + hsets, [""] * len(extra) + hlabels)
+        with _TextHint(set):
+            handle = self._h.variant(extra + hsets, [""] * len(extra) + hlabels)
         args = list(self._args)
         for s in extra:
             args += ["--set", s]
@@ -238,7 +305,8 @@ class Scenario:
             vpath, vsets = _path(variant, "variant", "a Scenario or a file name"), []
             hsets, hlabels, _ = _horizon_sets(until, horizon)
             extra = _sets(set)
-            other = _geosim.load(vpath, extra + hsets, [""] * len(extra) + hlabels)
+            with _TextHint(set):
+                other = _geosim.load(vpath, extra + hsets, [""] * len(extra) + hlabels)
         # The command line that gives the same bytes; none when an arm has overrides of its
         # own (the command applies every --set to both arms).
         command = ""
@@ -262,18 +330,35 @@ class Scenario:
         """Outcome probabilities at each row of X: a numpy array, one row per row of X and one
         column per outcome (Scenario.outcome_ids order).
 
-        X: a matrix with one column per path, in the parameters' own units (a pandas
-        DataFrame names its columns by path when paths is None). Every row uses the same
+        X: a matrix with one column per path, in the parameters' own units. A pandas
+        DataFrame names its columns by path: with paths=None all of them are used, with
+        paths given the columns of those names are (in paths' order; others are ignored,
+        and a path that is no column is a UsageError). Every row uses the same
         seed and run indices 0..runs_per_point-1 (common random numbers), as a sweep point
         does. The GIL is released while the rows run.
         """
         import numpy as np
 
+        frame = _pd is not None and isinstance(X, _pd.DataFrame)
         if paths is None:
-            if _pd is not None and isinstance(X, _pd.DataFrame):
+            if frame:
                 paths = [str(c) for c in X.columns]
             else:
                 raise UsageError("evaluate: name the parameter of each column of X with paths=[...]")
+        elif frame:
+            # A DataFrame's columns are taken by name, never by position: X[paths].
+            if isinstance(paths, str):
+                paths = [paths]
+            paths = [str(p) for p in paths]
+            names = [str(c) for c in X.columns]
+            for p in paths:
+                if p not in names:
+                    shown = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+                    raise UsageError(f"evaluate: X has no column {p!r}; a DataFrame's columns are matched to paths by "
+                                     f"name, and X's are: {shown}")
+                if names.count(p) > 1:
+                    raise UsageError(f"evaluate: X has {names.count(p)} columns named {p!r}; give each path one column")
+            X = X.iloc[:, [names.index(p) for p in paths]]
         if isinstance(paths, str):
             paths = [paths]
         X = np.asarray(X, dtype=float)
@@ -286,7 +371,8 @@ def load(path, set=None) -> Scenario:
     """Loads and validates a scenario file, like every geosim command does.
 
     set: overrides, as --set: {"levers.sanctions.intensity": 0.2} or ["PATH=VALUE", ...];
-    a value may be a distribution, {"dist": "uniform", "min": 0, "max": 1}.
+    a value may be a distribution, {"dist": "uniform", "min": 0, "max": 1}. A str value is
+    YAML text, as after --set PATH=: quote text in it ('"Plan B: x"').
     Raises InputError (file:line:col messages) when the file or an override is wrong.
     The file is read once, here: the Scenario stays what it was when loaded, even for calls
     with more overrides, should the file be edited or deleted since.
@@ -296,7 +382,9 @@ def load(path, set=None) -> Scenario:
     args = [path]
     for s in sets:
         args += ["--set", s]
-    return Scenario(_geosim.load(path, sets), args)
+    with _TextHint(set):
+        handle = _geosim.load(path, sets)
+    return Scenario(handle, args)
 
 
 def _step_dates(start: _dt.date, step: str, steps):

@@ -9,20 +9,31 @@
 // (python/geosim/__init__.py) turns them into pandas DataFrames.
 //
 // Every computation releases the GIL. Progress and Ctrl-C are handled on the calling thread
-// only, which takes the GIL back for a moment now and then.
+// only, which takes the GIL back for a moment now and then (Python runs signal handlers on
+// its main thread only, so no other thread can see a Ctrl-C).
+//
+// In a child made by fork() (multiprocessing's "fork" start method) every computation runs
+// on one thread: the OpenMP runtime's threads of the parent do not exist in the child, and
+// its first parallel region would wait for them forever. Results do not depend on the
+// thread count, so only the time changes.
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "analysis/compare/paired.h"
@@ -193,6 +204,9 @@ uint64_t check_runs(py::handle v) { return whole(v, "runs", 1, kMaxRuns); }
 // per calling thread, so two Python threads running at once do not disturb each other. The
 // bound is the command line's --threads (engine/core/thread_limit.h), with its words: a
 // hundred thousand threads only exhaust memory or crash the OpenMP runtime.
+//
+// In a child made by fork() every call runs on one thread (see the top of this file): the
+// default (0) quietly, a request for more with a RuntimeWarning that says so.
 class ThreadScope {
  public:
   explicit ThreadScope(py::handle threads) : saved_(max_threads()) {
@@ -202,9 +216,36 @@ class ThreadScope {
     } catch (const UsageError&) {
       throw UsageError("threads must be " + thread_range() + ", got " + shown(threads));
     }
+    if (forked_child()) {
+      if (n > 1) {
+        const std::string text = "threads=" + std::to_string(n) +
+                                 " runs on one thread in a process made by fork() (the parent's "
+                                 "OpenMP threads do not exist here); results are the same. Start "
+                                 "processes with the 'spawn' or 'forkserver' method for more";
+        if (PyErr_WarnEx(PyExc_RuntimeWarning, text.c_str(), 1) != 0) throw py::error_already_set();
+      }
+      n = 1;
+    }
     set_threads(threads_to_use(static_cast<int>(n)));
   }
   ~ThreadScope() { set_threads(saved_); }
+
+  // Whether this process was made by fork() from one that had loaded this module.
+  static bool forked_child() { return forked_.load(); }
+  static void after_fork_in_child() { forked_.store(true); }
+
+ private:
+  int saved_;
+  static inline std::atomic<bool> forked_{false};
+};
+
+// One thread in a forked child for a call that has no threads= (sobol_analyze's bootstrap).
+class ForkedChildScope {
+ public:
+  ForkedChildScope() : saved_(max_threads()) {
+    if (ThreadScope::forked_child()) set_threads(1);
+  }
+  ~ForkedChildScope() { set_threads(saved_); }
 
  private:
   int saved_;
@@ -224,7 +265,8 @@ class Progress {
   std::function<void(uint64_t, uint64_t)> hook() {
     return [this](uint64_t done, uint64_t total) { report(done, total); };
   }
-  // From one thread at a time (the calling thread). Takes the GIL at most every 50 ms.
+  // From the calling thread only (the one Python delivers Ctrl-C to). Takes the GIL at most
+  // every 50 ms.
   void report(uint64_t done, uint64_t total) {
     if (stop_.load()) return;
     auto now = std::chrono::steady_clock::now();
@@ -257,6 +299,42 @@ class Progress {
   bool reported_ = false;
   std::chrono::steady_clock::time_point last_;
 };
+
+// Runs `work` (which must not touch Python) on a thread of its own, with `threads` OpenMP
+// threads, while the calling thread waits and, every 50 ms, reports done() of `total` to
+// `progress` and checks for Ctrl-C; either may set progress.stop(), which `work` must heed.
+// The calling thread thus polls whichever thread computes: with OpenMP's dynamic schedule a
+// long piece of work (one row of evaluate) may land on any thread of the team, and a thread
+// other than Python's main one cannot see a Ctrl-C. Exceptions from `work` propagate here.
+// Call without the GIL.
+template <class Work, class Done>
+void compute_while_polling(int threads, Progress& progress, uint64_t total, Work&& work, Done&& done) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::exception_ptr error;
+  std::thread worker([&] {
+    try {
+      set_threads(threads);  // OpenMP keeps the thread count per thread: a new one has the default
+      work();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    finished = true;
+    cv.notify_one();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished; })) {
+      lock.unlock();
+      progress.report(done(), total);
+      lock.lock();
+    }
+  }
+  worker.join();
+  if (error) std::rethrow_exception(error);
+}
 
 // Json (ordered) as a Python object, through the json module: exact for every number.
 py::object to_python(const Json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
@@ -398,33 +476,39 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
   {
     py::gil_scoped_release release;
     const uint64_t total = static_cast<uint64_t>(n) * static_cast<uint64_t>(runs_per_point);
+    // Runs done: whole rows, plus the runs of rows in progress as their threads count them.
     std::atomic<uint64_t> done{0};
     const Eigen::MatrixXd u = Eigen::MatrixXd::Constant(1, k, 0.5);
-    gsa::EvalOptions eo;
-    eo.seed = seed;
-    eo.runs_per_point = static_cast<int>(runs_per_point);
-    eo.stop = progress.stop();
-    // The calling thread (the first) also reports from inside its row: Ctrl-C is seen only
-    // there, and one row of 10^6 runs takes seconds. Its count is the rows done plus its own
-    // row's runs so far, which never goes back.
-    gsa::EvalOptions first = eo;
-    first.poll = [&](uint64_t in_row) { progress.report(done.load() + in_row, total); };
-    ParallelFor(n, [&](int64_t r) {
-      if (progress.stop()->load()) return;
-      std::vector<gsa::Factor> factors(static_cast<size_t>(k));
-      for (int64_t c = 0; c < k; ++c) {
-        auto& f = factors[static_cast<size_t>(c)];
-        f.id = ids[static_cast<size_t>(c)];
-        f.path = paths[static_cast<size_t>(c)];
-        f.dist = &cells[static_cast<size_t>(r * k + c)];
-      }
-      // first_thread() is asked here, in the loop over rows: inside evaluate_points (a loop
-      // nested in this one) every thread is the first of its own team of one.
-      Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, first_thread() ? first : eo);
-      for (size_t j = 0; j < m; ++j) y[static_cast<size_t>(r) * m + j] = row(0, static_cast<Eigen::Index>(j));
-      uint64_t now = done.fetch_add(static_cast<uint64_t>(runs_per_point)) + static_cast<uint64_t>(runs_per_point);
-      if (first_thread()) progress.report(now, total);
-    });
+    const uint64_t R = static_cast<uint64_t>(runs_per_point);
+    auto rows = [&] {
+      ParallelFor(n, [&](int64_t r) {
+        if (progress.stop()->load()) return;
+        std::vector<gsa::Factor> factors(static_cast<size_t>(k));
+        for (int64_t c = 0; c < k; ++c) {
+          auto& f = factors[static_cast<size_t>(c)];
+          f.id = ids[static_cast<size_t>(c)];
+          f.path = paths[static_cast<size_t>(c)];
+          f.dist = &cells[static_cast<size_t>(r * k + c)];
+        }
+        gsa::EvalOptions eo;
+        eo.seed = seed;
+        eo.runs_per_point = static_cast<int>(runs_per_point);
+        eo.stop = progress.stop();
+        // Called by the thread computing this row every kPollRuns runs (evaluate_points runs
+        // a row on one thread, the first of its own team of one), with the row's runs so
+        // far: the count of a long row moves while it runs, on whichever thread it runs.
+        uint64_t counted = 0;
+        eo.poll = [&](uint64_t in_row) {
+          done.fetch_add(in_row - counted);
+          counted = in_row;
+        };
+        Eigen::MatrixXd row = gsa::evaluate_points(*l.model, factors, u, eo);
+        if (progress.stop()->load()) return;  // the row was abandoned: its counts are partial
+        for (size_t j = 0; j < m; ++j) y[static_cast<size_t>(r) * m + j] = row(0, static_cast<Eigen::Index>(j));
+        done.fetch_add(R - counted);
+      });
+    };
+    compute_while_polling(max_threads(), progress, total, rows, [&] { return done.load(); });
   }
   progress.rethrow();
   if (progress.stop()->load()) throw std::runtime_error("evaluate stopped before its end");
@@ -589,6 +673,7 @@ py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::force
       if (!std::isfinite(y(r, k)))
         throw UsageError("sobol_analyze: Y[" + std::to_string(r) + ", " + std::to_string(k) + "] is not a finite number");
   std::vector<sensitivity::SobolIndices> idx;
+  ForkedChildScope one_thread_if_forked;
   {
     py::gil_scoped_release release;
     sensitivity::SobolAnalyzer an(d, static_cast<int>(m), bootstrap, seed);
@@ -617,6 +702,10 @@ py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::force
 PYBIND11_MODULE(_geosim, m) {
   m.doc() = "geosim's engine (the package geosim wraps it; see docs/python.md)";
   m.attr("__version__") = kGeosimVersion;
+  // A child made by fork() runs on one thread (ThreadScope); the handler only sets a flag.
+  pthread_atfork(nullptr, nullptr, &ThreadScope::after_fork_in_child);
+  m.def("_forked_child", &ThreadScope::forked_child,
+        "Whether this process was made by fork() after the module was loaded (it then computes on one thread).");
 
   static py::exception<InputError> input_error(m, "InputError", PyExc_ValueError);
   static py::exception<UsageError> usage_error(m, "UsageError", PyExc_ValueError);

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import geosim
-from conftest import ROOT, TEACHING, cli, cli_json
+from conftest import BINARY, ROOT, TEACHING, cli, cli_json
 
 VENEZUELA = "scenarios/venezuela-2019.yaml"
 VARIANT = "scenarios/variants/2019-credible-amnesty.yaml"
@@ -619,3 +619,192 @@ def test_ctrl_c_stops_a_long_evaluate_row():
     # One row of 2^31 - 1 runs would take hours: Ctrl-C is seen inside it.
     _interrupted("sc.evaluate([[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=1)", 30,
                  "evaluate (within its row)")
+
+
+# --- Found by an adversarial trial: each test below failed before its fix. ---------------
+
+SANCTIONS, STANCE = "levers.sanctions.intensity", "actors.army.stance"
+
+
+def test_evaluate_takes_a_dataframes_columns_by_name_not_position():
+    sc = geosim.load(TEACHING)
+    df = pd.DataFrame({SANCTIONS: [0.0, 0.4], STANCE: [0.9, 0.3], "ignored": [7.0, 8.0]})
+    want = sc.evaluate(np.array([[0.9, 0.0], [0.3, 0.4]]), [STANCE, SANCTIONS], runs_per_point=200)
+    assert np.array_equal(sc.evaluate(df, [STANCE, SANCTIONS], runs_per_point=200), want)
+    assert np.array_equal(sc.evaluate(df[[SANCTIONS, STANCE]], runs_per_point=200), want)  # paths=None: its own names
+    assert not np.array_equal(sc.evaluate(df[[SANCTIONS, STANCE]].to_numpy(), [STANCE, SANCTIONS],
+                                          runs_per_point=200), want)  # positions would have been wrong
+    with pytest.raises(geosim.UsageError, match=r"X has no column 'actors.army.mood'.*by name"):
+        sc.evaluate(df, [STANCE, "actors.army.mood"], runs_per_point=10)
+    twice = pd.DataFrame([[0.1, 0.2]], columns=[STANCE, STANCE])
+    with pytest.raises(geosim.UsageError, match="2 columns named"):
+        sc.evaluate(twice, [STANCE], runs_per_point=10)
+
+
+def test_evaluate_reports_progress_within_a_row_on_any_thread():
+    # With threads=2 and one row another OpenMP thread may take the row; its progress (and
+    # with it the check for Ctrl-C) came only at the end.
+    sc = geosim.load(TEACHING)
+    for threads in (2, 3):
+        seen = []
+        Y = sc.evaluate([[0.5]], [SANCTIONS], runs_per_point=20000, seed=2, threads=threads,
+                        progress=lambda d, t: seen.append((d, t)))
+        assert any(0 < d < 20000 for d, _ in seen), (threads, seen)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (20000, 20000)
+        assert np.array_equal(Y, sc.evaluate([[0.5]], [SANCTIONS], runs_per_point=20000, seed=2, threads=1))
+
+
+def test_evaluate_gives_the_same_bytes_for_any_threads():
+    sc = geosim.load(TEACHING)
+    X = np.column_stack([np.linspace(0, 1, 7), np.linspace(0.1, 0.9, 7)])
+    ys = [sc.evaluate(X, [SANCTIONS, STANCE], runs_per_point=300, seed=5, threads=t) for t in (1, 2, 3, 0)]
+    assert all(y.tobytes() == ys[0].tobytes() for y in ys)
+
+
+def test_ctrl_c_stops_a_long_evaluate_row_on_a_worker_thread():
+    _interrupted("sc.evaluate([[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=2)", 30,
+                 "evaluate (one row, threads=2)")
+
+
+_FORK_CHILD = r"""
+import multiprocessing as mp, sys, warnings
+import numpy as np
+import geosim
+
+X = np.array([[0.1], [0.5], [0.9]])
+
+def child(threads):
+    sc = geosim.load('scenarios/teaching.yaml')
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        y = sc.evaluate(X, ['levers.sanctions.intensity'], runs_per_point=300, threads=threads)
+        r = sc.run(runs=2000, seed=3, threads=threads).to_json()
+    return geosim._geosim._forked_child(), y.tobytes(), r, [str(x.message) for x in w]
+
+if __name__ == '__main__':
+    sc = geosim.load('scenarios/teaching.yaml')
+    # The parent computes on several threads first: the OpenMP runtime's pool then exists.
+    want = sc.evaluate(X, ['levers.sanctions.intensity'], runs_per_point=300, threads=2).tobytes()
+    run = sc.run(runs=2000, seed=3, threads=2).to_json()
+    with mp.get_context('fork').Pool(2) as pool:
+        out = pool.map(child, [0, 1, 3])
+    assert not geosim._geosim._forked_child()
+    for (forked, y, r, warned), threads in zip(out, [0, 1, 3]):
+        assert forked and y == want and r == run, threads
+        assert bool(warned) == (threads == 3), (threads, warned)
+        assert all('one thread' in m and 'spawn' in m for m in warned), warned
+    print('ok')
+"""
+
+
+def test_a_forked_child_runs_on_one_thread_instead_of_hanging(tmp_path):
+    script = tmp_path / "fork_child.py"
+    script.write_text(_FORK_CHILD)
+    import os
+    import signal
+
+    # A session of its own, so that a hung pool's children go with it.
+    p = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError("a forked child hung in its first multithreaded call")
+    assert p.returncode == 0 and out.strip() == "ok", err
+
+
+def test_a_file_name_that_is_not_utf8_gets_the_commands_message(tmp_path):
+    import os
+
+    name = os.fsdecode(b"x\xff.yaml")
+    assert name == "x\udcff.yaml"
+    p = subprocess.run([str(BINARY), "validate", b"x\xff.yaml"], cwd=ROOT, capture_output=True)
+    assert p.returncode == 3
+    first = p.stderr.decode("utf-8", "backslashreplace").splitlines()[0]
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(name)
+    assert str(e.value) == first == "x\\xff.yaml: the file name is not valid UTF-8; rename the file; outputs name it " \
+                                    "and must be UTF-8"
+    sc = geosim.load(TEACHING)
+    with pytest.raises(geosim.InputError, match="not valid UTF-8"):
+        sc.compare(name, runs=10)
+    with pytest.raises(geosim.InputError, match="not valid UTF-8"):
+        geosim.read_sweep(os.fsdecode(b"out\xfe"))
+    with pytest.raises(geosim.InputError, match=r"^x\\xed\\xa0\\x80\.yaml: the file name is not valid UTF-8"):
+        geosim.load("x\ud800.yaml")  # a lone surrogate, no os.fsdecode() escape
+
+
+def test_numpy_numbers_inside_a_distribution_override():
+    plain = geosim.load(TEACHING, set={SANCTIONS: {"dist": "uniform", "min": 0.2, "max": 0.5}})
+    for lo, hi in ((np.float32(0.2), np.float32(0.5)), (np.float64(0.2), np.array([0.5])[0])):
+        sc = geosim.load(TEACHING, set={SANCTIONS: {"dist": "uniform", "min": lo, "max": hi}})
+        assert sc.parameter(SANCTIONS)["distribution"] == plain.parameter(SANCTIONS)["distribution"]
+        assert sc.run(runs=300, seed=2).to_json() == plain.run(runs=300, seed=2).to_json()
+    # Integers, bools and lists of them too, and in a call's set= as in load's.
+    sc = geosim.load(TEACHING)
+    a = sc.run(runs=200, seed=4, set={SANCTIONS: {"dist": "uniform", "min": np.int64(0), "max": np.int8(1)},
+                                      "levers.sanctions.enabled": np.bool_(True)})
+    b = sc.run(runs=200, seed=4, set={SANCTIONS: {"dist": "uniform", "min": 0, "max": 1},
+                                      "levers.sanctions.enabled": True})
+    assert a.to_json() == b.to_json()
+
+
+def test_horizon_that_is_no_number_is_a_type_error_as_runs_is():
+    sc = geosim.load(TEACHING)
+    with pytest.raises(TypeError, match="^runs must be a whole number"):
+        sc.run(runs="10")
+    for bad in ("5", True, np.bool_(True), [5]):
+        with pytest.raises(TypeError, match="^horizon must be a whole number of steps, got "):
+            sc.run(runs=10, horizon=bad)
+    for bad in (1.5, 0, -2, np.float32(2.5)):
+        with pytest.raises(geosim.UsageError, match="^horizon must be a positive whole number"):
+            sc.run(runs=10, horizon=bad)
+    want = sc.run(runs=50, horizon=5).to_json()
+    for good in (5.0, np.int64(5), np.float32(5)):
+        assert sc.run(runs=50, horizon=good).to_json() == want
+
+
+def test_a_str_override_is_yaml_text_and_its_error_says_so():
+    bad = {"levers.sanctions.intensity": "0.2: x"}
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(TEACHING, set=bad)
+    assert any("YAML text" in n and '"Plan B: x"' in n for n in getattr(e.value, "__notes__", [])), e.value
+    sc = geosim.load(TEACHING)
+    with pytest.raises(geosim.InputError) as e:
+        sc.run(runs=10, set=bad)
+    assert any("YAML text" in n for n in getattr(e.value, "__notes__", []))
+    # The same text as a list entry is the command's own --set: no note.
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(TEACHING, set=["levers.sanctions.intensity=0.2: x"])
+    assert not getattr(e.value, "__notes__", [])
+    assert geosim.load(TEACHING, set={SANCTIONS: "0.25"}).parameter(SANCTIONS)["value"] == 0.25
+    assert geosim.load(TEACHING, set={"title": '"Plan B: x"'}).title == "Plan B: x"  # as docs/python.md says
+    with pytest.raises(geosim.InputError) as e:
+        geosim.load(TEACHING, set={"title": "Plan B: x"})
+    assert any('"Plan B: x"' in n for n in getattr(e.value, "__notes__", []))
+
+
+def _damaged(out, edit):
+    csv_path = out / "results.csv"
+    lines = csv_path.read_text().splitlines(keepends=True)
+    csv_path.write_text("".join(edit(lines)))
+    return csv_path, lines
+
+
+def test_read_sweep_refuses_a_repeated_or_missing_point(tmp_path):
+    out = _sweep(tmp_path, runs=50)
+    first = next(i for i, l in enumerate((out / "results.csv").read_text().splitlines()) if l.startswith("0,"))
+    # Point 0 repeated after point 1: line first + 3 (1-based) repeats line first + 1.
+    csv_path, lines = _damaged(out, lambda ls: ls[:first + 2] + [ls[first]] + ls[first + 2:])
+    with pytest.raises(geosim.InputError, match=rf"^{re.escape(str(csv_path))}:{first + 3}:1: point 0 is listed twice "
+                                                rf"\(first on line {first + 1}\)"):
+        geosim.read_sweep(out)
+    # Point 1 left out.
+    csv_path.write_text("".join(lines[:first + 1] + lines[first + 2:]))
+    with pytest.raises(geosim.InputError, match=rf"^{re.escape(str(csv_path))}:{first + 2}:1: point 1 is missing: "
+                                                r"this row is point 2"):
+        geosim.read_sweep(out)
+    csv_path.write_text("".join(lines))
+    assert list(geosim.read_sweep(out)["point"]) == list(range(6))

@@ -232,6 +232,15 @@ TEST_CASE("damaged results.csv files are rejected at file line and column", "[sw
         "q05_/q50_/q95_ triples per state variable");
   CHECK(error_of("Actor,Capability,Position,Salience\n") ==
         "results.csv:1:1: the header does not start with point,status, so this is not a sweep's results table" + hint);
+  // Rows are the points 0, 1, 2, ... in order, each once: a repeated, missing or misplaced
+  // row is located at its point's cell (no cell of it is wrong on its own).
+  const std::string row0 = "0,ok,0,0.5,100,0.1,0.05,0.17,0.9,0.83,0.95\n";
+  const std::string row1 = "1,ok,1,0.5,100,0.3,0.2,0.4,0.7,0.6,0.8\n";
+  const std::string order = "; the rows of results.csv are the points 0, 1, 2, ... in order, each once";
+  CHECK(error_of(kHeader + row0 + row1 + row0) == "results.csv:4:1: point 0 is listed twice (first on line 2)" + order);
+  CHECK(error_of(kHeader + row1) == "results.csv:2:1: point 0 is missing: this row is point 1" + order);
+  CHECK(error_of(kHeader + row0 + "3" + row1.substr(1)) ==
+        "results.csv:3:1: point 1 and the ones after it up to 2 are missing: this row is point 3" + order);
   // An unclosed quote is located at the quote.
   CHECK(error_of(kHeader + "0,\"ok,1\n") == "results.csv:2:3: a quoted field is never closed; add the closing '\"'");
   // A failed row may leave runs empty (runs 0), an ok row may not.
