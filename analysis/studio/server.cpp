@@ -2,12 +2,14 @@
 #include <httplib.h>
 #include <netdb.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +56,12 @@ struct HttpError {
 };
 
 HttpError usage_error(const std::string& msg) { return {400, "usage", kExitUsage, msg}; }
+
+// A header's value without the spaces and tabs around it (optional whitespace, RFC 9110 §5.6.3).
+std::string trim_ows(const std::string& v) {
+  size_t a = v.find_first_not_of(" \t"), b = v.find_last_not_of(" \t");
+  return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+}
 
 // An answer's text. Messages quote what a request or the folder holds (a Host header, a
 // file name), which may not be UTF-8; such bytes become U+FFFD rather than an exception
@@ -1001,9 +1009,13 @@ Json Studio::variant(const Request& r) const {
 }
 
 void Studio::install(httplib::Server& svr) {
+  auto too_large = [this] {
+    return HttpError{413, "usage", kExitUsage,
+                     "serve: the request body is larger than " + std::to_string(opt_.max_body) + " bytes"};
+  };
   // Runs before httplib reads a request's body; a refusal leaves it unread and closes the
   // connection (drop_connection).
-  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  svr.set_pre_routing_handler([this, too_large](const httplib::Request& req, httplib::Response& res) {
     // No byte ranges: the studio has no need of them, and httplib would build a multipart
     // answer holding the whole file once per range a request lists (thousands of `0-` are
     // gigabytes). Forgotten here, every answer is whole. httplib hands its handlers its own
@@ -1020,6 +1032,55 @@ void Studio::install(httplib::Server& svr) {
       if (req.get_header_value_count(header) > 1)
         return refuse(
             usage_error(std::string("serve: the request has more than one ") + header + " header; send it once"));
+    // A body is framed by its Content-Length only. httplib would honour Transfer-Encoding:
+    // chunked over a Content-Length (a proxy in front reading the length would pass a second
+    // request inside the chunks: request smuggling), read a chunked body past the size cap,
+    // and read a body of any other coding until the connection closes. So a request with
+    // both is malformed (RFC 9112 §6.3 lets a server reject it), and one with
+    // Transfer-Encoding alone is asked for a length (411) or, for a coding the studio does
+    // not know, told it is not implemented (501, RFC 9112 §6.1).
+    if (req.has_header("Transfer-Encoding")) {
+      if (req.has_header("Content-Length"))
+        return refuse(
+            usage_error("serve: the request has both Transfer-Encoding and Content-Length headers; send the body with "
+                        "Content-Length only"));
+      bool chunked = true;
+      for (size_t i = 0, n = req.get_header_value_count("Transfer-Encoding"); i < n; ++i)
+        chunked = chunked && strcasecmp(trim_ows(req.get_header_value("Transfer-Encoding", i)).c_str(), "chunked") == 0;
+      if (chunked)
+        return refuse({411, "usage", kExitUsage,
+                       "serve: the studio reads a request body by its Content-Length only (no Transfer-Encoding: "
+                       "chunked); send one"});
+      return refuse({501, "usage", kExitUsage,
+                     "serve: the studio does not implement the request's Transfer-Encoding; send the body as it "
+                     "is, with a Content-Length"});
+    }
+    // httplib reads a body for these methods only; for the others the bytes after the
+    // headers would be read as the next request.
+    const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                            req.method == "DELETE" || req.method == "PRI";
+    if (!req.has_header("Content-Length")) {
+      // Without a length httplib would read the body until the connection closes (a
+      // request's body is empty then, RFC 9112 §6.3): the client is asked for one at once.
+      if (reads_body)
+        return refuse({411, "usage", kExitUsage,
+                       "serve: a " + req.method + " request needs a Content-Length header (0 for no body); send one"});
+    } else {
+      // 1*DIGIT (RFC 9110 §8.6), at most 2^64 − 1: httplib reads it with strtoull, which
+      // takes a sign, spaces and overflow, so `-1` was a length of 2^64 − 1.
+      std::string v = trim_ows(req.get_header_value("Content-Length"));
+      uint64_t length = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+      if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+          ec != std::errc() || end != v.data() + v.size())
+        return refuse(
+            usage_error("serve: the request's Content-Length is not a number of bytes (digits 0-9, below "
+                        "2^64); send the body's length"));
+      if (length > 0 && !reads_body)
+        return refuse(usage_error("serve: a " + req.method + " request carries no body here; send it without one"));
+      // Too large: refused at once, rather than its bytes read (or waited for) and thrown away.
+      if (length > opt_.max_body) return refuse(too_large());
+    }
     std::string why = check_origin(req);
     if (!why.empty()) return refuse({403, "forbidden", kExitUsage, "serve: " + why});
     // A path or query that is not UTF-8 names nothing here: refused as the command line
@@ -1030,14 +1091,14 @@ void Studio::install(httplib::Server& svr) {
     return refuse(usage_error("serve: the request's path or query is not valid UTF-8"));
   });
   // Whatever httplib answers by itself (413, 404, 405, 400) comes as JSON too.
-  svr.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+  svr.set_error_handler([too_large](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string msg;
     if (res.status == 400 && request_late) {  // cut off at its deadline (DeadlineStream)
       res.status = 408;
       msg = "serve: the request did not arrive within " + std::to_string(kRequestSeconds) + " seconds; it was dropped";
     } else if (res.status == 413)
-      msg = "serve: the request body is larger than " + std::to_string(opt_.max_body) + " bytes";
+      msg = too_large().message;
     else if (res.status == 404)
       msg = "serve: nothing at " + req.path + " (the page is at /, the API under /api/)";
     else

@@ -716,6 +716,129 @@ TEST_CASE("serve: a second Host or Content-Length header is refused, and nothing
   CHECK(ok->status == 200);
 }
 
+TEST_CASE("serve: a body is framed by Content-Length only and Transfer-Encoding is refused with nothing after it read",
+          "[serve][security]") {
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  const std::string inner = "GET /api/scenarios HTTP/1.1\r\n" + host + "\r\n";
+  // One answer, its status and message; nothing after the refusal is served. The answer
+  // comes at once (the connection is closed), not at the 5-second request deadline.
+  auto refused = [&](const std::string& request) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string got = raw(srv.port(), request);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(got);
+    CHECK(seconds < 2.5);
+    CHECK(got.find("HTTP/1.1 ", 1) == std::string::npos);  // one answer only
+    auto [status, body] = answer_of(got);
+    CHECK(body["error"]["class"] == "usage");
+    CHECK(body["error"]["exit"] == 2);
+    CHECK(body["error"]["status"] == status);
+    return std::make_pair(status, body["error"]["message"].get<std::string>());
+  };
+  // Both headers, the chunked body ending at once and a second request after it (what a
+  // proxy in front reading the length would pass as the body): 400, in either order.
+  const std::string chunks = "0\r\n\r\n" + inner;
+  const std::string length = "Content-Length: " + std::to_string(chunks.size()) + "\r\n";
+  for (std::string te :
+       {"Transfer-Encoding: chunked\r\n", "transfer-encoding: Chunked\r\n", "Transfer-Encoding: gzip, chunked\r\n"})
+    for (const std::string& headers : {te + length, length + te}) {
+      INFO(headers);
+      auto [status, message] = refused("POST /api/run HTTP/1.1\r\n" + host + headers + "\r\n" + chunks);
+      CHECK(status == 400);
+      CHECK(message.find("both Transfer-Encoding and Content-Length") != std::string::npos);
+    }
+  // Transfer-Encoding alone: chunked is asked for a length (411), even a small body; any
+  // other coding is not implemented (501). Neither body is read, nor the request in it.
+  {
+    auto [status, message] =
+        refused("POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n" + inner);
+    CHECK(status == 411);
+    CHECK(message.find("Content-Length only") != std::string::npos);
+  }
+  for (std::string te : {"gzip", "chunked, gzip", "identity", "chunked, chunked", "xchunked"}) {
+    INFO(te);
+    auto [status, message] =
+        refused("POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: " + te + "\r\n\r\n" + inner);
+    CHECK(status == 501);
+    CHECK(message.find("does not implement the request's Transfer-Encoding") != std::string::npos);
+  }
+  // Two Transfer-Encoding headers, the first chunked: not chunked as a whole (501).
+  CHECK(refused("POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n")
+            .first == 501);
+  // Chunked in any case (transfer codings are case-insensitive), and on a GET too.
+  CHECK(refused("POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n" + inner).first ==
+        411);
+  CHECK(
+      refused("GET /api/scenarios HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + inner).first ==
+      411);
+  // A POST with no length at all: asked for one at once (httplib would read until the
+  // connection closes, and the request would time out).
+  {
+    auto [status, message] = refused("POST /api/run HTTP/1.1\r\n" + host + "\r\n");
+    CHECK(status == 411);
+    CHECK(message.find("needs a Content-Length header") != std::string::npos);
+  }
+  // A GET with a body: httplib reads none for a GET, so the body would be the next request.
+  {
+    auto [status, message] = refused("GET /api/scenarios HTTP/1.1\r\n" + host +
+                                     "Content-Length: " + std::to_string(inner.size()) + "\r\n\r\n" + inner);
+    CHECK(status == 400);
+    CHECK(message.find("a GET request carries no body") != std::string::npos);
+  }
+  // A GET with Content-Length: 0 is served.
+  CHECK(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\n" + host + "Connection: close\r\nContent-Length: 0\r\n\r\n")
+            .rfind("HTTP/1.1 200 ", 0) == 0);
+  auto c = srv.client();
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("serve: a Content-Length that is not digits is a usage error at once and one too large is 413 at once",
+          "[serve][security]") {
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  const std::string inner = "GET /api/scenarios HTTP/1.1\r\n" + host + "\r\n";
+  auto answer = [&](const std::string& value, const std::string& body) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string got =
+        raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host + "Content-Length: " + value + "\r\n\r\n" + body);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(got);
+    CHECK(seconds < 2.5);                                  // not the 5-second deadline
+    CHECK(got.find("HTTP/1.1 ", 1) == std::string::npos);  // the body is not read as a request
+    return answer_of(got);
+  };
+  for (std::string value :
+       {"-1", "+2", "2 2", "0x2", "2.0", "1e3", "2,2", "-0", "2a", "99999999999999999999", "18446744073709551616"}) {
+    INFO("Content-Length: " << value);
+    auto [status, body] = answer("\t" + value, "{}" + inner);
+    CHECK(status == 400);
+    CHECK(body["error"]["class"] == "usage");
+    CHECK(body["error"]["message"].get<std::string>().find("Content-Length is not a number of bytes") !=
+          std::string::npos);
+  }
+  // An empty value is no header for httplib: a POST without a length (411).
+  CHECK(answer("", "{}" + inner).first == 411);
+  // Digits, but more than the cap (even 2^64 - 1): 413 before any byte of the body is waited for.
+  for (std::string value : {"65537", "18446744073709551615", "000000000000000000000065537"}) {
+    INFO("Content-Length: " << value);
+    auto [status, body] = answer(value, "{}");
+    CHECK(status == 413);
+    CHECK(body["error"]["message"].get<std::string>().find("larger than 65536 bytes") != std::string::npos);
+  }
+  // Spaces around the digits are not part of the value (RFC 9110 §5.6.3): served.
+  std::string got =
+      raw(srv.port(), "POST /api/run HTTP/1.1\r\n" + host +
+                          "Connection: close\r\nContent-Length:  27 \r\n\r\n{\"file\": \"teaching.yaml\"}  ");
+  CHECK(got.rfind("HTTP/1.1 200 ", 0) == 0);
+  auto c = srv.client();
+  auto ok = c.Get("/api/scenarios");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
 TEST_CASE("serve: a replay's run number is one geosim run --replay takes", "[serve]") {
   Server srv({"scenarios"});
   auto c = srv.client();
