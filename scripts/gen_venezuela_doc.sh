@@ -42,7 +42,7 @@ def tables(year):
     names = [open(p[:-5] + ".name").read().strip() for p in files]
     base = runs[0]
     out = [f"`geosim run {names[0]}`: {base['runs']:,} runs, seed {base['seed']}, "
-           f"{base['start']} to {base['until']} ({base['horizon']} {base['step']}s).", "",
+           f"{base['start']} to {base['last_day']} ({base['horizon']} {base['step']}s).", "",
            "| outcome | probability | 95% interval | median time to it |", "|---|---:|---:|---:|"]
     for o in base["outcomes"]:
         t = o.get("time_to_outcome") or {}
