@@ -122,7 +122,8 @@ struct PointVisitor {
   const Eigen::MatrixXd& U;
   uint64_t seed, runs;
   size_t m;                       // outcomes
-  std::vector<uint64_t>& counts;  // points x m
+  size_t G;                       // groups of runs (0: none)
+  std::vector<uint64_t>& counts;  // points x m x (1 + G): all runs, then each group's
   const std::function<void(uint64_t)>& poll;  // EvalOptions::poll
 
   struct Local {
@@ -136,7 +137,7 @@ struct PointVisitor {
     auto l = std::make_unique<Local>();
     model.prepare(l->st);
     l->fixed.assign(model.scenario().params.size(), std::numeric_limits<double>::quiet_NaN());
-    l->counts.assign(m, 0);
+    l->counts.assign(m * (1 + G), 0);
     return l;
   }
 
@@ -149,13 +150,15 @@ struct PointVisitor {
   }
 
   void run(Local& l, uint64_t i) const {
-    ++l.counts[static_cast<size_t>(simulate(model, l.st, seed, i - l.first, &l.fixed))];
+    const auto o = static_cast<size_t>(simulate(model, l.st, seed, i - l.first, &l.fixed));
+    ++l.counts[o];
+    if (G > 0) ++l.counts[m * (1 + static_cast<size_t>((i - l.first) % G)) + o];
     if (poll && (i - l.first + 1) % kPollRuns == 0 && first_thread()) poll(i - l.first + 1);
   }
 
   void end_block(Local& l, uint64_t lo, uint64_t) const {
-    const size_t row = static_cast<size_t>(lo / runs);
-    for (size_t k = 0; k < m; ++k) counts[row * m + k] = l.counts[k];
+    const size_t row = static_cast<size_t>(lo / runs), w = m * (1 + G);
+    for (size_t k = 0; k < w; ++k) counts[row * w + k] = l.counts[k];
   }
 };
 
@@ -174,8 +177,11 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
   const Cluster& cl = cluster();
   uint64_t first = 0, mine = static_cast<uint64_t>(points);
   cluster_block(static_cast<uint64_t>(points), cl.rank, cl.size, first, mine);
-  std::vector<uint64_t> counts(static_cast<size_t>(points) * m, 0);
-  PointVisitor v{model, factors, U, o.seed, runs, m, counts, o.poll};
+  GEOSIM_CHECK(o.groups == 0 || (o.groups >= 2 && static_cast<uint64_t>(o.groups) <= runs),
+               "evaluate_points: 2 to R groups of runs, or none");
+  const size_t G = static_cast<size_t>(o.groups), w = m * (1 + G);
+  std::vector<uint64_t> counts(static_cast<size_t>(points) * w, 0);
+  PointVisitor v{model, factors, U, o.seed, runs, m, G, counts, o.poll};
   LoopOptions lo;
   lo.block = runs;
   lo.stop = o.stop;
@@ -187,11 +193,18 @@ Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& f
   }
   agree_on_failure([&] { for_each_run({first * runs, mine * runs}, lo, v); }, "evaluation");
   cluster_sum(counts);
-  Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(m));
-  for (Eigen::Index row = 0; row < points; ++row)
+  Eigen::MatrixXd Y(points, static_cast<Eigen::Index>(w));
+  for (Eigen::Index row = 0; row < points; ++row) {
+    const uint64_t* c = &counts[static_cast<size_t>(row) * w];
     for (size_t k = 0; k < m; ++k)
-      Y(row, static_cast<Eigen::Index>(k)) =
-          static_cast<double>(counts[static_cast<size_t>(row) * m + k]) / static_cast<double>(runs);
+      Y(row, static_cast<Eigen::Index>(k)) = static_cast<double>(c[k]) / static_cast<double>(runs);
+    for (size_t g = 0; g < G; ++g) {
+      const uint64_t outside = runs - runs_in_group(runs, o.groups, static_cast<int>(g));
+      for (size_t k = 0; k < m; ++k)
+        Y(row, static_cast<Eigen::Index>(m * (1 + g) + k)) =
+            static_cast<double>(c[k] - c[m * (1 + g) + k]) / static_cast<double>(outside);
+    }
+  }
   return Y;
 }
 

@@ -81,14 +81,24 @@ struct EvalOptions {
   // Ctrl-C): `progress` comes only between points, and a point of 10^6 runs takes seconds.
   // It may set *stop. None: not called, and nothing else changes.
   std::function<void(uint64_t)> poll;
+  // G >= 2: also measure each outcome over the runs outside each of G groups of a point's
+  // runs (run r of a point is in group r mod G), for a jackknife of the runs' own error
+  // (pipeline.cpp). 0: only the shares over all runs.
+  int groups = 0;
 };
+
+// The runs of a point in group g of G (r mod G == g, r < R).
+inline uint64_t runs_in_group(uint64_t R, int G, int g) {
+  return R / static_cast<uint64_t>(G) + (static_cast<uint64_t>(g) < R % static_cast<uint64_t>(G) ? 1 : 0);
+}
 
 // Runs of a point between two calls of EvalOptions::poll (as many as a block of the run loop).
 inline constexpr uint64_t kPollRuns = 256;
 
 // U: one row per design point, one column per factor, coordinates in [0, 1] (already mapped
 // for Morris). Returns Y with one row per point and one column per scenario outcome: the
-// share of the R runs that ended in that outcome.
+// share of the R runs that ended in that outcome. With options.groups = G >= 2, G blocks
+// of as many columns follow: block g holds the shares over the runs outside group g.
 Eigen::MatrixXd evaluate_points(const Model& model, const std::vector<Factor>& factors, const Eigen::MatrixXd& U,
                                 const EvalOptions& options);
 

@@ -53,6 +53,7 @@ double morris_delta(int levels);
 struct MorrisIndices {
   std::vector<double> mu, mu_star, sigma;  // sigma is NaN for a single trajectory
   std::vector<std::array<double, 2>> mu_star_ci95;
+  std::vector<double> mu_star_runs_se;  // as SobolIndices::S1_runs_se
 };
 
 // Streaming estimator: add the outputs of each trajectory in trajectory order, then

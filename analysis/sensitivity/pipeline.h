@@ -38,8 +38,19 @@ using ChunkEvaluator = std::function<Eigen::MatrixXd(const Eigen::MatrixXd& U, i
 // and `output_mean` of `r`. For a scenario (runs_per_point > 0) the Sobol estimators see
 // each output as its count of runs, k = share x R: the indices are ratios, so the scale does
 // not matter, and whole numbers keep the sums free of rounding in the common case.
+//
+// groups = G >= 2 (a scenario): `eval` returns m x (1 + G) columns (evaluate_points with
+// EvalOptions::groups), and the runs' own error is added to the intervals. Every point
+// reuses the same R runs (common random numbers), so that error is the same at every point
+// and the bootstrap over the design's rows cannot see it; the indices are computed again G
+// times, each time leaving out one group of the runs, and the jackknife's standard error
+// (Efron & Stein 1981; G - 1 over G times the sum of squared deviations) is added to each
+// side of the bootstrap interval in quadrature.
 void analyze(const DesignSettings& s, int d, int m, int runs_per_point, const ChunkEvaluator& eval,
-             SensitivityReport& r);
+             SensitivityReport& r, int groups = 0);
+
+// Groups of runs for the jackknife of a scenario's analysis: min(10, R), or 0 for R = 1.
+int run_groups(int runs_per_point);
 
 // The estimators on a function with known indices: "ishigami" or "gfunction" (any other
 // name is a UsageError).

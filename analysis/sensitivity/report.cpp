@@ -23,14 +23,25 @@ std::vector<std::string> precision_warnings(const SensitivityReport& r) {
   if (r.method != "sobol") return out;
   for (size_t k = 0; k < r.sobol.size(); ++k) {
     const auto& s = r.sobol[k];
-    std::vector<std::string> loose;
+    std::vector<std::string> loose, runs;
+    // Loose, and the runs' part of the half-width (1.96 x their standard error) alone above
+    // 10% of the index: more base points cannot help.
+    auto check = [&](const char* name, double v, const std::array<double, 2>& ci, const std::vector<double>& se,
+                     size_t i) {
+      if (precise_enough(v, ci)) return;
+      loose.push_back(std::string(name) + " of " + r.parameters[i]);
+      if (i < se.size() && std::isfinite(se[i]) && 1.959963984540054 * se[i] >= 0.1 * std::abs(v))
+        runs.push_back(std::string(name) + " of " + r.parameters[i]);
+    };
     for (size_t i = 0; i < s.S1.size(); ++i) {
-      if (!precise_enough(s.S1[i], s.S1_ci95[i])) loose.push_back("S1 of " + r.parameters[i]);
-      if (!precise_enough(s.ST[i], s.ST_ci95[i])) loose.push_back("ST of " + r.parameters[i]);
+      check("S1", s.S1[i], s.S1_ci95[i], s.S1_runs_se, i);
+      check("ST", s.ST[i], s.ST_ci95[i], s.ST_runs_se, i);
     }
     if (!loose.empty())
       out.push_back(r.outputs[k] + ": the 95% half-width exceeds 10% of the index for " + join(loose) +
-                    "; more --samples (4x halves the half-width) would make them trustworthy");
+                    (runs.empty() ? "; more --samples (4x halves the half-width) would make them trustworthy"
+                                  : "; the runs' own error alone is that large for " + join(runs) +
+                                        ": more --runs-per-point, not only more --samples"));
   }
   return out;
 }
@@ -99,6 +110,7 @@ Json sensitivity_json(const SensitivityReport& r) {
   j["bootstrap"] = r.bootstrap;
   if (r.method == "morris") j["levels"] = r.levels;
   j["design_points"] = r.points;
+  if (r.run_groups > 0) j["run_groups"] = r.run_groups;
   j["parameters"] = r.parameters;
   j["distributions"] = r.distributions;
   Json outs = Json::array();
@@ -114,12 +126,15 @@ Json sensitivity_json(const SensitivityReport& r) {
       o["ST"] = s.ST;
       o["ST_ci95"] = pairs(s.ST_ci95);
       o["ST_half_width"] = widths(s.ST_ci95);
+      if (!s.S1_runs_se.empty()) o["S1_runs_se"] = s.S1_runs_se;
+      if (!s.ST_runs_se.empty()) o["ST_runs_se"] = s.ST_runs_se;
     } else {
       const auto& m = r.morris[k];
       o["mu"] = m.mu;
       o["mu_star"] = m.mu_star;
       o["mu_star_ci95"] = pairs(m.mu_star_ci95);
       o["mu_star_half_width"] = widths(m.mu_star_ci95);
+      if (!m.mu_star_runs_se.empty()) o["mu_star_runs_se"] = m.mu_star_runs_se;
       o["sigma"] = m.sigma;
     }
     if (r.analytic) o["analytic"] = {{"S1", r.analytic->S1}, {"ST", r.analytic->ST}};
@@ -144,6 +159,7 @@ std::string sensitivity_table(const SensitivityReport& r) {
     t += " x " + count(static_cast<uint64_t>(r.runs_per_point)) + " runs = " +
          count(static_cast<uint64_t>(r.points) * static_cast<uint64_t>(r.runs_per_point)) + " runs";
   t += ", seed " + std::to_string(r.seed) + ", " + std::to_string(r.bootstrap) + " bootstrap resamples";
+  if (r.run_groups > 0) t += " and the runs' own error (" + std::to_string(r.run_groups) + " groups)";
   if (!sobol) t += ", " + std::to_string(r.levels) + " levels";
   t += "\n";
 
@@ -184,32 +200,49 @@ std::string sensitivity_table(const SensitivityReport& r) {
       auto shown = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : v; };
       auto mark = [](double v) { return std::isfinite(v) && (v < 0 || v > 1) ? "!" : " "; };
       auto shown_ci = [&](const std::array<double, 2>& ci) { return std::array<double, 2>{shown(ci[0]), shown(ci[1])}; };
-      // The base points that would clear an index's * (half-widths shrink as 1/sqrt(N)): its
+      // The base points that would clear an index's * (the design's part of a half-width
+      // shrinks as 1/sqrt(N); the runs' part, 1.96 x the runs' standard error, does not): its
       // half-width down to 10% of the index, or, for an index near 0, its interval inside
-      // +-kNegligible, whichever needs fewer. Always more than N for a starred index.
+      // +-kNegligible, whichever needs fewer. Always more than N for a starred index; none
+      // (runs > 0) when the runs' part alone is above the target: then more runs per point.
       struct Need {
-        double points = 0, half_width = 0, target = 0;
+        double points = 0, half_width = 0, target = 0, runs_part = 0;
+        bool runs = false;  // the runs' part alone misses the target
       };
-      auto needed = [&](double v, const std::array<double, 2>& ci) {
+      auto needed = [&](double v, const std::array<double, 2>& ci, double runs_se) {
         Need n;
         if (precise_enough(v, ci)) return n;
         const double hw = half_width(ci), a = std::fabs(v), N = static_cast<double>(r.samples);
+        const double z = std::isfinite(runs_se) ? 1.959963984540054 * runs_se : 0.0;
+        const double design = std::sqrt(std::max(0.0, hw * hw - z * z));
+        auto points_for = [&](double t) {
+          return t > z ? N * design * design / (t * t - z * z) : std::numeric_limits<double>::infinity();
+        };
         n.half_width = hw;
+        n.runs_part = z;
         n.target = 0.1 * a;
-        n.points = a > 0 ? N * (hw / n.target) * (hw / n.target) : std::numeric_limits<double>::infinity();
+        n.points = a > 0 ? points_for(n.target) : std::numeric_limits<double>::infinity();
         if (a < kNegligible) {
-          const double t = kNegligible - a, p = N * (hw / t) * (hw / t);
-          if (p < n.points) n = {p, hw, t};
+          const double t = kNegligible - a, p = points_for(t);
+          if (p < n.points || !(n.target > z)) n = {p, hw, t, z};
         }
+        n.runs = !(n.target > z);
         return n;
+      };
+      auto runs_se = [](const std::vector<double>& v, size_t i) {
+        return i < v.size() ? v[i] : std::numeric_limits<double>::quiet_NaN();
       };
       for (size_t i : order) {
         const double hw = std::max(half_width(s.S1_ci95[i]), half_width(s.ST_ci95[i]));
         // Without intervals (--bootstrap 0) precision cannot be judged: no verdict.
         std::string verdict = std::isfinite(hw) ? "converged" : "no intervals";
-        const Need n1 = needed(s.S1[i], s.S1_ci95[i]), nt = needed(s.ST[i], s.ST_ci95[i]);
-        const Need& n = n1.points > nt.points ? n1 : nt;
-        if (n.points > 0 && std::isfinite(hw))
+        const Need n1 = needed(s.S1[i], s.S1_ci95[i], runs_se(s.S1_runs_se, i)),
+                   nt = needed(s.ST[i], s.ST_ci95[i], runs_se(s.ST_runs_se, i));
+        const Need& n = n1.runs || (!nt.runs && n1.points > nt.points) ? n1 : nt;
+        if (n.runs && std::isfinite(hw))
+          verdict = "+-" + num(n.half_width, 2) + ", +-" + num(n.runs_part, 2) +
+                    " of it from the runs: more --runs-per-point for +-" + num(n.target, n.target < 0.01 ? 3 : 2);
+        else if (n.points > 0 && std::isfinite(hw))
           verdict = "+-" + num(n.half_width, 2) + ": about " +
                     count(static_cast<uint64_t>(std::ceil(std::min(n.points, 1e15)))) + " base points for +-" +
                     num(n.target, n.target < 0.01 ? 3 : 2);
@@ -240,9 +273,13 @@ std::string sensitivity_table(const SensitivityReport& r) {
     }
   }
   if (sobol && !precision_warnings(r).empty())
-    t += "\n* half-width above 10% of the index (SALib's rule of thumb); the verdict says how many base points\n"
-         "  would make it trustworthy. ! an estimate outside [0, 1] (a share of variance), shown clipped; the\n"
-         "  JSON keeps the raw estimate.\n";
+    t += r.run_groups > 0
+             ? "\n* half-width above 10% of the index (SALib's rule of thumb); the verdict says how many base points\n"
+               "  would make it trustworthy, or that the runs' own error alone is too large (more --runs-per-point).\n"
+               "  ! an estimate outside [0, 1] (a share of variance), shown clipped; the JSON keeps the raw estimate.\n"
+             : "\n* half-width above 10% of the index (SALib's rule of thumb); the verdict says how many base points\n"
+               "  would make it trustworthy. ! an estimate outside [0, 1] (a share of variance), shown clipped; the\n"
+               "  JSON keeps the raw estimate.\n";
   t += sobol ? "\nS1: share of the output's variance due to the parameter alone. ST: share it takes part in,\n"
                "interactions included. ST - S1 large: the parameter matters through interactions.\n"
              : "\nmu*: mean absolute change of the output when the parameter moves across its range (per unit\n"

@@ -32,6 +32,7 @@ struct SensitivityReport {
   int bootstrap = 0;           // resamples behind the intervals
   int levels = 0;              // Morris grid levels
   int64_t points = 0;          // design points evaluated
+  int run_groups = 0;          // groups of runs behind the runs' error in the intervals (0: none)
   std::vector<std::string> parameters;    // names (parameter paths or x1, x2, ...)
   std::vector<std::string> distributions; // what each parameter ranged over
   std::vector<std::string> outputs;       // output ids (outcome ids or "f")

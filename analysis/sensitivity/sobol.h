@@ -73,6 +73,10 @@ void sobol_row_points(const double* a, const double* b, int d, double* out);
 struct SobolIndices {
   std::vector<double> S1, ST;
   std::vector<std::array<double, 2>> S1_ci95, ST_ci95;
+  // A scenario's analysis: the standard error the runs' own chance adds (the jackknife over
+  // groups of runs, analysis/sensitivity/pipeline.cpp), already in the intervals; empty
+  // otherwise.
+  std::vector<double> S1_runs_se, ST_runs_se;
 };
 
 // Streaming estimator. Construct with the number of parameters d, of outputs m, and of
