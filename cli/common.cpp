@@ -137,21 +137,27 @@ po::variables_map parse(const std::string& command, const std::vector<std::strin
 }
 
 void ScenarioArgs::add_to(po::options_description& opts) {
-  opts.add_options()
-      ("set", po::value<std::vector<std::string>>(&sets)->composing(),
-       "override a scenario value: PATH=VALUE, e.g. levers.oil_sanctions.intensity=0.5 "
-       "(repeatable; VALUE may be a distribution such as '{dist: uniform, min: 0, max: 1}')")
-      ("until", po::value<std::string>(&until), "stop at this date (YYYY-MM-DD) instead of the scenario's horizon")
-      ("horizon", po::value<int>(&horizon)->notifier([](int h) {
-         // 0 would read as "not given" below: refuse it here, where it is known to be given.
-         if (h < 1) throw UsageError("--horizon must be a positive number of steps, got " + std::to_string(h));
-       }),
-       "stop after this many steps instead of the scenario's horizon");
+  opts.add_options()("set", po::value<std::vector<std::string>>(&sets)->composing(),
+                     "override a scenario value: PATH=VALUE, e.g. levers.oil_sanctions.intensity=0.5 "
+                     "(repeatable; VALUE may be a distribution such as '{dist: uniform, min: 0, max: 1}')")(
+      "until", po::value<std::string>(&until), "stop at this date (YYYY-MM-DD) instead of the scenario's horizon")(
+      "horizon", po::value<std::string>(&horizon)->notifier([](const std::string& h) {
+        // A number of steps must be a positive one (a duration is checked by the loader,
+        // against the file's format and step).
+        const bool steps = h.find_first_not_of("0123456789") == std::string::npos;
+        if (h.empty() || (steps && h.find_first_not_of('0') == std::string::npos) ||
+            (!steps && h.find_first_not_of("+-0123456789") == std::string::npos))
+          throw UsageError(
+              "--horizon must be a positive number of steps (or, in format 2, a duration such as "
+              "'26 weeks'), got '" +
+              h + "'");
+      }),
+      "stop after this many steps (or, in format 2, after a duration such as '26 weeks') instead of the "
+      "scenario's horizon");
 }
 
 LoadOptions ScenarioArgs::load_options() const {
-  if (!until.empty() && horizon > 0) throw UsageError("give --until or --horizon, not both");
-  if (horizon < 0) throw UsageError("--horizon must be a positive number of steps");
+  if (!until.empty() && !horizon.empty()) throw UsageError("give --until or --horizon, not both");
   LoadOptions lo;
   lo.sets = sets;
   // The horizon flags replace whichever of horizon/until the file used; their messages name
@@ -164,9 +170,9 @@ LoadOptions ScenarioArgs::load_options() const {
   if (!until.empty()) {
     flag("until=" + until, "--until " + until);
     flag("horizon=~", "--until " + until);
-  } else if (horizon > 0) {
-    flag("horizon=" + std::to_string(horizon), "--horizon " + std::to_string(horizon));
-    flag("until=~", "--horizon " + std::to_string(horizon));
+  } else if (!horizon.empty()) {
+    flag("horizon=" + horizon, "--horizon " + horizon);
+    flag("until=~", "--horizon " + horizon);
   }
   return lo;
 }

@@ -42,7 +42,7 @@ po::variables_map parse(const std::string& command, const std::vector<std::strin
 struct ScenarioArgs {
   std::vector<std::string> sets;
   std::string until;
-  int horizon = 0;
+  std::string horizon;  // steps, or in format 2 a duration ('26 weeks'); empty: not given
   void add_to(po::options_description& opts);
   LoadOptions load_options() const;
   // When --until falls inside a step, says on standard error where the runs end instead

@@ -501,6 +501,12 @@ void Builder::read_header() {
         diags_.error(h->loc, "`horizon: " + h->scalar + "` is shorter than one step", "a run needs at least one step");
       sc_.horizon = std::max(1, *d);  // (get_duration refuses more than the longest scenario)
     }
+  } else if (h && h->is_scalar() && h->loc.on_command_line() &&
+             h->scalar.find_first_of("abcdfghijklmnopqrstuvwxyz") != std::string::npos) {
+    // A duration on the command line for a format 1 file, whose horizon is in steps.
+    diags_.error(h->loc, "a format 1 file takes its horizon in whole steps, got '" + h->scalar + "'",
+                 "give a number of " + std::string(sc_.unit == StepUnit::Week ? "weeks" : "days") +
+                     ", or --until a date; durations ('26 weeks') are format 2's");
   } else if (h) {
     sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
   }

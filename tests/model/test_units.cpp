@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../cli.h"
 #include "../engine/helpers.h"
 #include "engine/runner/monte_carlo.h"
 
@@ -230,6 +231,12 @@ TEST_CASE("format 2: a horizon from the command line is steps or a duration", "[
   LoadOptions bad;
   bad.sets = {"horizon=10 fortnights"};
   CHECK_THROWS_WITH(load_scenario(file, bad), Catch::Contains("unknown unit 'fortnights'"));
+  // --horizon takes the same (the recorded command keeps it as given).
+  const auto r = test::cli_run("run scenarios/teaching-react.yaml --horizon '6 months' -n 10 -q -f json");
+  REQUIRE(r.code == 0);
+  const Json j = Json::parse(r.out);
+  CHECK(j["horizon"] == 26);
+  CHECK(j["command"] == "geosim run scenarios/teaching-react.yaml --horizon '6 months' -n 10");
 }
 
 TEST_CASE("format 2: lengths are durations, per-step keys are refused with a hint", "[units][errors]") {
