@@ -1,5 +1,6 @@
 // Validation: from a merged YAML tree to an immutable Scenario, collecting every problem.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -501,7 +502,8 @@ void Builder::read_header() {
         diags_.error(h->loc, "`horizon: " + h->scalar + "` is shorter than one step", "a run needs at least one step");
       sc_.horizon = std::max(1, *d);  // (get_duration refuses more than the longest scenario)
     }
-  } else if (h && h->is_scalar() && h->loc.on_command_line() &&
+  } else if (h && h->is_scalar() && h->loc.on_command_line() && !h->scalar.empty() &&
+             std::isdigit(static_cast<unsigned char>(h->scalar[0])) &&
              h->scalar.find_first_of("abcdfghijklmnopqrstuvwxyz") != std::string::npos) {
     // A duration on the command line for a format 1 file, whose horizon is in steps.
     diags_.error(h->loc, "a format 1 file takes its horizon in whole steps, got '" + h->scalar + "'",
