@@ -76,8 +76,12 @@ int calibrate_command(const std::vector<std::string>& args) {
   if (sc.observations.empty())
     throw InputError(FileLoc{file, 0, 0}, "the scenario has no `observations:`, so there is nothing to calibrate on",
                      "add dated facts (docs/scenario-format.md, observations)");
-  if (sc.uncertain_params().empty())
-    throw InputError(FileLoc{file, 0, 0}, "the scenario has no uncertain parameter to calibrate",
+  if (sc.independent_params().empty())
+    throw InputError(FileLoc{file, 0, 0},
+                     sc.uncertain_params().empty()
+                         ? "the scenario has no uncertain parameter to calibrate"
+                         : "the scenario's uncertain parameters can change nothing: they belong to levers that never "
+                           "act (switched off, or a fixed intensity or credibility of 0)",
                      "calibration conditions parameters given as distributions ({dist: ...})");
   Model model(sc);
   // Under MPI every rank computes its share of each generation (Calibration splits the

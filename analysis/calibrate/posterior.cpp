@@ -76,12 +76,23 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
     throw InputError(FileLoc{ps.file, 1, 1}, "the first column must be `weight`",
                      "this is not a posterior written by `geosim calibrate`");
   std::vector<ParamId> uncertain = sc.independent_params();
+  // A column of a parameter that can change nothing here (a switched-off lever's, which a
+  // posterior written before such parameters were left out may hold) is read and dropped.
+  const std::vector<bool> inert =
+      sc.format_version >= 2 ? sc.inert_params() : std::vector<bool>(sc.params.size(), false);
+  std::vector<ParamId> col(head.size(), kNoParam);  // the parameter of each kept column
   for (size_t i = 1; i < head.size(); ++i) {
     ParamId id = sc.find_param(head[i]);
+    if (id != kNoParam && inert[static_cast<size_t>(id)] && !sc.params[static_cast<size_t>(id)].dist.is_constant())
+      continue;
     if (id == kNoParam || std::find(uncertain.begin(), uncertain.end(), id) == uncertain.end())
       throw InputError(FileLoc{ps.file, 1, cols[i]},
                        "'" + head[i] + "' is not an uncertain parameter of " + sc.file,
                        "the posterior was made from another scenario (or other --set values); calibrate this one");
+    if (std::find(ps.params.begin(), ps.params.end(), id) != ps.params.end())
+      throw InputError(FileLoc{ps.file, 1, cols[i]}, "'" + head[i] + "' has two columns",
+                       "this is not a posterior written by `geosim calibrate`");
+    col[i] = id;
     ps.params.push_back(id);
     ps.paths.push_back(head[i]);
   }
@@ -105,8 +116,9 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
       if (!parse_finite(f[i], v) || (i == 0 && v < 0))
         throw InputError(FileLoc{ps.file, ln, cols[i]}, "'" + f[i] + "' is not a " +
                                                              (i == 0 ? "weight (a number >= 0)" : "finite number"));
+      if (i > 0 && col[i] == kNoParam) continue;  // an inert parameter's column
       if (i > 0) {
-        const Param& pr = sc.params[static_cast<size_t>(ps.params[i - 1])];
+        const Param& pr = sc.params[static_cast<size_t>(col[i])];
         if (!pr.range.contains(v))
           throw InputError(FileLoc{ps.file, ln, cols[i]}, pr.path + " = " + f[i] + " lies outside its range " +
                                                               pr.range.str());

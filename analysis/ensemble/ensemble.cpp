@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 #include <memory>
@@ -147,14 +148,16 @@ EnsembleSummary summarize_ensemble(const Scenario& first, std::vector<EnsembleMe
         for (size_t t = 0; t < S; ++t) cross += static_cast<double>(ec.both(k, s, t));
         const double sq = Sd * Sd * static_cast<double>(ec.count(k, s)) - 2 * Sd * cross + c2;
         between += dev * dev;
-        mc_var += std::max(0.0, sq * R - dev * dev) / (R * R * R);
+        // (the sample variance over runs, R - 1 below: one run leaves it unknown, infinite)
+        mc_var +=
+            R > 1 ? std::max(0.0, sq * R - dev * dev) / (R * R * (R - 1)) : std::numeric_limits<double>::infinity();
       }
       between /= Sd * Sd * R * R * (Sd - 1);
       mc_var /= Sd * Sd * (Sd - 1);
     }
     eo.between_sd = std::sqrt(between);
     const double structural = std::max(0.0, between - mc_var);
-    eo.structural_share = structural + mc_var > 0 ? structural / (structural + mc_var) : 0.0;
+    eo.structural_share = std::isfinite(mc_var) && structural + mc_var > 0 ? structural / (structural + mc_var) : 0.0;
     // The highest less the lowest, run by run.
     const double d = eo.hi - eo.lo;
     const double sq_d = static_cast<double>(ec.count(k, eo.highest) + ec.count(k, eo.lowest)) -
@@ -188,7 +191,7 @@ std::string ensemble_table(const EnsembleSummary& e) {
   const EnsembleOutcome* widest = nullptr;
   for (const auto& o : e.outcomes)
     if (!widest || o.hi - o.lo > widest->hi - widest->lo) widest = &o;
-  if (widest && e.members.size() > 1)
+  if (widest && e.members.size() > 1 && widest->hi > widest->lo)
     out += "\n  The structures disagree most on " + widest->id + ": " + fixed(100 * (widest->hi - widest->lo), 1) +
            " points between the lowest [" + std::to_string(widest->lowest + 1) + "] and the highest [" +
            std::to_string(widest->highest + 1) + "], against a Monte Carlo margin of about +-" +

@@ -103,8 +103,11 @@ std::vector<Factor> choose_factors(const Scenario& sc, const std::vector<std::st
                      " a fixed value in the scenario, so there is nothing to vary; give a range with --range " +
                      constant[0] + "=LO:HI or leave it out of --params");
   if (out.empty())
-    throw UsageError("sensitivity: scenario '" + sc.id + "' has no uncertain parameters; name some with --params "
-                     "and give each a range with --range PATH=LO:HI");
+    throw UsageError("sensitivity: scenario '" + sc.id + "' has no uncertain parameters" +
+                     (sc.uncertain_params().empty() ? std::string()
+                                                    : " that can change a run (those of levers that never act are left "
+                                                      "out)") +
+                     "; name some with --params and give each a range with --range PATH=LO:HI");
   return out;
 }
 

@@ -30,7 +30,9 @@ std::vector<std::string> precision_warnings(const SensitivityReport& r) {
                      size_t i) {
       if (precise_enough(v, ci)) return;
       loose.push_back(std::string(name) + " of " + r.parameters[i]);
-      if (i < se.size() && std::isfinite(se[i]) && 1.959963984540054 * se[i] >= 0.1 * std::abs(v))
+      // (the verdict's target: 10% of the index or, near 0, the room left to +-kNegligible)
+      const double a = std::abs(v), target = std::max(0.1 * a, a < kNegligible ? kNegligible - a : 0.0);
+      if (i < se.size() && std::isfinite(se[i]) && 1.959963984540054 * se[i] >= target)
         runs.push_back(std::string(name) + " of " + r.parameters[i]);
     };
     for (size_t i = 0; i < s.S1.size(); ++i) {

@@ -219,18 +219,19 @@ void check_point_order(const SweepResults& r) {
     if (row.point == want) continue;
     const FileLoc at{r.file, row.line, 1};
     const std::string hint = "the rows of results.csv are the points 0, 1, 2, ... in order, each once";
-    if (row.point < want) {
-      for (size_t j = 0; j < i; ++j)
-        if (r.rows[j].point == row.point)
-          throw InputError(at,
-                           "point " + std::to_string(row.point) + " is listed twice (first on line " +
-                               std::to_string(r.rows[j].line) + ")",
-                           hint);
+    // Every row before this one is its point (0 .. i - 1), so a smaller point is a repeat.
+    if (row.point < want)
       throw InputError(at,
-                       "point " + std::to_string(row.point) + " is out of order (after point " +
-                           std::to_string(r.rows[i - 1].point) + ")",
+                       "point " + std::to_string(row.point) + " is listed twice (first on line " +
+                           std::to_string(r.rows[static_cast<size_t>(row.point)].line) + ")",
                        hint);
-    }
+    // A later row holding the point wanted: the rows are out of order, not short of one.
+    for (size_t j = i + 1; j < r.rows.size(); ++j)
+      if (r.rows[j].point == want)
+        throw InputError(at,
+                         "point " + std::to_string(row.point) + " comes before point " + std::to_string(want) +
+                             " (on line " + std::to_string(r.rows[j].line) + ")",
+                         hint);
     throw InputError(
         at,
         "point " + std::to_string(want) +

@@ -333,7 +333,8 @@ class Scenario:
         X: a matrix with one column per path, in the parameters' own units. A pandas
         DataFrame names its columns by path: with paths=None all of them are used, with
         paths given the columns of those names are (in paths' order; others are ignored,
-        and a path that is no column is a UsageError). Every row uses the same
+        and a path that is no column is a UsageError); a DataFrame with unnamed columns
+        (0, 1, ..., as pd.DataFrame(array) makes) is taken by position, as an array. Every row uses the same
         seed and run indices 0..runs_per_point-1 (common random numbers), as a sweep point
         does. The GIL is released while the rows run.
         """
@@ -345,8 +346,10 @@ class Scenario:
                 paths = [str(c) for c in X.columns]
             else:
                 raise UsageError("evaluate: name the parameter of each column of X with paths=[...]")
+        elif frame and isinstance(X.columns, _pd.RangeIndex):
+            pass  # unnamed columns (pd.DataFrame(array)): by position, as an array's
         elif frame:
-            # A DataFrame's columns are taken by name, never by position: X[paths].
+            # A DataFrame's named columns are taken by name, never by position: X[paths].
             if isinstance(paths, str):
                 paths = [paths]
             paths = [str(p) for p in paths]

@@ -639,6 +639,9 @@ def test_evaluate_takes_a_dataframes_columns_by_name_not_position():
     twice = pd.DataFrame([[0.1, 0.2]], columns=[STANCE, STANCE])
     with pytest.raises(geosim.UsageError, match="2 columns named"):
         sc.evaluate(twice, [STANCE], runs_per_point=10)
+    # Unnamed columns (pd.DataFrame(array)) are positions, as the array's.
+    arr = np.array([[0.9, 0.0], [0.3, 0.4]])
+    assert np.array_equal(sc.evaluate(pd.DataFrame(arr), [STANCE, SANCTIONS], runs_per_point=200), want)
 
 
 def test_evaluate_reports_progress_within_a_row_on_any_thread():

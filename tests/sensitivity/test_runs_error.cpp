@@ -45,8 +45,8 @@ TEST_CASE("a scenario's Sobol intervals count the runs' own error and cover the 
   const double S1[2] = {0.9249, 0.0550}, ST[2] = {0.9450, 0.0751};
   // 20 seeds of N = 512 base points x 200 runs. Each interval should cover its index in 95%
   // of seeds; four checks, each at 0.001 / 4 one-sided: at least 14 of 20 (P(X <= 13) =
-  // 3.4e-5 for a binomial(20, 0.95)). Without the runs' error ST of e2 was covered in about
-  // 6 of 20 (the runs' standard error, 0.012 at R = 400, is as large as the design's).
+  // 3.4e-5 for a binomial(20, 0.95)). Without the runs' error ST of e2 was covered in 8 of
+  // 20 here (the runs' standard error of ST of e2 is about as large as the design's).
   const int seeds = 20;
   int covered[2][2] = {{0, 0}, {0, 0}};
   for (int s = 1; s <= seeds; ++s) {

@@ -239,6 +239,8 @@ TEST_CASE("damaged results.csv files are rejected at file line and column", "[sw
   const std::string order = "; the rows of results.csv are the points 0, 1, 2, ... in order, each once";
   CHECK(error_of(kHeader + row0 + row1 + row0) == "results.csv:4:1: point 0 is listed twice (first on line 2)" + order);
   CHECK(error_of(kHeader + row1) == "results.csv:2:1: point 0 is missing: this row is point 1" + order);
+  CHECK(error_of(kHeader + row0 + "2" + row1.substr(1) + row1) ==
+        "results.csv:3:1: point 2 comes before point 1 (on line 4)" + order);
   CHECK(error_of(kHeader + row0 + "3" + row1.substr(1)) ==
         "results.csv:3:1: point 1 and the ones after it up to 2 are missing: this row is point 3" + order);
   // An unclosed quote is located at the quote.
