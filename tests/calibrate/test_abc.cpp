@@ -3,6 +3,7 @@
 // threads, and a resumed calibration equal to an uninterrupted one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -287,5 +288,50 @@ TEST_CASE("a posterior that is not a regular file, or too large, is refused", "[
   { std::ofstream(file) << "weight\n"; }
   fs::resize_file(file, (uintmax_t{4} << 30) + 1);  // sparse: no disk is used
   CHECK_THROWS_WITH(load_posterior(sc, dir.string()), Catch::StartsWith(file + ": larger than 4 GiB"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a posterior's column of an inert parameter is read and dropped; a live one is still required",
+          "[abc][posterior]") {
+  namespace fs = std::filesystem;
+  // Format 2: the amnesty is switched off, so its uncertain credibility can change nothing
+  // and calibrate leaves it out; a posterior written with a column for it still loads.
+  const Scenario sc = test::from_text(R"(geosim: 2
+id: inert
+start: 2020-01-06
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: us, kind: state, stance: -0.8}
+levers:
+  - {id: amnesty, kind: amnesty_offer, by: us, target: gov, enabled: false, credibility: {dist: uniform, min: 0, max: 1}}
+  - {id: sanctions, kind: sanctions_sectoral, by: us, target: gov, intensity: {dist: uniform, min: 0, max: 1}}
+outcomes:
+  - {id: status_quo, default: true}
+)");
+  const fs::path dir = fs::temp_directory_path() / ("geosim-posterior-inert-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string file = (dir / "posterior.csv").string();
+  std::string head = "weight,levers.amnesty.credibility,levers.sanctions.intensity";
+  std::vector<std::string> ids;
+  for (ParamId id : sc.independent_params()) {
+    const std::string& path = sc.params[static_cast<size_t>(id)].path;
+    if (path != "levers.sanctions.intensity") head += "," + path, ids.push_back(path);
+  }
+  std::string row = "1,0.7,0.25";
+  for (size_t i = 0; i < ids.size(); ++i)
+    row += "," + std::to_string(sc.params[static_cast<size_t>(sc.find_param(ids[i]))].dist.quantile(0.5));
+  { std::ofstream(file) << head << "\n" << row << "\n" << row << "\n"; }
+  const PosteriorSample ps = load_posterior(sc, dir.string());
+  CHECK(std::find(ps.paths.begin(), ps.paths.end(), "levers.amnesty.credibility") == ps.paths.end());
+  REQUIRE(ps.paths.size() == 1 + ids.size());
+  CHECK(ps.paths[0] == "levers.sanctions.intensity");
+  REQUIRE(ps.values.size() == 2 * ps.paths.size());
+  CHECK(ps.values[0] == 0.25);
+  // Without the live parameter's column it is refused, as before.
+  { std::ofstream(file) << "weight,levers.amnesty.credibility\n1,0.7\n"; }
+  CHECK_THROWS_WITH(load_posterior(sc, dir.string()),
+                    Catch::Contains("has no column for 'levers.sanctions.intensity'"));
   fs::remove_all(dir);
 }
