@@ -92,12 +92,32 @@ std::string variant(const std::string& id, const std::string& base_path, const S
                      "the path from -o's folder to this file is not valid UTF-8, which a "
                      "scenario file cannot hold",
                      "rename the file or its folder");
+  // Text in a `#` comment stays on its line: a line break in the base's title (or a file
+  // name) would otherwise start a line of live YAML in the variant.
+  auto comment = [](const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == 0x7f) {
+        out += ' ';
+      } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) {
+        out += ' ', ++i;  // NEL
+      } else if (c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                 (static_cast<unsigned char>(text[i + 2]) == 0xa8 || static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
+        out += ' ', i += 2;  // LINE and PARAGRAPH SEPARATOR
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
   std::ostringstream os;
-  os << "# " << id << ": a variant of " << base.id << " (" << base.title << ").\n"
+  os << "# " << id << ": a variant of " << comment(base.id) << " (" << comment(base.title) << ").\n"
      << "#\n"
      << "# It inherits everything from the file named in `extends:`; write only what differs.\n"
      << "# Uncomment a block below and change a key; `geosim validate` checks the file and\n"
-     << "# `geosim compare " << base_path << " " << out_path << "` shows what the change does\n"
+     << "# `geosim compare " << comment(shell_word(base_path)) << " " << comment(shell_word(out_path))
+     << "` shows what the change does\n"
      << "# (both arms with the same random numbers).\n\n"
      << "geosim: " << base.format_version << "\n"
      << "extends: " << yaml_quoted(rel) << "\n"
@@ -192,8 +212,11 @@ int new_command(const std::vector<std::string>& args) {
   // On standard error when the scenario itself went to standard output (`-o -`), where the
   // line would have made it a file that does not load.
   std::ostream& said = to_stdout ? std::cerr : std::cout;
-  said << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from)
-       << "); next: geosim validate " << output << " && geosim run " << output << "\n";
+  said << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from) << ")";
+  if (to_stdout)
+    said << "; save it to a file, then: geosim validate FILE && geosim run FILE\n";
+  else
+    said << "; next: geosim validate " << shell_word(output) << " && geosim run " << shell_word(output) << "\n";
   return kExitOk;
 }
 

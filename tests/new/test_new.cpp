@@ -80,6 +80,27 @@ TEST_CASE("geosim new --from keeps a title with quotes and backslashes as it is"
   fs::remove_all(dir);
 }
 
+TEST_CASE("geosim new --from: a line break in the base's title stays inside the comment", "[cli][new]") {
+  // The title is copied into the variant's first comment line; a line break (LF, CR, LINE or
+  // PARAGRAPH SEPARATOR) in it started a line of live YAML there, which changed the horizon.
+  const std::string dir = temp_path("new_title_break");
+  fs::create_directories(dir);
+  for (const std::string brk : {"\\n", "\\r", "\\L", "\\P"}) {
+    std::ifstream in(geosim::test::source_path("scenarios/teaching.yaml"));
+    std::ostringstream base;
+    for (std::string line; std::getline(in, line);)
+      base << (line.rfind("title:", 0) == 0 ? "title: \"Crisis" + brk + "horizon: 30" + brk + "#\"" : line) << "\n";
+    std::ofstream(dir + "/base.yaml") << base.str();
+    fs::remove(dir + "/v.yaml");
+    INFO(brk);
+    REQUIRE(cli_run("new v --from '" + dir + "/base.yaml' -o '" + dir + "/v.yaml'").code == 0);
+    auto j = cli_run("run '" + dir + "/v.yaml' --runs 10 -q --format json");
+    REQUIRE(j.code == 0);
+    CHECK(nlohmann::json::parse(j.out).at("horizon") == 52);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("geosim new keeps an existing file and refuses a bad name", "[cli][new]") {
   const std::string dir = temp_path("new_refuse");
   fs::create_directories(dir);
