@@ -180,15 +180,16 @@ std::vector<LintWarning> lint_structure(const Scenario& sc) {
   for (size_t e = 0; e < sc.events.size(); ++e) {
     const Event& ev = sc.events[e];
     if (ev.outcome >= 0) {
-      // One that can never fire or never succeed decides nothing.
-      const bool never = !ev.scheduled && ev.drivers.empty() &&
-                         ((ev.per_step != kNoParam && always_zero(sc, ev.per_step)) ||
-                          (ev.annual != kNoParam && always_zero(sc, ev.annual)));
+      // One that can never fire or never succeed decides nothing. A hazard of 0 stays 0
+      // whatever its drivers (Model::event_base): they scale a hazard, they cannot start one.
+      const bool never = !ev.scheduled && ((ev.per_step != kNoParam && always_zero(sc, ev.per_step)) ||
+                                           (ev.annual != kNoParam && always_zero(sc, ev.annual)));
       if (never || always_zero(sc, ev.success))
         out.push_back(
             {ev.loc,
              "event '" + ev.id + "' can never end a rule: its " + (never ? "hazard" : "success") + " is 0 in every run",
-             "give it a rate, drivers or a chance of success, or remove it"});
+             never ? "give it a hazard above 0 (drivers scale a hazard, they cannot start one), or remove it"
+                   : "give it a chance of success above 0, or remove it"});
       continue;
     }
     bool any = reaches(sc.fired_var0 + static_cast<int>(e));

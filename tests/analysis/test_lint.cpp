@@ -76,13 +76,23 @@ TEST_CASE("events that change nothing that matters, or can never end a rule, are
   const auto ws = messages(lint_structure(test::from_text(scenario(R"(events:
   - {id: summit, at: 2020-02-03, effects: {talks: open}}
   - {id: never, hazard: {annual: 0}, outcome: defection_collapse}
+  - {id: driven, hazard: {annual: 0, drivers: {defected_share: 5}}, outcome: defection_collapse}
+  - {id: failing, hazard: {annual: 0.5}, success: 0, outcome: defection_collapse}
 )"))));
-  REQUIRE(ws.size() == 2);
+  REQUIRE(ws.size() == 4);
   CHECK(ws[0] == "test.yaml:16:5: warning: event 'summit' can change no outcome: what it does feeds no mechanism, "
                  "event or condition that decides one; give it effects that matter, or let an outcome or a hazard read "
                  "fired.summit");
-  CHECK(ws[1] == "test.yaml:17:5: warning: event 'never' can never end a rule: its hazard is 0 in every run; give it a "
-                 "rate, drivers or a chance of success, or remove it");
+  CHECK(ws[1] ==
+        "test.yaml:17:5: warning: event 'never' can never end a rule: its hazard is 0 in every run; give it a "
+        "hazard above 0 (drivers scale a hazard, they cannot start one), or remove it");
+  // Drivers cannot start a hazard of 0 (Model::event_base).
+  CHECK(ws[2] ==
+        "test.yaml:18:5: warning: event 'driven' can never end a rule: its hazard is 0 in every run; give it "
+        "a hazard above 0 (drivers scale a hazard, they cannot start one), or remove it");
+  CHECK(ws[3] ==
+        "test.yaml:19:5: warning: event 'failing' can never end a rule: its success is 0 in every run; give "
+        "it a chance of success above 0, or remove it");
 }
 
 TEST_CASE("the pilot names a lever that changed no run", "[lint]") {
