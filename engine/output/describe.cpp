@@ -119,7 +119,9 @@ DescribeTable mechanism_params(const std::string& group) {
 DescribeTable variables() {
   DescribeTable t{
       "State variables that hazards, conditions and fan charts read (the fixed ones; a "
-      "scenario adds stance.<actor>, stance.<issue>.<actor> and fired.<event>)",
+      "scenario adds stance.<actor>, stance.<issue>.<actor> and fired.<event>, and in format 2 "
+      "lever.<lever>, ladder.<ladder>, decision.<decision> and, with a leader, successions, "
+      "ruler_tenure and new_ruler)",
       {"name", "range", "meaning"},
       {}};
   for (const auto& v : fixed_vars()) t.rows.push_back({code(v.name), range_text(v.lo, v.hi), v.doc});

@@ -1,5 +1,7 @@
 #include "engine/stance/bargaining.h"
 
+#include "engine/scenario/number_limits.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -378,6 +380,12 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
       diag.error(FileLoc{path, line_no, name.column}, "actor name is empty",
                  "give every actor a name");
       ok = false;
+    } else if (std::any_of(actor.name.begin(), actor.name.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      // A NUL, an escape or a line break would reach the table and the JSON as they are.
+      diag.error(FileLoc{path, line_no, name.column}, "actor name holds a control character",
+                 "names are printable text");
+      ok = false;
     } else if (auto [it, fresh] = first_line_of.emplace(actor.name, line_no); !fresh) {
       diag.error(FileLoc{path, line_no, name.column}, "duplicate actor '" + actor.name + "'",
                  "first defined on line " + std::to_string(it->second));
@@ -393,9 +401,10 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
     };
     share(kCapability, "capability", actor.capability);
     const CsvCell& pos = cells[index[kPosition]];
-    if (!parse_number(pos.text, actor.position)) {
+    if (!parse_number(pos.text, actor.position) || std::fabs(actor.position) > kMaxMagnitude) {
       diag.error(FileLoc{path, line_no, pos.column},
-                 "position must be a finite number, got '" + pos.text + "'");
+                 "position must be a finite number within +-1e9, got '" + pos.text + "'",
+                 "positions are on the issue's own scale; rescale them, for example to [0, 100]");
       ok = false;
     }
     share(kSalience, "salience", actor.salience);

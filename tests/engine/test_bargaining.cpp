@@ -251,24 +251,31 @@ TEST_CASE("read_csv reports every bad cell with file:line:column", "[bargaining]
                                       "E,0.1,3,0.5\n"
                                       ",0.1,3,0.5\n"
                                       "F,0.1,3\n"
-                                      "G,0.1,3,0.5,extra\n");
+                                      "G,0.1,3,0.5,extra\n"
+                                      "H,0.1,1e300,0.5\n"
+                                      "I\x01J,0.1,3,0.5\n");
   REQUIRE_THROWS_WITH(b::read_csv(path),
                       at(path, {":4:4: capability must be a number in [0, 1], got '1.5'",
-                                ":5:9: position must be a finite number, got 'nan'",
+                                ":5:9: position must be a finite number within +-1e9, got 'nan'; positions are on "
+                                "the issue's own scale; rescale them, for example to [0, 100]",
                                 ":5:14: salience must be a number in [0, 1], got '2'",
-                                ":6:12: position must be a finite number, got 'inf'",
+                                ":6:12: position must be a finite number within +-1e9, got 'inf'; positions are "
+                                "on the issue's own scale; rescale them, for example to [0, 100]",
                                 ":7:3: capability must be a number in [0, 1], got 'abc'",
                                 ":8:1: duplicate actor 'E'; first defined on line 7",
                                 ":9:1: actor name is empty; give every actor a name",
                                 ":10:8: expected 4 cells, got 3; rows need one cell per header "
                                 "column",
                                 ":11:13: expected 4 cells, got 5; rows need one cell per header "
-                                "column"}));
+                                "column",
+                                ":12:7: position must be a finite number within +-1e9, got '1e300'; positions are "
+                                "on the issue's own scale; rescale them, for example to [0, 100]",
+                                ":13:1: actor name holds a control character; names are printable text"}));
   try {
     b::read_csv(path);
     FAIL("read_csv accepted a bad file");
   } catch (const geosim::InputError& e) {
-    CHECK(e.diagnostics().size() == 9);
+    CHECK(e.diagnostics().size() == 11);
     CHECK(e.diagnostics()[0].loc.line == 4);
     CHECK(e.diagnostics()[0].loc.column == 4);
   }
