@@ -383,7 +383,12 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
     for (const auto& r : rows)
       if (std::find(indices.begin(), indices.end(), r["index"].get<std::string>()) == indices.end())
         indices.push_back(r["index"].get<std::string>());
-    for (const auto& ix : indices) header.push_back(ix + " (95% interval)");
+    // "(95% interval)" only over an index that has one (Morris's sigma comes without).
+    for (const auto& ix : indices) {
+      bool interval = false;
+      for (const auto& r : rows) interval = interval || (r["index"].get<std::string>() == ix && r.contains("lo"));
+      header.push_back(interval ? ix + " (95% interval)" : ix);
+    }
     std::vector<std::vector<std::string>> t;
     for (size_t k = 0; k < params.size(); ++k) {
       std::string pname = params[k].is_string() ? params[k].get<std::string>() : params[k].dump();

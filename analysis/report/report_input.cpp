@@ -242,19 +242,22 @@ ReportInput read_report_input(const std::string& path) {
   if (fs::is_directory(path, ec) && !fs::exists(fs::path(path) / "results.csv", ec) &&
       fs::exists(fs::path(path) / "summary.json", ec))
     return read_report_input((fs::path(path) / "summary.json").string());  // a calibration's folder
-  if (fs::is_directory(path, ec)) {
-    fs::path csv = fs::path(path) / "results.csv";
-    if (!fs::exists(csv, ec))
+  // A sweep: its folder, or its results.csv (a .csv file, as `geosim discover` takes it),
+  // which is read with the database beside it (sweep_database_path).
+  const bool csv_file = !fs::is_directory(path, ec) && fs::path(path).extension() == ".csv";
+  if (fs::is_directory(path, ec) || csv_file) {
+    const std::string csv = sweep_results_path(path);
+    if (!csv_file && !fs::exists(csv, ec))
       throw InputError(FileLoc{path, 0, 0}, "the folder has no results.csv",
                        "give a folder written by 'geosim sweep SPEC --output DIR', or a result JSON file");
     ReportInput in;
     in.kind = ReportKind::Sweep;
     in.source = path;
-    in.data = parse_sweep_csv(read_text(csv.string()), csv.string());
-    in.data["dir"] = path;
+    in.data = parse_sweep_csv(read_text(csv), csv);
+    in.data["dir"] = csv_file ? fs::path(csv).parent_path().lexically_normal().string() : path;
     std::vector<int64_t> failed;
     for (const auto& f : in.data["failed_points"]) failed.push_back(f["point"].get<int64_t>());
-    const SweepStore store = read_sweep_store((fs::path(path) / "results.sqlite").string(), failed);
+    const SweepStore store = read_sweep_store(sweep_database_path(csv), failed);
     if (!store.meta.empty()) in.data["meta"] = store.meta;
     // Why each listed point failed: results.csv says only that it did.
     in.data["store"] = store.read;

@@ -48,6 +48,34 @@ std::string label_of(const Json& o) {
   return label.empty() ? id : label;
 }
 
+// What the page calls each outcome of `outs`, in their order: its label, and where two
+// outcomes share one, the label with the id ("Regime falls (coup)"), so that no bar, layer
+// or column of one outcome merges with another's (ids are unique, labels need not be).
+std::vector<std::string> outcome_names(const Json& outs) {
+  std::vector<std::string> names;
+  for (const auto& o : outs) names.push_back(label_of(o));
+  for (int round = 0; round < 4; ++round) {  // ("A (b)" may itself be another's label)
+    std::map<std::string, int> count;
+    for (const auto& n : names) ++count[n];
+    bool clash = false;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (count[names[i]] > 1) {
+        names[i] += " (" + str_or(outs[i], "id", "?") + ")";
+        clash = true;
+      }
+    if (!clash) break;
+  }
+  return names;
+}
+
+// The last day of the last step (one calendar, docs/output.md): `last_day`, or in older
+// files without it the day before `until` (the day after the last step).
+std::string last_day_of(const Json& j, const std::string& fallback) {
+  if (j.contains("last_day") && j["last_day"].is_string()) return j["last_day"].get<std::string>();
+  if (j.contains("until") && j["until"].is_string()) return date_plus(j["until"].get<std::string>(), -1);
+  return fallback;
+}
+
 // Wilson score interval at 95% for a proportion p of n runs (the survival band).
 std::pair<double, double> wilson(double p, double n) {
   if (n <= 0) return {0, 1};
@@ -80,9 +108,8 @@ void header(Page& page, const Json& j, const std::string& kind_word, const std::
   std::string line;
   if (j.contains("scenario")) line += "Scenario <code>" + esc(str_or(j, "scenario", "")) + "</code>";
   // The last day of the last step (one calendar, docs/output.md), or `until` in older files.
-  if (j.contains("start") && j.contains("until"))
-    line += (line.empty() ? "" : " &middot; ") + esc(str_or(j, "start", "")) + " to " +
-            esc(str_or(j, "last_day", str_or(j, "until", "")));
+  if (j.contains("start") && (j.contains("until") || j.contains("last_day")))
+    line += (line.empty() ? "" : " &middot; ") + esc(str_or(j, "start", "")) + " to " + esc(last_day_of(j, ""));
   if (j.contains("horizon") && j["horizon"].is_number_integer())
     line += " (" + std::to_string(j["horizon"].get<int>()) + " " + esc(str_or(j, "step", "week")) + "s)";
   if (j.contains("runs") && j["runs"].is_number_unsigned())
@@ -113,11 +140,12 @@ void findings(Page& page, const Json& j) {
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return num_or(outs[a], "probability", 0) > num_or(outs[b], "probability", 0);
   });
+  const std::vector<std::string> names = outcome_names(outs);
   page.html("<div class=\"findings\"><strong>In short</strong>\n<ul>\n");
   for (size_t i : order) {
     const auto& o = outs[i];
     double p = num_or(o, "probability", 0);
-    std::string li = "<li><strong>" + esc(label_of(o)) + "</strong>: " + pct(p) + " of runs (95% interval " +
+    std::string li = "<li><strong>" + esc(names[i]) + "</strong>: " + pct(p) + " of runs (95% interval " +
                      pct(o["ci95"][0].get<double>()) + " to " + pct(o["ci95"][1].get<double>()) + ")";
     bool is_default = o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>();
     std::string when = when_text(j, o);
@@ -126,20 +154,23 @@ void findings(Page& page, const Json& j) {
   }
   const auto& surv = j["survival"];
   if (!surv.empty() && surv.back().is_number())
-    page.html("<li>The incumbent still rules at " + esc(str_or(j, "until", "the horizon")) + " in " +
+    page.html("<li>The incumbent still rules at " + esc(last_day_of(j, "the horizon")) + " in " +
               pct(surv.back().get<double>()) + " of runs.</li>\n");
   page.html("</ul></div>\n");
 }
 
 void outcome_chart(Page& page, const Json& j) {
   Json values = Json::array();
-  for (const auto& o : j["outcomes"])
-    values.push_back({{"outcome", label_of(o)},
+  const std::vector<std::string> names = outcome_names(j["outcomes"]);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& o = j["outcomes"][i];
+    values.push_back({{"outcome", names[i]},
                       {"id", str_or(o, "id", "")},
                       {"p", num_or(o, "probability", 0)},
                       {"label", pct(num_or(o, "probability", 0))},  // as in the table, same rounding
                       {"lo", o["ci95"][0]},
                       {"hi", o["ci95"][1]}});
+  }
   Json s = base_spec("How likely is each outcome?", 560, std::max(80, 38 * static_cast<int>(values.size())));
   s["data"] = {{"values", values}};
   Json y = {{"field", "outcome"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}, {"axis", {{"labelLimit", 300}}}};
@@ -264,12 +295,17 @@ void cumulative_chart(Page& page, const Json& j) {
   std::string start = str_or(j, "start", "1970-01-01");
   int d = step_days(j);
   Json values = Json::array();
-  for (const auto& o : j["outcomes"]) {
+  // Keyed by id (the chart's `outcome` is the page's name for it, one per id).
+  const std::vector<std::string> names = outcome_names(j["outcomes"]);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& o = j["outcomes"][i];
     bool is_default = o.contains("default") && o["default"].is_boolean() && o["default"].get<bool>();
     if (is_default || !o.contains("cumulative") || !o["cumulative"].is_array()) continue;
     const auto& c = o["cumulative"];
     for (size_t s = 0; s < c.size(); ++s)
-      values.push_back({{"date", date_plus(start, static_cast<int>(s) * d - 1)}, {"outcome", label_of(o)},
+      values.push_back({{"date", date_plus(start, static_cast<int>(s) * d - 1)},
+                        {"outcome", names[i]},
+                        {"id", str_or(o, "id", "?")},
                         {"p", c[s].is_number() ? c[s].get<double>() : 0.0}});
   }
   if (values.empty()) return;
@@ -285,19 +321,22 @@ void cumulative_chart(Page& page, const Json& j) {
       {"tooltip", Json::array({{{"field", "outcome"}}, {{"field", "date"}, {"type", "temporal"}, {"format", "%Y-%m-%d"}, {"scale", {{"type", "utc"}}}},
                                {{"field", "p"}, {"type", "quantitative"}, {"format", ".1%"}}})}};
   // The table: one row per date, one column per outcome (in the order of the values).
-  std::vector<std::string> header = {"date"}, dates;
+  std::vector<std::string> header = {"date"}, ids, dates;
   std::set<std::string> seen;
-  std::map<std::string, std::map<std::string, std::string>> cell;  // date -> outcome -> text
+  std::map<std::string, std::map<std::string, std::string>> cell;  // date -> outcome id -> text
   for (const auto& v : values) {
-    const std::string date = v["date"].get<std::string>(), outcome = v["outcome"].get<std::string>();
-    if (std::find(header.begin(), header.end(), outcome) == header.end()) header.push_back(outcome);
+    const std::string date = v["date"].get<std::string>(), id = v["id"].get<std::string>();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+      header.push_back(v["outcome"].get<std::string>());
+    }
     if (seen.insert(date).second) dates.push_back(date);
-    cell[date][outcome] = pct_of(v["p"]);
+    cell[date][id] = pct_of(v["p"]);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& date : dates) {
     std::vector<std::string> r = {esc(date)};
-    for (size_t k = 1; k < header.size(); ++k) r.push_back(cell[date].count(header[k]) ? cell[date][header[k]] : "-");
+    for (const auto& id : ids) r.push_back(cell[date].count(id) ? cell[date][id] : "-");
     rows.push_back(r);
   }
   page.chart("cumulative", s,

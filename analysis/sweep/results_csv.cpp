@@ -14,6 +14,7 @@
 #include "engine/core/csv.h"
 #include "engine/core/error.h"
 #include "engine/core/number_text.h"
+#include "engine/core/text_file.h"
 #include "engine/output/files.h"
 #include "engine/output/numbers.h"
 
@@ -248,6 +249,11 @@ SweepResults parse_sweep_results(const std::string& text_in, const std::string& 
   // COMMAND`) are read for what they record and then blanked, so line numbers stay true.
   SweepResults t;
   t.file = file;
+  // Every text of the file may reach an output (parameter and outcome names, the status,
+  // the recorded command go to the report's page and to discover's JSON, which must be
+  // UTF-8): a byte that is not is refused at its place, before any cell is read.
+  if (const size_t bad = find_invalid_utf8(text_in); bad != std::string::npos)
+    throw InputError(loc_of_offset(file, text_in, bad), "invalid UTF-8", "save the file as UTF-8");
   size_t at = 0;
   std::string blanked;  // one empty line per comment line
   while (at < text_in.size() && text_in[at] == '#') {

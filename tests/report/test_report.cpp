@@ -534,3 +534,100 @@ TEST_CASE("a sweep's page says what was swept, with the seed and the runs per po
                "<code>teach&lt;b&gt;</code>") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("two outcomes with one label keep their own bar, layer and column", "[report][labels]") {
+  ReportJson j = teaching_run_json(400);
+  REQUIRE(j["outcomes"][0]["id"] == "defection_collapse");
+  REQUIRE(j["outcomes"][1]["id"] == "coup");
+  j["outcomes"][0]["label"] = "Regime falls";
+  j["outcomes"][1]["label"] = "Regime falls";
+  const std::string h = render_report({report_input_from_json(j, "dup.json")});
+  // Named apart wherever the label alone would merge them: the findings, the outcome chart
+  // and its table, the cumulative chart and its table (one column each).
+  for (const char* name : {"Regime falls (defection_collapse)", "Regime falls (coup)"}) {
+    CHECK(h.find(std::string("<li><strong>") + name + "</strong>") != std::string::npos);
+    CHECK(h.find(std::string("\"outcome\":\"") + name + "\"") != std::string::npos);
+    CHECK(h.find(std::string("<th>") + name + "</th>") != std::string::npos);
+    CHECK(h.find(std::string("<td>") + name + "</td>") != std::string::npos);
+  }
+  CHECK(h.find("\"outcome\":\"Regime falls\"") == std::string::npos);
+  CHECK(h.find("<th>Regime falls</th>") == std::string::npos);
+  // The cumulative table: a date column and one per outcome that is not the default.
+  CHECK(h.find("<tr><th>date</th><th>Regime falls (defection_collapse)</th><th>Regime falls (coup)</th><th>The "
+               "incumbent leaves under a deal</th></tr>") != std::string::npos);
+  // Distinct labels stay as they are.
+  const std::string plain = render_report({report_input_from_json(teaching_run_json(400), "run.json")});
+  CHECK(plain.find("<li><strong>The army abandons the government</strong>") != std::string::npos);
+  CHECK(plain.find("(coup)") == std::string::npos);
+}
+
+TEST_CASE("the findings give the last day the header gives, also from a file without last_day", "[report][dates]") {
+  ReportJson j = teaching_run_json(200);
+  const std::string last = j["last_day"].get<std::string>(), until = j["until"].get<std::string>();
+  REQUIRE(last != until);
+  std::string h = render_report({report_input_from_json(j, "run.json")});
+  CHECK(h.find("The incumbent still rules at " + last + " in ") != std::string::npos);
+  CHECK(h.find(" to " + last + " (") != std::string::npos);  // the header
+  CHECK(h.find(until) == std::string::npos);
+  // An older file without last_day: the day before `until`, in the header and the findings.
+  j.erase("last_day");
+  h = render_report({report_input_from_json(j, "old.json")});
+  CHECK(h.find("The incumbent still rules at " + last + " in ") != std::string::npos);
+  CHECK(h.find(" to " + last + " (") != std::string::npos);
+  CHECK(h.find("still rules at " + until) == std::string::npos);
+}
+
+TEST_CASE("a Morris table heads an interval only over the index that has one", "[report][morris]") {
+  ReportJson morris = {
+      {"method", "morris"},
+      {"parameters", {"x1", "x2"}},
+      {"outputs",
+       {{{"id", "f"}, {"mu_star", {0.3, 0.1}}, {"mu_star_ci95", {{0.2, 0.4}, {0.05, 0.15}}}, {"sigma", {0.1, 0.02}}}}}};
+  const std::string h = render_report({report_input_from_json(morris, "m.json")});
+  CHECK(h.find("<th>input</th><th>mu* (mean |effect|) (95% interval)</th><th>sigma (interactions)</th></tr>") !=
+        std::string::npos);
+  CHECK(h.find("sigma (interactions) (95% interval)") == std::string::npos);
+  CHECK(h.find("<td class=\"n\">0.300 (0.200 to 0.400)</td><td class=\"n\">0.100</td>") != std::string::npos);
+}
+
+TEST_CASE("a sweep's results.csv given to report reads as its folder", "[report][sweep][cli]") {
+  std::string dir = temp_dir("csvfile");
+  std::string csv = std::string(kSweepHeader) +
+                    "0,ok,0,0.5,100,0.1,0.05,0.17,0.9,0.83,0.95\n"
+                    "1,ok,1,0.5,100,0.3,0.22,0.4,0.7,0.6,0.78\n";
+  std::ofstream(dir + "/results.csv") << csv;
+  ReportInput in = read_report_input(dir + "/results.csv");
+  CHECK(in.kind == ReportKind::Sweep);
+  CHECK(in.data["points"].size() == 2);
+  CHECK(in.data["store"] == false);
+  const std::string g = GEOSIM_BINARY;
+  CHECK(shell(g + " report " + dir + "/results.csv -o " + dir + "/a.html") == 0);
+  CHECK(shell(g + " report " + dir + " -o " + dir + "/b.html") == 0);
+  // The same page but for where the results were read from.
+  std::string a = read(dir + "/a.html");
+  const std::string b = read(dir + "/b.html");
+  CHECK(a.find("results in <code>" + dir + "/results.csv</code>") != std::string::npos);
+  for (size_t at = a.find(dir + "/results.csv"); at != std::string::npos; at = a.find(dir + "/results.csv", at))
+    a.replace(at, dir.size() + 12, dir);
+  CHECK(a == b);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("bytes that are not UTF-8 in a sweep's results.csv are refused at their place", "[report][sweep][cli]") {
+  std::string dir = temp_dir("utf8");
+  const std::string g = GEOSIM_BINARY;
+  for (const std::string header :
+       {"point,status,\xff\xfe,runs,p_x,lo_x,hi_x\n", "point,status,a,runs,p_\xff,lo_\xff,hi_\xff\n"}) {
+    std::ofstream(dir + "/results.csv") << header << "0,ok,0.1,100,0.5,0.4,0.6\n";
+    const std::string col = header[13] == '\xff' ? "14" : "23";
+    CHECK(error_of([&] { read_report_input(dir); }) ==
+          dir + "/results.csv:1:" + col + ": invalid UTF-8; save the file as UTF-8");
+    CHECK(shell(g + " report " + dir + " -o " + dir + "/r.html 2> " + dir + "/err") == kExitInvalidInput);
+    CHECK(read(dir + "/err") == dir + "/results.csv:1:" + col + ": invalid UTF-8; save the file as UTF-8\n");
+    CHECK(shell(g + " discover " + dir + " --outcome x --threshold 0.1 -f json > " + dir + "/out 2> " + dir + "/err") ==
+          kExitInvalidInput);
+    CHECK(read(dir + "/err").find("results.csv:1:" + col + ": invalid UTF-8") != std::string::npos);
+    CHECK(read(dir + "/err").find("internal error") == std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}

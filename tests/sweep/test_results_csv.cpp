@@ -254,3 +254,21 @@ TEST_CASE("damaged results.csv files are rejected at file line and column", "[sw
                     "/nonexistent/results.csv: cannot read the sweep results; give a sweep's output directory or its "
                     "results.csv");
 }
+
+TEST_CASE("results.csv with bytes that are not UTF-8 is refused at the byte", "[sweep][results_csv][errors]") {
+  const std::string utf8 = "; save the file as UTF-8";
+  // In a parameter's column name (the crash of `report` and `discover -f json`).
+  CHECK(error_of("point,status,\xff\xfe,runs,p_x,lo_x,hi_x\n0,ok,0.1,100,0.5,0.4,0.6\n") ==
+        "results.csv:1:14: invalid UTF-8" + utf8);
+  // In an outcome's name.
+  CHECK(error_of("point,status,a,runs,p_\xff,lo_\xff,hi_\xff\n0,ok,0.1,100,0.5,0.4,0.6\n") ==
+        "results.csv:1:23: invalid UTF-8" + utf8);
+  // A cut sequence in a row, and in the recorded command of the comment lines.
+  CHECK(error_of(kHeader + "0,ok\xc3,0,0.5,100,0.1,0.05,0.17,0.9,0.83,0.95\n") ==
+        "results.csv:2:5: invalid UTF-8" + utf8);
+  CHECK(error_of("# reproduce: geosim sweep \xe9.yaml\n" + kHeader) == "results.csv:1:27: invalid UTF-8" + utf8);
+  // Valid UTF-8 names read as they are.
+  const SweepResults r =
+      parse_sweep_results("point,status,\xc3\xa9t\xc3\xa9,runs,p_x,lo_x,hi_x\n0,ok,0.1,100,0.5,0.4,0.6\n", "r");
+  CHECK(r.parameters == std::vector<std::string>{"\xc3\xa9t\xc3\xa9"});
+}
