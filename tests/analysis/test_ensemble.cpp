@@ -100,7 +100,8 @@ TEST_CASE("the pooled interval covers the pooled probability as often as it says
   const int seeds = 200;
   int covered = 0;
   for (int s = 1; s <= seeds; ++s) {
-    const auto& o = fall(ensemble(scs, 500, static_cast<uint64_t>(s)));
+    const EnsembleSummary e = ensemble(scs, 500, static_cast<uint64_t>(s));
+    const auto& o = fall(e);
     covered += o.pooled_ci95.lo <= exact && exact <= o.pooled_ci95.hi;
   }
   CHECK(test::within_binomial(static_cast<uint64_t>(covered), seeds, 0.95, 1));

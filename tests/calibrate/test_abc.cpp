@@ -291,7 +291,7 @@ TEST_CASE("a posterior that is not a regular file, or too large, is refused", "[
   fs::remove_all(dir);
 }
 
-TEST_CASE("a posterior's column of an inert parameter is read and dropped; a live one is still required",
+TEST_CASE("a posterior's column of an inert parameter is read and dropped, a live one is still required",
           "[abc][posterior]") {
   namespace fs = std::filesystem;
   // Format 2: the amnesty is switched off, so its uncertain credibility can change nothing
