@@ -92,31 +92,14 @@ std::string variant(const std::string& id, const std::string& base_path, const S
                      "the path from -o's folder to this file is not valid UTF-8, which a "
                      "scenario file cannot hold",
                      "rename the file or its folder");
-  // Text in a `#` comment stays on its line: a line break in the base's title (or a file
-  // name) would otherwise start a line of live YAML in the variant.
-  auto comment = [](const std::string& text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c < 0x20 || c == 0x7f) {
-        out += ' ';
-      } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) {
-        out += ' ', ++i;  // NEL
-      } else if (c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                 (static_cast<unsigned char>(text[i + 2]) == 0xa8 || static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
-        out += ' ', i += 2;  // LINE and PARAGRAPH SEPARATOR
-      } else {
-        out += text[i];
-      }
-    }
-    return out;
-  };
+  // Text in a `#` comment stays on its line (one_line): a line break in the base's title
+  // (or a file name) would otherwise start a line of live YAML in the variant.
   std::ostringstream os;
-  os << "# " << id << ": a variant of " << comment(base.id) << " (" << comment(base.title) << ").\n"
+  os << "# " << id << ": a variant of " << one_line(base.id) << " (" << one_line(base.title) << ").\n"
      << "#\n"
      << "# It inherits everything from the file named in `extends:`; write only what differs.\n"
      << "# Uncomment a block below and change a key; `geosim validate` checks the file and\n"
-     << "# `geosim compare " << comment(shell_word(base_path)) << " " << comment(shell_word(out_path))
+     << "# `geosim compare " << one_line(shell_word(base_path)) << " " << one_line(shell_word(out_path))
      << "` shows what the change does\n"
      << "# (both arms with the same random numbers).\n\n"
      << "geosim: " << base.format_version << "\n"

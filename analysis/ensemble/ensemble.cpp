@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
-#include <map>
-
 #include <memory>
 
 #include "engine/core/cluster.h"

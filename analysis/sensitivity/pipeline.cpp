@@ -26,9 +26,6 @@ const std::vector<double> kGCoefficients = {0, 1, 4.5, 9, 99, 99, 99, 99};
 // analyzers see the rows in the same order whatever the chunk size.
 int64_t chunk_points() { return std::max<int64_t>(4096, int64_t{64} * max_threads() * cluster().size); }
 
-// Streams the Sobol design through `eval` and the analyzer, chunk by chunk: memory holds
-// one chunk of points and outputs, never the whole design. `scale` turns each output into
-// the number analysed (a scenario's shares into counts of runs: see analyze below).
 // The jackknife's standard error from the G leave-one-group-out values of an estimate
 // (those that are NaN left out); NaN when fewer than two are finite.
 double jackknife_se(const std::vector<double>& v) {
@@ -67,6 +64,10 @@ std::vector<std::vector<double>> runs_se(const std::vector<std::vector<Indices>>
   return se;
 }
 
+// Streams the Sobol design through `eval` and the analyzer, chunk by chunk: memory holds
+// one chunk of points and outputs, never the whole design. `scale` turns each output into
+// the number analysed (a scenario's shares into counts of runs: see analyze below).
+// With `groups`, also on the runs outside each group, for the runs' own error (pipeline.h).
 void run_sobol(const DesignSettings& s, int d, int m, const ChunkEvaluator& eval, double scale, SensitivityReport& r,
                std::vector<double>& output_sum, int groups) {
   SobolSampler sampler(d, s.seed);

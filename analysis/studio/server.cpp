@@ -76,29 +76,6 @@ std::string error_body(const HttpError& e) {
 
 bool is_utf8(const std::string& s) { return find_invalid_utf8(s) == std::string::npos; }
 
-// A control character (C0, DEL, C1) or a line or paragraph separator, in UTF-8 text: none
-// belongs in one line of a YAML comment or value (a NUL makes `geosim validate` refuse the
-// file, the others end the line or are not printable YAML).
-size_t find_control(const std::string& s, size_t from = 0) {
-  for (size_t i = from; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    auto next = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
-    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) ||
-        (c == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)))
-      return i;
-  }
-  return std::string::npos;
-}
-
-// `s` with each control character (as find_control sees them) replaced by a space.
-std::string one_line(std::string s) {
-  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
-    auto c = static_cast<unsigned char>(s[i]);
-    s.replace(i, c < 0x80 ? 1 : c == 0xc2 ? 2 : 3, " ");
-  }
-  return s;
-}
-
 void send_error(httplib::Response& res, const HttpError& e) {
   res.status = e.status;
   res.set_content(error_body(e), "application/json");

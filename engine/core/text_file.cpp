@@ -131,4 +131,23 @@ FileLoc loc_of_offset(const std::string& file, std::string_view text, size_t off
   return l;
 }
 
+size_t find_control(const std::string& s, size_t from) {
+  for (size_t i = from; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) ||
+        (c == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)))
+      return i;
+  }
+  return std::string::npos;
+}
+
+std::string one_line(std::string s) {
+  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
+    auto c = static_cast<unsigned char>(s[i]);
+    s.replace(i, c < 0x80 ? 1 : c == 0xc2 ? 2 : 3, " ");
+  }
+  return s;
+}
+
 }  // namespace geosim

@@ -40,6 +40,15 @@ std::string display_path(const std::string& path);
 // sequence included), or std::string_view::npos when all of `text` is valid.
 size_t find_invalid_utf8(std::string_view text);
 
+// Offset of the first control character at or after `from` (C0, DEL, C1) or line or
+// paragraph separator (U+2028, U+2029) in UTF-8 text, or npos: none belongs in one line of
+// a YAML comment or value (a NUL makes `geosim validate` refuse the file, the others end the
+// line or are not printable YAML).
+size_t find_control(const std::string& s, size_t from = 0);
+
+// `s` with each control character (as find_control sees them) replaced by a space.
+std::string one_line(std::string s);
+
 // Line and column (1-based, in bytes) of `offset` in `text`.
 FileLoc loc_of_offset(const std::string& file, std::string_view text, size_t offset);
 

@@ -380,8 +380,7 @@ std::vector<Actor> read_csv(const std::string& path, const CsvLimits& limits) {
       diag.error(FileLoc{path, line_no, name.column}, "actor name is empty",
                  "give every actor a name");
       ok = false;
-    } else if (std::any_of(actor.name.begin(), actor.name.end(),
-                           [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    } else if (find_control(actor.name) != std::string::npos) {
       // A NUL, an escape or a line break would reach the table and the JSON as they are.
       diag.error(FileLoc{path, line_no, name.column}, "actor name holds a control character",
                  "names are printable text");
