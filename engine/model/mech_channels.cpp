@@ -35,7 +35,8 @@ constexpr MechParamInfo kParams[] = {
      .uniform_lo = -0.5,
      .uniform_hi = 1.5,
      .cite = "uniform(-0.5, 1.5): sanctions often rally support (Grauvogel & von Soest 2014, EJPR 53(4)) but may also "
-             "erode it (Peksen & Drury 2010, International Interactions 36(3))"},
+             "erode it (Peksen & Drury 2010, International Interactions 36(3))",
+     .via = channel_set(kRevenuePressure)},
     {.id = kRepFromSanctions,
      .order = 31,
      .group = "repression",
@@ -48,7 +49,8 @@ constexpr MechParamInfo kParams[] = {
      .uniform_lo = 0.0,
      .uniform_hi = 0.5,
      .cite =
-         "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))"},
+         "uniform(0, 0.5): sanctions are followed by more repression (Wood 2008, ISQ 52(3); Peksen 2009, JPR 46(1))",
+     .via = channel_set(kRevenuePressure)},
 };
 static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef enum");
 

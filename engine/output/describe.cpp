@@ -110,8 +110,14 @@ DescribeTable mechanism_params(const std::string& group) {
     if (group != p.group) continue;
     std::string def = p.uniform_lo < p.uniform_hi ? "uniform(" + num(p.uniform_lo) + ", " + num(p.uniform_hi) + ")"
                                                   : num(p.default_value);
+    // The channels it acts through alone (an analysis of a format 2 scenario leaves it out
+    // when no lever that can act feeds one of them).
+    std::string via;
+    for (int c = 0; c < kNumChannels; ++c)
+      if (p.via >> c & 1u) via += (via.empty() ? "" : " and ") + code(channel_info(c).name);
     t.rows.push_back({code(p.name), def, range_text(p.range.lo, p.range.hi), p.unit,
-                      std::string(p.doc) + (p.since_format > 1 ? " (format 2)" : "")});
+                      std::string(p.doc) + (via.empty() ? "" : "; acts only through " + via) +
+                          (p.since_format > 1 ? " (format 2)" : "")});
   }
   return t;
 }

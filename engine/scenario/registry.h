@@ -57,6 +57,13 @@ struct ChannelInfo {
 };
 const ChannelInfo& channel_info(int c);
 
+// The bits of a set of channels (MechParamInfo::via).
+template <typename... C>
+constexpr unsigned channel_set(C... c) {
+  return ((1u << static_cast<unsigned>(c)) | ...);
+}
+static_assert(kNumChannels <= 32, "a set of channels is the bits of an unsigned");
+
 struct ChannelWeight {
   Channel channel;
   double weight;
@@ -149,6 +156,14 @@ struct MechParamInfo {
   int since_format = 1;
   double uniform_lo = 0, uniform_hi = 0;
   const char* cite = "";  // where the default comes from (format 2 terms)
+  // The channels through which alone the coefficient acts: every term it enters is
+  // multiplied by each of them (by a share of the bite, say, that is itself a product of
+  // the channel), so while any one of them is 0 at every step its value changes nothing.
+  // Bit c stands for channel c (channel_set(), below); 0: none. Format 2's analyses leave such
+  // a coefficient out when no lever that can act feeds one of its channels
+  // (Scenario::inert_params; tests/model/test_inert.cpp runs every one it leaves out at both
+  // ends of its range).
+  unsigned via = 0;
   // Where the coefficient lies in Scenario::mech: its `order`, since mech_param_info lists
   // the rows by it (a constant, so a part's step reads p[sc.mech[kParams[k].slot()]]).
   constexpr size_t slot() const { return static_cast<size_t>(order); }

@@ -335,8 +335,9 @@ struct Scenario {
   // that are inert (below). These are what calibrate and sensitivity vary.
   std::vector<ParamId> independent_params() const;
   // Per parameter: whether it can change nothing in any run. Those of a lever that never
-  // acts, because its enabled, intensity or credibility is a fixed 0 (`enabled: false`), and
-  // a shared factor whose every follower is inert.
+  // acts, because its enabled, intensity or credibility is a fixed 0 (`enabled: false`), a
+  // mechanism's coefficient that acts only through channels of which one no lever able to
+  // act feeds (MechParamInfo::via), and a shared factor whose every follower is inert.
   std::vector<bool> inert_params() const;
 };
 
