@@ -164,6 +164,82 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
 
 int CalibrationStore::load(const Scenario& sc, Calibration& cal) const { return load_calibration(dir_, sc, cal); }
 
+namespace {
+
+// Throws (std::runtime_error, which load_calibration turns into an InputError naming the
+// file) unless generation file `g` holds what next_generation() can have written for `cal`:
+// every field the later generations, posterior.csv or summary.json read is checked, so a
+// file changed outside geosim is refused instead of read out of bounds or into wrong numbers.
+void check_generation(const GenerationInfo& info, const Population& p, int g, const Calibration& cal) {
+  auto fail = [](const std::string& what) { throw std::runtime_error(what); };
+  if (info.generation != g)
+    fail("it says it is generation " + std::to_string(info.generation) + ", but the file is generation " +
+         std::to_string(g));
+  if (p.dims != cal.population().dims || p.observations != cal.population().observations)
+    fail("sizes do not match the scenario");
+  const size_t N = static_cast<size_t>(cal.options().particles);
+  const size_t D = static_cast<size_t>(p.dims), K = static_cast<size_t>(p.observations);
+  // Every generation keeps exactly N particles (its pool is larger than N).
+  if (p.weight.size() != N || p.distance.size() != N || p.address.size() != N || p.u.size() != N * D ||
+      p.obs.size() != N * K || info.agree.size() != K)
+    fail("the lengths of weight, distance, address, u, obs or agree do not match " + std::to_string(N) +
+         " particles, " + std::to_string(D) + " parameters and " + std::to_string(K) + " observations");
+  // The values geosim writes: weights finite, not negative, with a positive finite sum
+  // (else the posterior would be NaN), and each u a probability.
+  double total = 0;
+  for (double w : p.weight) {
+    if (!std::isfinite(w) || w < 0) fail("a weight is negative or not finite");
+    total += w;
+  }
+  if (!(total > 0) || !std::isfinite(total)) fail("the weights do not have a positive finite sum");
+  for (double u : p.u)
+    if (!(u >= 0 && u <= 1)) fail("a u value lies outside [0, 1]");
+  // A particle's distance is the largest of its observations' distances (each finite, not
+  // negative), and the population is kept in order of distance; the tolerance is the last.
+  for (size_t i = 0; i < N; ++i) {
+    double d = 0;
+    for (size_t k = 0; k < K; ++k) {
+      const double o = p.obs[i * K + k];
+      if (!(o >= 0) || !std::isfinite(o)) fail("an obs value is negative or not finite");
+      d = std::max(d, o);
+    }
+    if (p.distance[i] != d) fail("distance " + std::to_string(i) + " is not the largest of its obs values");
+    if (i > 0 && p.distance[i] < p.distance[i - 1]) fail("the distances are not in increasing order");
+  }
+  if (info.epsilon != (N > 0 ? p.distance.back() : 0.0)) fail("epsilon is not the largest distance kept");
+  // Each particle was simulated once, by a run of this generation or an earlier one, whose
+  // index lies within that generation's simulations.
+  const uint64_t pool = static_cast<uint64_t>(cal.pool());
+  const uint64_t M = g == 0 ? pool : pool - N;
+  if (info.simulations != M)
+    fail("simulations is " + std::to_string(info.simulations) + ", but a generation " + std::to_string(g) +
+         " simulates " + std::to_string(M));
+  std::vector<uint64_t> sorted = p.address;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) fail("an address appears twice");
+  size_t fresh = 0;
+  for (uint64_t a : p.address) {
+    const uint64_t ag = a >> 32, index = a & 0xffffffffull;
+    if (ag > static_cast<uint64_t>(g) || index >= (ag == 0 ? pool : pool - N))
+      fail("address " + std::to_string(a) + " is not a run of this calibration's generations 0 to " +
+           std::to_string(g));
+    if (ag == static_cast<uint64_t>(g)) ++fresh;
+  }
+  // The summary numbers, computed as next_generation() computes them (the same bits).
+  if (info.acceptance != static_cast<double>(fresh) / static_cast<double>(M))
+    fail("acceptance is not the share of this generation's runs that were kept");
+  double s1 = 0, s2 = 0;
+  for (double w : p.weight) {
+    s1 += w;
+    s2 += w * w;
+  }
+  if (info.ess != (s2 > 0 ? s1 * s1 / s2 : 0)) fail("ess is not the effective sample size of the weights");
+  for (double a : info.agree)
+    if (!(a >= 0 && a <= 1)) fail("an agree value lies outside [0, 1]");
+}
+
+}  // namespace
+
 int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& cal) {
   (void)sc;
   std::vector<GenerationInfo> history;
@@ -175,6 +251,10 @@ int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& c
     if (!fs::exists(path)) break;
     Json j = parse_json_file(path);
     try {
+      // A calibration ends at the generation that gives a reason to stop: none follows it.
+      if (!stop.empty())
+        throw std::runtime_error("generation " + std::to_string(g - 1) +
+                                 " ended the calibration (its `stop` is set), so no generation follows it");
       GenerationInfo info;
       info.generation = j.at("generation").get<int>();
       info.epsilon = j.at("epsilon").get<double>();
@@ -182,7 +262,6 @@ int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& c
       info.ess = j.at("ess").get<double>();
       info.simulations = j.at("simulations").get<uint64_t>();
       info.agree = j.at("agree").get<std::vector<double>>();
-      history.push_back(info);
       stop = j.at("stop").get<std::string>();
       Population p;
       p.dims = j.at("dims").get<int>();
@@ -192,21 +271,8 @@ int load_calibration(const std::string& dir_, const Scenario& sc, Calibration& c
       p.address = j.at("address").get<std::vector<uint64_t>>();
       p.u = j.at("u").get<std::vector<double>>();
       p.obs = j.at("obs").get<std::vector<double>>();
-      if (p.dims != cal.population().dims || p.observations != cal.population().observations ||
-          p.u.size() != p.weight.size() * static_cast<size_t>(p.dims) ||
-          p.obs.size() != p.weight.size() * static_cast<size_t>(p.observations))
-        throw std::runtime_error("sizes do not match the scenario");
-      // The values geosim writes: weights finite, not negative, with a positive finite sum
-      // (else the posterior would be NaN), and each u a probability.
-      double total = 0;
-      for (double w : p.weight) {
-        if (!std::isfinite(w) || w < 0) throw std::runtime_error("a weight is negative or not finite");
-        total += w;
-      }
-      if (!(total > 0) || !std::isfinite(total))
-        throw std::runtime_error("the weights do not have a positive finite sum");
-      for (double u : p.u)
-        if (!(u >= 0 && u <= 1)) throw std::runtime_error("a u value lies outside [0, 1]");
+      check_generation(info, p, g, cal);
+      history.push_back(info);
       pop = std::move(p);
     } catch (const std::exception& e) {
       throw InputError(FileLoc{path, 0, 0}, std::string("cannot read this generation: ") + e.what(),

@@ -78,53 +78,6 @@ void check_nesting(const std::string& file, const std::string& text) {
   }
 }
 
-// A URI for SQLite that names `path` exactly: every byte but the unreserved ones and '/'
-// percent-encoded ('?', '#' and '%' are syntax in a URI).
-std::string sqlite_uri(const std::string& path, const char* query) {
-  std::string u = "file:";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
-      u += static_cast<char>(c);
-    } else {
-      const char* hex = "0123456789ABCDEF";
-      u += '%';
-      u += hex[c >> 4];
-      u += hex[c & 15];
-    }
-  }
-  return u + "?" + query;
-}
-
-// Opens a sweep's results.sqlite to read it, leaving nothing behind in the folder. The sweep
-// writes it in WAL mode (analysis/sweep/store.cpp), and a plain read-only connection to such
-// a database creates results.sqlite-wal and -shm beside it, which a reader cannot remove.
-// - No -wal file: the sweep has ended (its last close moved everything into the main file
-//   and removed the WAL): the file is opened immutable, which reads it without locks, WAL
-//   or shared memory, and creates nothing.
-// - -wal and -shm both there: a sweep is writing (or was killed): the file is opened read
-//   only, as any reader of a live WAL database, which reads the points committed so far and
-//   creates nothing that is not there already.
-// - A -wal without its -shm (a folder copied without it): the main file alone, immutable;
-//   the points still in the WAL are not seen.
-// (A sweep that ends between the check and the open leaves the two files that its close
-// would have removed: the window is that of one open.) nullptr when it cannot be opened.
-sqlite3* open_sweep_store(const std::string& file) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return nullptr;
-  const bool live = fs::exists(file + "-wal", ec) && fs::exists(file + "-shm", ec);
-  sqlite3* db = nullptr;
-  const int rc = live ? sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr)
-                      : sqlite3_open_v2(sqlite_uri(file, "mode=ro&immutable=1").c_str(), &db,
-                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_close(db);
-    return nullptr;
-  }
-  sqlite3_busy_timeout(db, 2000);  // a sweep commits one point at a time
-  return db;
-}
-
 // What a sweep's store records about it: from its metadata table the seed, the runs per
 // point, the scenario and the design, for the page's title; from its `failed` table the
 // reason each listed failed point failed (results.csv says only that it did). Nothing when
@@ -137,7 +90,7 @@ struct SweepStore {
 
 SweepStore read_sweep_store(const std::string& file, const std::vector<int64_t>& failed_points) {
   SweepStore store;
-  sqlite3* db = open_sweep_store(file);
+  sqlite3* db = open_sweep_database(file);
   if (!db) return store;
   // A text value longer than any geosim writes is not this tool's.
   auto text = [](sqlite3_stmt* st, int col) -> std::optional<std::string> {
@@ -254,6 +207,7 @@ ReportInput read_report_input(const std::string& path) {
     in.kind = ReportKind::Sweep;
     in.source = path;
     in.data = parse_sweep_csv(read_text(csv), csv);
+    check_rows_against_database(in.data["points"].size() + in.data["failed"].get<size_t>(), csv);
     in.data["dir"] = csv_file ? fs::path(csv).parent_path().lexically_normal().string() : path;
     std::vector<int64_t> failed;
     for (const auto& f : in.data["failed_points"]) failed.push_back(f["point"].get<int64_t>());

@@ -1,8 +1,10 @@
 #include "analysis/sweep/results_csv.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -254,7 +256,8 @@ SweepResults parse_sweep_results(const std::string& text_in, const std::string& 
   // UTF-8): a byte that is not is refused at its place, before any cell is read.
   if (const size_t bad = find_invalid_utf8(text_in); bad != std::string::npos)
     throw InputError(loc_of_offset(file, text_in, bad), "invalid UTF-8", "save the file as UTF-8");
-  size_t at = 0;
+  // A byte order mark (Excel writes one when it saves CSV as UTF-8) is no part of the header.
+  size_t at = text_in.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
   std::string blanked;  // one empty line per comment line
   while (at < text_in.size() && text_in[at] == '#') {
     size_t end = text_in.find('\n', at);
@@ -302,7 +305,78 @@ SweepResults read_sweep_results(const std::string& results) {
                      "give a sweep's output directory or its results.csv");
   // Only a regular file, and at most 1 GiB (a million points of a wide sweep): a FIFO or a
   // device is refused rather than read until memory runs out.
-  return parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
+  SweepResults t = parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
+  check_rows_against_database(t.rows.size(), path);
+  return t;
+}
+
+namespace {
+
+// A URI for SQLite that names `path` exactly: every byte but the unreserved ones and '/'
+// percent-encoded ('?', '#' and '%' are syntax in a URI).
+std::string sqlite_uri(const std::string& path, const char* query) {
+  std::string u = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      u += static_cast<char>(c);
+    } else {
+      const char* hex = "0123456789ABCDEF";
+      u += '%';
+      u += hex[c >> 4];
+      u += hex[c & 15];
+    }
+  }
+  return u + "?" + query;
+}
+
+}  // namespace
+
+// (which mode, and why, in results_csv.h)
+sqlite3* open_sweep_database(const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
+  const bool live = fs::exists(file + "-wal", ec) && fs::exists(file + "-shm", ec);
+  sqlite3* db = nullptr;
+  const int rc = live ? sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr)
+                      : sqlite3_open_v2(sqlite_uri(file, "mode=ro&immutable=1").c_str(), &db,
+                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 2000);  // a sweep commits one point at a time
+  return db;
+}
+
+int64_t sweep_database_points(const std::string& db_path) {
+  sqlite3* db = open_sweep_database(db_path);
+  if (!db) return -1;
+  int64_t points = -1;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM metadata WHERE key = 'points'", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+    const char* v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    int64_t n = 0;
+    const char* end = v + std::strlen(v);
+    if (auto [p, ec] = std::from_chars(v, end, n); ec == std::errc() && p == end && n >= 0) points = n;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return points;
+}
+
+void check_rows_against_database(size_t rows, const std::string& csv_file) {
+  const std::string db = sweep_database_path(csv_file);
+  const int64_t points = sweep_database_points(db);
+  if (points < 0 || static_cast<int64_t>(rows) == points) return;
+  const bool short_of_rows = static_cast<int64_t>(rows) < points;
+  throw InputError(FileLoc{csv_file, 0, 0},
+                   "holds " + std::to_string(rows) + (rows == 1 ? " point" : " points") +
+                       ", but the sweep's database beside it (" + db + ") records " + std::to_string(points) +
+                       (short_of_rows ? ": the file was cut short or changed outside geosim"
+                                      : ": the file was changed outside geosim"),
+                   "write it again from the database with `geosim sweep SPEC --output DIR --resume`");
 }
 
 std::string sweep_database_path(const std::string& results_csv) {

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+struct sqlite3;
+
 namespace geosim {
 
 // One row of results.csv.
@@ -53,7 +55,9 @@ SweepResults parse_sweep_results(const std::string& text, const std::string& fil
 // A sweep's output folder names its results.csv; anything else is taken as the CSV itself.
 std::string sweep_results_path(const std::string& results);
 
-// Reads and parses DIR/results.csv or the CSV itself. InputError when it cannot be read.
+// Reads and parses DIR/results.csv or the CSV itself. InputError when it cannot be read, or
+// when the sweep's database beside it records another number of points
+// (check_rows_against_database).
 SweepResults read_sweep_results(const std::string& results);
 
 // results.csv gives no reason for a failed point; the sweep's database keeps them in its
@@ -61,5 +65,30 @@ SweepResults read_sweep_results(const std::string& results);
 // command that lists those reasons: sqlite3 DIR/results.sqlite 'SELECT point, reason FROM failed'.
 std::string sweep_database_path(const std::string& results_csv);
 std::string failed_reasons_command(const std::string& db_path);
+
+// Opens a sweep's results.sqlite to read it, leaving nothing behind in the folder. The sweep
+// writes it in WAL mode (analysis/sweep/store.cpp), and a plain read-only connection to such
+// a database creates results.sqlite-wal and -shm beside it, which a reader cannot remove.
+// - No -wal file: the sweep has ended (its last close moved everything into the main file
+//   and removed the WAL): the file is opened immutable, which reads it without locks, WAL
+//   or shared memory, and creates nothing.
+// - -wal and -shm both there: a sweep is writing (or was killed): the file is opened read
+//   only, as any reader of a live WAL database, which reads the points committed so far and
+//   creates nothing that is not there already.
+// - A -wal without its -shm (a folder copied without it): the main file alone, immutable;
+//   the points still in the WAL are not seen.
+// (A sweep that ends between the check and the open leaves the two files that its close
+// would have removed: the window is that of one open.) nullptr when it cannot be opened.
+sqlite3* open_sweep_database(const std::string& file);
+
+// The number of points the sweep's database `db_path` records (its metadata `points`); -1
+// when there is none, or it cannot be read, or it is not a sweep's.
+int64_t sweep_database_points(const std::string& db_path);
+
+// A results.csv of `rows` points beside a sweep's database that records another number is
+// refused (InputError naming the file): the sweep writes one row per point of its design, so
+// a short file lost its last rows (a row missing in the middle is refused by the parser).
+// Nothing is checked when no sweep's database is there: the file is read on its own.
+void check_rows_against_database(size_t rows, const std::string& csv_file);
 
 }  // namespace geosim

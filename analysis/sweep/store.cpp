@@ -134,6 +134,8 @@ std::string g6(double v) { return general(v, 6); }
 ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const StoreOptions& options)
     : dir_(dir), plan_(plan), command_(options.command), long_format_(options.long_format) {
   std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    throw InputError(FileLoc{dir, 0, 0}, "--output names a file, not a folder", "name a folder for the sweep");
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError(FileLoc{dir, 0, 0}, "cannot create the output directory: " + ec.message());
   // Held for the whole sweep: two sweeps started at once into one folder would otherwise
@@ -141,6 +143,20 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
   lock_ = std::make_unique<DirLock>(dir, "geosim sweep");
   check_result_folder(dir, ResultFolder::Sweep);
   db_path_ = (std::filesystem::path(dir) / "results.sqlite").string();
+  // A results table in a folder that holds no sweep's database yet was not written by a
+  // sweep of this folder: it is the user's (or a link to it), and finish() would replace it.
+  // Refused before anything is created (a sweep's own tables only ever follow its database).
+  auto refuse_foreign_tables = [&] {
+    for (const char* name : {"results.csv", "results_long.csv"}) {
+      const std::string path = (std::filesystem::path(dir) / name).string();
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) == 0)
+        throw InputError(FileLoc{path, 0, 0},
+                         "is already there, but the folder holds no sweep's database (results.sqlite) that wrote "
+                         "it; geosim does not replace it",
+                         "move it out of the folder, or choose another --output directory");
+    }
+  };
   // SQLite follows a symbolic link and opens whatever it names: the database and its journal
   // files must be files of this folder.
   bool existed = false;
@@ -157,6 +173,7 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                        "remove it, or choose another --output directory");
     if (*suffix == '\0') existed = true;
   }
+  if (!existed) refuse_foreign_tables();
   if (sqlite3_open(db_path_.c_str(), &db_) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -181,17 +198,33 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const St
                        "this database is not a sweep's (it has tables, but no `metadata` table); geosim does not "
                        "overwrite it",
                        "move it out of the folder, or choose another --output directory");
+    if (objects == 0) refuse_foreign_tables();
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL survives a killed process
     if (objects == 0) {
       create();
       return;
     }
-    if (meta("format") != "geosim-sweep 2")
-      throw InputError(FileLoc{dir, 0, 0},
-                       "this directory holds a sweep in an older layout (" + meta("format") +
-                           ") that this geosim cannot resume",
-                       "choose another --output directory, or delete this one to start over");
+    // Every sweep's database says `geosim-sweep N` in its metadata; a `metadata` table
+    // without that (or without key/value columns) is another program's.
+    std::string format;
+    try {
+      format = meta("format");
+    } catch (const StorageFailure&) {
+      throw;
+    } catch (const std::runtime_error&) {
+      // (no such column: a `metadata` table of another shape)
+    }
+    if (format.rfind("geosim-sweep ", 0) != 0)
+      throw InputError(FileLoc{db_path_, 0, 0},
+                       "this database is not a sweep's (its `metadata` table records no geosim sweep format); "
+                       "geosim does not overwrite it",
+                       "move it out of the folder, or choose another --output directory");
+    if (format != "geosim-sweep 2")
+      throw InputError(
+          FileLoc{dir, 0, 0},
+          "this directory holds a sweep in an older layout (" + format + ") that this geosim cannot resume",
+          "choose another --output directory, or delete this one to start over");
     std::string hash = meta("spec_hash");
     if (hash != plan.hash)
       throw InputError(FileLoc{dir, 0, 0},
@@ -315,6 +348,42 @@ void ResultStore::check_resumable() const {
   for (int f : plan_.states) vars.push_back(sc.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])].name);
   incomplete("results", "outcome", outcomes, "outcome");
   incomplete("states", "var", vars, "state variable");
+  // The counts results.csv is computed from: whole numbers from 0 to the point's runs,
+  // stored with those runs, and, since every run ends in exactly one outcome, adding up to
+  // the runs when every outcome is recorded (to at most them when some are left out).
+  if (!outcomes.empty()) {
+    std::string marks;
+    for (size_t k = 0; k < outcomes.size(); ++k) marks += k ? ",?" : "?";
+    auto bind_outcomes = [&](Stmt& s) {
+      for (size_t k = 0; k < outcomes.size(); ++k) s.bind(static_cast<int>(k) + 1, outcomes[k]);
+    };
+    const std::string ok_rows =
+        " FROM results r JOIN points p ON r.point = p.point WHERE p.status = 'ok' AND "
+        "r.outcome IN (" +
+        marks + ")";
+    {
+      Stmt s(db_, "SELECT r.point, r.outcome, r.count, r.runs, p.runs, r.runs IS NOT p.runs" + ok_rows +
+                      " AND (typeof(r.count) != 'integer' OR r.count < 0 OR r.count > p.runs OR r.runs IS NOT p.runs)"
+                      " ORDER BY r.point, r.outcome LIMIT 1");
+      bind_outcomes(s);
+      if (s.row()) {
+        const std::string at =
+            "point " + std::to_string(s.i64(0)) + " is ok with " + std::to_string(s.i64(4)) + " runs, but ";
+        if (s.i64(5) != 0)
+          refuse(at + "its row of outcome '" + s.text(1) + "' in `results` says " + s.text(3) + " runs");
+        refuse(at + "`results` gives outcome '" + s.text(1) + "' a count of " + s.text(2) +
+               " (a count is a whole number from 0 to the runs)");
+      }
+    }
+    const bool all = plan_.outcomes.size() == sc.outcomes.size();
+    Stmt s(db_, "SELECT r.point, sum(r.count), p.runs" + ok_rows + " GROUP BY r.point HAVING sum(r.count) " +
+                    (all ? "!=" : ">") + " p.runs ORDER BY r.point LIMIT 1");
+    bind_outcomes(s);
+    if (s.row())
+      refuse("point " + std::to_string(s.i64(0)) + " is ok with " + std::to_string(s.i64(2)) +
+             " runs, but the counts of its outcomes in `results` add up to " + std::to_string(s.i64(1)) +
+             (all ? "" : ", more than its runs") + " (every run ends in exactly one outcome)");
+  }
   {
     Stmt s(db_,
            "SELECT point FROM points WHERE status='failed' AND point NOT IN (SELECT point FROM failed) "

@@ -268,6 +268,22 @@ TEST_CASE("a database changed outside geosim is refused on --resume, naming the 
       {"UPDATE points SET status='done' WHERE point=0",
        "point 0 has status 'done' (geosim writes pending, ok or failed)"},
       {"UPDATE points SET point=7 WHERE point=3", "point 3 has no row in `points` (there is a row numbered 7 instead)"},
+      // Counts results.csv would turn into probabilities outside [0, 1], or that no run made.
+      {"UPDATE results SET count=900 WHERE point=0 AND outcome='coup'",
+       "point 0 is ok with 50 runs, but `results` gives outcome 'coup' a count of 900 (a count is a whole number "
+       "from 0 to the runs)"},
+      {"UPDATE results SET count=-1 WHERE point=3 AND outcome='coup'",
+       "point 3 is ok with 50 runs, but `results` gives outcome 'coup' a count of -1 (a count is a whole number "
+       "from 0 to the runs)"},
+      {"UPDATE results SET count='many' WHERE point=0 AND outcome='coup'",
+       "point 0 is ok with 50 runs, but `results` gives outcome 'coup' a count of many (a count is a whole number "
+       "from 0 to the runs)"},
+      {"UPDATE results SET runs=40 WHERE point=0 AND outcome='coup'",
+       "point 0 is ok with 50 runs, but its row of outcome 'coup' in `results` says 40 runs"},
+      {"UPDATE results SET count=count-1 WHERE point=2 AND outcome=(SELECT outcome FROM results WHERE point=2 "
+       "ORDER BY count DESC LIMIT 1)",
+       "point 2 is ok with 50 runs, but the counts of its outcomes in `results` add up to 49 (every run ends in "
+       "exactly one outcome)"},
   };
   const SweepPlan plan = plan_sweep(load_sweep_spec(spec));
   for (const Change& c : changes) {
