@@ -118,7 +118,10 @@ std::string variant(const std::string& id, const std::string& base_path, const S
     }
   }
   os << "\n# Any other key of the base may be overridden the same way (docs/scenario-format.md,\n"
-     << "# \"extends:\"), e.g. a later horizon:\n# horizon: " << base.horizon << "\n";
+     << "# \"extends:\"), e.g. a later horizon:\n# horizon: " << base.horizon;
+  // Format 2 writes a length as a duration (a bare number is refused there).
+  if (base.format_version >= 2) os << (base.unit == StepUnit::Week ? " weeks" : " days");
+  os << "\n";
   return os.str();
 }
 
@@ -196,7 +199,9 @@ int new_command(const std::vector<std::string>& args) {
   // line would have made it a file that does not load.
   std::ostream& said = to_stdout ? std::cerr : std::cout;
   said << "wrote " << output << " (" << (from.empty() ? "from the teaching scenario" : "a variant of " + from) << ")";
-  if (to_stdout)
+  // A device or a pipe (-o /dev/null) keeps nothing to validate.
+  std::error_code kind_ec;
+  if (to_stdout || !std::filesystem::is_regular_file(output, kind_ec))
     said << "; save it to a file, then: geosim validate FILE && geosim run FILE\n";
   else
     said << "; next: geosim validate " << shell_word(output) << " && geosim run " << shell_word(output) << "\n";

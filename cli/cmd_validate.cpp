@@ -5,6 +5,7 @@
 #include "analysis/sweep/spec.h"
 #include "analysis/sweep/sweep.h"  // load_sweep_posterior
 #include "cli/common.h"
+#include "engine/output/run_limits.h"
 
 namespace geosim::cli {
 namespace {
@@ -35,7 +36,8 @@ int validate_command(const std::vector<std::string>& args) {
                                                   "scenario files")("quiet,q", po::bool_switch(&quiet),
                                                                     "print only problems");
   opts.add_options()("lint", po::bool_switch(&lint), "also warn about what can change no outcome (see above)")(
-      "pilot-runs", po::value<uint64_t>(&pilot_runs), "paired runs per lever in the lint's pilot (default 2000; 0: none)");
+      "pilot-runs", po::value<uint64_t>(&pilot_runs),
+      "paired runs per lever in the lint's pilot (default 2000, at most 2^40; 0: none)");
   sa.add_to(opts);
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -45,6 +47,9 @@ int validate_command(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (files.empty()) throw UsageError("validate: which files? (geosim validate FILE...)");
+  // The same limit as --runs: the pilot counts its paired runs in the same counters, and a
+  // count near 2^64 would wrap rather than run.
+  if (pilot_runs > kMaxRuns) throw UsageError("validate: --pilot-runs is limited to 2^40");
   int bad = 0;
   for (const auto& f : files) {
     try {

@@ -2,6 +2,7 @@
 
 #include <muParser.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <string_view>
@@ -72,16 +73,23 @@ int VarNames::find(std::string_view name) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags) {
+void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags,
+                      const TextPlaces* places) {
+  // The place of text[pos] in the file.
+  auto place = [&](size_t pos) {
+    if (places) return places->at(loc, pos);
+    FileLoc at = loc;
+    if (at.column > 0) at.column += static_cast<int>(pos);
+    return at;
+  };
   if (text.find_first_not_of(" \t") == std::string::npos) {
     diags.error(loc, "empty expression", "write a condition such as defected_share >= 0.5");
     return;
   }
   size_t len = 0;
   if (size_t pos = find_assignment(text, len); pos != std::string::npos) {
-    FileLoc at = loc;
-    if (at.column > 0) at.column += static_cast<int>(pos);
-    diags.error(at, "`" + text.substr(pos, len) + "` assigns to a variable; an expression may only read the state",
+    diags.error(place(pos),
+                "`" + text.substr(pos, len) + "` assigns to a variable; an expression may only read the state",
                 "to compare, write `==` (for example resources == 0.01)");
     return;
   }
@@ -94,16 +102,14 @@ void check_expression(const std::string& text, const FileLoc& loc, const VarName
     // would be the constant 1 without a word.
     if (p.GetNumResults() > 1) {
       const size_t comma = text.find(',');
-      FileLoc at = loc;
-      if (at.column > 0 && comma != std::string::npos) at.column += static_cast<int>(comma);
       diags.error(
-          at, "a condition is one expression; this holds " + std::to_string(p.GetNumResults()) + " separated by commas",
+          comma != std::string::npos ? place(comma) : loc,
+          "a condition is one expression; this holds " + std::to_string(p.GetNumResults()) + " separated by commas",
           "combine conditions with && or || (a comma is not 'and'), or write a decimal point as '.'");
     }
   } catch (const mu::Parser::exception_type& e) {
-    FileLoc at = loc;
-    int pos = static_cast<int>(e.GetPos());
-    if (pos >= 0 && at.column > 0) at.column += pos;
+    const int pos = static_cast<int>(e.GetPos());
+    const FileLoc at = pos >= 0 ? place(static_cast<size_t>(pos)) : loc;
     std::string token = e.GetToken();
     double ignored = 0;
     if ((e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) &&
@@ -113,15 +119,36 @@ void check_expression(const std::string& text, const FileLoc& loc, const VarName
                   "write a number within range");
     } else if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN || e.GetCode() == mu::ecUNEXPECTED_VAR) {
       // Words of other languages' logic: say what to write here.
-      const std::string logic = token == "and" || token == "AND"   ? "&&"
-                                : token == "or" || token == "OR"   ? "||"
-                                : token == "not" || token == "NOT" ? "!"
-                                                                   : "";
-      std::string guess = closest_match(token, var_names.list());
-      diags.error(at, "unknown variable '" + token + "' in expression",
-                  !logic.empty() ? "to combine conditions write " + logic + " (for example defected_share >= 0.5 && talks == 1)"
-                  : guess.empty() ? "variables are listed in docs/model.md (state variables)"
+      const std::string logic = token == "and" || token == "AND" ? "&&" : token == "or" || token == "OR" ? "||" : "";
+      // A name followed by `(` is a call, of a function muParser does not have.
+      size_t after = pos >= 0 ? static_cast<size_t>(pos) + token.size() : std::string::npos;
+      while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\n')) ++after;
+      const bool call = after < text.size() && text[after] == '(';
+      if (token == "not" || token == "NOT" || token.rfind('!', 0) == 0) {
+        // muParser has no `not`, and no `!` either (it takes `!(...)` for a name): what works.
+        diags.error(at, "there is no '" + (token[0] == '!' ? std::string("!") : token) + "' in an expression",
+                    "invert the comparison (defected_share >= 0.5 rather than not (defected_share < 0.5)), or "
+                    "compare the condition with 0: (defected_share < 0.5) == 0");
+      } else if (!logic.empty()) {
+        diags.error(at, "unknown variable '" + token + "' in expression",
+                    "to combine conditions write " + logic + " (for example defected_share >= 0.5 && talks == 1)");
+      } else if (call) {
+        std::vector<std::string> functions;
+        for (const auto& [name, callback] : p.GetFunDef()) functions.push_back(name);
+        std::sort(functions.begin(), functions.end());
+        // Short names are all near one another ('foo' is two edits from 'cos'): a guess
+        // must at least start as the name does.
+        std::string guess = closest_match(token, functions);
+        if (!guess.empty() && guess[0] != token[0]) guess.clear();
+        diags.error(at, "unknown function '" + token + "' in expression",
+                    (guess.empty() ? std::string() : "did you mean '" + guess + "'? ") + "the functions are " +
+                        join(functions));
+      } else {
+        std::string guess = closest_match(token, var_names.list());
+        diags.error(at, "unknown variable '" + token + "' in expression",
+                    guess.empty() ? "variables are listed in docs/model.md (state variables)"
                                   : "did you mean '" + guess + "'?");
+      }
     } else if (e.GetCode() == mu::ecEXPRESSION_TOO_LONG) {
       diags.error(loc,
                   "the expression is " + std::to_string(text.size()) +

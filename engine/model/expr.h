@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/core/error.h"
+#include "engine/core/text_places.h"
 
 namespace geosim {
 
@@ -34,8 +35,11 @@ class VarNames {
   std::unordered_map<std::string, int> index_;
 };
 
-// Checks syntax and names; problems go to `diags` at `loc` shifted by the position.
-void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags);
+// Checks syntax and names; problems go to `diags` at the place of the character they are
+// about: `loc` (the expression's first character) shifted by the position, or, for an
+// expression written over several lines or with escapes, its place in `places`.
+void check_expression(const std::string& text, const FileLoc& loc, const VarNames& var_names, Diagnostics& diags,
+                      const TextPlaces* places = nullptr);
 
 // The variables a valid expression reads (indices into var_names), in the order of their
 // names, for the lint's map of what reaches an outcome.

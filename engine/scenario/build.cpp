@@ -188,6 +188,7 @@ class Builder {
     e.text = w->scalar;
     e.loc = w->loc;
     if (w->quoted) e.loc.column += 1;
+    e.places = w->places;
     return true;
   }
 
@@ -532,6 +533,23 @@ void Builder::read_header() {
       }
     }
   }
+  // Dates are written YYYY-MM-DD: a run whose last day falls past 9999-12-31 would print
+  // steps such as "10000-04-14..-04-20", which `geosim report` cannot read back.
+  static const Date kLastDay = *parse_date("9999-12-31");
+  if (start_ok_ && kLastDay < sc_.date_of_step(sc_.horizon).plus_days(-1)) {
+    // At the key that made the run too long: the one given on the command line, if only one was.
+    const YNode* st = root_.find("start");
+    const YNode* length = h ? h : u;
+    const YNode* at = length && !(st->loc.on_command_line() && !length->loc.on_command_line()) ? length : st;
+    // Every dated item would be measured against dates that cannot be written: one error, as
+    // for a start date that does not exist.
+    start_ok_ = false;
+    diags_.error(at->loc,
+                 "the scenario runs past 9999-12-31 (" + std::to_string(sc_.horizon) + " " +
+                     (sc_.unit == StepUnit::Week ? "weeks" : "days") + " from " + sc_.start.str() +
+                     "), the last date a scenario can reach",
+                 "start earlier or shorten the horizon");
+  }
 }
 
 void Builder::read_issues() {
@@ -702,8 +720,9 @@ void Builder::read_cohorts() {
         diags_.error(ths->loc, "`thresholds:` must be a non-empty list of numbers");
       else
         for (const auto& v : ths->seq) {
+          // Within +-kMaxMagnitude like a `threshold:` distribution's values.
           double x;
-          if (parse_number(v, diags_, x)) c.thresholds.push_back(x);
+          if (parse_bounded_number(v, diags_, x)) c.thresholds.push_back(x);
         }
       c.units = static_cast<int>(c.thresholds.size());
       if (n.find("units") && get_int(n, "units", 0, 1, limits_.max_units) != c.units)
@@ -1120,7 +1139,16 @@ void Builder::read_decisions() {
     const std::string base = "decisions." + d.id + ".";
     // Default: once a week (a decision every step would come seven times as often in daily steps).
     d.every = std::max(1, get_duration(n, "every").value_or(static_cast<int>(std::lround(7 / step_days_))));
-    if (auto from = get_date(n, "from")) d.first_step = std::max(0, step_of(*from));
+    if (auto from = get_date(n, "from")) {
+      d.first_step = std::max(0, step_of(*from));
+      // As for a lever: a decision first taken after the horizon would never be taken; a
+      // horizon shortened on the command line may leave it out on purpose.
+      if (start_ok_ && d.first_step >= sc_.horizon && !horizon_from_command_line_)
+        diags_.error(n.find("from")->loc,
+                     "the decision is first taken (" + from->str() + ") after the horizon (" +
+                         sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
+                     "move `from` into the scenario's dates, or remove the decision");
+    }
     get_expr(n, "when", d.when);
     d.rationality = param(n, "rationality", base + "rationality", 1.0, {0, 1000}, d.provenance,
                           "how sharply the actor prefers the best option (0: at random)");
@@ -1279,6 +1307,7 @@ void Builder::read_outcomes() {
         o.when.text = w->scalar;
         o.when.loc = w->loc;
         if (w->quoted) o.when.loc.column += 1;
+        o.when.places = w->places;
       }
       if (o.is_default) diags_.error(w->loc, "the default outcome happens at the horizon; it takes no `when`");
     }
@@ -1325,8 +1354,10 @@ void Builder::read_events() {
         if (auto d = get_date(n, "at")) {
           e.at_step = step_of(*d);
           if (start_ok_ && (e.at_step < 0 || (e.at_step >= sc_.horizon && !horizon_from_command_line_)))
+            // The last day is the day before date_of_step(horizon), as lever, hazard and
+            // observation messages say: a date on date_of_step(horizon) is outside.
             diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
-                                      " to " + sc_.date_of_step(sc_.horizon).str() + ")");
+                                      " to " + sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")");
         }
         e.max_fires = 1;
       }
@@ -1355,6 +1386,7 @@ void Builder::read_events() {
             e.gate.text = w->scalar;
             e.gate.loc = w->loc;
             if (w->quoted) e.gate.loc.column += 1;
+            e.gate.places = w->places;
           }
         }
         e.from_step = 0;
@@ -1526,19 +1558,20 @@ void Builder::read_report() {
 void Builder::check_expressions() {
   const VarNames names(sc_.var_names());
   for (const auto& o : sc_.outcomes)
-    if (!o.when.empty()) check_expression(o.when.text, o.when.loc, names, diags_);
+    if (!o.when.empty()) check_expression(o.when.text, o.when.loc, names, diags_, o.when.places.get());
   for (const auto& e : sc_.events)
-    if (!e.gate.empty()) check_expression(e.gate.text, e.gate.loc, names, diags_);
+    if (!e.gate.empty()) check_expression(e.gate.text, e.gate.loc, names, diags_, e.gate.places.get());
   for (const auto& lv : sc_.levers) {
-    if (!lv.when.empty()) check_expression(lv.when.text, lv.when.loc, names, diags_);
-    if (!lv.until_when.empty()) check_expression(lv.until_when.text, lv.until_when.loc, names, diags_);
+    if (!lv.when.empty()) check_expression(lv.when.text, lv.when.loc, names, diags_, lv.when.places.get());
+    if (!lv.until_when.empty())
+      check_expression(lv.until_when.text, lv.until_when.loc, names, diags_, lv.until_when.places.get());
   }
   for (const auto& d : sc_.decisions)
-    if (!d.when.empty()) check_expression(d.when.text, d.when.loc, names, diags_);
+    if (!d.when.empty()) check_expression(d.when.text, d.when.loc, names, diags_, d.when.places.get());
   for (const auto& ld : sc_.ladders)
     for (const auto& r : ld.rungs) {
-      if (!r.up.empty()) check_expression(r.up.text, r.up.loc, names, diags_);
-      if (!r.down.empty()) check_expression(r.down.text, r.down.loc, names, diags_);
+      if (!r.up.empty()) check_expression(r.up.text, r.up.loc, names, diags_, r.up.places.get());
+      if (!r.down.empty()) check_expression(r.down.text, r.down.loc, names, diags_, r.down.places.get());
     }
 }
 
@@ -1599,6 +1632,11 @@ Scenario Builder::build() {
                             static_cast<double>(std::max(1, sc_.horizon))});
   // Format 2: lever.<id> is 1 while the lever acts (levers and hazards may read it).
   if (sc_.format_version >= 2) {
+    // `days`: the calendar's clock, which a condition reads the same in daily and weekly steps
+    // (`t` counts steps).
+    sc_.days_var = static_cast<int>(sc_.vars.size());
+    sc_.vars.push_back({"days", "days elapsed since the start (0 in the first step; t x the step's days)", 0,
+                        std::max(1, sc_.horizon) * step_days_});
     sc_.lever_var0 = static_cast<int>(sc_.vars.size());
     for (const auto& lv : sc_.levers) sc_.vars.push_back({"lever." + lv.id, "1 while lever " + lv.id + " acts", 0, 1});
     read_ladders();

@@ -207,6 +207,18 @@ bool parse_number(const YNode& node, Diagnostics& diags, double& out) {
   return true;
 }
 
+bool parse_bounded_number(const YNode& node, Diagnostics& diags, double& out) {
+  double v;
+  if (!parse_number(node, diags, v)) return false;
+  if (!(std::fabs(v) <= kMaxMagnitude)) {
+    diags.error(node.loc, "value " + num(v) + " is beyond the limit of +-" + num(kMaxMagnitude),
+                "numbers in a scenario stay within +-" + num(kMaxMagnitude));
+    return false;
+  }
+  out = v;
+  return true;
+}
+
 bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& diags, Distribution& out) {
   if (node.is_scalar()) {
     double v;
@@ -313,9 +325,12 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
                       "add `min:` and `max:` to truncate it");
         d.lo_cdf = std::isfinite(d.min) ? phi((d.min - d.mean) / d.sd) : 0.0;
         d.hi_cdf = std::isfinite(d.max) ? phi((d.max - d.mean) / d.sd) : 1.0;
+        // With the mean inside [min, max], the mass is spread too thin over the line (a
+        // huge sd), and a wider one would only make it worse.
         if (!(d.hi_cdf - d.lo_cdf > 1e-12))
           diags.error(node.loc, "the interval [min, max] holds almost none of this normal's mass",
-                      "move mean inside [min, max] or widen sd");
+                      d.mean >= d.min && d.mean <= d.max ? "narrow sd: it is far wider than [min, max]"
+                                                         : "move mean inside [min, max] or widen sd");
       }
       parsed = d;
       break;
@@ -382,8 +397,10 @@ bool Distribution::parse(const YNode& node, const Range& range, Diagnostics& dia
         if (!ws->is_seq() || ws->seq.size() != vs->seq.size()) {
           diags.error(ws->loc, "`weights` must be a list as long as `values` (" + std::to_string(vs->seq.size()) + ")");
         } else {
+          // Bounded, so that their sum stays finite: weights of 1e308 would add up to
+          // infinity and every share w / total would become 0.
           for (size_t i = 0; i < ws->seq.size() && i < w.size(); ++i) {
-            if (parse_number(ws->seq[i], diags, w[i]) && !(w[i] >= 0))
+            if (parse_bounded_number(ws->seq[i], diags, w[i]) && !(w[i] >= 0))
               diags.error(ws->seq[i].loc, "a weight must be zero or positive");
           }
         }

@@ -111,4 +111,9 @@ class Distribution {
 // Parses a plain number (no distribution), with a clear message; false on error.
 bool parse_number(const YNode& node, Diagnostics& diags, double& out);
 
+// parse_number, and the number must lie within +-kMaxMagnitude (number_limits.h), refused at
+// its own position: for the numbers of a list that are not parameters (a choice's weights, a
+// cohort's explicit thresholds), whose sum or spread would otherwise overflow.
+bool parse_bounded_number(const YNode& node, Diagnostics& diags, double& out);
+
 }  // namespace geosim

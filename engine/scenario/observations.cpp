@@ -100,7 +100,8 @@ void read_observations(const YNode& root, Scenario& sc, double step_days, Diagno
       ob.expr = e->scalar;
       ob.expr_loc = e->loc;
       if (e->quoted) ob.expr_loc.column += 1;
-      check_expression(ob.expr, ob.expr_loc, names, diags);
+      ob.expr_places = e->places;
+      check_expression(ob.expr, ob.expr_loc, names, diags, ob.expr_places.get());
     };
     if (holds) {
       ob.kind = Observation::Kind::Holds;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Observation {
   int steps = 0;
   std::string expr;        // holds / measure: the expression
   FileLoc expr_loc;        // of its first character
+  std::shared_ptr<const TextPlaces> expr_places;  // of its characters (YNode::places)
   int outcome = -1;        // outcome: index into Scenario::outcomes
   double value = 0;        // measure: what was measured
   double tolerance = 0;    // measure: how far a run may be from it and still agree (> 0)

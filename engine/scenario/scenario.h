@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -118,6 +119,7 @@ struct Cohort {
 struct Expr {
   std::string text;
   FileLoc loc;  // of the first character of the expression
+  std::shared_ptr<const TextPlaces> places;  // of its characters, when written over lines or with escapes
   bool empty() const { return text.empty(); }
 };
 
@@ -305,6 +307,7 @@ struct Scenario {
   std::vector<VarInfo> vars;
   int stance_var0 = 0;   // index of stance.<actor 0> on the first issue
   int fired_var0 = 0;    // index of fired.<event 0>
+  int days_var = -1;     // format 2: index of `days` (days since the start); -1 in format 1
   int lever_var0 = -1;   // format 2: index of lever.<lever 0> (1 while it acts); -1 in format 1
   int ladder_var0 = -1;  // format 2: index of ladder.<ladder 0> (the rung reached)
   int decision_var0 = -1;

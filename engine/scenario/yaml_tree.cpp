@@ -6,6 +6,9 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -121,7 +124,224 @@ void count_node(Budget& b, const FileLoc& at, size_t bytes) {
   count_bytes(b, at, bytes);
 }
 
-YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base, int depth, Budget& budget) {
+// The text a tree is converted from, with where its lines start, for the places of scalars
+// (YNode::places).
+struct Source {
+  std::string_view text;                    // without a byte-order mark, which yaml-cpp's marks do not count
+  mutable std::vector<size_t> line_starts;  // found when first needed: most files need none
+  explicit Source(std::string_view t) : text(t) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  }
+  // yaml-cpp's mark of text[offset] (0-based line and column).
+  YAML::Mark mark_of(size_t offset) const {
+    if (line_starts.empty()) {
+      line_starts.push_back(0);
+      for (size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') line_starts.push_back(i + 1);
+    }
+    YAML::Mark m;
+    const size_t line =
+        static_cast<size_t>(std::upper_bound(line_starts.begin(), line_starts.end(), offset) - line_starts.begin()) - 1;
+    m.pos = static_cast<int>(offset);
+    m.line = static_cast<int>(line);
+    m.column = static_cast<int>(offset - line_starts[line]);
+    return m;
+  }
+};
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// What a double-quoted scalar's escape at text[i] (a backslash) stands for, and how many
+// characters of the text it takes; false for an escape this does not know.
+bool decode_escape(std::string_view text, size_t i, std::string& bytes, size_t& len) {
+  if (i + 1 >= text.size()) return false;
+  const char e = text[i + 1];
+  bytes.clear();
+  len = 2;
+  int hex = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+  if (hex > 0) {
+    if (i + 2 + static_cast<size_t>(hex) > text.size()) return false;
+    uint32_t cp = 0;
+    for (int k = 0; k < hex; ++k) {
+      const char h = text[i + 2 + static_cast<size_t>(k)];
+      if (!std::isxdigit(static_cast<unsigned char>(h))) return false;
+      cp = cp * 16 +
+           static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+    }
+    append_utf8(bytes, cp);
+    len += static_cast<size_t>(hex);
+    return true;
+  }
+  switch (e) {
+    case '0':
+      bytes = std::string(1, '\0');
+      return true;
+    case 'a':
+      bytes = "\a";
+      return true;
+    case 'b':
+      bytes = "\b";
+      return true;
+    case 't':
+    case '\t':
+      bytes = "\t";
+      return true;
+    case 'n':
+      bytes = "\n";
+      return true;
+    case 'v':
+      bytes = "\v";
+      return true;
+    case 'f':
+      bytes = "\f";
+      return true;
+    case 'r':
+      bytes = "\r";
+      return true;
+    case 'e':
+      bytes = "\x1b";
+      return true;
+    case ' ':
+    case '"':
+    case '/':
+    case '\\':
+      bytes = std::string(1, e);
+      return true;
+    case 'N':
+      append_utf8(bytes, 0x85);
+      return true;
+    case '_':
+      append_utf8(bytes, 0xA0);
+      return true;
+    case 'L':
+      append_utf8(bytes, 0x2028);
+      return true;
+    case 'P':
+      append_utf8(bytes, 0x2029);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The places of a scalar's characters (YNode::places): null when they follow its first one on
+// its line, as most do. Otherwise the value is matched with its source character by character,
+// leaving out white space (what folding, indentation and line breaks make of it, and escapes
+// of white space): the non-blank characters of a scalar are those of its source, in order,
+// with an escape or a doubled '' standing for one. Should they not match, the places have no
+// pieces and messages point at the scalar's start.
+std::shared_ptr<const TextPlaces> scalar_places(const Source& src, const YAML::Mark& m, const std::string& value,
+                                                const std::string& file, const FileLoc& base) {
+  const std::string_view text = src.text;
+  if (m.pos < 0 || static_cast<size_t>(m.pos) >= text.size()) return nullptr;
+  size_t p = static_cast<size_t>(m.pos);
+  if (text[p] == '&') {  // an anchor before the value
+    while (p < text.size() && text[p] != ' ' && text[p] != '\t' && text[p] != '\n') ++p;
+    while (p < text.size() && (text[p] == ' ' || text[p] == '\t')) ++p;
+    if (p >= text.size()) return nullptr;
+  }
+  enum class Style { Plain, Single, Double, Block } style = Style::Plain;
+  if (text[p] == '"')
+    style = Style::Double;
+  else if (text[p] == '\'')
+    style = Style::Single;
+  else if (text[p] == '|' || text[p] == '>')
+    style = Style::Block;
+  size_t i = style == Style::Single || style == Style::Double ? p + 1 : p;
+  if (p == static_cast<size_t>(m.pos) && style != Style::Block && value.find('\n') == std::string::npos &&
+      text.compare(i, value.size(), value) == 0)
+    return nullptr;
+  // The mark must be where the text says (a byte-order mark, say, would shift it).
+  if (const YAML::Mark at = src.mark_of(static_cast<size_t>(m.pos)); at.line != m.line || at.column != m.column)
+    return nullptr;
+  auto places = std::make_shared<TextPlaces>();
+  if (style == Style::Block) {  // the value starts on the line after the header (`|-`, `>2 # note`)
+    i = text.find('\n', p);
+    if (i == std::string::npos) return places;
+    ++i;
+  }
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  // The next non-blank character of the value as the source writes it, and where.
+  std::string pending;  // what an escape stands for, not yet matched
+  size_t pending_at = 0, pending_i = 0;
+  auto next = [&](char& c, size_t& at) -> bool {
+    for (;;) {
+      if (pending_i < pending.size()) {
+        c = pending[pending_i++];
+        at = pending_at;
+        if (!blank(c)) return true;
+        continue;
+      }
+      if (i >= text.size()) return false;
+      const char t = text[i];
+      if (style == Style::Double && t == '"') return false;
+      if (style == Style::Single && t == '\'') {
+        if (i + 1 >= text.size() || text[i + 1] != '\'') return false;
+        c = '\'';
+        at = i;
+        i += 2;
+        return true;
+      }
+      if (style == Style::Double && t == '\\') {
+        if (i + 1 < text.size() && (text[i + 1] == '\n' || text[i + 1] == '\r')) {  // the line goes on
+          i += 2;
+          continue;
+        }
+        size_t len = 0;
+        if (!decode_escape(text, i, pending, len)) return false;
+        pending_at = i;
+        pending_i = 0;
+        i += len;
+        continue;
+      }
+      ++i;
+      if (blank(t)) continue;
+      c = t;
+      at = i - 1;
+      return true;
+    }
+  };
+  std::vector<TextPlaces::Piece> pieces;
+  for (size_t k = 0; k < value.size(); ++k) {
+    if (blank(value[k])) {
+      if (k == 0) {
+        const FileLoc l = mark_loc(file, src.mark_of(std::min(i, text.size() - 1)), base);
+        pieces.push_back({0, l.line, l.column});
+      }
+      continue;  // one column after the character before it
+    }
+    char c = 0;
+    size_t at = 0;
+    if (!next(c, at) || c != value[k]) return places;
+    const FileLoc l = mark_loc(file, src.mark_of(at), base);
+    if (!pieces.empty()) {
+      const TextPlaces::Piece& last = pieces.back();
+      if (last.line == l.line && last.column + static_cast<int>(k - last.offset) == l.column) continue;
+    }
+    pieces.push_back({k, l.line, l.column});
+  }
+  places->pieces = std::move(pieces);
+  return places;
+}
+
+YNode convert(const YAML::Node& n, const Source& src, const std::string& file, const FileLoc& base, int depth,
+              Budget& budget) {
   YNode out;
   out.loc = mark_loc(file, n.Mark(), base);
   if (depth > budget.limits.max_depth)
@@ -147,11 +367,14 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
       out.quoted = n.Tag() == "!";
       budget.bytes += heap_bytes(out.scalar);
       check_text(out.scalar, out.loc);
+      out.places = scalar_places(src, n.Mark(), out.scalar, file, base);
+      if (out.places)
+        count_bytes(budget, out.loc, sizeof(TextPlaces) + out.places->pieces.size() * sizeof(TextPlaces::Piece));
       break;
     case YAML::NodeType::Sequence:
       out.type = YNode::Type::Sequence;
       out.seq.reserve(n.size());
-      for (const auto& item : n) out.seq.push_back(convert(item, file, base, depth + 1, budget));
+      for (const auto& item : n) out.seq.push_back(convert(item, src, file, base, depth + 1, budget));
       break;
     case YAML::NodeType::Map: {
       out.type = YNode::Type::Map;
@@ -175,7 +398,7 @@ YNode convert(const YAML::Node& n, const std::string& file, const FileLoc& base,
         if (dup) throw InputError(kl, "duplicate key '" + key + "'", "each key may appear once in a map");
         count_bytes(budget, kl, sizeof(std::pair<std::string, YNode>) + sizeof(FileLoc) + heap_bytes(key) +
                                     heap_bytes(kl.file));
-        out.map.emplace_back(key, convert(kv.second, file, base, depth + 1, budget));
+        out.map.emplace_back(key, convert(kv.second, src, file, base, depth + 1, budget));
         out.key_locs.push_back(kl);
       }
       break;
@@ -317,6 +540,19 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
     throw InputError(at, fmt::format("invalid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])),
                      "save the file as UTF-8");
   }
+  // yaml-cpp breaks lines at LF (and CRLF) only: a file saved with bare CRs (old Mac) is one
+  // long line to it, read as nothing when it starts with a comment ("the file is empty") or
+  // as a wrong tree otherwise.
+  for (size_t cr = text.find('\r'); cr != std::string::npos; cr = text.find('\r', cr + 1)) {
+    if (cr + 1 < text.size() && text[cr + 1] == '\n') continue;
+    FileLoc at = loc_of_offset(file, text, cr);
+    if (base.line > 0) {  // text of a --set value
+      at.column = base.column + at.column - 1;
+      at.line = base.line + at.line - 1;
+    }
+    throw InputError(at, "a line ends in a bare CR (carriage return without line feed, as old Mac files have)",
+                     "convert the line endings to LF (or CRLF), for example with `tr '\\r' '\\n'`");
+  }
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
@@ -341,7 +577,8 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
     throw InputError(base, std::string("YAML error: ") + e.what());
   }
   Budget budget{limits};
-  return convert(root, file, base, 0, budget);
+  const Source src(text);
+  return convert(root, src, file, base, 0, budget);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/core/error.h"
+#include "engine/core/text_places.h"
 
 namespace geosim {
 
@@ -27,6 +28,10 @@ struct YNode {
   // The `geosim:` format of the file the node was written in (0: not known, e.g. a --set
   // value): a number from a format 1 file that a format 2 file extends keeps its meaning.
   int format = 0;
+  // For a scalar whose characters do not simply follow its first one on its line (several
+  // lines, escapes): where each lies in the file, for messages that point inside it (an
+  // expression's error). Null: they follow `loc` (the quote, for a quoted scalar, + 1).
+  std::shared_ptr<const TextPlaces> places;
 
   bool is_null() const { return type == Type::Null; }
   bool is_scalar() const { return type == Type::Scalar; }

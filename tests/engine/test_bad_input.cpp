@@ -105,7 +105,7 @@ outcomes:
   - {id: status_quo, default: true}
 )";
   CHECK(test::load_error(ev) ==
-        "test.yaml:11:20: the event's date 2021-01-01 lies outside the scenario (2020-01-06 to 2020-02-03)");
+        "test.yaml:11:20: the event's date 2021-01-01 lies outside the scenario (2020-01-06 to 2020-02-02)");
 }
 
 TEST_CASE("outcome rules: exactly one default, every outcome reachable", "[errors]") {

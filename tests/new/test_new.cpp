@@ -65,6 +65,26 @@ TEST_CASE("geosim new --from writes a variant that extends its base and validate
   fs::remove_all(dir);
 }
 
+TEST_CASE("geosim new --from: every commented key validates once uncommented", "[cli][new]") {
+  // The variant's comments are examples to uncomment; in format 2 the horizon is a duration.
+  const std::string dir = temp_path("new_uncomment");
+  fs::create_directories(dir);
+  for (const char* base :
+       {"scenarios/teaching.yaml", "scenarios/teaching-react.yaml", "scenarios/venezuela-2025.yaml"}) {
+    const std::string file = dir + "/v.yaml";
+    fs::remove(file);
+    REQUIRE(cli_run(std::string("new v --from ") + base + " -o '" + file + "'").code == 0);
+    std::string text = read_text(file);
+    const size_t at = text.find("\n# horizon: ");
+    REQUIRE(at != std::string::npos);
+    text.erase(at + 1, 2);  // "# "
+    std::ofstream(file) << text;
+    INFO(base);
+    CHECK(cli_run("validate '" + file + "'").code == 0);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("geosim new --from keeps a title with quotes and backslashes as it is", "[cli][new]") {
   const std::string dir = temp_path("new_title");
   fs::create_directories(dir);
@@ -118,5 +138,10 @@ TEST_CASE("geosim new keeps an existing file and refuses a bad name", "[cli][new
   auto missing = cli_run("new x -o '" + dir + "/x.yaml' --from no/such/base.yaml");
   CHECK(missing.code == 3);
   CHECK_FALSE(fs::exists(dir + "/x.yaml"));
+  // A device keeps nothing to validate: no "next: geosim validate /dev/null".
+  auto null = cli_run("new x -o /dev/null --force");
+  CHECK(null.code == 0);
+  CHECK(null.out.find("validate /dev/null") == std::string::npos);
+  CHECK(null.out.find("save it to a file") != std::string::npos);
   fs::remove_all(dir);
 }
