@@ -104,23 +104,21 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     const size_t off = static_cast<size_t>(lv.issue) * n;
     st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }
-  // Each pull closes a share of the gap to its actor per step. Shares that add up to more
-  // than the whole gap (rates near the top of their range in weekly steps) would throw the
-  // stance past every actor pulling it: they are scaled to close the gap at most, toward
-  // their weighted mean. Below that, nothing changes. The sum of all the shares bounds what
-  // any one stance gets; only when it passes 1 are they summed stance by stance.
+  // Format 1: each pull closes a share of the gap to its actor per step. Shares that add up
+  // to more than the whole gap (rates near the top of their range in weekly steps) would
+  // throw the stance past every actor pulling it: they are scaled to close the gap at most,
+  // toward their weighted mean. Below that, nothing changes. The sum of all the shares bounds
+  // what any one stance gets; only when it passes 1 are they summed stance by stance.
+  // Format 2 steps the pulls exactly instead (Model::channels), which never overshoots.
+  if (v2_) return;
   double all = 0;
   for (const auto& pl : st.pulls) all += pl.k;
-  st.pull_max = all;
   if (all > 1) {
     double* total = st.pull_total.data();
     for (const auto& pl : st.pulls) total[pl.target] = 0;
     for (const auto& pl : st.pulls) total[pl.target] += pl.k;
-    st.pull_max = 0;
-    for (auto& pl : st.pulls) {
+    for (auto& pl : st.pulls)
       if (total[pl.target] > 1) pl.k /= total[pl.target];
-      st.pull_max = std::max(st.pull_max, std::min(total[pl.target], 1.0));
-    }
   }
 }
 
@@ -133,31 +131,53 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
   double* push = st.push.data();
   const double* x = st.x.data();
   for (const auto& pl : st.pulls) push[pl.target] += pl.k * (x[pl.by] - x[pl.target]);
-  if (v2_ && sc_.incumbent.valid()) {
-    // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
-    // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
-    const double r = st.p[sc_.mech[kParams[kStanceRally].slot()].index()] *
-                     st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years;
-    if (r != 0) {
-      const size_t n = static_cast<size_t>(n_);
-      for (size_t k = 0; k < sc_.issues.size(); ++k)
-        for (size_t i : rally_) push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
-      // The rally and the levers together may close more than the gap (a rally near the top
-      // of its range): scaled as the levers' pulls alone are (update_levers).
-      if (st.pull_max + std::fabs(r) > 1) {
-        double* total = st.pull_total.data();
-        for (size_t k = 0; k < sc_.issues.size(); ++k)
-          for (size_t i : rally_) total[k * n + i] = 0;
-        for (const auto& pl : st.pulls) total[pl.target] = 0;
-        for (const auto& pl : st.pulls) total[pl.target] += pl.k;
-        for (size_t k = 0; k < sc_.issues.size(); ++k)
-          for (size_t i : rally_) {
-            const double all = total[k * n + i] + std::fabs(r);
-            if (all > 1) push[k * n + i] /= all;
-          }
-      }
-    }
-  }
+  if (!v2_) return;
+  // Rally round the flag (format 2): sectoral sanctions pull the actors at home toward the
+  // incumbent, at `rally` per year at full pressure (a negative rally pushes them away).
+  const double r = sc_.incumbent.valid() ? st.p[sc_.mech[kParams[kStanceRally].slot()].index()] *
+                                               st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years
+                                         : 0.0;
+  const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();
+  double* share = st.stance_share.data();
+  std::fill(share, share + ni * n, st.stance_a);
+  if (st.pulls.empty() && r == 0) return;
+  if (r != 0)
+    for (size_t k = 0; k < ni; ++k)
+      for (size_t i : rally_) push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
+  // The exact step (format 2). A stance relaxes toward its Friedkin-Johnsen target at
+  // adjust_per_year (a), and each pull draws it toward its actor at its own rate (p_j; the
+  // rally's may be negative): dx/dt = a (target - x) + sum_j p_j (x_j - x). With the others'
+  // stances held over the step, it closes a share 1 - e^(-R dt) of the gap to that drift's
+  // fixed point, R = a + sum_j p_j: each term's Euler share (a dt, p_j dt) times
+  // c = (1 - e^(-R dt)) / (R dt). So daily and weekly steps give the same fixed point and the
+  // same path for any rates (the Euler pulls beside an exact relaxation gave a lever's
+  // steady effect 1.47 times as large in weekly steps as in daily ones at a = 52), and no
+  // pull throws a stance past the actors pulling it. A stance no lever or rally pulls keeps
+  // stance_a, the same bits as before pulls were stepped so.
+  double* rate = st.pull_total.data();  // per stance: sum_j p_j dt
+  for (const auto& pl : st.pulls) rate[pl.target] = 0;
+  if (r != 0)
+    for (size_t k = 0; k < ni; ++k)
+      for (size_t i : rally_) rate[k * n + i] = 0;
+  for (const auto& pl : st.pulls) rate[pl.target] += pl.k;
+  if (r != 0)
+    for (size_t k = 0; k < ni; ++k)
+      for (size_t i : rally_) rate[k * n + i] += r;
+  auto exact = [&](size_t j) {
+    // Bargaining issues have no relaxation toward a target: the pulls alone.
+    const double adt = sc_.issues[j / n].model == StanceModel::Bargaining ? 0.0 : st.stance_kdt;
+    const double R = adt + rate[j];
+    const double c = R != 0 ? -std::expm1(-R) / R : 1.0;
+    push[j] *= c;
+    share[j] = c * adt;
+    rate[j] = std::numeric_limits<double>::quiet_NaN();  // done (a stance several pulls share)
+  };
+  for (const auto& pl : st.pulls)
+    if (!std::isnan(rate[pl.target])) exact(pl.target);
+  if (r != 0)
+    for (size_t k = 0; k < ni; ++k)
+      for (size_t i : rally_)
+        if (!std::isnan(rate[k * n + i])) exact(k * n + i);
 }
 
 namespace {

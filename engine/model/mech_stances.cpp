@@ -57,9 +57,12 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       friedkin_johnsen_step(st.Wt.data(), st.lambda.data(), x0, x, st.xnext.data(), static_cast<int>(n), n4_);
       if (v2_) {
         // Format 2: the stances close a share 1 - e^(-adjust dt) of the gap to the
-        // Friedkin-Johnsen target in a step (the same fixed point; format 1 closes all of it).
+        // Friedkin-Johnsen target in a step (the same fixed point; format 1 closes all of it);
+        // a stance that levers or the rally pull too, the exact step's share of the whole
+        // relaxation (Model::channels).
         double* xn = st.xnext.data();
-        for (size_t i = 0; i < n; ++i) xn[i] = x[i] + st.stance_a * (xn[i] - x[i]);
+        const double* share = st.stance_share.data() + k * n;
+        for (size_t i = 0; i < n; ++i) xn[i] = x[i] + share[i] * (xn[i] - x[i]);
       }
       from = st.xnext.data();
     }
@@ -106,6 +109,7 @@ void MechanismStep<Stances>::init(const Model& m, RunState& st) {
   if (m.v2_) {
     const double k = st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()], dt = m.sc_.dt_years;
     st.stance_a = 1.0 - std::exp(-k * dt);
+    st.stance_kdt = k * dt;
     // The noise of a step of an Ornstein-Uhlenbeck drift of sd `noise` a year relaxing at rate
     // k: variance (1 - e^(-2 k dt)) / 2k per unit. Its Euler form (sd sqrt(dt)) left a
     // stationary spread that grew with the step: sqrt(2) wider in weekly than in daily steps

@@ -139,6 +139,7 @@ Model::Model(const Scenario& scenario)
   }
   regime_stream_ = stream_id("regime");
   coup_outcome_ = sc_.find_outcome("coup");
+  days_per_step_ = sc_.unit == StepUnit::Week ? 7 : 1;
   for (size_t k = 0; k < exit_coef_.size(); ++k)
     exit_coef_[k] = static_cast<size_t>(find_mech_param("exit", Successor::kExitKeys[k]));
   for (size_t i = 0, w = 0; i < sc_.decisions.size(); ++i) {
@@ -246,8 +247,8 @@ void Model::prepare(RunState& st) const {
   st.active_levers.reserve(sc_.levers.size());
   st.pulls.clear();
   st.pulls.reserve(sc_.levers.size());
-  st.pull_max = 0;
   st.pull_total.assign(ni * n, 0.0);
+  st.stance_share.assign(ni * n, 1.0);
   st.words.assign(word_stream_.size() * 4, 0);
   size_t most = drawn_.size();
   for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);
@@ -680,6 +681,7 @@ void Model::fill_noise(RunState& st, uint32_t block) const {
 
 bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   st.vars[kVarStep] = t;
+  if (sc_.days_var >= 0) st.vars[static_cast<size_t>(sc_.days_var)] = t * days_per_step_;
   if (sc_.succession_var0 >= 0) update_ruler_vars(st, t);
   if (static_cast<uint32_t>(t) >> 2 != st.word_block) fill_words(st, rng, static_cast<uint32_t>(t) >> 2);
   // The mechanisms in their order (engine/model/mechanism.cpp); one may end the run.

@@ -81,10 +81,7 @@ struct RunState {
     size_t by, target;  // indices into x
   };
   std::vector<Pull> pulls;  // stance pulls of the active levers
-  // A bound on what the pulls on one stance add up to (update_levers: their sum over all
-  // stances, or, when that passes 1, the most on one stance after the scaling, at most 1),
-  // and a scratch of one number per stance for their sums.
-  double pull_max = 0;
+  // A scratch of one number per stance: the sum of the pulls on it (update_levers, channels).
   std::vector<double> pull_total;
   // Cohorts: thresholds sorted within each cohort; defected units form a prefix. Drawn
   // thresholds are computed lazily: the cohort's uniforms (theta_u, in unit order, never
@@ -143,6 +140,11 @@ struct RunState {
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
+  // Format 2: adjust_per_year x dt, and per stance (issue-major, as x) the share of the gap
+  // to the Friedkin-Johnsen target closed this step: stance_a, or where levers or the rally
+  // pull the stance too, the exact step's share of the combined relaxation (Model::channels).
+  double stance_kdt = 0;
+  std::vector<double> stance_share;
   // Format 2: the sd of a step's stance noise per unit of `noise` where the stances relax
   // (Friedkin-Johnsen): sqrt((1 - e^(-2 k dt)) / 2k) at adjust_per_year k, sqrt(dt) at k = 0.
   double stance_noise_f = 1;
@@ -316,6 +318,7 @@ class Model {
   std::vector<int> rung_down_;             // per rung: index into RunState::rung_down, or -1
   std::vector<uint32_t> decision_stream_;  // per decision: its random stream
   uint32_t regime_stream_ = 0;             // whether the regime outlives a ruler's exit
+  double days_per_step_ = 7;               // the calendar days of a step (the `days` variable)
   int coup_outcome_ = -1;                  // the outcome `coup`, whose hazards the coup trap raises
   std::array<size_t, 4> exit_coef_{};      // Scenario::mech positions of a successor's own exit values
   std::vector<int> decision_when_;         // per decision: index into RunState::decision_when, or -1

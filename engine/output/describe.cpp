@@ -126,7 +126,8 @@ DescribeTable variables() {
   DescribeTable t{
       "State variables that hazards, conditions and fan charts read (the fixed ones; a "
       "scenario adds stance.<actor>, stance.<issue>.<actor> and fired.<event>, and in format 2 "
-      "lever.<lever>, ladder.<ladder>, decision.<decision> and, with a leader, successions, "
+      "days (days since the start, the same in daily and weekly steps), lever.<lever>, ladder.<ladder>, "
+      "decision.<decision> and, with a leader, successions, "
       "ruler_tenure and new_ruler)",
       {"name", "range", "meaning"},
       {}};

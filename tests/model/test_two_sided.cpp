@@ -63,15 +63,17 @@ double var(const Scenario& sc, const RunState& st, const std::string& name) {
 }  // namespace
 
 TEST_CASE("sanctions rally the actors at home toward the incumbent", "[two-sided]") {
-  // revenue_pressure 0.5 and rally 2 a year: the army closes 2 x 0.5 x dt of its gap to the
-  // incumbent in a step; the foreign actor does not move.
+  // revenue_pressure 0.5 and rally 2 a year: the army drifts toward the incumbent at 1 a year
+  // while it relaxes back to its start at adjust_per_year 52, stepped exactly
+  // (docs/model.md, "Levers and channels"); the foreign actor does not move.
   std::string text =
       world("  - {id: s, kind: sanctions_sectoral, by: us, target: gov, intensity: 0.5, stance_push: 0}\n", "", 0.9);
   text.replace(text.find("stance: {rally: 0}"), 18, "stance: {rally: 2}");
   const Scenario sc = test::from_text(text);
   const RunState st = after(sc, 1);
   const double dt = 7 / 365.25;
-  CHECK(st.x[1] == Approx(0.2 + 2 * 0.5 * dt * (0.8 - 0.2)).epsilon(1e-12));
+  const double fixed = (52 * 0.2 + 1 * 0.8) / 53;
+  CHECK(st.x[1] == Approx(fixed + (0.2 - fixed) * std::exp(-53 * dt)).epsilon(1e-12));
   CHECK(st.x[2] == -0.8);
   CHECK(st.x[0] == 0.8);
 }

@@ -3,6 +3,7 @@
 // outcome probabilities; a format 1 file keeps its per-step meaning (and differs).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "../cli.h"
 #include "../engine/helpers.h"
 #include "engine/runner/monte_carlo.h"
+#include "engine/runner/run_loop.h"
+#include "engine/scenario/registry.h"
 
 using namespace geosim;
 
@@ -316,4 +319,118 @@ TEST_CASE("format 2: a cohort's shock period begins on its calendar day in daily
     }
     CHECK(checked > 100);
   }
+}
+
+namespace {
+
+// The army's stance after `steps` steps of a run with no noise: it relaxes toward its own
+// start (stubbornness 1) at adjust_per_year, and a lever (`lever`) or the rally draws it
+// toward another actor who holds still.
+double army_after(const std::string& step, int steps, const std::string& lever, const std::string& mechanisms,
+                  double start = 1) {
+  const Scenario sc = test::from_text(R"(geosim: 2
+id: pulls
+start: 2020-01-06
+step: )" + step + R"(
+horizon: 52 weeks
+incumbent: gov
+)" + mechanisms + R"(
+issues:
+  - {id: rule, noise: 0}
+actors:
+  - {id: gov, kind: regime, stance: 0.9, stubbornness: 1}
+  - {id: army, kind: security_force, stance: )" +
+                                      std::to_string(start) + R"(, stubbornness: 1}
+  - {id: opp, kind: opposition, stance: -1, stubbornness: 1}
+  - {id: patron, kind: state, stance: -0.5, stubbornness: 1}
+levers:
+  - )" + lever + R"(
+outcomes:
+  - {id: status_quo, default: true}
+)");
+  const Model model(sc);
+  RunState st;
+  model.prepare(st);
+  model.init_run(st, 1, 0);
+  const RunRng rng(1, 0);
+  for (int t = 0; t < steps; ++t) model.step(st, rng, t);
+  return st.x[1];
+}
+
+// dx/dt = a (x0 - x) + p (y - x) from x0: x(T) = x* + (x0 - x*) e^(-(a + p) T), x* = (a x0 + p y) / (a + p).
+double closed_form(double a, double p, double x0, double y, double years) {
+  const double fixed = (a * x0 + p * y) / (a + p);
+  return fixed + (x0 - fixed) * std::exp(-(a + p) * years);
+}
+
+}  // namespace
+
+TEST_CASE("format 2: a lever's pull on a stance is stepped exactly, the same in daily and in weekly steps", "[units]") {
+  // The army (stance 1) relaxes toward its start at 52 a year while the opposition's lever
+  // pulls it toward -1 at 2 a year. Stepped as the drift's exact solution, every step lands on
+  // the closed form, in daily and weekly steps alike. The Euler pull beside the exact
+  // relaxation ended the year at 0.885 in weekly steps and 0.925 in daily ones.
+  const std::string lever =
+      "{id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, stance_push: 2}";
+  for (int weeks : {1, 5, 52}) {
+    const double want = closed_form(52, 2, 1, -1, weeks * 7 / 365.25);
+    INFO(weeks << " weeks");
+    CHECK(army_after("week", weeks, lever, "") == Approx(want).epsilon(1e-12));
+    CHECK(army_after("day", 7 * weeks, lever, "") == Approx(want).epsilon(1e-12));
+  }
+  // A pull above the relaxation at the top of its range (100 a year: 1.9 of the gap a week as
+  // an Euler share) does not throw the stance past its actor.
+  const std::string strong =
+      "{id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, stance_push: 100}";
+  CHECK(army_after("week", 1, strong, "") == Approx(closed_form(52, 100, 1, -1, 7 / 365.25)).epsilon(1e-12));
+  CHECK(army_after("week", 52, strong, "") >= -1);
+}
+
+TEST_CASE("format 2: the rally is stepped exactly, toward the incumbent or away from him", "[units]") {
+  // Sectoral sanctions (no stance pull of their own) put revenue pressure w on the regime;
+  // the rally draws the army toward the incumbent's 0.9 at rally x w a year, or pushes it
+  // away at a negative rally (from 0.5, so that it stays inside the issue's range).
+  const std::string sanctions =
+      "{id: s, kind: sanctions_sectoral, by: patron, target: gov, intensity: 1, credibility: 1, stance_push: 0}";
+  double w = 0;
+  for (const ChannelWeight& cw : lever_kinds()[static_cast<size_t>(find_lever_kind("sanctions_sectoral"))].on_regime)
+    if (cw.channel == kRevenuePressure) w = cw.weight;
+  REQUIRE(w > 0);
+  for (double rally : {30.0, -20.0}) {
+    const std::string mech = "mechanisms:\n  stance: {rally: " + std::to_string(rally) + "}";
+    for (int weeks : {3, 52}) {
+      const double start = rally > 0 ? 1 : 0.5;
+      const double want = closed_form(52, rally * std::min(w, 1.0), start, 0.9, weeks * 7 / 365.25);
+      INFO("rally " << rally << ", " << weeks << " weeks");
+      CHECK(army_after("week", weeks, sanctions, mech, start) == Approx(want).epsilon(1e-12));
+      CHECK(army_after("day", 7 * weeks, sanctions, mech, start) == Approx(want).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("format 2: `days` is the calendar's clock, the same in daily and in weekly steps, while `t` counts steps",
+          "[units]") {
+  // An outcome on `days` comes in the step that begins on the same day in both; one on `t`
+  // does not.
+  auto end_day = [](const std::string& step, const std::string& when) {
+    const Scenario sc = test::from_text(R"(geosim: 2
+id: clock
+start: 2020-01-06
+step: )" + step + R"(
+horizon: 52 weeks
+incumbent: gov
+actors: [{id: gov, kind: regime, stance: 0.9}]
+outcomes:
+  - {id: late, when: ")" + when + R"("}
+  - {id: status_quo, default: true}
+)");
+    const Model model(sc);
+    RunState st;
+    model.prepare(st);
+    REQUIRE(simulate(model, st, 1, 0) == 0);
+    return sc.date_of_step(st.end_step - 1).str();  // the first day of the step it came in
+  };
+  CHECK(end_day("week", "days >= 280") == end_day("day", "days >= 280"));
+  CHECK(end_day("week", "t >= 40") != end_day("day", "t >= 40"));
+  CHECK(end_day("week", "days >= 280") == end_day("week", "t >= 40"));
 }
