@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "analysis/calibrate/observe.h"
@@ -27,6 +28,8 @@ namespace {
 constexpr uint32_t kStreamPosterior = stream_id("posterior:pick");
 
 // One line of posterior.csv (engine/core/csv.h): its fields, and the column of each in cols.
+const char* const kDamagedSummary = "it was damaged outside geosim; run `geosim calibrate` again";
+
 std::vector<std::string> split_line(const std::string& line, const std::string& file, int line_no,
                                     std::vector<int>& cols) {
   std::vector<std::string> out;
@@ -37,6 +40,26 @@ std::vector<std::string> split_line(const std::string& line, const std::string& 
       cols.push_back(c.column);
     }
   return out;
+}
+
+// The calibration's summary.json beside its posterior, parsed, or null when there is none (a
+// posterior made by hand). A regular file of at most 1 GiB, more than any calibration writes,
+// read by the one reader of inputs (a FIFO put there never blocks it).
+std::optional<Json> read_summary(const std::string& dir, std::string& file) {
+  file = (std::filesystem::path(dir) / "summary.json").string();
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  const std::string text = read_input_file(file, uint64_t{1} << 30, "the calibration summary");
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const std::exception& e) {
+    throw InputError(FileLoc{file, 0, 0}, std::string("cannot read this calibration summary: ") + e.what(),
+                     kDamagedSummary);
+  }
+  if (!j.is_object())
+    throw InputError(FileLoc{file, 0, 0}, "not the summary.json geosim writes (an object)", kDamagedSummary);
+  return j;
 }
 
 }  // namespace
@@ -96,6 +119,28 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
     ps.params.push_back(id);
     ps.paths.push_back(head[i]);
   }
+  // Each column holds draws under the prior it was calibrated with (summary.json names it): a
+  // prior changed since, in the file or by --set, would take values it rules out, or weigh
+  // them as it no longer does.
+  std::string summary_file;
+  if (const std::optional<Json> summary = read_summary(dir, summary_file))
+    if (const auto list = summary->find("parameters"); list != summary->end() && list->is_array())
+      for (const auto& entry : *list) {
+        if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string() ||
+            !entry.contains("distribution") || !entry["distribution"].is_string())
+          continue;
+        const auto at = std::find(head.begin() + 1, head.end(), entry["path"].get<std::string>());
+        const size_t i = static_cast<size_t>(at - head.begin());
+        if (at == head.end() || col[i] == kNoParam) continue;
+        const std::string then = entry["distribution"].get<std::string>();
+        const std::string now = sc.params[static_cast<size_t>(col[i])].dist.describe();
+        if (then != now)
+          throw InputError(FileLoc{ps.file, 1, cols[i]},
+                           "'" + head[i] + "' was calibrated under the prior " + then + " (" + summary_file +
+                               "), but here its prior is " + now,
+                           "a posterior holds only under its prior: calibrate again with this one, or leave the "
+                           "prior as it was (the scenario or a --set changed it)");
+      }
   for (ParamId id : uncertain)
     if (std::find(ps.params.begin(), ps.params.end(), id) == ps.params.end())
       throw InputError(FileLoc{ps.file, 1, 1},
@@ -164,27 +209,18 @@ void PosteriorDraw::fill(uint64_t seed, uint64_t r, ParamValues& out) const {
 PosteriorEvidence posterior_evidence(const Scenario& sc, const std::string& dir) {
   PosteriorEvidence ev;
   ev.tolerance = std::numeric_limits<double>::quiet_NaN();
-  const std::string file = (std::filesystem::path(dir) / "summary.json").string();
   auto all = [&] {
     ev.observations.clear();
     for (size_t i = 0; i < sc.observations.size(); ++i) ev.observations.push_back(static_cast<int>(i));
   };
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
+  std::string file;
+  const std::optional<Json> summary = read_summary(dir, file);
+  if (!summary) {
     all();
     return ev;
   }
-  const std::string fix = "it was damaged outside geosim; run `geosim calibrate` again";
-  // A regular file of at most 1 GiB, more than any calibration writes, read by the one
-  // reader of inputs (a FIFO put there never blocks it).
-  const std::string text = read_input_file(file, uint64_t{1} << 30, "the calibration summary");
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const std::exception& e) {
-    throw InputError(FileLoc{file, 0, 0}, std::string("cannot read this calibration summary: ") + e.what(), fix);
-  }
-  if (!j.is_object()) throw InputError(FileLoc{file, 0, 0}, "not the summary.json geosim writes (an object)", fix);
+  const Json& j = *summary;
+  const std::string fix = kDamagedSummary;
   if (const auto g = j.find("generations"); g != j.end() && g->is_array() && !g->empty() && g->back().is_object())
     if (const auto t = g->back().find("tolerance"); t != g->back().end() && t->is_number())
       ev.tolerance = t->get<double>();

@@ -107,6 +107,17 @@ TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[ca
   // Every counted run agrees with "no fall by the end of week 7".
   CliResult table = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet");
   CHECK(table.out.find("runs agree and are counted") != std::string::npos);
+  // A prior changed since the calibration (here by --set) is refused: the posterior's draws
+  // hold only under the prior they were weighed against. The same prior written again loads.
+  CliResult narrowed =
+      cli_run("run " + sc + " --posterior " + one +
+              " --set 'events.flip.hazard.per_step={dist: uniform, min: 0.5, max: 0.6}' --runs 100 --quiet");
+  CHECK(narrowed.code == 3);
+  CHECK(narrowed.err.find("was calibrated under the prior uniform(0.02, 0.6)") != std::string::npos);
+  CHECK(narrowed.err.find("here its prior is uniform(0.5, 0.6)") != std::string::npos);
+  CHECK(cli_run("run " + sc + " --posterior " + one +
+                " --set 'events.flip.hazard.per_step={dist: uniform, min: 0.02, max: 0.6}' --runs 100 --quiet")
+            .code == 0);
   fs::remove_all(one);
   fs::remove_all(two);
   fs::remove(sc);
