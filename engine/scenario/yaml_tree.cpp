@@ -92,6 +92,18 @@ void check_text(const std::string& s, const FileLoc& at) {
     throw InputError(at, "text contains a NUL character (\\0)", "remove it; names and titles are plain text");
   if (find_invalid_utf8(s) != std::string_view::npos)
     throw InputError(at, "text is not valid UTF-8", "check the escapes (\\x, \\u, \\U) of this quoted text");
+  // Other control characters (an escape sequence, a bare CR, a C1 control) would act on the
+  // terminal that prints a title or a name (colour it, overwrite a line of a table); line
+  // breaks and tabs are text (a quote over several lines), and so is a CRLF's CR.
+  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
+    if (s[i] == '\n' || s[i] == '\t' || (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) continue;
+    const auto c = static_cast<unsigned char>(s[i]);
+    const unsigned cp = c < 0x80    ? c
+                        : c == 0xc2 ? static_cast<unsigned char>(s[i + 1])
+                                    : 0x2028u + (s[i + 2] == '\xa9');
+    throw InputError(at, fmt::format("text contains the control character U+{:04X}", cp),
+                     "remove it: names, titles and quotes are plain text (a terminal would act on it)");
+  }
 }
 
 // Memory of the tree (nodes, their text and the file name each one remembers) is bounded
