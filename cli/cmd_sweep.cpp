@@ -139,6 +139,14 @@ int sweep_command(const std::vector<std::string>& args) {
   SweepProgress progress(done, plan.points, plan.spec.runs, quiet);
   SweepRunOptions so;
   so.stop = &interrupted();
+  so.abandon = &interrupted_again();
+  bool told = false;  // that a stop request was seen (a point of many runs may take long)
+  auto tell = [&] {
+    if (told || !interrupted() || interrupted_again()) return;
+    told = true;
+    progress.finish();
+    std::cerr << "geosim: stopping after this point (interrupt again to abandon it; --resume computes it)\n";
+  };
   so.committed = [&](const PointResult& r, uint64_t runs) {
     progress.point_done();
     if (!r.ok) {
@@ -147,7 +155,10 @@ int sweep_command(const std::vector<std::string>& args) {
     }
     progress.update(runs);
   };
-  so.running = [&](uint64_t runs) { progress.update(runs); };
+  so.running = [&](uint64_t runs) {
+    tell();
+    progress.update(runs);
+  };
   SweepStats stats;
   if (cl.size > 1) {
     stats = serve_sweep(plan, pending, store, so);

@@ -233,7 +233,14 @@ std::atomic<bool>& interrupted() {
   return flag;
 }
 
-extern "C" void geosim_on_signal(int) { interrupted().store(true); }
+std::atomic<bool>& interrupted_again() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+extern "C" void geosim_on_signal(int) {
+  if (interrupted().exchange(true)) interrupted_again().store(true);
+}
 
 // Without SA_RESTART (std::signal sets it): a write blocked on a pipe or FIFO that nobody
 // drains returns EINTR, and the writer (engine/output/files.cpp) sees the flag and gives up

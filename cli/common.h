@@ -68,8 +68,10 @@ class Progress {
   bool shown_ = false;
 };
 
-// Set by SIGINT/SIGTERM once install_signal_handlers() has run.
+// Set by SIGINT/SIGTERM once install_signal_handlers() has run; interrupted_again() by a
+// second one (a sweep then abandons the point it is computing instead of finishing it).
 std::atomic<bool>& interrupted();
+std::atomic<bool>& interrupted_again();
 void install_signal_handlers();
 
 // An options struct (RunOptions, PairOptions, ...) that stops on SIGINT/SIGTERM and shows its

@@ -90,10 +90,15 @@ SweepStats run_sweep(const SweepPlan& plan, PointDealer& dealer, PointWriter& wr
         results[static_cast<size_t>(i)] = compute_point(plan, model, points[static_cast<size_t>(i)]);
       });
     } else {
-      // A stop request lets the current point finish, so that it is committed.
+      // A stop request lets the current point finish, so that it is committed; a second one
+      // abandons it (a point of many runs may take hours).
       std::function<void(uint64_t)> cb;
       if (o.running) cb = [&](uint64_t d) { o.running(stats.runs + d); };
-      results[0] = compute_point(plan, model, points[0], nullptr, cb);
+      results[0] = compute_point(plan, model, points[0], o.abandon, cb);
+      if (o.abandon && o.abandon->load() && !results[0].ok) {
+        stats.stopped = true;
+        break;
+      }
     }
     // Commit in point order, each durable before the next.
     for (const auto& r : results) {

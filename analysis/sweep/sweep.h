@@ -71,6 +71,9 @@ PointResult compute_point(const SweepPlan& plan, const Model& model, int64_t poi
 
 struct SweepRunOptions {
   const std::atomic<bool>* stop = nullptr;  // checked between points: the current one finishes
+  // A second request: the point being computed is abandoned (not committed; --resume
+  // computes it). Points computed a batch at a time finish as with `stop`.
+  const std::atomic<bool>* abandon = nullptr;
   // After each commit: the point's result and the runs computed so far in this process.
   std::function<void(const PointResult&, uint64_t)> committed;
   // Now and then while a large point runs: the runs computed so far in this process.

@@ -457,3 +457,35 @@ TEST_CASE("a sweep killed with SIGKILL and resumed writes the same results.csv",
   CHECK(committed_points(db) == 100);
   CHECK(read_text(out + "/results.csv") == ref);
 }
+
+TEST_CASE("a second interrupt abandons the point a sweep is computing, which stays to be computed", "[sweep][resume]") {
+  std::string dir = fresh_dir("abandon");
+  // Two points of 10^8 runs: minutes each, so the command ends soon only if the point is abandoned.
+  std::string spec =
+      write_text(dir + "/spec.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\n"
+                                               "runs: 100000000\n"));
+  std::string out = dir + "/out", db = out + "/results.sqlite";
+  pid_t child = spawn_geosim({"sweep", spec, "--output", out, "--quiet", "--threads", "1"});
+  for (int i = 0; i < 3000 && !std::filesystem::exists(db); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(std::filesystem::exists(db));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // past the signal handlers' installation
+  const auto start = std::chrono::steady_clock::now();
+  kill(child, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(child, SIGINT);
+  // Without the second request's abandon, the point would run for minutes: killed at 60 s.
+  int status = 0;
+  while (waitpid(child, &status, WNOHANG) != child) {
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(60)) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      FAIL("the sweep was still computing its point 60 s after the second interrupt");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  // Neither point is committed (the abandoned one is not recorded as failed): --resume computes both.
+  CHECK(committed_points(db) == 0);
+}
