@@ -145,9 +145,20 @@ void check_expression(const std::string& text, const FileLoc& loc, const VarName
                         join(functions));
       } else {
         std::string guess = closest_match(token, var_names.list());
-        diags.error(at, "unknown variable '" + token + "' in expression",
-                    guess.empty() ? "variables are listed in docs/model.md (state variables)"
-                                  : "did you mean '" + guess + "'?");
+        std::string hint =
+            guess.empty() ? "variables are listed in docs/model.md (state variables)" : "did you mean '" + guess + "'?";
+        // Format 2's own variables, read in a format 1 file (which has no `days`), or a
+        // leader's in a file without one.
+        const auto& names = var_names.list();
+        const bool format2 = std::find(names.begin(), names.end(), "days") != names.end();
+        auto starts = [&](const char* prefix) { return token.rfind(prefix, 0) == 0; };
+        if (!format2 && (token == "days" || starts("lever.") || starts("ladder.") || starts("decision.")))
+          hint =
+              "'" + token +
+              "' is a variable of format 2: write `geosim: 2` (docs/scenario-format.md, \"What changed in format 2\")";
+        else if (token == "successions" || token == "ruler_tenure" || token == "new_ruler")
+          hint = "'" + token + "' is a variable of format 2's leader: give the scenario a `leader:` (in format 2)";
+        diags.error(at, "unknown variable '" + token + "' in expression", hint);
       }
     } else if (e.GetCode() == mu::ecEXPRESSION_TOO_LONG) {
       diags.error(loc,
