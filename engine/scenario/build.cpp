@@ -1047,13 +1047,19 @@ void Builder::read_leader() {
   const YNode* os = root_.find("outcomes");
   for (size_t k = 0; k < sc_.outcomes.size(); ++k) {
     Outcome& o = sc_.outcomes[k];
-    if (o.is_default) continue;
     const YNode* node = nullptr;
     if (os && os->is_seq())
       for (const auto& n : os->seq)
         if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar() && id->scalar == o.id)
           node = &n;
     const YNode* r = node ? node->find("regime") : nullptr;
+    if (o.is_default) {
+      // The default outcome is what stands at the horizon: no ruler left, nothing to follow.
+      if (r)
+        diags_.error(r->loc, "the default outcome '" + o.id + "' ends no rule, so `regime:` means nothing on it",
+                     "give `regime:` to the outcomes by which the ruler goes, or remove it");
+      continue;
+    }
     // Defaults for the standard ids: about half of autocratic leader exits leave the regime in
     // place (Geddes, Wright & Frantz 2014); a defection collapse or a negotiated transition
     // ends it by definition.
