@@ -14,33 +14,10 @@
 #include <vector>
 
 #include "../cli.h"
+#include "coin_scenario.h"
 
 using namespace geosim::test;
 using nlohmann::json;
-
-namespace {
-
-// Two observations, so that `agree` has a length to get wrong.
-const char* kScenario = R"(geosim: 1
-id: gen-files
-start: 2020-01-06
-horizon: 30
-incumbent: gov
-actors:
-  - {id: gov, kind: regime, stance: 1}
-events:
-  - id: flip
-    hazard: {per_step: {dist: uniform, min: 0.02, max: 0.6}}
-    effects: {talks: open}
-outcomes:
-  - {id: fall, when: "fired.flip >= 8"}
-  - {id: status_quo, default: true}
-observations:
-  - {id: standing, date: 2020-02-17, outcome: status_quo, assumption: "a test"}
-  - {id: two, date: 2020-02-17, measure: fired.flip, value: 2, tolerance: 0.5, assumption: "a test"}
-)";
-
-}  // namespace
 
 TEST_CASE("calibrate --resume refuses a generation file geosim could not have written", "[calibrate][cli]") {
   namespace fs = std::filesystem;

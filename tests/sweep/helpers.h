@@ -61,4 +61,12 @@ inline int wait_child(pid_t pid) {
 
 inline int run_geosim(const std::vector<std::string>& args) { return wait_child(spawn_geosim(args)); }
 
+// A spec of two points of 20 runs of the teaching scenario in `dir`, with `extra` keys.
+inline std::string spec_in(const std::string& dir, const std::string& extra = "") {
+  return write_text(dir + "/spec.yaml", "sweep: 1\nid: t\nscenario: " + kTeachingPath +
+                                            "\nparameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\n"
+                                            "runs: 20\n" +
+                                            extra);
+}
+
 }  // namespace geosim::test

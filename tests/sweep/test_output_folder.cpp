@@ -11,6 +11,7 @@
 #include "analysis/sweep/store.h"
 #include "engine/core/error.h"
 #include "helpers.h"
+#include "sql_helpers.h"
 
 using namespace geosim;
 using namespace geosim::test;
@@ -22,24 +23,6 @@ StoreOptions options(bool resume, bool long_format = false) {
   o.resume = resume;
   o.long_format = long_format;
   return o;
-}
-
-std::string spec_in(const std::string& dir, const std::string& extra = "") {
-  return write_text(dir + "/spec.yaml", "sweep: 1\nid: t\nscenario: " + kTeachingPath +
-                                            "\nparameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\n"
-                                            "runs: 20\n" +
-                                            extra);
-}
-
-void sql(const std::string& db_path, const std::string& text) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, text.c_str(), nullptr, nullptr, &err);
-  INFO((err ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "analysis/sweep/store.h"
 #include "engine/core/error.h"
 #include "helpers.h"
+#include "sql_helpers.h"
 
 using namespace geosim;
 using namespace geosim::test;
@@ -22,23 +23,6 @@ StoreOptions options(bool resume) {
   StoreOptions o;
   o.resume = resume;
   return o;
-}
-
-std::string spec_in(const std::string& dir) {
-  return write_text(dir + "/spec.yaml", "sweep: 1\nid: t\nscenario: " + kTeachingPath +
-                                            "\nparameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\n"
-                                            "runs: 20\n");
-}
-
-void sql(const std::string& db_path, const std::string& text) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, text.c_str(), nullptr, nullptr, &err);
-  INFO((err ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 // The first column of the first row of `query`, or "" (no row, or no such table).
