@@ -138,22 +138,32 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
                                                st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] * sc_.dt_years
                                          : 0.0;
   const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();
-  double* share = st.stance_share.data();
-  std::fill(share, share + ni * n, st.stance_a);
-  if (st.pulls.empty() && r == 0) return;
+  // The rates change only with the set of levers (the revenue pressure is theirs too).
+  if (change) exact_pulls(st, r);
   if (r != 0)
     for (size_t k = 0; k < ni; ++k)
       for (size_t i : rally_) push[k * n + i] += r * (x[k * n + static_cast<size_t>(sc_.incumbent)] - x[k * n + i]);
-  // The exact step (format 2). A stance relaxes toward its Friedkin-Johnsen target at
-  // adjust_per_year (a), and each pull draws it toward its actor at its own rate (p_j; the
-  // rally's may be negative): dx/dt = a (target - x) + sum_j p_j (x_j - x). With the others'
-  // stances held over the step, it closes a share 1 - e^(-R dt) of the gap to that drift's
-  // fixed point, R = a + sum_j p_j: each term's Euler share (a dt, p_j dt) times
-  // c = (1 - e^(-R dt)) / (R dt). So daily and weekly steps give the same fixed point and the
-  // same path for any rates (the Euler pulls beside an exact relaxation gave a lever's
-  // steady effect 1.47 times as large in weekly steps as in daily ones at a = 52), and no
-  // pull throws a stance past the actors pulling it. A stance no lever or rally pulls keeps
-  // stance_a, the same bits as before pulls were stepped so.
+  for (size_t w = 0; w < st.exact_slot.size(); ++w) push[st.exact_slot[w]] *= st.exact_c[w];
+}
+
+// The exact step (format 2). A stance relaxes toward its Friedkin-Johnsen target at
+// adjust_per_year (a), and each pull draws it toward its actor at its own rate (p_j; the
+// rally's may be negative): dx/dt = a (target - x) + sum_j p_j (x_j - x). With the others'
+// stances held over the step, it closes a share 1 - e^(-R dt) of the gap to that drift's
+// fixed point, R = a + sum_j p_j: each term's Euler share (a dt, p_j dt) times
+// c = (1 - e^(-R dt)) / (R dt). So daily and weekly steps give the same fixed point and the
+// same path for any rates (the Euler pulls beside an exact relaxation gave a lever's steady
+// effect 1.47 times as large in weekly steps as in daily ones at a = 52), and no pull throws
+// a stance past the actors pulling it. A stance no lever or rally pulls keeps stance_a, the
+// same bits as before pulls were stepped so. Computed when the set of levers changes: the
+// pulled stances (exact_slot), each one's c (exact_c) and its share of the relaxation.
+void Model::exact_pulls(RunState& st, double r) const {
+  const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();
+  double* share = st.stance_share.data();
+  for (size_t j : st.exact_slot) share[j] = st.stance_a;
+  st.exact_slot.clear();
+  st.exact_c.clear();
+  if (st.pulls.empty() && r == 0) return;
   double* rate = st.pull_total.data();  // per stance: sum_j p_j dt
   for (const auto& pl : st.pulls) rate[pl.target] = 0;
   if (r != 0)
@@ -168,7 +178,8 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
     const double adt = sc_.issues[j / n].model == StanceModel::Bargaining ? 0.0 : st.stance_kdt;
     const double R = adt + rate[j];
     const double c = R != 0 ? -std::expm1(-R) / R : 1.0;
-    push[j] *= c;
+    st.exact_slot.push_back(j);
+    st.exact_c.push_back(c);
     share[j] = c * adt;
     rate[j] = std::numeric_limits<double>::quiet_NaN();  // done (a stance several pulls share)
   };

@@ -110,6 +110,9 @@ void MechanismStep<Stances>::init(const Model& m, RunState& st) {
     const double k = st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()], dt = m.sc_.dt_years;
     st.stance_a = 1.0 - std::exp(-k * dt);
     st.stance_kdt = k * dt;
+    std::fill(st.stance_share.begin(), st.stance_share.end(), st.stance_a);
+    st.exact_slot.clear();
+    st.exact_c.clear();
     // The noise of a step of an Ornstein-Uhlenbeck drift of sd `noise` a year relaxing at rate
     // k: variance (1 - e^(-2 k dt)) / 2k per unit. Its Euler form (sd sqrt(dt)) left a
     // stationary spread that grew with the step: sqrt(2) wider in weekly than in daily steps

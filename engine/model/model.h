@@ -145,6 +145,10 @@ struct RunState {
   // pull the stance too, the exact step's share of the combined relaxation (Model::channels).
   double stance_kdt = 0;
   std::vector<double> stance_share;
+  // Format 2: the stances that levers or the rally pull, and the factor c of their pulls'
+  // first-order shares in the exact step (Model::exact_pulls), since the levers last changed.
+  std::vector<size_t> exact_slot;
+  std::vector<double> exact_c;
   // Format 2: the sd of a step's stance noise per unit of `noise` where the stances relax
   // (Friedkin-Johnsen): sqrt((1 - e^(-2 k dt)) / 2k) at adjust_per_year k, sqrt(dt) at k = 0.
   double stance_noise_f = 1;
@@ -213,6 +217,7 @@ class Model {
   friend struct MechanismStep;
 
   void update_levers(RunState& st, int t, Trace* trace) const;
+  void exact_pulls(RunState& st, double r) const;
   bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   // A way of ending the ruler's rule happened (format 2 with a leader: a successor may take
   // over); returns whether the run ends.
