@@ -249,6 +249,11 @@ void Model::prepare(RunState& st) const {
   st.pulls.reserve(sc_.levers.size());
   st.pull_total.assign(ni * n, 0.0);
   st.stance_share.assign(ni * n, 1.0);
+  // At most every stance is pulled: no allocation while runs step (Model::exact_pulls).
+  st.exact_slot.clear();
+  st.exact_slot.reserve(ni * n);
+  st.exact_c.clear();
+  st.exact_c.reserve(ni * n);
   st.words.assign(word_stream_.size() * 4, 0);
   size_t most = drawn_.size();
   for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);
