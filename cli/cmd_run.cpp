@@ -103,6 +103,13 @@ int run_conditioned_command(const Scenario& sc, const Model& model, const std::v
     for (int i : which) t += (t.empty() ? "" : ", ") + sc.observations[static_cast<size_t>(i)].id;
     return t;
   };
+  if (res.stopped_after_pilot)
+    throw InputError(FileLoc{"--from " + from, 1, 1},
+                     "none of the first " + format_count(co.pilot_runs) + " of " + format_count(runs) +
+                         " runs found a path that agrees with the observations up to " + from + " (" +
+                         ids_of(co.path_observations) + ") in " + format_count(kMaxPathAttempts) +
+                         " tries with its parameters from the posterior; the other runs were not run",
+                     "check the calibration's summary.json (posterior_agreement), or calibrate again");
   uint64_t kept = res.acc.runs();
   if (kept == 0) {
     if (by_path && res.runs_without_path == runs)

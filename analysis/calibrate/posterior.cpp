@@ -332,8 +332,20 @@ ConditionedResult run_conditioned(const Model& model, const ConditionedOptions& 
   LoopOptions lo;
   lo.block = kBlock;
   lo.stop = o.stop;
-  lo.progress = o.progress;
-  for_each_run({0, o.runs}, lo, visitor);
+  const uint64_t pilot = retry && o.pilot_runs < o.runs ? o.pilot_runs : 0;
+  if (pilot > 0) {
+    // A block a run: the pilot's few runs may each take max_attempts paths, so all threads share them.
+    LoopOptions plo = lo;
+    plo.block = 1;
+    if (o.progress) plo.progress = [&o](uint64_t d, uint64_t) { o.progress(d, o.runs); };
+    for_each_run({0, pilot}, plo, visitor);
+    if (res.runs_without_path == pilot) {
+      res.stopped_after_pilot = true;
+      return res;
+    }
+  }
+  if (o.progress) lo.progress = [&o, pilot](uint64_t d, uint64_t) { o.progress(pilot + d, o.runs); };
+  for_each_run({pilot, o.runs - pilot}, lo, visitor);
   return res;
 }
 

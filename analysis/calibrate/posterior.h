@@ -78,6 +78,9 @@ constexpr uint64_t kMaxPathAttempts = 10000;
 // The run address of try k (0, 1, ...) of run r: r + k * 2^40. Runs are fewer than 2^40
 // (engine/output/run_limits.h) and tries fewer than 2^24, so no two (r, k) share an address,
 // and try 0 is run r itself.
+// The runs tried first with a posterior and path observations (ConditionedOptions::pilot_runs).
+constexpr uint64_t kPathPilotRuns = 16;
+
 constexpr uint64_t kPathAttemptStride = uint64_t{1} << 40;
 constexpr uint64_t path_attempt_address(uint64_t r, uint64_t k) { return r + k * kPathAttemptStride; }
 
@@ -90,6 +93,11 @@ struct ConditionedOptions {
   // run's path is tried again, its parameters kept, until it agrees with them.
   std::vector<int> path_observations;
   uint64_t max_attempts = kMaxPathAttempts;
+  // Only with path_observations: runs [0, pilot_runs) are run first, and when none of them
+  // finds an agreeing path the others are not run (ConditionedResult::stopped_after_pilot):
+  // observations no path can meet would otherwise cost every run max_attempts paths. The
+  // counts are integers, so running the range in two parts changes no number.
+  uint64_t pilot_runs = kPathPilotRuns;
   std::function<void(uint64_t, uint64_t)> progress;
   const std::atomic<bool>* stop = nullptr;
 };
@@ -104,6 +112,8 @@ struct ConditionedResult {
   uint64_t runs_retried = 0;
   uint64_t runs_without_path = 0;
   uint64_t runs_rejected = 0;
+  // None of the pilot runs found an agreeing path, so the runs after them were not run.
+  bool stopped_after_pilot = false;
 };
 
 // Runs [0, runs): run r takes particle j with probability weight_j (chosen by an addressed

@@ -194,3 +194,38 @@ TEST_CASE(
   fs::remove(sc);
   fs::remove(sc2);
 }
+
+TEST_CASE("calibrated posterior: run --posterior --from stops after a pilot of runs when no path can agree",
+          "[calibrate][cli][posterior][from]") {
+  namespace fs = std::filesystem;
+  const std::string sc = write("p1d.yaml", kToy);
+  const std::string dir = temp_path("calp1d");
+  fs::remove_all(dir);
+  REQUIRE(cli_run("calibrate " + sc + " --output " + dir + " --particles 100 --quiet --threads 1").code == 0);
+  // The observation the posterior holds (by its id) now says `never` by 2020-07-01, an outcome
+  // whose only event acts from 2020-09-01: no path agrees, whatever the parameters.
+  std::string text = kToy;
+  auto swap = [&text](const std::string& from, const std::string& to) {
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+  };
+  swap("  - {id: ousted}\n", "  - {id: ousted}\n  - {id: never}\n");
+  swap("outcome: status_quo, assumption: x", "outcome: never, assumption: x");
+  swap("outcomes:\n",
+       "  - {id: late, hazard: {annual: 0.5, from: 2020-09-01}, outcome: never, assumption: x}\noutcomes:\n");
+  const std::string sc2 = write("p1e.yaml", text);
+  // 10^6 runs of 10,000 tries each would take hours; the pilot's 16 runs end it.
+  CliResult r = cli_run("run " + sc2 + " --posterior " + dir + " --from 2020-07-01 --runs 1000000 --quiet --threads 2");
+  INFO(r.err);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("none of the first 16 of 1,000,000 runs found a path that agrees with the observations up to "
+                   "2020-07-01 (still_there)") != std::string::npos);
+  CHECK(r.out.empty());
+  // Fewer runs than the pilot: every run is tried, and the message counts them all.
+  CliResult few = cli_run("run " + sc2 + " --posterior " + dir + " --from 2020-07-01 --runs 3 --quiet --threads 2");
+  CHECK(few.code == 3);
+  CHECK(few.err.find("none of the 3 runs found a path") != std::string::npos);
+  fs::remove_all(dir);
+  fs::remove(sc);
+  fs::remove(sc2);
+}
