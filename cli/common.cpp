@@ -124,7 +124,11 @@ po::variables_map parse(const std::string& command, const std::vector<std::strin
   // file asked for would silently not be written, or a default be used instead.
   for (const auto& [name, value] : vm) {
     const auto* text = boost::any_cast<std::string>(&value.value());
-    if (value.defaulted() || !text || !text->empty()) continue;
+    const auto* texts = boost::any_cast<std::vector<std::string>>(&value.value());
+    const bool empty =
+        text ? text->empty()
+             : texts && std::any_of(texts->begin(), texts->end(), [](const auto& t) { return t.empty(); });
+    if (value.defaulted() || !empty) continue;
     // A switch without a value (--help) is stored as an empty string too.
     const po::option_description* d = opts.find_nothrow(name, false);
     if (d && d->semantic()->max_tokens() == 0) continue;
