@@ -1,6 +1,7 @@
 // File handling of the loader: the `extends:` chain and `--set` overrides.
 #include "engine/scenario/loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string_view>
@@ -214,15 +215,26 @@ void apply_set(YNode& root, const std::string& assignment, const std::string& la
     std::string here = walked.empty() ? part : walked + "." + part;
     if (node->is_map()) {
       YNode* next = node->find(part);
+      // A hazard's drivers are named by state variables, which may hold dots (stance.army,
+      // fired.coup_attempt): a new driver takes the rest of the path as its name.
+      const bool in_drivers = !walked.empty() && parts[i - 1] == "drivers";
+      if (!next && !last && in_drivers) {
+        std::string name = part;
+        for (size_t k = i + 1; k < parts.size(); ++k) name += "." + parts[k];
+        if (std::any_of(parts.begin() + static_cast<long>(i), parts.end(), [](const auto& q) { return q.empty(); }))
+          throw InputError(where, "empty segment in path '" + path + "'");
+        node->set(name, parse_value(), where);
+        return;
+      }
       if (!next) {
         if (last) {
           // A new key (for example a default that the file left out); validation checks it.
           node->set(part, parse_value(), where);
           return;
         }
-        if (walked.empty() ? part == "mechanisms" : walked == "mechanisms") {
-          // A mechanism group the file leaves at its defaults (mechanisms.stance.rally=0):
-          // a new map; validation checks its name and keys.
+        if ((walked.empty() ? part == "mechanisms" : walked == "mechanisms") || part == "drivers") {
+          // A mechanism group the file leaves at its defaults (mechanisms.stance.rally=0), or
+          // a hazard's first driver: a new map; validation checks its name and keys.
           YNode group;
           group.type = YNode::Type::Map;
           group.loc = where;

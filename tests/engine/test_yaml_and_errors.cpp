@@ -80,6 +80,18 @@ TEST_CASE("apply_set finds keys that contain dots", "[yaml][set]") {
   const YNode* d = n.find("events")->seq[0].find("hazard")->find("drivers");
   CHECK(d->find("fired.coup")->scalar == "2");
   CHECK(d->find("talks")->scalar == "1");
+  // A new driver named by a state variable with dots takes the rest of the path as its name.
+  apply_set(n, "events.coup.hazard.drivers.stance.army=0.3");
+  CHECK(d->find("stance.army")->scalar == "0.3");
+  CHECK(!d->find("stance"));
+  apply_set(n, "events.coup.hazard.drivers.stance.economy.army=0.4");
+  CHECK(d->find("stance.economy.army")->scalar == "0.4");
+  CHECK_THROWS_WITH(apply_set(n, "events.coup.hazard.drivers.stance..army=1"),
+                    Catch::Contains("empty segment in path"));
+  // A hazard with no drivers yet gets its first.
+  apply_set(n, "events.coup.hazard={annual: 0.1}");
+  apply_set(n, "events.coup.hazard.drivers.fired.coup=0.7");
+  CHECK(n.find("events")->seq[0].find("hazard")->find("drivers")->find("fired.coup")->scalar == "0.7");
 }
 
 TEST_CASE("a key set to ~ by --set is cleared: the scenario is built as if it were not written", "[yaml][set]") {
