@@ -163,6 +163,7 @@ void Model::exact_pulls(RunState& st, double r) const {
   for (size_t j : st.exact_slot) share[j] = st.stance_a;
   st.exact_slot.clear();
   st.exact_c.clear();
+  st.exact_noise_f.clear();
   if (st.pulls.empty() && r == 0) return;
   double* rate = st.pull_total.data();  // per stance: sum_j p_j dt
   for (const auto& pl : st.pulls) rate[pl.target] = 0;
@@ -180,6 +181,10 @@ void Model::exact_pulls(RunState& st, double r) const {
     const double c = R != 0 ? -std::expm1(-R) / R : 1.0;
     st.exact_slot.push_back(j);
     st.exact_c.push_back(c);
+    // The noise of the same drift (Model::stances applies it where the issue relaxes): the
+    // variance (1 - e^(-2R)) / 2R of a step per unit of noise^2 dt; negative R (a rally that
+    // pushes away) has the same expression.
+    st.exact_noise_f.push_back(std::sqrt(sc_.dt_years * (R != 0 ? -std::expm1(-2 * R) / (2 * R) : 1.0)));
     share[j] = c * adt;
     rate[j] = std::numeric_limits<double>::quiet_NaN();  // done (a stance several pulls share)
   };

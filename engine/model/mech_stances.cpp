@@ -73,7 +73,20 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       // spread does not grow with the step's length.
       const bool relaxes = v2_ && !is.noise_per_step && is.model != StanceModel::Bargaining;
       const double sd = noise * (relaxes ? st.stance_noise_f : issue_noise_dt_[k]);
-      add_pull_noise_clamp(from, push, st.noise_z.data() + k * n * 4 + lane, sd, is.lo, is.hi, x, static_cast<int>(n));
+      const double* z = st.noise_z.data() + k * n * 4 + lane;
+      add_pull_noise_clamp(from, push, z, sd, is.lo, is.hi, x, static_cast<int>(n));
+      // A stance that levers or the rally pull too relaxes at the combined rate R: its noise
+      // is that drift's (RunState::exact_noise_f), the same operations as the call above.
+      if (relaxes)
+        for (size_t w = 0; w < st.exact_slot.size(); ++w) {
+          const size_t j = st.exact_slot[w];
+          if (j / n != k) continue;
+          const size_t i = j - k * n;
+          double xi = from[i];
+          xi += push[i];
+          xi += noise * st.exact_noise_f[w] * z[4 * i];
+          x[i] = std::clamp(xi, is.lo, is.hi);
+        }
     } else {
       for (size_t i = 0; i < n; ++i) {
         double xi = from[i];
@@ -113,6 +126,7 @@ void MechanismStep<Stances>::init(const Model& m, RunState& st) {
     std::fill(st.stance_share.begin(), st.stance_share.end(), st.stance_a);
     st.exact_slot.clear();
     st.exact_c.clear();
+    st.exact_noise_f.clear();
     // The noise of a step of an Ornstein-Uhlenbeck drift of sd `noise` a year relaxing at rate
     // k: variance (1 - e^(-2 k dt)) / 2k per unit. Its Euler form (sd sqrt(dt)) left a
     // stationary spread that grew with the step: sqrt(2) wider in weekly than in daily steps

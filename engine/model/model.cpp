@@ -254,6 +254,8 @@ void Model::prepare(RunState& st) const {
   st.exact_slot.reserve(ni * n);
   st.exact_c.clear();
   st.exact_c.reserve(ni * n);
+  st.exact_noise_f.clear();
+  st.exact_noise_f.reserve(ni * n);
   st.words.assign(word_stream_.size() * 4, 0);
   size_t most = drawn_.size();
   for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);

@@ -149,6 +149,10 @@ struct RunState {
   // first-order shares in the exact step (Model::exact_pulls), since the levers last changed.
   std::vector<size_t> exact_slot;
   std::vector<double> exact_c;
+  // And, for each, the sd of its step's noise per unit of `noise` (where the stances relax):
+  // the exact step of an Ornstein-Uhlenbeck drift at the combined rate R a year,
+  // sqrt((1 - e^(-2 R dt)) / 2R), where stance_noise_f has the relaxation's rate alone.
+  std::vector<double> exact_noise_f;
   // Format 2: the sd of a step's stance noise per unit of `noise` where the stances relax
   // (Friedkin-Johnsen): sqrt((1 - e^(-2 k dt)) / 2k) at adjust_per_year k, sqrt(dt) at k = 0.
   double stance_noise_f = 1;

@@ -434,3 +434,50 @@ outcomes:
   CHECK(end_day("week", "t >= 40") != end_day("day", "t >= 40"));
   CHECK(end_day("week", "days >= 280") == end_day("week", "t >= 40"));
 }
+
+TEST_CASE("format 2: a pulled stance's noise is that of its whole drift, in daily and in weekly steps", "[units]") {
+  // The army (stance 0) relaxes toward its start at a = 52 a year while a lever pulls it toward
+  // the opposition's -1 at p a year; the issue's noise is 0.5 a year. Over a step the drift is
+  // an Ornstein-Uhlenbeck process at R = a + p, so the step adds sd 0.5 sqrt((1 - e^(-2 R dt)) / 2R)
+  // times its normal to the noise-free closed form; the government, pulled by nothing, keeps
+  // the relaxation's own sd 0.5 sqrt((1 - e^(-2 a dt)) / 2a). (The pulled stance used to get
+  // the relaxation's sd too: at p = 50 in weekly steps, 1.36 times the drift's.)
+  const double a = 52, sigma = 0.5;
+  for (const std::string step : {"week", "day"}) {
+    for (double p : {0.0, 5.0, 50.0}) {
+      const Scenario sc = test::from_text("geosim: 2\nid: pn\nstart: 2020-01-06\nstep: " + step + R"(
+horizon: 4 weeks
+incumbent: gov
+issues:
+  - {id: rule, noise: 0.5}
+actors:
+  - {id: gov, kind: regime, stance: 0.5, stubbornness: 1}
+  - {id: army, kind: security_force, stance: 0, stubbornness: 1}
+  - {id: opp, kind: opposition, stance: -1, stubbornness: 1}
+levers:
+  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, stance_push: )" +
+                                          std::to_string(p) + R"(}
+outcomes:
+  - {id: status_quo, default: true}
+mechanisms:
+  stance: {rally: 0, adjust_per_year: 52}
+)");
+      const Model model(sc);
+      RunState st;
+      model.prepare(st);
+      const double dt = sc.dt_years, R = (a + p) * dt;
+      const double sd_army = sigma * std::sqrt(dt * -std::expm1(-2 * R) / (2 * R));
+      const double sd_gov = sigma * std::sqrt(dt * -std::expm1(-2 * a * dt) / (2 * a * dt));
+      const double army0 = closed_form(a, p, 0, -1, dt);
+      for (uint64_t r = 0; r < 50; ++r) {
+        model.init_run(st, 3, r);
+        const RunRng rng(3, r);
+        model.step(st, rng, 0);
+        // The first step's standard normals: actor i's at noise_z[4 i] (four steps an actor).
+        INFO(step << "ly steps, p " << p << ", run " << r);
+        CHECK(st.x[1] == Approx(army0 + sd_army * st.noise_z[4]).margin(1e-12));
+        CHECK(st.x[0] == Approx(0.5 + sd_gov * st.noise_z[0]).margin(1e-12));
+      }
+    }
+  }
+}
