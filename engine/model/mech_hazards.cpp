@@ -92,17 +92,20 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       return once.data() + 2 * (static_cast<size_t>(t) & 1);
     };
     const uint32_t* w;
+    double z = 0;  // format 2, with drivers: the log of the step's hazard (h dt e^(b.v))
     if (h.flags & H::kScheduled) {
       if (t != h.at) continue;
       w = word_pair();
     } else {
       if (t < h.from || t >= h.until) continue;
+      // Format 2: the window's first or last step holds only part of it (1 in format 1).
+      const double share = (t == h.from ? h.from_frac : 1.0) * (t == h.until - 1 ? h.until_frac : 1.0);
       if (h.gate >= 0 && !st.event_gate[static_cast<size_t>(h.gate)].holds()) continue;
       // A new ruler's first years: the hazards of events that would end his rule are raised.
       const bool trap = (h.flags & H::kTrap) && vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
       const double factor = trap ? p[static_cast<size_t>(sc_.leadership.new_ruler_risk)] : 1.0;
       if (h.flags & H::kLogit) {
-        double z = logit0[e];
+        z = logit0[e];
         // Format 2: a coup's hazard reads the insiders' stance against the incumbent,
         // measured from where they stood at the start, so that the base rate stays the
         // scenario's (a cited coup rate) until they move.
@@ -110,6 +113,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
           z += p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
         for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) z += p[drivers[d].coef] * vars[drivers[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
+        if (share != 1.0) z += std::log(share);
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
         w = word_pair();
@@ -123,12 +127,45 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
         if (trap)
           prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
+        if (share != 1.0) prob = -std::expm1(share * std::log1p(-prob));
         if (prob <= 0) continue;
         w = word_pair();
         if (!(u32_to_open01(w[0]) < prob)) continue;
       }
     }
     if (fire_event(st, rng, t, trace, e, u32_to_open01(w[1]))) return true;
+    new_ruler = st.successions > 0 && st.ruler_since == t + 1;
+    if (h.self != SIZE_MAX && !(h.flags & H::kScheduled) && fire_again(st, rng, t, trace, e, z, w[0], new_ruler))
+      return true;
+  }
+  return false;
+}
+
+// Format 2: an event whose hazard reads its own count (fired.<self>, coefficient b) fires
+// again within the step at the raised hazard, as the continuous-time process does: the step's
+// hazard L = e^z is held over the step, the first firing came at the share
+// tau = -ln(1 - u0) / L of it (u0, its draw, is uniform below 1 - e^(-L) given that it fired),
+// and each firing multiplies L by e^b for the rest of the step. Without this the event fired
+// at most once a step, which made a self-exciting event's firings, and all they drive, depend
+// on the step's length (a wave of strikes a week at most in weekly steps, seven in daily ones).
+// The draws of firing k = 1, 2, ... are words 0 (whether) and 1 (success) of counter
+// (t << 10 | k) of the event's second stream; at most kMaxFiresPerStep firings a step.
+bool Model::fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double z, uint32_t w0,
+                       bool& new_ruler) const {
+  const HazardPlan& h = hazard_plan_[e];
+  const double b = st.p[h.self];
+  double used = -std::log1p(-u32_to_open01(w0)) / std::exp(z);
+  for (uint32_t k = 1; k < kMaxFiresPerStep; ++k) {
+    if (h.max_fires > 0 && st.fired[e] >= h.max_fires) break;
+    if ((h.flags & HazardPlan::kEndsRule) && new_ruler) break;
+    z += b;
+    const double rest = 1.0 - used;
+    if (!(rest > 0)) break;
+    const auto words = rng.bits(event_again_stream_[e], (static_cast<uint32_t>(t) << 10) | k);
+    const double u = u32_to_open01(words[0]);
+    if (!below_cloglog(u, z + std::log(rest))) break;
+    used += -std::log1p(-u) / std::exp(z);
+    if (fire_event(st, rng, t, trace, e, u32_to_open01(words[1]))) return true;
     new_ruler = st.successions > 0 && st.ruler_since == t + 1;
   }
   return false;

@@ -28,7 +28,10 @@ Model::Model(const Scenario& scenario)
     cohort_stream_.push_back(stream_id("cohort:" + c.id));
     cohort_noise_stream_.push_back(stream_id("cohort_noise:" + c.id));
   }
-  for (const auto& e : sc_.events) event_stream_.push_back(stream_id("event:" + e.id));
+  for (const auto& e : sc_.events) {
+    event_stream_.push_back(stream_id("event:" + e.id));
+    event_again_stream_.push_back(stream_id("event_again:" + e.id));
+  }
   for (uint32_t id : actor_noise_stream_) {
     word_stream_.push_back(id);
     word_k_.push_back(1);
@@ -161,9 +164,13 @@ Model::Model(const Scenario& scenario)
     h.until = ev.until_step;
     h.at = ev.at_step;
     h.word = event_word[e];
+    h.from_frac = ev.from_frac;
+    h.until_frac = ev.until_frac;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
-    for (const auto& [var, coef] : ev.drivers)
+    for (const auto& [var, coef] : ev.drivers) {
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});
+      if (v2_ && sc_.fired_var0 >= 0 && var == sc_.fired_var0 + static_cast<int>(e)) h.self = static_cast<size_t>(coef);
+    }
     h.drivers_end = static_cast<uint32_t>(hazard_drivers_.size());
     hazard_plan_.push_back(h);
   }

@@ -239,6 +239,12 @@ class Model {
   // Event e fired at step t (u1: its second uniform, whether it succeeds); true if the run
   // ended. Kept out of line, so that the loop over events holds its arrays in registers.
   bool fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1) const;
+  // Format 2: the further firings within step t of event e, whose hazard reads its own count,
+  // after a first firing at log hazard z with first draw w0; true if the run ended.
+  bool fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double z, uint32_t w0,
+                  bool& new_ruler) const;
+  // The most firings of one event in one step (format 2, fire_again).
+  static constexpr uint32_t kMaxFiresPerStep = 1024;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
@@ -282,6 +288,8 @@ class Model {
   std::vector<char> event_base_const_;
   std::vector<double> event_p0_, event_logit0_;
   std::vector<uint32_t> actor_noise_stream_, cohort_stream_, cohort_noise_stream_, event_stream_;
+  // Format 2: per event, the stream of the draws for its second and later firings in a step.
+  std::vector<uint32_t> event_again_stream_;
   // The counters of a block of four steps (RunState::words): stream and index = k * block +
   // offset. Stance slots and cohort noise take one counter each (k = 1), hazard events two
   // (k = 2, offsets 0 and 1: two words per step). Counters of cohort noise begin at
@@ -307,6 +315,11 @@ class Model {
     int max_fires = 0, from = 0, until = 0, at = -1;
     uint32_t drivers_begin = 0, drivers_end = 0;
     size_t word = SIZE_MAX;
+    // Format 2: the share of the window's first and last steps inside it (Event::from_frac).
+    double from_frac = 1, until_frac = 1;
+    // Format 2: the parameter of the coefficient on its own count (fired.<self>), whose firings
+    // within a step raise its hazard for the rest of the step (Model::events); SIZE_MAX: none.
+    size_t self = SIZE_MAX;
   };
   struct HazardDriver {
     size_t var, coef;  // state variable and the parameter of its coefficient

@@ -1399,6 +1399,20 @@ void Builder::read_events() {
         const auto f = get_date(*hz, "from"), u = get_date(*hz, "until");
         if (f) e.from_step = std::max(0, step_of(*f));
         if (u) e.until_step = std::min(sc_.horizon, step_of(*u) + 1);
+        // Format 2: a window that begins or ends inside a step exposes that step for its own
+        // days only (a weekly step holding one day of the window has 1/7 of the week's hazard),
+        // so that the window holds the same hazard in daily and in weekly steps.
+        if (sc_.format_version >= 2 && start_ok_ && e.from_step < e.until_step) {
+          // The days of d's step before d.
+          auto before = [&](Date d) { return (d.days - sc_.start.days) - step_of(d) * step_days_; };
+          const bool cut_from = f && step_of(*f) == e.from_step, cut_until = u && step_of(*u) + 1 == e.until_step;
+          if (cut_from && cut_until && e.from_step + 1 == e.until_step)
+            e.from_frac = (before(*u) + 1 - before(*f)) / step_days_;
+          else {
+            if (cut_from) e.from_frac = 1 - before(*f) / step_days_;
+            if (cut_until) e.until_frac = (before(*u) + 1) / step_days_;
+          }
+        }
         // A window that holds no step of the run would silently never fire (as for levers).
         if (f && u && *u < *f)
           diags_.error(hz->find("until")->loc, "`until` is before `from`",

@@ -207,6 +207,10 @@ struct Event {
   std::vector<std::pair<int, ParamId>> drivers;  // state variable -> logit coefficient
   Expr gate;                                     // hazard applies only while this holds
   int from_step = 0, until_step = 0;             // hazard window
+  // Format 2: the share of the window's first step (from_step) and last step (until_step - 1)
+  // that lies inside it, its days over the step's; one step holding the whole window has the
+  // share in from_frac. 1 where the window begins or ends with a step.
+  double from_frac = 1, until_frac = 1;
   int outcome = -1;                              // terminal outcome when it fires and succeeds
   ParamId success = kNoParam;                    // probability that it succeeds (default 1)
   Effects effects, on_failure;
