@@ -160,10 +160,14 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
 void Model::exact_pulls(RunState& st, double r) const {
   const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();
   double* share = st.stance_share.data();
-  for (size_t j : st.exact_slot) share[j] = st.stance_a;
+  double* noise = st.stance_noise.data();
+  for (size_t j : st.exact_slot) {
+    share[j] = st.stance_base_share[j % n];
+    noise[j] = st.stance_base_noise[j % n];
+  }
   st.exact_slot.clear();
   st.exact_c.clear();
-  st.exact_noise_f.clear();
+  st.rally_rdt = r;
   if (st.pulls.empty() && r == 0) return;
   double* rate = st.pull_total.data();  // per stance: sum_j p_j dt
   for (const auto& pl : st.pulls) rate[pl.target] = 0;
@@ -176,15 +180,17 @@ void Model::exact_pulls(RunState& st, double r) const {
       for (size_t i : rally_) rate[k * n + i] += r;
   auto exact = [&](size_t j) {
     // Bargaining issues have no relaxation toward a target: the pulls alone.
+    // The relaxation's own rate k d_i (Model::stance_rates) and its Euler share k dt of the
+    // gap to the target.
     const double adt = sc_.issues[j / n].model == StanceModel::Bargaining ? 0.0 : st.stance_kdt;
-    const double R = adt + rate[j];
+    const double R = adt * st.stance_d[j % n] + rate[j];
     const double c = R != 0 ? -std::expm1(-R) / R : 1.0;
     st.exact_slot.push_back(j);
     st.exact_c.push_back(c);
     // The noise of the same drift (Model::stances applies it where the issue relaxes): the
     // variance (1 - e^(-2R)) / 2R of a step per unit of noise^2 dt; negative R (a rally that
     // pushes away) has the same expression.
-    st.exact_noise_f.push_back(std::sqrt(sc_.dt_years * (R != 0 ? -std::expm1(-2 * R) / (2 * R) : 1.0)));
+    noise[j] = std::sqrt(sc_.dt_years * (R != 0 ? -std::expm1(-2 * R) / (2 * R) : 1.0));
     share[j] = c * adt;
     rate[j] = std::numeric_limits<double>::quiet_NaN();  // done (a stance several pulls share)
   };

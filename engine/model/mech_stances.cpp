@@ -40,6 +40,36 @@ static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef en
 
 }  // namespace
 
+// Format 2: each actor's own rate and what follows from it, from the influence matrix and the
+// stubbornness (at a run's start, and when a successor's salience changes the matrix). Actor
+// i's drift is k (T_i - x_i), with the target T_i = lambda_i sum_j W_ij x_j + (1 - lambda_i)
+// x0_i moving with x_i by lambda_i W_ii: with the others held over the step it relaxes at
+// k d_i, d_i = 1 - lambda_i W_ii, toward the target without its own term. The exact step
+// closes the share (1 - e^(-k d_i dt)) / d_i of the gap to T_i (k dt as d_i -> 0), and the
+// noise of that Ornstein-Uhlenbeck drift has variance (1 - e^(-2 k d_i dt)) / (2 k d_i) per
+// unit of noise^2. (Closing 1 - e^(-k dt) of the gap, exact only at d_i = 1, made an actor of
+// stubbornness 0.5 move 19% less in its first week in weekly steps than in daily ones, and
+// its noise 16% smaller.) Then the pulled stances again, at their combined rates.
+void Model::stance_rates(RunState& st) const {
+  const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();
+  const double kdt = st.stance_kdt, dt = sc_.dt_years;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = 1.0 - st.lambda[i] * st.W[i * n + i];
+    const double R = kdt * d;
+    st.stance_d[i] = d;
+    st.stance_base_share[i] = R != 0 ? -std::expm1(-R) / d : kdt;
+    st.stance_base_noise[i] = std::sqrt(dt * (R != 0 ? -std::expm1(-2 * R) / (2 * R) : 1.0));
+  }
+  for (size_t k = 0; k < ni; ++k) {
+    std::copy_n(st.stance_base_share.data(), n, st.stance_share.data() + k * n);
+    std::copy_n(st.stance_base_noise.data(), n, st.stance_noise.data() + k * n);
+  }
+  if (!st.exact_slot.empty()) {
+    st.exact_slot.clear();  // restored above
+    exact_pulls(st, st.rally_rdt);
+  }
+}
+
 void Model::stances(RunState& st, int t, Trace* trace) const {
   size_t n = static_cast<size_t>(n_);
   const uint32_t block = static_cast<uint32_t>(t) >> 2;
@@ -72,21 +102,12 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       // relax: the exact step of an Ornstein-Uhlenbeck drift (docs/model.md, M1), so that the
       // spread does not grow with the step's length.
       const bool relaxes = v2_ && !is.noise_per_step && is.model != StanceModel::Bargaining;
-      const double sd = noise * (relaxes ? st.stance_noise_f : issue_noise_dt_[k]);
       const double* z = st.noise_z.data() + k * n * 4 + lane;
-      add_pull_noise_clamp(from, push, z, sd, is.lo, is.hi, x, static_cast<int>(n));
-      // A stance that levers or the rally pull too relaxes at the combined rate R: its noise
-      // is that drift's (RunState::exact_noise_f), the same operations as the call above.
       if (relaxes)
-        for (size_t w = 0; w < st.exact_slot.size(); ++w) {
-          const size_t j = st.exact_slot[w];
-          if (j / n != k) continue;
-          const size_t i = j - k * n;
-          double xi = from[i];
-          xi += push[i];
-          xi += noise * st.exact_noise_f[w] * z[4 * i];
-          x[i] = std::clamp(xi, is.lo, is.hi);
-        }
+        add_pull_noise_clamp_each(from, push, z, noise, st.stance_noise.data() + k * n, is.lo, is.hi, x,
+                                  static_cast<int>(n));
+      else
+        add_pull_noise_clamp(from, push, z, noise * issue_noise_dt_[k], is.lo, is.hi, x, static_cast<int>(n));
     } else {
       for (size_t i = 0; i < n; ++i) {
         double xi = from[i];
@@ -95,7 +116,13 @@ void Model::stances(RunState& st, int t, Trace* trace) const {
       }
     }
   }
-  // Derived variables on the first issue.
+  stance_vars(st);
+}
+
+// The stances' state variables: every issue's stances, and the mean stance and stance gap on
+// the first issue (after a step's stances, and when a successor takes over).
+void Model::stance_vars(RunState& st) const {
+  const size_t n = static_cast<size_t>(n_);
   const double* x = st.x.data();
   // Every issue's stances, in the variables' order (issue k, actor i at stance_var0 + k n + i).
   std::copy_n(x, sc_.issues.size() * n, st.vars.data() + sc_.stance_var0);
@@ -123,15 +150,9 @@ void MechanismStep<Stances>::init(const Model& m, RunState& st) {
     const double k = st.p[m.sc_.mech[kParams[kStanceAdjust].slot()].index()], dt = m.sc_.dt_years;
     st.stance_a = 1.0 - std::exp(-k * dt);
     st.stance_kdt = k * dt;
-    std::fill(st.stance_share.begin(), st.stance_share.end(), st.stance_a);
     st.exact_slot.clear();
     st.exact_c.clear();
-    st.exact_noise_f.clear();
-    // The noise of a step of an Ornstein-Uhlenbeck drift of sd `noise` a year relaxing at rate
-    // k: variance (1 - e^(-2 k dt)) / 2k per unit. Its Euler form (sd sqrt(dt)) left a
-    // stationary spread that grew with the step: sqrt(2) wider in weekly than in daily steps
-    // at k = 52 a year.
-    st.stance_noise_f = k > 0 ? std::sqrt(-std::expm1(-2 * k * dt) / (2 * k)) : std::sqrt(dt);
+    m.stance_rates(st);
   }
 }
 

@@ -261,8 +261,10 @@ void Model::prepare(RunState& st) const {
   st.exact_slot.reserve(ni * n);
   st.exact_c.clear();
   st.exact_c.reserve(ni * n);
-  st.exact_noise_f.clear();
-  st.exact_noise_f.reserve(ni * n);
+  st.stance_noise.assign(ni * n, 1.0);
+  st.stance_d.assign(n, 1.0);
+  st.stance_base_share.assign(n, 1.0);
+  st.stance_base_noise.assign(n, 1.0);
   st.words.assign(word_stream_.size() * 4, 0);
   size_t most = drawn_.size();
   for (const auto& c : sc_.cohorts) most = std::max(most, static_cast<size_t>(c.units + 1) / 2);
@@ -789,10 +791,13 @@ bool Model::end_rule(RunState& st, const RunRng& rng, int t, int o, Trace* trace
         st.p[static_cast<size_t>(sc_.actors[static_cast<size_t>(sc_.incumbent)].salience)] =
             st.p[static_cast<size_t>(sx.salience)];
         set_influence(st);
+        if (v2_) stance_rates(st);  // the actors' own rates move with the matrix
       }
       for (int k = 0; k < 4; ++k)
         if (sx.exit[k] != kNoParam) st.p[sc_.mech[exit_coef_[k]].index()] = st.p[static_cast<size_t>(sx.exit[k])];
     }
+    // The mean stance and the stance gap read his stance and salience from this step on.
+    stance_vars(st);
     update_ruler_vars(st, t + 1);
     if (trace) trace->succession(t, out, who, ruler_name(st.ruler), why);
     return false;

@@ -140,22 +140,22 @@ struct RunState {
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
-  // Format 2: adjust_per_year x dt, and per stance (issue-major, as x) the share of the gap
-  // to the Friedkin-Johnsen target closed this step: stance_a, or where levers or the rally
-  // pull the stance too, the exact step's share of the combined relaxation (Model::channels).
+  // Format 2: adjust_per_year x dt (k dt); per actor, the share d_i = 1 - lambda_i W_ii of its
+  // Friedkin-Johnsen target that does not move with its own stance, so that its own rate is
+  // k d_i (Model::stance_rates); and per actor the step's share of the gap to the target and
+  // the sd of the step's noise per unit of `noise` at that rate alone (stance_base_*).
   double stance_kdt = 0;
-  std::vector<double> stance_share;
+  std::vector<double> stance_d, stance_base_share, stance_base_noise;
+  // Per stance (issue-major, as x): the share of the gap to the target closed this step and
+  // the sd of its noise per unit of `noise`: the base ones, or where levers or the rally pull
+  // the stance too, those of the exact step at the combined rate (Model::exact_pulls).
+  std::vector<double> stance_share, stance_noise;
   // Format 2: the stances that levers or the rally pull, and the factor c of their pulls'
-  // first-order shares in the exact step (Model::exact_pulls), since the levers last changed.
+  // first-order shares in the exact step (Model::exact_pulls), since the levers last changed;
+  // the rally's rate times dt then.
   std::vector<size_t> exact_slot;
   std::vector<double> exact_c;
-  // And, for each, the sd of its step's noise per unit of `noise` (where the stances relax):
-  // the exact step of an Ornstein-Uhlenbeck drift at the combined rate R a year,
-  // sqrt((1 - e^(-2 R dt)) / 2R), where stance_noise_f has the relaxation's rate alone.
-  std::vector<double> exact_noise_f;
-  // Format 2: the sd of a step's stance noise per unit of `noise` where the stances relax
-  // (Friedkin-Johnsen): sqrt((1 - e^(-2 k dt)) / 2k) at adjust_per_year k, sqrt(dt) at k = 0.
-  double stance_noise_f = 1;
+  double rally_rdt = 0;
   double insiders0 = 0;  // format 2: the insiders' stance against the incumbent at the start
   std::vector<double> cohort_eps;
   std::vector<int64_t> cohort_epoch;
@@ -222,6 +222,8 @@ class Model {
 
   void update_levers(RunState& st, int t, Trace* trace) const;
   void exact_pulls(RunState& st, double r) const;
+  void stance_rates(RunState& st) const;
+  void stance_vars(RunState& st) const;
   bool react(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   // A way of ending the ruler's rule happened (format 2 with a leader: a successor may take
   // over); returns whether the run ends.

@@ -81,6 +81,30 @@ void add_pull_noise_clamp(const double* from, const double* push, const double* 
   }
 }
 
+GEOSIM_SIMD_CLONES
+void add_pull_noise_clamp_each(const double* from, const double* push, const double* z, double noise, const double* f,
+                               double lo, double hi, double* x, int n) {
+  const Double4 noise4 = {noise, noise, noise, noise}, lo4 = {lo, lo, lo, lo}, hi4 = {hi, hi, hi, hi};
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    Double4 xi, p, fi;
+    __builtin_memcpy(&xi, from + i, sizeof xi);
+    __builtin_memcpy(&p, push + i, sizeof p);
+    __builtin_memcpy(&fi, f + i, sizeof fi);
+    const Double4 zi = {z[4 * i], z[4 * i + 4], z[4 * i + 8], z[4 * i + 12]};
+    xi += p;
+    xi += (noise4 * fi) * zi;
+    xi = xi < lo4 ? lo4 : (hi4 < xi ? hi4 : xi);
+    __builtin_memcpy(x + i, &xi, sizeof xi);
+  }
+  for (; i < n; ++i) {
+    double xi = from[i];
+    xi += push[i];
+    xi += (noise * f[i]) * z[4 * i];
+    x[i] = std::clamp(xi, lo, hi);
+  }
+}
+
 // Effective capability (first n) and salience (next n) of every actor.
 size_t bargaining_scratch_size(int n) { return static_cast<size_t>(n) * 2; }
 

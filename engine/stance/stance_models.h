@@ -37,6 +37,10 @@ void friedkin_johnsen_step(const double* Wt, const double* lambda, const double*
 void add_pull_noise_clamp(const double* from, const double* push, const double* z, double sd, double lo, double hi,
                           double* x, int n);
 
+// The same with a sd per actor: x[i] = clamp(from[i] + push[i] + (noise f[i]) z[4 i], lo, hi).
+void add_pull_noise_clamp_each(const double* from, const double* push, const double* z, double noise, const double* f,
+                               double lo, double hi, double* x, int n);
+
 // Scratch doubles (RunState::bscratch) the bargaining model needs for n actors.
 size_t bargaining_scratch_size(int n);
 
