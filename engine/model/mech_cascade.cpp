@@ -174,6 +174,8 @@ static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef en
 }  // namespace
 
 void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+  // The events' shock is a state variable whether or not cohorts feel it.
+  st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
   if (sc_.cohorts.empty()) return;
   const auto& p = st.p;
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
@@ -188,7 +190,6 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     common += m(kDefThreat) * v[ch_var(kThreat)] +
               m(kRepBackfire) * std::max(0.0, v[ch_var(kRepression)] - m(kRepBackfireLevel));
   }
-  st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
   size_t G = sc_.cohorts.size();

@@ -346,6 +346,7 @@ class Builder {
   Effects read_effects(const YNode& n, const std::string& path, const Provenance& prov);
   void build_vars();
   void check_expressions();
+  void check_idle_events();
   void check_sizes();
   void check_cohort_weights();
 
@@ -356,6 +357,7 @@ class Builder {
   Scenario sc_;
   Diagnostics diags_;
   double step_days_ = 7;
+  std::vector<size_t> idle_events_;  // events with no outcome, effects or date (read_events)
   bool horizon_from_command_line_ = false;
   // The start date was read: dates may be checked against it (after a bad start every date
   // would be reported as outside the scenario).
@@ -1446,8 +1448,8 @@ void Builder::read_events() {
       }
       if (get_bool(n, "once", false)) e.max_fires = 1;
       if (n.find("max_fires")) e.max_fires = get_int(n, "max_fires", 0, 0, 1000000);
-      if (e.outcome < 0 && e.effects.empty() && !at)
-        diags_.error(n.loc, "event '" + e.id + "' does nothing", "give it an `outcome:` or `effects:`");
+      // Refused only if nothing reads its count either (check_idle_events).
+      if (e.outcome < 0 && e.effects.empty() && !at) idle_events_.push_back(sc_.events.size());
       event_ids_[e.id] = static_cast<int>(sc_.events.size());
       sc_.events.push_back(std::move(e));
     }
@@ -1594,6 +1596,49 @@ void Builder::check_expressions() {
     }
 }
 
+// An event with no outcome, no effects and no date does something only through its count,
+// fired.<id>: a hazard's or a decision's driver, a fan chart, or a name in an expression or an
+// observation. One that nothing reads does nothing, which is refused (most likely an outcome
+// or effects left out).
+void Builder::check_idle_events() {
+  std::vector<const std::string*> texts;
+  for (const auto& o : sc_.outcomes) texts.push_back(&o.when.text);
+  for (const auto& e : sc_.events) texts.push_back(&e.gate.text);
+  for (const auto& lv : sc_.levers) {
+    texts.push_back(&lv.when.text);
+    texts.push_back(&lv.until_when.text);
+  }
+  for (const auto& d : sc_.decisions) texts.push_back(&d.when.text);
+  for (const auto& ld : sc_.ladders)
+    for (const auto& r : ld.rungs) {
+      texts.push_back(&r.up.text);
+      texts.push_back(&r.down.text);
+    }
+  for (const auto& ob : sc_.observations) texts.push_back(&ob.expr);
+  auto named = [&texts](const std::string& name) {
+    auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+    for (const std::string* t : texts)
+      for (size_t at = t->find(name); at != std::string::npos; at = t->find(name, at + 1))
+        if ((at == 0 || !word((*t)[at - 1])) && (at + name.size() == t->size() || !word((*t)[at + name.size()])))
+          return true;
+    return false;
+  };
+  for (size_t e : idle_events_) {
+    const Event& ev = sc_.events[e];
+    const int var = sc_.fired_var0 + static_cast<int>(e);
+    bool read = std::find(sc_.fans.begin(), sc_.fans.end(), var) != sc_.fans.end() || named("fired." + ev.id);
+    for (const auto& other : sc_.events)
+      for (const auto& d : other.drivers) read = read || d.first == var;
+    for (const auto& dc : sc_.decisions)
+      for (const auto& o : dc.options)
+        for (const auto& d : o.drivers) read = read || d.first == var;
+    if (!read)
+      diags_.error(ev.loc, "event '" + ev.id + "' does nothing",
+                   "give it an `outcome:` or `effects:`, or read its count (fired." + ev.id +
+                       ") in a hazard, a condition or an observation");
+  }
+}
+
 // The counts that the limits bound, checked before anything is built: a file of a million
 // actors is refused at once rather than after building them.
 void Builder::check_sizes() {
@@ -1646,7 +1691,9 @@ Scenario Builder::build() {
   if (const YNode* l = root_.find("events"); l && l->is_seq())
     for (const auto& n : l->seq)
       if (const YNode* id = n.is_map() ? n.find("id") : nullptr; id && id->is_scalar())
-        // An event fires at most once a step: the horizon bounds the count (and a chart's bins).
+        // An event fires at most once a step, so the horizon bounds the count (and a chart's bins);
+        // in format 2 one whose hazard reads its own count may fire again within a step, and a
+        // chart puts counts beyond the horizon's in its last bin.
         sc_.vars.push_back({"fired." + id->scalar, "times event " + id->scalar + " has fired", 0,
                             static_cast<double>(std::max(1, sc_.horizon))});
   // Format 2: lever.<id> is 1 while the lever acts (levers and hazards may read it).
@@ -1701,6 +1748,7 @@ Scenario Builder::build() {
       summary = p.assumption;
     return !p.empty();
   });
+  check_idle_events();
   if (unknown_keys_ > kMaxUnknownKeys)
     diags_.error(FileLoc{sc_.file, 0, 0},
                  "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) + " more unknown keys, not shown",

@@ -87,3 +87,51 @@ outcomes:
     }
   }
 }
+
+TEST_CASE("an event with no outcome or effects is accepted when its count is read, refused when nothing reads it",
+          "[model][events]") {
+  const std::string head = R"(geosim: 2
+id: counter
+start: 2020-01-06
+horizon: 8 weeks
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+events:
+  - {id: protest, hazard: {annual: 0.5}}
+)";
+  const std::string outcomes = "outcomes:\n  - {id: status_quo, default: true}\n";
+  // Its count read by a hazard, by an outcome's condition, by an observation.
+  CHECK_NOTHROW(test::from_text(head +
+                                "  - {id: crackdown, hazard: {annual: 0.1, drivers: {fired.protest: 1}}, "
+                                "effects: {resources_shock: -0.1}}\n" +
+                                outcomes));
+  CHECK_NOTHROW(test::from_text(head + outcomes + "  - {id: unrest, when: \"fired.protest >= 2\"}\n"));
+  CHECK_NOTHROW(test::from_text(head + outcomes +
+                                "observations:\n  - {id: few, date: 2020-02-03, measure: fired.protest, value: 0, "
+                                "tolerance: 1, assumption: x}\n"));
+  // Read by nothing: refused, with the ways to use it. A name that only begins with its
+  // count's (fired.protest_2) does not read it.
+  const std::string other = "  - {id: protest_2, hazard: {annual: 0.1}, effects: {resources_shock: -0.1}}\n";
+  CHECK_THROWS_WITH(test::from_text(head + other + outcomes + "  - {id: unrest, when: \"fired.protest_2 >= 2\"}\n"),
+                    Catch::Contains("event 'protest' does nothing; give it an `outcome:` or `effects:`, or read its "
+                                    "count (fired.protest)"));
+}
+
+TEST_CASE("the events' shock is a state variable in a scenario without cohorts", "[model][events]") {
+  const Scenario sc = test::from_text(R"(geosim: 2
+id: shock
+start: 2020-01-06
+horizon: 4 weeks
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+events:
+  - {id: strike, hazard: {annual: 1}, max_fires: 1, effects: {defection_shock: 0.1, shock_for: 2 weeks}}
+outcomes:
+  - {id: shocked, when: "shock > 0"}
+  - {id: status_quo, default: true}
+)");
+  // Certain in the first step, felt from it: every run ends shocked.
+  CHECK(test::outcome_counts(sc, 100, 3)[0] == 100);
+}

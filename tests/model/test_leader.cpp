@@ -277,3 +277,43 @@ TEST_CASE("a successor brings his own salience and exit calculus", "[leader]") {
   CHECK(st.vars[kVarExitGain] == Approx(std::clamp(f * fall - prosecution, -5.0, 5.0)));
   CHECK(st.vars[kVarExitGain] > gain_before);  // office lost its value to him
 }
+
+TEST_CASE("the mean stance and the stance gap read a successor's stance and salience from the step he takes over",
+          "[leader]") {
+  const Scenario sc = test::from_text(R"(geosim: 2
+id: handover
+start: 2020-01-06
+step: week
+horizon: 6 weeks
+incumbent: gov
+challenger: opp
+issues:
+  - {id: rule, noise: 0}
+actors:
+  - {id: gov, kind: regime, stance: 0.9, salience: 0.5, capability: 0.5}
+  - {id: opp, kind: opposition, stance: -0.5, salience: 0.5, capability: 0.5}
+leader:
+  id: boss
+  successors:
+    - {id: deputy, after: [negotiated_exit], stance: 0.2, salience: 1}
+events:
+  - {id: handover, at: 2020-01-20, outcome: negotiated_exit}
+mechanisms:
+  stance: {rally: 0}
+outcomes:
+  - {id: status_quo, default: true}
+  - {id: negotiated_exit, regime: {continues: 1}}
+)");
+  const Model model(sc);
+  RunState st;
+  model.prepare(st);
+  model.init_run(st, 1, 0);
+  const RunRng rng(1, 0);
+  for (int t = 0; t <= 2; ++t) REQUIRE_FALSE(model.step(st, rng, t));
+  REQUIRE(st.successions == 1);  // the handover in step 2
+  // His stance 0.2 with weight 0.5 x 1, the opposition's with 0.5 x 0.5: from this step on.
+  const double gov = st.x[0], opp = st.x[1];
+  REQUIRE(gov == 0.2);
+  CHECK(st.vars[kVarMeanStance] == Approx((0.5 * gov + 0.25 * opp) / 0.75).epsilon(1e-12));
+  CHECK(st.vars[kVarStanceGap] == Approx(std::fabs(gov - opp)).epsilon(1e-12));
+}
