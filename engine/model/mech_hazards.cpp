@@ -98,8 +98,9 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       w = word_pair();
     } else {
       if (t < h.from || t >= h.until) continue;
-      // Format 2: the window's first or last step holds only part of it (1 in format 1).
-      const double share = (t == h.from ? h.from_frac : 1.0) * (t == h.until - 1 ? h.until_frac : 1.0);
+      // Format 2: the window's first or last step may hold only part of it (never in format 1).
+      const bool partial = (h.flags & H::kPartial) && (t == h.from || t == h.until - 1);
+      const double share = partial ? (t == h.from ? h.from_frac : 1.0) * (t == h.until - 1 ? h.until_frac : 1.0) : 1.0;
       if (h.gate >= 0 && !st.event_gate[static_cast<size_t>(h.gate)].holds()) continue;
       // A new ruler's first years: the hazards of events that would end his rule are raised.
       const bool trap = (h.flags & H::kTrap) && vars[static_cast<size_t>(sc_.succession_var0) + 2] > 0;
@@ -113,7 +114,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
           z += p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
         for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) z += p[drivers[d].coef] * vars[drivers[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
-        if (share != 1.0) z += std::log(share);
+        if (partial) z += std::log(share);
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
         w = word_pair();
@@ -127,7 +128,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
         if (trap)
           prob = v2_ ? -std::expm1(factor * std::log1p(-std::min(prob, 1.0 - 1e-16))) : std::min(1.0, prob * factor);
-        if (share != 1.0) prob = -std::expm1(share * std::log1p(-prob));
+        if (partial) prob = -std::expm1(share * std::log1p(-prob));
         if (prob <= 0) continue;
         w = word_pair();
         if (!(u32_to_open01(w[0]) < prob)) continue;

@@ -166,6 +166,7 @@ Model::Model(const Scenario& scenario)
     h.word = event_word[e];
     h.from_frac = ev.from_frac;
     h.until_frac = ev.until_frac;
+    if (h.from_frac != 1.0 || h.until_frac != 1.0) h.flags |= HazardPlan::kPartial;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers) {
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});

@@ -306,11 +306,12 @@ class Model {
   // its drivers (hazard_drivers_[drivers_begin .. drivers_end)) and what it may do.
   struct HazardPlan {
     enum Flag : uint8_t {
-      kScheduled = 1,   // happens at at_step, not by a hazard
-      kEndsRule = 2,    // outcome >= 0
-      kTrap = 4,        // its outcome is the coup and the scenario tracks successions
-      kInsiders = 8,    // format 2: a coup's hazard reads the insiders' stance
-      kLogit = 16,      // drivers or insiders: a linear predictor (else a constant probability)
+      kScheduled = 1,  // happens at at_step, not by a hazard
+      kEndsRule = 2,   // outcome >= 0
+      kTrap = 4,       // its outcome is the coup and the scenario tracks successions
+      kInsiders = 8,   // format 2: a coup's hazard reads the insiders' stance
+      kLogit = 16,     // drivers or insiders: a linear predictor (else a constant probability)
+      kPartial = 32,   // format 2: its window's first or last step holds only part of it
     };
     uint8_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
