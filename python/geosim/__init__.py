@@ -22,6 +22,7 @@ import json as _json
 import numbers as _numbers
 import os as _os
 import sys as _sys
+import warnings as _warnings
 
 from . import _geosim
 from ._geosim import InputError, UsageError
@@ -74,13 +75,6 @@ def _plain(value):
     return value
 
 
-def _is_numpy_bool(value) -> bool:
-    # numpy.bool_ is no Python bool: str() made it "False", which YAML reads as text. numpy is
-    # looked up only when already imported: a value cannot be one of its bools otherwise.
-    np = _sys.modules.get("numpy")
-    return np is not None and isinstance(value, np.bool_)
-
-
 def _path(path, what: str = "path", expected: str = "a file name") -> str:
     """A file name as the command takes it: str or os.PathLike (pathlib.Path). str() would
     turn None into the file "None" and b"x.yaml" into "b'x.yaml'", both "no such file"."""
@@ -108,15 +102,48 @@ def _path(path, what: str = "path", expected: str = "a file name") -> str:
     return p
 
 
+def _utf8(text: str, what: str) -> str:
+    """text for the module, which takes UTF-8: a str holding a surrogate (an undecodable byte
+    as os.fsdecode() or os.listdir() give it, '\\udcff') has none, and is refused by name."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{what} {text!r} is not valid UTF-8 text (it holds a surrogate, as os.fsdecode() makes of "
+                         "a byte that is not UTF-8)") from None
+    return text
+
+
+_BYTES = (bytes, bytearray, memoryview)
+
+
 def _sets(set) -> list[str]:
-    """`set=` as PATH=VALUE strings: a dict {path: value} or a list of "PATH=VALUE"."""
+    """`set=` as PATH=VALUE strings: a dict {path: value}, a list of "PATH=VALUE" strings,
+    or one such str. bytes are refused (a list of them would be read byte by byte)."""
     if set is None:
         return []
+    if isinstance(set, _BYTES):
+        raise TypeError(f"set must be a dict {{path: value}}, a list of 'PATH=VALUE' str or one such str, got "
+                        f"{type(set).__name__} {set!r}; decode it with .decode()")
     if isinstance(set, dict):
-        return [f"{path}={_yaml_value(v)}" for path, v in set.items()]
-    if isinstance(set, str):
-        return [set]
-    return [str(s) for s in set]
+        out = []
+        for path, v in set.items():
+            if isinstance(path, _BYTES) or isinstance(v, _BYTES):
+                raise TypeError(f"set: {{{path!r}: {v!r}}} holds bytes; a path and a text value must be str: decode "
+                                "bytes with .decode()")
+            out.append(f"{path}={_yaml_value(v)}")
+    elif isinstance(set, str):
+        out = [set]
+    else:
+        try:
+            out = list(set)
+        except TypeError:
+            raise TypeError(f"set must be a dict {{path: value}}, a list of 'PATH=VALUE' str or one such str, got "
+                            f"{type(set).__name__} {set!r}") from None
+        for s in out:
+            if not isinstance(s, str):
+                raise TypeError(f"set: each item of a list must be a 'PATH=VALUE' str, got {type(s).__name__} {s!r}"
+                                + ("; decode it with .decode()" if isinstance(s, _BYTES) else ""))
+    return [_utf8(s, "set: the override") for s in out]
 
 
 class _TextHint:
@@ -140,12 +167,51 @@ class _TextHint:
 
 
 def _whole(value) -> str:
-    """A whole-number argument as the command line writes it ("10000" for 1e4 as well). The
-    value itself goes to the module, which refuses a fraction or a number out of range with
-    the argument's name and range: int() here would cut runs=1.7 to 1."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """A whole-number argument as the command line writes it ("10000" for 1e4, np.float32(1e4)
+    or Fraction(10000) as well). The value itself goes to the module, which refuses a fraction
+    or a number out of range with the argument's name and range: int() here would cut
+    runs=1.7 to 1."""
+    try:
+        number = _geosim._whole(value, "")
+    except TypeError:
+        number = None  # no number: the module says so, naming the argument
+    return str(value) if number is None else str(number)
+
+
+def _until(until) -> str:
+    """until= as the text of --until: a date, a datetime at midnight (a pandas.Timestamp, as
+    this module's date columns hold) or numpy's datetime64 at midnight, or a str (as after
+    --until, checked by the scenario's loader)."""
+    if isinstance(until, str):
+        text = until
+    elif isinstance(until, _dt.date):  # a datetime.datetime (pandas.Timestamp) is a date too
+        if until != until:  # pandas.NaT
+            raise UsageError(f"until must be a date, got {until!r}")
+        if isinstance(until, _dt.datetime):
+            if until.time() != _dt.time(0):
+                raise UsageError(f"until must be a date, got {until!r}, which has a time of day; the runs end on a "
+                                 "whole day: give its date (.date())")
+            until = until.date()
+        text = until.isoformat()
+    elif _is_numpy_datetime(until):
+        import numpy as np
+
+        day = until.astype("datetime64[D]")
+        if np.isnat(until) or day != until:
+            raise UsageError(f"until must be a date, got {until!r}" +
+                             ("" if np.isnat(until) else ", which has a time of day; the runs end on a whole day"))
+        text = str(day)
+    else:
+        raise TypeError(f"until must be a date (datetime.date, pandas.Timestamp at midnight, or str 'YYYY-MM-DD'), "
+                        f"got {type(until).__name__} {until!r}")
+    if not text.strip():
+        raise UsageError("until is empty; give a date YYYY-MM-DD")
+    return _utf8(text, "until:")
+
+
+def _is_numpy_datetime(value) -> bool:
+    np = _sys.modules.get("numpy")
+    return np is not None and isinstance(value, np.datetime64)
 
 
 def _horizon_sets(until, horizon) -> tuple[list[str], list[str], list[str]]:
@@ -154,21 +220,28 @@ def _horizon_sets(until, horizon) -> tuple[list[str], list[str], list[str]]:
     if until is not None and horizon is not None:
         raise UsageError("give until or horizon, not both")
     if until is not None:
-        until = str(until)
+        until = _until(until)
         return [f"until={until}", "horizon=~"], [f"--until {until}"] * 2, ["--until", until]
     if horizon is not None:
         # As the module checks runs=: no number at all (text, a bool) is a TypeError; a
         # fraction or a number below 1 is a UsageError.
-        if isinstance(horizon, bool) or _is_numpy_bool(horizon) or not isinstance(horizon, _numbers.Real):
-            raise TypeError(f"horizon must be a whole number of steps, got {type(horizon).__name__} {horizon!r}")
-        steps = horizon
-        if not isinstance(steps, _numbers.Integral):
-            steps = float(steps)
-            steps = int(steps) if steps.is_integer() else steps
-        if not isinstance(steps, _numbers.Integral) or steps <= 0:
-            raise UsageError(f"horizon must be a positive whole number of steps, got {horizon!r}")
-        return [f"horizon={int(steps)}", "until=~"], [f"--horizon {int(steps)}"] * 2, ["--horizon", str(int(steps))]
+        steps = _geosim._whole(horizon, "horizon", "a whole number of steps")
+        if steps is None or steps <= 0:
+            raise UsageError(f"horizon must be a positive whole number of steps, got {horizon}")
+        return [f"horizon={steps}", "until=~"], [f"--horizon {steps}"] * 2, ["--horizon", str(steps)]
     return [], [], []
+
+
+def _note_until(handle, until) -> None:
+    """As the command's note: a date inside a step ends the runs with that step."""
+    if until is None:
+        return
+    text = _until(until)
+    info = handle.info()
+    if info["until"] != text:
+        last = _dt.date.fromisoformat(info["until"]) - _dt.timedelta(days=1)
+        _warnings.warn(f"until={text} falls inside {info['step']} {info['horizon']}; the runs end with that "
+                       f"{info['step']}, on {last}", UserWarning, stacklevel=3)
 
 
 def _progress(progress, what: str):
@@ -280,11 +353,14 @@ class Scenario:
             progress=False) -> "RunResult":
         """`geosim run`: the odds of each outcome over `runs` runs.
 
-        until: a date (YYYY-MM-DD) to stop at; horizon: a number of steps (not both);
+        until: a date to stop at (datetime.date, a Timestamp at midnight, or "YYYY-MM-DD"; a
+        date inside a step ends the runs with that step, with a UserWarning as the command's
+        note); horizon: a number of steps (not both);
         set: more overrides ({path: value}); threads: 0 = all cores (never changes results);
         progress: True for a bar (tqdm when installed), or a callable(done, total).
         """
         handle, args = self._variant(set, until, horizon)
+        _note_until(handle, until)
         args = args + ["--runs", _whole(runs), "--seed", _whole(seed)]
         command = _geosim.reproduce_command("run", args)
         text = _call(progress, "runs", handle.run, runs, seed, threads, command)
@@ -298,6 +374,7 @@ class Scenario:
         overrides); set, until and horizon apply to both arms, as on the command line.
         """
         base, _ = self._variant(set, until, horizon)
+        _note_until(base, until)
         if isinstance(variant, Scenario):
             vpath, vsets = variant.path, variant.sets
             other, _ = variant._variant(set, until, horizon)
@@ -321,6 +398,7 @@ class Scenario:
                       set=None, progress=False) -> "CompareResult":
         """`geosim run --lever-effects`: each lever switched off in turn, its paired effect."""
         handle, args = self._variant(set, until, horizon)
+        _note_until(handle, until)
         args = args + ["--lever-effects", "--runs", _whole(runs), "--seed", _whole(seed)]
         command = _geosim.reproduce_command("run", args)
         text = _call(progress, "run pairs", handle.lever_effects, runs, seed, threads, command)
@@ -334,20 +412,19 @@ class Scenario:
         DataFrame names its columns by path: with paths=None all of them are used, with
         paths given the columns of those names are (in paths' order; others are ignored,
         and a path that is no column is a UsageError); a DataFrame with unnamed columns
-        (0, 1, ..., as pd.DataFrame(array) makes) is taken by position, as an array. Every row uses the same
-        seed and run indices 0..runs_per_point-1 (common random numbers), as a sweep point
-        does. The GIL is released while the rows run.
+        (0, 1, ..., as pd.DataFrame(array) makes) is taken by position, as an array. Missing
+        values (NaN, None, pd.NA, masked) are a UsageError, complex numbers a TypeError.
+        Every row uses the same seed and run indices 0..runs_per_point-1 (common random
+        numbers), as a sweep point does. The GIL is released while the rows run.
         """
-        import numpy as np
-
         frame = _pd is not None and isinstance(X, _pd.DataFrame)
         if paths is None:
             if frame:
                 paths = [str(c) for c in X.columns]
             else:
                 raise UsageError("evaluate: name the parameter of each column of X with paths=[...]")
-        elif frame and isinstance(X.columns, _pd.RangeIndex):
-            pass  # unnamed columns (pd.DataFrame(array)): by position, as an array's
+        elif frame and _unnamed(X.columns):
+            pass  # unnamed columns (pd.DataFrame(array), read_csv(header=None)): by position, as an array's
         elif frame:
             # A DataFrame's named columns are taken by name, never by position: X[paths].
             if isinstance(paths, str):
@@ -364,10 +441,60 @@ class Scenario:
             X = X.iloc[:, [names.index(p) for p in paths]]
         if isinstance(paths, str):
             paths = [paths]
-        X = np.asarray(X, dtype=float)
+        paths = list(paths)
+        for p in paths:
+            if not isinstance(p, str):
+                raise TypeError(f"evaluate: each path must be a parameter's path as str, got {type(p).__name__} {p!r}")
+            _utf8(p, "evaluate: the path")
+        X = _real_matrix(X)
         if X.ndim == 1 and len(paths) == 1:
             X = X.reshape(-1, 1)
-        return _call(progress, "runs", self._h.evaluate, X, list(paths), runs_per_point, seed, threads)
+        return _call(progress, "runs", self._h.evaluate, X, paths, runs_per_point, seed, threads)
+
+
+def _unnamed(columns) -> bool:
+    """Whether a DataFrame's columns are the unnamed 0, 1, ..., k - 1 of pd.DataFrame(array)
+    or pd.read_csv(header=None), whatever kind of index holds them."""
+    return all(isinstance(c, _numbers.Integral) and not isinstance(c, bool) and c == i for i, c in enumerate(columns))
+
+
+def _real_matrix(X):
+    """X as a float array for evaluate. Missing values (NaN, None, pd.NA) become NaN, which the
+    module refuses (naming the row, path and value); a masked value of a numpy masked array is
+    a UsageError too; complex numbers, whose imaginary part numpy would drop, and text are a
+    TypeError."""
+    import numpy as np
+
+    def no_reals(detail):
+        return TypeError(f"evaluate: X must hold real numbers, one row per point; {detail}")
+
+    if _pd is not None and isinstance(X, (_pd.DataFrame, _pd.Series)):
+        dtypes = list(X.dtypes) if isinstance(X, _pd.DataFrame) else [X.dtype]
+        if any(getattr(t, "kind", "") == "c" for t in dtypes):
+            raise no_reals("it holds complex numbers")
+        try:
+            return X.to_numpy(dtype=float, na_value=np.nan)  # pd.NA as NaN, refused as NaN is
+        except (TypeError, ValueError) as e:
+            raise no_reals(e) from None
+    if np.ma.isMaskedArray(X):
+        # A masked value is a missing one; np.asarray would take the value hidden under the mask.
+        mask = np.ma.getmaskarray(X)
+        if mask.any():
+            raise UsageError(f"evaluate: X has a masked value in row {int(np.argwhere(mask)[0][0])}; a masked value is "
+                             "missing: fill it (X.filled(value)) or drop its row")
+        X = np.ma.getdata(X)
+    try:
+        a = np.asarray(X)
+    except (TypeError, ValueError) as e:  # rows of different lengths
+        raise no_reals(e) from None
+    if a.dtype.kind == "c":
+        raise no_reals("it holds complex numbers")
+    if a.dtype.kind == "O" and _pd is not None:
+        a = np.where(_pd.isna(a), np.nan, a)  # None and pd.NA as NaN, refused as NaN is
+    try:
+        return np.asarray(a, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise no_reals(e) from None
 
 
 def load(path, set=None) -> Scenario:
@@ -375,7 +502,8 @@ def load(path, set=None) -> Scenario:
 
     set: overrides, as --set: {"levers.sanctions.intensity": 0.2} or ["PATH=VALUE", ...];
     a value may be a distribution, {"dist": "uniform", "min": 0, "max": 1}. A str value is
-    YAML text, as after --set PATH=: quote text in it ('"Plan B: x"').
+    YAML text, as after --set PATH=: quote text in it ('"Plan B: x"'). None is YAML's ~: it
+    clears the key, so that the engine's default applies (not the file's value).
     Raises InputError (file:line:col messages) when the file or an override is wrong.
     The file is read once, here: the Scenario stays what it was when loaded, even for calls
     with more overrides, should the file be edited or deleted since.
@@ -536,7 +664,9 @@ class CompareResult:
                     "base_count": o["base"]["count"], "variant_count": o["variant"]["count"],
                     "variant_only": o["discordant"]["variant_only"], "base_only": o["discordant"]["base_only"],
                 })
-        return _frame(rows)
+        return _frame(rows, columns=["base", "variant", "outcome", "p_base", "p_variant", "difference", "paired_low",
+                                     "paired_high", "unpaired_low", "unpaired_high", "base_count", "variant_count",
+                                     "variant_only", "base_only"])
 
 
 def read_sweep(dir):

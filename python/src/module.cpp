@@ -9,8 +9,15 @@
 // (python/geosim/__init__.py) turns them into pandas DataFrames.
 //
 // Every computation releases the GIL. Progress and Ctrl-C are handled on the calling thread
-// only, which takes the GIL back for a moment now and then (Python runs signal handlers on
-// its main thread only, so no other thread can see a Ctrl-C).
+// only, which takes the GIL back for a moment now and then. Python runs signal handlers on
+// its main thread only, so a computation called from another thread learns of a Ctrl-C from
+// a SIGINT handler of this module's, chained in front of Python's (Interrupts).
+//
+// A thread that takes the GIL while Python shuts down (a daemon thread still computing when
+// the program ends) is ended by CPython with pthread_exit(), whose unwinding aborts the
+// process when it meets a catch (...) or a noexcept destructor on its way, and crashes it
+// when it destroys a Python object without the GIL. Such a thread stops its computation and
+// waits for the process to end instead (ReleaseGil, Progress).
 //
 // In a child made by fork() (multiprocessing's "fork" start method) every computation runs
 // on one thread: the OpenMP runtime's threads of the parent do not exist in the child, and
@@ -21,8 +28,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cxxabi.h>
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -31,6 +42,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,10 +66,59 @@ using namespace geosim;
 
 namespace {
 
+// Whether Python is shutting down: from then on CPython ends any thread but the one shutting
+// it down (the main one) that takes the GIL (up to 3.13; see the top of this file). Safe
+// without the GIL.
+bool python_exiting() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return !Py_IsInitialized() || Py_IsFinalizing();
+#else
+  return !Py_IsInitialized() || _Py_IsFinalizing();
+#endif
+}
+
+// What a thread does instead of returning to a Python that is shutting down: it waits,
+// holding nothing, until the process ends (as CPython 3.14 makes such threads wait itself).
+[[noreturn]] void wait_for_exit() {
+  for (;;) pause();
+}
+
+// py::gil_scoped_release, except for a thread that takes the GIL back once Python has begun
+// to shut down: CPython ends it by unwinding from PyEval_RestoreThread, which would abort the
+// process in this destructor (noexcept); it is caught, and the thread waits for the process
+// to end (wait_for_exit).
+class ReleaseGil {
+ public:
+  ReleaseGil() : state_(PyEval_SaveThread()) {}
+  ~ReleaseGil() {
+    try {
+      PyEval_RestoreThread(state_);
+    } catch (abi::__forced_unwind&) {
+      wait_for_exit();
+    }
+  }
+  ReleaseGil(const ReleaseGil&) = delete;
+  ReleaseGil& operator=(const ReleaseGil&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
+// sys.modules[name], or None when it has not been imported: a value cannot be one of a
+// module's types unless the module is loaded, so there is no need to import it to tell.
+py::object loaded_module(const char* name) {
+  PyObject* m = PyImport_GetModule(py::str(name).ptr());
+  if (!m) {
+    if (PyErr_Occurred()) throw py::error_already_set();
+    return py::none();
+  }
+  return py::reinterpret_steal<py::object>(m);
+}
+
 // A loaded scenario and its model; the model refers to the scenario, so both live together.
 struct Loaded {
-  std::string path;               // as given to load(), used as the arm's name in comparisons
-  std::vector<std::string> sets;  // as given to load(), then the variant's own
+  std::string path;                 // as given to load(), used as the arm's name in comparisons
+  std::vector<std::string> sets;    // as given to load(), then the variant's own
   std::vector<std::string> labels;  // where each override came from ("--until ..."), as LoadOptions
   // The merged tree of the file and its `extends:` chain as read at load(), before any
   // override: a variant (a call's set=, until=, horizon=) applies its overrides to a copy of
@@ -103,7 +164,7 @@ std::shared_ptr<Loaded> py_load(const std::string& path, const std::vector<std::
   l->sets = sets;
   l->labels = labels;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     // The file is read once, here (load_scenario_tree), and never again by this Scenario.
     l->tree = std::make_shared<const YNode>(load_scenario_tree(path));
     try {
@@ -136,7 +197,7 @@ std::shared_ptr<Loaded> py_variant(const Loaded& base, const std::vector<std::st
   l->labels.resize(base.sets.size());
   l->labels.insert(l->labels.end(), labels.begin(), labels.end());
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     build(*l);
   }
   return l;
@@ -154,37 +215,67 @@ std::string limit_text(uint64_t x) {
 
 // A whole-number argument, read here rather than by pybind11's conversion: pybind11 answers
 // -1 or 2^64 for a uint64_t with a bare "incompatible function arguments" TypeError, and
-// Python's int() would cut runs=1.7 to 1. Takes a Python int or anything with __index__
-// (numpy's integers), and a float with nothing after the point (1e4, as --runs 1e4 on the
-// command line). A fraction or a number outside [lo, hi] is a UsageError naming the argument
-// and its range; a value that is no number at all (text, None, a bool) is a TypeError.
+// Python's int() would cut runs=1.7 to 1. Every real number with nothing after the point is
+// a whole number, whatever its type: a Python int, anything with __index__ (numpy's
+// integers), a float (1e4, as --runs 1e4 on the command line), numpy's floats, Fraction,
+// Decimal. Returns it as a Python int, or nothing for a number that is not whole (1.7, nan,
+// inf); a value that is no number at all (text, None, a complex, a bool, numpy's bool) is a
+// TypeError: "NAME must be NOUN, got TYPE VALUE".
+std::optional<py::int_> whole_value(py::handle v, const std::string& name, const std::string& noun) {
+  PyObject* o = v.ptr();
+  auto no_number = [&] {
+    return py::type_error(name + " must be " + noun + ", got " + std::string(py::str(v.get_type().attr("__name__"))) +
+                          " " + shown(v));
+  };
+  py::object np = loaded_module("numpy");
+  if (PyBool_Check(o) || (!np.is_none() && py::isinstance(v, np.attr("bool_")))) throw no_number();
+  if (PyFloat_Check(o)) {
+    const double x = PyFloat_AsDouble(o);
+    if (!std::isfinite(x) || x != std::floor(x)) return std::nullopt;
+    return py::reinterpret_steal<py::int_>(PyLong_FromDouble(x));
+  }
+  if (PyIndex_Check(o)) {
+    auto i = py::reinterpret_steal<py::int_>(PyNumber_Index(o));
+    if (!i) throw py::error_already_set();
+    return i;
+  }
+  py::object decimal = loaded_module("decimal");
+  if (!py::isinstance(v, py::module_::import("numbers").attr("Real")) &&
+      (decimal.is_none() || !py::isinstance(v, decimal.attr("Decimal"))))
+    throw no_number();
+  // int() cuts a fraction, so compare the two exactly; nan and inf have no int().
+  py::int_ i;
+  try {
+    i = py::reinterpret_steal<py::int_>(PyNumber_Long(o));
+    if (!i) throw py::error_already_set();
+  } catch (py::error_already_set& e) {
+    if (e.matches(PyExc_ValueError) || e.matches(PyExc_ArithmeticError)) return std::nullopt;
+    throw;
+  }
+  const int same = PyObject_RichCompareBool(o, i.ptr(), Py_EQ);
+  if (same < 0) throw py::error_already_set();
+  if (!same) return std::nullopt;
+  return i;
+}
+
+// A whole-number argument from lo to hi. A fraction or a number outside [lo, hi] is a
+// UsageError naming the argument and its range; no number at all is a TypeError (whole_value).
 uint64_t whole(py::handle v, const std::string& name, uint64_t lo, uint64_t hi) {
   auto out_of_range = [&] {
     return UsageError(name + " must be a whole number from " + limit_text(lo) + " to " + limit_text(hi) + ", got " +
                       shown(v));
   };
-  PyObject* o = v.ptr();
-  if (PyFloat_Check(o)) {
-    const double x = PyFloat_AsDouble(o);
-    if (!std::isfinite(x) || x != std::floor(x)) throw out_of_range();
-    if (x < static_cast<double>(lo) || x >= 18446744073709551616.0 || static_cast<uint64_t>(x) > hi)
-      throw out_of_range();
-    return static_cast<uint64_t>(x);
-  }
-  if (PyBool_Check(o) || !PyIndex_Check(o))
-    throw py::type_error(name + " must be a whole number, got " + std::string(py::str(v.get_type().attr("__name__"))) +
-                         " " + shown(v));
-  auto i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
-  if (!i) throw py::error_already_set();
+  std::optional<py::int_> i = whole_value(v, name, "a whole number");
+  if (!i) throw out_of_range();
   int overflow = 0;
-  const long long s = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  const long long s = PyLong_AsLongLongAndOverflow(i->ptr(), &overflow);
   if (s == -1 && PyErr_Occurred()) throw py::error_already_set();
   uint64_t x = 0;
   if (overflow < 0 || (overflow == 0 && s < 0)) throw out_of_range();
   if (overflow == 0) {
     x = static_cast<uint64_t>(s);
   } else {
-    x = PyLong_AsUnsignedLongLong(i.ptr());
+    x = PyLong_AsUnsignedLongLong(i->ptr());
     if (PyErr_Occurred()) {  // 2^64 or more
       PyErr_Clear();
       throw out_of_range();
@@ -251,35 +342,106 @@ class ForkedChildScope {
   int saved_;
 };
 
+// Ctrl-C for computations called from threads other than Python's main one. Python's SIGINT
+// handler only notes the signal for the main thread, which alone runs Python's handlers
+// (and raises KeyboardInterrupt there), so a computation on another thread would run on
+// after Ctrl-C, and the program could not end until it had. The handler here counts each
+// SIGINT and calls Python's; such a computation stops when the count moves, provided
+// Python's handler for SIGINT is its default one, which raises KeyboardInterrupt (a program
+// that handles SIGINT itself decides what Ctrl-C does).
+class Interrupts {
+ public:
+  // SIGINTs so far; chains the handler in front of Python's when it is not there yet.
+  // With the GIL held (so one thread at a time).
+  static uint64_t watch() {
+    struct sigaction current;
+    if (sigaction(SIGINT, nullptr, &current) == 0 &&
+        !((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_sigint)) {
+      // Only in front of the handler found the first time, Python's, or of no handler of
+      // Python's at all: SIGINT ignored or with its default action, which ends the process.
+      // Python installs its handler again when a program sets one with signal.signal(), and
+      // the next computation chains in front of it again. A handler that another library
+      // chained in front of this one is left alone: it may call this one.
+      const bool python_handler =
+          !(current.sa_flags & SA_SIGINFO) && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN;
+      if (python_handler && (!python_.load() || python_.load() == current.sa_handler)) {
+        python_.store(current.sa_handler);
+        struct sigaction mine = current;
+        mine.sa_flags |= SA_SIGINFO;
+        mine.sa_sigaction = on_sigint;
+        sigaction(SIGINT, &mine, nullptr);
+      }
+    }
+    return count_.load();
+  }
+  static uint64_t count() { return count_.load(); }
+
+ private:
+  static void on_sigint(int sig, siginfo_t*, void*) {
+    count_.fetch_add(1);
+    if (auto handler = python_.load()) handler(sig);
+  }
+  static inline std::atomic<uint64_t> count_{0};
+  static inline std::atomic<void (*)(int)> python_{nullptr};
+};
+
+// Whether Ctrl-C raises KeyboardInterrupt: SIGINT has Python's default handler. With the GIL.
+bool ctrl_c_raises() {
+  py::module_ signal = py::module_::import("signal");
+  return signal.attr("getsignal")(signal.attr("SIGINT")).is(signal.attr("default_int_handler"));
+}
+
 // Progress from a computation running without the GIL: forwards (done, total) to the
-// Python callback, checks for Ctrl-C, and stops the computation when either raises.
+// Python callback, checks for Ctrl-C, and stops the computation when either raises. Made
+// with the GIL held, on the calling thread.
 class Progress {
  public:
-  explicit Progress(py::object callback) : callback_(std::move(callback)) {
+  explicit Progress(py::object callback) : callback_(std::move(callback)), interrupts_(Interrupts::watch()) {
     // A value that cannot be called would fail only at the first report, after seconds of
     // work, or never (a short run), and `progress=5` would pass unnoticed.
     if (!callback_.is_none() && !PyCallable_Check(callback_.ptr()))
       throw py::type_error("progress must be a callable f(done, total) or None, got " + shown(callback_));
+    main_thread_ = PyThread_get_thread_ident() == main_thread_ident;
   }
+  // Python's main thread (threading.main_thread()), set when the module is imported: no
+  // Python code runs to tell a computation's thread (see to_python).
+  static inline unsigned long main_thread_ident = 0;
   const std::atomic<bool>* stop() const { return &stop_; }
   std::function<void(uint64_t, uint64_t)> hook() {
     return [this](uint64_t done, uint64_t total) { report(done, total); };
   }
-  // From the calling thread only (the one Python delivers Ctrl-C to). Takes the GIL at most
-  // every 50 ms.
+  // From the calling thread only. Takes the GIL at most every 50 ms. Off the main thread, never
+  // once Python is shutting down (see ReleaseGil): the computation then stops.
   void report(uint64_t done, uint64_t total) {
     if (stop_.load()) return;
+    if (!main_thread_ && python_exiting()) {
+      stop_.store(true);
+      return;
+    }
     auto now = std::chrono::steady_clock::now();
     if (reported_ && now - last_ < std::chrono::milliseconds(50)) return;
     reported_ = true;
     last_ = now;
-    py::gil_scoped_acquire acquire;
     try {
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (!callback_.is_none()) callback_(done, total);
-    } catch (...) {
-      error_ = std::current_exception();
+      py::gil_scoped_acquire acquire;
+      try {
+        // On the main thread Python's own handler sees Ctrl-C; elsewhere, Interrupts.
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        if (!main_thread_ && Interrupts::count() != interrupts_ && ctrl_c_raises()) {
+          PyErr_SetNone(PyExc_KeyboardInterrupt);
+          throw py::error_already_set();
+        }
+        call(done, total);
+      } catch (abi::__forced_unwind&) {  // not to be swallowed below (call() catches its own)
+        stop_.store(true);
+        wait_for_exit();
+      } catch (...) {
+        error_ = std::current_exception();
+        stop_.store(true);
+      }
+    } catch (abi::__forced_unwind&) {  // Python began to shut down as this thread took the GIL
       stop_.store(true);
+      wait_for_exit();
     }
   }
   // Raises what the callback (or Ctrl-C) raised; call with the GIL held.
@@ -289,11 +451,31 @@ class Progress {
   // The last call, (total, total), once the computation is complete; with the GIL held.
   void finish(uint64_t total) {
     rethrow();
-    if (!callback_.is_none() && !stop_.load()) callback_(total, total);
+    if (!stop_.load()) call(total, total);
   }
 
  private:
+  // Calls the callback, with the GIL held. The callback's code may give up the GIL and take it
+  // back; should Python begin to shut down meanwhile, CPython ends this thread by unwinding.
+  // It is caught at once, before any C++ object is destroyed without the GIL (a pybind11
+  // argument tuple, whose Py_DECREF crashed), and the thread waits for the process to end.
+  void call(uint64_t done, uint64_t total) {
+    if (callback_.is_none()) return;
+    PyObject* result = nullptr;
+    try {
+      result = PyObject_CallFunction(callback_.ptr(), "KK", static_cast<unsigned long long>(done),
+                                     static_cast<unsigned long long>(total));
+    } catch (abi::__forced_unwind&) {
+      stop_.store(true);
+      wait_for_exit();
+    }
+    if (!result) throw py::error_already_set();
+    Py_DECREF(result);
+  }
+
   py::object callback_;
+  uint64_t interrupts_;  // Interrupts::count() when the computation began
+  bool main_thread_ = true;
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;
   bool reported_ = false;
@@ -304,8 +486,8 @@ class Progress {
 // threads, while the calling thread waits and, every 50 ms, reports done() of `total` to
 // `progress` and checks for Ctrl-C; either may set progress.stop(), which `work` must heed.
 // The calling thread thus polls whichever thread computes: with OpenMP's dynamic schedule a
-// long piece of work (one row of evaluate) may land on any thread of the team, and a thread
-// other than Python's main one cannot see a Ctrl-C. Exceptions from `work` propagate here.
+// long piece of work (one row of evaluate) may land on any thread of the team, and only the
+// calling thread reports. Exceptions from `work` propagate here.
 // Call without the GIL.
 template <class Work, class Done>
 void compute_while_polling(int threads, Progress& progress, uint64_t total, Work&& work, Done&& done) {
@@ -336,8 +518,40 @@ void compute_while_polling(int threads, Progress& progress, uint64_t total, Work
   if (error) std::rethrow_exception(error);
 }
 
-// Json (ordered) as a Python object, through the json module: exact for every number.
-py::object to_python(const Json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
+// Json (ordered) as a Python object, the one json.loads makes of its text: every number is
+// the same double or integer. Built here rather than by the json module, whose Python code
+// may give up the GIL (see the top of this file: a daemon thread calling this as Python shuts
+// down would be unwound through the objects being built).
+py::object to_python(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+      return py::none();
+    case Json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case Json::value_t::number_integer:
+      return py::int_(j.get<int64_t>());
+    case Json::value_t::number_unsigned:
+      return py::int_(j.get<uint64_t>());
+    case Json::value_t::number_float: {
+      const double x = j.get<double>();
+      return std::isfinite(x) ? py::object(py::float_(x)) : py::none();  // written as null
+    }
+    case Json::value_t::string:
+      return py::str(j.get_ref<const std::string&>());
+    case Json::value_t::array: {
+      py::list out;
+      for (const auto& x : j) out.append(to_python(x));
+      return out;
+    }
+    case Json::value_t::object: {
+      py::dict out;
+      for (auto it = j.begin(); it != j.end(); ++it) out[py::str(it.key())] = to_python(it.value());
+      return out;
+    }
+    default:
+      throw std::logic_error("to_python: a JSON value of an unexpected kind");
+  }
+}
 
 // `geosim run`: returns the JSON text the command writes with --format json.
 std::string py_run(const Loaded& l, py::handle runs_arg, py::handle seed_arg, py::handle threads,
@@ -348,7 +562,7 @@ std::string py_run(const Loaded& l, py::handle runs_arg, py::handle seed_arg, py
   std::string text;
   bool complete = false;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     RunOptions ro;
     ro.runs = runs;
     ro.seed = seed;
@@ -381,7 +595,7 @@ std::string py_compare(const Loaded& base, const Loaded& variant, py::handle run
   Progress progress(std::move(callback));
   CompareReport rep;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     Arm a{base.path, base.model.get(), nullptr}, b{variant.path, variant.model.get(), nullptr};
     PairCounts pc = run_paired(a, b, pair_options(runs, seed, progress));
     rep.scenario = base.sc.id;
@@ -407,7 +621,7 @@ std::string py_lever_effects(const Loaded& l, py::handle runs_arg, py::handle se
   CompareReport rep;
   uint64_t total = 0;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     rep = geosim::lever_effects(*l.model, pair_options(runs, seed, progress));
     rep.command = command;
     total = runs * rep.comparisons.size();
@@ -445,8 +659,7 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
     if (id == kNoParam) {
       std::string guess = closest_match(path, all);
       throw UsageError("evaluate: '" + path + "' is not a parameter of '" + sc.id + "'" +
-                       (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
-                       " (Scenario.parameters lists them)");
+                       (guess.empty() ? "" : "; did you mean '" + guess + "'?") + " (Scenario.parameters lists them)");
     }
     if (!seen.insert(id).second) throw UsageError("evaluate: paths lists '" + path + "' twice");
     ids.push_back(id);
@@ -474,7 +687,7 @@ py::array_t<double> evaluate(const Loaded& l, py::array_t<double, py::array::c_s
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     const uint64_t total = static_cast<uint64_t>(n) * static_cast<uint64_t>(runs_per_point);
     // Runs done: whole rows, plus the runs of rows in progress as their threads count them.
     std::atomic<uint64_t> done{0};
@@ -583,7 +796,7 @@ py::dict read_sweep(const std::string& dir) {
   no_nul(dir, "read_sweep", "the path");
   SweepResults r;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     r = read_sweep_results(dir);
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -640,12 +853,26 @@ py::array_t<double> sobol_sample(py::handle n_arg, py::handle d_arg, py::handle 
   if (static_cast<uint64_t>(n_base) * static_cast<uint64_t>(d + 2) > kMaxPoints)
     throw UsageError("sobol_sample: n (d + 2) is limited to 2^28 points, got " + std::to_string(n_base) + " * " +
                      std::to_string(d + 2));
-  sensitivity::SobolDesign design = sensitivity::sobol_design(n_base, d, seed);
-  const Eigen::Index rows = design.points.rows(), cols = design.points.cols();
+  const auto rows = static_cast<size_t>(n_base) * static_cast<size_t>(d + 2), cols = static_cast<size_t>(d);
   py::array_t<double> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
-  auto o = out.mutable_unchecked<2>();
-  for (Eigen::Index r = 0; r < rows; ++r)
-    for (Eigen::Index c = 0; c < cols; ++c) o(r, c) = design.points(r, c);
+  double* o = out.mutable_data();
+  Progress progress{py::none()};  // Ctrl-C
+  {
+    ReleaseGil release;
+    // sensitivity::sobol_design's loop, written straight into the array (no copy of the
+    // design), and stopped by Ctrl-C.
+    sensitivity::SobolSampler sampler(d, seed);
+    std::vector<double> a(cols), b(cols), points((cols + 2) * cols);
+    for (int j = 0; j < n_base && !progress.stop()->load(); ++j) {
+      sampler.next(a.data(), b.data());
+      sensitivity::sobol_row_points(a.data(), b.data(), d, points.data());
+      for (size_t block = 0; block < cols + 2; ++block)
+        std::copy_n(points.data() + block * cols, cols,
+                    o + (block * static_cast<size_t>(n_base) + static_cast<size_t>(j)) * cols);
+      if ((j & 63) == 63) progress.report(static_cast<uint64_t>(j) + 1, static_cast<uint64_t>(n_base));
+    }
+  }
+  progress.rethrow();
   return out;
 }
 
@@ -664,27 +891,31 @@ py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::force
   if (m > std::numeric_limits<int>::max() / (2 + 2 * d))
     throw UsageError("sobol_analyze: Y has too many columns (" + std::to_string(m) + ") for d = " + std::to_string(d));
   if (rows % (d + 2) != 0 || rows / (d + 2) < 2)
-    throw UsageError("sobol_analyze: Y has " + std::to_string(rows) + " rows; sobol_sample(n, d) gives n (d + 2) = n * " +
-                     std::to_string(d + 2) + " with n >= 2");
+    throw UsageError("sobol_analyze: Y has " + std::to_string(rows) +
+                     " rows; sobol_sample(n, d) gives n (d + 2) = n * " + std::to_string(d + 2) + " with n >= 2");
   const int64_t n = rows / (d + 2);
   auto y = Y.unchecked<2>();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t k = 0; k < m; ++k)
       if (!std::isfinite(y(r, k)))
-        throw UsageError("sobol_analyze: Y[" + std::to_string(r) + ", " + std::to_string(k) + "] is not a finite number");
+        throw UsageError("sobol_analyze: Y[" + std::to_string(r) + ", " + std::to_string(k) +
+                         "] is not a finite number");
   std::vector<sensitivity::SobolIndices> idx;
   ForkedChildScope one_thread_if_forked;
+  Progress progress{py::none()};  // Ctrl-C, between rows (not within the bootstrap of finish())
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     sensitivity::SobolAnalyzer an(d, static_cast<int>(m), bootstrap, seed);
     std::vector<double> row(static_cast<size_t>((d + 2) * m));
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = 0; j < n && !progress.stop()->load(); ++j) {
       for (int b = 0; b < d + 2; ++b)
         for (int64_t k = 0; k < m; ++k) row[static_cast<size_t>(b * m + k)] = y(b * n + j, k);
       an.add(row.data());
+      if ((j & 63) == 63) progress.report(static_cast<uint64_t>(j) + 1, static_cast<uint64_t>(n));
     }
-    idx = an.finish();
+    if (!progress.stop()->load()) idx = an.finish();
   }
+  progress.rethrow();
   py::list out;
   for (const auto& s : idx) {
     py::dict j;
@@ -704,6 +935,8 @@ PYBIND11_MODULE(_geosim, m) {
   m.attr("__version__") = kGeosimVersion;
   // A child made by fork() runs on one thread (ThreadScope); the handler only sets a flag.
   pthread_atfork(nullptr, nullptr, &ThreadScope::after_fork_in_child);
+  Progress::main_thread_ident =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.def("_forked_child", &ThreadScope::forked_child,
         "Whether this process was made by fork() after the module was loaded (it then computes on one thread).");
 
@@ -743,8 +976,16 @@ PYBIND11_MODULE(_geosim, m) {
         return reproduce_command(command, args);
       },
       py::arg("command"), py::arg("args"), "The command line geosim records in its JSON output for these arguments.");
+  m.def(
+      "_whole",
+      [](py::handle value, const std::string& name, const std::string& noun) -> py::object {
+        std::optional<py::int_> i = whole_value(value, name, noun);
+        return i ? py::object(*i) : py::none();
+      },
+      py::arg("value"), py::arg("name"), py::arg("noun") = "a whole number",
+      "value as an int when it is a whole number (1e4, np.float32(10), Fraction(10) too), None when it is a number "
+      "that is not (1.7, nan); TypeError 'NAME must be NOUN, got ...' when it is no number at all.");
   m.def("sobol_sample", &sobol_sample, py::arg("n"), py::arg("d"), py::arg("seed") = 1);
-  m.def("sobol_analyze", &sobol_analyze, py::arg("Y"), py::arg("d"), py::arg("bootstrap") = 1000,
-        py::arg("seed") = 0);
+  m.def("sobol_analyze", &sobol_analyze, py::arg("Y"), py::arg("d"), py::arg("bootstrap") = 1000, py::arg("seed") = 0);
   m.def("read_sweep", &read_sweep, py::arg("dir"), "A sweep's results.csv as columns.");
 }

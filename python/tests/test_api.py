@@ -811,3 +811,284 @@ def test_read_sweep_refuses_a_repeated_or_missing_point(tmp_path):
         geosim.read_sweep(out)
     csv_path.write_text("".join(lines))
     assert list(geosim.read_sweep(out)["point"]) == list(range(6))
+
+
+# --- Found by a second adversarial trial: each test below failed before its fix. --------
+
+def _child(code: str, timeout: float = 120):
+    """Runs `code` in a child Python in the checkout: (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_python_exits_cleanly_while_daemon_threads_compute():
+    # CPython ends a thread that takes the GIL while it shuts down by unwinding it, which
+    # aborted the process (rc 134) in a catch (...) or a std::thread left joinable on the way.
+    code = """
+import threading, time
+import numpy as np
+import geosim
+
+sc = geosim.load('scenarios/teaching.yaml')
+P = ['levers.sanctions.intensity']
+slow = lambda done, total: time.sleep(0.04)  # gives up the GIL and takes it back
+calls = [lambda: sc.run(runs=1 << 34, threads=1),
+         lambda: sc.run(runs=1 << 34, threads=2, progress=slow),
+         lambda: sc.compare('scenarios/teaching.yaml', runs=1 << 34, threads=1),
+         lambda: sc.lever_effects(runs=1 << 34, threads=1),
+         lambda: sc.evaluate([[0.5]], P, runs_per_point=2**31 - 1, threads=2),
+         lambda: sc.evaluate([[0.5]], P, runs_per_point=2**31 - 1, threads=1, progress=slow),
+         lambda: geosim.sobol_analyze(np.random.default_rng(0).random((5 << 16, 1)), 3, bootstrap=100000)]
+
+def again(call):  # short calls, one after another: some end while Python shuts down
+    def loop():
+        while True:
+            call()
+    return loop
+
+calls += [again(lambda: sc.run(runs=50, threads=1)), again(lambda: geosim.load('scenarios/teaching.yaml'))]
+for call in calls:
+    threading.Thread(target=call, daemon=True).start()
+time.sleep(1)
+print('exit', flush=True)
+"""
+    code, out, err = _child(code)
+    assert (code, out, err) == (0, "exit\n", "")
+
+
+def test_ctrl_c_stops_computations_on_other_threads():
+    # Python runs signal handlers on its main thread only: a run in a thread pool went on
+    # after Ctrl-C, and the program could not end until it had.
+    code = """
+import concurrent.futures as cf, os, signal, threading
+import geosim
+
+sc = geosim.load('scenarios/teaching.yaml')
+pool = cf.ThreadPoolExecutor(2)
+futures = [pool.submit(sc.run, runs=1 << 34, threads=1),
+           pool.submit(sc.evaluate, [[0.5]], ['levers.sanctions.intensity'], runs_per_point=2**31 - 1, threads=1)]
+try:
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    cf.wait(futures)
+except KeyboardInterrupt:
+    print('main', flush=True)
+for f in futures:
+    print(type(f.exception()).__name__, flush=True)
+"""
+    try:
+        code, out, err = _child(code, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("Ctrl-C did not stop the computations on the pool's threads")
+    assert (code, out.split()) == (0, ["main", "KeyboardInterrupt", "KeyboardInterrupt"]), err
+    # A program with a SIGINT handler of its own decides what Ctrl-C does: the run goes on.
+    code = """
+import concurrent.futures as cf, os, signal
+import geosim
+
+sc = geosim.load('scenarios/teaching.yaml')
+seen = []
+signal.signal(signal.SIGINT, lambda sig, frame: seen.append(sig))
+
+def nudge(done, total):
+    if done and not seen:
+        os.kill(os.getpid(), signal.SIGINT)
+
+with cf.ThreadPoolExecutor(1) as pool:
+    res = pool.submit(sc.run, runs=100000, seed=1, threads=1, progress=nudge).result()
+print(res.runs, bool(seen))
+"""
+    code, out, err = _child(code)
+    assert (code, out) == (0, "100000 True\n"), err
+
+
+def test_numpy_bools_are_no_whole_numbers():
+    sc = geosim.load(TEACHING)
+    P = ["levers.sanctions.intensity"]
+    calls = {
+        "runs": lambda v: sc.run(runs=v),
+        "seed": lambda v: sc.run(runs=10, seed=v),
+        "threads": lambda v: sc.run(runs=10, threads=v),
+        "evaluate: runs_per_point": lambda v: sc.evaluate([[0.5]], P, runs_per_point=v),
+        "sobol_sample: n": lambda v: geosim.sobol_sample(v, 2),
+    }
+    for name, call in calls.items():
+        for bad in (np.True_, np.array([True])[0], True):
+            with pytest.raises(TypeError, match=rf"^{name} must be a whole number, got bool_? True$"):
+                call(bad)
+
+
+def test_every_whole_number_argument_takes_any_whole_real_number():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    sc = geosim.load(TEACHING)
+    want = sc.run(runs=100, seed=3, horizon=5, threads=1)
+    for ten in (np.float32(100), np.float64(100), Fraction(100), Decimal(100), Decimal("1E2"), 100.0, np.int16(100)):
+        three, five, one = (type(ten)(3), type(ten)(5), type(ten)(1))
+        res = sc.run(runs=ten, seed=three, horizon=five, threads=one)
+        assert res.args == want.args  # "--runs 100", as the command line takes it
+        assert res.to_json() == want.to_json()
+        y = sc.evaluate([[0.5]], ["levers.sanctions.intensity"], runs_per_point=ten, seed=three)
+        assert np.array_equal(y, sc.evaluate([[0.5]], ["levers.sanctions.intensity"], runs_per_point=100, seed=3))
+        assert np.array_equal(geosim.sobol_sample(type(ten)(4), type(ten)(2)), geosim.sobol_sample(4, 2))
+    assert want.to_json() == cli("run", *want.args, "--format", "json", "-q")[1]
+    # A fraction is refused whatever its type, and what is no real number is a TypeError.
+    for half in (np.float32(2.5), Fraction(5, 2), Decimal("2.5")):
+        with pytest.raises(geosim.UsageError, match=r"^runs must be a whole number from 1 to 2\^40, got (2.5|5/2)$"):
+            sc.run(runs=half)
+        with pytest.raises(geosim.UsageError, match="^horizon must be a positive whole number of steps, got"):
+            sc.run(runs=10, horizon=half)
+    for nan in (np.float32("nan"), Decimal("NaN"), Decimal("sNaN")):
+        with pytest.raises(geosim.UsageError, match=r"(?i)^seed must be a whole number from 0 to 2\^64 - 1, "
+                                                    r"got s?nan$"):
+            sc.run(runs=10, seed=nan)
+    with pytest.raises(TypeError, match=r"^runs must be a whole number, got complex \(10\+0j\)$"):
+        sc.run(runs=10 + 0j)
+
+
+def test_sobol_functions_release_the_gil_and_stop_on_ctrl_c():
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        geosim.sobol_sample(2**15, 20)  # 2.9 million points
+        span["end"] = time.perf_counter()
+
+    ticks = []
+    t = threading.Thread(target=work)
+    t.start()
+    while t.is_alive():
+        ticks.append(time.perf_counter())
+        time.sleep(0.001)
+    t.join()
+    length = span["end"] - span["start"]
+    assert length > 0.02, "sobol_sample was too short to tell"
+    middle = [x for x in ticks if span["start"] + 0.25 * length < x < span["end"] - 0.25 * length]
+    assert len(middle) >= 3
+    # Minutes of work (100000 resamples of 65536 rows), stopped within seconds.
+    _interrupted("import numpy as np; geosim.sobol_analyze(np.random.default_rng(0).random((5 << 16, 1)), 3, "
+                 "bootstrap=100000)", 60, "sobol_analyze")
+
+
+def test_text_with_surrogates_or_bytes_gets_a_clear_error():
+    sc = geosim.load(TEACHING)
+    bad = "\udcff"  # os.fsdecode(b"\xff")
+    cases = [
+        (lambda: geosim.load(TEACHING, set={"title" + bad: 1}), r"^set: the override 'title\\udcff=1' is not valid "
+                                                                r"UTF-8 text"),
+        (lambda: sc.run(runs=10, set={"title": '"x' + bad + '"'}), "^set: the override .* is not valid UTF-8 text"),
+        (lambda: sc.run(runs=10, set=["title=x" + bad]), "^set: the override .* is not valid UTF-8 text"),
+        (lambda: sc.run(runs=10, until="2020-06-01" + bad), r"^until: '2020-06-01\\udcff' is not valid UTF-8 text"),
+        (lambda: sc.evaluate([[0.5]], ["levers.x" + bad]), r"^evaluate: the path 'levers.x\\udcff' is not valid "
+                                                           r"UTF-8 text"),
+    ]
+    for call, message in cases:
+        with pytest.raises(geosim.UsageError, match=message):
+            call()
+    with pytest.raises(TypeError, match=r"^set must be a dict \{path: value\}, .*got bytes .*decode"):
+        geosim.load(TEACHING, set=b"levers.sanctions.intensity=0.3")
+    with pytest.raises(TypeError, match=r"^set: \{'levers.sanctions.intensity': b'0.3'\} holds bytes"):
+        geosim.load(TEACHING, set={"levers.sanctions.intensity": b"0.3"})
+    with pytest.raises(TypeError, match="^set: each item of a list must be a 'PATH=VALUE' str, got bytes"):
+        sc.run(runs=10, set=[b"levers.sanctions.intensity=0.3"])
+    with pytest.raises(TypeError, match=r"^set must be a dict \{path: value\}, .*got int 5$"):
+        geosim.load(TEACHING, set=5)
+
+
+def test_until_takes_datetimes_at_midnight_and_numpy_dates():
+    import datetime
+
+    sc = geosim.load(TEACHING)
+    want = sc.run(runs=200, until="2020-06-01")
+    assert want.to_json() == cli("run", *want.args, "--format", "json", "-q")[1]
+    for day in (datetime.date(2020, 6, 1), datetime.datetime(2020, 6, 1), pd.Timestamp("2020-06-01"),
+                np.datetime64("2020-06-01"), np.datetime64("2020-06-01T00:00")):
+        res = sc.run(runs=200, until=day)
+        assert res.args == want.args and res.to_json() == want.to_json()
+    # The module's own dates are Timestamps, each the last day of its step: the runs end with
+    # that step, which the note says (the days before `until` are run, rounded up to steps).
+    last = sc.run(runs=10).survival["date"].iloc[-1]
+    with pytest.warns(UserWarning, match=f"^until={last.date()} falls inside week {sc.horizon}; the runs end with "
+                                         f"that week, on {last.date()}$"):
+        assert sc.run(runs=10, until=last).json["until"] == str(sc.until)
+    for late in (datetime.datetime(2020, 6, 1, 12), pd.Timestamp("2020-06-01 00:00:01"),
+                 np.datetime64("2020-06-01T06:00")):
+        with pytest.raises(geosim.UsageError, match="^until must be a date, got .*, which has a time of day"):
+            sc.run(runs=10, until=late)
+    for none in (pd.NaT, np.datetime64("NaT")):
+        with pytest.raises(geosim.UsageError, match="^until must be a date, got"):
+            sc.run(runs=10, until=none)
+    with pytest.raises(TypeError, match=r"^until must be a date \(datetime.date, .*got int 20200601$"):
+        sc.run(runs=10, until=20200601)
+    code, _, err = cli("run", TEACHING, "--until", "", "-n", "10", check=False)
+    assert code == 2 and "--until is empty; give a value" in err
+    with pytest.raises(geosim.UsageError, match="^until is empty; give a date YYYY-MM-DD$"):
+        sc.run(runs=10, until="")
+
+
+def test_until_inside_a_step_warns_as_the_command_notes():
+    sc = geosim.load(TEACHING)
+    _, _, err = cli("run", TEACHING, "--until", "2020-09-01", "-n", "10", "--format", "json")
+    assert err.startswith("note: --until 2020-09-01 falls inside week 35;")
+    with pytest.warns(UserWarning) as seen:
+        res = sc.run(runs=10, until="2020-09-01")
+    assert [str(w.message) for w in seen] == [err.strip().replace("note: --until ", "until=")]
+    assert seen[0].filename == __file__  # the caller's line
+    assert res.json["until"] == "2020-09-07"
+    for call in (lambda: sc.lever_effects(runs=10, until="2020-09-01"),
+                 lambda: sc.compare(TEACHING, runs=10, until="2020-09-01")):
+        with pytest.warns(UserWarning, match="falls inside week 35") as seen:
+            call()
+        assert len(seen) == 1
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc.run(runs=10, until="2020-06-01")  # the first day of a week: no note
+
+
+def test_evaluate_takes_integer_columns_0_to_k_by_position():
+    sc = geosim.load(TEACHING)
+    arr = np.array([[0.1, 0.2], [0.7, 0.9]])
+    want = sc.evaluate(arr, [SANCTIONS, STANCE], runs_per_point=50)
+    for X in (pd.read_csv(io.StringIO("0.1,0.2\n0.7,0.9\n"), header=None), pd.DataFrame(arr).iloc[:, [0, 1]],
+              pd.DataFrame(arr, columns=[np.int64(0), np.int64(1)])):
+        assert not isinstance(X.columns, pd.RangeIndex)  # as the trial's were
+        assert np.array_equal(sc.evaluate(X, [SANCTIONS, STANCE], runs_per_point=50), want)
+    # Other labels are names, even integer ones.
+    with pytest.raises(geosim.UsageError, match="X has no column"):
+        sc.evaluate(pd.DataFrame(arr).iloc[:, [1, 0]], [SANCTIONS, STANCE], runs_per_point=50)
+
+
+def test_evaluate_refuses_complex_masked_and_missing_values():
+    sc = geosim.load(TEACHING)
+    P = [SANCTIONS]
+    with pytest.raises(TypeError, match="^evaluate: X must hold real numbers, one row per point; it holds complex"):
+        sc.evaluate(np.array([[0.5 + 7j]]), P, runs_per_point=10)
+    with pytest.raises(TypeError, match="it holds complex"):
+        sc.evaluate(pd.DataFrame({SANCTIONS: [0.5 + 0j]}), runs_per_point=10)
+    with pytest.raises(TypeError, match="^evaluate: X must hold real numbers"):
+        sc.evaluate([["0.5x"]], P, runs_per_point=10)
+    masked = np.ma.masked_array([[0.1], [0.9]], mask=[[False], [True]])
+    with pytest.raises(geosim.UsageError, match="^evaluate: X has a masked value in row 1"):
+        sc.evaluate(masked, P, runs_per_point=10)
+    unmasked = np.ma.masked_array([[0.1], [0.9]])
+    assert np.array_equal(sc.evaluate(unmasked, P, runs_per_point=10),
+                          sc.evaluate([[0.1], [0.9]], P, runs_per_point=10))
+    # Missing values are refused as NaN is.
+    with pytest.raises(geosim.UsageError) as nan:
+        sc.evaluate([[0.1], [np.nan]], P, runs_per_point=10)
+    assert str(nan.value) == ("evaluate: row 1: levers.sanctions.intensity = nan is outside the values it may take, "
+                              "[0, 1]")
+    for missing in (pd.DataFrame({SANCTIONS: pd.array([0.1, None], dtype="Float64")}), [[0.1], [pd.NA]],
+                    [[0.1], [None]]):
+        with pytest.raises(geosim.UsageError) as e:
+            sc.evaluate(missing, P, runs_per_point=10)
+        assert str(e.value) == str(nan.value)
+
+
+def test_lever_effects_without_levers_has_the_usual_columns():
+    eff = geosim.load(TEACHING, set={"levers": []}).lever_effects(runs=10).effects
+    full = geosim.load(TEACHING).lever_effects(runs=10).effects
+    assert len(eff) == 0 and list(eff.columns) == list(full.columns)
+    assert list(full.columns)[:6] == ["base", "variant", "outcome", "p_base", "p_variant", "difference"]
