@@ -251,27 +251,32 @@ def test_evaluate_uses_common_random_numbers_across_rows():
     assert alone[0].tobytes() == Y[1].tobytes()  # a row's result does not depend on the others
 
 
-def test_the_gil_is_released_while_a_run_computes():
-    sc = geosim.load(TEACHING)
+
+def _ticks_in_the_middle(work):
+    """How often this thread ran (ticking every millisecond) in the middle half of work(),
+    which runs on another thread: none if work() held the GIL throughout."""
     span = {}
 
-    def work():
+    def timed():
         span["start"] = time.perf_counter()
-        sc.run(runs=60000, seed=1, threads=1)
+        work()
         span["end"] = time.perf_counter()
 
     ticks = []
-    t = threading.Thread(target=work)
+    t = threading.Thread(target=timed)
     t.start()
     while t.is_alive():
         ticks.append(time.perf_counter())
         time.sleep(0.001)
     t.join()
     length = span["end"] - span["start"]
-    assert length > 0.02, "the run was too short to tell"
+    assert length > 0.02, "the work was too short to tell"
+    return len([x for x in ticks if span["start"] + 0.25 * length < x < span["end"] - 0.25 * length])
+
+def test_the_gil_is_released_while_a_run_computes():
+    sc = geosim.load(TEACHING)
     # With the GIL held for the whole run this thread could not tick in its middle.
-    middle = [x for x in ticks if span["start"] + 0.25 * length < x < span["end"] - 0.25 * length]
-    assert len(middle) >= 3
+    assert _ticks_in_the_middle(lambda: sc.run(runs=60000, seed=1, threads=1)) >= 3
 
 
 def test_input_errors_carry_the_cli_messages(tmp_path):
@@ -947,24 +952,7 @@ def test_every_whole_number_argument_takes_any_whole_real_number():
 
 
 def test_sobol_functions_release_the_gil_and_stop_on_ctrl_c():
-    span = {}
-
-    def work():
-        span["start"] = time.perf_counter()
-        geosim.sobol_sample(2**15, 20)  # 2.9 million points
-        span["end"] = time.perf_counter()
-
-    ticks = []
-    t = threading.Thread(target=work)
-    t.start()
-    while t.is_alive():
-        ticks.append(time.perf_counter())
-        time.sleep(0.001)
-    t.join()
-    length = span["end"] - span["start"]
-    assert length > 0.02, "sobol_sample was too short to tell"
-    middle = [x for x in ticks if span["start"] + 0.25 * length < x < span["end"] - 0.25 * length]
-    assert len(middle) >= 3
+    assert _ticks_in_the_middle(lambda: geosim.sobol_sample(2**15, 20)) >= 3  # 2.9 million points
     # Minutes of work (100000 resamples of 65536 rows), stopped within seconds.
     _interrupted("import numpy as np; geosim.sobol_analyze(np.random.default_rng(0).random((5 << 16, 1)), 3, "
                  "bootstrap=100000)", 60, "sobol_analyze")
