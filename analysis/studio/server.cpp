@@ -3,17 +3,20 @@
 #include <netdb.h>
 #include <poll.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -21,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -56,6 +60,16 @@ struct HttpError {
 };
 
 HttpError usage_error(const std::string& msg) { return {400, "usage", kExitUsage, msg}; }
+
+// The most work (runs x steps) one request may ask for, and where that limit comes from.
+uint64_t max_run_steps_of(const Options& o) {
+  if (o.max_run_steps > 0) return o.max_run_steps;
+  return o.max_runs > std::numeric_limits<uint64_t>::max() / kRunStepsPerRun ? std::numeric_limits<uint64_t>::max()
+                                                                             : o.max_runs * kRunStepsPerRun;
+}
+std::string work_limit_source(const Options& o) {
+  return o.max_run_steps > 0 ? "--max-run-steps" : "--max-runs x " + std::to_string(kRunStepsPerRun);
+}
 
 // A header's value without the spaces and tabs around it (optional whitespace, RFC 9110 §5.6.3).
 std::string trim_ows(const std::string& v) {
@@ -114,9 +128,29 @@ bool is_local_name(const std::string& h) {
   return dots == 3 && digits > 0;
 }
 
+// Connections, before a worker sees them. httplib gives each accepted connection a worker
+// that waits for its request: a few hundred connections that send nothing, or a few dozen
+// that send a byte a second, would hold every worker. Here one thread, the reception, reads
+// what every connection sends (poll, no blocking read) until a request has come whole, its
+// request line, headers and body; only then does a worker take it, and after the answer the
+// connection returns to the reception for its next request. The reception also checks each
+// request's head, so that what httplib reads is what any other reader (a proxy in front)
+// would read, and answers a malformed one itself.
+
 // A request must arrive whole (request line, headers and body) within this many seconds of
-// its first byte (httplib's read timeout, as DeadlineStream keeps it).
+// its first byte; a connection waits this many for the first byte of its next request.
 constexpr int kRequestSeconds = 5;
+constexpr int kIdleSeconds = 2;
+constexpr int kWriteSeconds = 5;
+// Connections waiting for a request: past this many, the one waiting longest is closed.
+constexpr size_t kMaxWaiting = 256;
+// A request's head: each line at most kMaxLine bytes (httplib's own limit), at most
+// kMaxHeaderLines header lines and kMaxHead bytes in all.
+constexpr size_t kMaxLine = 8192;
+constexpr size_t kMaxHeaderLines = 100;
+constexpr size_t kMaxHead = 64 * 1024;
+
+using Clock = std::chrono::steady_clock;
 
 // Set on a worker thread when the request it reads misses its deadline, for the error
 // handler (called on the same thread) to answer 408 where httplib says 400.
@@ -127,48 +161,456 @@ thread_local bool request_late = false;
 // request; the connection is closed once the refusal is written.
 thread_local bool drop_connection = false;
 
-// A connection's socket, read against one deadline for the whole request. httplib's own
-// stream times out each read alone, so a client sending a byte every few seconds could keep
-// a worker for ever, and as many such clients as workers the whole studio.
-class DeadlineStream : public httplib::Stream {
+// Set on a worker thread once the pre-routing handler has seen the request: an answer
+// written before (httplib could not read the request) closes the connection too.
+thread_local bool prerouted = false;
+
+// The connection of the request a worker thread is answering, for its computation to be
+// abandoned when the client goes away (Studio::Ticket).
+thread_local socket_t current_socket = INVALID_SOCKET;
+
+// Headers of every answer: the page's files widen the policy for their scripts and styles.
+// Ranges are not served (Accept-Ranges: none; httplib would say `bytes`).
+httplib::Headers answer_headers() {
+  return {{"X-Content-Type-Options", "nosniff"},
+          {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+          {"Accept-Ranges", "none"}};
+}
+
+bool is_tchar(unsigned char c) {  // a character of a method or header name (RFC 9110 §5.6.2)
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Part of a request quoted in a message (the JSON escapes control characters, shows odd bytes as U+FFFD).
+std::string quoted_part(std::string_view s) {
+  return "'" + std::string(s.substr(0, 80)) + (s.size() > 80 ? "...'" : "'");
+}
+
+// What the reception makes of a request's head (from its request line to the empty line that
+// ends its headers): the first thing wrong with it, as an answer's status and message; or the
+// length of its body, whether it asks for `100 Continue`, and its Range lines, which are
+// dropped (ranges are not served; httplib would answer a malformed one 416).
+struct Head {
+  int status = 0;
+  std::string message;
+  size_t body = 0;
+  bool expect_continue = false;
+  std::vector<std::pair<size_t, size_t>> ranges;  // [begin, end) of each Range line
+};
+
+Head read_head(std::string_view head, size_t max_body) {
+  Head h;
+  auto refuse = [&](int status, const std::string& message) {
+    h.status = status;
+    h.message = "serve: " + message;
+    return h;
+  };
+  std::string_view method, length;
+  size_t lines = 0, lengths = 0;
+  bool encoded = false;
+  for (size_t at = 0; at < head.size();) {
+    const size_t begin = at, nl = head.find('\n', at);
+    std::string_view line = head.substr(at, nl - at);
+    at = nl + 1;
+    const bool request_line = lines++ == 0;
+    if (line.size() + 1 > kMaxLine)
+      return request_line ? refuse(414, "the request line is longer than " + std::to_string(kMaxLine) + " bytes")
+                          : refuse(431, "a header line is longer than " + std::to_string(kMaxLine) + " bytes");
+    // Lines end in CRLF (RFC 9112 §2.2): httplib skips a header line that ends in a bare LF,
+    // which a proxy in front may read.
+    if (line.empty() || line.back() != '\r')
+      return refuse(400, "a line of the request ends in a bare LF (no CR before it); end every line with CRLF");
+    line.remove_suffix(1);
+    if (line.find('\0') != std::string_view::npos) return refuse(400, "the request's head holds a NUL byte");
+    if (line.find('\r') != std::string_view::npos)
+      return refuse(400, "the request's head holds a CR that does not end a line");
+    if (request_line) {
+      const size_t s1 = line.find(' '), s2 = s1 == std::string_view::npos ? s1 : line.find(' ', s1 + 1);
+      if (s2 == std::string_view::npos || s1 == 0 || s2 == s1 + 1 || s2 + 1 == line.size() ||
+          line.find(' ', s2 + 1) != std::string_view::npos)
+        return refuse(400, "the request line " + quoted_part(line) +
+                               " is not METHOD TARGET HTTP/1.1 (three parts, one space between them)");
+      method = line.substr(0, s1);
+      const std::string_view target = line.substr(s1 + 1, s2 - s1 - 1), version = line.substr(s2 + 1);
+      if (!is_token(method)) return refuse(400, "the request's method " + quoted_part(method) + " is not a name");
+      if (!std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+        return refuse(400, "the request's target holds a control character or a byte outside ASCII; percent-encode it");
+      if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+        auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        const bool numbered = version.size() == 8 && version.substr(0, 5) == "HTTP/" && digit(version[5]) &&
+                              version[6] == '.' && digit(version[7]);
+        return numbered ? refuse(505, "the studio speaks HTTP/1.1 (and 1.0), not " + std::string(version))
+                        : refuse(400, "the request line ends in " + quoted_part(version) + ", not HTTP/1.1");
+      }
+      const std::array<std::string_view, 7> known = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+      if (std::find(known.begin(), known.end(), method) == known.end())
+        return refuse(501, "the studio does not implement the method " + quoted_part(method) +
+                               "; it answers GET and POST (methods are case-sensitive)");
+      continue;
+    }
+    if (line.empty()) break;  // the end of the head
+    if (lines - 1 > kMaxHeaderLines)
+      return refuse(431, "the request has more than " + std::to_string(kMaxHeaderLines) + " header lines");
+    // A field name, its colon at once, and a value (RFC 9112 §5): anything else httplib
+    // reads in its own way (a line without a colon is skipped, `Name :` is another name)
+    // where a proxy may read it otherwise.
+    if (line.front() == ' ' || line.front() == '\t')
+      return refuse(400,
+                    "a header line starts with a space or tab (obsolete line folding, RFC 9112 §5.2); write each "
+                    "header on one line");
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos)
+      return refuse(400, "the header line " + quoted_part(line) + " has no colon; write NAME: VALUE");
+    const std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    if (name.empty()) return refuse(400, "a header line starts with a colon (it has no name)");
+    if (name.back() == ' ' || name.back() == '\t')
+      return refuse(400, "the header name " + quoted_part(name) +
+                             " has white space before its colon, which a proxy may read otherwise (RFC 9112 §5.1); "
+                             "write NAME: VALUE");
+    if (!is_token(name))
+      return refuse(400, "the header name " + quoted_part(name) + " holds a character a name cannot (RFC 9110 §5.6.2)");
+    auto control = [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return (u < 0x20 && u != '\t') || u == 0x7f;
+    };
+    if (std::any_of(value.begin(), value.end(), control))
+      return refuse(400, "the value of the header " + quoted_part(name) + " holds a control character");
+    // httplib reads every header value percent-decoded (`%32` as `2`), a proxy as written.
+    for (const char* read : {"Host", "Origin", "Content-Length", "Transfer-Encoding", "Connection", "Expect"})
+      if (same_name(name, read) && value.find('%') != std::string_view::npos)
+        return refuse(400, "the request's " + std::string(read) +
+                               " header holds a '%', which the studio would read percent-decoded and a proxy as "
+                               "written; send it plainly");
+    const std::string trimmed = trim_ows(std::string(value));
+    if (same_name(name, "Content-Length")) {
+      ++lengths;
+      length = line.substr(colon + 1);
+    } else if (same_name(name, "Transfer-Encoding")) {
+      // httplib drops a header without a value, so an empty one would be read two ways too.
+      if (trimmed.empty()) return refuse(400, "the request's Transfer-Encoding header is empty");
+      encoded = true;
+    } else if (same_name(name, "Expect")) {
+      h.expect_continue = strcasecmp(trimmed.c_str(), "100-continue") == 0;
+    } else if (same_name(name, "Range")) {
+      h.ranges.emplace_back(begin, at);
+    }
+  }
+  // The body to wait for: that of a method httplib reads a body for, framed by one
+  // Content-Length of digits within the cap. Any other request goes to a worker at the end of
+  // its head; the pre-routing handler refuses what it must (two lengths, Transfer-Encoding, ...).
+  const std::string digits = trim_ows(std::string(length));
+  const bool reads_body = method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+  uint64_t n = 0;
+  if (reads_body && lengths == 1 && !encoded && !digits.empty() && digits.size() <= 20 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      std::from_chars(digits.data(), digits.data() + digits.size(), n).ec == std::errc() && n <= max_body)
+    h.body = static_cast<size_t>(n);
+  return h;
+}
+
+// An answer the reception writes itself: a malformed request or one too slow, refused.
+std::string refusal_text(int status, const std::string& message) {
+  static const std::map<int, const char*> reasons = {{400, "Bad Request"},     {408, "Request Timeout"},
+                                                     {414, "URI Too Long"},    {431, "Request Header Fields Too Large"},
+                                                     {501, "Not Implemented"}, {505, "HTTP Version Not Supported"}};
+  const std::string body = error_body({status, "usage", kExitUsage, message});
+  std::string text = "HTTP/1.1 " + std::to_string(status) + " " + reasons.at(status) + "\r\n";
+  for (const auto& [name, value] : answer_headers()) text += name + ": " + value + "\r\n";
+  text += "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\n\r\n";
+  return text + body;
+}
+
+// A connection between requests, held by the reception until its next request has come whole.
+struct Waiting {
+  socket_t sock = INVALID_SOCKET;
+  std::string buf;          // what has come of the request (and perhaps of the next one)
+  Clock::time_point since;  // connected, or its last request answered
+  Clock::time_point first;  // the request's first byte, once `started`
+  bool started = false;
+  bool fresh = true;    // bytes came since it was last looked at
+  size_t scan = 0;      // where the head's line not yet read whole starts
+  size_t head_end = 0;  // past the empty line that ends the head, once it has come
+  size_t whole = 0;     // the request's bytes, head and body, once the head has come
+  bool expect_continue = false, continue_sent = false;
+  size_t served = 0;        // requests this connection has had answered
+  bool closing = false;     // refused: what still comes is read and dropped until it closes...
+  Clock::time_point close;  // ...or until then
+};
+
+// The reception: one thread that reads every waiting connection until its request is whole,
+// then hands it to `dispatch` (a worker).
+class Reception {
  public:
-  using Clock = std::chrono::steady_clock;
+  Reception(const std::atomic<socket_t>& listener, size_t max_body) : listener_(listener), max_body_(max_body) {}
+  ~Reception() { stop(); }
+  Reception(const Reception&) = delete;
+  Reception& operator=(const Reception&) = delete;
 
-  DeadlineStream(socket_t sock, const std::atomic<socket_t>& listener, time_t request_s, time_t idle_s, time_t write_s)
-      : sock_(sock), listener_(listener), request_(request_s), idle_(idle_s), write_(write_s) {}
+  void start(std::function<void(Waiting)> dispatch) {
+    dispatch_ = std::move(dispatch);
+    wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    thread_ = std::thread([this] { run(); });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      wake();
+    }
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& w : incoming_) drop(w.sock);
+    incoming_.clear();
+    if (wake_ >= 0) close(wake_);
+    wake_ = -1;
+  }
+  // A new connection, or one whose answer has been written (`rest`: what came after its request).
+  void add(socket_t sock, std::string rest = {}, size_t served = 0) {
+    Waiting w;
+    w.sock = sock;
+    w.since = w.first = Clock::now();
+    w.started = !rest.empty();
+    w.buf = std::move(rest);
+    w.served = served;
+    put(std::move(w));
+  }
+  // A connection whose request was refused with its answer written: what the client still
+  // sends (the refused request's body) is read for a moment before the connection is closed,
+  // as a close with unread bytes resets it and the client may lose the answer.
+  void add_closing(socket_t sock) {
+    Waiting w;
+    w.sock = sock;
+    w.since = Clock::now();
+    w.closing = true;
+    w.close = w.since + std::chrono::seconds(1);
+    shutdown(sock, SHUT_WR);
+    put(std::move(w));
+  }
 
-  // Waits (at most the idle time) for the next request's first byte, which starts its
-  // deadline; false when none comes, the client has gone or the server is stopping.
-  bool next_request() {
-    request_late = late_ = drop_connection = false;
-    if (off_ == size_ && !wait(POLLIN, Clock::now() + idle_)) return false;
-    deadline_ = Clock::now() + request_;
+ private:
+  static void drop(socket_t sock) {
+    shutdown(sock, SHUT_RDWR);
+    close(sock);
+  }
+  void wake() const {  // with mu_ held
+    const uint64_t one = 1;
+    if (wake_ >= 0 && ::write(wake_, &one, sizeof one) < 0) return;  // full: it is awake already
+  }
+  void put(Waiting w) {
+    const socket_t sock = w.sock;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopped_) {
+        incoming_.push_back(std::move(w));
+        wake();
+        return;
+      }
+    }
+    drop(sock);  // the server is stopping
+  }
+  void refuse(Waiting& w, int status, const std::string& message) {
+    const std::string text = refusal_text(status, message);
+    // The socket's send buffer is empty: the answer (a few hundred bytes) fits at once.
+    [[maybe_unused]] auto sent = send(w.sock, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    shutdown(w.sock, SHUT_WR);
+    w.buf.clear();
+    w.closing = true;
+    w.close = Clock::now() + std::chrono::seconds(1);
+  }
+  // Reads what has come; false when the client has gone (closed or reset).
+  bool receive(Waiting& w) {
+    std::array<char, 16384> chunk;
+    const ssize_t n = recv(w.sock, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    if (w.closing) return true;
+    if (!w.started) {
+      w.started = true;
+      w.first = Clock::now();
+    }
+    w.buf.append(chunk.data(), static_cast<size_t>(n));
+    w.fresh = true;
     return true;
   }
+  // Moves `w` on with what it has sent: true when it is done here (handed to a worker).
+  bool progress(Waiting& w) {
+    if (w.closing || !w.fresh) return false;
+    w.fresh = false;
+    if (w.head_end == 0) {
+      // Empty lines before a request line are ignored (RFC 9112 §2.2).
+      size_t skip = 0;
+      while (w.scan == 0 && w.buf.compare(skip, 2, "\r\n") == 0) skip += 2;
+      w.buf.erase(0, skip);
+      // Bytes that cannot start a request line are refused at once, not at the deadline.
+      for (size_t i = 0; w.scan == 0 && i < w.buf.size() && w.buf[i] != ' ' && w.buf[i] != '\r' && w.buf[i] != '\n';
+           ++i)
+        if (!is_tchar(static_cast<unsigned char>(w.buf[i]))) {
+          refuse(w, 400, "serve: the request does not start with a method (GET, POST)");
+          return false;
+        }
+      // The head ends at its first empty line; the lines before it are read once each.
+      size_t end = std::string::npos;
+      for (size_t nl; end == std::string::npos && (nl = w.buf.find('\n', w.scan)) != std::string::npos; w.scan = nl + 1)
+        if (nl == w.scan || (nl == w.scan + 1 && w.buf[w.scan] == '\r')) end = nl + 1;
+      if (end == std::string::npos) {
+        if (w.buf.size() - w.scan + 1 > kMaxLine)
+          refuse(w, w.scan == 0 ? 414 : 431,
+                 w.scan == 0 ? "serve: the request line is longer than " + std::to_string(kMaxLine) + " bytes"
+                             : "serve: a header line is longer than " + std::to_string(kMaxLine) + " bytes");
+        else if (w.buf.size() > kMaxHead)
+          refuse(w, 431, "serve: the request's headers are longer than " + std::to_string(kMaxHead) + " bytes");
+        return false;
+      }
+      if (end > kMaxHead) {
+        refuse(w, 431, "serve: the request's headers are longer than " + std::to_string(kMaxHead) + " bytes");
+        return false;
+      }
+      Head head = read_head(std::string_view(w.buf).substr(0, end), max_body_);
+      if (head.status != 0) {
+        refuse(w, head.status, head.message);
+        return false;
+      }
+      for (auto r = head.ranges.rbegin(); r != head.ranges.rend(); ++r) {
+        w.buf.erase(r->first, r->second - r->first);
+        end -= r->second - r->first;
+      }
+      w.head_end = end;
+      w.whole = end + head.body;
+      w.expect_continue = head.expect_continue;
+    }
+    if (w.buf.size() < w.whole) {
+      if (w.expect_continue && !w.continue_sent) {
+        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        [[maybe_unused]] auto sent = send(w.sock, kContinue.data(), kContinue.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        w.continue_sent = true;
+      }
+      return false;
+    }
+    dispatch_(std::move(w));
+    return true;
+  }
+  // Ends a wait that has run out: false when `w` is to be closed.
+  bool expire(Waiting& w, Clock::time_point now) {
+    if (w.closing) return now < w.close;
+    if (!w.started) return now < w.since + std::chrono::seconds(kIdleSeconds);
+    if (now < w.first + std::chrono::seconds(kRequestSeconds)) return true;
+    // Answered once its request line has come; a connection that sent less is just closed.
+    if (w.buf.find('\n') == std::string::npos) return false;
+    refuse(w, 408,
+           "serve: the request did not arrive within " + std::to_string(kRequestSeconds) + " seconds; it was dropped");
+    return true;
+  }
+  void run() {
+    std::vector<Waiting> waiting;
+    std::vector<pollfd> fds;
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopped_) break;
+        for (auto& w : incoming_) {
+          if (waiting.size() >= kMaxWaiting) {
+            // Past the cap, one is closed: one being closed or one that has sent nothing
+            // rather than one sending its request, and of those the one waiting longest.
+            auto rank = [](const Waiting& x) { return x.closing ? 0 : x.started ? 2 : 1; };
+            auto oldest = std::min_element(waiting.begin(), waiting.end(), [&](const Waiting& a, const Waiting& b) {
+              return std::make_pair(rank(a), a.since) < std::make_pair(rank(b), b.since);
+            });
+            drop(oldest->sock);
+            waiting.erase(oldest);
+          }
+          waiting.push_back(std::move(w));
+        }
+        incoming_.clear();
+      }
+      if (listener_.load() == INVALID_SOCKET) break;  // the server is stopping
+      fds.assign(1, pollfd{wake_, POLLIN, 0});
+      for (const auto& w : waiting) fds.push_back(pollfd{w.sock, POLLIN, 0});
+      // In slices of 100 ms at most, so that deadlines are kept to a tenth of a second; at
+      // once when a connection comes with the rest of its last request (fresh).
+      const bool fresh = std::any_of(waiting.begin(), waiting.end(), [](const Waiting& w) { return w.fresh; });
+      poll(fds.data(), fds.size(), fresh ? 0 : 100);
+      if (fds[0].revents != 0) {
+        uint64_t n = 0;
+        if (::read(wake_, &n, sizeof n) < 0) n = 0;
+      }
+      // Each connection moves on: handed to a worker, kept waiting, or closed.
+      const auto now = Clock::now();
+      size_t kept = 0;
+      for (size_t i = 0; i < waiting.size(); ++i) {
+        Waiting& w = waiting[i];
+        bool keep = fds[i + 1].revents == 0 || receive(w);
+        if (keep && progress(w)) continue;
+        keep = keep && expire(w, now);
+        if (!keep) {
+          drop(w.sock);
+          continue;
+        }
+        if (kept != i) waiting[kept] = std::move(w);
+        ++kept;
+      }
+      waiting.resize(kept);
+    }
+    for (auto& w : waiting) drop(w.sock);
+  }
+
+  const std::atomic<socket_t>& listener_;  // the server's listening socket, INVALID_SOCKET once stopping
+  const size_t max_body_;
+  std::function<void(Waiting)> dispatch_;
+  int wake_ = -1;
+  std::thread thread_;
+  std::mutex mu_;
+  bool stopped_ = false;
+  std::vector<Waiting> incoming_;
+};
+
+// A connection's socket for a worker: the request the reception read whole, then (should
+// httplib want more, for a request the pre-routing handler refuses) the socket, read against
+// the request's deadline.
+class DeadlineStream : public httplib::Stream {
+ public:
+  DeadlineStream(socket_t sock, const std::atomic<socket_t>& listener, std::string bytes, Clock::time_point deadline)
+      : sock_(sock), listener_(listener), buf_(std::move(bytes)), deadline_(deadline) {}
+
   bool late() const { return late_; }
+  std::string rest() const { return buf_.substr(off_); }  // what came after the request
 
   bool is_readable() const override {
-    if (off_ < size_) return true;
+    if (off_ < buf_.size()) return true;
     if (wait(POLLIN, deadline_)) return true;
     // The deadline, not the client, ended the wait (a stopping server is not the client's fault).
     if (Clock::now() >= deadline_) request_late = late_ = true;
     return false;
   }
-  bool is_writable() const override { return wait(POLLOUT, Clock::now() + write_, false); }
+  bool is_writable() const override { return wait(POLLOUT, Clock::now() + std::chrono::seconds(kWriteSeconds), false); }
   ssize_t read(char* ptr, size_t size) override {
-    if (off_ == size_) {
+    if (off_ == buf_.size()) {
       if (!is_readable()) return -1;
-      ssize_t n = httplib::detail::read_socket(sock_, buf_.data(), buf_.size(), 0);
+      std::array<char, 4096> chunk;
+      ssize_t n = httplib::detail::read_socket(sock_, chunk.data(), chunk.size(), 0);
       if (n <= 0) return n;
+      buf_.assign(chunk.data(), static_cast<size_t>(n));
       off_ = 0;
-      size_ = static_cast<size_t>(n);
     }
-    size_t n = std::min(size, size_ - off_);
+    size_t n = std::min(size, buf_.size() - off_);
     std::memcpy(ptr, buf_.data() + off_, n);
     off_ += n;
     return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* ptr, size_t size) override {
+    // The reception answers `Expect: 100-continue` itself, as it waits for the body; by now
+    // the body has come (or the request is refused), and httplib's own would be a second.
+    if (std::string_view(ptr, size) == "HTTP/1.1 100 Continue\r\n\r\n") return static_cast<ssize_t>(size);
     if (!is_writable()) return -1;
     return httplib::detail::send_socket(sock_, ptr, size, MSG_NOSIGNAL);
   }
@@ -206,41 +648,73 @@ class DeadlineStream : public httplib::Stream {
 
   socket_t sock_;
   const std::atomic<socket_t>& listener_;  // the server's listening socket, INVALID_SOCKET once stopping
-  std::chrono::seconds request_, idle_, write_;
+  std::string buf_;
+  size_t off_ = 0;
   Clock::time_point deadline_;
   mutable bool late_ = false;
-  std::array<char, 4096> buf_{};  // read ahead, as httplib's stream does (it reads lines byte by byte)
-  size_t off_ = 0, size_ = 0;
 };
 
-// httplib's server with DeadlineStream for each connection: the same keep-alive loop (at
-// most keep_alive_max_count_ requests a connection, idle at most keep_alive_timeout_sec_
-// between them), each request read by the deadline of read_timeout_sec_.
+// httplib's server with the reception in front: its accept loop hands each connection to the
+// reception (the task queue runs that at once, on the accept thread), and the workers, a
+// pool of our own, answer whole requests, one each time (at most keep_alive_max_count_ on a
+// connection).
 class HttpServer : public httplib::Server {
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    DeadlineStream strm(sock, svr_sock_, read_timeout_sec_, keep_alive_timeout_sec_, write_timeout_sec_);
-    bool ok = false;
-    for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
-      if (!strm.next_request()) break;
-      bool closed = false;
-      ok = process_request(strm, left == 1, closed, nullptr);
-      if (!ok || closed || strm.late() || drop_connection) break;
-    }
-    if (drop_connection) {
-      // Read what the client still sends (a refused request's body) for a moment before
-      // closing: a close with unread bytes resets the connection, and the client may lose
-      // the answer.
-      shutdown(sock, SHUT_WR);
-      char buf[4096];
-      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      for (pollfd p{sock, POLLIN, 0}; std::chrono::steady_clock::now() < until && poll(&p, 1, 100) >= 0;)
-        if (p.revents != 0 && httplib::detail::read_socket(sock, buf, sizeof buf, 0) <= 0) break;
-    }
-    shutdown(sock, SHUT_RDWR);
-    close(sock);
-    return ok;
+ public:
+  explicit HttpServer(size_t max_body) : reception_(svr_sock_, max_body) {}
+  ~HttpServer() override { finish(); }
+
+  // Starts the workers and the reception; listen_after_bind() stops them when it returns.
+  void start(size_t workers) {
+    pool_ = std::make_unique<httplib::ThreadPool>(workers);
+    reception_.start([this](Waiting w) {
+      auto job = std::make_shared<Waiting>(std::move(w));
+      pool_->enqueue([this, job] { answer(std::move(*job)); });
+    });
+    new_task_queue = [this] { return new Front(*this); };
   }
+  void finish() {
+    reception_.stop();
+    if (pool_ && !pool_done_) pool_->shutdown();  // its workers answer what is queued (a stopping studio, briefly)
+    pool_done_ = true;
+  }
+
+ private:
+  class Front : public httplib::TaskQueue {
+   public:
+    explicit Front(HttpServer& s) : s_(s) {}
+    void enqueue(std::function<void()> fn) override { fn(); }  // process_and_close_socket: to the reception
+    void shutdown() override { s_.finish(); }
+
+   private:
+    HttpServer& s_;
+  };
+
+  bool process_and_close_socket(socket_t sock) override {
+    reception_.add(sock);
+    return true;
+  }
+
+  void answer(Waiting w) {
+    DeadlineStream strm(w.sock, svr_sock_, std::move(w.buf), w.first + std::chrono::seconds(kRequestSeconds));
+    request_late = drop_connection = prerouted = false;
+    current_socket = w.sock;
+    bool closed = false;
+    const bool last = w.served + 1 >= keep_alive_max_count_;
+    const bool ok = process_request(strm, last, closed, nullptr);
+    current_socket = INVALID_SOCKET;
+    if (drop_connection) {
+      reception_.add_closing(w.sock);
+    } else if (!ok || closed || last || strm.late() || svr_sock_ == INVALID_SOCKET) {
+      shutdown(w.sock, SHUT_RDWR);
+      close(w.sock);
+    } else {
+      reception_.add(w.sock, strm.rest(), w.served + 1);
+    }
+  }
+
+  Reception reception_;
+  std::unique_ptr<httplib::ThreadPool> pool_;
+  bool pool_done_ = false;
 };
 
 class Studio {
@@ -265,14 +739,30 @@ class Studio {
   }
 
   void install(httplib::Server& svr);
-  void set_port(int port) { port_ = port; }
+  // Where the server listens: its port, the name or address it was given (--host), and the
+  // page's address as printed.
+  void set_address(int port, const std::string& host, const std::string& url) {
+    port_ = port;
+    host_ = lower(host);
+    url_ = url;
+  }
   void stop_all() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    for (auto* f : active_) f->store(true);
+    for (auto* t : active_) t->cancel();
+  }
+  // Abandons the computations whose clients have gone (called now and then by serve()).
+  void watch_clients() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto* t : active_) t->cancel_if_gone();
   }
 
  private:
+  static std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
   static bool is_scenario_name(const std::string& n) {
     auto ends = [&](const std::string& s) {
       return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
@@ -280,27 +770,27 @@ class Studio {
     return ends(".yaml") || ends(".yml");
   }
 
-  // Host and Origin must name this server by a local address: a page from elsewhere that
-  // rebinds its DNS name to 127.0.0.1 still sends its own name.
+  // Host and Origin must name this server by a local address, or by the name it was told to
+  // listen on (--host): a page from elsewhere that rebinds its DNS name to 127.0.0.1 still
+  // sends its own name. Names are case-insensitive (curl sends them as typed).
   std::string check_origin(const httplib::Request& req) const {
-    auto host_ok = [&](const std::string& hp) {
+    auto host_ok = [&](const std::string& given) {
+      const std::string hp = lower(given);
       std::string host = hp, port = "80";
       auto colon = hp.rfind(':');
       if (colon != std::string::npos && hp.find(']', colon) == std::string::npos) {
         host = hp.substr(0, colon);
         port = hp.substr(colon + 1);
       }
-      return is_local_name(host) && port == std::to_string(port_);
+      return (is_local_name(host) || host == host_) && port == std::to_string(port_);
     };
     if (!req.has_header("Host")) return "the request has no Host header";
     std::string host = req.get_header_value("Host");
-    if (!host_ok(host))
-      return "Host '" + host +
-             "' is not this server's local address; open the page at http://127.0.0.1:" + std::to_string(port_) + "/";
+    if (!host_ok(host)) return "Host '" + host + "' is not this server's local address; open the page at " + url_;
     if (req.has_header("Origin")) {
       std::string origin = req.get_header_value("Origin");
       const std::string scheme = "http://";
-      if (origin.rfind(scheme, 0) != 0 || !host_ok(origin.substr(scheme.size())))
+      if (lower(origin).rfind(scheme, 0) != 0 || !host_ok(origin.substr(scheme.size())))
         return "Origin '" + origin + "' is not this server; the studio answers only its own page";
     }
     return {};
@@ -411,6 +901,19 @@ class Studio {
                           std::to_string(r.runs) + " (geosim serve --max-runs; or run it with geosim run)"};
   }
 
+  // The work of a request: its runs times the steps of each (of both arms, for a comparison).
+  // --max-runs alone does not bound it, as an override may make a run 100,000 steps long.
+  uint64_t max_run_steps() const { return max_run_steps_of(opt_); }
+  void check_work(const Request& r, uint64_t steps) const {
+    const uint64_t limit = max_run_steps();
+    if (steps == 0 || r.runs <= limit / steps) return;
+    throw HttpError{400, "usage", kExitUsage,
+                    "serve: " + std::to_string(r.runs) + " runs of " + std::to_string(steps) +
+                        " steps are more work than one request may ask for (at most " + std::to_string(limit) +
+                        " runs x steps: " + work_limit_source(opt_) +
+                        "); ask for fewer runs or a shorter horizon, or run it with geosim run"};
+  }
+
   std::vector<std::string> args_of(const Request& r, bool runs) const {
     std::vector<std::string> a = {r.path};
     for (const auto& s : r.sets) {
@@ -426,11 +929,11 @@ class Studio {
     return a;
   }
 
-  // A computation that a newer request on the same lane (the X-Geosim-Lane header) or
-  // the server's shutdown abandons.
+  // A computation that a newer request on the same lane (the X-Geosim-Lane header), its
+  // client going away or the server's shutdown abandons.
   class Ticket {
    public:
-    Ticket(Studio& s, const std::string& lane) : s_(s), lane_(lane) {
+    Ticket(Studio& s, const std::string& lane) : s_(s), lane_(lane), sock_(current_socket) {
       std::lock_guard<std::mutex> lock(s_.mu_);
       if (s_.stopping_) flag_.store(true);
       if (!lane_.empty()) {
@@ -438,24 +941,37 @@ class Studio {
         if (it != s_.lanes_.end()) it->second->store(true);
         s_.lanes_[lane_] = &flag_;
       }
-      s_.active_.insert(&flag_);
+      s_.active_.insert(this);
     }
     ~Ticket() {
       std::lock_guard<std::mutex> lock(s_.mu_);
-      s_.active_.erase(&flag_);
+      s_.active_.erase(this);
       auto it = s_.lanes_.find(lane_);
       if (it != s_.lanes_.end() && it->second == &flag_) s_.lanes_.erase(it);
     }
     const std::atomic<bool>* flag() const { return &flag_; }
+    void cancel() { flag_.store(true); }
+    // The client has gone when its connection is closed or reset: it has sent its end (a
+    // read would give 0 bytes) or an error. Bytes it sent meanwhile (a next request) are
+    // left for the connection to read.
+    void cancel_if_gone() {
+      if (sock_ == INVALID_SOCKET || flag_.load()) return;
+      pollfd p{sock_, POLLIN | POLLRDHUP, 0};
+      if (poll(&p, 1, 0) <= 0) return;
+      char c = 0;
+      if ((p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 || recv(sock_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+        cancel();
+    }
     void check() const {
       if (flag_.load())
         throw HttpError{409, "cancelled", kExitInterrupted,
-                        "serve: cancelled by a newer request (or the server stopping)"};
+                        "serve: cancelled by a newer request, the client going away or the server stopping"};
     }
 
    private:
     Studio& s_;
     std::string lane_;
+    socket_t sock_;  // the connection of the request
     std::atomic<bool> flag_{false};
   };
 
@@ -499,10 +1015,12 @@ class Studio {
   std::string single_;  // the one file served, when a file was given
   fs::path canon_dir_;
   int port_ = 0;
+  std::string host_;  // --host, in lower case
+  std::string url_;   // the page's address, as printed
   mutable std::mutex mu_;
   bool stopping_ = false;
   std::map<std::string, std::atomic<bool>*> lanes_;
-  std::set<std::atomic<bool>*> active_;
+  std::set<Ticket*> active_;
 };
 
 Json Studio::scenario_list() const {
@@ -637,6 +1155,7 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
 std::string Studio::run(const Request& r, const Ticket& t) const {
   check_runs(r);
   Scenario sc = load_scenario(r.path, overrides(r));
+  check_work(r, static_cast<uint64_t>(sc.horizon));
   Model model(sc);
   RunOptions ro;
   ro.runs = r.runs;
@@ -654,6 +1173,7 @@ std::string Studio::compare(const Request& r, const Ticket& t) const {
   check_runs(r);
   Scenario base = load_scenario(r.path);
   Scenario variant = load_scenario(r.path, overrides(r));
+  check_work(r, static_cast<uint64_t>(base.horizon) + static_cast<uint64_t>(variant.horizon));
   Model mb(base), mv(variant);
   std::string label = reproduce_command("run", args_of(r, false));
   label = label.substr(std::string("geosim run ").size());
@@ -937,6 +1457,22 @@ Json Studio::variant(const Request& r) const {
   fs::path p(r.path);
   std::string stem = p.stem().string();
   std::string name = stem + "-whatif.yaml";
+  // The scenario's file name, in double quotes with escapes, as `extends:` must read it back
+  // (plain, `a #b.yaml` would read as `a`, `&x.yaml` as an anchor). A name the loader refuses
+  // there (a control character) is no file a variant can extend: the name is the problem.
+  const std::string extended = p.filename().string(), extends = quoted_text(extended);
+  try {
+    YNode e = parse_yaml_text("extends: " + extends + "\n", FileLoc{name, 1, 1});
+    const YNode* v = e.find("extends");
+    if (!v || !v->is_scalar() || v->scalar != extended)
+      throw InputError(FileLoc{name, 1, 10}, "it reads back as another name");
+  } catch (const InputError& e) {
+    std::string why = e.what();
+    if (auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
+    throw usage_error("serve: the scenario's file name '" + extended +
+                      "' cannot be written as the `extends:` of a variant file (" + why +
+                      "); rename the file to save a variant of it, or run the settings with `geosim run --set`");
+  }
   std::string saved = (p.parent_path() / name).lexically_normal().string();
   std::string body;
   emit(overlay, 0, body);
@@ -946,10 +1482,11 @@ Json Studio::variant(const Request& r) const {
   // A title may hold control characters too, written as escapes ("\t" in a quoted title).
   std::string text =
       "# What if: " + one_line(r.name.empty() ? wanted.title + ", with the studio's settings" : r.name) + "\n";
-  text += "# Saved from geosim serve; keep it beside " + p.filename().string() + ". The studio's numbers:\n";
+  text += "# Saved from geosim serve; keep it beside " + (plain_ok(extended) ? extended : extends) +
+          ". The studio's numbers:\n";
   text += "#   " + reproduce_command("run", run_args) + " --format json\n";
   text += "#   " + reproduce_command("compare", cmp_args) + "\n";
-  text += "extends: " + p.filename().string() + "\n" + body;
+  text += "extends: " + extends + "\n" + body;
   // It must load to the same scenario: check it as the loader checks a file (no NUL bytes;
   // parse_yaml_text checks the UTF-8 and the YAML), merge it as `extends:` would and
   // compare every value. A file is read more strictly than --set (a shorter horizon may not
@@ -985,27 +1522,40 @@ Json Studio::variant(const Request& r) const {
   return j;
 }
 
+// The studio's places and the method each takes.
+const std::map<std::string, std::string> kPlaces = {{"/", "GET"},
+                                                    {"/studio.js", "GET"},
+                                                    {"/studio.css", "GET"},
+                                                    {"/vega.js", "GET"},
+                                                    {"/api/scenarios", "GET"},
+                                                    {"/api/scenario", "GET"},
+                                                    {"/api/run", "POST"},
+                                                    {"/api/compare", "POST"},
+                                                    {"/api/replay", "POST"},
+                                                    {"/api/variant", "POST"}};
+
 void Studio::install(httplib::Server& svr) {
   auto too_large = [this] {
     return HttpError{413, "usage", kExitUsage,
                      "serve: the request body is larger than " + std::to_string(opt_.max_body) + " bytes"};
   };
+  // Every answer carries answer_headers(); no byte ranges are served either: the reception
+  // drops a request's Range lines (httplib would build a multipart answer holding the whole
+  // file once per range a request lists: thousands of `0-` are gigabytes).
+  svr.set_default_headers(answer_headers());
   // Runs before httplib reads a request's body; a refusal leaves it unread and closes the
   // connection (drop_connection).
   svr.set_pre_routing_handler([this, too_large](const httplib::Request& req, httplib::Response& res) {
-    // No byte ranges: the studio has no need of them, and httplib would build a multipart
-    // answer holding the whole file once per range a request lists (thousands of `0-` are
-    // gigabytes). Forgotten here, every answer is whole. httplib hands its handlers its own
-    // Request, which is not const; the ranges are read only when the answer is written.
-    const_cast<httplib::Request&>(req).ranges.clear();
+    prerouted = true;
     auto refuse = [&](const HttpError& e) {
       send_error(res, e);
+      res.set_header("Connection", "close");
       drop_connection = true;
       return httplib::Server::HandlerResponse::Handled;
     };
-    // Two Hosts or two lengths: a proxy in front may read the one, the studio the other
-    // (request smuggling), and check_origin sees only the first Host.
-    for (const char* header : {"Host", "Content-Length"})
+    // Two Hosts, lengths or Origins: a proxy in front may read the one, the studio the other
+    // (request smuggling), and check_origin sees only the first Host and Origin.
+    for (const char* header : {"Host", "Content-Length", "Origin"})
       if (req.get_header_value_count(header) > 1)
         return refuse(
             usage_error(std::string("serve: the request has more than one ") + header + " header; send it once"));
@@ -1060,6 +1610,16 @@ void Studio::install(httplib::Server& svr) {
     }
     std::string why = check_origin(req);
     if (!why.empty()) return refuse({403, "forbidden", kExitUsage, "serve: " + why});
+    // A place of the studio asked with a method it does not take: 405, with the methods it does.
+    if (auto place = kPlaces.find(req.path); place != kPlaces.end()) {
+      const bool post = place->second == "POST";
+      if (post ? req.method != "POST" : req.method != "GET" && req.method != "HEAD") {
+        res.set_header("Allow", post ? "POST" : "GET, HEAD");
+        return refuse(
+            {405, "usage", kExitUsage,
+             "serve: " + req.path + (post ? " takes POST with a JSON body" : " takes GET") + ", not " + req.method});
+      }
+    }
     // A path or query that is not UTF-8 names nothing here: refused as the command line
     // would refuse such a file name, before any message quotes it.
     bool utf8 = is_utf8(req.path);
@@ -1067,8 +1627,14 @@ void Studio::install(httplib::Server& svr) {
     if (utf8) return httplib::Server::HandlerResponse::Unhandled;
     return refuse(usage_error("serve: the request's path or query is not valid UTF-8"));
   });
-  // Whatever httplib answers by itself (413, 404, 405, 400) comes as JSON too.
+  // Whatever httplib answers by itself (413, 404, 400) comes as JSON too. One it answers
+  // before the pre-routing handler has seen the request, it could not read: the connection
+  // is closed, as what follows is not known to be a request.
   svr.set_error_handler([too_large](const httplib::Request& req, httplib::Response& res) {
+    if (!prerouted) {
+      drop_connection = true;
+      res.set_header("Connection", "close");
+    }
     if (!res.body.empty()) return;
     std::string msg;
     if (res.status == 400 && request_late) {  // cut off at its deadline (DeadlineStream)
@@ -1079,7 +1645,7 @@ void Studio::install(httplib::Server& svr) {
     else if (res.status == 404)
       msg = "serve: nothing at " + req.path + " (the page is at /, the API under /api/)";
     else
-      msg = "serve: the request could not be served (HTTP " + std::to_string(res.status) + ")";
+      msg = "serve: the request could not be read whole (HTTP " + std::to_string(res.status) + ")";
     send_error(res, {res.status, res.status == 404 ? "not_found" : "usage", kExitUsage, msg});
   });
   svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
@@ -1087,10 +1653,10 @@ void Studio::install(httplib::Server& svr) {
   });
   auto asset = [this, &svr](const std::string& url, const std::string& name, const std::string& type) {
     svr.Get(url, [name, type](const httplib::Request&, httplib::Response& res) {
+      res.headers.erase("Content-Security-Policy");  // the answers' policy, widened for the page
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
                      "connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'");
-      res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("Cache-Control", "no-store");
       res.set_content(page_asset(name), type);
     });
@@ -1099,7 +1665,6 @@ void Studio::install(httplib::Server& svr) {
   asset("/studio.js", "studio.js", "text/javascript; charset=utf-8");
   asset("/studio.css", "studio.css", "text/css; charset=utf-8");
   svr.Get("/vega.js", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(report_scripts(), "text/javascript; charset=utf-8");
   });
   svr.Get("/api/scenarios", [this](const httplib::Request&, httplib::Response& res) {
@@ -1149,13 +1714,13 @@ void serve(const Options& options, const std::atomic<bool>& stop,
   if (!threads_allowed(options.threads))
     throw UsageError("serve: --threads must be " + thread_range() + ", got " + std::to_string(options.threads));
   Studio studio(options);
-  HttpServer svr;
-  int workers = std::max(2, options.workers);
-  svr.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+  HttpServer svr(options.max_body);
   svr.set_payload_max_length(options.max_body);
-  svr.set_read_timeout(kRequestSeconds, 0);  // for the whole request (DeadlineStream)
-  svr.set_write_timeout(5, 0);
-  svr.set_keep_alive_timeout(2);
+  // The reception and DeadlineStream keep the request's deadline and the idle time; these
+  // are the sockets' own timeouts, which httplib sets on each connection.
+  svr.set_read_timeout(kRequestSeconds, 0);
+  svr.set_write_timeout(kWriteSeconds, 0);
+  svr.set_keep_alive_timeout(kIdleSeconds);
   // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, which would let a second
   // studio bind the same port and share its connections instead of failing.
   svr.set_socket_options([](int sock) {
@@ -1171,22 +1736,26 @@ void serve(const Options& options, const std::atomic<bool>& stop,
     throw UsageError("serve: cannot listen on " + options.host + ":" + std::to_string(port) +
                      " (in use? try --port with another number, or --port 0 for any free port)");
   }
-  studio.set_port(port);
   std::string shown = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   if (options.host == "0.0.0.0" || options.host == "::") shown = "127.0.0.1";
+  const std::string url = "http://" + shown + ":" + std::to_string(port) + "/";
+  studio.set_address(port, options.host, url);
   // Ctrl-C (or the caller) sets `stop`; the watcher then abandons open computations and
   // stops the server, again until it has stopped (a stop before listening begins is kept).
+  // Every tenth of a second it also abandons the computations whose clients have gone.
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    while (!done.load()) {
+    for (int tick = 0; !done.load(); ++tick) {
       if (stop.load()) {
         studio.stop_all();
         svr.stop();
       }
+      if (tick % 5 == 0) studio.watch_clients();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
-  ready("http://" + shown + ":" + std::to_string(port) + "/");
+  svr.start(static_cast<size_t>(std::max(2, options.workers)));
+  ready(url);
   svr.listen_after_bind();
   done.store(true);
   studio.stop_all();

@@ -65,10 +65,14 @@ bool YNode::erase(const std::string& key) {
 
 std::string YNode::type_name() const {
   switch (type) {
-    case Type::Null: return "nothing";
-    case Type::Scalar: return "a single value";
-    case Type::Sequence: return "a list";
-    case Type::Map: return "a map";
+    case Type::Null:
+      return "nothing";
+    case Type::Scalar:
+      return "a single value";
+    case Type::Sequence:
+      return "a list";
+    case Type::Map:
+      return "a map";
   }
   return "?";
 }
@@ -124,9 +128,10 @@ void count_bytes(Budget& b, const FileLoc& at, size_t bytes) {
   b.bytes += bytes;
   const size_t max_bytes = b.limits.max_nodes * kTreeBytesPerValue;
   if (b.bytes > max_bytes)
-    throw InputError(at, "the values of the file take more than " + std::to_string(max_bytes >> 20) +
-                             " MiB once aliases are expanded",
-                     "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
+    throw InputError(
+        at,
+        "the values of the file take more than " + std::to_string(max_bytes >> 20) + " MiB once aliases are expanded",
+        "aliases (*name) copy their anchor each time they are used; check for aliases of aliases");
 }
 
 void count_node(Budget& b, const FileLoc& at, size_t bytes) {
@@ -395,8 +400,7 @@ YNode convert(const YAML::Node& n, const Source& src, const std::string& file, c
       std::unordered_set<std::string> seen;
       for (const auto& kv : n) {
         FileLoc kl = mark_loc(file, kv.first.Mark(), base);
-        if (!kv.first.IsScalar())
-          throw InputError(kl, "a map key must be a plain name", "write `name: value`");
+        if (!kv.first.IsScalar()) throw InputError(kl, "a map key must be a plain name", "write `name: value`");
         std::string key = kv.first.Scalar();
         check_text(key, kl);
         bool dup;
@@ -408,8 +412,8 @@ YNode convert(const YAML::Node& n, const Source& src, const std::string& file, c
           dup = !seen.insert(key).second;
         }
         if (dup) throw InputError(kl, "duplicate key '" + key + "'", "each key may appear once in a map");
-        count_bytes(budget, kl, sizeof(std::pair<std::string, YNode>) + sizeof(FileLoc) + heap_bytes(key) +
-                                    heap_bytes(kl.file));
+        count_bytes(budget, kl,
+                    sizeof(std::pair<std::string, YNode>) + sizeof(FileLoc) + heap_bytes(key) + heap_bytes(kl.file));
         out.map.emplace_back(key, convert(kv.second, src, file, base, depth + 1, budget));
         out.key_locs.push_back(kl);
       }
@@ -444,44 +448,98 @@ FileLoc second_document(const std::string& text, const YAML::Mark& second, const
 // each map, and keeps where it starts. The first document is probed before yaml-cpp builds its
 // tree, so that a file of a million keys is refused in one streaming pass instead of after
 // gigabytes of tree (limits bound time and memory, not only the tree we build).
+//
+// Aliases too: yaml-cpp's tree shares an anchor's node among its aliases, ours copies it each
+// time, so the probe keeps what each anchor stands for once expanded (an alias inside an
+// anchor counts every value it reaches) and adds it up at each alias, in the terms of the
+// tree: its values and their memory (the node, its text, the file name each remembers).
 struct ProbeLimit {
   YAML::Mark mark;
   std::string what;
+  std::string hint = "a scenario needs far fewer; is this the right file? (docs/errors.md lists the limits)";
 };
 struct DocumentProbe : YAML::EventHandler {
+  struct Size {
+    size_t values = 0, bytes = 0;
+    Size& operator+=(const Size& o) {
+      values += o.values;
+      bytes += o.bytes;
+      return *this;
+    }
+  };
   const YamlLimits* limits = nullptr;  // null: count only
+  size_t label_bytes = 0;              // what the location's file name of each value takes
   YAML::Mark start, first_node;
   size_t nodes = 0;
   std::vector<size_t> children;  // per open map or list: the nodes directly in it
   std::vector<char> is_map;
-  void node(const YAML::Mark& m) {
+  std::vector<std::pair<YAML::anchor_t, Size>> opened;  // per open map or list: its anchor, `expanded` before it
+  std::unordered_map<YAML::anchor_t, Size> anchors;     // what each closed anchor stands for, expanded
+  Size expanded;                                        // the document so far, aliases expanded
+  Size copied;                                          // what its aliases copied
+  void node(const YAML::Mark& m, size_t text_bytes = 0) {
     if (nodes++ == 0) first_node = m;
+    expanded += Size{1, sizeof(YNode) + label_bytes + text_bytes};
     if (!limits) return;
     if (nodes > limits->max_nodes)
       throw ProbeLimit{m, "more than " + std::to_string(limits->max_nodes) + " values in the file"};
     if (!children.empty() && ++children.back() > 2 * limits->max_map_keys && is_map.back())
       throw ProbeLimit{m, "a map with more than " + std::to_string(limits->max_map_keys) + " keys"};
   }
-  void open(bool map) {
+  void open(const YAML::Mark& m, YAML::anchor_t anchor, bool map) {
+    opened.emplace_back(anchor, expanded);
+    node(m);
     children.push_back(0);
     is_map.push_back(map);
   }
   void close() {
     if (!children.empty()) children.pop_back(), is_map.pop_back();
+    if (opened.empty()) return;
+    const auto [anchor, before] = opened.back();
+    opened.pop_back();
+    if (anchor != YAML::NullAnchor)
+      anchors[anchor] = Size{expanded.values - before.values, expanded.bytes - before.bytes};
+  }
+  void leaf(const YAML::Mark& m, YAML::anchor_t anchor, size_t text_bytes) {
+    const Size before = expanded;
+    node(m, text_bytes);
+    if (anchor != YAML::NullAnchor)
+      anchors[anchor] = Size{expanded.values - before.values, expanded.bytes - before.bytes};
+  }
+  void alias(const YAML::Mark& m, YAML::anchor_t anchor) {
+    // An alias of an anchor still open (`&a [*a]`) is a cycle, which the nesting limit stops.
+    auto it = anchors.find(anchor);
+    const Size copy = it != anchors.end() ? it->second : Size{1, sizeof(YNode) + label_bytes};
+    node(m);  // one value as written
+    expanded.values += copy.values - 1;
+    expanded.bytes += copy.bytes - (sizeof(YNode) + label_bytes);
+    copied += copy;
+    if (!limits) return;
+    const std::string hint =
+        "each alias copies its anchor, an alias of an alias every value it reaches; use fewer (docs/errors.md lists "
+        "the limits)";
+    if (copied.values > limits->max_alias_values)
+      throw ProbeLimit{m, "aliases (*name) copy more than " + std::to_string(limits->max_alias_values) + " values",
+                       hint};
+    if (copied.bytes > limits->max_alias_bytes)
+      throw ProbeLimit{
+          m, "aliases (*name) copy more than " + std::to_string(limits->max_alias_bytes >> 20) + " MiB of values",
+          hint};
   }
   void OnDocumentStart(const YAML::Mark& m) override { start = m; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node(m);
-    open(false);
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override { leaf(m, anchor, 0); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override { alias(m, anchor); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+    leaf(m, anchor, heap_bytes(value));
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(m, anchor, false);
   }
   void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node(m);
-    open(true);
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(m, anchor, true);
   }
   void OnMapEnd() override { close(); }
 };
@@ -491,11 +549,12 @@ struct DocumentProbe : YAML::EventHandler {
 // malformed text (its parser hands back the same document again and again without moving
 // on), so the documents are walked here, and one that does not start after the first ends
 // the walk.
-std::optional<YAML::Mark> probe_documents(const std::string& text, const YamlLimits& limits) {
+std::optional<YAML::Mark> probe_documents(const std::string& text, const YamlLimits& limits, size_t label_bytes) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DocumentProbe first, second;
   first.limits = &limits;
+  first.label_bytes = label_bytes;
   if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
   if (second.start.pos <= first.start.pos) return std::nullopt;
   return second.nodes > 0 ? second.first_node : second.start;
@@ -523,9 +582,12 @@ void check_nesting(const std::string& text, const std::string& file, const FileL
       if (c == '\'') in_single = false;
       continue;
     }
-    if (c == '#') in_comment = true;
-    else if (c == '"') in_double = true;
-    else if (c == '\'') in_single = true;
+    if (c == '#')
+      in_comment = true;
+    else if (c == '"')
+      in_double = true;
+    else if (c == '\'')
+      in_single = true;
     else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         FileLoc l = base;
@@ -541,8 +603,7 @@ void check_nesting(const std::string& text, const std::string& file, const FileL
   }
 }
 
-YNode parse(const std::string& text, const std::string& file, const FileLoc& base,
-            const YamlLimits& limits) {
+YNode parse(const std::string& text, const std::string& file, const FileLoc& base, const YamlLimits& limits) {
   if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
     FileLoc at = loc_of_offset(file, text, bad);
     if (base.line > 0) {  // text of a --set value
@@ -568,17 +629,17 @@ YNode parse(const std::string& text, const std::string& file, const FileLoc& bas
   check_nesting(text, file, base, limits.max_depth);
   YAML::Node root;
   try {
-    if (auto second = probe_documents(text, limits))
+    if (auto second = probe_documents(text, limits, heap_bytes(file)))
       throw InputError(second_document(text, *second, file, base),
                        "a second YAML document starts here (after `---` or `...`)",
                        "a scenario file is one document: remove the marker and merge what follows into the scenario");
     root = YAML::Load(text);
   } catch (const ProbeLimit& e) {
-    throw InputError(mark_loc(file, e.mark, base), e.what,
-                     "a scenario needs far fewer; is this the right file? (docs/errors.md lists the limits)");
+    throw InputError(mark_loc(file, e.mark, base), e.what, e.hint);
   } catch (const YAML::DeepRecursion& e) {
     // Block nesting (`- - - x`, indentation) that the bracket count above cannot see.
-    throw InputError(mark_loc(file, e.mark, base), "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
+    throw InputError(mark_loc(file, e.mark, base),
+                     "nesting deeper than " + std::to_string(limits.max_depth) + " levels",
                      "a scenario needs only a few levels; check for runaway indentation or `- - -`");
   } catch (const YAML::ParserException& e) {
     FileLoc l = mark_loc(file, e.mark, base);
@@ -600,14 +661,24 @@ YNode parse_yaml_file(const std::string& path, const YamlLimits& limits) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(where, "is a folder, not a scenario file", "name a .yaml file inside it");
-  std::string text = read_regular_file(path, limits.max_file_bytes, "a scenario is a few kilobytes; is this the right file?");
+  std::string text =
+      read_regular_file(path, limits.max_file_bytes, "a scenario is a few kilobytes; is this the right file?");
   if (text.find('\0') != std::string::npos)
     throw InputError(where, "file contains NUL bytes", "a scenario is a text file in UTF-8");
   return parse(text, path, FileLoc{}, limits);
 }
 
 YNode parse_yaml_text(const std::string& text, const FileLoc& loc, const YamlLimits& limits) {
-  return parse(text, loc.file, loc, limits);
+  // Text given on the command line is labelled by itself (`--set PATH=VALUE`), and every value
+  // of its tree remembers the label: an override of 60 KB would copy 60 KB into each of its
+  // values, gigabytes in all. A long label is cut; the places still count in the whole text.
+  constexpr size_t kMaxCommandLabel = 200;
+  if (!loc.on_command_line() || loc.file.size() <= kMaxCommandLabel) return parse(text, loc.file, loc, limits);
+  size_t cut = kMaxCommandLabel;
+  while (cut > 0 && (static_cast<unsigned char>(loc.file[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  FileLoc shown = loc;
+  shown.file = loc.file.substr(0, cut) + "\xE2\x80\xA6";  // U+2026, an ellipsis
+  return parse(text, shown.file, shown, limits);
 }
 
 namespace {
@@ -714,7 +785,8 @@ void merge_yaml(YNode& base, const YNode& overlay) {
 std::string canonical_yaml(const YNode& n) {
   std::string s;
   switch (n.type) {
-    case YNode::Type::Null: return "~";
+    case YNode::Type::Null:
+      return "~";
     case YNode::Type::Scalar:
       s = n.quoted ? "\"" : "'";
       for (char c : n.scalar) s += (c == '\\' || c == '"' || c == '\'') ? std::string("\\") + c : std::string(1, c);
@@ -725,7 +797,8 @@ std::string canonical_yaml(const YNode& n) {
       return s + "]";
     case YNode::Type::Map:
       s = "{";
-      for (const auto& [k, v] : n.map) s += canonical_yaml(YNode{YNode::Type::Scalar, k, false, {}, {}, {}, {}}) + ":" + canonical_yaml(v) + ",";
+      for (const auto& [k, v] : n.map)
+        s += canonical_yaml(YNode{YNode::Type::Scalar, k, false, {}, {}, {}, {}}) + ":" + canonical_yaml(v) + ",";
       return s + "}";
   }
   return s;

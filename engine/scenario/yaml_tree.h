@@ -19,12 +19,12 @@ namespace geosim {
 struct YNode {
   enum class Type { Null, Scalar, Sequence, Map };
   Type type = Type::Null;
-  std::string scalar;  // for Scalar
-  bool quoted = false;  // scalar was quoted in the source ("..." or '...')
-  std::vector<YNode> seq;  // for Sequence
+  std::string scalar;                              // for Scalar
+  bool quoted = false;                             // scalar was quoted in the source ("..." or '...')
+  std::vector<YNode> seq;                          // for Sequence
   std::vector<std::pair<std::string, YNode>> map;  // for Map, in source order
-  std::vector<FileLoc> key_locs;  // location of each map key, parallel to `map`
-  FileLoc loc;  // where the node starts
+  std::vector<FileLoc> key_locs;                   // location of each map key, parallel to `map`
+  FileLoc loc;                                     // where the node starts
   // The `geosim:` format of the file the node was written in (0: not known, e.g. a --set
   // value): a number from a format 1 file that a format 2 file extends keeps its meaning.
   int format = 0;
@@ -56,6 +56,13 @@ struct YamlLimits {
   size_t max_nodes = 2000000;
   // Keys of one map: no map of a scenario needs more (its lists hold the many items).
   size_t max_map_keys = 100000;
+  // What aliases may copy in all, counted in the streaming pass before any tree is built: the
+  // values they stand for once expanded (an alias of an alias counts every value it reaches),
+  // and the memory those copies take in the tree (each value, its text and the file name it
+  // remembers). A scenario repeats a few blocks at most; a few hundred bytes of nested
+  // aliases would otherwise build a tree of a gigabyte.
+  size_t max_alias_values = 100000;
+  size_t max_alias_bytes = 16u << 20;  // 16 MiB
 };
 
 // Parses a file; syntax errors become InputError with file:line:col.

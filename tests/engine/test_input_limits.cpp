@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -16,14 +16,14 @@
 #include <functional>
 #include <thread>
 
-#include "tests/cli.h"
 #include "engine/core/text_file.h"
 #include "engine/model/expr.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/distribution.h"
-#include "engine/scenario/number_limits.h"
 #include "engine/scenario/loader.h"
+#include "engine/scenario/number_limits.h"
 #include "helpers.h"
+#include "tests/cli.h"
 
 using namespace geosim;
 namespace fs = std::filesystem;
@@ -84,10 +84,10 @@ TEST_CASE("only regular files are read, and never past the byte limit", "[files]
 TEST_CASE("invalid UTF-8 is found with its place", "[files][utf8]") {
   CHECK(find_invalid_utf8("plain ascii") == std::string_view::npos);
   CHECK(find_invalid_utf8("caf\xc3\xa9 \xe2\x82\xac") == std::string_view::npos);
-  CHECK(find_invalid_utf8("caf\xe9") == 3);             // Latin-1
-  CHECK(find_invalid_utf8("ab\xc0\xaf") == 2);          // overlong '/'
-  CHECK(find_invalid_utf8("x\xed\xa0\x80") == 1);       // a surrogate (CESU-8)
-  CHECK(find_invalid_utf8("x\xe2\x82") == 1);           // cut short
+  CHECK(find_invalid_utf8("caf\xe9") == 3);        // Latin-1
+  CHECK(find_invalid_utf8("ab\xc0\xaf") == 2);     // overlong '/'
+  CHECK(find_invalid_utf8("x\xed\xa0\x80") == 1);  // a surrogate (CESU-8)
+  CHECK(find_invalid_utf8("x\xe2\x82") == 1);      // cut short
   std::string text = "a: 1\nb: caf\xe9\n";
   CHECK(loc_of_offset("f.yaml", text, find_invalid_utf8(text)).str() == "f.yaml:2:7");
 
@@ -135,13 +135,17 @@ TEST_CASE("limits are checked in a streaming pass before any tree is built", "[y
   for (int i = 0; i < 12; ++i) text += "k" + std::to_string(i) + ": 1\n";
   YamlLimits limits;
   limits.max_map_keys = 10;
-  CHECK(error_of([&] { parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits); }) ==
+  CHECK(error_of([&] {
+          parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits);
+        }) ==
         "m.yaml:11:1: a map with more than 10 keys; a scenario needs far fewer; is this the right file? "
         "(docs/errors.md lists the limits)");
   limits.max_map_keys = 12;
   CHECK(parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits).map.size() == 12);
   limits.max_nodes = 20;
-  CHECK(error_of([&] { parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits); }) ==
+  CHECK(error_of([&] {
+          parse_yaml_text(text, FileLoc{"m.yaml", 0, 0}, limits);
+        }) ==
         "m.yaml:10:5: more than 20 values in the file; a scenario needs far fewer; is this the right file? "
         "(docs/errors.md lists the limits)");
   // The default: 100,000 keys in one map.
@@ -161,10 +165,80 @@ TEST_CASE("aliases cannot multiply long file names past the memory limit", "[yam
   std::string long_name;
   for (int i = 0; i < 1500; ++i) long_name += "./";
   long_name += "base.yaml";
+  // What aliases copy is bounded first, in the streaming pass (35 MB of names in all; the
+  // fourth alias of a3 passes 16 MiB).
   std::string err = error_of([&] { parse_yaml_text(text, FileLoc{long_name, 0, 0}, limits); });
+  INFO(err.substr(err.size() - 200));
+  CHECK(err.find(":4:25: aliases (*name) copy more than 16 MiB of values; each alias copies its anchor") !=
+        std::string::npos);
+  // The tree's memory in all, too, with that bound lifted.
+  limits.max_alias_bytes = 1u << 30;
+  err = error_of([&] { parse_yaml_text(text, FileLoc{long_name, 0, 0}, limits); });
   CHECK(err.find("the values of the file take more than 9 MiB once aliases are expanded") != std::string::npos);
   // The same values under a short name fit.
+  limits.max_alias_bytes = YamlLimits{}.max_alias_bytes;
   CHECK(parse_yaml_text(text, FileLoc{"base.yaml", 0, 0}, limits).map.size() == 4);
+}
+
+TEST_CASE("aliases of aliases are refused at the alias past the limit before any tree is built", "[yaml][limits]") {
+  // A "billion laughs" of 350 bytes in a --set value: 9^9 values once expanded, refused in a
+  // fraction of a second at the alias that passes 16 MiB of copies (it took 1 GB and 7 s).
+  const std::string lol =
+      "[&a [1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], "
+      "&d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], "
+      "&g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]]";
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string err = error_of([&] { parse_yaml_text(lol, FileLoc{"--set x=" + lol, 1, 9}); });
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  INFO(err);
+  CHECK(err.find(":1:149: aliases (*name) copy more than 16 MiB of values; each alias copies its anchor, an alias of "
+                 "an alias every value it reaches; use fewer (docs/errors.md lists the limits)") != std::string::npos);
+  // The count of values copied: b's aliases copy 9 x 10 values (a's list and its items), each
+  // *b then 91 (b's list and those 90), so the 11th *b passes 1,000.
+  const std::string nested =
+      "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+      "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+  YamlLimits limits;
+  limits.max_alias_values = 1000;
+  CHECK(error_of([&] {
+          parse_yaml_text(nested, FileLoc{"n.yaml", 0, 0}, limits);
+        }) ==
+        "n.yaml:3:45: aliases (*name) copy more than 1000 values; each alias copies its anchor, an alias of an alias "
+        "every value it reaches; use fewer (docs/errors.md lists the limits)");
+  // 90 copies in b and 10 x 91 in c's ten: 1,000 values, within the limit; the tree holds them all.
+  const std::string ten =
+      "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+      "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+  YNode t = parse_yaml_text(ten, FileLoc{"n.yaml", 0, 0}, limits);
+  REQUIRE(t.find("c")->seq.size() == 10);
+  CHECK(t.find("c")->seq[9].seq[8].seq.size() == 9);
+  // The defaults.
+  CHECK(YamlLimits{}.max_alias_values == 100000);
+  CHECK(YamlLimits{}.max_alias_bytes == 16u << 20);
+}
+
+TEST_CASE("a long override's values do not each copy its whole text as their label", "[yaml][limits]") {
+  // 30,000 values in 60 KB of --set text: each value remembers where it came from, and the
+  // label `--set PATH=VALUE` of 60 KB copied into each was 1.8 GB. It is cut to 200 bytes
+  // and an ellipsis; places still count in the whole text.
+  std::string list = "[";
+  for (int i = 0; i < 30000; ++i) list += i == 0 ? "1" : ",1";
+  const std::string label = "--set newkey=" + list;  // without its closing bracket: a syntax error
+  std::string err = error_of([&] { parse_yaml_text(list, FileLoc{label, 1, 14}); });
+  const std::string cut = label.substr(0, 200) + "\xE2\x80\xA6";
+  INFO(err.substr(0, 300));
+  CHECK(err.rfind(cut + ":1:", 0) == 0);
+  list += "]";
+  YNode v = parse_yaml_text(list, FileLoc{label, 1, 14});
+  REQUIRE(v.seq.size() == 30000);
+  CHECK(v.seq[29999].loc.file == cut);
+  CHECK(v.seq[29999].loc.on_command_line());
+  CHECK(v.seq[29999].loc.column == 14 + 2 * 29999 + 1);
+  // A short one is kept whole, and so is a file's name, however long.
+  CHECK(parse_yaml_text("[1]", FileLoc{"--set a=[1]", 1, 9}).seq[0].loc.file == "--set a=[1]");
+  const std::string long_file = std::string(300, 'd') + ".yaml";
+  CHECK(parse_yaml_text("[1]", FileLoc{long_file, 0, 0}).seq[0].loc.file == long_file);
 }
 
 TEST_CASE("merging large id lists gives what merging small ones gives", "[yaml]") {
@@ -196,8 +270,9 @@ TEST_CASE("merging large id lists gives what merging small ones gives", "[yaml]"
 }
 
 TEST_CASE("a file of a thousand unknown keys lists the first 200 and counts the rest", "[errors][limits]") {
-  std::string text = "geosim: 1\nid: t\nstart: 2020-01-06\nincumbent: gov\nactors: [{id: gov}]\n"
-                     "outcomes: [{id: status_quo, default: true}]\n";
+  std::string text =
+      "geosim: 1\nid: t\nstart: 2020-01-06\nincumbent: gov\nactors: [{id: gov}]\n"
+      "outcomes: [{id: status_quo, default: true}]\n";
   for (int i = 0; i < 1000; ++i) text += "bad" + std::to_string(i) + ": 1\n";
   std::string err = test::load_error(text);
   size_t lines = static_cast<size_t>(std::count(err.begin(), err.end(), '\n')) + 1;
@@ -218,8 +293,8 @@ TEST_CASE("expressions may only read the state", "[expr]") {
     CHECK(d.items()[0].message.find("assigns to a variable") != std::string::npos);
     CHECK(d.items()[0].hint.find("==") != std::string::npos);
   }
-  for (const char* good : {"resources == 0.01", "talks != 1", "resources <= 0.5", "resources >= 0.5 && talks == 1",
-                           "resources==1"}) {
+  for (const char* good :
+       {"resources == 0.01", "talks != 1", "resources <= 0.5", "resources >= 0.5 && talks == 1", "resources==1"}) {
     Diagnostics d;
     check_expression(good, FileLoc{"f.yaml", 3, 10}, names, d);
     INFO(good);

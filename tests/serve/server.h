@@ -30,11 +30,11 @@ inline std::string read_until_closed(int fd, int ms) {
   return got;
 }
 
-// A `geosim serve ARGS --port 0` child process; the constructor waits (at most 60 s) for
-// the address it prints, the destructor stops it with SIGINT (then SIGKILL after 30 s).
+// A `geosim serve ARGS --port 0 --host HOST` child process; the constructor waits (at most
+// 60 s) for the address it prints, the destructor stops it with SIGINT (then SIGKILL after 30 s).
 class Server {
  public:
-  explicit Server(const std::vector<std::string>& args) {
+  explicit Server(const std::vector<std::string>& args, const std::string& host = "127.0.0.1") {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
@@ -46,7 +46,7 @@ class Server {
       if (chdir(GEOSIM_SOURCE_DIR) != 0) _exit(127);
       std::vector<std::string> all = {GEOSIM_BINARY, "serve"};
       all.insert(all.end(), args.begin(), args.end());
-      all.insert(all.end(), {"--port", "0", "--host", "127.0.0.1"});
+      all.insert(all.end(), {"--port", "0", "--host", host});
       std::vector<char*> argv;
       for (auto& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -56,9 +56,11 @@ class Server {
     close(out[1]);
     fd_ = out[0];
     std::string line = read_line(60000);
-    auto p = line.find("http://127.0.0.1:");
+    const std::string start = "http://" + host + ":";
+    auto p = line.find(start);
     if (p == std::string::npos) throw std::runtime_error("geosim serve printed no address: '" + line + "'");
-    port_ = std::stoi(line.substr(p + 17));
+    port_ = std::stoi(line.substr(p + start.size()));
+    url_ = line.substr(p, line.find(' ', p) - p);
   }
   ~Server() {
     if (pid_ > 0) stop();
@@ -68,6 +70,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& url() const { return url_; }  // the page's address, as printed
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);
@@ -113,6 +117,7 @@ class Server {
   pid_t pid_ = -1;
   int fd_ = -1;
   int port_ = 0;
+  std::string url_;
 };
 
 }  // namespace geosim::test

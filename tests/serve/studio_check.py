@@ -240,7 +240,7 @@ def check(args):
         while time.monotonic() < deadline and "extends:" not in saved:
             saved = evaluate(b, sess, "document.getElementById('commands').textContent")
             b.pump(0.2)
-        if "extends: venezuela-2019.yaml" not in saved:
+        if 'extends: "venezuela-2019.yaml"' not in saved:
             problems.append("save as variant showed no variant: " + saved[:200])
         variant = json.loads(post(base, "/api/variant", request))
         shutil.copytree(os.path.join(ROOT, "scenarios"), os.path.join(work, "scenarios"))

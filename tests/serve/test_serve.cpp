@@ -2,6 +2,7 @@
 // and the server is safe by default. Every test starts its own server on a free port of
 // 127.0.0.1 and talks to it over loopback only; every wait is bounded.
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -11,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "tests/cli.h"
@@ -78,6 +81,45 @@ std::pair<int, json> answer_of(const std::string& got) {
 const json kSets = {{"levers.russian_military_support.enabled", false}, {"levers.oil_sanctions.intensity", "0.5"}};
 const std::string kCliSets =
     "--set levers.russian_military_support.enabled=false --set levers.oil_sanctions.intensity=0.5";
+
+// The peak memory of a process (VmHWM), in KiB.
+long peak_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// The CPU time a process has used (user and system), in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after the command's name
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i >= 14) ticks += std::stod(f);  // fields 14 and 15: utime, stime
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Whether the server closes `fd` (a read gives its end) within `ms`; what it sent is dropped.
+bool closed_within(int fd, int ms) {
+  char buf[4096];
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    if (read(fd, buf, sizeof buf) <= 0) return true;
+  }
+  return false;
+}
+
+// `s` quoted for the shell.
+std::string shell_quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
 
 // After a refused request, the server still answers a plain one.
 void still_serves(Server& srv) {
@@ -181,7 +223,8 @@ TEST_CASE("serve: the paired change and the saved variant reproduce through the 
   CHECK(api_cmp["variant_hash"].get<std::string>().size() == 16);
   CHECK(api_cmp["variant_hash"] != api_cmp["scenario_hash"]);
   CHECK(api_cmp["changes"] == cli_cmp["changes"]);
-  json want = json::parse(cc.out)["comparisons"][0]["outcomes"], got = json::parse(cmp->body)["comparisons"][0]["outcomes"];
+  json want = json::parse(cc.out)["comparisons"][0]["outcomes"],
+       got = json::parse(cmp->body)["comparisons"][0]["outcomes"];
   REQUIRE(want.size() == got.size());
   for (size_t i = 0; i < want.size(); ++i) {
     CHECK(got[i]["difference"] == want[i]["difference"]);
@@ -244,9 +287,10 @@ TEST_CASE("serve: bad requests get the command's messages and exit classes", "[s
   Server srv({"scenarios"});
   auto c = srv.client();
   // A wrong override: the located message `geosim run --set` prints, exit class 3.
-  for (const auto& [path, value] : std::vector<std::pair<std::string, std::string>>{
-           {"levers.no_such_lever.intensity", "0.5"}, {"levers.oil_sanctions.intensity", "1.5"},
-           {"levers.oil_sanctions.from", "2019-02-30"}}) {
+  for (const auto& [path, value] :
+       std::vector<std::pair<std::string, std::string>>{{"levers.no_such_lever.intensity", "0.5"},
+                                                        {"levers.oil_sanctions.intensity", "1.5"},
+                                                        {"levers.oil_sanctions.from", "2019-02-30"}}) {
     auto r = post(c, "/api/run", {{"file", "venezuela-2019.yaml"}, {"set", {{path, value}}}, {"runs", 100}});
     json e = error_of(r);
     CHECK(r->status == 422);
@@ -303,8 +347,9 @@ TEST_CASE("serve: bad requests get the command's messages and exit classes", "[s
   CHECK(error_of(nowhere)["class"] == "not_found");
   CHECK(nowhere->status == 404);
   auto wrong_method = c.Get("/api/run");
-  CHECK(wrong_method->status >= 400);
-  error_of(wrong_method);
+  CHECK(wrong_method->status == 405);
+  CHECK(wrong_method->get_header_value("Allow") == "POST");
+  CHECK(error_of(wrong_method)["message"] == "serve: /api/run takes POST with a JSON body, not GET");
   // The server is still there.
   auto ok = c.Get("/api/scenarios");
   REQUIRE(ok);
@@ -394,22 +439,25 @@ TEST_CASE("serve: Host and Origin must be this server's local address (DNS rebin
   CHECK(with({{"Host", "localhost:" + port}})->status == 200);
   CHECK(with({{"Origin", "http://127.0.0.1:" + port}})->status == 200);
   CHECK(with({{"Origin", "http://localhost:" + port}})->status == 200);
-  for (const std::string& host : std::vector<std::string>{"attacker.example:" + port, "attacker.example", "127.0.0.1:" + std::to_string(srv.port() + 1),
-                           "localhost.attacker.example:" + port, "127.0.0.1.nip.io:" + port}) {
+  for (const std::string& host : std::vector<std::string>{
+           "attacker.example:" + port, "attacker.example", "127.0.0.1:" + std::to_string(srv.port() + 1),
+           "localhost.attacker.example:" + port, "127.0.0.1.nip.io:" + port}) {
     INFO(host);
     auto r = with({{"Host", host}});
     CHECK(r->status == 403);
     CHECK(error_of(r)["message"].get<std::string>().find("not this server's local address") != std::string::npos);
   }
-  for (const std::string& origin : std::vector<std::string>{"http://attacker.example:" + port, "https://127.0.0.1:" + port, "null",
-                             "http://127.0.0.1:" + port + ".attacker.example"}) {
+  for (const std::string& origin :
+       std::vector<std::string>{"http://attacker.example:" + port, "https://127.0.0.1:" + port, "null",
+                                "http://127.0.0.1:" + port + ".attacker.example"}) {
     INFO(origin);
     auto r = with({{"Origin", origin}});
     CHECK(r->status == 403);
     CHECK(error_of(r)["class"] == "forbidden");
   }
   // A cross-site form post carries the other site's Origin: refused before anything runs.
-  auto form = c.Post("/api/run", {{"Origin", "http://attacker.example"}}, "{\"file\": \"teaching.yaml\"}", "text/plain");
+  auto form =
+      c.Post("/api/run", {{"Origin", "http://attacker.example"}}, "{\"file\": \"teaching.yaml\"}", "text/plain");
   REQUIRE(form);
   CHECK(form->status == 403);
   // Without any Host header (HTTP/1.0 style): refused too.
@@ -934,4 +982,397 @@ TEST_CASE("serve: every override /api/run takes is saved as a variant that repro
     CHECK(e["message"].get<std::string>().find(why) != std::string::npos);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("serve: an override of nested YAML aliases is refused in a moment and in little memory",
+          "[serve][security]") {
+  Server srv({"scenarios", "--threads", "1"});
+  auto c = srv.client();
+  // 350 bytes that stand for 9^9 values ("billion laughs"): each took 1 GB and 5 seconds.
+  const std::string lol =
+      "[&a [1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], "
+      "&d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], "
+      "&g [*f,*f,*f,*f,*f,*f,*f,*f,*f], &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]]";
+  // And 30,000 values without aliases in 60 KB: each remembered the whole override as its place.
+  std::string list = "[1";
+  for (int i = 1; i < 30000; ++i) list += ",1";
+  list += "]";
+  for (const std::string& value : {lol, list}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 10}, {"set", {{"newkey", value}}}});
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+    json e = error_of(r);
+    CHECK(r->status == 422);
+    CHECK(e["class"] == "input");
+    const std::string message = e["message"];
+    CHECK(message.rfind("--set newkey=[", 0) == 0);
+    // The command line reads --set through the same loader: the same message.
+    CliResult cli = cli_run("run scenarios/teaching.yaml --runs 10 --set " + shell_quoted("newkey=" + value));
+    CHECK(cli.code == 3);
+    CHECK(message == trim(cli.err));
+  }
+  auto r = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 10}, {"set", {{"newkey", lol}}}});
+  CHECK(error_of(r)["message"].get<std::string>().find(
+            ": aliases (*name) copy more than 16 MiB of values; each alias copies its anchor") != std::string::npos);
+  const long peak = peak_kib(srv.pid());
+  INFO("peak memory " << peak << " KiB");
+  CHECK(peak > 0);
+  CHECK(peak < 300 * 1024);
+}
+
+TEST_CASE("serve: the work of a request is bounded by runs times steps", "[serve][security]") {
+  {
+    // The default: --max-runs x 1000 steps. 200,000 runs of 100,000 steps (an hour of CPU)
+    // are refused at once.
+    Server srv({"scenarios"});
+    auto c = srv.client();
+    auto r = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 200000}, {"set", {{"horizon", 100000}}}});
+    json e = error_of(r);
+    CHECK(r->status == 400);
+    CHECK(e["class"] == "usage");
+    CHECK(e["message"] ==
+          "serve: 200000 runs of 100000 steps are more work than one request may ask for (at most 200000000 runs x "
+          "steps: --max-runs x 1000); ask for fewer runs or a shorter horizon, or run it with geosim run");
+  }
+  Server srv({"scenarios", "--threads", "1", "--max-runs", "1000"});
+  auto c = srv.client();
+  auto over = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 1000}, {"set", {{"horizon", 1001}}}});
+  CHECK(over->status == 400);
+  CHECK(error_of(over)["message"].get<std::string>().find(
+            "1000 runs of 1001 steps are more work than one request may ask for (at most 1000000 runs x steps") !=
+        std::string::npos);
+  // A comparison runs both arms: 52 steps of the scenario as written and 960 with the override.
+  auto both = post(c, "/api/compare", {{"file", "teaching.yaml"}, {"runs", 1000}, {"set", {{"horizon", 960}}}});
+  CHECK(both->status == 400);
+  CHECK(error_of(both)["message"].get<std::string>().find("1000 runs of 1012 steps") != std::string::npos);
+  // Within the bound: served.
+  auto within = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 1000}, {"set", {{"horizon", 1000}}}});
+  REQUIRE(within);
+  CHECK(within->status == 200);
+}
+
+TEST_CASE("serve: a computation whose client goes away is abandoned", "[serve]") {
+  Server srv({"scenarios", "--threads", "1", "--max-runs", "5000000"});
+  // 5 million runs would take minutes on one thread.
+  const std::string body = json{{"file", "venezuela-2019.yaml"}, {"runs", 5000000}}.dump();
+  int s = connect_to(srv.port());
+  REQUIRE(s >= 0);
+  REQUIRE(send_all(s, "POST /api/run HTTP/1.1\r\nHost: " + srv.host() +
+                          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double before = cpu_seconds(srv.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double computing = cpu_seconds(srv.pid()) - before;
+  close(s);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double after = cpu_seconds(srv.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double left = cpu_seconds(srv.pid()) - after;
+  INFO("CPU seconds: " << computing << " in 2 s computing, " << left << " in 2 s after the client left");
+  CHECK(computing > 0.4);  // it computes (on one thread, on a busy machine at least a fifth of the time) ...
+  CHECK(left < 0.2);       // ... and no longer once the client has gone
+  still_serves(srv);
+}
+
+TEST_CASE("serve: a malformed request line is answered once, with its reason, and its connection closed",
+          "[serve][security]") {
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  // Its body a second request: it was answered 200 after a 400 for each line of the first.
+  const std::string body = json{{"file", "teaching.yaml"}, {"runs", 10}}.dump();
+  const std::string inner = "POST /api/run HTTP/1.1\r\n" + host + "Content-Length: " + std::to_string(body.size()) +
+                            "\r\nConnection: close\r\n\r\n" + body;
+  const std::vector<std::tuple<std::string, int, std::string>> cases = {
+      {"FOO / HTTP/1.1", 501, "the studio does not implement the method 'FOO'"},
+      {"get / HTTP/1.1", 501, "the method 'get'; it answers GET and POST (methods are case-sensitive)"},
+      {"GET / HTTP/1.1 extra", 400, "the request line 'GET / HTTP/1.1 extra' is not METHOD TARGET HTTP/1.1"},
+      {"GET /a b HTTP/1.1", 400, "is not METHOD TARGET HTTP/1.1 (three parts, one space between them)"},
+      {"GET  /api/scenarios HTTP/1.1", 400, "is not METHOD TARGET HTTP/1.1"},
+      {"GET /", 400, "the request line 'GET /' is not METHOD TARGET HTTP/1.1"},
+      {"GET / HTTP/2.0", 505, "the studio speaks HTTP/1.1 (and 1.0), not HTTP/2.0"},
+      {"GET / HTTX/1.1", 400, "the request line ends in 'HTTX/1.1', not HTTP/1.1"},
+      {"GET /\x7f HTTP/1.1", 400, "the request's target holds a control character or a byte outside ASCII"},
+      {"{\"file\": 1}", 400, "the request does not start with a method (GET, POST)"}};
+  for (const auto& [line, status, why] : cases) {
+    INFO(line);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string got =
+        raw(srv.port(), line + "\r\n" + host + "Content-Length: " + std::to_string(inner.size()) + "\r\n\r\n" + inner);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));  // closed at once
+    CHECK(got.find("\nHTTP/1.1 ") == std::string::npos);  // one answer only (its message quotes the line)
+    auto [code, answer] = answer_of(got);
+    CHECK(code == status);
+    CHECK(answer["error"]["class"] == "usage");
+    CHECK(answer["error"]["status"] == status);
+    CHECK(answer["error"]["message"].get<std::string>().find(why) != std::string::npos);
+    CHECK(got.find("Connection: close\r\n") != std::string::npos);
+    CHECK(got.find("X-Content-Type-Options: nosniff\r\n") != std::string::npos);
+  }
+  // Too long: the request line (414), a header line or the headers in all (431).
+  const std::vector<std::pair<std::string, int>> large = {
+      {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n" + host + "\r\n", 414},
+      {"GET / HTTP/1.1\r\n" + host + "X-A: " + std::string(9000, 'a') + "\r\n\r\n", 431},
+      {"GET / HTTP/1.1\r\n" + host +
+           [] {
+             std::string many;
+             for (int i = 0; i < 101; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+             return many;
+           }() +
+           "\r\n",
+       431}};
+  for (const auto& [request, status] : large) {
+    auto [code, answer] = answer_of(raw(srv.port(), request));
+    CHECK(code == status);
+    const std::string message = answer["error"]["message"];
+    CHECK((message.find("is longer than 8192 bytes") != std::string::npos ||
+           message.find("more than 100 header lines") != std::string::npos));
+  }
+  // Empty lines before a request line are ignored (RFC 9112 §2.2).
+  CHECK(raw(srv.port(), "\r\n\r\nGET /api/scenarios HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n")
+            .rfind("HTTP/1.1 200 ", 0) == 0);
+  still_serves(srv);
+}
+
+TEST_CASE("serve: header lines that two readers could take two ways are refused and nothing after them is read",
+          "[serve][security]") {
+  Server srv({"scenarios"});
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  const std::string inner = "GET /api/scenarios HTTP/1.1\r\n" + host + "\r\n";
+  const std::string length = "Content-Length: " + std::to_string(inner.size()) + "\r\n";
+  // RFC 9112 §5.1: no white space between a field name and its colon (a proxy may take
+  // `Transfer-Encoding : chunked` as the coding, httplib took it as another header); a field
+  // line has a colon, no NUL or control character, and no obsolete line folding; lines end
+  // in CRLF (httplib skipped a header line ending in a bare LF).
+  const std::vector<std::tuple<std::string, std::string>> cases = {
+      {"POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding : chunked\r\n" + length + "\r\n" + inner,
+       "the header name 'Transfer-Encoding ' has white space before its colon"},
+      {"POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding\t: chunked\r\n" + length + "\r\n" + inner,
+       "has white space before its colon"},
+      {"GET /api/scenarios HTTP/1.1\r\nHost : " + srv.host() + "\r\n\r\n", "the header name 'Host '"},
+      {"POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding chunked\r\n" + length + "\r\n" + inner,
+       "the header line 'Transfer-Encoding chunked' has no colon"},
+      {"POST /api/run HTTP/1.1\r\n" + host + "X-A: b\r\n chunked\r\n" + length + "\r\n" + inner,
+       "obsolete line folding"},
+      {"POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\n" + length + "\r\n" + inner,
+       "ends in a bare LF"},
+      {"GET /api/scenarios HTTP/1.1\n" + host + "\r\n", "ends in a bare LF"},
+      {"GET /api/scenarios HTTP/1.1\r\n" + host + std::string("X-A: a\0b\r\n\r\n", 12), "holds a NUL byte"},
+      {"GET /api/scenarios HTTP/1.1\r\n" + host + "X-A: a\x01z\r\n\r\n",
+       "the value of the header 'X-A' holds a control"},
+      {"GET /api/scenarios HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", "a CR that does not end a line"},
+      {"GET /api/scenarios HTTP/1.1\r\n" + host + "X(A): b\r\n\r\n", "the header name 'X(A)' holds a character"},
+      {"GET /api/scenarios HTTP/1.1\r\n" + host + ": b\r\n\r\n", "a header line starts with a colon"},
+      // httplib reads a header's value percent-decoded: `%32%37` would be a length of 27.
+      {"POST /api/run HTTP/1.1\r\n" + host + "Content-Length: %32%37\r\n\r\n{\"file\": \"teaching.yaml\"}",
+       "the request's Content-Length header holds a '%'"},
+      {"GET /api/scenarios HTTP/1.1\r\nHost: 127.0.0.1%3a" + std::to_string(srv.port()) + "\r\n\r\n",
+       "the request's Host header holds a '%'"},
+      {"POST /api/run HTTP/1.1\r\n" + host + "Transfer-Encoding: \r\n" + length + "\r\n" + inner,
+       "the request's Transfer-Encoding header is empty"}};
+  for (const auto& [request, why] : cases) {
+    INFO(request);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string got = raw(srv.port(), request);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));
+    CHECK(got.find("HTTP/1.1 ", 1) == std::string::npos);  // one answer only: the smuggled request is not read
+    auto [status, body] = answer_of(got);
+    CHECK(status == 400);
+    CHECK(body["error"]["class"] == "usage");
+    CHECK(body["error"]["message"].get<std::string>().find(why) != std::string::npos);
+  }
+  // A percent sign elsewhere (a cookie of another local site) is no problem.
+  CHECK(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\n" + host + "Cookie: a=b%20c\r\nConnection: close\r\n\r\n")
+            .rfind("HTTP/1.1 200 ", 0) == 0);
+  still_serves(srv);
+}
+
+TEST_CASE("serve: a variant of a scenario with any file name validates, or the name is said to be the problem",
+          "[serve]") {
+  fs::path dir = temp_path("variant_file_names");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // YAML would read these unquoted as something else: a comment, an anchor, a map, a list,
+  // a directive, a quote; or a line break.
+  const std::vector<std::string> names = {"a #b.yaml",      "&anchor.yaml",   "x: y.yaml", "[x].yaml",
+                                          "%pct.yaml",      "- d.yaml",       "'q.yaml",   "\"dq\".yaml",
+                                          "tab\there.yaml", "new\nline.yaml", "plain.yaml"};
+  for (const auto& n : names) fs::copy_file(source_path("scenarios/teaching.yaml"), dir / n);
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "esc\x1b.yaml");
+  Server srv({dir.string()});
+  auto c = srv.client();
+  const json set = {{"levers.sanctions.intensity", 0.3}};
+  for (const auto& n : names) {
+    INFO(n);
+    json req = {{"file", n}, {"set", set}, {"runs", 200}, {"seed", 3}};
+    auto var = post(c, "/api/variant", req);
+    REQUIRE(var);
+    INFO(var->body);
+    REQUIRE(var->status == 200);
+    json v = json::parse(var->body);
+    const std::string yaml = v["yaml"];
+    CHECK(yaml.find("\nextends: \"") != std::string::npos);
+    const fs::path saved = dir / v["filename"].get<std::string>();
+    std::ofstream(saved) << yaml;
+    CliResult val = cli_run("validate " + shell_quoted(saved.string()));
+    INFO(yaml + val.err);
+    CHECK(val.code == 0);
+    CliResult out = cli_run("run " + shell_quoted(saved.string()) + " --runs 200 --seed 3 --format json");
+    REQUIRE(out.code == 0);
+    auto run = post(c, "/api/run", req);
+    REQUIRE(run);
+    CHECK(json::parse(out.out)["outcomes"] == json::parse(run->body)["outcomes"]);
+  }
+  // A name with a control character that `extends:` cannot hold: the name is the problem.
+  auto bad = post(c, "/api/variant", {{"file", "esc\x1b.yaml"}, {"set", set}});
+  json e = error_of(bad);
+  CHECK(bad->status == 400);
+  CHECK(e["message"].get<std::string>().rfind(
+            "serve: the scenario's file name 'esc\x1b.yaml' cannot be written as the `extends:` of a variant file (",
+            0) == 0);
+  CHECK(e["message"].get<std::string>().find("rename the file") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("serve: connections that send nothing or trickle their requests take no worker", "[serve][security]") {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  Server srv({"scenarios"});
+  // 300 idle connections (with 16 workers taking them 2 seconds each, a request waited 21 s
+  // behind 200): a request is answered at once, and past 256 waiting connections the one
+  // waiting longest is closed.
+  std::vector<int> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.push_back(connect_to(srv.port()));
+    REQUIRE(idle.back() >= 0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto c = srv.client();
+  auto t = Clock::now();
+  auto r = c.Get("/api/scenarios");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(seconds_since(t) < 1.5);
+  CHECK(closed_within(idle[0], 500));
+  for (int s : idle) close(s);
+  // 40 clients each trickling a whole request over 3 seconds (they held every worker for
+  // 5 seconds each): a request meanwhile is answered at once, and so are theirs.
+  const std::string request =
+      "GET /api/scenario?file=teaching.yaml HTTP/1.1\r\nHost: " + srv.host() + "\r\nConnection: close\r\n\r\n";
+  std::vector<std::future<std::string>> slow;
+  slow.reserve(40);
+  for (int i = 0; i < 40; ++i)
+    slow.push_back(std::async(std::launch::async, [&] {
+      int s = connect_to(srv.port());
+      for (size_t k = 0; k < request.size(); k += request.size() / 12 + 1) {
+        send_all(s, request.substr(k, request.size() / 12 + 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+      std::string got = read_until_closed(s, 10000);
+      close(s);
+      return got;
+    }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (int i = 0; i < 3; ++i) {
+    t = Clock::now();
+    auto during = c.Get("/api/scenarios");
+    REQUIRE(during);
+    CHECK(during->status == 200);
+    CHECK(seconds_since(t) < 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  for (auto& f : slow) CHECK(f.get().rfind("HTTP/1.1 200 ", 0) == 0);
+}
+
+TEST_CASE("serve: the address printed for --host NAME is one the server answers", "[serve][security]") {
+  // A name of this machine that resolves to a loopback address, as `vm` does on a VM.
+  char name[256] = {};
+  REQUIRE(gethostname(name, sizeof name - 1) == 0);
+  addrinfo hints{}, *found = nullptr;
+  hints.ai_family = AF_INET;
+  bool loopback = false;
+  if (getaddrinfo(name, nullptr, &hints, &found) == 0) {
+    for (addrinfo* a = found; a; a = a->ai_next)
+      loopback = loopback || (ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+    freeaddrinfo(found);
+  }
+  if (!loopback || std::string(name) == "localhost") {
+    WARN("the host name '" << name << "' does not resolve to a loopback address of its own; not tested");
+    return;
+  }
+  Server srv({"scenarios"}, name);
+  const std::string port = std::to_string(srv.port());
+  CHECK(srv.url() == "http://" + std::string(name) + ":" + port + "/");
+  auto c = srv.client();
+  std::string upper = name;
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (const std::string& host : {std::string(name), upper, std::string("127.0.0.1"), std::string("localhost")}) {
+    INFO(host);
+    auto r = c.Get("/api/scenarios", {{"Host", host + ":" + port}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  // A refusal names the address printed.
+  auto r = c.Get("/api/scenarios", {{"Host", "attacker.example:" + port}});
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(error_of(r)["message"] == "serve: Host 'attacker.example:" + port +
+                                      "' is not this server's local address; open the page at " + srv.url());
+}
+
+TEST_CASE(
+    "serve: a place asked with another method is 405 and host names are case-insensitive and every answer has its "
+    "headers",
+    "[serve][security]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  const std::string port = std::to_string(srv.port());
+  // A place asked with a method it does not take: 405 with the methods it does.
+  for (const auto& [method, path, allow] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"GET", "/api/compare", "POST"},
+                                                                      {"PUT", "/api/run", "POST"},
+                                                                      {"DELETE", "/api/variant", "POST"},
+                                                                      {"POST", "/api/scenarios", "GET, HEAD"},
+                                                                      {"POST", "/", "GET, HEAD"},
+                                                                      {"OPTIONS", "/studio.js", "GET, HEAD"}}) {
+    INFO(method << " " << path);
+    const std::string got =
+        raw(srv.port(), method + " " + path + " HTTP/1.1\r\nHost: " + srv.host() + "\r\nContent-Length: 0\r\n\r\n");
+    auto [status, body] = answer_of(got);
+    CHECK(status == 405);
+    CHECK(got.find("\r\nAllow: " + allow + "\r\n") != std::string::npos);
+    CHECK(body["error"]["message"].get<std::string>().find("takes " + std::string(allow == "POST" ? "POST" : "GET")) !=
+          std::string::npos);
+  }
+  // Host names are case-insensitive (curl sends them as typed).
+  for (const std::string& host : {"LOCALHOST:" + port, "LocalHost:" + port}) {
+    auto r = c.Get("/api/scenarios", {{"Host", host}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  auto o = c.Get("/api/scenarios", {{"Origin", "HTTP://LOCALHOST:" + port}});
+  REQUIRE(o);
+  CHECK(o->status == 200);
+  // Two Origins: refused, whichever comes first (only the first was checked).
+  for (const auto& [first, second] :
+       std::vector<std::pair<std::string, std::string>>{{"http://127.0.0.1:" + port, "http://attacker.example"},
+                                                        {"http://attacker.example", "http://127.0.0.1:" + port}}) {
+    auto [status, body] = answer_of(raw(srv.port(), "GET /api/scenarios HTTP/1.1\r\nHost: " + srv.host() +
+                                                        "\r\nOrigin: " + first + "\r\nOrigin: " + second + "\r\n\r\n"));
+    CHECK(status == 400);
+    CHECK(body["error"]["message"].get<std::string>().find("more than one Origin header") != std::string::npos);
+  }
+  // Every answer: nosniff and a policy that allows nothing (the page's files: what the page
+  // needs, once); never `Accept-Ranges: bytes`, as ranges are not served.
+  auto api = c.Get("/api/scenarios");
+  auto missing = c.Get("/api/nothing");
+  auto head = c.Head("/");
+  for (const auto* r : {&api, &missing, &head}) {
+    REQUIRE(*r);
+    CHECK((*r)->get_header_value("X-Content-Type-Options") == "nosniff");
+    CHECK((*r)->get_header_value_count("Content-Security-Policy") == 1);
+    CHECK((*r)->get_header_value("Accept-Ranges") == "none");
+  }
+  CHECK(api->get_header_value("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'");
+  CHECK(missing->get_header_value("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'");
+  CHECK(head->get_header_value("Content-Security-Policy").find("script-src 'self'") != std::string::npos);
 }
