@@ -154,8 +154,8 @@ void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const
 // c = (1 - e^(-R dt)) / (R dt). So daily and weekly steps give the same fixed point and the
 // same path for any rates (the Euler pulls beside an exact relaxation gave a lever's steady
 // effect 1.47 times as large in weekly steps as in daily ones at a = 52), and no pull throws
-// a stance past the actors pulling it. A stance no lever or rally pulls keeps stance_a, the
-// same bits as before pulls were stepped so. Computed when the set of levers changes: the
+// a stance past the actors pulling it. A stance no lever or rally pulls keeps its actor's
+// own share and noise (stance_base_share, stance_base_noise: Model::stance_rates). Computed when the set of levers changes: the
 // pulled stances (exact_slot), each one's c (exact_c) and its share of the relaxation.
 void Model::exact_pulls(RunState& st, double r) const {
   const size_t n = static_cast<size_t>(n_), ni = sc_.issues.size();

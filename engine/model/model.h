@@ -135,8 +135,9 @@ struct RunState {
   std::vector<double> noise_z;
   uint32_t noise_block = WordCache::kEmpty;
   double adjust = 0;  // resource relaxation per step
-  // Format 2: share of the gap to the Friedkin-Johnsen target a stance closes per step; the
-  // step-to-step correlation of the cohorts' noise and each cohort's present shock.
+  // Format 2: 1 - e^(-adjust_per_year dt), the share of the gap to the Friedkin-Johnsen target
+  // a fully stubborn actor closes per step (the model steps each actor at its own rate:
+  // stance_base_share; this is the documented a, kept for reading); the step-to-step correlation of the cohorts' noise and each cohort's present shock.
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
