@@ -1,7 +1,8 @@
 // What a lever does, written once (docs/model.md, "Levers").
 //
 // A lever's strength in a run is intensity x credibility x enabled; it acts at step t when t
-// is inside its window [start_step, end_step) and its strength is above 0. Acting, it scales
+// is inside its window [start_step, end_step) and its strength is above 0 (format 2: in a
+// step that holds part of its window, at its strength times that part: window_share). Acting, it scales
 // each channel of its kind by the factor 1 - clamp01(weight x strength) (the channel's value
 // is 1 minus the product of the factors of the active levers), pulls its target's stance on
 // its issue toward its actor by stance_push x strength x dt of the gap per step (scaled when
@@ -25,6 +26,14 @@ inline double strength(const Lever& lv, const std::vector<double>& p) {
 
 // Whether step t is inside the lever's window (whatever its strength).
 inline bool in_window(const Lever& lv, int t) { return t >= lv.start_step && t < lv.end_step; }
+
+// The share of step t that its window holds (format 2: its first and last steps may hold part
+// of it, Lever::from_frac); 1 for every step inside it. Acting in such a step, the lever acts
+// at its strength times that share: its channels' factors and its pull hold the window's
+// days alone, as an event's hazard does in a partial step.
+inline double window_share(const Lever& lv, int t) {
+  return (t == lv.start_step ? lv.from_frac : 1.0) * (t == lv.end_step - 1 ? lv.until_frac : 1.0);
+}
 
 // Whether the lever acts at step t in a run where its strength is `s`.
 inline bool acts(const Lever& lv, int t, double s) { return in_window(lv, t) && s > 0; }

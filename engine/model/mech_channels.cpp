@@ -82,7 +82,12 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     if (lever_var) lever_var[l] = active ? 1.0 : 0.0;
     if (!active) continue;
     st.active_levers.push_back(static_cast<int>(l));
-    for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w) keep[ch[w].channel] *= lever_keep[w];
+    const double share = lever_rules::window_share(lv, t);
+    if (share == 1.0)
+      for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w) keep[ch[w].channel] *= lever_keep[w];
+    else
+      for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w)
+        keep[ch[w].channel] *= lever_rules::channel_keep(ch[w].weight, lever_s[l] * share);
   }
   double* vars = st.vars.data();
   for (int c = 0; c < kNumChannels; ++c) vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
@@ -102,7 +107,9 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     if (k == 0) continue;
     const Lever& lv = levers[static_cast<size_t>(l)];
     const size_t off = static_cast<size_t>(lv.issue) * n;
-    st.pulls.push_back({k, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
+    const double share = lever_rules::window_share(lv, t);
+    st.pulls.push_back(
+        {share == 1.0 ? k : k * share, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }
   // Format 1: each pull closes a share of the gap to its actor per step. Shares that add up
   // to more than the whole gap (rates near the top of their range in weekly steps) would

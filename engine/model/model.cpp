@@ -184,6 +184,10 @@ Model::Model(const Scenario& scenario)
   for (const auto& l : sc_.levers) {
     if (l.start_step >= 0 && l.start_step <= sc_.horizon) lever_change_[static_cast<size_t>(l.start_step)] = 1;
     if (l.end_step >= 0 && l.end_step <= sc_.horizon) lever_change_[static_cast<size_t>(l.end_step)] = 1;
+    // Format 2: its strength changes after a first step that holds part of its window, and
+    // again in a last step that does.
+    for (const int t : {l.from_frac != 1.0 ? l.start_step + 1 : -1, l.until_frac != 1.0 ? l.end_step - 1 : -1})
+      if (t >= 0 && t <= sc_.horizon) lever_change_[static_cast<size_t>(t)] = 1;
   }
 }
 

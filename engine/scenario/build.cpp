@@ -129,6 +129,24 @@ class Builder {
   // The step that contains `d` (may be negative or past the horizon).
   int step_of(Date d) const { return static_cast<int>(std::floor((d.days - sc_.start.days) / step_days_)); }
 
+  // Format 2: the share of a window's first step (`from` inside it) and of its last step
+  // (`until` inside it) that the window holds, its days over the step's; a window inside one
+  // step has its share in from_frac. Left at 1 where the window begins or ends with a step,
+  // and in format 1, whose windows are whole steps.
+  void window_shares(const std::optional<Date>& f, const std::optional<Date>& u, int from_step, int until_step,
+                     double& from_frac, double& until_frac) const {
+    if (sc_.format_version < 2 || !start_ok_ || from_step >= until_step) return;
+    // The days of d's step before d.
+    auto before = [&](Date d) { return (d.days - sc_.start.days) - step_of(d) * step_days_; };
+    const bool cut_from = f && step_of(*f) == from_step, cut_until = u && step_of(*u) + 1 == until_step;
+    if (cut_from && cut_until && from_step + 1 == until_step)
+      from_frac = (before(*u) + 1 - before(*f)) / step_days_;
+    else {
+      if (cut_from) from_frac = 1 - before(*f) / step_days_;
+      if (cut_until) until_frac = (before(*u) + 1) / step_days_;
+    }
+  }
+
   // A duration in calendar units ("4 weeks", "10 days", "3 months", "1 year"; a month is
   // 365.25 / 12 days) as a whole number of steps, rounded to the nearest; nullopt after an
   // error.
@@ -808,21 +826,23 @@ void Builder::read_levers() {
     }
     lv.start_step = 0;
     lv.end_step = sc_.horizon;
-    if (auto from = get_date(n, "from")) lv.start_step = std::max(0, step_of(*from));
-    if (auto until = get_date(n, "until")) {
-      lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
+    const auto from = get_date(n, "from"), until = get_date(n, "until");
+    if (from) lv.start_step = std::max(0, step_of(*from));
+    if (until) lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
+    // Format 2: a window's first or last step that holds part of it acts for that part.
+    window_shares(from, until, lv.start_step, lv.end_step, lv.from_frac, lv.until_frac);
+    if (until) {
       if (start_ok_ && until->days < sc_.start.days)
         diags_.error(n.find("until")->loc,
                      "the lever ends (" + until->str() + ") before the scenario starts (" + sc_.start.str() + ")");
-      if (auto from = get_date(n, "from"); from && *until < *from)
+      if (from && *until < *from)
         diags_.error(n.find("until")->loc, "`until` is before `from`",
                      "`from` is the lever's first day, `until` its last; swap them?");
     }
     // A lever that starts after the horizon would never act (as for an event's window); a
     // horizon shortened on the command line may leave it out on purpose. Format 2 only: a
     // format 1 file that validated keeps validating.
-    if (auto from = get_date(n, "from");
-        from && start_ok_ && sc_.format_version >= 2 && lv.start_step >= sc_.horizon && !horizon_from_command_line_)
+    if (from && start_ok_ && sc_.format_version >= 2 && lv.start_step >= sc_.horizon && !horizon_from_command_line_)
       diags_.error(n.find("from")->loc,
                    "the lever starts (" + from->str() + ") after the horizon (" +
                        sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
@@ -1404,17 +1424,7 @@ void Builder::read_events() {
         // Format 2: a window that begins or ends inside a step exposes that step for its own
         // days only (a weekly step holding one day of the window has 1/7 of the week's hazard),
         // so that the window holds the same hazard in daily and in weekly steps.
-        if (sc_.format_version >= 2 && start_ok_ && e.from_step < e.until_step) {
-          // The days of d's step before d.
-          auto before = [&](Date d) { return (d.days - sc_.start.days) - step_of(d) * step_days_; };
-          const bool cut_from = f && step_of(*f) == e.from_step, cut_until = u && step_of(*u) + 1 == e.until_step;
-          if (cut_from && cut_until && e.from_step + 1 == e.until_step)
-            e.from_frac = (before(*u) + 1 - before(*f)) / step_days_;
-          else {
-            if (cut_from) e.from_frac = 1 - before(*f) / step_days_;
-            if (cut_until) e.until_frac = (before(*u) + 1) / step_days_;
-          }
-        }
+        window_shares(f, u, e.from_step, e.until_step, e.from_frac, e.until_frac);
         // A window that holds no step of the run would silently never fire (as for levers).
         if (f && u && *u < *f)
           diags_.error(hz->find("until")->loc, "`until` is before `from`",

@@ -130,6 +130,9 @@ struct Lever {
   ActorId by, target;
   int issue = 0;
   int start_step = 0, end_step = 0;  // active for start_step <= t < end_step
+  // Format 2: the share of its window's first and last step inside the window (as an
+  // event's hazard window: Event::from_frac); 1 where the window begins or ends with a step.
+  double from_frac = 1, until_frac = 1;
   ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
   Provenance provenance;
   // Format 2: a lever that reacts (docs/scenario-format.md, "Levers that react"). Inside its
