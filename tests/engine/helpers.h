@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/core/parallel.h"
+#include "engine/core/rng.h"
+#include "engine/model/model.h"
 #include "engine/output/output.h"
 #include "engine/runner/monte_carlo.h"
 #include "engine/scenario/loader.h"
@@ -108,6 +110,17 @@ inline std::vector<bargaining::Actor> ec_actors() {
           {"UK", 0.16, 10, 0.9},         {"Ireland", 0.05, 7, 0.1}, {"Denmark", 0.05, 4, 1.0},
           {"Greece", 0.08, 7, 0.7}};
 }
+
+// One run of a scenario (seed 1, run 0) to step by hand: model.step(st, rng, t).
+struct OneRun {
+  explicit OneRun(const Scenario& sc) : model(sc) {
+    model.prepare(st);
+    model.init_run(st, 1, 0);
+  }
+  Model model;
+  RunState st;
+  RunRng rng{1, 0};
+};
 
 // A minimal valid scenario header; tests append sections.
 inline std::string header(int horizon = 52) {

@@ -304,12 +304,9 @@ outcomes:
   - {id: status_quo, default: true}
   - {id: negotiated_exit, regime: {continues: 1}}
 )");
-  const Model model(sc);
-  RunState st;
-  model.prepare(st);
-  model.init_run(st, 1, 0);
-  const RunRng rng(1, 0);
-  for (int t = 0; t <= 2; ++t) REQUIRE_FALSE(model.step(st, rng, t));
+  test::OneRun r(sc);
+  const RunState& st = r.st;
+  for (int t = 0; t <= 2; ++t) REQUIRE_FALSE(r.model.step(r.st, r.rng, t));
   REQUIRE(st.successions == 1);  // the handover in step 2
   // His stance 0.2 with weight 0.5 x 1, the opposition's with 0.5 x 0.5: from this step on.
   const double gov = st.x[0], opp = st.x[1];

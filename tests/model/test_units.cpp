@@ -348,13 +348,9 @@ levers:
 outcomes:
   - {id: status_quo, default: true}
 )");
-  const Model model(sc);
-  RunState st;
-  model.prepare(st);
-  model.init_run(st, 1, 0);
-  const RunRng rng(1, 0);
-  for (int t = 0; t < steps; ++t) model.step(st, rng, t);
-  return st.x[1];
+  test::OneRun r(sc);
+  for (int t = 0; t < steps; ++t) r.model.step(r.st, r.rng, t);
+  return r.st.x[1];
 }
 
 // dx/dt = a (x0 - x) + p (y - x) from x0: x(T) = x* + (x0 - x*) e^(-(a + p) T), x* = (a x0 + p y) / (a + p).
@@ -607,16 +603,12 @@ levers:
 outcomes:
   - {id: status_quo, default: true}
 )");
-  const Model model(sc);
-  RunState st;
-  model.prepare(st);
-  model.init_run(st, 1, 0);
-  const RunRng rng(1, 0);
+  test::OneRun r(sc);
   PressurePath path;
   for (int t = 0; t < steps; ++t) {
-    model.step(st, rng, t);
-    path.pressure.push_back(st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
-    path.resources.push_back(st.vars[kVarResources]);
+    r.model.step(r.st, r.rng, t);
+    path.pressure.push_back(r.st.vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
+    path.resources.push_back(r.st.vars[kVarResources]);
   }
   return path;
 }
