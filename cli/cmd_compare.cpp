@@ -115,9 +115,15 @@ int compare_command(const std::vector<std::string>& args) {
   if (!posterior_dir.empty()) {
     post = load_posterior(base, posterior_dir);
     draw_a = std::make_unique<PosteriorDraw>(post, base);
-    draw_b = std::make_unique<PosteriorDraw>(post, variant);
+    // What the variant changes stays its own (its value, or draws from its prior).
+    draw_b = std::make_unique<PosteriorDraw>(post, variant, &base);
     a.per_run = draw_a.get();
     b.per_run = draw_b.get();
+    if (!quiet && !draw_b->own().empty()) {
+      std::string list;
+      for (const auto& path : draw_b->own()) list += (list.empty() ? "" : ", ") + path;
+      std::cerr << "compare: B keeps its own value or prior for what it changes, not the posterior's: " << list << "\n";
+    }
   }
   PairCounts pc = run_paired(a, b, pair_options(runs, seed, progress));
   progress.finish();

@@ -186,12 +186,25 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir) {
   return ps;
 }
 
-PosteriorDraw::PosteriorDraw(const PosteriorSample& sample, const Scenario& target) : s_(sample) {
+PosteriorDraw::PosteriorDraw(const PosteriorSample& sample, const Scenario& target, const Scenario* calibrated)
+    : s_(sample) {
   double c = 0;
   for (double w : s_.weight) cum_.push_back(c += w);
   // The columns name parameters of the calibrated scenario; a variant shares their paths.
-  for (size_t k = 0; k < s_.paths.size(); ++k)
-    if (ParamId id = target.find_param(s_.paths[k]); id != kNoParam) cols_.push_back({k, id});
+  for (size_t k = 0; k < s_.paths.size(); ++k) {
+    const ParamId id = target.find_param(s_.paths[k]);
+    if (id == kNoParam) continue;
+    if (calibrated) {
+      const Param& mine = target.params[static_cast<size_t>(id)];
+      const Param& then = calibrated->params[static_cast<size_t>(s_.params[k])];
+      if (mine.dist.describe() != then.dist.describe() || mine.factor != then.factor ||
+          (mine.factor >= 0 && mine.correlation != then.correlation)) {
+        own_.push_back(s_.paths[k]);
+        continue;
+      }
+    }
+    cols_.push_back({k, id});
+  }
 }
 
 size_t PosteriorDraw::particle(uint64_t seed, uint64_t r) const {

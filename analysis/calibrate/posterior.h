@@ -42,9 +42,15 @@ PosteriorSample load_posterior(const Scenario& sc, const std::string& dir);
 // of it: columns are matched by parameter path, and a path the scenario lacks is left out):
 // run r takes particle j with probability weight_j, chosen by the addressed uniform that
 // `geosim run --posterior` uses, so every arm of a comparison gets the same particle.
+//
+// With `calibrated` (the scenario the posterior was made from), a column whose parameter the
+// target gives another value or prior (a variant's what-if) is left to the target: its runs
+// take the variant's own value or draw, as a sweep's point keeps the values it sets.
 class PosteriorDraw : public RunValues {
  public:
-  PosteriorDraw(const PosteriorSample& sample, const Scenario& target);
+  PosteriorDraw(const PosteriorSample& sample, const Scenario& target, const Scenario* calibrated = nullptr);
+  // The paths of the columns left to the target (in column order).
+  const std::vector<std::string>& own() const { return own_; }
   void fill(uint64_t seed, uint64_t r, ParamValues& out) const override;
   // The particle run r takes.
   size_t particle(uint64_t seed, uint64_t r) const;
@@ -53,6 +59,7 @@ class PosteriorDraw : public RunValues {
   const PosteriorSample& s_;
   std::vector<double> cum_;
   std::vector<std::pair<size_t, ParamId>> cols_;  // posterior column -> the target's parameter
+  std::vector<std::string> own_;
 };
 
 // What a calibration folder says about the evidence its posterior holds.

@@ -116,7 +116,9 @@ std::string compare_table(const CompareReport& r) {
   if (r.has_changes) {
     // What the variant (B) changes against the base (A), before the numbers it moves.
     s += "\nWhat B changes against A:\n";
-    if (r.changes.empty()) s += "  nothing: the two scenarios have the same values\n";
+    if (r.changes.empty())
+      s += "  nothing that this list compares: the same parameters, items, lever and event dates, kinds, actors and "
+           "conditions (other parts, such as observations or an outcome's condition, are not compared)\n";
     size_t shown = 0;
     for (const auto& ch : r.changes) {
       if (shown++ == 40) {

@@ -1,8 +1,8 @@
 // What a variant changes against its base: the parameters whose value or distribution
 // differs (by path), and the items (levers, events, actors, cohorts, outcomes, decisions,
 // ladders) one scenario has and the other lacks, levers switched on or off and levers that
-// act over other dates. `geosim compare` records the list in its JSON (`changes`) and the
-// comparison report shows it, so a reader sees what the two arms differ in.
+// act over other dates, the kinds, actors and conditions of levers and events, and the format. `geosim compare` records
+// the list in its JSON (`changes`) and the comparison report shows it, so a reader sees what the two arms differ in.
 #pragma once
 
 #include <string>

@@ -664,14 +664,17 @@ void variant_changes(Page& page, const Json& j, const std::string& base, const s
   }
   const Json& cs = j["changes"];
   if (cs.empty()) {
-    page.p("The two scenarios are the same as loaded: every value, lever and event is equal in <code>" + esc(base) +
-           "</code> and <code>" + esc(variant) + "</code>, so every difference below is chance.");
+    page.p("Nothing that this list compares differs between <code>" + esc(base) + "</code> and <code>" + esc(variant) +
+           "</code> as loaded: the same parameters, items, lever and event dates, kinds, actors and "
+           "conditions. Other parts (observations, an outcome's condition, a ladder's rungs) are not compared; where "
+           "they are equal too, every difference below is chance.");
     return;
   }
   page.p("Every value in which <code>" + esc(variant) + "</code> differs from <code>" + esc(base) +
          "</code>, as loaded (after <code>extends:</code> and <code>--set</code>): the parameters by their path "
-         "(as for <code>--set</code>), and the levers, events and other items added, removed, switched on or off "
-         "or moved to other dates. " + std::to_string(cs.size()) + (cs.size() == 1 ? " difference." : " differences."));
+         "(as for <code>--set</code>), the levers, events and other items added, removed, switched on or off "
+         "or moved to other dates, and the kinds, actors and conditions of levers and events. " +
+         std::to_string(cs.size()) + (cs.size() == 1 ? " difference." : " differences."));
   auto text = [](const Json& c, const char* k) {
     return c.contains(k) && c[k].is_string() ? esc(c[k].get<std::string>()) : std::string("<span class=\"note\">absent</span>");
   };

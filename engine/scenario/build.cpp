@@ -133,8 +133,12 @@ class Builder {
   // (`until` inside it) that the window holds, its days over the step's; a window inside one
   // step has its share in from_frac. Left at 1 where the window begins or ends with a step,
   // and in format 1, whose windows are whole steps.
+  // The window's first and last day as written, within the run's days (what `compare` lists).
   void window_shares(const std::optional<Date>& f, const std::optional<Date>& u, int from_step, int until_step,
-                     double& from_frac, double& until_frac) const {
+                     double& from_frac, double& until_frac, Date& first_day, Date& last_day) const {
+    const Date end = sc_.date_of_step(sc_.horizon).plus_days(-1);
+    first_day = f && sc_.start < *f ? *f : sc_.start;
+    last_day = u && *u < end ? *u : end;
     if (sc_.format_version < 2 || !start_ok_ || from_step >= until_step) return;
     // The days of d's step before d.
     auto before = [&](Date d) { return (d.days - sc_.start.days) - step_of(d) * step_days_; };
@@ -830,7 +834,7 @@ void Builder::read_levers() {
     if (from) lv.start_step = std::max(0, step_of(*from));
     if (until) lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
     // Format 2: a window's first or last step that holds part of it acts for that part.
-    window_shares(from, until, lv.start_step, lv.end_step, lv.from_frac, lv.until_frac);
+    window_shares(from, until, lv.start_step, lv.end_step, lv.from_frac, lv.until_frac, lv.first_day, lv.last_day);
     if (until) {
       if (start_ok_ && until->days < sc_.start.days)
         diags_.error(n.find("until")->loc,
@@ -1424,7 +1428,7 @@ void Builder::read_events() {
         // Format 2: a window that begins or ends inside a step exposes that step for its own
         // days only (a weekly step holding one day of the window has 1/7 of the week's hazard),
         // so that the window holds the same hazard in daily and in weekly steps.
-        window_shares(f, u, e.from_step, e.until_step, e.from_frac, e.until_frac);
+        window_shares(f, u, e.from_step, e.until_step, e.from_frac, e.until_frac, e.first_day, e.last_day);
         // A window that holds no step of the run would silently never fire (as for levers).
         if (f && u && *u < *f)
           diags_.error(hz->find("until")->loc, "`until` is before `from`",

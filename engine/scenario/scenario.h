@@ -133,6 +133,8 @@ struct Lever {
   // Format 2: the share of its window's first and last step inside the window (as an
   // event's hazard window: Event::from_frac); 1 where the window begins or ends with a step.
   double from_frac = 1, until_frac = 1;
+  // Its window's first and last day as written (`from`, `until`), within the run's days.
+  Date first_day, last_day;
   ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
   Provenance provenance;
   // Format 2: a lever that reacts (docs/scenario-format.md, "Levers that react"). Inside its
@@ -214,6 +216,7 @@ struct Event {
   // that lies inside it, its days over the step's; one step holding the whole window has the
   // share in from_frac. 1 where the window begins or ends with a step.
   double from_frac = 1, until_frac = 1;
+  Date first_day, last_day;  // the hazard window's first and last day as written, within the run's days
   int outcome = -1;                              // terminal outcome when it fires and succeeds
   ParamId success = kNoParam;                    // probability that it succeeds (default 1)
   Effects effects, on_failure;

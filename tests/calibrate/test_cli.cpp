@@ -133,6 +133,26 @@ TEST_CASE("compare and run --lever-effects draw both arms from a posterior, the 
   // From the prior the numbers differ (the posterior moved p).
   CliResult prior = cli_run("compare " + sc + " " + variant + " --runs 3000 --quiet --format json");
   CHECK(nlohmann::json::parse(prior.out)["comparisons"] != cj["comparisons"]);
+  // A variant that sets a calibrated parameter itself keeps its value: its arm is its own
+  // forecast from its own value (here the only calibrated parameter), not the posterior's.
+  text = kScenario;
+  text.replace(text.find("{dist: uniform, min: 0.02, max: 0.6}"), 36, "0.05");
+  std::string fixed = temp_path("coinfixed.yaml");
+  std::ofstream(fixed) << text;
+  CliResult own = cli_run("compare " + sc + " " + fixed + " --posterior " + dir + " --runs 3000 --format json");
+  INFO(own.err);
+  REQUIRE(own.code == 0);
+  CHECK(own.err.find("B keeps its own value or prior for what it changes, not the posterior's: "
+                     "events.flip.hazard.per_step") != std::string::npos);
+  auto fj = nlohmann::json::parse(own.out);
+  auto fr = nlohmann::json::parse(cli_run("run " + fixed + " --runs 3000 --quiet --format json").out);
+  for (const auto& o : fj["comparisons"][0]["outcomes"])
+    for (const auto& ro : fr["outcomes"])
+      if (ro["id"] == o["id"]) CHECK(o["variant"]["count"] == ro["count"]);
+  for (const auto& o : fj["comparisons"][0]["outcomes"])
+    for (const auto& ro : rj["outcomes"])
+      if (ro["id"] == o["id"]) CHECK(o["base"]["count"] == ro["count"]);
+  fs::remove(fixed);
   // Lever effects from the posterior (a scenario with one lever more, whose parameters are
   // fixed, reads the same posterior): the "as written" arm is the forecast again.
   text = kScenario;

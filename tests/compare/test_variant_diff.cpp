@@ -133,3 +133,53 @@ TEST_CASE("a comparison's JSON carries its changes, lever effects carry none", "
   r.has_changes = false;
   CHECK_FALSE(compare_json(r).contains("changes"));
 }
+
+TEST_CASE("what else a variant changes: an enabled between 0 and 1, kinds, conditions, dates as written, the format",
+          "[variant_diff]") {
+  auto dir = std::filesystem::temp_directory_path() / "geosim-variant-diff-traits";
+  std::filesystem::create_directories(dir);
+  auto file = dir / "traits.yaml";
+  {
+    std::ofstream f(file);
+    f << "geosim: 2\nextends: " << kDir << "teaching-react.yaml\nid: teaching-react-more\nlevers:\n"
+      << "  - {id: crackdown, enabled: 0.5, kind: sanctions_individual, when: \"days >= 100\"}\n"
+      << "  - {id: threat, from: 2020-02-05}\n"
+      << "events:\n  - id: uprising\n    hazard: {annual: 0.5, from: 2020-03-02, until: 2020-08-26, when: \"t >= "
+         "2\"}\n";
+  }
+  Scenario base = load_scenario(kDir + "teaching-react.yaml");
+  Scenario variant = load_scenario(file.string());
+  auto cs = diff_scenarios(base, variant);
+  // A lever at half strength is not "on" as before: its `enabled` is listed as a value.
+  const VariantChange* c = find(cs, "levers.crackdown.enabled", "changed");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "1");
+  CHECK(c->variant == "0.5");
+  c = find(cs, "levers.crackdown.kind", "changed");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "repression");
+  CHECK(c->variant == "sanctions_individual");
+  c = find(cs, "levers.crackdown.when", "changed");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "none");
+  CHECK(c->variant == "days >= 100");
+  c = find(cs, "events.uprising.when", "changed");
+  REQUIRE(c != nullptr);
+  CHECK(c->variant == "t >= 2");
+  // Format 2 acts on the days as written, so they are listed as written: a Wednesday inside
+  // a weekly step, which the steps' days would not tell apart from the Monday before it.
+  c = find(cs, "levers.threat", "dates");
+  REQUIRE(c != nullptr);
+  CHECK(c->variant.rfind("2020-02-05 to ", 0) == 0);
+  c = find(cs, "events.uprising", "dates");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "2020-03-02 to 2020-08-31");
+  CHECK(c->variant == "2020-03-02 to 2020-08-26");
+  // The format itself: format 2 reads hazards, noise and drivers otherwise.
+  Scenario v1 = load_scenario(kDir + "teaching.yaml");
+  c = find(diff_scenarios(v1, base), "geosim", "changed");
+  REQUIRE(c != nullptr);
+  CHECK(c->base == "1");
+  CHECK(c->variant == "2");
+  std::filesystem::remove_all(dir);
+}
