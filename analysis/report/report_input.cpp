@@ -202,7 +202,9 @@ ReportInput read_report_input(const std::string& path) {
     const std::string csv = sweep_results_path(path);
     if (!csv_file && !fs::exists(csv, ec))
       throw InputError(FileLoc{path, 0, 0}, "the folder has no results.csv",
-                       "give a folder written by 'geosim sweep SPEC --output DIR', or a result JSON file");
+                       missing_results_hint(csv,
+                                            "give a folder written by 'geosim sweep SPEC --output DIR', or a "
+                                            "result JSON file"));
     ReportInput in;
     in.kind = ReportKind::Sweep;
     in.source = path;

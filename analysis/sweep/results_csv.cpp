@@ -302,7 +302,7 @@ SweepResults read_sweep_results(const std::string& results) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     throw InputError(FileLoc{path, 0, 0}, "cannot read the sweep results",
-                     "give a sweep's output directory or its results.csv");
+                     missing_results_hint(path, "give a sweep's output directory or its results.csv"));
   // Only a regular file, and at most 1 GiB (a million points of a wide sweep): a FIFO or a
   // device is refused rather than read until memory runs out.
   SweepResults t = parse_sweep_results(read_input_file(path, kMaxSweepResultsBytes, "the sweep results"), path);
@@ -381,6 +381,16 @@ void check_rows_against_database(size_t rows, const std::string& csv_file) {
 
 std::string sweep_database_path(const std::string& results_csv) {
   return (std::filesystem::path(results_csv).parent_path() / "results.sqlite").string();
+}
+
+std::string missing_results_hint(const std::string& results_csv, const std::string& otherwise) {
+  std::error_code ec;
+  const std::filesystem::path dir = std::filesystem::path(results_csv).parent_path();
+  if (!std::filesystem::exists(sweep_database_path(results_csv), ec)) return otherwise;
+  return "the sweep in " + dir.string() +
+         " has not finished (results.csv is written when every point is done): finish it with "
+         "'geosim sweep SPEC --output " +
+         dir.string() + " --resume', SPEC its sweep file";
 }
 
 std::string failed_reasons_command(const std::string& db_path) {

@@ -66,6 +66,10 @@ SweepResults read_sweep_results(const std::string& results);
 std::string sweep_database_path(const std::string& results_csv);
 std::string failed_reasons_command(const std::string& db_path);
 
+// The hint for a results.csv that is not there: where the sweep's database is (a sweep that
+// stopped before its end writes no results.csv), how to finish the sweep; else `otherwise`.
+std::string missing_results_hint(const std::string& results_csv, const std::string& otherwise);
+
 // Opens a sweep's results.sqlite to read it, leaving nothing behind in the folder. The sweep
 // writes it in WAL mode (analysis/sweep/store.cpp), and a plain read-only connection to such
 // a database creates results.sqlite-wal and -shm beside it, which a reader cannot remove.
