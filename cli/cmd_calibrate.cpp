@@ -98,7 +98,8 @@ int calibrate_command(const std::vector<std::string>& args) {
   std::exception_ptr open_error;
   if (cl.root()) {
     try {
-      store = std::make_unique<CalibrationStore>(output, calibration_fingerprint(tree, ao), file, resume);
+      store = std::make_unique<CalibrationStore>(output, calibration_fingerprint(tree, ao), file, resume,
+                                                 calibration_settings(ao));
     } catch (...) {
       open_error = std::current_exception();
     }

@@ -107,17 +107,53 @@ Json stats_json(const Stats& s) {
 
 }  // namespace
 
+std::string calibration_settings(const AbcOptions& o) {
+  return "seed=" + std::to_string(o.seed) + " particles=" + std::to_string(o.particles) +
+         " alpha=" + shortest_double(o.alpha) + " min_acceptance=" + shortest_double(o.min_acceptance) +
+         " max_generations=" + std::to_string(o.max_generations) + " target=" + shortest_double(o.target);
+}
+
 std::string calibration_fingerprint(const YNode& tree, const AbcOptions& o) {
   uint64_t h = 1469598103934665603ull;
   hash_tree(h, tree);
-  fnv(h, "seed=" + std::to_string(o.seed) + " particles=" + std::to_string(o.particles) +
-             " alpha=" + shortest_double(o.alpha) + " min_acceptance=" + shortest_double(o.min_acceptance) +
-             " max_generations=" + std::to_string(o.max_generations) + " target=" + shortest_double(o.target));
+  fnv(h, calibration_settings(o));
   return fmt::format("{:016x}", h);
 }
 
+namespace {
+
+// Why a folder's calibration is not this one: the settings that differ, as options
+// (`--particles 4000`, this command's in parentheses), or the scenario when they agree.
+std::string other_calibration(const Json& meta, const std::string& settings) {
+  const std::string file = meta["scenario"].get<std::string>();
+  if (settings.empty() || !meta.contains("settings") || !meta["settings"].is_string())
+    return "of another scenario or with other settings (" + file + ")";
+  const std::string then = meta["settings"].get<std::string>();
+  if (then == settings) return "of another scenario, or of " + file + " as it was before a change";
+  auto split = [](const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> kv;
+    std::istringstream in(text);
+    for (std::string w; in >> w;)
+      if (auto eq = w.find('='); eq != std::string::npos) kv.push_back({w.substr(0, eq), w.substr(eq + 1)});
+    return kv;
+  };
+  const auto a = split(then), b = split(settings);
+  std::string diff;
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k)
+    if (a[k].first == b[k].first && a[k].second != b[k].second) {
+      std::string option = a[k].first;
+      std::replace(option.begin(), option.end(), '_', '-');
+      diff += (diff.empty() ? "" : ", ") + std::string("--") + option + " " + a[k].second +
+              " (this command: " + b[k].second + ")";
+    }
+  if (diff.empty()) return "of another scenario or with other settings (" + file + ")";
+  return "with other settings: " + diff + " (" + file + ")";
+}
+
+}  // namespace
+
 CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fingerprint,
-                                   const std::string& scenario_file, bool resume)
+                                   const std::string& scenario_file, bool resume, const std::string& settings)
     : dir_(dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -143,9 +179,7 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   if (fs::exists(meta) && saved_any) {
     const Json j = parse_json_file(meta);
     if (j["fingerprint"].get<std::string>() != fingerprint)
-      throw InputError(FileLoc{dir, 0, 0},
-                       "this folder holds a calibration of another scenario or with other settings (" +
-                           j["scenario"].get<std::string>() + ")",
+      throw InputError(FileLoc{dir, 0, 0}, "this folder holds a calibration " + other_calibration(j, settings),
                        "choose another --output, or delete the folder");
     if (!resume)
       throw InputError(FileLoc{dir, 0, 0}, "this folder already holds this calibration",
@@ -159,6 +193,7 @@ CalibrationStore::CalibrationStore(const std::string& dir, const std::string& fi
   j["format"] = 1;
   j["scenario"] = scenario_file;
   j["fingerprint"] = fingerprint;
+  if (!settings.empty()) j["settings"] = settings;
   write_file_atomic(meta, j.dump(2) + "\n");
 }
 

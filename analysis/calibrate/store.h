@@ -22,12 +22,15 @@ namespace geosim {
 
 // A stable hash of a merged scenario tree and the calibration settings (16 hex digits).
 std::string calibration_fingerprint(const YNode& tree, const AbcOptions& options);
+// The settings the fingerprint holds, as text ("seed=1 particles=1000 ..."), which
+// calibration.json keeps so that a folder made with other settings can say which.
+std::string calibration_settings(const AbcOptions& options);
 
 class CalibrationStore {
  public:
   // Creates DIR or checks that it belongs to this calibration (InputError otherwise).
   CalibrationStore(const std::string& dir, const std::string& fingerprint, const std::string& scenario_file,
-                   bool resume);
+                   bool resume, const std::string& settings = "");
   // Loads the saved generations into `cal`; returns how many there were.
   int load(const Scenario& sc, Calibration& cal) const;
   // Saves the last generation of `cal`.

@@ -65,7 +65,16 @@ TEST_CASE("calibrate writes a posterior that run --posterior --from reads", "[ca
   // Another setting in the same folder is refused.
   CliResult other = cli_run("calibrate " + sc + " --output " + one + " --particles 300 --quiet --resume");
   CHECK(other.code == 3);
-  CHECK(other.err.find("another scenario or with other settings") != std::string::npos);
+  CHECK(other.err.find("a calibration with other settings: --particles 200 (this command: 300)") != std::string::npos);
+  // The same settings on a scenario changed since: the scenario is named as what differs.
+  std::string changed = kScenario;
+  changed.replace(changed.find("max: 0.6"), 8, "max: 0.7");
+  const std::string sc2 = temp_path("coin_changed.yaml");
+  std::ofstream(sc2) << changed;
+  CliResult other_sc = cli_run("calibrate " + sc2 + " --output " + one + " --particles 200 --quiet --resume");
+  CHECK(other_sc.code == 3);
+  CHECK(other_sc.err.find("a calibration of another scenario, or of ") != std::string::npos);
+  fs::remove(sc2);
 
   // Forecasts: from the posterior, and conditioned on the observations up to a date.
   CliResult f = cli_run("run " + sc + " --posterior " + one + " --from 2020-02-17 --runs 4000 --quiet --format json");
