@@ -344,7 +344,9 @@ void sensitivity_sections(Page& page, const ReportInput& in, bool head) {
                     "undefined (there is no variance to share out) and there is no chart to draw." +
                         std::string(rare ? " It happened in " + std::string(mean == 0 ? "none" : "every one") +
                                                " of the runs of any design point, which all use the same runs: an "
-                                               "outcome rarer than one in the runs per point needs more "
+                                               "outcome " +
+                                               (mean == 0 ? "rarer" : "whose absence is rarer") +
+                                               " than one in the runs per point needs more "
                                                "<code>--runs-per-point</code>."
                                          : "")
                   : "no index could be computed for this output (every value is undefined), so there is no chart "

@@ -184,7 +184,9 @@ std::string sensitivity_table(const SensitivityReport& r) {
         const bool never = r.runs_per_point > 0 && (r.output_mean[k] == 0 || r.output_mean[k] == 1);
         t += never ? "  " + std::string(r.output_mean[k] == 0 ? "in none" : "in every one") + " of the " +
                          count(static_cast<uint64_t>(r.runs_per_point)) +
-                         " runs of any design point: indices undefined (a rarer outcome needs more --runs-per-point)\n"
+                         " runs of any design point: indices undefined (" +
+                         (r.output_mean[k] == 0 ? "a rarer outcome" : "an outcome this common") +
+                         " needs more --runs-per-point)\n"
                    : "  the same at every design point: no parameter moves it, indices undefined\n";
         continue;
       }
