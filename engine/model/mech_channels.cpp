@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "engine/model/levers.h"
 #include "engine/model/mechanism.h"
@@ -72,23 +73,32 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
   double* lever_var = sc_.lever_var0 >= 0 ? st.vars.data() + sc_.lever_var0 : nullptr;
   const size_t* ch_begin = lever_ch_begin_.data();
   const LeverChannel* ch = lever_ch_.data();
+  const char* cut = lever_cut_.data();
   st.active_levers.clear();
-  for (size_t l = 0; l < L; ++l) {
-    const Lever& lv = levers[l];
-    const bool active = lever_rules::acts(lv, t, lever_s[l]) && lever_ok[l];
-    if (trace && static_cast<bool>(lever_active[l]) != active)
-      trace->lever(t, lv, active, why_lever(st, l, active, t));
-    lever_active[l] = active;
-    if (lever_var) lever_var[l] = active ? 1.0 : 0.0;
-    if (!active) continue;
-    st.active_levers.push_back(static_cast<int>(l));
-    const double share = lever_rules::window_share(lv, t);
-    if (share == 1.0)
-      for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w) keep[ch[w].channel] *= lever_keep[w];
-    else
-      for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w)
-        keep[ch[w].channel] *= lever_rules::channel_keep(ch[w].weight, lever_s[l] * share);
-  }
+  // Compiled twice: with the partial steps' shares (format 2, a window that a step cuts), and
+  // without them, so that a scenario with none pays nothing for them.
+  auto each_lever = [&](auto with_cuts) {
+    for (size_t l = 0; l < L; ++l) {
+      const Lever& lv = levers[l];
+      const bool active = lever_rules::acts(lv, t, lever_s[l]) && lever_ok[l];
+      if (trace && static_cast<bool>(lever_active[l]) != active)
+        trace->lever(t, lv, active, why_lever(st, l, active, t));
+      lever_active[l] = active;
+      if (lever_var) lever_var[l] = active ? 1.0 : 0.0;
+      if (!active) continue;
+      st.active_levers.push_back(static_cast<int>(l));
+      const double share = decltype(with_cuts)::value && cut[l] ? lever_rules::window_share(lv, t) : 1.0;
+      if (share == 1.0)
+        for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w) keep[ch[w].channel] *= lever_keep[w];
+      else
+        for (size_t w = ch_begin[l]; w < ch_begin[l + 1]; ++w)
+          keep[ch[w].channel] *= lever_rules::channel_keep(ch[w].weight, lever_s[l] * share);
+    }
+  };
+  if (any_cut_)
+    each_lever(std::true_type{});
+  else
+    each_lever(std::false_type{});
   double* vars = st.vars.data();
   for (int c = 0; c < kNumChannels; ++c) vars[static_cast<size_t>(ch_var(static_cast<Channel>(c)))] = 1.0 - keep[c];
   if (v2_) {
@@ -107,7 +117,7 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     if (k == 0) continue;
     const Lever& lv = levers[static_cast<size_t>(l)];
     const size_t off = static_cast<size_t>(lv.issue) * n;
-    const double share = lever_rules::window_share(lv, t);
+    const double share = any_cut_ && cut[l] ? lever_rules::window_share(lv, t) : 1.0;
     st.pulls.push_back(
         {share == 1.0 ? k : k * share, off + static_cast<size_t>(lv.by), off + static_cast<size_t>(lv.target)});
   }

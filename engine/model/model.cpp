@@ -188,6 +188,8 @@ Model::Model(const Scenario& scenario)
     // again in a last step that does.
     for (const int t : {l.from_frac != 1.0 ? l.start_step + 1 : -1, l.until_frac != 1.0 ? l.end_step - 1 : -1})
       if (t >= 0 && t <= sc_.horizon) lever_change_[static_cast<size_t>(t)] = 1;
+    lever_cut_.push_back(l.from_frac != 1.0 || l.until_frac != 1.0);
+    any_cut_ = any_cut_ || lever_cut_.back();
   }
 }
 

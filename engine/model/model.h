@@ -333,6 +333,8 @@ class Model {
   std::vector<HazardPlan> hazard_plan_;
   std::vector<HazardDriver> hazard_drivers_;
   std::vector<char> lever_change_;  // per step: does the set of active levers change here?
+  std::vector<char> lever_cut_;     // per lever: does a step hold part of its window (format 2)?
+  bool any_cut_ = false;            // does any lever's?
   // Levers that react (format 2) and, for each, its index into RunState::lever_when and
   // lever_until (-1: it has no such key).
   struct Reacting {
