@@ -1,9 +1,11 @@
 // The studio's HTTP server (cpp-httplib): the page, and an API that is the command line.
 #include <httplib.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <poll.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -141,7 +143,11 @@ bool is_local_name(const std::string& h) {
 // its first byte; a connection waits this many for the first byte of its next request.
 constexpr int kRequestSeconds = 5;
 constexpr int kIdleSeconds = 2;
+// An answer must be written within kWriteSeconds of its first byte plus the time its bytes
+// take at kMinWriteRate (bytes a second), and no kWriteSeconds may pass without a byte taken
+// by the client; else its connection is reset and the worker freed (DeadlineStream::write).
 constexpr int kWriteSeconds = 5;
+constexpr double kMinWriteRate = 128 * 1024;
 // Connections waiting for a request: past this many, the one waiting longest is closed.
 constexpr size_t kMaxWaiting = 256;
 // A request's head: each line at most kMaxLine bytes (httplib's own limit), at most
@@ -576,13 +582,14 @@ class Reception {
 
 // A connection's socket for a worker: the request the reception read whole, then (should
 // httplib want more, for a request the pre-routing handler refuses) the socket, read against
-// the request's deadline.
+// the request's deadline; and the answer, written against its own (kWriteSeconds).
 class DeadlineStream : public httplib::Stream {
  public:
   DeadlineStream(socket_t sock, const std::atomic<socket_t>& listener, std::string bytes, Clock::time_point deadline)
       : sock_(sock), listener_(listener), buf_(std::move(bytes)), deadline_(deadline) {}
 
   bool late() const { return late_; }
+  bool answer_late() const { return answer_late_; }       // the answer was cut off at its deadline
   std::string rest() const { return buf_.substr(off_); }  // what came after the request
 
   bool is_readable() const override {
@@ -592,7 +599,7 @@ class DeadlineStream : public httplib::Stream {
     if (Clock::now() >= deadline_) request_late = late_ = true;
     return false;
   }
-  bool is_writable() const override { return wait(POLLOUT, Clock::now() + std::chrono::seconds(kWriteSeconds), false); }
+  bool is_writable() const override { return wait_to_write(); }
   ssize_t read(char* ptr, size_t size) override {
     if (off_ == buf_.size()) {
       if (!is_readable()) return -1;
@@ -611,27 +618,79 @@ class DeadlineStream : public httplib::Stream {
     // The reception answers `Expect: 100-continue` itself, as it waits for the body; by now
     // the body has come (or the request is refused), and httplib's own would be a second.
     if (std::string_view(ptr, size) == "HTTP/1.1 100 Continue\r\n\r\n") return static_cast<ssize_t>(size);
-    if (!is_writable()) return -1;
-    return httplib::detail::send_socket(sock_, ptr, size, MSG_NOSIGNAL);
+    // Sent whole or not at all (httplib writes the head, then the body, each once), without
+    // blocking: a blocking send waited up to the socket's timeout on each call, so a client
+    // that took a few bytes every few seconds held the worker for as long as it liked. Each
+    // call adds the time its bytes take at kMinWriteRate to the answer's deadline. Once a write
+    // has failed the answer is over: httplib writes the body after a head it could not write.
+    if (failed_) return -1;
+    if (!writing_) write_by_ = Clock::now() + std::chrono::seconds(kWriteSeconds);
+    writing_ = true;
+    write_by_ += std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(size) / kMinWriteRate));
+    moved_ = Clock::now();
+    for (size_t sent = 0; sent < size;) {
+      const ssize_t n = send(sock_, ptr + sent, size - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        moved_ = Clock::now();
+        unacked_ = unacked();
+      } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        failed_ = true;
+        return -1;
+      } else if (!wait_to_write()) {
+        answer_late_ = Clock::now() >= write_limit();
+        failed_ = true;
+        return -1;
+      }
+    }
+    return static_cast<ssize_t>(size);
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(getpeername, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address(getsockname, ip, port); }
   socket_t socket() const override { return sock_; }
 
  private:
-  // poll() until `until`; while reading, in slices so that a stopping server is noticed at
-  // once (an answer already computed is still written).
-  bool wait(short events, Clock::time_point until, bool reading = true) const {
-    while (!reading || listener_.load() != INVALID_SOCKET) {
+  // poll() until `until`, in slices so that a stopping server is noticed at once (an answer
+  // already computed is still written: wait_to_write).
+  bool wait(short events, Clock::time_point until) const {
+    while (listener_.load() != INVALID_SOCKET) {
       // Rounded up: a wait never ends before `until`, so a request's deadline has passed when it ends.
       auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
       if (left <= 0) return false;
       pollfd p{sock_, events, 0};
-      int n = poll(&p, 1, static_cast<int>(reading ? std::min<long long>(left, 100) : left));
+      int n = poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
       if (n > 0) return true;  // ready, or an error or hang-up that the next call reports
       if (n < 0 && errno != EINTR) return false;
     }
     return false;
+  }
+  // Until when a write may wait: the answer's deadline, or kWriteSeconds after the client last
+  // took a byte.
+  Clock::time_point write_limit() const { return std::min(write_by_, moved_ + std::chrono::seconds(kWriteSeconds)); }
+  // The bytes written that the client has not acknowledged yet (-1 if unknown).
+  int unacked() const {
+    int n = -1;
+    return ioctl(sock_, SIOCOUTQ, &n) == 0 ? n : -1;
+  }
+  // Waits, until write_limit(), for room in the socket's buffer. Its readiness (POLLOUT) comes
+  // only once a third of that buffer is free, which takes a slow client more than a few
+  // seconds even while it reads; every quarter second the bytes not yet acknowledged are
+  // counted, and the client has taken some when they are fewer.
+  bool wait_to_write() const {
+    const auto before = Clock::now() + std::chrono::seconds(kWriteSeconds);  // before the answer's first write
+    for (;;) {
+      const auto until = writing_ ? write_limit() : before;
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{sock_, POLLOUT, 0};
+      const int n = poll(&p, 1, static_cast<int>(std::min<long long>(left, 250)));
+      if (n > 0) return true;  // room, or an error or hang-up that the next send reports
+      if (n < 0 && errno != EINTR) return false;
+      const int now_unacked = unacked();
+      if (now_unacked >= 0 && now_unacked < unacked_) moved_ = Clock::now();
+      unacked_ = now_unacked;
+    }
   }
   void address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
     sockaddr_storage a{};
@@ -652,6 +711,12 @@ class DeadlineStream : public httplib::Stream {
   size_t off_ = 0;
   Clock::time_point deadline_;
   mutable bool late_ = false;
+  bool writing_ = false;             // the answer's first write has begun
+  Clock::time_point write_by_;       // the answer's deadline, as far as its bytes so far
+  mutable Clock::time_point moved_;  // when the client last took a byte (or a write began)
+  mutable int unacked_ = -1;         // unacked() when last counted
+  bool answer_late_ = false;
+  bool failed_ = false;  // a write failed
 };
 
 // httplib's server with the reception in front: its accept loop hands each connection to the
@@ -702,7 +767,14 @@ class HttpServer : public httplib::Server {
     const bool last = w.served + 1 >= keep_alive_max_count_;
     const bool ok = process_request(strm, last, closed, nullptr);
     current_socket = INVALID_SOCKET;
-    if (drop_connection) {
+    if (strm.answer_late()) {
+      // Reset (a close with SO_LINGER 0): what is still queued for the client is dropped at
+      // once, rather than trickled out for minutes, and the client learns that the answer
+      // was cut off.
+      linger reset{1, 0};
+      setsockopt(w.sock, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      close(w.sock);
+    } else if (drop_connection) {
       reception_.add_closing(w.sock);
     } else if (!ok || closed || last || strm.late() || svr_sock_ == INVALID_SOCKET) {
       shutdown(w.sock, SHUT_RDWR);
@@ -1716,8 +1788,9 @@ void serve(const Options& options, const std::atomic<bool>& stop,
   Studio studio(options);
   HttpServer svr(options.max_body);
   svr.set_payload_max_length(options.max_body);
-  // The reception and DeadlineStream keep the request's deadline and the idle time; these
-  // are the sockets' own timeouts, which httplib sets on each connection.
+  // The reception and DeadlineStream keep the request's deadline, the idle time and the
+  // answer's deadline; these are the sockets' own timeouts, which httplib sets on each
+  // connection (DeadlineStream neither reads nor writes a socket that is not ready).
   svr.set_read_timeout(kRequestSeconds, 0);
   svr.set_write_timeout(kWriteSeconds, 0);
   svr.set_keep_alive_timeout(kIdleSeconds);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -1285,6 +1286,110 @@ TEST_CASE("serve: connections that send nothing or trickle their requests take n
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   for (auto& f : slow) CHECK(f.get().rfind("HTTP/1.1 200 ", 0) == 0);
+}
+
+// A connection like one over a network (MSS 1000: over loopback the server's send buffer
+// would grow to megabytes and take a whole answer at once) with a receive buffer of `rcvbuf`
+// bytes, that has sent `request`; -1 if it could not.
+int network_like_client(int port, const std::string& request, int rcvbuf) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  int mss = 1000;
+  setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+  setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && send_all(s, request)) return s;
+  close(s);
+  return -1;
+}
+
+// What a client got that read at most `chunk` bytes every `pause_ms` (nothing when `chunk` is
+// 0) from `s`, until `ms` after `sent` (its request): the bytes, and the seconds from `sent`
+// to when the server closed or reset the connection (-1: still open). Closes `s`.
+struct SlowRead {
+  size_t bytes = 0;
+  double closed = -1;
+};
+SlowRead read_slowly(int s, std::chrono::steady_clock::time_point sent, size_t chunk, int pause_ms, int ms) {
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count(); };
+  SlowRead r;
+  std::vector<char> buf(std::max<size_t>(chunk, 65536));
+  while (seconds() * 1000 < ms) {
+    pollfd p{s, POLLRDHUP, 0};
+    if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP)) != 0) {
+      r.closed = seconds();
+      for (ssize_t n; (n = recv(s, buf.data(), buf.size(), MSG_DONTWAIT)) > 0;) r.bytes += static_cast<size_t>(n);
+      break;
+    }
+    if (chunk > 0) {
+      const ssize_t n = recv(s, buf.data(), chunk, MSG_DONTWAIT);
+      if (n > 0) r.bytes += static_cast<size_t>(n);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(chunk > 0 ? pause_ms : 50));
+  }
+  close(s);
+  return r;
+}
+
+TEST_CASE("serve: a client that reads its answer slowly or not at all holds a worker for a bounded time",
+          "[serve][security]") {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  auto whole = c.Get("/vega.js");  // the largest answer, some 820 KiB
+  REQUIRE(whole);
+  REQUIRE(whole->status == 200);
+  const size_t size = whole->body.size();
+  REQUIRE(size > 500 * 1024);
+  // Its deadline: 5 s from its first byte plus its size at 128 KiB/s (about 11.4 s).
+  const double bound = 5 + static_cast<double>(size) / (128 * 1024);
+  const std::string request = "GET /vega.js HTTP/1.1\r\nHost: " + srv.host() + "\r\n\r\n";
+  // A client that reads steadily at 2.5 times that rate gets the whole answer.
+  int steady = network_like_client(
+      srv.port(), "GET /vega.js HTTP/1.1\r\nHost: " + srv.host() + "\r\nConnection: close\r\n\r\n", 64 * 1024);
+  REQUIRE(steady >= 0);
+  SlowRead all = read_slowly(steady, Clock::now(), 32 * 1024, 100, 30000);
+  CHECK(all.bytes > size);
+  CHECK(all.closed >= 0);
+  // As many clients as workers (16) ask for it, then each takes `chunk` bytes every `pause_ms`:
+  // each is reset within `limit` seconds of its request, and a request meanwhile is answered
+  // once they are. They connect one by one, as a burst overflows the listening queue (a
+  // dropped connection retries a second later).
+  auto all_held_by = [&](size_t chunk, int pause_ms, double limit) {
+    std::vector<std::future<SlowRead>> slow;
+    for (int i = 0; i < 16; ++i) {
+      int s = network_like_client(srv.port(), request, 4096);
+      REQUIRE(s >= 0);
+      slow.push_back(std::async(std::launch::async, read_slowly, s, Clock::now(), chunk, pause_ms,
+                                static_cast<int>((limit + 6) * 1000)));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto other = srv.client();
+    other.set_read_timeout(static_cast<time_t>(limit + 5));
+    const auto asked = Clock::now();
+    auto r = other.Get("/api/scenarios");
+    const double waited = seconds_since(asked);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    // Answered once a worker was free, 1 s after the clients asked; a slow build (sanitizers,
+    // two busy cores) within 3 s more.
+    CHECK(waited < limit + 2);
+    for (auto& f : slow) {
+      SlowRead got = f.get();
+      CHECK(got.bytes < size);
+      CHECK(got.closed > limit - 1);
+      CHECK(got.closed < limit + 3);
+    }
+  };
+  // 1 KiB every 0.1 s: the server's writes never wait 5 s (each write could wait up to 5 s,
+  // and such clients held every worker for 80 s). Each is reset at the answer's deadline.
+  all_held_by(1024, 100, bound);
+  // Clients that read nothing: each is reset once no byte has gone for 5 s (they held every
+  // worker for 8 s, and were never closed: what was left of the answer stayed queued).
+  all_held_by(0, 0, 5);
 }
 
 TEST_CASE("serve: the address printed for --host NAME is one the server answers", "[serve][security]") {
