@@ -131,9 +131,10 @@ void SobolAnalyzer::add_centred(const double* y) {
   acc_->add(sums_.data(), ranges_.data());
 }
 
-std::vector<SobolIndices> SobolAnalyzer::finish() {
+std::vector<SobolIndices> SobolAnalyzer::finish(const std::atomic<bool>* stop) {
   GEOSIM_CHECK(rows_ >= 2, "SobolAnalyzer: needs at least 2 base rows");
   const size_t D = static_cast<size_t>(d_);
+  auto stopped = [&] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
   if (shift_.empty()) take_shift();  // fewer than kShiftRows rows: the shift from all of them
   acc_->finish();
 
@@ -165,6 +166,7 @@ std::vector<SobolIndices> SobolAnalyzer::finish() {
     o.ST_ci95.assign(D, {kNaN, kNaN});
     if (bootstrap_ == 0) continue;
     for (int r = 1; r <= bootstrap_; ++r) {
+      if ((r & 4095) == 0 && stopped()) return {};
       indices(r, k, s1.data(), st.data());
       for (size_t i = 0; i < D; ++i) {
         boot_s1[i][static_cast<size_t>(r - 1)] = s1[i];
@@ -172,6 +174,7 @@ std::vector<SobolIndices> SobolAnalyzer::finish() {
       }
     }
     for (size_t i = 0; i < D; ++i) {
+      if (stopped()) return {};
       o.S1_ci95[i] = percentile_ci95(boot_s1[i]);
       o.ST_ci95[i] = percentile_ci95(boot_st[i]);
     }

@@ -28,6 +28,7 @@
 #include <Eigen/Dense>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -90,7 +91,9 @@ class SobolAnalyzer {
   // y[b * outputs + k]: output k at point b of the row (b as in sobol_row_points). Every
   // value must be finite (checked).
   void add(const double* y);
-  std::vector<SobolIndices> finish();
+  // The indices of every output. Once `stop` (set by another thread: Ctrl-C in the Python
+  // module) is true it returns soon, within one parameter's interval, with nothing (empty).
+  std::vector<SobolIndices> finish(const std::atomic<bool>* stop = nullptr);
 
   int64_t rows() const { return rows_; }
 

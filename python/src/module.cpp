@@ -902,20 +902,28 @@ py::list sobol_analyze(py::array_t<double, py::array::c_style | py::array::force
                          "] is not a finite number");
   std::vector<sensitivity::SobolIndices> idx;
   ForkedChildScope one_thread_if_forked;
-  Progress progress{py::none()};  // Ctrl-C, between rows (not within the bootstrap of finish())
+  Progress progress{py::none()};  // Ctrl-C
   {
     ReleaseGil release;
-    sensitivity::SobolAnalyzer an(d, static_cast<int>(m), bootstrap, seed);
-    std::vector<double> row(static_cast<size_t>((d + 2) * m));
-    for (int64_t j = 0; j < n && !progress.stop()->load(); ++j) {
-      for (int b = 0; b < d + 2; ++b)
-        for (int64_t k = 0; k < m; ++k) row[static_cast<size_t>(b * m + k)] = y(b * n + j, k);
-      an.add(row.data());
-      if ((j & 63) == 63) progress.report(static_cast<uint64_t>(j) + 1, static_cast<uint64_t>(n));
-    }
-    if (!progress.stop()->load()) idx = an.finish();
+    // On a thread of its own, as evaluate(), while this one watches for Ctrl-C every 50 ms:
+    // each row of a wide Y is added to every resample's sums (tens of milliseconds a row), and
+    // the bootstrap of finish() takes seconds; both stop soon after Ctrl-C sets progress.stop().
+    std::atomic<uint64_t> added{0};
+    auto work = [&] {
+      sensitivity::SobolAnalyzer an(d, static_cast<int>(m), bootstrap, seed);
+      std::vector<double> row(static_cast<size_t>((d + 2) * m));
+      for (int64_t j = 0; j < n && !progress.stop()->load(); ++j) {
+        for (int b = 0; b < d + 2; ++b)
+          for (int64_t k = 0; k < m; ++k) row[static_cast<size_t>(b * m + k)] = y(b * n + j, k);
+        an.add(row.data());
+        added.store(static_cast<uint64_t>(j) + 1);
+      }
+      if (!progress.stop()->load()) idx = an.finish(progress.stop());
+    };
+    compute_while_polling(max_threads(), progress, static_cast<uint64_t>(n), work, [&] { return added.load(); });
   }
   progress.rethrow();
+  if (progress.stop()->load()) throw std::runtime_error("sobol_analyze stopped before its end");
   py::list out;
   for (const auto& s : idx) {
     py::dict j;

@@ -958,6 +958,58 @@ def test_sobol_functions_release_the_gil_and_stop_on_ctrl_c():
                  "bootstrap=100000)", 60, "sobol_analyze")
 
 
+def test_ctrl_c_stops_sobol_analyze_within_its_bootstrap():
+    # The bootstrap's intervals, at the end of sobol_analyze (2 d m sorts of `bootstrap`
+    # values), take seconds for a wide Y, and Ctrl-C stopped the call only once they were over.
+    # Here Y has two rows, so the bootstrap is all that is left once its sums are in memory
+    # (zeroed as the call begins). A thread of the child watches for that moment: in a first
+    # call, left to finish, to time the bootstrap; in a second, to send SIGINT.
+    code = """
+import os, signal, threading, time
+import numpy as np
+import geosim
+
+d, m, B = 20, 20, 100000
+Y = np.random.default_rng(0).random((2 * (d + 2), m))
+sums = (B + 1) * m * (2 + 2 * d) * 8  # bytes of the resamples' sums
+
+def rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+def when_summing(then):  # calls then() once the sums are in memory (a minute at most)
+    base, until = rss(), time.monotonic() + 60
+    def watch():
+        while rss() - base < sums and time.monotonic() < until:
+            time.sleep(0.005)
+        then()
+    t = threading.Thread(target=watch)
+    t.start()
+    return t
+
+began = []
+t = when_summing(lambda: began.append(time.monotonic()))
+geosim.sobol_analyze(Y, d, bootstrap=B)
+full = time.monotonic() - began[0]
+t.join()
+sent = []
+t = when_summing(lambda: (sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT)))
+try:
+    geosim.sobol_analyze(Y, d, bootstrap=B)
+    print('finished', full, time.monotonic() - sent[0])
+except KeyboardInterrupt:
+    print('interrupted', full, time.monotonic() - sent[0])
+t.join()
+"""
+    code, out, err = _child(code, timeout=300)
+    assert code == 0, err
+    what, full, stopped = out.split()
+    assert what == "interrupted", out
+    # The bootstrap takes about 2 s on a two-core VM, where the call stops 0.3 s after the
+    # signal; it stopped 2 s after it, once the bootstrap was over.
+    assert float(stopped) < float(full) / 2, out
+
+
 def test_text_with_surrogates_or_bytes_gets_a_clear_error():
     sc = geosim.load(TEACHING)
     bad = "\udcff"  # os.fsdecode(b"\xff")
