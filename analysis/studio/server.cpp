@@ -1204,8 +1204,11 @@ Json Studio::scenario_json(const std::string& rel, const std::string& path) cons
     const Actor& target = sc.actors[static_cast<size_t>(l.target)];
     lj["by"] = {{"id", by.id}, {"name", by.name.empty() ? by.id : by.name}};
     lj["target"] = {{"id", target.id}, {"name", target.name.empty() ? target.id : target.name}};
-    lj["from"] = cal.first_day(l.start_step + 1).str();
-    lj["until"] = cal.last(std::max(l.start_step + 1, l.end_step));
+    // Format 1 acts in whole steps (their days); format 2 on the days as written, a step that
+    // holds part of the window acting for that part.
+    const bool days = sc.format_version >= 2 && l.start_step < l.end_step;
+    lj["from"] = days ? l.first_day.str() : cal.first_day(l.start_step + 1).str();
+    lj["until"] = days ? l.last_day.str() : cal.last(std::max(l.start_step + 1, l.end_step));
     lj["enabled"] = param_json(sc, l.enabled);
     lj["intensity"] = param_json(sc, l.intensity);
     lj["credibility"] = param_json(sc, l.credibility);

@@ -756,6 +756,9 @@ py::dict scenario_info(const Loaded& l) {
     j["target"] = sc.actors[static_cast<size_t>(lv.target)].id;
     j["start_step"] = lv.start_step;
     j["end_step"] = lv.end_step;
+    // Format 2: the days as written (a step holding part of the window acts for that part).
+    j["from"] = sc.format_version >= 2 ? py::object(py::str(lv.first_day.str())) : py::object(py::none());
+    j["until"] = sc.format_version >= 2 ? py::object(py::str(lv.last_day.str())) : py::object(py::none());
     j["enabled"] = param_path(lv.enabled);
     j["intensity"] = param_path(lv.intensity);
     j["credibility"] = param_path(lv.credibility);

@@ -129,6 +129,10 @@ def test_scenario_description_matches_the_cli_json():
     for lever in sc.levers:
         assert lever["enabled"] in paths
         assert 0 <= lever["start_step"] <= lever["end_step"]
+    # Format 2: the days as written; a lever dated on a Thursday inside a weekly step keeps it.
+    days = {lever["id"]: (lever["from"], lever["until"]) for lever in sc.levers}
+    assert days["humanitarian_aid"][0] == "2019-02-07"
+    assert all(str(sc.start) <= a <= b <= str(sc.until) for a, b in days.values())
 
 
 def test_compare_is_the_cli_json_byte_for_byte():

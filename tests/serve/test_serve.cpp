@@ -186,6 +186,15 @@ TEST_CASE("serve: the scenario list and a scenario's levers and outcomes and pro
     CHECK(l["provenance"]["evidence"].size() == 2);
   }
   CHECK(found);
+  // Format 2 acts on a lever's days as written: a Thursday inside a weekly step is shown as
+  // such, not as its step's Monday.
+  found = false;
+  for (const auto& l : sc["levers"])
+    if (l["id"] == "humanitarian_aid") {
+      found = true;
+      CHECK(l["from"] == "2019-02-07");
+    }
+  CHECK(found);
   CHECK(sc["outcomes"].size() > 2);
   CHECK(sc["mechanisms"].size() > 10);
 }
