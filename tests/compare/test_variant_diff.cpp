@@ -21,6 +21,27 @@ const VariantChange* find(const std::vector<VariantChange>& cs, const std::strin
   return nullptr;
 }
 
+// A variant written to a file of its own (its `extends:` names a shipped scenario), loaded.
+Scenario load_variant(const std::string& name, const std::string& yaml) {
+  const auto dir = std::filesystem::temp_directory_path() / "geosim-variant-diff";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / name;
+  std::ofstream(file) << yaml;
+  Scenario sc = load_scenario(file.string());
+  std::filesystem::remove(file);
+  return sc;
+}
+
+// The change of that kind at `path` lists `base` -> `variant`.
+void check_change(const std::vector<VariantChange>& cs, const std::string& path, const std::string& change,
+                  const std::string& base, const std::string& variant) {
+  INFO(path << ": " << change);
+  const VariantChange* c = find(cs, path, change);
+  REQUIRE(c != nullptr);
+  CHECK(c->base == base);
+  CHECK(c->variant == variant);
+}
+
 }  // namespace
 
 TEST_CASE("a scenario against itself changes nothing", "[variant_diff]") {
@@ -89,17 +110,11 @@ TEST_CASE("values set with --set and a changed calendar are differences too", "[
 }
 
 TEST_CASE("an added lever is one line, its parameters are not listed again", "[variant_diff]") {
-  auto dir = std::filesystem::temp_directory_path() / "geosim-variant-diff";
-  std::filesystem::create_directories(dir);
-  auto file = dir / "added.yaml";
-  {
-    std::ofstream f(file);
-    f << "extends: " << kDir << "teaching.yaml\nid: teaching-more\nlevers:\n"
-      << "  - id: extra_sanctions\n    kind: sanctions_individual\n    by: patron_state\n    target: government\n"
-      << "    intensity: 0.4\n    credibility: 0.8\n    assumption: \"a test\"\n";
-  }
   Scenario base = load_scenario(kDir + "teaching.yaml");
-  Scenario variant = load_scenario(file.string());
+  Scenario variant = load_variant(
+      "added.yaml", "extends: " + kDir + "teaching.yaml\nid: teaching-more\nlevers:\n" +
+                        "  - id: extra_sanctions\n    kind: sanctions_individual\n    by: patron_state\n    target: "
+                        "government\n    intensity: 0.4\n    credibility: 0.8\n    assumption: \"a test\"\n");
   auto cs = diff_scenarios(base, variant);
   REQUIRE(cs.size() == 1);
   CHECK(cs[0].kind == "lever");
@@ -116,7 +131,6 @@ TEST_CASE("an added lever is one line, its parameters are not listed again", "[v
   CHECK(j[0]["base"].is_null());
   CHECK(j[0]["variant"] == cs[0].variant);
   CHECK(j[0]["kind"] == "lever");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a comparison's JSON carries its changes, lever effects carry none", "[variant_diff]") {
@@ -136,50 +150,25 @@ TEST_CASE("a comparison's JSON carries its changes, lever effects carry none", "
 
 TEST_CASE("what else a variant changes: an enabled between 0 and 1, kinds, conditions, dates as written, the format",
           "[variant_diff]") {
-  auto dir = std::filesystem::temp_directory_path() / "geosim-variant-diff-traits";
-  std::filesystem::create_directories(dir);
-  auto file = dir / "traits.yaml";
-  {
-    std::ofstream f(file);
-    f << "geosim: 2\nextends: " << kDir << "teaching-react.yaml\nid: teaching-react-more\nlevers:\n"
-      << "  - {id: crackdown, enabled: 0.5, kind: sanctions_individual, when: \"days >= 100\"}\n"
-      << "  - {id: threat, from: 2020-02-05}\n"
-      << "events:\n  - id: uprising\n    hazard: {annual: 0.5, from: 2020-03-02, until: 2020-08-26, when: \"t >= "
-         "2\"}\n";
-  }
+  Scenario variant = load_variant(
+      "traits.yaml", "geosim: 2\nextends: " + kDir + "teaching-react.yaml\nid: teaching-react-more\nlevers:\n" +
+                         "  - {id: crackdown, enabled: 0.5, kind: sanctions_individual, when: \"days >= 100\"}\n"
+                         "  - {id: threat, from: 2020-02-05}\n"
+                         "events:\n  - id: uprising\n    hazard: {annual: 0.5, from: 2020-03-02, until: 2020-08-26, "
+                         "when: \"t >= 2\"}\n");
   Scenario base = load_scenario(kDir + "teaching-react.yaml");
-  Scenario variant = load_scenario(file.string());
   auto cs = diff_scenarios(base, variant);
   // A lever at half strength is not "on" as before: its `enabled` is listed as a value.
-  const VariantChange* c = find(cs, "levers.crackdown.enabled", "changed");
-  REQUIRE(c != nullptr);
-  CHECK(c->base == "1");
-  CHECK(c->variant == "0.5");
-  c = find(cs, "levers.crackdown.kind", "changed");
-  REQUIRE(c != nullptr);
-  CHECK(c->base == "repression");
-  CHECK(c->variant == "sanctions_individual");
-  c = find(cs, "levers.crackdown.when", "changed");
-  REQUIRE(c != nullptr);
-  CHECK(c->base == "none");
-  CHECK(c->variant == "days >= 100");
-  c = find(cs, "events.uprising.when", "changed");
-  REQUIRE(c != nullptr);
-  CHECK(c->variant == "t >= 2");
+  check_change(cs, "levers.crackdown.enabled", "changed", "1", "0.5");
+  check_change(cs, "levers.crackdown.kind", "changed", "repression", "sanctions_individual");
+  check_change(cs, "levers.crackdown.when", "changed", "none", "days >= 100");
+  check_change(cs, "events.uprising.when", "changed", "none", "t >= 2");
   // Format 2 acts on the days as written, so they are listed as written: a Wednesday inside
   // a weekly step, which the steps' days would not tell apart from the Monday before it.
-  c = find(cs, "levers.threat", "dates");
+  const VariantChange* c = find(cs, "levers.threat", "dates");
   REQUIRE(c != nullptr);
   CHECK(c->variant.rfind("2020-02-05 to ", 0) == 0);
-  c = find(cs, "events.uprising", "dates");
-  REQUIRE(c != nullptr);
-  CHECK(c->base == "2020-03-02 to 2020-08-31");
-  CHECK(c->variant == "2020-03-02 to 2020-08-26");
+  check_change(cs, "events.uprising", "dates", "2020-03-02 to 2020-08-31", "2020-03-02 to 2020-08-26");
   // The format itself: format 2 reads hazards, noise and drivers otherwise.
-  Scenario v1 = load_scenario(kDir + "teaching.yaml");
-  c = find(diff_scenarios(v1, base), "geosim", "changed");
-  REQUIRE(c != nullptr);
-  CHECK(c->base == "1");
-  CHECK(c->variant == "2");
-  std::filesystem::remove_all(dir);
+  check_change(diff_scenarios(load_scenario(kDir + "teaching.yaml"), base), "geosim", "changed", "1", "2");
 }
