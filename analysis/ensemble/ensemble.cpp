@@ -231,7 +231,8 @@ std::string ensemble_csv(const EnsembleSummary& e) {
   std::string out = "outcome,structure,file,probability\n";
   for (const auto& o : e.outcomes)
     for (size_t m = 0; m < o.p.size(); ++m) {
-      out += csv_field(o.id) + "," + std::to_string(m + 1) + "," + csv_field(e.members[m].file) + "," + fixed(o.p[m], 6) + "\n";
+      out += csv_field(o.id) + "," + std::to_string(m + 1) + "," + csv_field(e.members[m].file) + "," +
+             shortest_double(o.p[m]) + "\n";
     }
   return out;
 }
