@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/core/rng.h"
+#include "engine/core/text_file.h"
 #include "engine/model/expr.h"
 #include "engine/scenario/loader.h"
 #include "engine/scenario/number_limits.h"
@@ -381,6 +382,10 @@ class Builder {
   double step_days_ = 7;
   std::vector<size_t> idle_events_;  // events with no outcome, effects or date (read_events)
   bool horizon_from_command_line_ = false;
+  // A format 1 file's horizon (a number of steps) that a format 2 file extends, and whether a
+  // date fell past it: `--set step=day` makes those steps days, which build() then says.
+  const YNode* f1_horizon_ = nullptr;
+  bool past_horizon_ = false;
   // The start date was read: dates may be checked against it (after a bad start every date
   // would be reported as outside the scenario).
   bool start_ok_ = false;
@@ -536,6 +541,7 @@ void Builder::read_header() {
                      ", or --until a date; durations ('26 weeks') are format 2's");
   } else if (h) {
     sc_.horizon = get_int(root_, "horizon", sc_.horizon, 1, limits_.max_steps);
+    if (sc_.format_version >= 2 && h->format == 1) f1_horizon_ = h;
   }
   if (u && start) {
     std::optional<Date> until = u->is_scalar() ? parse_date(u->scalar) : std::nullopt;
@@ -851,6 +857,7 @@ void Builder::read_levers() {
                    "the lever starts (" + from->str() + ") after the horizon (" +
                        sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                    "move `from` into the scenario's dates, or remove the lever");
+    past_horizon_ = true;
     std::string base = "levers." + lv.id + ".";
     lv.intensity = param(n, "intensity", base + "intensity", 1.0, {0, 1}, lv.provenance, "strength of the lever");
     lv.credibility =
@@ -1179,6 +1186,7 @@ void Builder::read_decisions() {
                      "the decision is first taken (" + from->str() + ") after the horizon (" +
                          sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                      "move `from` into the scenario's dates, or remove the decision");
+      past_horizon_ = true;
     }
     get_expr(n, "when", d.when);
     d.rationality = param(n, "rationality", base + "rationality", 1.0, {0, 1000}, d.provenance,
@@ -1389,6 +1397,7 @@ void Builder::read_events() {
             // observation messages say: a date on date_of_step(horizon) is outside.
             diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
                                       " to " + sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")");
+          past_horizon_ = past_horizon_ || e.at_step >= sc_.horizon;
         }
         e.max_fires = 1;
       }
@@ -1441,6 +1450,7 @@ void Builder::read_events() {
                        "the hazard starts (" + f->str() + ") after the horizon (" +
                            sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                        "move `from` into the scenario's dates, or remove the event");
+        past_horizon_ = true;
       }
       if (n.find("outcome")) {
         e.outcome = resolve(n, "outcome", outcome_ids_, "outcome", true);
@@ -1763,6 +1773,18 @@ Scenario Builder::build() {
     return !p.empty();
   });
   check_idle_events();
+  if (past_horizon_ && f1_horizon_) {
+    // Said where the step is chosen (`--set step=day`, or the format 2 file), which is what
+    // turned the older file's weeks into days; quoting nothing of the older file but a number.
+    const YNode* step = root_.find("step");
+    const int n = sc_.horizon;
+    diags_.error(
+        step && step->format != 1 ? step->loc : f1_horizon_->loc,
+        "the horizon is " + std::to_string(n) + " steps, as the format 1 file " + display_path(f1_horizon_->loc.file) +
+            " counts it: " + std::to_string(n) + (sc_.unit == StepUnit::Week ? " weeks" : " days") + " in these steps",
+        "give it as a duration in the format 2 file or on the command line (--set 'horizon=" + std::to_string(n) +
+            " weeks', or days)");
+  }
   if (unknown_keys_ > kMaxUnknownKeys)
     diags_.error(FileLoc{sc_.file, 0, 0},
                  "and " + std::to_string(unknown_keys_ - kMaxUnknownKeys) + " more unknown keys, not shown",
