@@ -852,12 +852,13 @@ void Builder::read_levers() {
     // A lever that starts after the horizon would never act (as for an event's window); a
     // horizon shortened on the command line may leave it out on purpose. Format 2 only: a
     // format 1 file that validated keeps validating.
-    if (from && start_ok_ && sc_.format_version >= 2 && lv.start_step >= sc_.horizon && !horizon_from_command_line_)
+    if (from && start_ok_ && sc_.format_version >= 2 && lv.start_step >= sc_.horizon && !horizon_from_command_line_) {
       diags_.error(n.find("from")->loc,
                    "the lever starts (" + from->str() + ") after the horizon (" +
                        sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                    "move `from` into the scenario's dates, or remove the lever");
-    past_horizon_ = true;
+      past_horizon_ = true;
+    }
     std::string base = "levers." + lv.id + ".";
     lv.intensity = param(n, "intensity", base + "intensity", 1.0, {0, 1}, lv.provenance, "strength of the lever");
     lv.credibility =
@@ -1181,12 +1182,13 @@ void Builder::read_decisions() {
       d.first_step = std::max(0, step_of(*from));
       // As for a lever: a decision first taken after the horizon would never be taken; a
       // horizon shortened on the command line may leave it out on purpose.
-      if (start_ok_ && d.first_step >= sc_.horizon && !horizon_from_command_line_)
+      if (start_ok_ && d.first_step >= sc_.horizon && !horizon_from_command_line_) {
         diags_.error(n.find("from")->loc,
                      "the decision is first taken (" + from->str() + ") after the horizon (" +
                          sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                      "move `from` into the scenario's dates, or remove the decision");
-      past_horizon_ = true;
+        past_horizon_ = true;
+      }
     }
     get_expr(n, "when", d.when);
     d.rationality = param(n, "rationality", base + "rationality", 1.0, {0, 1000}, d.provenance,
@@ -1397,7 +1399,7 @@ void Builder::read_events() {
             // observation messages say: a date on date_of_step(horizon) is outside.
             diags_.error(at->loc, "the event's date " + d->str() + " lies outside the scenario (" + sc_.start.str() +
                                       " to " + sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")");
-          past_horizon_ = past_horizon_ || e.at_step >= sc_.horizon;
+          past_horizon_ = past_horizon_ || (e.at_step >= sc_.horizon && !horizon_from_command_line_);
         }
         e.max_fires = 1;
       }
@@ -1445,12 +1447,13 @@ void Builder::read_events() {
         else if (start_ok_ && u && u->days < sc_.start.days)
           diags_.error(hz->find("until")->loc,
                        "the hazard ends (" + u->str() + ") before the scenario starts (" + sc_.start.str() + ")");
-        else if (start_ok_ && f && e.from_step >= sc_.horizon && !horizon_from_command_line_)
+        else if (start_ok_ && f && e.from_step >= sc_.horizon && !horizon_from_command_line_) {
           diags_.error(hz->find("from")->loc,
                        "the hazard starts (" + f->str() + ") after the horizon (" +
                            sc_.date_of_step(sc_.horizon).plus_days(-1).str() + ")",
                        "move `from` into the scenario's dates, or remove the event");
-        past_horizon_ = true;
+          past_horizon_ = true;
+        }
       }
       if (n.find("outcome")) {
         e.outcome = resolve(n, "outcome", outcome_ids_, "outcome", true);
