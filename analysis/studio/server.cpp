@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -203,14 +204,21 @@ std::string quoted_part(std::string_view s) {
 
 // What the reception makes of a request's head (from its request line to the empty line that
 // ends its headers): the first thing wrong with it, as an answer's status and message; or the
-// length of its body, whether it asks for `100 Continue`, and its Range lines, which are
-// dropped (ranges are not served; httplib would answer a malformed one 416).
+// length of its body, whether it asks for `100 Continue`, and the edits httplib is to read it
+// with: its Range lines dropped (ranges are not served; httplib would answer a malformed one
+// 416), its Content-Type lines dropped (the body is read as JSON whatever its type: httplib
+// would cap a form-encoded body at 8 KiB and read it as query parameters, and take a multipart
+// one apart), and an absolute-form target (`http://host:port/path`, RFC 9112 §3.2.2) made its path.
 struct Head {
   int status = 0;
   std::string message;
   size_t body = 0;
   bool expect_continue = false;
-  std::vector<std::pair<size_t, size_t>> ranges;  // [begin, end) of each Range line
+  struct Edit {
+    size_t begin, end;        // [begin, end) of the head
+    std::string replacement;  // what takes its place
+  };
+  std::vector<Edit> edits;  // in increasing order, not overlapping
 };
 
 Head read_head(std::string_view head, size_t max_body) {
@@ -223,6 +231,7 @@ Head read_head(std::string_view head, size_t max_body) {
   std::string_view method, length;
   size_t lines = 0, lengths = 0;
   bool encoded = false;
+  std::string authority, host;  // an absolute-form target's host[:port], and the Host header's value
   for (size_t at = 0; at < head.size();) {
     const size_t begin = at, nl = head.find('\n', at);
     std::string_view line = head.substr(at, nl - at);
@@ -247,6 +256,18 @@ Head read_head(std::string_view head, size_t max_body) {
                                " is not METHOD TARGET HTTP/1.1 (three parts, one space between them)");
       method = line.substr(0, s1);
       const std::string_view target = line.substr(s1 + 1, s2 - s1 - 1), version = line.substr(s2 + 1);
+      // Absolute form: the studio is its origin server, so it reads the path and, below, holds
+      // the target's host to the Host header (which the Host check reads).
+      for (std::string_view scheme : {"http://", "https://"})
+        if (target.size() >= scheme.size() && strncasecmp(target.data(), scheme.data(), scheme.size()) == 0) {
+          const std::string_view rest = target.substr(scheme.size());
+          const size_t path = std::min(rest.find_first_of("/?"), rest.size());
+          authority = std::string(rest.substr(0, path));
+          if (authority.empty()) return refuse(400, "the request's target " + quoted_part(target) + " names no host");
+          const size_t at_target = begin + s1 + 1;
+          h.edits.push_back(
+              {at_target, at_target + scheme.size() + path, path < rest.size() && rest[path] == '/' ? "" : "/"});
+        }
       if (!is_token(method)) return refuse(400, "the request's method " + quoted_part(method) + " is not a name");
       if (!std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
         return refuse(400, "the request's target holds a control character or a byte outside ASCII; percent-encode it");
@@ -260,7 +281,7 @@ Head read_head(std::string_view head, size_t max_body) {
       const std::array<std::string_view, 7> known = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
       if (std::find(known.begin(), known.end(), method) == known.end())
         return refuse(501, "the studio does not implement the method " + quoted_part(method) +
-                               "; it answers GET and POST (methods are case-sensitive)");
+                               "; it answers GET, HEAD and POST (methods are case-sensitive)");
       continue;
     }
     if (line.empty()) break;  // the end of the head
@@ -306,10 +327,15 @@ Head read_head(std::string_view head, size_t max_body) {
       encoded = true;
     } else if (same_name(name, "Expect")) {
       h.expect_continue = strcasecmp(trimmed.c_str(), "100-continue") == 0;
-    } else if (same_name(name, "Range")) {
-      h.ranges.emplace_back(begin, at);
+    } else if (same_name(name, "Range") || same_name(name, "Content-Type")) {
+      h.edits.push_back({begin, at, ""});
+    } else if (same_name(name, "Host")) {
+      host = trimmed;
     }
   }
+  if (!authority.empty() && strcasecmp(authority.c_str(), host.c_str()) != 0)
+    return refuse(400, "the request's target names the host " + quoted_part(authority) + " and its Host header " +
+                           (host.empty() ? std::string("none") : quoted_part(host)) + "; send the same host in both");
   // The body to wait for: that of a method httplib reads a body for, framed by one
   // Content-Length of digits within the cap. Any other request goes to a worker at the end of
   // its head; the pre-routing handler refuses what it must (two lengths, Transfer-Encoding, ...).
@@ -487,9 +513,9 @@ class Reception {
         refuse(w, head.status, head.message);
         return false;
       }
-      for (auto r = head.ranges.rbegin(); r != head.ranges.rend(); ++r) {
-        w.buf.erase(r->first, r->second - r->first);
-        end -= r->second - r->first;
+      for (auto e = head.edits.rbegin(); e != head.edits.rend(); ++e) {
+        w.buf.replace(e->begin, e->end - e->begin, e->replacement);
+        end = end - (e->end - e->begin) + e->replacement.size();
       }
       w.head_end = end;
       w.whole = end + head.body;
@@ -899,8 +925,20 @@ class Studio {
     // Checked before parsing: the parser's message would quote the bytes it stopped at.
     if (!is_utf8(body)) throw usage_error("serve: the request body is not valid UTF-8");
     Json j;
+    // A key given twice in one object: nlohmann keeps the last, a proxy or log in front may read
+    // the first ("two readers, two readings"), so it is refused, as a repeated header is.
+    std::vector<std::set<std::string>> keys;
+    std::string repeated;
+    auto check_keys = [&](int, nlohmann::json::parse_event_t event, Json& parsed) {
+      using E = nlohmann::json::parse_event_t;
+      if (event == E::object_start) keys.emplace_back();
+      if (event == E::object_end && !keys.empty()) keys.pop_back();
+      if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second && repeated.empty())
+        repeated = parsed.get<std::string>();
+      return true;
+    };
     try {
-      j = Json::parse(body);
+      j = Json::parse(body, check_keys);
     } catch (const nlohmann::json::exception& e) {
       std::string msg = e.what();
       auto p = msg.find("syntax error");
@@ -909,6 +947,8 @@ class Studio {
     }
     if (!j.is_object())
       throw usage_error("serve: the request body must be a JSON object such as {\"file\": \"x.yaml\"}");
+    if (!repeated.empty())
+      throw usage_error("serve: the key '" + repeated + "' is given twice in the request body; give it once");
     Request r;
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
@@ -920,8 +960,21 @@ class Studio {
     auto count = [&](const char* key, uint64_t& out) {
       if (!j.contains(key)) return;
       const Json& v = j[key];
+      const char* least = std::string_view(key) == "runs" ? " >= 1" : " >= 0";
+      // 1e3 and 1000.0 are whole numbers, as --runs 1e3 is on the command line; past 2^53 a
+      // double no longer holds every whole number, so such a value must be written in digits.
+      if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (std::isfinite(d) && d >= 0 && d == std::floor(d) && d <= 9007199254740992.0) {
+          out = static_cast<uint64_t>(d);
+          return;
+        }
+      }
       if (!v.is_number_unsigned())
-        throw usage_error(std::string("serve: \"") + key + "\" must be a whole number >= 0, got " + v.dump());
+        throw usage_error(std::string("serve: \"") + key + "\" must be a whole number" + least + ", got " + v.dump() +
+                          (v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() > 9007199254740992.0
+                               ? " (above 2^53, write it in digits)"
+                               : ""));
       out = v.get<uint64_t>();
     };
     if (!j.contains("file") || !j["file"].is_string())
@@ -1661,6 +1714,16 @@ void Studio::install(httplib::Server& svr) {
     // headers would be read as the next request.
     const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
                             req.method == "DELETE" || req.method == "PRI";
+    // Methods the studio takes nowhere: 405 with what the place takes, before asking for a
+    // length their body does not need (a DELETE without one was told to send one, 411).
+    if (req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE") {
+      const auto place = kPlaces.find(req.path);
+      const bool post = place != kPlaces.end() && place->second == "POST";
+      res.set_header("Allow", post ? "POST" : "GET, HEAD");
+      return refuse({405, "usage", kExitUsage,
+                     "serve: the studio takes GET, HEAD and POST, not " + req.method +
+                         (post ? " (" + req.path + " takes POST with a JSON body)" : "")});
+    }
     if (!req.has_header("Content-Length")) {
       // Without a length httplib would read the body until the connection closes (a
       // request's body is empty then, RFC 9112 §6.3): the client is asked for one at once.
@@ -1699,8 +1762,12 @@ void Studio::install(httplib::Server& svr) {
     // would refuse such a file name, before any message quotes it.
     bool utf8 = is_utf8(req.path);
     for (const auto& [key, value] : req.params) utf8 = utf8 && is_utf8(key) && is_utf8(value);
-    if (utf8) return httplib::Server::HandlerResponse::Unhandled;
-    return refuse(usage_error("serve: the request's path or query is not valid UTF-8"));
+    if (!utf8) return refuse(usage_error("serve: the request's path or query is not valid UTF-8"));
+    // A name given twice in the query: httplib reads the first, a proxy or log may read the last.
+    for (auto it = req.params.begin(); it != req.params.end(); it = req.params.upper_bound(it->first))
+      if (req.params.count(it->first) > 1)
+        return refuse(usage_error("serve: the query gives '" + it->first + "' more than once; give it once"));
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   // Whatever httplib answers by itself (413, 404, 400) comes as JSON too. One it answers
   // before the pre-routing handler has seen the request, it could not read: the connection

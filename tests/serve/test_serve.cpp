@@ -1094,7 +1094,7 @@ TEST_CASE("serve: a malformed request line is answered once, with its reason, an
                             "\r\nConnection: close\r\n\r\n" + body;
   const std::vector<std::tuple<std::string, int, std::string>> cases = {
       {"FOO / HTTP/1.1", 501, "the studio does not implement the method 'FOO'"},
-      {"get / HTTP/1.1", 501, "the method 'get'; it answers GET and POST (methods are case-sensitive)"},
+      {"get / HTTP/1.1", 501, "the method 'get'; it answers GET, HEAD and POST (methods are case-sensitive)"},
       {"GET / HTTP/1.1 extra", 400, "the request line 'GET / HTTP/1.1 extra' is not METHOD TARGET HTTP/1.1"},
       {"GET /a b HTTP/1.1", 400, "is not METHOD TARGET HTTP/1.1 (three parts, one space between them)"},
       {"GET  /api/scenarios HTTP/1.1", 400, "is not METHOD TARGET HTTP/1.1"},
@@ -1493,4 +1493,88 @@ TEST_CASE(
   CHECK(api->get_header_value("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'");
   CHECK(missing->get_header_value("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'");
   CHECK(head->get_header_value("Content-Security-Policy").find("script-src 'self'") != std::string::npos);
+}
+
+TEST_CASE("serve: a body is read as JSON whatever its Content-Type, and keys or query names given twice are refused",
+          "[serve][security]") {
+  Server srv({"scenarios"});
+  auto c = srv.client();
+  const std::string host = "Host: " + srv.host() + "\r\n";
+  // A body over 8 KiB sent as a form (curl -d): httplib capped such bodies at 8 KiB and read
+  // them as query parameters; a multipart one it took apart, leaving the body empty.
+  json big = {{"file", "teaching.yaml"}, {"runs", 10}, {"set", {{"title", std::string(9000, 'x')}}}};
+  auto expected = post(c, "/api/run", big);
+  REQUIRE(expected);
+  REQUIRE(expected->status == 200);
+  for (const std::string type :
+       {"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"}) {
+    INFO(type);
+    auto r = c.Post("/api/run", big.dump(), type);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == expected->body);
+  }
+  // A key twice in the body, at the top or inside `set`; a name twice in the query.
+  for (const std::string body : {R"({"file": "teaching.yaml", "runs": 100, "runs": 200})",
+                                 R"({"file": "teaching.yaml", "set": {"seed": 1, "seed": 2}})"}) {
+    INFO(body);
+    auto r = c.Post("/api/run", body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(json::parse(r->body)["error"]["message"].get<std::string>().find("is given twice") != std::string::npos);
+  }
+  auto twice = c.Get("/api/scenario?file=teaching.yaml&file=venezuela-2019.yaml");
+  REQUIRE(twice);
+  CHECK(twice->status == 400);
+  CHECK(json::parse(twice->body)["error"]["message"].get<std::string>().find("'file' more than once") !=
+        std::string::npos);
+  // Whole numbers written as 1e2 or 100.0 are whole numbers (as --runs 1e2 is); 1.5 is not.
+  auto hundred = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 100}, {"seed", 3}});
+  REQUIRE(hundred);
+  for (const std::string body : {R"({"file": "teaching.yaml", "runs": 1e2, "seed": 3.0})",
+                                 R"({"file": "teaching.yaml", "runs": 100.0, "seed": 3})"}) {
+    INFO(body);
+    auto r = c.Post("/api/run", body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == hundred->body);
+  }
+  auto half = c.Post("/api/run", R"({"file": "teaching.yaml", "runs": 1.5})", "application/json");
+  REQUIRE(half);
+  CHECK(half->status == 400);
+  CHECK(json::parse(half->body)["error"]["message"] == "serve: \"runs\" must be a whole number >= 1, got 1.5");
+  still_serves(srv);
+}
+
+TEST_CASE("serve: an absolute-form target is read as its path when its host is the Host header's", "[serve]") {
+  Server srv({"scenarios"});
+  const std::string host = srv.host();
+  auto c = srv.client();
+  auto list = c.Get("/api/scenarios");
+  REQUIRE(list);
+  std::string got = raw(
+      srv.port(), "GET http://" + host + "/api/scenarios HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+  REQUIRE(got.rfind("HTTP/1.1 200 ", 0) == 0);
+  CHECK(got.substr(got.find("\r\n\r\n") + 4) == list->body);
+  // Without a path it is the page, `/`; the scheme's case does not matter.
+  got = raw(srv.port(), "GET HTTP://" + host + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+  CHECK(got.rfind("HTTP/1.1 200 ", 0) == 0);
+  // Another host than the Host header's (which the DNS-rebinding check reads), or none.
+  for (const std::string target : {"http://attacker.example/api/scenarios", "http:///api/scenarios"}) {
+    INFO(target);
+    auto [status, body] =
+        answer_of(raw(srv.port(), "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n"));
+    CHECK(status == 400);
+    CHECK(body["error"]["message"].get<std::string>().find("host") != std::string::npos);
+  }
+  // Methods the studio takes nowhere are 405 with what the place takes, not asked for a length.
+  for (const auto& [method, path, allow] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"DELETE", "/", "GET, HEAD"}, {"PUT", "/api/run", "POST"}, {"PATCH", "/api/scenarios", "GET, HEAD"}}) {
+    INFO(method << " " << path);
+    std::string answer = raw(srv.port(), method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+    auto [status, body] = answer_of(answer);
+    CHECK(status == 405);
+    CHECK(answer.find("\r\nAllow: " + allow + "\r\n") != std::string::npos);
+  }
+  still_serves(srv);
 }
