@@ -1,5 +1,7 @@
 #include "engine/core/error.h"
 
+#include "engine/core/text_file.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -7,7 +9,9 @@ namespace geosim {
 
 std::string FileLoc::str() const {
   std::ostringstream os;
-  os << (file.empty() ? std::string("<input>") : file);
+  // A location on the command line is the argument itself (`--set title=...`), whose control
+  // characters would act on the terminal that prints the message: shown as spaces.
+  os << (file.empty() ? std::string("<input>") : on_command_line() ? one_line(file) : file);
   if (line > 0) {
     os << ':' << line;
     if (column > 0) os << ':' << column;

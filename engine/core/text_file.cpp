@@ -135,18 +135,37 @@ size_t find_control(const std::string& s, size_t from) {
   for (size_t i = from; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     auto next = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
-    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) ||
-        (c == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)))
+    auto in = [](unsigned v, unsigned lo, unsigned hi) { return v >= lo && v <= hi; };
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && in(next(1), 0x80, 0x9f)) ||
+        (c == 0xd8 && next(1) == 0x9c) ||  // U+061C, the Arabic letter mark
+        (c == 0xe2 && next(1) == 0x80 &&
+         (in(next(2), 0x8e, 0x8f) || in(next(2), 0xa8, 0xa9) || in(next(2), 0xaa, 0xae))) ||
+        (c == 0xe2 && next(1) == 0x81 && in(next(2), 0xa6, 0xa9)))
       return i;
   }
   return std::string::npos;
 }
 
-std::string one_line(std::string s) {
-  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
-    auto c = static_cast<unsigned char>(s[i]);
-    s.replace(i, c < 0x80 ? 1 : c == 0xc2 ? 2 : 3, " ");
+size_t control_length(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  return c < 0x80 ? 1 : c < 0xe0 ? 2 : 3;
+}
+
+unsigned control_code_point(const std::string& s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(s[i + k])); };
+  switch (control_length(s, i)) {
+    case 1:
+      return b(0);
+    case 2:
+      return (b(0) & 0x1f) << 6 | (b(1) & 0x3f);
+    default:
+      return (b(0) & 0x0f) << 12 | (b(1) & 0x3f) << 6 | (b(2) & 0x3f);
   }
+}
+
+std::string one_line(std::string s) {
+  for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1))
+    s.replace(i, control_length(s, i), " ");
   return s;
 }
 

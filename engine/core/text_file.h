@@ -40,11 +40,16 @@ std::string display_path(const std::string& path);
 // sequence included), or std::string_view::npos when all of `text` is valid.
 size_t find_invalid_utf8(std::string_view text);
 
-// Offset of the first control character at or after `from` (C0, DEL, C1) or line or
-// paragraph separator (U+2028, U+2029) in UTF-8 text, or npos: none belongs in one line of
-// a YAML comment or value (a NUL makes `geosim validate` refuse the file, the others end the
-// line or are not printable YAML).
+// Offset of the first control character at or after `from` (C0, DEL, C1), line or
+// paragraph separator (U+2028, U+2029) or bidirectional control (the marks U+061C, U+200E,
+// U+200F, the embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069) in UTF-8
+// text, or npos: none belongs in one line of a YAML comment or value (a NUL makes `geosim
+// validate` refuse the file, the others end the line or are not printable YAML, and the
+// bidirectional ones reorder what a terminal shows of the text around them).
 size_t find_control(const std::string& s, size_t from = 0);
+// The bytes and the code point of the character find_control found at `i`.
+size_t control_length(const std::string& s, size_t i);
+unsigned control_code_point(const std::string& s, size_t i);
 
 // `s` with each control character (as find_control sees them) replaced by a space.
 std::string one_line(std::string s);

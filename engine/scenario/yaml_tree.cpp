@@ -101,11 +101,7 @@ void check_text(const std::string& s, const FileLoc& at) {
   // breaks and tabs are text (a quote over several lines), and so is a CRLF's CR.
   for (size_t i = find_control(s); i != std::string::npos; i = find_control(s, i + 1)) {
     if (s[i] == '\n' || s[i] == '\t' || (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) continue;
-    const auto c = static_cast<unsigned char>(s[i]);
-    const unsigned cp = c < 0x80    ? c
-                        : c == 0xc2 ? static_cast<unsigned char>(s[i + 1])
-                                    : 0x2028u + (s[i + 2] == '\xa9');
-    throw InputError(at, fmt::format("text contains the control character U+{:04X}", cp),
+    throw InputError(at, fmt::format("text contains the control character U+{:04X}", control_code_point(s, i)),
                      "remove it: names, titles and quotes are plain text (a terminal would act on it)");
   }
 }

@@ -2,6 +2,7 @@
 
 #include "engine/core/dates.h"
 #include "engine/core/error.h"
+#include "engine/core/text_file.h"
 #include "engine/model/expr.h"
 #include "engine/scenario/loader.h"
 #include "helpers.h"
@@ -19,6 +20,38 @@ TEST_CASE("diagnostics render as file:line:col: message, hint", "[errors]") {
   Diagnostic d{FileLoc{"a.yaml", 3, 7}, "unknown key 'x'", "did you mean 'y'?"};
   CHECK(d.str() == "a.yaml:3:7: unknown key 'x'; did you mean 'y'?");
   CHECK(FileLoc{"a.yaml", 0, 0}.str() == "a.yaml");
+}
+
+TEST_CASE("control characters, separators and bidirectional controls are found; other text is not", "[errors]") {
+  // Each found, with its code point and length, inside other text.
+  const std::vector<std::pair<std::string, unsigned>> found = {
+      {"\x1b", 0x1b},           {"\x7f", 0x7f},           {"\xc2\x85", 0x85},       {"\xc2\x9f", 0x9f},
+      {"\xd8\x9c", 0x61c},      {"\xe2\x80\x8e", 0x200e}, {"\xe2\x80\x8f", 0x200f}, {"\xe2\x80\xa8", 0x2028},
+      {"\xe2\x80\xa9", 0x2029}, {"\xe2\x80\xaa", 0x202a}, {"\xe2\x80\xae", 0x202e}, {"\xe2\x81\xa6", 0x2066},
+      {"\xe2\x81\xa9", 0x2069}};
+  for (const auto& [c, cp] : found) {
+    INFO(cp);
+    const std::string s = "ab" + c + "cd";
+    CHECK(find_control(s) == 2);
+    CHECK(control_code_point(s, 2) == cp);
+    CHECK(control_length(s, 2) == c.size());
+    CHECK(one_line(s) == "ab cd");
+  }
+  // Their neighbours are text: accents, a no-break space, dashes, quotes, an ellipsis, U+2070.
+  for (const std::string s : {"caf\xc3\xa9",
+                              "a\xc2\xa0"
+                              "b",
+                              "\xe2\x80\x94", "\xe2\x80\x9c\xe2\x80\x9d", "\xe2\x80\xa6", "\xe2\x80\xaf",
+                              "\xe2\x81\xa5", "\xe2\x81\xb0", "\xd8\x9b"}) {
+    INFO(s);
+    CHECK(find_control(s) == std::string::npos);
+  }
+  // A location on the command line shows them as spaces; a file's name is shown as it is.
+  CHECK(FileLoc{"--set title=a\xe2\x80\xae"
+                "b",
+                1, 7}
+            .str() == "--set title=a b:1:7");
+  CHECK(FileLoc{"--set title=a\x1b[31mb", 1, 7}.str() == "--set title=a [31mb:1:7");
 }
 
 TEST_CASE("dates parse, print and reject impossible days", "[dates]") {
