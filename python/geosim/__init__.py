@@ -99,6 +99,8 @@ def _path(path, what: str = "path", expected: str = "a file name") -> str:
             raw = raw[:80] + b"..." + raw[-60:] + f" ({len(raw)} characters)".encode()
         raise InputError(f"{raw.decode('utf-8', 'backslashreplace')}: the file name is not valid UTF-8; "
                          "rename the file; outputs name it and must be UTF-8") from None
+    if not p:  # as the command says of an empty argument (a usage error, not "no such file")
+        raise UsageError(f"{what} is empty; give {expected}")
     return p
 
 
@@ -472,10 +474,8 @@ def _real_matrix(X):
         dtypes = list(X.dtypes) if isinstance(X, _pd.DataFrame) else [X.dtype]
         if any(getattr(t, "kind", "") == "c" for t in dtypes):
             raise no_reals("it holds complex numbers")
-        try:
-            return X.to_numpy(dtype=float, na_value=np.nan)  # pd.NA as NaN, refused as NaN is
-        except (TypeError, ValueError) as e:
-            raise no_reals(e) from None
+        # As it holds them (nullable columns as objects holding pd.NA), checked as an array is.
+        X = X.to_numpy()
     if np.ma.isMaskedArray(X):
         # A masked value is a missing one; np.asarray would take the value hidden under the mask.
         mask = np.ma.getmaskarray(X)
@@ -489,8 +489,15 @@ def _real_matrix(X):
         raise no_reals(e) from None
     if a.dtype.kind == "c":
         raise no_reals("it holds complex numbers")
-    if a.dtype.kind == "O" and _pd is not None:
-        a = np.where(_pd.isna(a), np.nan, a)  # None and pd.NA as NaN, refused as NaN is
+    # Text, even text of a number ("0.2", b"0.2"), is not a number: numpy would read it as one.
+    if a.dtype.kind in "USV":
+        raise no_reals(f"it holds text ({a.dtype})")
+    if a.dtype.kind == "O":
+        text = next((v for v in a.flat if isinstance(v, (str, bytes, bytearray, complex, np.complexfloating))), None)
+        if text is not None:
+            raise no_reals(f"it holds {type(text).__name__} {text!r}")
+        if _pd is not None:
+            a = np.where(_pd.isna(a), np.nan, a)  # None and pd.NA as NaN, refused as NaN is
     try:
         return np.asarray(a, dtype=float)
     except (TypeError, ValueError) as e:

@@ -1125,10 +1125,35 @@ def test_evaluate_refuses_complex_masked_and_missing_values():
     assert str(nan.value) == ("evaluate: row 1: levers.sanctions.intensity = nan is outside the values it may take, "
                               "[0, 1]")
     for missing in (pd.DataFrame({SANCTIONS: pd.array([0.1, None], dtype="Float64")}), [[0.1], [pd.NA]],
-                    [[0.1], [None]]):
+                    [[0.1], [None]], pd.DataFrame({SANCTIONS: [0.1, pd.NA]}), pd.DataFrame({SANCTIONS: [0.1, None]}),
+                    pd.DataFrame({SANCTIONS: pd.array([1, None], dtype="Int64")}) / 10):
         with pytest.raises(geosim.UsageError) as e:
             sc.evaluate(missing, P, runs_per_point=10)
         assert str(e.value) == str(nan.value)
+
+
+def test_evaluate_refuses_text_even_text_of_a_number():
+    sc = geosim.load(TEACHING)
+    P = [SANCTIONS]
+    # numpy and pandas would read "0.2" as 0.2; the documentation says text is a TypeError.
+    for X in ([["0.2"]], np.array([["0.2"]]), [[b"0.2"]], np.array([[b"0.2"]]), [[0.1], ["0.2"]],
+              np.array([[0.1], ["0.2"]], dtype=object), pd.DataFrame({SANCTIONS: ["0.2"]}),
+              pd.DataFrame({SANCTIONS: pd.array(["0.2"], dtype="string")})):
+        with pytest.raises(TypeError, match="^evaluate: X must hold real numbers, one row per point; it holds "):
+            sc.evaluate(X, P, runs_per_point=10)
+    # Numbers of every kind still are numbers, with the same results.
+    want = sc.evaluate([[0.2]], P, runs_per_point=10)
+    for X in ([[np.float64(0.2)]], np.array([[0.2]], dtype=object), pd.DataFrame({SANCTIONS: [0.2]}),
+              pd.DataFrame({SANCTIONS: pd.array([0.2], dtype="Float64")})):
+        assert np.array_equal(sc.evaluate(X, P, runs_per_point=10), want)
+
+
+def test_an_empty_path_is_a_usage_error_as_on_the_command_line(tmp_path):
+    sc = geosim.load(TEACHING)
+    for call, what in ((lambda: geosim.load(""), "path"), (lambda: sc.compare(""), "variant"),
+                       (lambda: geosim.read_sweep(""), "dir")):
+        with pytest.raises(geosim.UsageError, match=f"^{what} is empty; give a "):
+            call()
 
 
 def test_lever_effects_without_levers_has_the_usual_columns():
