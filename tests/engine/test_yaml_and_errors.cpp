@@ -22,7 +22,7 @@ TEST_CASE("diagnostics render as file:line:col: message, hint", "[errors]") {
   CHECK(FileLoc{"a.yaml", 0, 0}.str() == "a.yaml");
 }
 
-TEST_CASE("control characters, separators and bidirectional controls are found; other text is not", "[errors]") {
+TEST_CASE("control characters and separators and bidirectional controls are found but other text is not", "[errors]") {
   // Each found, with its code point and length, inside other text.
   const std::vector<std::pair<std::string, unsigned>> found = {
       {"\x1b", 0x1b},           {"\x7f", 0x7f},           {"\xc2\x85", 0x85},       {"\xc2\x9f", 0x9f},
