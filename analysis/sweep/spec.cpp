@@ -8,6 +8,7 @@
 
 #include "analysis/sweep/design.h"
 #include "engine/core/version.h"
+#include "engine/runner/summary.h"
 #include "engine/scenario/loader.h"
 
 namespace geosim {
@@ -273,9 +274,15 @@ SweepSpec read_sweep_spec(const std::string& path, const SweepLimits& limits, Di
   }
   if (const YNode* rec = root.find("record")) {
     if (!rec->is_map()) {
-      diags.error(rec->loc, "`record` must be a map with `outcomes:` and/or `states:`, got " + rec->type_name());
+      diags.error(rec->loc, "`record` must be a map with `outcomes:`, `states:` and/or `regime:`, got " +
+                                rec->type_name());
     } else {
-      r.keys(*rec, "record", {"outcomes", "states"});
+      r.keys(*rec, "record", {"outcomes", "states", "regime"});
+      if (const YNode* v = rec->find("regime")) {
+        if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false")) s.regime = v->scalar == "true";
+        else diags.error(v->loc, "`record.regime` must be true or false, got '" + v->scalar + "'");
+        s.regime_loc = v->loc;
+      }
       if (const YNode* v = rec->find("outcomes")) r.names(*v, "record.outcomes", "outcome", s.outcomes);
       if (const YNode* v = rec->find("states")) r.names(*v, "record.states", "state variable", s.states);
     }
@@ -374,7 +381,19 @@ SweepPlan plan_sweep(const SweepSpec& spec, const Diagnostics* earlier) {
     }
   }
   for (size_t k = 0; k < want.size(); ++k)
-    if (want[k]) plan.outcomes.push_back(static_cast<int>(k));
+    if (want[k]) {
+      plan.outcomes.push_back(static_cast<int>(k));
+      plan.tallies.push_back(sc.outcomes[k].id);
+    }
+  if (spec.regime && !sc.leadership.named())
+    diags.error(spec.regime_loc, "`record.regime` records the regime's fate and who rules, but " + spec.scenario +
+                                     " names no leader",
+                "give the scenario a `leader:` (format 2, docs/scenario-format.md), or leave record.regime out");
+  else if (spec.regime) {
+    for (int f = 0; f < kNumRegimeFates; ++f) plan.tallies.push_back(std::string("regime.") + regime_fate_id(f));
+    plan.rulers = sc.leadership.rulers();
+    for (size_t k = 0; k < plan.rulers; ++k) plan.tallies.push_back("ruler." + ruler_id(sc, k));
+  }
   std::vector<std::string> fan_names;
   for (int v : sc.fans) fan_names.push_back(sc.vars[static_cast<size_t>(v)].name);
   for (const auto& [name, loc] : spec.states) {

@@ -49,6 +49,8 @@ struct SweepSpec {
   bool common_random_numbers = true;  // every point uses runs 0..runs-1 of `seed`
   std::vector<std::pair<std::string, FileLoc>> outcomes;  // empty: every outcome
   std::vector<std::pair<std::string, FileLoc>> states;    // fan variables summarised at the horizon
+  bool regime = false;  // record.regime: the regime's fate and who rules at the horizon (a leader's scenario)
+  FileLoc regime_loc;
   std::string canonical;         // the spec's content without comments or layout (hashed)
 };
 
@@ -75,6 +77,11 @@ struct SweepPlan {
   std::shared_ptr<const RunValues> per_run;
   std::vector<ParamId> ids;        // one per spec parameter
   std::vector<int> outcomes;       // recorded outcomes, scenario order
+  // What each point records as counts of runs, in its columns' order: the recorded outcomes'
+  // ids, then with record.regime `regime.<fate>` for each fate and `ruler.<id>` for each
+  // ruler slot (Leadership::rulers()). Within each of the three groups a run counts once.
+  std::vector<std::string> tallies;
+  size_t rulers = 0;  // ruler slots recorded (0 without record.regime)
   std::vector<int> states;         // recorded variables, as indices into scenario.fans
   int64_t points = 0;
   std::vector<double> values;      // points x params, row-major

@@ -343,46 +343,56 @@ void ResultStore::check_resumable() const {
                          : ""));
   };
   const Scenario& sc = plan_.scenario;
-  std::vector<std::string> outcomes, vars;
-  for (int k : plan_.outcomes) outcomes.push_back(sc.outcomes[static_cast<size_t>(k)].id);
+  const std::vector<std::string>& tallies = plan_.tallies;
+  std::vector<std::string> vars;
   for (int f : plan_.states) vars.push_back(sc.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])].name);
-  incomplete("results", "outcome", outcomes, "outcome");
+  incomplete("results", "outcome", tallies, "outcome");
   incomplete("states", "var", vars, "state variable");
   // The counts results.csv is computed from: whole numbers from 0 to the point's runs,
   // stored with those runs, and, since every run ends in exactly one outcome, adding up to
-  // the runs when every outcome is recorded (to at most them when some are left out).
-  if (!outcomes.empty()) {
+  // the runs when every outcome is recorded (to at most them when some are left out); so do
+  // the regime's fates and the rulers (record.regime), each run counted once in each.
+  // The rows of the names [begin, end) of `tallies` of ok points, their names bound from ?1.
+  auto rows_of = [&](size_t begin, size_t end) {
     std::string marks;
-    for (size_t k = 0; k < outcomes.size(); ++k) marks += k ? ",?" : "?";
-    auto bind_outcomes = [&](Stmt& s) {
-      for (size_t k = 0; k < outcomes.size(); ++k) s.bind(static_cast<int>(k) + 1, outcomes[k]);
-    };
-    const std::string ok_rows =
-        " FROM results r JOIN points p ON r.point = p.point WHERE p.status = 'ok' AND "
-        "r.outcome IN (" +
-        marks + ")";
-    {
-      Stmt s(db_, "SELECT r.point, r.outcome, r.count, r.runs, p.runs, r.runs IS NOT p.runs" + ok_rows +
-                      " AND (typeof(r.count) != 'integer' OR r.count < 0 OR r.count > p.runs OR r.runs IS NOT p.runs)"
-                      " ORDER BY r.point, r.outcome LIMIT 1");
-      bind_outcomes(s);
-      if (s.row()) {
-        const std::string at =
-            "point " + std::to_string(s.i64(0)) + " is ok with " + std::to_string(s.i64(4)) + " runs, but ";
-        if (s.i64(5) != 0)
-          refuse(at + "its row of outcome '" + s.text(1) + "' in `results` says " + s.text(3) + " runs");
-        refuse(at + "`results` gives outcome '" + s.text(1) + "' a count of " + s.text(2) +
-               " (a count is a whole number from 0 to the runs)");
-      }
+    for (size_t k = begin; k < end; ++k) marks += k > begin ? ",?" : "?";
+    return " FROM results r JOIN points p ON r.point = p.point WHERE p.status = 'ok' AND r.outcome IN (" + marks + ")";
+  };
+  auto bind_names = [&](Stmt& s, size_t begin, size_t end) {
+    for (size_t k = begin; k < end; ++k) s.bind(static_cast<int>(k - begin) + 1, tallies[k]);
+  };
+  if (!tallies.empty()) {
+    Stmt s(db_, "SELECT r.point, r.outcome, r.count, r.runs, p.runs, r.runs IS NOT p.runs" +
+                    rows_of(0, tallies.size()) +
+                    " AND (typeof(r.count) != 'integer' OR r.count < 0 OR r.count > p.runs OR r.runs IS NOT p.runs)"
+                    " ORDER BY r.point, r.outcome LIMIT 1");
+    bind_names(s, 0, tallies.size());
+    if (s.row()) {
+      const std::string at =
+          "point " + std::to_string(s.i64(0)) + " is ok with " + std::to_string(s.i64(4)) + " runs, but ";
+      if (s.i64(5) != 0) refuse(at + "its row of outcome '" + s.text(1) + "' in `results` says " + s.text(3) + " runs");
+      refuse(at + "`results` gives outcome '" + s.text(1) + "' a count of " + s.text(2) +
+             " (a count is a whole number from 0 to the runs)");
     }
-    const bool all = plan_.outcomes.size() == sc.outcomes.size();
-    Stmt s(db_, "SELECT r.point, sum(r.count), p.runs" + ok_rows + " GROUP BY r.point HAVING sum(r.count) " +
-                    (all ? "!=" : ">") + " p.runs ORDER BY r.point LIMIT 1");
-    bind_outcomes(s);
+  }
+  const size_t K = plan_.outcomes.size(), F = plan_.rulers > 0 ? size_t{kNumRegimeFates} : 0;
+  struct Group {
+    size_t begin, end;
+    bool all;          // every run counts once in the group (else at most once)
+    const char* what;  // what its counts are, and why they add up
+  };
+  for (const Group& g : {Group{0, K, K == sc.outcomes.size(), "outcomes in `results`"},
+                         Group{K, K + F, true, "regime's fates in `results`"},
+                         Group{K + F, tallies.size(), true, "rulers in `results`"}}) {
+    if (g.begin == g.end) continue;
+    Stmt s(db_, "SELECT r.point, sum(r.count), p.runs" + rows_of(g.begin, g.end) +
+                    " GROUP BY r.point HAVING sum(r.count) " + (g.all ? "!=" : ">") + " p.runs ORDER BY r.point LIMIT 1");
+    bind_names(s, g.begin, g.end);
     if (s.row())
       refuse("point " + std::to_string(s.i64(0)) + " is ok with " + std::to_string(s.i64(2)) +
-             " runs, but the counts of its outcomes in `results` add up to " + std::to_string(s.i64(1)) +
-             (all ? "" : ", more than its runs") + " (every run ends in exactly one outcome)");
+             " runs, but the counts of its " + g.what + " add up to " + std::to_string(s.i64(1)) +
+             (g.all ? "" : ", more than its runs") +
+             (g.begin == 0 ? " (every run ends in exactly one outcome)" : " (every run has exactly one)"));
   }
   {
     Stmt s(db_,
@@ -495,11 +505,11 @@ void ResultStore::commit(const PointResult& r) {
     exec("BEGIN IMMEDIATE");
     if (r.ok) {
       Stmt s(db_, "INSERT OR REPLACE INTO results(point, outcome, runs, count, p, lo, hi) VALUES(?,?,?,?,?,?,?)");
-      for (size_t k = 0; k < plan_.outcomes.size(); ++k) {
+      for (size_t k = 0; k < plan_.tallies.size(); ++k) {
         uint64_t c = r.counts[k];
         Interval ci = wilson95(c, r.runs);
         s.bind(1, r.point)
-            .bind(2, sc.outcomes[static_cast<size_t>(plan_.outcomes[k])].id)
+            .bind(2, plan_.tallies[k])
             .bind(3, static_cast<int64_t>(r.runs))
             .bind(4, static_cast<int64_t>(c))
             .bind(5, static_cast<double>(c) / static_cast<double>(r.runs))
@@ -563,10 +573,7 @@ std::string ResultStore::csv() const {
   out += "point,status";
   for (const auto& p : sp.params) out += "," + csv_field(p.path);
   out += ",runs";
-  for (int k : plan_.outcomes) {
-    const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;
-    out += ",p_" + id + ",lo_" + id + ",hi_" + id;
-  }
+  for (const std::string& id : plan_.tallies) out += ",p_" + id + ",lo_" + id + ",hi_" + id;
   std::vector<std::string> vars;
   for (int f : plan_.states) vars.push_back(sc.vars[static_cast<size_t>(sc.fans[static_cast<size_t>(f)])].name);
   for (const auto& v : vars) out += ",q05_" + v + ",q50_" + v + ",q95_" + v;
@@ -584,13 +591,13 @@ std::string ResultStore::csv() const {
     out += std::to_string(point) + "," + status;
     for (size_t k = 0; k < sp.params.size(); ++k) out += "," + shortest_double(pts.dbl(3 + static_cast<int>(k)));
     out += "," + std::to_string(runs);
-    for (int k : plan_.outcomes) {
+    for (const std::string& id : plan_.tallies) {
       if (!ok) {
         out += ",,,";
         continue;
       }
-      res.bind(1, point).bind(2, sc.outcomes[static_cast<size_t>(k)].id);
-      const uint64_t c = ok_count(res, db_path_, point, sc.outcomes[static_cast<size_t>(k)].id);
+      res.bind(1, point).bind(2, id);
+      const uint64_t c = ok_count(res, db_path_, point, id);
       Interval ci = wilson95(c, runs);
       out += "," + fixed6(static_cast<double>(c) / static_cast<double>(runs)) + "," + fixed6(ci.lo) + "," +
              fixed6(ci.hi);
@@ -612,7 +619,6 @@ std::string ResultStore::csv() const {
 
 std::string ResultStore::csv_long() const {
   const SweepSpec& sp = plan_.spec;
-  const Scenario& sc = plan_.scenario;
   const std::vector<std::string> sql = sql_names(sp);
   std::string out = "point";
   for (const auto& n : sql) out += "," + n;
@@ -626,8 +632,7 @@ std::string ResultStore::csv_long() const {
     const uint64_t runs = static_cast<uint64_t>(pts.i64(1));
     std::string head = std::to_string(point);
     for (size_t k = 0; k < sql.size(); ++k) head += "," + shortest_double(pts.dbl(2 + static_cast<int>(k)));
-    for (int k : plan_.outcomes) {
-      const std::string& id = sc.outcomes[static_cast<size_t>(k)].id;
+    for (const std::string& id : plan_.tallies) {
       res.bind(1, point).bind(2, id);
       const uint64_t c = ok_count(res, db_path_, point, id);
       const Interval ci = wilson95(c, runs);

@@ -54,6 +54,10 @@ PointResult compute_point(const SweepPlan& plan, const Model& model, int64_t poi
     }
     r.runs = acc.runs();
     for (int k : plan.outcomes) r.counts.push_back(acc.outcome_counts()[static_cast<size_t>(k)]);
+    if (plan.rulers > 0) {
+      for (int f = 0; f < kNumRegimeFates; ++f) r.counts.push_back(acc.fate_count(f));
+      for (size_t k = 0; k < plan.rulers; ++k) r.counts.push_back(acc.ruler_count(k));
+    }
     if (!plan.states.empty()) {
       Summary s = summarize(sc, acc, ro.seed);
       for (int f : plan.states) {

@@ -110,6 +110,28 @@ Interval wilson95_at(double p, double nn) {
   return {p == 0 ? 0.0 : std::max(0.0, centre - half), p == 1 ? 1.0 : std::min(1.0, centre + half)};
 }
 
+std::string ruler_id(const Scenario& sc, size_t k) {
+  const Leadership& L = sc.leadership;
+  const size_t S = L.successors.size();
+  if (k == 0) return L.id;
+  if (k <= S) return L.successors[k - 1].id;
+  if (k == S + 1) return "successor";
+  if (k == S + 2) return sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
+  return "none";
+}
+
+std::string ruler_name(const Scenario& sc, size_t k) {
+  const Leadership& L = sc.leadership;
+  const size_t S = L.successors.size();
+  if (k == 0) return L.name;
+  if (k <= S) return L.successors[k - 1].name;
+  if (k == S + 1) return "a successor the scenario does not name";
+  if (k == S + 2)
+    return sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
+                                 : "the challenger (after a transition)";
+  return "nobody named (the regime collapsed)";
+}
+
 namespace {
 
 // Quantiles of a histogram of steps (the inverse of its empirical distribution function).
@@ -161,21 +183,11 @@ void summarize_regime(const Scenario& sc, const Accumulator& acc, Summary& s) {
       s.joint.push_back({sc.outcomes[o].id, regime_fate_id(static_cast<int>(f)), c, share(c), wilson95(c, s.runs)});
     }
   const uint64_t* rulers = joint + K * F;
-  const size_t S = L.successors.size();
   for (size_t k = 0; k < L.rulers(); ++k) {
     if (rulers[k] == 0) continue;
     RulerSummary rs;
-    if (k == 0) rs.id = L.id, rs.name = L.name;
-    else if (k <= S) rs.id = L.successors[k - 1].id, rs.name = L.successors[k - 1].name;
-    else if (k == S + 1) rs.id = "successor", rs.name = "a successor the scenario does not name";
-    else if (k == S + 2) {
-      rs.id = sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
-      rs.name = sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
-                                   : "the challenger (after a transition)";
-    } else {
-      rs.id = "none";
-      rs.name = "nobody named (the regime collapsed)";
-    }
+    rs.id = ruler_id(sc, k);
+    rs.name = ruler_name(sc, k);
     rs.count = rulers[k];
     rs.probability = share(rs.count);
     rs.ci95 = wilson95(rs.count, s.runs);

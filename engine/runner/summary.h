@@ -78,6 +78,13 @@ class Accumulator {
   // counts [leader outcome][fate], the rulers at the horizon, in that order.
   std::vector<uint64_t>& regime() { return regime_; }
   const std::vector<uint64_t>& regime() const { return regime_; }
+  // Runs whose regime met fate `f`, and runs ruled at the horizon by ruler slot `k`
+  // (Leadership::rulers()), for a scenario with a leader.
+  uint64_t fate_count(int f) const { return regime_[static_cast<size_t>(f)]; }
+  uint64_t ruler_count(size_t k) const {
+    const size_t F = kNumRegimeFates;
+    return regime_[F + F * (static_cast<size_t>(horizon_) + 1) + outcome_count_.size() * F + k];
+  }
   const std::vector<uint64_t>& outcome_counts() const { return outcome_count_; }
   const std::vector<uint64_t>& end_hist() const { return end_hist_; }
   const std::vector<uint64_t>& fan_hist() const { return fan_hist_; }
@@ -159,6 +166,12 @@ struct JointSummary {
   double probability = 0;
   Interval ci95;
 };
+// The id and the name of ruler slot `k` of a scenario with a leader (Leadership::rulers()):
+// the leader, each successor, `successor` (one the scenario does not name), the challenger
+// (after a transition), `none` (after a collapse).
+std::string ruler_id(const Scenario& sc, size_t k);
+std::string ruler_name(const Scenario& sc, size_t k);
+
 struct RulerSummary {
   std::string id, name;
   uint64_t count = 0;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -11,7 +12,12 @@
 #include "analysis/sweep/results_csv.h"
 #include "analysis/sweep/store.h"
 #include "engine/core/parallel.h"
+#include "engine/model/model.h"
+#include "engine/runner/monte_carlo.h"
+#include "engine/runner/summary.h"
+#include "engine/scenario/loader.h"
 #include "helpers.h"
+#include "sql_helpers.h"
 
 using namespace geosim;
 
@@ -488,4 +494,89 @@ TEST_CASE("a second interrupt abandons the point a sweep is computing, which sta
   CHECK(WEXITSTATUS(status) == 130);
   // Neither point is committed (the abandoned one is not recorded as failed): --resume computes both.
   CHECK(committed_points(db) == 0);
+}
+
+namespace {
+
+// The count `results` holds for `name` at `point` (-1 when there is no such row).
+int64_t stored_count(const std::string& db_path, int64_t point, const std::string& name) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count FROM results WHERE point=? AND outcome=?", -1, &st, nullptr) ==
+        SQLITE_OK) {
+      sqlite3_bind_int64(st, 1, point);
+      sqlite3_bind_text(st, 2, name.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("record.regime records the regime's fate and who rules at each point, as geosim run counts them",
+          "[sweep]") {
+  const std::string dir = fresh_dir("regime");
+  const std::string scenario = std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-leader.yaml";
+  const std::vector<double> risks = {0, 1, 5};
+  const std::string spec = write_text(
+      dir + "/spec.yaml", "sweep: 1\nid: t\nscenario: " + scenario +
+                              "\nparameters:\n  - {path: leader.new_ruler_risk, values: [0, 1, 5]}\n"
+                              "runs: 3000\nseed: 4\nrecord: {outcomes: [coup], regime: true}\n");
+  const std::string out = dir + "/out";
+  const std::string csv = sweep_csv(spec, out);
+  // The header: the recorded outcome, then the fates, then every ruler slot.
+  CHECK(csv.find(",runs,p_coup,lo_coup,hi_coup,p_regime.continues,lo_regime.continues,hi_regime.continues,"
+                 "p_regime.transition,") != std::string::npos);
+  CHECK(csv.find(",p_ruler.president,") != std::string::npos);
+  CHECK(csv.find(",p_ruler.junta,") != std::string::npos);
+  CHECK(csv.find(",p_ruler.none,lo_ruler.none,hi_ruler.none\n") != std::string::npos);
+  // Each point's counts are those of the scenario run with the point's value at the spec's seed.
+  bool differs = false;
+  std::vector<uint64_t> first;
+  for (size_t p = 0; p < risks.size(); ++p) {
+    INFO("point " << p);
+    LoadOptions lo;
+    lo.sets = {"leader.new_ruler_risk=" + std::to_string(static_cast<int>(risks[p]))};
+    Scenario sc = load_scenario(scenario, lo);
+    Model model(sc);
+    RunOptions ro;
+    ro.runs = 3000;
+    ro.seed = 4;
+    Summary s = summarize(sc, run_monte_carlo(model, ro), ro.seed);
+    REQUIRE(s.regime.size() == 3);
+    std::vector<uint64_t> counts;
+    for (const auto& r : s.regime) {
+      CHECK(stored_count(out + "/results.sqlite", static_cast<int64_t>(p), "regime." + r.id) ==
+            static_cast<int64_t>(r.count));
+      counts.push_back(r.count);
+    }
+    for (size_t k = 0; k < sc.leadership.rulers(); ++k) {
+      const std::string id = ruler_id(sc, k);
+      auto it = std::find_if(s.ruler.begin(), s.ruler.end(), [&](const RulerSummary& r) { return r.id == id; });
+      const int64_t want = it == s.ruler.end() ? 0 : static_cast<int64_t>(it->count);  // listed when it occurs
+      CHECK(stored_count(out + "/results.sqlite", static_cast<int64_t>(p), "ruler." + id) == want);
+      counts.push_back(static_cast<uint64_t>(want));
+    }
+    if (p == 0) first = counts;
+    differs = differs || counts != first;
+  }
+  CHECK(differs);  // the parameter moves who rules, which the outcomes' columns alone do not show
+  // Counts that no longer add up to the runs are refused on --resume, as the outcomes' are.
+  sql(out + "/results.sqlite", "UPDATE results SET count=count-1 WHERE point=1 AND outcome='ruler.president'");
+  const SweepPlan plan = plan_sweep(load_sweep_spec(spec));
+  REQUIRE_THROWS_WITH(ResultStore(out, plan, store_options(true)),
+                      Catch::Contains("point 1 is ok with 3000 runs, but the counts of its rulers in `results` add up "
+                                      "to 2999 (every run has exactly one)"));
+  // A scenario without a leader has nothing to record.
+  const std::string plain =
+      write_text(dir + "/plain.yaml", spec_text("parameters:\n  - {path: levers.sanctions.intensity, values: [0, 1]}\n"
+                                                "record: {regime: true}\n"));
+  REQUIRE_THROWS_WITH(
+      load_sweep_plan(plain),
+      Catch::Contains("plain.yaml:6:18: `record.regime` records the regime's fate and who rules, but "));
 }
