@@ -392,7 +392,7 @@ SweepPlan plan_sweep(const SweepSpec& spec, const Diagnostics* earlier) {
   else if (spec.regime) {
     for (int f = 0; f < kNumRegimeFates; ++f) plan.tallies.push_back(std::string("regime.") + regime_fate_id(f));
     plan.rulers = sc.leadership.rulers();
-    for (size_t k = 0; k < plan.rulers; ++k) plan.tallies.push_back("ruler." + ruler_id(sc, k));
+    for (size_t k = 0; k < plan.rulers; ++k) plan.tallies.push_back("ruler." + ruler_label(sc, k).id);
   }
   std::vector<std::string> fan_names;
   for (int v : sc.fans) fan_names.push_back(sc.vars[static_cast<size_t>(v)].name);

@@ -110,26 +110,18 @@ Interval wilson95_at(double p, double nn) {
   return {p == 0 ? 0.0 : std::max(0.0, centre - half), p == 1 ? 1.0 : std::min(1.0, centre + half)};
 }
 
-std::string ruler_id(const Scenario& sc, size_t k) {
+RulerLabel ruler_label(const Scenario& sc, size_t k) {
   const Leadership& L = sc.leadership;
   const size_t S = L.successors.size();
-  if (k == 0) return L.id;
-  if (k <= S) return L.successors[k - 1].id;
-  if (k == S + 1) return "successor";
-  if (k == S + 2) return sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].id : "challenger";
-  return "none";
-}
-
-std::string ruler_name(const Scenario& sc, size_t k) {
-  const Leadership& L = sc.leadership;
-  const size_t S = L.successors.size();
-  if (k == 0) return L.name;
-  if (k <= S) return L.successors[k - 1].name;
-  if (k == S + 1) return "a successor the scenario does not name";
-  if (k == S + 2)
-    return sc.challenger.valid() ? sc.actors[static_cast<size_t>(sc.challenger)].name + " (after a transition)"
-                                 : "the challenger (after a transition)";
-  return "nobody named (the regime collapsed)";
+  if (k == 0) return {L.id, L.name};
+  if (k <= S) return {L.successors[k - 1].id, L.successors[k - 1].name};
+  if (k == S + 1) return {"successor", "a successor the scenario does not name"};
+  if (k == S + 2) {
+    if (!sc.challenger.valid()) return {"challenger", "the challenger (after a transition)"};
+    const Actor& c = sc.actors[static_cast<size_t>(sc.challenger)];
+    return {c.id, c.name + " (after a transition)"};
+  }
+  return {"none", "nobody named (the regime collapsed)"};
 }
 
 namespace {
@@ -186,8 +178,9 @@ void summarize_regime(const Scenario& sc, const Accumulator& acc, Summary& s) {
   for (size_t k = 0; k < L.rulers(); ++k) {
     if (rulers[k] == 0) continue;
     RulerSummary rs;
-    rs.id = ruler_id(sc, k);
-    rs.name = ruler_name(sc, k);
+    RulerLabel label = ruler_label(sc, k);
+    rs.id = std::move(label.id);
+    rs.name = std::move(label.name);
     rs.count = rulers[k];
     rs.probability = share(rs.count);
     rs.ci95 = wilson95(rs.count, s.runs);

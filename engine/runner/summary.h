@@ -169,8 +169,10 @@ struct JointSummary {
 // The id and the name of ruler slot `k` of a scenario with a leader (Leadership::rulers()):
 // the leader, each successor, `successor` (one the scenario does not name), the challenger
 // (after a transition), `none` (after a collapse).
-std::string ruler_id(const Scenario& sc, size_t k);
-std::string ruler_name(const Scenario& sc, size_t k);
+struct RulerLabel {
+  std::string id, name;
+};
+RulerLabel ruler_label(const Scenario& sc, size_t k);
 
 struct RulerSummary {
   std::string id, name;

@@ -556,7 +556,7 @@ TEST_CASE("record.regime records the regime's fate and who rules at each point, 
       counts.push_back(r.count);
     }
     for (size_t k = 0; k < sc.leadership.rulers(); ++k) {
-      const std::string id = ruler_id(sc, k);
+      const std::string id = ruler_label(sc, k).id;
       auto it = std::find_if(s.ruler.begin(), s.ruler.end(), [&](const RulerSummary& r) { return r.id == id; });
       const int64_t want = it == s.ruler.end() ? 0 : static_cast<int64_t>(it->count);  // listed when it occurs
       CHECK(stored_count(out + "/results.sqlite", static_cast<int64_t>(p), "ruler." + id) == want);
