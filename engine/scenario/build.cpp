@@ -995,6 +995,21 @@ void Builder::read_leader() {
   L.name = get_string(*l, "name", false, "the leader", L.id);
   L.provenance = get_provenance(*l);
   if (L.id.empty()) L.id = "leader";
+  // The `ruler` table (and a sweep's record.regime) names each ruler by id: the leader, the
+  // successors, then `successor` (one the file does not name), the challenger and `none`.
+  // What else an id in it would name ("" when nothing).
+  const YNode* ch = root_.find("challenger");
+  const std::string challenger = ch && ch->is_scalar() ? ch->scalar : "challenger";
+  auto also = [&](const std::string& id, bool leader) -> std::string {
+    if (!leader && id == L.id) return "the leader's id";
+    if (id == "successor") return "the ruler table's name for a successor the file does not name";
+    if (id == "none") return "the ruler table's name for nobody (a collapse)";
+    if (id == challenger || id == "challenger") return "the challenger's id (who rules after a transition)";
+    return "";
+  };
+  if (const std::string other = also(L.id, true); !other.empty() && l->find("id"))
+    diags_.error(l->find("id")->loc, "the leader's id '" + L.id + "' is also " + other,
+                 "give the leader an id of his own (the ruler table names each ruler by id)");
   {
     Provenance coup_trap;
     coup_trap.evidence.push_back({"", "", "Londregan & Poole 1990, World Politics 42(2)",
@@ -1017,22 +1032,9 @@ void Builder::read_leader() {
         check_keys(n, "a successor", {"id", "name", "after", "stance", "salience", "exit", "evidence", "assumption"});
         Successor s;
         s.id = get_id(n, "successor", seen);
-        {
-          // The `ruler` table names each ruler by id: the leader, the successors, then
-          // `successor` (one the file does not name), the challenger and `none`.
-          const YNode* ch = root_.find("challenger");
-          const std::string challenger = ch && ch->is_scalar() ? ch->scalar : "challenger";
-          if (!s.id.empty() &&
-              (s.id == L.id || s.id == "successor" || s.id == "none" || s.id == challenger || s.id == "challenger"))
-            diags_.error(n.find("id")->loc,
-                         "successor id '" + s.id + "' is also " +
-                             (s.id == L.id ? std::string("the leader's id")
-                              : s.id == "successor"
-                                  ? std::string("the ruler table's name for a successor the file does not name")
-                              : s.id == "none" ? std::string("the ruler table's name for nobody (a collapse)")
-                                               : std::string("the challenger's id (who rules after a transition)")),
-                         "give the successor an id of his own");
-        }
+        if (const std::string other = s.id.empty() ? "" : also(s.id, false); !other.empty())
+          diags_.error(n.find("id")->loc, "successor id '" + s.id + "' is also " + other,
+                       "give the successor an id of his own");
         s.name = get_string(n, "name", false, "a successor", s.id);
         s.provenance = get_provenance(n);
         if (const YNode* a = n.find("after")) {
