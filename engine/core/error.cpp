@@ -1,9 +1,9 @@
 #include "engine/core/error.h"
 
-#include "engine/core/text_file.h"
-
 #include <algorithm>
 #include <sstream>
+
+#include "engine/core/text_file.h"
 
 namespace geosim {
 

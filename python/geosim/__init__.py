@@ -471,9 +471,6 @@ def _real_matrix(X):
         return TypeError(f"evaluate: X must hold real numbers, one row per point; {detail}")
 
     if _pd is not None and isinstance(X, (_pd.DataFrame, _pd.Series)):
-        dtypes = list(X.dtypes) if isinstance(X, _pd.DataFrame) else [X.dtype]
-        if any(getattr(t, "kind", "") == "c" for t in dtypes):
-            raise no_reals("it holds complex numbers")
         # As it holds them (nullable columns as objects holding pd.NA), checked as an array is.
         X = X.to_numpy()
     if np.ma.isMaskedArray(X):
