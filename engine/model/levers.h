@@ -35,6 +35,12 @@ inline double window_share(const Lever& lv, int t) {
   return (t == lv.start_step ? lv.from_frac : 1.0) * (t == lv.end_step - 1 ? lv.until_frac : 1.0);
 }
 
+// Where in step t its window begins and ends, as shares of the step (format 2: only its first
+// and last steps may hold part of it, Lever::first_at); [0, 1) for every other step inside it.
+// window_end - window_begin is window_share.
+inline double window_begin(const Lever& lv, int t) { return t == lv.start_step ? lv.first_at : 0.0; }
+inline double window_end(const Lever& lv, int t) { return t == lv.end_step - 1 ? lv.last_at : 1.0; }
+
 // Whether the lever acts at step t in a run where its strength is `s`.
 inline bool acts(const Lever& lv, int t, double s) { return in_window(lv, t) && s > 0; }
 

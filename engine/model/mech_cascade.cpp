@@ -180,16 +180,20 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   const auto& p = st.p;
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double* v = st.vars.data();
-  double common = m(kDefIncentive) * v[ch_var(kDefectionIncentive)] + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
-                  m(kDefRecognition) * v[ch_var(kRecognition)] + m(kDefHumanitarian) * v[ch_var(kHumanitarian)] -
-                  m(kDefRepression) * v[ch_var(kRepression)] - m(kDefSupport) * v[ch_var(kRegimeSupport)] +
-                  st.shock[static_cast<size_t>(t)];
-  if (v2_) {
-    // Effects with two sides (format 2): a threat may split or rally the forces; repression
-    // beyond a level backfires.
-    common += m(kDefThreat) * v[ch_var(kThreat)] +
-              m(kRepBackfire) * std::max(0.0, v[ch_var(kRepression)] - m(kRepBackfireLevel));
-  }
+  // The incentive all cohorts share, from the channels' values ch(c).
+  auto incentive = [&](auto ch) {
+    double common = m(kDefIncentive) * ch(kDefectionIncentive) + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
+                    m(kDefRecognition) * ch(kRecognition) + m(kDefHumanitarian) * ch(kHumanitarian) -
+                    m(kDefRepression) * ch(kRepression) - m(kDefSupport) * ch(kRegimeSupport) +
+                    st.shock[static_cast<size_t>(t)];
+    if (v2_) {
+      // Effects with two sides (format 2): a threat may split or rally the forces; repression
+      // beyond a level backfires.
+      common += m(kDefThreat) * ch(kThreat) + m(kRepBackfire) * std::max(0.0, ch(kRepression) - m(kRepBackfireLevel));
+    }
+    return common;
+  };
+  const double common = incentive([v](Channel c) { return v[ch_var(c)]; });
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
   size_t G = sc_.cohorts.size();
@@ -199,7 +203,8 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     const Cohort& c = sc_.cohorts[g];
     double xa = st.x[static_cast<size_t>(c.actor)];
     double against = (is.hi - xa) / (is.hi - is.lo);
-    b[g] = common + stance_w * against;
+    st.cohort_stance[g] = stance_w * against;
+    b[g] = common + st.cohort_stance[g];
     if (noise > 0) {
       const uint32_t block = static_cast<uint32_t>(t) >> 2;
       if (st.noise_block != block) fill_noise(st, block);
@@ -227,15 +232,36 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
             st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
           }
         }
-        b[g] += noise * st.cohort_eps[g];
+        st.cohort_noise[g] = noise * st.cohort_eps[g];
       } else {
-        b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+        st.cohort_noise[g] = noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
       }
+      b[g] += st.cohort_noise[g];
     }
   }
   double D = v[kVarDefectedShare];
-  // Granovetter's fixed point: defection only grows within a step, so iterate until no
-  // cohort admits another unit.
+  if (st.segs == 0) {
+    settle(st, t, trace, b, peer, D);
+  } else {
+    // Format 2, a step cut by levers' windows (RunState::segs): each segment in turn, at its
+    // own channels, as its days would be in daily steps (units that defect stay defected).
+    for (size_t s = 0; s < static_cast<size_t>(st.segs); ++s) {
+      const double* ch = st.seg_ch.data() + s * kNumChannels;
+      const double cs = incentive([ch](Channel c) { return ch[c]; });
+      for (size_t g = 0; g < G; ++g) {
+        b[g] = cs + st.cohort_stance[g];
+        if (noise > 0) b[g] += st.cohort_noise[g];
+      }
+      settle(st, t, trace, b, peer, D);
+    }
+  }
+  st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+// Granovetter's fixed point: defection only grows within a step, so iterate until no cohort
+// admits another unit; b: each cohort's incentive before the peer term, D: the defected share.
+void Model::settle(RunState& st, int t, Trace* trace, const double* b, double peer, double& D) const {
+  const size_t G = sc_.cohorts.size();
   bool changed = true;
   while (changed) {
     changed = false;
@@ -272,7 +298,6 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
       for (size_t g = 0; g < G; ++g) D += st.defected[g] * st.unit_weight[g];
     }
   }
-  st.vars[kVarDefectedShare] = std::min(1.0, D);
 }
 
 // Lazy thresholds. The quantile function q of a threshold distribution is non-decreasing,

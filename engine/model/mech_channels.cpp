@@ -108,6 +108,8 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
                                vars[static_cast<size_t>(ch_var(kRevenuePressure))]);
     rep = 1.0 - (1.0 - rep) * (1.0 - add);
   }
+  st.segs = 0;
+  if (any_cut_) cut_segments(st, t);
   // The pulls of the active levers on stances, fixed until the set changes again.
   st.pulls.clear();
   const double* lever_k = st.lever_k.data();
@@ -137,6 +139,49 @@ void Model::update_levers(RunState& st, int t, Trace* trace) const {
     for (auto& pl : st.pulls)
       if (total[pl.target] > 1) pl.k /= total[pl.target];
   }
+}
+
+// Format 2: the segments of step t where active levers' windows begin or end inside it
+// (RunState::segs): the step is cut at those points, and in each piece every channel is what
+// the levers acting in all of it make it, at their whole strength, in lever order as the step's
+// product (and, like it, joined to the repression that the piece's sanctions bring).
+void Model::cut_segments(RunState& st, int t) const {
+  std::vector<double>& at = st.seg_w;  // first the cut points, then the segments' shares
+  at.assign(1, 0.0);
+  for (int l : st.active_levers) {
+    if (!lever_cut_[static_cast<size_t>(l)]) continue;
+    const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+    const double a = lever_rules::window_begin(lv, t), b = lever_rules::window_end(lv, t);
+    if (a > 0) at.push_back(a);
+    if (b < 1) at.push_back(b);
+  }
+  if (at.size() == 1) return;  // every active lever holds the whole step
+  at.push_back(1.0);
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  const size_t S = at.size() - 1;
+  st.seg_ch.assign(S * kNumChannels, 1.0);
+  const double from_sanctions = v2_ ? st.p[sc_.mech[kParams[kRepFromSanctions].slot()].index()] : 0.0;
+  for (size_t s = 0; s < S; ++s) {
+    const double mid = 0.5 * (at[s] + at[s + 1]);
+    double* keep = st.seg_ch.data() + s * kNumChannels;
+    for (int l : st.active_levers) {
+      const Lever& lv = sc_.levers[static_cast<size_t>(l)];
+      if (lever_cut_[static_cast<size_t>(l)] &&
+          !(lever_rules::window_begin(lv, t) <= mid && mid < lever_rules::window_end(lv, t)))
+        continue;
+      for (size_t w = lever_ch_begin_[static_cast<size_t>(l)]; w < lever_ch_begin_[static_cast<size_t>(l) + 1]; ++w)
+        keep[lever_ch_[w].channel] *= st.lever_keep[w];
+    }
+    for (int c = 0; c < kNumChannels; ++c) keep[c] = 1.0 - keep[c];
+    if (v2_) {
+      const double add = clamp01(from_sanctions * keep[kRevenuePressure]);
+      keep[kRepression] = 1.0 - (1.0 - keep[kRepression]) * (1.0 - add);
+    }
+  }
+  for (size_t s = 0; s < S; ++s) at[s] = at[s + 1] - at[s];
+  at.resize(S);
+  st.segs = static_cast<int>(S);
 }
 
 void Model::channels(RunState& st, const RunRng& rng, int t, Trace* trace) const {

@@ -114,7 +114,13 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
           z += p[sc_.mech[kParams[kCoupStance].slot()].index()] * (insiders_against(st) - st.insiders0);
         for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) z += p[drivers[d].coef] * vars[drivers[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
-        if (partial) z += std::log(share);
+        // Format 2: a step cut by levers' windows holds the sum of its segments' hazards.
+        if (st.segs > 0 && (h.flags & H::kChannels)) {
+          z = segmented_hazard(st, e, t, z, partial);
+          if (!(z > -std::numeric_limits<double>::infinity())) continue;
+        } else if (partial) {
+          z += std::log(share);
+        }
         // logistic(z) > 0 unless exp(-z) overflows; the draw only memoises, so taking it
         // whenever z is finite changes nothing.
         w = word_pair();
@@ -140,6 +146,46 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       return true;
   }
   return false;
+}
+
+// Format 2: the log of the hazard that a step cut into segments by levers' windows holds
+// (RunState::segs), given z, the log of its hazard at the step's channels (each lever scaled by
+// its share): the sum over the segments of the share of the step that each holds of the
+// event's window times e^(z_s), z_s reading the segment's channels, as the segments' days in
+// daily steps would add up. Without it a driver read e^(b x share x channel) for the step where
+// the days of the window hold e^(b x channel), which for a large b is much more. Computed as
+// max z_s + log(sum ...) so that no term overflows; -inf when the window holds none of it.
+double Model::segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const {
+  const HazardPlan& h = hazard_plan_[e];
+  const double ea = partial && t == h.from ? h.first_at : 0.0, eb = partial && t == h.until - 1 ? h.last_at : 1.0;
+  const double* vars = st.vars.data();
+  const double* p = st.p.data();
+  auto seg_z = [&](int s) {
+    double zs = z;
+    const double* ch = st.seg_ch.data() + static_cast<size_t>(s) * kNumChannels;
+    for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) {
+      const size_t var = hazard_drivers_[d].var;
+      if (var >= static_cast<size_t>(kVarFirstChannel) && var < static_cast<size_t>(kNumFixedVars))
+        zs += p[hazard_drivers_[d].coef] * (ch[var - kVarFirstChannel] - vars[var]);
+    }
+    return zs;
+  };
+  // Each segment's share of the window (ea, eb: where the event's own window begins and ends
+  // in the step) and its z, passed to f; twice, for the largest z and then the sum.
+  auto each = [&](auto f) {
+    double start = 0;
+    for (int s = 0; s < st.segs; ++s) {
+      const double w = st.seg_w[static_cast<size_t>(s)];
+      const double held = std::min(start + w, eb) - std::max(start, ea);
+      start += w;
+      if (held > 0) f(held, seg_z(s));
+    }
+  };
+  double zmax = -std::numeric_limits<double>::infinity(), sum = 0;
+  each([&](double, double zs) { zmax = std::max(zmax, zs); });
+  if (!(zmax > -std::numeric_limits<double>::infinity())) return zmax;
+  each([&](double held, double zs) { sum += held * std::exp(zs - zmax); });
+  return zmax + std::log(sum);
 }
 
 // Format 2: an event whose hazard reads its own count (fired.<self>, coefficient b) fires

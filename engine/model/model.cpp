@@ -166,10 +166,13 @@ Model::Model(const Scenario& scenario)
     h.word = event_word[e];
     h.from_frac = ev.from_frac;
     h.until_frac = ev.until_frac;
+    h.first_at = ev.first_at;
+    h.last_at = ev.last_at;
     if (h.from_frac != 1.0 || h.until_frac != 1.0) h.flags |= HazardPlan::kPartial;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers) {
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});
+      if (v2_ && var >= kVarFirstChannel && var < kNumFixedVars) h.flags |= HazardPlan::kChannels;
       if (v2_ && sc_.fired_var0 >= 0 && var == sc_.fired_var0 + static_cast<int>(e)) h.self = static_cast<size_t>(coef);
     }
     h.drivers_end = static_cast<uint32_t>(hazard_drivers_.size());
@@ -225,6 +228,8 @@ void Model::prepare(RunState& st) const {
   st.xnext.assign(n4, 0.0);
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
+  st.cohort_stance.assign(sc_.cohorts.size(), 0.0);
+  st.cohort_noise.assign(sc_.cohorts.size(), 0.0);
   st.cohort_eps.assign(sc_.cohorts.size(), 0.0);
   st.cohort_epoch.assign(sc_.cohorts.size(), -1);
   st.W.assign(n * n, 0.0);

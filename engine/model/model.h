@@ -97,6 +97,7 @@ struct RunState {
   std::vector<int> defected;                   // per cohort
   std::vector<double> unit_weight;             // per cohort: weight of one unit (normalised)
   std::vector<double> cohort_base;             // per cohort: incentive before the peer term
+  std::vector<double> cohort_stance, cohort_noise;  // per cohort: its stance's and its noise's part of it
   std::vector<double> shock;                   // defection shock per step
   std::vector<int> fired;                      // per event
   std::vector<double> event_logit0, event_p0;  // per event, per run
@@ -119,6 +120,15 @@ struct RunState {
   // Per lever, fixed for a run: strength (intensity x credibility x enabled) and pull on
   // stances (stance_push x strength x dt); per lever channel: 1 - clamp01(weight x strength).
   std::vector<double> lever_s, lever_k, lever_keep;
+  // Format 2: a step that holds part of an active lever's window (its first or last step),
+  // cut where such windows begin and end inside it (Model::update_levers): seg_w[s] the share
+  // of the step in segment s, in time order, and seg_ch[s * kNumChannels + c] channel c's
+  // value in it, each lever acting at its whole strength in the segments its window holds.
+  // segs == 0 when the step is one piece (then the channels' state variables are the step's).
+  // The hazards (M4) and the cascade (M3) read a cut step segment by segment, as daily steps
+  // would; what adds up over the days reads the step's channels, each lever scaled by its share.
+  int segs = 0;
+  std::vector<double> seg_w, seg_ch;
   // The random words of four steps at a time (block = t >> 2), drawn together in SIMD lanes
   // (Model::fill_words): word j of counter c is words[4 * c + j], counters in the order of
   // Model::word_stream_ (stance slots, cohort noise, hazard events). Each is the word a consumer
@@ -222,6 +232,9 @@ class Model {
   friend struct MechanismStep;
 
   void update_levers(RunState& st, int t, Trace* trace) const;
+  void cut_segments(RunState& st, int t) const;
+  void settle(RunState& st, int t, Trace* trace, const double* b, double peer, double& D) const;
+  double segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const;
   void exact_pulls(RunState& st, double r) const;
   void stance_rates(RunState& st) const;
   void stance_vars(RunState& st) const;
@@ -313,6 +326,7 @@ class Model {
       kInsiders = 8,   // format 2: a coup's hazard reads the insiders' stance
       kLogit = 16,     // drivers or insiders: a linear predictor (else a constant probability)
       kPartial = 32,   // format 2: its window's first or last step holds only part of it
+      kChannels = 64,  // format 2: a driver reads a channel (a cut step is read by segments)
     };
     uint8_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
@@ -321,6 +335,7 @@ class Model {
     size_t word = SIZE_MAX;
     // Format 2: the share of the window's first and last steps inside it (Event::from_frac).
     double from_frac = 1, until_frac = 1;
+    double first_at = 0, last_at = 1;  // where in those steps the window begins and ends
     // Format 2: the parameter of the coefficient on its own count (fired.<self>), whose firings
     // within a step raise its hazard for the rest of the step (Model::events); SIZE_MAX: none.
     size_t self = SIZE_MAX;

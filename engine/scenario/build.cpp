@@ -135,8 +135,10 @@ class Builder {
   // step has its share in from_frac. Left at 1 where the window begins or ends with a step,
   // and in format 1, whose windows are whole steps.
   // The window's first and last day as written, within the run's days (what `compare` lists).
+  // Where in the first step it begins and in the last it ends: first_at, last_at (Lever::first_at).
   void window_shares(const std::optional<Date>& f, const std::optional<Date>& u, int from_step, int until_step,
-                     double& from_frac, double& until_frac, Date& first_day, Date& last_day) const {
+                     double& from_frac, double& until_frac, double& first_at, double& last_at, Date& first_day,
+                     Date& last_day) const {
     const Date end = sc_.date_of_step(sc_.horizon).plus_days(-1);
     first_day = f && sc_.start < *f ? *f : sc_.start;
     last_day = u && *u < end ? *u : end;
@@ -150,6 +152,8 @@ class Builder {
       if (cut_from) from_frac = 1 - before(*f) / step_days_;
       if (cut_until) until_frac = (before(*u) + 1) / step_days_;
     }
+    if (cut_from) first_at = before(*f) / step_days_;
+    if (cut_until) last_at = (before(*u) + 1) / step_days_;
   }
 
   // A duration in calendar units ("4 weeks", "10 days", "3 months", "1 year"; a month is
@@ -840,7 +844,8 @@ void Builder::read_levers() {
     if (from) lv.start_step = std::max(0, step_of(*from));
     if (until) lv.end_step = std::min(sc_.horizon, step_of(*until) + 1);
     // Format 2: a window's first or last step that holds part of it acts for that part.
-    window_shares(from, until, lv.start_step, lv.end_step, lv.from_frac, lv.until_frac, lv.first_day, lv.last_day);
+    window_shares(from, until, lv.start_step, lv.end_step, lv.from_frac, lv.until_frac, lv.first_at, lv.last_at,
+                  lv.first_day, lv.last_day);
     if (until) {
       if (start_ok_ && until->days < sc_.start.days)
         diags_.error(n.find("until")->loc,
@@ -1441,7 +1446,8 @@ void Builder::read_events() {
         // Format 2: a window that begins or ends inside a step exposes that step for its own
         // days only (a weekly step holding one day of the window has 1/7 of the week's hazard),
         // so that the window holds the same hazard in daily and in weekly steps.
-        window_shares(f, u, e.from_step, e.until_step, e.from_frac, e.until_frac, e.first_day, e.last_day);
+        window_shares(f, u, e.from_step, e.until_step, e.from_frac, e.until_frac, e.first_at, e.last_at, e.first_day,
+                      e.last_day);
         // A window that holds no step of the run would silently never fire (as for levers).
         if (f && u && *u < *f)
           diags_.error(hz->find("until")->loc, "`until` is before `from`",

@@ -133,6 +133,10 @@ struct Lever {
   // Format 2: the share of its window's first and last step inside the window (as an
   // event's hazard window: Event::from_frac); 1 where the window begins or ends with a step.
   double from_frac = 1, until_frac = 1;
+  // Format 2: where in its first step the window begins and where in its last step it ends, as
+  // shares of the step (0 and 1 where it begins or ends with a step): in a step that holds part
+  // of it, the lever acts from first_at or until last_at (Model::update_levers, the segments).
+  double first_at = 0, last_at = 1;
   // Its window's first and last day as written (`from`, `until`), within the run's days.
   Date first_day, last_day;
   ParamId intensity = kNoParam, credibility = kNoParam, enabled = kNoParam, stance_push = kNoParam;
@@ -216,6 +220,7 @@ struct Event {
   // that lies inside it, its days over the step's; one step holding the whole window has the
   // share in from_frac. 1 where the window begins or ends with a step.
   double from_frac = 1, until_frac = 1;
+  double first_at = 0, last_at = 1;  // where in those steps it begins and ends (Lever::first_at)
   Date first_day, last_day;  // the hazard window's first and last day as written, within the run's days
   int outcome = -1;                              // terminal outcome when it fires and succeeds
   ParamId success = kNoParam;                    // probability that it succeeds (default 1)

@@ -658,3 +658,165 @@ TEST_CASE("format 2: a lever's window that begins or ends inside a step acts in 
   CHECK(army_after("week", 1, pull, "") == Approx(closed_form(52, 2.0 * 3 / 7, 1, -1, 7 / 365.25)).epsilon(1e-12));
   CHECK(army_after("day", 4, pull, "") == Approx(closed_form(52, 2, 1, -1, 3 / 365.25)).epsilon(1e-12));
 }
+
+namespace {
+
+// A scenario of one incumbent, an army with a cohort and a mediator, whose `levers` and
+// `events` are given (format 2, no noise anywhere).
+Scenario segments_scenario(const std::string& step, const std::string& horizon, const std::string& levers,
+                           const std::string& events, const std::string& cohort_threshold) {
+  return test::from_text("geosim: 2\nid: segments\nstart: 2020-01-06\nstep: " + step + "\nhorizon: " + horizon + R"(
+incumbent: gov
+mechanisms:
+  defection: {incentive: 1, patronage: 0, peer: 0, stance: 0, noise: 0, threat: 0}
+  repression: {backfire: 0, from_sanctions: 0}
+issues:
+  - {id: rule, noise: 0}
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: army, kind: security_force, stance: 0.5}
+  - {id: opp, kind: opposition, stance: -0.9}
+  - {id: med, kind: state, stance: 0}
+cohorts:
+  - {id: officers, actor: army, units: 10, weight: 1, threshold: )" +
+                         cohort_threshold + R"(}
+levers:
+)" + levers + events + R"(
+outcomes:
+)" + (events.empty() ? "" : "  - {id: ousted}\n") +
+                         "  - {id: status_quo, default: true}\n");
+}
+
+double channel_weight(const char* kind, Channel channel) {
+  for (const ChannelWeight& cw : lever_kinds()[static_cast<size_t>(find_lever_kind(kind))].on_regime)
+    if (cw.channel == channel) return cw.weight;
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("format 2: a step that holds part of a lever's window is cut into segments where the window begins and ends",
+          "[units]") {
+  // Sanctions from Wednesday 2020-01-08 until Tuesday 2020-01-14, and a repression lever over
+  // the whole run: in weekly steps the first week is cut after 2 days (sanctions in the last 5)
+  // and the second after 2 (sanctions in the first 2); in each segment a channel is what the
+  // levers acting in all of it make it at their whole strength. Daily steps are never cut.
+  const double c = std::min(channel_weight("sanctions_sectoral", kRevenuePressure), 1.0);
+  const double r = std::min(channel_weight("repression", kRepression), 1.0);
+  REQUIRE(c > 0);
+  REQUIRE(r > 0);
+  const std::string levers =
+      "  - {id: s, kind: sanctions_sectoral, by: med, target: gov, intensity: 1, credibility: 1, from: 2020-01-08, "
+      "until: 2020-01-14}\n"
+      "  - {id: rep, kind: repression, by: gov, target: army, intensity: 1, credibility: 1}\n";
+  const Scenario weekly = segments_scenario("week", "8 weeks", levers, "", "0.99");
+  test::OneRun w(weekly);
+  auto seg_ch = [&](const RunState& st, int s, Channel ch) {
+    return st.seg_ch[static_cast<size_t>(s) * kNumChannels + static_cast<size_t>(ch)];
+  };
+  const double expect[2][2] = {{0, c}, {c, 0}};
+  for (int t = 0; t < 2; ++t) {
+    INFO("week " << t);
+    w.model.step(w.st, w.rng, t);
+    REQUIRE(w.st.segs == 2);
+    CHECK(w.st.seg_w[0] == Approx(2.0 / 7).epsilon(1e-14));
+    CHECK(w.st.seg_w[1] == Approx(5.0 / 7).epsilon(1e-14));
+    for (int s = 0; s < 2; ++s) {
+      CHECK(seg_ch(w.st, s, kRevenuePressure) == Approx(expect[t][s]).epsilon(1e-14));
+      CHECK(seg_ch(w.st, s, kRepression) == Approx(r).epsilon(1e-14));
+    }
+    // What adds up over the days reads the step's channel: the lever at its share.
+    CHECK(w.st.vars[static_cast<size_t>(ch_var(kRevenuePressure))] ==
+          Approx(c * (t == 0 ? 5.0 : 2.0) / 7).epsilon(1e-14));
+  }
+  w.model.step(w.st, w.rng, 2);
+  CHECK(w.st.segs == 0);
+  // A window inside one step (Tuesday to Thursday) cuts it in three.
+  const Scenario inside = segments_scenario(
+      "week", "8 weeks",
+      "  - {id: s, kind: sanctions_sectoral, by: med, target: gov, intensity: 1, credibility: 1, from: 2020-01-07, "
+      "until: 2020-01-09}\n",
+      "", "0.99");
+  test::OneRun in(inside);
+  in.model.step(in.st, in.rng, 0);
+  REQUIRE(in.st.segs == 3);
+  const double widths[3] = {1.0 / 7, 3.0 / 7, 3.0 / 7}, pressure[3] = {0, c, 0};
+  for (int s = 0; s < 3; ++s) {
+    CHECK(in.st.seg_w[static_cast<size_t>(s)] == Approx(widths[s]).epsilon(1e-14));
+    CHECK(seg_ch(in.st, s, kRevenuePressure) == Approx(pressure[s]).epsilon(1e-14));
+  }
+  const Scenario daily = segments_scenario("day", "8 weeks", levers, "", "0.99");
+  test::OneRun d(daily);
+  for (int t = 0; t < 14; ++t) {
+    d.model.step(d.st, d.rng, t);
+    CHECK(d.st.segs == 0);
+  }
+}
+
+TEST_CASE("format 2: a cohort reads a lever's days inside a weekly step at the lever's strength, as daily steps do",
+          "[units]") {
+  // A defection incentive at full strength from Tuesday to Thursday; every officer's threshold
+  // is 0.7 of the incentive's channel weight. On its days the incentive tips them all, in daily
+  // steps and in the weekly step that holds those days. Read as the week's mean channel (3/7
+  // of the incentive, as before the step was cut) it tips none: the last check shows that the
+  // threshold lies between the two.
+  const double w = channel_weight("defection_incentive", kDefectionIncentive);
+  REQUIRE(w > 0);
+  const std::string threshold = std::to_string(0.7 * w);
+  const std::string three_days =
+      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: 2020-01-07, "
+      "until: 2020-01-09}\n";
+  const Scenario sc_week = segments_scenario("week", "4 weeks", three_days, "", threshold);
+  test::OneRun week(sc_week);
+  week.model.step(week.st, week.rng, 0);
+  CHECK(week.st.defected[0] == 10);
+  const Scenario sc_day = segments_scenario("day", "4 weeks", three_days, "", threshold);
+  test::OneRun day(sc_day);
+  for (int t = 0; t < 7; ++t) day.model.step(day.st, day.rng, t);
+  CHECK(day.st.defected[0] == 10);
+  const std::string whole_week_at_3_7 =
+      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: " + std::to_string(3.0 / 7) +
+      ", credibility: 1, from: 2020-01-06, until: 2020-01-12}\n";
+  const Scenario sc_mean = segments_scenario("week", "4 weeks", whole_week_at_3_7, "", threshold);
+  test::OneRun mean(sc_mean);
+  mean.model.step(mean.st, mean.rng, 0);
+  CHECK(mean.st.defected[0] == 0);
+}
+
+TEST_CASE("format 2: a hazard that a lever's channel drives holds the sum of its segments' hazards in a cut step",
+          "[units][statistical]") {
+  // A hazard of 0.99 a year (h = ln 100 a year) driven by 3 x mediation; a mediation lever on
+  // Wednesday 2020-01-08 alone (channel 1). The first week holds h dt (6/7 + e^3 / 7), the
+  // days' sum in daily steps, where reading e^(3 x 1/7) for the whole week gave about 13%
+  // against 28%. An event window from Thursday holds none of the lever's day (4 days at the
+  // base hazard); one until Wednesday holds it (2 days at the base, one raised).
+  const double m = std::min(channel_weight("mediation", kMediation), 1.0);
+  REQUIRE(m > 0);
+  const double hdt = std::log(100.0) / 365.25;  // a day's base hazard
+  const std::string lever =
+      "  - {id: talks, kind: mediation, by: med, target: gov, intensity: 1, credibility: 1, from: 2020-01-08, until: "
+      "2020-01-08}\n";
+  struct Case {
+    std::string window;
+    double days_base, days_raised;
+  };
+  const Case cases[] = {{"", 6, 1}, {", from: 2020-01-09", 4, 0}, {", until: 2020-01-08", 2, 1}};
+  const uint64_t n = 40000;
+  const int family = 2 * static_cast<int>(std::size(cases));
+  for (const Case& k : cases)
+    for (const std::string step : {"week", "day"}) {
+      const Scenario sc = segments_scenario(
+          step, "1 week", lever,
+          "events:\n  - {id: fall, hazard: {annual: 0.99, drivers: {mediation: 3}" + k.window + "}, outcome: ousted}\n",
+          "0.99");
+      const double p = 1 - std::exp(-hdt * (k.days_base + k.days_raised * std::exp(3 * m)));
+      Accumulator a = run(sc, n);
+      INFO(step << "ly steps, window '" << k.window << "': " << a.outcome_counts()[0] << " of " << n << ", expected "
+                << p * n);
+      CHECK(test::within_binomial(a.outcome_counts()[0], n, p, family));
+    }
+  // The test has power: the week's mean channel gave a probability 30 standard errors away.
+  const double p_new = 1 - std::exp(-hdt * (6 + std::exp(3 * m)));
+  const double p_old = 1 - std::exp(-hdt * 7 * std::exp(3 * m / 7));
+  CHECK(p_new - p_old > 30 * std::sqrt(p_new * (1 - p_new) / static_cast<double>(n)));
+}
