@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 #include "engine/core/version.h"
 #include "engine/output/numbers.h"
@@ -292,17 +293,16 @@ std::string summary_table(const Scenario& sc, const Summary& s, const std::strin
     regime_table(s, os);
     os << "  " << s.leader << " still in power at the end of:";
   }
-  for (int k = 1; k <= 4; ++k) {
-    int t = H * k / 4;
-    os << "  " << step_date(s, t) << " " << pct(s.survival[static_cast<size_t>(t)]);
-  }
+  // The ends of the horizon's quarters; a horizon of fewer than four steps has fewer distinct
+  // ones (and none before the first step ends).
+  std::vector<int> at;
+  for (int k = 1; k <= 4; ++k)
+    if (const int t = H * k / 4; t >= 1 && (at.empty() || t != at.back())) at.push_back(t);
+  for (int t : at) os << "  " << step_date(s, t) << " " << pct(s.survival[static_cast<size_t>(t)]);
   os << "\n";
   if (!s.leader.empty()) {
     os << "  regime still standing at the end of:";
-    for (int k = 1; k <= 4; ++k) {
-      int t = H * k / 4;
-      os << "  " << step_date(s, t) << " " << pct(s.regime_survival[static_cast<size_t>(t)]);
-    }
+    for (int t : at) os << "  " << step_date(s, t) << " " << pct(s.regime_survival[static_cast<size_t>(t)]);
     os << "\n";
   }
   for (const auto& f : s.fans) {

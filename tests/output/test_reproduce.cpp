@@ -227,3 +227,45 @@ TEST_CASE("tables end with the version, seed, scenario hash and the command that
   CHECK(c["scenario_hash"] == j["scenario_hash"]);
   CHECK(c["variant_hash"] == j["scenario_hash"]);
 }
+
+TEST_CASE("the table's survival row names each quarter of the horizon once, none before the first step",
+          "[output][dates][cli]") {
+  // A horizon of fewer than four steps has fewer distinct quarter ends: a 2-week horizon
+  // listed the day before the start (the state before any step) and its first week twice.
+  for (const int weeks : {1, 2, 3, 4, 8}) {
+    const std::string path = write("short_horizon.yaml", R"(geosim: 1
+id: short
+start: 2020-01-06
+step: week
+horizon: )" + std::to_string(weeks) + R"(
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+events:
+  - {id: fall, hazard: {per_step: 0.1}, outcome: ousted}
+outcomes:
+  - {id: ousted}
+  - {id: status_quo, default: true}
+)");
+    const auto table = cli_run("run " + path + " --runs 200 --seed 1 -q");
+    REQUIRE(table.code == 0);
+    const size_t at = table.out.find("still in power at the end of:");
+    REQUIRE(at != std::string::npos);
+    const std::string row = table.out.substr(at, table.out.find('\n', at) - at);
+    INFO(weeks << " weeks: " << row);
+    const StepCalendar cal{*parse_date("2020-01-06"), 7};
+    CHECK(row.find(cal.last(0)) == std::string::npos);
+    std::vector<std::string> dates;
+    for (int k = 1; k <= 4; ++k)
+      if (const int t = weeks * k / 4; t >= 1 && (dates.empty() || dates.back() != cal.last(t)))
+        dates.push_back(cal.last(t));
+    CHECK(dates.size() == static_cast<size_t>(std::min(weeks, 4)));
+    size_t from = 0;
+    for (const std::string& d : dates) {
+      const size_t found = row.find(d, from);
+      CHECK(found != std::string::npos);
+      CHECK(row.find(d, found + 1) == std::string::npos);  // once
+      from = found == std::string::npos ? from : found + d.size();
+    }
+  }
+}
