@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "engine/core/fastmath.h"
 #include "engine/model/mechanism.h"
@@ -181,11 +182,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double* v = st.vars.data();
   // The incentive all cohorts share, from the channels' values ch(c).
-  auto incentive = [&](auto ch) {
+  auto incentive = [&](auto ch, double shock) {
     double common = m(kDefIncentive) * ch(kDefectionIncentive) + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
                     m(kDefRecognition) * ch(kRecognition) + m(kDefHumanitarian) * ch(kHumanitarian) -
-                    m(kDefRepression) * ch(kRepression) - m(kDefSupport) * ch(kRegimeSupport) +
-                    st.shock[static_cast<size_t>(t)];
+                    m(kDefRepression) * ch(kRepression) - m(kDefSupport) * ch(kRegimeSupport) + shock;
     if (v2_) {
       // Effects with two sides (format 2): a threat may split or rally the forces; repression
       // beyond a level backfires.
@@ -193,7 +193,8 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     }
     return common;
   };
-  const double common = incentive([v](Channel c) { return v[ch_var(c)]; });
+  auto step_channels = [v](Channel c) { return v[ch_var(c)]; };
+  const double common = incentive(step_channels, st.shock[static_cast<size_t>(t)]);
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
   size_t G = sc_.cohorts.size();
@@ -240,14 +241,43 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     }
   }
   double D = v[kVarDefectedShare];
-  if (st.segs == 0) {
+  // Format 2: the shocks that have not ended, and whether one begins or ends inside this step.
+  bool shock_cut = false;
+  if (v2_ && !st.shocks.empty()) {
+    std::erase_if(st.shocks, [t](const RunState::ShockSpan& sp) { return sp.end <= t; });
+    for (const RunState::ShockSpan& sp : st.shocks)
+      shock_cut = shock_cut || (sp.begin > t && sp.begin < t + 1) || (sp.end > t && sp.end < t + 1);
+  }
+  if (st.segs == 0 && !shock_cut) {
     settle(st, t, trace, b, peer, D);
   } else {
-    // Format 2, a step cut by levers' windows (RunState::segs): each segment in turn, at its
-    // own channels, as its days would be in daily steps (units that defect stay defected).
-    for (size_t s = 0; s < static_cast<size_t>(st.segs); ++s) {
-      const double* ch = st.seg_ch.data() + s * kNumChannels;
-      const double cs = incentive([ch](Channel c) { return ch[c]; });
+    // Format 2, a step cut by levers' windows (RunState::segs) or by a shock that begins or
+    // ends inside it: each piece in turn, at its own channels and shock, as its days would be in
+    // daily steps (units that defect stay defected).
+    std::vector<double>& at = st.cut_at;
+    at.assign(1, 0.0);
+    for (int s = 0; s + 1 < st.segs; ++s) at.push_back(at.back() + st.seg_w[static_cast<size_t>(s)]);
+    if (shock_cut)
+      for (const RunState::ShockSpan& sp : st.shocks)
+        for (const double edge : {sp.begin - t, sp.end - t})
+          if (edge > 0 && edge < 1) at.push_back(edge);
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
+    at.push_back(1.0);
+    size_t lever_seg = 0;  // the levers' segment that holds this piece
+    double lever_end = st.segs > 0 ? st.seg_w[0] : 1.0;
+    for (size_t s = 0; s + 1 < at.size(); ++s) {
+      const double mid = 0.5 * (at[s] + at[s + 1]);
+      while (lever_seg + 1 < static_cast<size_t>(st.segs) && mid >= lever_end) lever_end += st.seg_w[++lever_seg];
+      double shock = st.shock[static_cast<size_t>(t)];
+      if (shock_cut) {
+        shock = 0;
+        for (const RunState::ShockSpan& sp : st.shocks)
+          if (sp.begin <= t + mid && t + mid < sp.end) shock += sp.size;
+      }
+      const double* ch = st.seg_ch.data() + lever_seg * kNumChannels;
+      const double cs =
+          st.segs > 0 ? incentive([ch](Channel c) { return ch[c]; }, shock) : incentive(step_channels, shock);
       for (size_t g = 0; g < G; ++g) {
         b[g] = cs + st.cohort_stance[g];
         if (noise > 0) b[g] += st.cohort_noise[g];

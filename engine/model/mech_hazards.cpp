@@ -40,12 +40,22 @@ static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef en
 
 }  // namespace
 
-void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const {
+void Model::apply_effects(RunState& st, const Effects& e, int t, Trace* trace, double at) const {
   const auto& p = st.p;
   if (e.defection_shock != kNoParam) {
     double s = p[static_cast<size_t>(e.defection_shock)];
-    int end = std::min(sc_.horizon, t + e.shock_steps);
-    for (int k = t; k < end; ++k) st.shock[static_cast<size_t>(k)] += s;
+    if (!v2_) {
+      int end = std::min(sc_.horizon, t + e.shock_steps);
+      for (int k = t; k < end; ++k) st.shock[static_cast<size_t>(k)] += s;
+    } else {
+      // Format 2: from the moment the event fired (at, a share of step t) for the shock's days;
+      // each step holds its mean (the state variable `shock`), the cascade its segments.
+      const double begin = t + at, end = begin + e.shock_span;
+      const int last = std::min(sc_.horizon, static_cast<int>(std::ceil(end)));
+      for (int k = t; k < last; ++k)
+        st.shock[static_cast<size_t>(k)] += s * (std::min(end, k + 1.0) - std::max(begin, static_cast<double>(k)));
+      if (end > begin && !sc_.cohorts.empty()) st.shocks.push_back({begin, end, s});
+    }
   }
   if (e.resources_shock != kNoParam)
     st.vars[kVarResources] = clamp01(st.vars[kVarResources] + p[static_cast<size_t>(e.resources_shock)]);
@@ -93,9 +103,11 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     };
     const uint32_t* w;
     double z = 0;  // format 2, with drivers: the log of the step's hazard (h dt e^(b.v))
+    double at = 0;  // format 2, an event with a defection shock: when in the step it fires
     if (h.flags & H::kScheduled) {
       if (t != h.at) continue;
       w = word_pair();
+      at = h.at_offset;
     } else {
       if (t < h.from || t >= h.until) continue;
       // Format 2: the window's first or last step may hold only part of it (never in format 1).
@@ -129,6 +141,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // hold still; format 1: logistic(logit(p_step) + b.v).
         const double u0 = u32_to_open01(w[0]);
         if (!(v2_ ? below_cloglog(u0, z) : below_logistic(u0, z))) continue;
+        if (h.flags & H::kShock) at = firing_time(h, t, -std::log1p(-u0) / std::exp(z));
       } else {
         double prob = p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
@@ -137,10 +150,12 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         if (partial) prob = -std::expm1(share * std::log1p(-prob));
         if (prob <= 0) continue;
         w = word_pair();
-        if (!(u32_to_open01(w[0]) < prob)) continue;
+        const double u0 = u32_to_open01(w[0]);
+        if (!(u0 < prob)) continue;
+        if (h.flags & H::kShock) at = firing_time(h, t, std::log1p(-u0) / std::log1p(-prob));
       }
     }
-    if (fire_event(st, rng, t, trace, e, u32_to_open01(w[1]))) return true;
+    if (fire_event(st, rng, t, trace, e, u32_to_open01(w[1]), at)) return true;
     new_ruler = st.successions > 0 && st.ruler_since == t + 1;
     if (h.self != SIZE_MAX && !(h.flags & H::kScheduled) && fire_again(st, rng, t, trace, e, z, w[0], new_ruler))
       return true;
@@ -188,6 +203,15 @@ double Model::segmented_hazard(const RunState& st, size_t e, int t, double z, bo
   return zmax + std::log(sum);
 }
 
+// Format 2: when in step t an event fired, as a share of the step, given the share `f` of
+// the hazard that its window holds in the step that had passed when it fired (-ln(1 - u) / L
+// for its draw u below 1 - e^(-L)): the hazard is taken as even over the part of the step its
+// window holds. Where its defection shock begins (Model::apply_effects).
+double Model::firing_time(const HazardPlan& h, int t, double f) {
+  const double ea = t == h.from ? h.first_at : 0.0, eb = t == h.until - 1 ? h.last_at : 1.0;
+  return ea + (eb - ea) * std::clamp(f, 0.0, 1.0);
+}
+
 // Format 2: an event whose hazard reads its own count (fired.<self>, coefficient b) fires
 // again within the step at the raised hazard, as the continuous-time process does: the step's
 // hazard L = e^z is held over the step, the first firing came at the share
@@ -212,13 +236,14 @@ bool Model::fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, siz
     const double u = u32_to_open01(words[0]);
     if (!below_cloglog(u, z + std::log(rest))) break;
     used += -std::log1p(-u) / std::exp(z);
-    if (fire_event(st, rng, t, trace, e, u32_to_open01(words[1]))) return true;
+    const double at = (h.flags & HazardPlan::kShock) ? firing_time(h, t, used) : 0.0;
+    if (fire_event(st, rng, t, trace, e, u32_to_open01(words[1]), at)) return true;
     new_ruler = st.successions > 0 && st.ruler_since == t + 1;
   }
   return false;
 }
 
-bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1) const {
+bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1, double at) const {
   const Event& ev = sc_.events[e];
   st.fired[e] += 1;
   if (st.first_fire[e] < 0) st.first_fire[e] = t;
@@ -232,11 +257,11 @@ bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, siz
       // A successor who rules on gets no effects of the event, as when the run ends.
       return end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string());
     }
-    apply_effects(st, ev.on_failure, t, trace);
+    apply_effects(st, ev.on_failure, t, trace, at);
   } else if (trace) {
     trace->event(t, ev, false, false);
   }
-  apply_effects(st, ev.effects, t, trace);
+  apply_effects(st, ev.effects, t, trace, at);
   return false;
 }
 

@@ -167,8 +167,11 @@ Model::Model(const Scenario& scenario)
     h.from_frac = ev.from_frac;
     h.until_frac = ev.until_frac;
     h.first_at = ev.first_at;
+    h.at_offset = ev.at_offset;
     h.last_at = ev.last_at;
     if (h.from_frac != 1.0 || h.until_frac != 1.0) h.flags |= HazardPlan::kPartial;
+    if (v2_ && (ev.effects.defection_shock != kNoParam || ev.on_failure.defection_shock != kNoParam))
+      h.flags |= HazardPlan::kShock;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers) {
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});
@@ -441,6 +444,7 @@ void Model::init_run(RunState& st, uint64_t seed, uint64_t run, const ParamValue
     st.lever_k[l] = lever_rules::pull(lv, p, s, sc_.dt_years);
   }
   std::fill(st.shock.begin(), st.shock.end(), 0.0);
+  st.shocks.clear();
   std::fill(st.fired.begin(), st.fired.end(), 0);
   std::fill(st.lever_active.begin(), st.lever_active.end(), 0);
   if (!react_.empty()) {

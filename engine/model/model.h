@@ -98,7 +98,15 @@ struct RunState {
   std::vector<double> unit_weight;             // per cohort: weight of one unit (normalised)
   std::vector<double> cohort_base;             // per cohort: incentive before the peer term
   std::vector<double> cohort_stance, cohort_noise;  // per cohort: its stance's and its noise's part of it
-  std::vector<double> shock;                   // defection shock per step
+  std::vector<double> shock;                        // defection shock per step (format 2: its mean over the step)
+  // Format 2: each defection shock's span in steps (from the moment its event fired, for its
+  // days exactly) and size, until it has ended; a step that one begins or ends inside is read
+  // by the cascade in segments (Model::defection). cut_at: the cascade's scratch.
+  struct ShockSpan {
+    double begin, end, size;
+  };
+  std::vector<ShockSpan> shocks;
+  std::vector<double> cut_at;
   std::vector<int> fired;                      // per event
   std::vector<double> event_logit0, event_p0;  // per event, per run
   std::vector<char> lever_active;              // per lever, last step's activity (for the trace)
@@ -254,14 +262,15 @@ class Model {
   bool events(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   // Event e fired at step t (u1: its second uniform, whether it succeeds); true if the run
   // ended. Kept out of line, so that the loop over events holds its arrays in registers.
-  bool fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1) const;
+  // `at`: when in step t it fires, as a share of the step (format 2; where its shock begins).
+  bool fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1, double at = 0) const;
   // Format 2: the further firings within step t of event e, whose hazard reads its own count,
   // after a first firing at log hazard z with first draw w0; true if the run ended.
   bool fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double z, uint32_t w0,
                   bool& new_ruler) const;
   // The most firings of one event in one step (format 2, fire_again).
   static constexpr uint32_t kMaxFiresPerStep = 1024;
-  void apply_effects(RunState& st, const Effects& e, int t, Trace* trace) const;
+  void apply_effects(RunState& st, const Effects& e, int t, Trace* trace, double at = 0) const;
   void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
   void exit_calculus(RunState& st) const;
   double insiders_against(const RunState& st) const;
@@ -327,6 +336,7 @@ class Model {
       kLogit = 16,     // drivers or insiders: a linear predictor (else a constant probability)
       kPartial = 32,   // format 2: its window's first or last step holds only part of it
       kChannels = 64,  // format 2: a driver reads a channel (a cut step is read by segments)
+      kShock = 128,    // format 2: it brings a defection shock (which begins when it fires)
     };
     uint8_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
@@ -336,10 +346,12 @@ class Model {
     // Format 2: the share of the window's first and last steps inside it (Event::from_frac).
     double from_frac = 1, until_frac = 1;
     double first_at = 0, last_at = 1;  // where in those steps the window begins and ends
+    double at_offset = 0;              // scheduled: where in its step its date falls
     // Format 2: the parameter of the coefficient on its own count (fired.<self>), whose firings
     // within a step raise its hazard for the rest of the step (Model::events); SIZE_MAX: none.
     size_t self = SIZE_MAX;
   };
+  static double firing_time(const HazardPlan& h, int t, double f);
   struct HazardDriver {
     size_t var, coef;  // state variable and the parameter of its coefficient
   };

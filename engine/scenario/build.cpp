@@ -159,7 +159,8 @@ class Builder {
   // A duration in calendar units ("4 weeks", "10 days", "3 months", "1 year"; a month is
   // 365.25 / 12 days) as a whole number of steps, rounded to the nearest; nullopt after an
   // error.
-  std::optional<int> get_duration(const YNode& n, const char* key) {
+  // `days`, if given, receives the duration in days (not rounded).
+  std::optional<int> get_duration(const YNode& n, const char* key, double* days_out = nullptr) {
     const YNode* v = n.find(key);
     if (!v) return std::nullopt;
     const std::string hint = "a number and a unit: `4 weeks`, `10 days`, `3 months`, `1 year`";
@@ -191,6 +192,7 @@ class Builder {
       return std::nullopt;
     }
     const double steps = std::round(days / step_days_);
+    if (days_out) *days_out = days;
     if (steps > limits_.max_steps) {
       diags_.error(v->loc, std::string("`") + key + "` is longer than the longest scenario (" +
                                std::to_string(limits_.max_steps) + " steps)");
@@ -1293,14 +1295,18 @@ Effects Builder::read_effects(const YNode& n, const std::string& path, const Pro
                               "added to every cohort's incentive to defect");
   if (!v2 || from_format1(n.find("shock_steps"))) {
     e.shock_steps = get_int(n, "shock_steps", 1, 1, limits_.max_steps);
+    e.shock_span = e.shock_steps;
   } else if (const YNode* k = n.find("shock_steps")) {
     diags_.error(k->loc, "in format 2, a shock lasts `shock_for:` a duration",
                  "write `shock_for: " + (k->is_scalar() ? k->scalar : std::string("1")) +
                      (sc_.unit == StepUnit::Week ? " weeks" : " days") +
                      "`, so that the scenario means the same in daily and weekly steps");
   } else {
-    // At least one step: a shock shorter than a step lasts the step it falls in.
-    e.shock_steps = std::max(1, get_duration(n, "shock_for").value_or(1));
+    // shock_steps: at least one step (what the lint and descriptions read); the model holds
+    // the shock for its days exactly, from the moment the event fires (shock_span).
+    double days = -1;
+    e.shock_steps = std::max(1, get_duration(n, "shock_for", &days).value_or(1));
+    e.shock_span = days >= 0 ? days / step_days_ : 1.0;
   }
   if (n.find("resources_shock"))
     e.resources_shock = param(n, "resources_shock", path + ".resources_shock", 0, {-1, 1}, prov, "added to resources");
@@ -1401,6 +1407,8 @@ void Builder::read_events() {
         e.scheduled = true;
         if (auto d = get_date(n, "at")) {
           e.at_step = step_of(*d);
+          if (sc_.format_version >= 2 && start_ok_)
+            e.at_offset = ((d->days - sc_.start.days) - e.at_step * step_days_) / step_days_;
           if (start_ok_ && (e.at_step < 0 || (e.at_step >= sc_.horizon && !horizon_from_command_line_)))
             // The last day is the day before date_of_step(horizon), as lever, hazard and
             // observation messages say: a date on date_of_step(horizon) is outside.

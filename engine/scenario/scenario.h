@@ -198,6 +198,9 @@ struct Decision {
 struct Effects {
   ParamId defection_shock = kNoParam;                 // added to every cohort's incentive
   int shock_steps = 1;                                // for how many steps
+  // Format 2: how long, in steps (its days over a step's, not rounded): the shock holds from
+  // the moment the event fires within its step for that long (Model::apply_effects).
+  double shock_span = 1;
   int talks = 0;                                      // +1 open, -1 close, 0 leave
   ParamId resources_shock = kNoParam;                 // added to resources
   std::vector<std::pair<int, ParamId>> stance_shock;  // actor -> added to its first-issue stance
@@ -211,6 +214,7 @@ struct Event {
   FileLoc loc;  // of its item in the file
   bool scheduled = false;
   int at_step = -1;                              // scheduled events
+  double at_offset = 0;  // format 2: where in at_step its date falls (its days before it over the step's)
   ParamId annual = kNoParam;                     // hazard: base probability per year
   ParamId per_step = kNoParam;                   // or per step
   std::vector<std::pair<int, ParamId>> drivers;  // state variable -> logit coefficient

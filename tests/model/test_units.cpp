@@ -683,8 +683,8 @@ cohorts:
 levers:
 )" + levers + events + R"(
 outcomes:
-)" + (events.empty() ? "" : "  - {id: ousted}\n") +
-                         "  - {id: status_quo, default: true}\n");
+)" + (events.find("outcome: ousted") != std::string::npos ? "  - {id: ousted}\n" : "") +
+                         "  - {id: collapse, when: \"defected_share >= 0.5\"}\n  - {id: status_quo, default: true}\n");
 }
 
 double channel_weight(const char* kind, Channel channel) {
@@ -819,4 +819,101 @@ TEST_CASE("format 2: a hazard that a lever's channel drives holds the sum of its
   const double p_new = 1 - std::exp(-hdt * (6 + std::exp(3 * m)));
   const double p_old = 1 - std::exp(-hdt * 7 * std::exp(3 * m / 7));
   CHECK(p_new - p_old > 30 * std::sqrt(p_new * (1 - p_new) / static_cast<double>(n)));
+}
+
+TEST_CASE("format 2: a defection shock holds from its event's date for its days, whatever the step", "[units]") {
+  // A scheduled event on Wednesday 2020-01-08 with a shock of 0.3 for 7 days: in weekly steps it
+  // holds 5/7 of the first week and 2/7 of the second (the state variable `shock` is the
+  // step's mean); in daily steps days 2 to 8. Before, it held the whole first week.
+  const std::string event =
+      "events:\n  - {id: rising, at: 2020-01-08, effects: {defection_shock: 0.3, shock_for: 7 days}}\n";
+  const Scenario weekly = segments_scenario("week", "8 weeks", "  []\n", event, "0.99");
+  test::OneRun w(weekly);
+  const double mean[3] = {0.3 * 5 / 7, 0.3 * 2 / 7, 0};
+  for (int t = 0; t < 3; ++t) {
+    w.model.step(w.st, w.rng, t);
+    INFO("week " << t);
+    CHECK(w.st.vars[kVarShock] == Approx(mean[t]).epsilon(1e-14));
+  }
+  const Scenario daily = segments_scenario("day", "8 weeks", "  []\n", event, "0.99");
+  test::OneRun d(daily);
+  for (int t = 0; t < 14; ++t) {
+    d.model.step(d.st, d.rng, t);
+    INFO("day " << t);
+    CHECK(d.st.vars[kVarShock] == (t >= 2 && t <= 8 ? 0.3 : 0.0));
+  }
+  // A shock whose days end inside a week: 10 days from Monday are a week and 3 days, not the
+  // one week they rounded to.
+  const Scenario ten = segments_scenario(
+      "week", "8 weeks", "  []\n",
+      "events:\n  - {id: rising, at: 2020-01-06, effects: {defection_shock: 0.3, shock_for: 10 days}}\n", "0.99");
+  test::OneRun r(ten);
+  r.model.step(r.st, r.rng, 0);
+  r.model.step(r.st, r.rng, 1);
+  CHECK(r.st.vars[kVarShock] == Approx(0.3 * 3 / 7).epsilon(1e-14));
+}
+
+TEST_CASE("format 2: the cascade reads a shock's days and a lever's days where they meet inside a week", "[units]") {
+  // A shock of 0.5 (a scheduled event on Wednesday 2020-01-08, for 7 days: until Tuesday the
+  // 14th) and a defection incentive from Monday the 13th; each alone is below the officers'
+  // threshold, together above it. They meet on the 13th and 14th: daily steps tip everyone on
+  // the 13th, and so does the second weekly step, read in its pieces. Counting the shock in
+  // whole steps (the first week only), the weekly steps never had both at once.
+  const double w = channel_weight("defection_incentive", kDefectionIncentive);
+  REQUIRE(w > 0);
+  const std::string lever =
+      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
+      "2020-01-13}\n";
+  const std::string event =
+      "events:\n  - {id: rising, at: 2020-01-08, effects: {defection_shock: 0.5, shock_for: 7 days}}\n";
+  const double th = std::max(0.5, w) + 0.5 * std::min(0.5, w);  // above each, below both
+  const std::string threshold = std::to_string(th);
+  REQUIRE(th < 0.5 + w);
+  const Scenario weekly = segments_scenario("week", "4 weeks", lever, event, threshold);
+  test::OneRun wk(weekly);
+  wk.model.step(wk.st, wk.rng, 0);
+  CHECK(wk.st.defected[0] == 0);
+  wk.model.step(wk.st, wk.rng, 1);
+  CHECK(wk.st.defected[0] == 10);
+  const Scenario daily = segments_scenario("day", "4 weeks", lever, event, threshold);
+  test::OneRun dy(daily);
+  for (int t = 0; t < 7; ++t) dy.model.step(dy.st, dy.rng, t);
+  CHECK(dy.st.defected[0] == 0);
+  dy.model.step(dy.st, dy.rng, 7);
+  CHECK(dy.st.defected[0] == 10);
+  // Without the shock's last two days (5 days from Wednesday), nothing tips in either.
+  const std::string short_event =
+      "events:\n  - {id: rising, at: 2020-01-08, effects: {defection_shock: 0.5, shock_for: 5 days}}\n";
+  const Scenario weekly_short = segments_scenario("week", "4 weeks", lever, short_event, threshold);
+  test::OneRun ws(weekly_short);
+  for (int t = 0; t < 4; ++t) ws.model.step(ws.st, ws.rng, t);
+  CHECK(ws.st.defected[0] == 0);
+}
+
+TEST_CASE("format 2: a random event's shock begins when it fires within the step", "[units][statistical]") {
+  // An event that may fire once in the first week (Monday to Sunday) at 0.999 a year (h = ln
+  // 1000 a year), with a shock for 3 days, and a defection incentive on Sunday alone; only the
+  // two together tip the officers (and collapse the regime). They meet when the event fires
+  // after the start of Thursday: P = e^(-3 h') - e^(-7 h') with h' the daily rate, in daily
+  // steps and in weekly ones. A shock counted from the step's start never reached Sunday in
+  // weekly steps (P = 0).
+  const double w = channel_weight("defection_incentive", kDefectionIncentive);
+  REQUIRE(w > 0);
+  const double day = std::log(1000.0) / 365.25;
+  const std::string lever =
+      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
+      "2020-01-12, until: 2020-01-12}\n";
+  const std::string threshold = std::to_string(std::max(0.5, w) + 0.5 * std::min(0.5, w));
+  const double p = std::exp(-3 * day) - std::exp(-7 * day);
+  const uint64_t n = 20000;
+  for (const std::string step : {"week", "day"}) {
+    const Scenario sc = segments_scenario(
+        step, "2 weeks", lever,
+        "events:\n  - {id: rising, once: true, hazard: {annual: 0.999, from: 2020-01-06, until: 2020-01-12}, "
+        "effects: {defection_shock: 0.5, shock_for: 3 days}}\n",
+        threshold);
+    Accumulator a = run(sc, n);
+    INFO("step " << step << ": " << a.outcome_counts()[0] << " collapses of " << n << ", expected " << p * n);
+    CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
+  }
 }
