@@ -218,8 +218,7 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
         // (1 / (7 x 3650) for whole days: noise_days is at most 3650, a step 1 or 7 days) keeps a whole number
         // of periods whole, so that a period of 7 days begins at steps 0, 1, 2 ... in weekly
         // steps and 0, 7, 14 ... in daily.
-        constexpr double kEpochSlack = 1e-9;
-        const int64_t e = static_cast<int64_t>(std::floor(t / st.cohort_period + kEpochSlack));
+        const int64_t e = noise_epoch(st, t);
         if (e != st.cohort_epoch[g]) {
           st.cohort_epoch[g] = e;
           if (e == t) {
@@ -248,12 +247,23 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     for (const RunState::ShockSpan& sp : st.shocks)
       shock_cut = shock_cut || (sp.begin > t && sp.begin < t + 1) || (sp.end > t && sp.end < t + 1);
   }
-  if (st.segs == 0 && !shock_cut) {
+  // Format 2: where a period of the cohorts' shocks begins inside this step (noise_days that
+  // are not a whole number of steps: 3 days in weekly steps, for instance). A true boundary
+  // lies at least 1 / (7 x 3650) of a step from the step's ends (whole days); the margin of
+  // 1e-6 keeps the slack of noise_epoch (a whole number of steps) from counting as one.
+  bool noise_cut = false;
+  constexpr double kCutMargin = 1e-6;
+  if (v2_ && noise > 0) {
+    const double next = (static_cast<double>(noise_epoch(st, t) + 1) - kEpochSlack) * st.cohort_period - t;
+    noise_cut = next > kCutMargin && next < 1 - kCutMargin;
+  }
+  if (st.segs == 0 && !shock_cut && !noise_cut) {
     settle(st, t, trace, b, peer, D);
   } else {
-    // Format 2, a step cut by levers' windows (RunState::segs) or by a shock that begins or
-    // ends inside it: each piece in turn, at its own channels and shock, as its days would be in
-    // daily steps (units that defect stay defected).
+    // Format 2, a step cut by levers' windows (RunState::segs), by a shock that begins or ends
+    // inside it or by a new period of the cohorts' shocks: each piece in turn, at its own
+    // channels, shock and cohort shocks, as its days would be in daily steps (units that defect
+    // stay defected).
     std::vector<double>& at = st.cut_at;
     at.assign(1, 0.0);
     for (int s = 0; s + 1 < st.segs; ++s) at.push_back(at.back() + st.seg_w[static_cast<size_t>(s)]);
@@ -261,6 +271,12 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
       for (const RunState::ShockSpan& sp : st.shocks)
         for (const double edge : {sp.begin - t, sp.end - t})
           if (edge > 0 && edge < 1) at.push_back(edge);
+    if (noise_cut)
+      for (int64_t k = noise_epoch(st, t) + 1;; ++k) {
+        const double edge = (static_cast<double>(k) - kEpochSlack) * st.cohort_period - t;
+        if (!(edge < 1 - kCutMargin)) break;
+        if (edge > kCutMargin) at.push_back(edge);
+      }
     std::sort(at.begin(), at.end());
     at.erase(std::unique(at.begin(), at.end()), at.end());
     at.push_back(1.0);
@@ -278,14 +294,28 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
       const double* ch = st.seg_ch.data() + lever_seg * kNumChannels;
       const double cs =
           st.segs > 0 ? incentive([ch](Channel c) { return ch[c]; }, shock) : incentive(step_channels, shock);
+      // The period of the cohorts' shocks that holds this piece, and each cohort's shock in it
+      // (the word of its noise stream that the first step of that period would draw).
+      const int64_t e = noise_cut ? noise_epoch(st, t + mid) : 0;
       for (size_t g = 0; g < G; ++g) {
         b[g] = cs + st.cohort_stance[g];
-        if (noise > 0) b[g] += st.cohort_noise[g];
+        if (noise > 0 && noise_cut && e != st.cohort_epoch[g]) {
+          const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
+          b[g] += noise * inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
+        } else if (noise > 0) {
+          b[g] += st.cohort_noise[g];
+        }
       }
       settle(st, t, trace, b, peer, D);
     }
   }
   st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+// Format 2: the index of the period of the cohorts' shocks (noise_days on the calendar) that
+// holds time y, in steps since the start (see Model::defection on the slack).
+int64_t Model::noise_epoch(const RunState& st, double y) {
+  return static_cast<int64_t>(std::floor(y / st.cohort_period + kEpochSlack));
 }
 
 // Granovetter's fixed point: defection only grows within a step, so iterate until no cohort

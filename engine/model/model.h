@@ -242,6 +242,8 @@ class Model {
   void update_levers(RunState& st, int t, Trace* trace) const;
   void cut_segments(RunState& st, int t) const;
   void settle(RunState& st, int t, Trace* trace, const double* b, double peer, double& D) const;
+  static constexpr double kEpochSlack = 1e-9;  // Model::noise_epoch
+  static int64_t noise_epoch(const RunState& st, double y);
   double segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const;
   void exact_pulls(RunState& st, double r) const;
   void stance_rates(RunState& st) const;

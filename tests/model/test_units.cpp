@@ -917,3 +917,48 @@ TEST_CASE("format 2: a random event's shock begins when it fires within the step
     CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
   }
 }
+
+TEST_CASE("format 2: every period of the cohorts' shocks that a weekly step holds is read, as in daily steps",
+          "[units][statistical]") {
+  // Shocks of sd 0.1 that hold 3 days (noise_days: 3), and one officer whose threshold is q's
+  // upper quantile of one shock; nothing else moves him. Two weeks hold 5 periods (days 0-2,
+  // 3-5, 6-8, 9-11, 12-13), so he defects in 1 - (1 - q)^5 of runs in daily and in weekly
+  // steps. A weekly step read only the period in force at its start (days 0 and 7: 2 periods),
+  // which gave 1 - (1 - q)^2.
+  const double q = 0.1, sd = 0.1;
+  const double z = [&] {  // the upper q quantile of N(0, 1), by bisection
+    double lo = 0, hi = 10;
+    for (int i = 0; i < 100; ++i) {
+      const double mid = (lo + hi) / 2;
+      (0.5 * std::erfc(mid / std::sqrt(2.0)) > q ? lo : hi) = mid;
+    }
+    return lo;
+  }();
+  const uint64_t n = 20000;
+  const double p = 1 - std::pow(1 - q, 5);
+  for (const std::string step : {"week", "day"}) {
+    const Scenario sc = test::from_text("geosim: 2\nid: periods\nstart: 2020-01-06\nstep: " + step + R"(
+horizon: 2 weeks
+incumbent: gov
+mechanisms:
+  defection: {incentive: 0, patronage: 0, peer: 0, stance: 0, threat: 0, noise: )" +
+                                        std::to_string(sd) + R"(, noise_days: 3}
+  repression: {backfire: 0}
+issues:
+  - {id: rule, noise: 0}
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: army, kind: security_force, stance: 0.5}
+cohorts:
+  - {id: officer, actor: army, units: 1, weight: 1, threshold: )" +
+                                        std::to_string(z * sd) + R"(}
+outcomes:
+  - {id: collapse, when: "defected_share >= 0.5"}
+  - {id: status_quo, default: true}
+)");
+    Accumulator a = run(sc, n);
+    INFO("step " << step << ": " << a.outcome_counts()[0] << " of " << n << ", expected " << p * n
+                 << " (two periods: " << (1 - std::pow(1 - q, 2)) * n << ")");
+    CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
+  }
+}
