@@ -41,7 +41,7 @@ constexpr FixedVarRow kFixedVars[] = {
     {kVarExitGain, "exit_gain", "utility of taking the exit deal minus utility of staying", -5, 5},
     {kVarMeanStance, "mean_stance", "capability x salience weighted mean stance on the first issue", -1, 1},
     {kVarStanceGap, "stance_gap", "distance between the incumbent's and the challenger's stances", 0, 2},
-    {kVarShock, "shock", "defection shock from events active this step", -1, 1},
+    {kVarShock, "shock", "defection shock from events active this step (format 2: its mean over the step)", -1, 1},
 };
 static_assert(std::size(kFixedVars) == kVarFirstChannel, "one row per Var before the channels");
 static_assert(rows_in_enum_order(kFixedVars), "kFixedVars rows must follow the Var enum");
