@@ -174,6 +174,23 @@ static_assert(rows_in_enum_order(kParams), "kParams rows must follow the Coef en
 
 }  // namespace
 
+// The incentive to defect that all cohorts share, from the channels' values ch(c) and the
+// events' shock.
+template <class Channels>
+double Model::incentive(const RunState& st, Channels ch, double shock) const {
+  const auto& p = st.p;
+  auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
+  double common = m(kDefIncentive) * ch(kDefectionIncentive) + m(kDefPatronage) * (1.0 - st.vars[kVarPatronage]) +
+                  m(kDefRecognition) * ch(kRecognition) + m(kDefHumanitarian) * ch(kHumanitarian) -
+                  m(kDefRepression) * ch(kRepression) - m(kDefSupport) * ch(kRegimeSupport) + shock;
+  if (v2_) {
+    // Effects with two sides (format 2): a threat may split or rally the forces; repression
+    // beyond a level backfires.
+    common += m(kDefThreat) * ch(kThreat) + m(kRepBackfire) * std::max(0.0, ch(kRepression) - m(kRepBackfireLevel));
+  }
+  return common;
+}
+
 void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   // The events' shock is a state variable whether or not cohorts feel it.
   st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
@@ -181,20 +198,8 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   const auto& p = st.p;
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double* v = st.vars.data();
-  // The incentive all cohorts share, from the channels' values ch(c).
-  auto incentive = [&](auto ch, double shock) {
-    double common = m(kDefIncentive) * ch(kDefectionIncentive) + m(kDefPatronage) * (1.0 - v[kVarPatronage]) +
-                    m(kDefRecognition) * ch(kRecognition) + m(kDefHumanitarian) * ch(kHumanitarian) -
-                    m(kDefRepression) * ch(kRepression) - m(kDefSupport) * ch(kRegimeSupport) + shock;
-    if (v2_) {
-      // Effects with two sides (format 2): a threat may split or rally the forces; repression
-      // beyond a level backfires.
-      common += m(kDefThreat) * ch(kThreat) + m(kRepBackfire) * std::max(0.0, ch(kRepression) - m(kRepBackfireLevel));
-    }
-    return common;
-  };
-  auto step_channels = [v](Channel c) { return v[ch_var(c)]; };
-  const double common = incentive(step_channels, st.shock[static_cast<size_t>(t)]);
+  const double common = incentive(
+      st, [v](Channel c) { return v[ch_var(c)]; }, st.shock[static_cast<size_t>(t)]);
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
   size_t G = sc_.cohorts.size();
@@ -204,8 +209,7 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
     const Cohort& c = sc_.cohorts[g];
     double xa = st.x[static_cast<size_t>(c.actor)];
     double against = (is.hi - xa) / (is.hi - is.lo);
-    st.cohort_stance[g] = stance_w * against;
-    b[g] = common + st.cohort_stance[g];
+    b[g] = common + stance_w * against;
     if (noise > 0) {
       const uint32_t block = static_cast<uint32_t>(t) >> 2;
       if (st.noise_block != block) fill_noise(st, block);
@@ -232,11 +236,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
             st.cohort_eps[g] = inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
           }
         }
-        st.cohort_noise[g] = noise * st.cohort_eps[g];
+        b[g] += noise * st.cohort_eps[g];
       } else {
-        st.cohort_noise[g] = noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
+        b[g] += noise * st.noise_z[4 * (word_cohort0_ + g) + (static_cast<size_t>(t) & 3)];
       }
-      b[g] += st.cohort_noise[g];
     }
   }
   double D = v[kVarDefectedShare];
@@ -252,64 +255,83 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   // lies at least 1 / (7 x 3650) of a step from the step's ends (whole days); the margin of
   // 1e-6 keeps the slack of noise_epoch (a whole number of steps) from counting as one.
   bool noise_cut = false;
-  constexpr double kCutMargin = 1e-6;
   if (v2_ && noise > 0) {
     const double next = (static_cast<double>(noise_epoch(st, t) + 1) - kEpochSlack) * st.cohort_period - t;
     noise_cut = next > kCutMargin && next < 1 - kCutMargin;
   }
-  if (st.segs == 0 && !shock_cut && !noise_cut) {
+  if (st.segs == 0 && !shock_cut && !noise_cut)
     settle(st, t, trace, b, peer, D);
-  } else {
-    // Format 2, a step cut by levers' windows (RunState::segs), by a shock that begins or ends
-    // inside it or by a new period of the cohorts' shocks: each piece in turn, at its own
-    // channels, shock and cohort shocks, as its days would be in daily steps (units that defect
-    // stay defected).
-    std::vector<double>& at = st.cut_at;
-    at.assign(1, 0.0);
-    for (int s = 0; s + 1 < st.segs; ++s) at.push_back(at.back() + st.seg_w[static_cast<size_t>(s)]);
-    if (shock_cut)
-      for (const RunState::ShockSpan& sp : st.shocks)
-        for (const double edge : {sp.begin - t, sp.end - t})
-          if (edge > 0 && edge < 1) at.push_back(edge);
-    if (noise_cut)
-      for (int64_t k = noise_epoch(st, t) + 1;; ++k) {
-        const double edge = (static_cast<double>(k) - kEpochSlack) * st.cohort_period - t;
-        if (!(edge < 1 - kCutMargin)) break;
-        if (edge > kCutMargin) at.push_back(edge);
-      }
-    std::sort(at.begin(), at.end());
-    at.erase(std::unique(at.begin(), at.end()), at.end());
-    at.push_back(1.0);
-    size_t lever_seg = 0;  // the levers' segment that holds this piece
-    double lever_end = st.segs > 0 ? st.seg_w[0] : 1.0;
-    for (size_t s = 0; s + 1 < at.size(); ++s) {
-      const double mid = 0.5 * (at[s] + at[s + 1]);
-      while (lever_seg + 1 < static_cast<size_t>(st.segs) && mid >= lever_end) lever_end += st.seg_w[++lever_seg];
-      double shock = st.shock[static_cast<size_t>(t)];
-      if (shock_cut) {
-        shock = 0;
-        for (const RunState::ShockSpan& sp : st.shocks)
-          if (sp.begin <= t + mid && t + mid < sp.end) shock += sp.size;
-      }
-      const double* ch = st.seg_ch.data() + lever_seg * kNumChannels;
-      const double cs =
-          st.segs > 0 ? incentive([ch](Channel c) { return ch[c]; }, shock) : incentive(step_channels, shock);
-      // The period of the cohorts' shocks that holds this piece, and each cohort's shock in it
-      // (the word of its noise stream that the first step of that period would draw).
-      const int64_t e = noise_cut ? noise_epoch(st, t + mid) : 0;
-      for (size_t g = 0; g < G; ++g) {
-        b[g] = cs + st.cohort_stance[g];
-        if (noise > 0 && noise_cut && e != st.cohort_epoch[g]) {
-          const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
-          b[g] += noise * inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3]));
-        } else if (noise > 0) {
-          b[g] += st.cohort_noise[g];
-        }
-      }
-      settle(st, t, trace, b, peer, D);
-    }
-  }
+  else
+    defection_in_pieces(st, rng, t, trace, common, shock_cut, noise_cut, D);
   st.vars[kVarDefectedShare] = std::min(1.0, D);
+}
+
+// Format 2: the cascade of a step cut by levers' windows (RunState::segs), by a shock that
+// begins or ends inside it or by a new period of the cohorts' shocks: each piece in turn, at
+// its own channels, shock and cohort shocks, as its days would be in daily steps (units that
+// defect stay defected). cohort_base holds each cohort's incentive for the whole step, whose
+// shared part is `common`. Kept out of Model::defection, which every step runs.
+void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* trace, double common, bool shock_cut,
+                                bool noise_cut, double& D) const {
+  const auto& p = st.p;
+  auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
+  const double peer = m(kDefPeer), noise = m(kDefNoise);
+  const size_t G = sc_.cohorts.size();
+  double* b = st.cohort_base.data();
+  const double* v = st.vars.data();
+  // Format 2, a step cut by levers' windows (RunState::segs), by a shock that begins or ends
+  // inside it or by a new period of the cohorts' shocks: each piece in turn, at its own
+  // channels, shock and cohort shocks, as its days would be in daily steps (units that defect
+  // stay defected).
+  // Each cohort's own part of the incentive (its actor's stance, its shock), the same in
+  // every piece but for the shock of a new period.
+  double* own = st.cohort_own.data();
+  for (size_t g = 0; g < G; ++g) own[g] = b[g] - common;
+  std::vector<double>& at = st.cut_at;
+  at.assign(1, 0.0);
+  for (int s = 0; s + 1 < st.segs; ++s) at.push_back(at.back() + st.seg_w[static_cast<size_t>(s)]);
+  if (shock_cut)
+    for (const RunState::ShockSpan& sp : st.shocks)
+      for (const double edge : {sp.begin - t, sp.end - t})
+        if (edge > 0 && edge < 1) at.push_back(edge);
+  if (noise_cut)
+    for (int64_t k = noise_epoch(st, t) + 1;; ++k) {
+      const double edge = (static_cast<double>(k) - kEpochSlack) * st.cohort_period - t;
+      if (!(edge < 1 - kCutMargin)) break;
+      if (edge > kCutMargin) at.push_back(edge);
+    }
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  at.push_back(1.0);
+  size_t lever_seg = 0;  // the levers' segment that holds this piece
+  double lever_end = st.segs > 0 ? st.seg_w[0] : 1.0;
+  for (size_t s = 0; s + 1 < at.size(); ++s) {
+    const double mid = 0.5 * (at[s] + at[s + 1]);
+    while (lever_seg + 1 < static_cast<size_t>(st.segs) && mid >= lever_end) lever_end += st.seg_w[++lever_seg];
+    double shock = st.shock[static_cast<size_t>(t)];
+    if (shock_cut) {
+      shock = 0;
+      for (const RunState::ShockSpan& sp : st.shocks)
+        if (sp.begin <= t + mid && t + mid < sp.end) shock += sp.size;
+    }
+    const double* ch = st.seg_ch.data() + lever_seg * kNumChannels;
+    const double cs = st.segs > 0 ? incentive(
+                                        st, [ch](Channel c) { return ch[c]; }, shock)
+                                  : incentive(
+                                        st, [v](Channel c) { return v[ch_var(c)]; }, shock);
+    // The period of the cohorts' shocks that holds this piece, and each cohort's shock in it
+    // (the word of its noise stream that the first step of that period would draw).
+    const int64_t e = noise_cut ? noise_epoch(st, t + mid) : 0;
+    for (size_t g = 0; g < G; ++g) {
+      b[g] = cs + own[g];
+      if (noise_cut && e != st.cohort_epoch[g]) {
+        // Another period's shock in place of the one in force at the step's start.
+        const auto w = rng.bits(cohort_noise_stream_[g], static_cast<uint32_t>(e) >> 2);
+        b[g] += noise * (inverse_normal_cdf_fast(u32_to_open01(w[static_cast<size_t>(e) & 3])) - st.cohort_eps[g]);
+      }
+    }
+    settle(st, t, trace, b, peer, D);
+  }
 }
 
 // Format 2: the index of the period of the cohorts' shocks (noise_days on the calendar) that

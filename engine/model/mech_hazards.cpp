@@ -91,6 +91,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   const double* p0 = st.event_p0.data();
   const uint32_t* cached_words = st.words.data() + words;
   const size_t events = hazard_plan_.size();
+  const bool cut = st.segs > 0;  // a step that levers' windows cut (fire_event leaves it)
   for (size_t e = 0; e < events; ++e) {
     const H& h = plan[e];
     if (h.max_fires > 0 && fired[e] >= h.max_fires) continue;
@@ -127,7 +128,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         for (uint32_t d = h.drivers_begin; d < h.drivers_end; ++d) z += p[drivers[d].coef] * vars[drivers[d].var];
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // Format 2: a step cut by levers' windows holds the sum of its segments' hazards.
-        if (st.segs > 0 && (h.flags & H::kChannels)) {
+        if (cut && (h.flags & H::kChannels)) {
           z = segmented_hazard(st, e, t, z, partial);
           if (!(z > -std::numeric_limits<double>::infinity())) continue;
         } else if (partial) {

@@ -231,8 +231,7 @@ void Model::prepare(RunState& st) const {
   st.xnext.assign(n4, 0.0);
   st.push.assign(ni * n, 0.0);
   st.cohort_base.assign(sc_.cohorts.size(), 0.0);
-  st.cohort_stance.assign(sc_.cohorts.size(), 0.0);
-  st.cohort_noise.assign(sc_.cohorts.size(), 0.0);
+  st.cohort_own.assign(sc_.cohorts.size(), 0.0);
   st.cohort_eps.assign(sc_.cohorts.size(), 0.0);
   st.cohort_epoch.assign(sc_.cohorts.size(), -1);
   st.W.assign(n * n, 0.0);

@@ -97,7 +97,7 @@ struct RunState {
   std::vector<int> defected;                   // per cohort
   std::vector<double> unit_weight;             // per cohort: weight of one unit (normalised)
   std::vector<double> cohort_base;             // per cohort: incentive before the peer term
-  std::vector<double> cohort_stance, cohort_noise;  // per cohort: its stance's and its noise's part of it
+  std::vector<double> cohort_own;              // per cohort: that incentive less the part all share (scratch)
   std::vector<double> shock;                        // defection shock per step (format 2: its mean over the step)
   // Format 2: each defection shock's span in steps (from the moment its event fired, for its
   // days exactly) and size, until it has ended; a step that one begins or ends inside is read
@@ -241,8 +241,14 @@ class Model {
 
   void update_levers(RunState& st, int t, Trace* trace) const;
   void cut_segments(RunState& st, int t) const;
-  void settle(RunState& st, int t, Trace* trace, const double* b, double peer, double& D) const;
+  [[gnu::always_inline]] inline void settle(RunState& st, int t, Trace* trace, const double* b, double peer,
+                                            double& D) const;
+  template <class Channels>
+  double incentive(const RunState& st, Channels ch, double shock) const;
+  [[gnu::noinline]] void defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* trace, double common,
+                                             bool shock_cut, bool noise_cut, double& D) const;
   static constexpr double kEpochSlack = 1e-9;  // Model::noise_epoch
+  static constexpr double kCutMargin = 1e-6;   // Model::defection: no cut this near a step's ends
   static int64_t noise_epoch(const RunState& st, double y);
   double segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const;
   void exact_pulls(RunState& st, double r) const;
