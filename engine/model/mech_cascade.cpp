@@ -255,7 +255,7 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   // lies at least 1 / (7 x 3650) of a step from the step's ends (whole days); the margin of
   // 1e-6 keeps the slack of noise_epoch (a whole number of steps) from counting as one.
   bool noise_cut = false;
-  if (v2_ && noise > 0) {
+  if (v2_ && noise > 0 && !st.cohort_period_whole) {
     const double next = (static_cast<double>(noise_epoch(st, t) + 1) - kEpochSlack) * st.cohort_period - t;
     noise_cut = next > kCutMargin && next < 1 - kCutMargin;
   }
@@ -451,6 +451,9 @@ void MechanismStep<Cascade>::init(const Model& m, RunState& st) {
   // Format 2: the cohorts' shocks hold for noise_days on the calendar; none drawn yet.
   if (!m.v2_) return;
   st.cohort_period = st.p[m.sc_.mech[kParams[kDefNoiseDays].slot()].index()] / (m.sc_.dt_years * 365.25);
+  // A whole number of steps (7 days in weekly or daily steps): no period begins inside a step.
+  st.cohort_period_whole =
+      std::round(st.cohort_period) >= 1 && std::fabs(st.cohort_period - std::round(st.cohort_period)) < 1e-9;
   std::fill(st.cohort_epoch.begin(), st.cohort_epoch.end(), -1);
 }
 

@@ -159,6 +159,7 @@ struct RunState {
   // cohort_period: steps per period of the cohorts' shocks; cohort_epoch: the period each
   // cohort's present shock cohort_eps (a standard normal) was drawn for.
   double stance_a = 1, cohort_period = 1;
+  bool cohort_period_whole = true;  // cohort_period is a whole number of steps
   // Format 2: adjust_per_year x dt (k dt); per actor, the share d_i = 1 - lambda_i W_ii of its
   // Friedkin-Johnsen target that does not move with its own stance, so that its own rate is
   // k d_i (Model::stance_rates); and per actor the step's share of the gap to the target and
