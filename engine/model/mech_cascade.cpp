@@ -314,11 +314,11 @@ void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* t
       for (const RunState::ShockSpan& sp : st.shocks)
         if (sp.begin <= t + mid && t + mid < sp.end) shock += sp.size;
     }
-    const double* ch = st.seg_ch.data() + lever_seg * kNumChannels;
-    const double cs = st.segs > 0 ? incentive(
-                                        st, [ch](Channel c) { return ch[c]; }, shock)
-                                  : incentive(
-                                        st, [v](Channel c) { return v[ch_var(c)]; }, shock);
+    const double* ch = st.segs > 0 ? st.seg_ch.data() + lever_seg * kNumChannels : nullptr;
+    const double cs = ch ? incentive(
+                               st, [ch](Channel c) { return ch[c]; }, shock)
+                         : incentive(
+                               st, [v](Channel c) { return v[ch_var(c)]; }, shock);
     // The period of the cohorts' shocks that holds this piece, and each cohort's shock in it
     // (the word of its noise stream that the first step of that period would draw).
     const int64_t e = noise_cut ? noise_epoch(st, t + mid) : 0;
