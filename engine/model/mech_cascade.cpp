@@ -198,8 +198,8 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   const auto& p = st.p;
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double* v = st.vars.data();
-  const double common = incentive(
-      st, [v](Channel c) { return v[ch_var(c)]; }, st.shock[static_cast<size_t>(t)]);
+  auto step_channels = [v](Channel c) { return v[ch_var(c)]; };
+  const double common = incentive(st, step_channels, st.shock[static_cast<size_t>(t)]);
   double peer = m(kDefPeer), stance_w = m(kDefStance), noise = m(kDefNoise);
   const Issue& is = sc_.issues[0];
   size_t G = sc_.cohorts.size();
@@ -279,10 +279,6 @@ void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* t
   const size_t G = sc_.cohorts.size();
   double* b = st.cohort_base.data();
   const double* v = st.vars.data();
-  // Format 2, a step cut by levers' windows (RunState::segs), by a shock that begins or ends
-  // inside it or by a new period of the cohorts' shocks: each piece in turn, at its own
-  // channels, shock and cohort shocks, as its days would be in daily steps (units that defect
-  // stay defected).
   // Each cohort's own part of the incentive (its actor's stance, its shock), the same in
   // every piece but for the shock of a new period.
   double* own = st.cohort_own.data();
@@ -315,10 +311,9 @@ void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* t
         if (sp.begin <= t + mid && t + mid < sp.end) shock += sp.size;
     }
     const double* ch = st.segs > 0 ? st.seg_ch.data() + lever_seg * kNumChannels : nullptr;
-    const double cs = ch ? incentive(
-                               st, [ch](Channel c) { return ch[c]; }, shock)
-                         : incentive(
-                               st, [v](Channel c) { return v[ch_var(c)]; }, shock);
+    auto piece_channels = [ch](Channel c) { return ch[c]; };
+    auto step_channels = [v](Channel c) { return v[ch_var(c)]; };
+    const double cs = ch ? incentive(st, piece_channels, shock) : incentive(st, step_channels, shock);
     // The period of the cohorts' shocks that holds this piece, and each cohort's shock in it
     // (the word of its noise stream that the first step of that period would draw).
     const int64_t e = noise_cut ? noise_epoch(st, t + mid) : 0;

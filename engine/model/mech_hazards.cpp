@@ -129,7 +129,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         if (trap) z += factor > 0 ? std::log(factor) : -std::numeric_limits<double>::infinity();
         // Format 2: a step cut by levers' windows holds the sum of its segments' hazards.
         if (cut && (h.flags & H::kChannels)) {
-          z = segmented_hazard(st, e, t, z, partial);
+          z = segmented_hazard(st, e, t, z);
           if (!(z > -std::numeric_limits<double>::infinity())) continue;
         } else if (partial) {
           z += std::log(share);
@@ -171,9 +171,9 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
 // daily steps would add up. Without it a driver read e^(b x share x channel) for the step where
 // the days of the window hold e^(b x channel), which for a large b is much more. Computed as
 // max z_s + log(sum ...) so that no term overflows; -inf when the window holds none of it.
-double Model::segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const {
+double Model::segmented_hazard(const RunState& st, size_t e, int t, double z) const {
   const HazardPlan& h = hazard_plan_[e];
-  const double ea = partial && t == h.from ? h.first_at : 0.0, eb = partial && t == h.until - 1 ? h.last_at : 1.0;
+  const double ea = window_begin(h, t), eb = window_end(h, t);
   const double* vars = st.vars.data();
   const double* p = st.p.data();
   auto seg_z = [&](int s) {
@@ -209,8 +209,8 @@ double Model::segmented_hazard(const RunState& st, size_t e, int t, double z, bo
 // for its draw u below 1 - e^(-L)): the hazard is taken as even over the part of the step its
 // window holds. Where its defection shock begins (Model::apply_effects).
 double Model::firing_time(const HazardPlan& h, int t, double f) {
-  const double ea = t == h.from ? h.first_at : 0.0, eb = t == h.until - 1 ? h.last_at : 1.0;
-  return ea + (eb - ea) * std::clamp(f, 0.0, 1.0);
+  const double ea = window_begin(h, t);
+  return ea + (window_end(h, t) - ea) * std::clamp(f, 0.0, 1.0);
 }
 
 // Format 2: an event whose hazard reads its own count (fired.<self>, coefficient b) fires

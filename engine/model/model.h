@@ -251,7 +251,7 @@ class Model {
   static constexpr double kEpochSlack = 1e-9;  // Model::noise_epoch
   static constexpr double kCutMargin = 1e-6;   // Model::defection: no cut this near a step's ends
   static int64_t noise_epoch(const RunState& st, double y);
-  double segmented_hazard(const RunState& st, size_t e, int t, double z, bool partial) const;
+  double segmented_hazard(const RunState& st, size_t e, int t, double z) const;
   void exact_pulls(RunState& st, double r) const;
   void stance_rates(RunState& st) const;
   void stance_vars(RunState& st) const;
@@ -360,6 +360,10 @@ class Model {
     // within a step raise its hazard for the rest of the step (Model::events); SIZE_MAX: none.
     size_t self = SIZE_MAX;
   };
+  // Where in step t an event's hazard window begins and ends, as shares of the step (0 and 1
+  // but in its first and last steps, where first_at and last_at are; as lever_rules::window_begin).
+  static double window_begin(const HazardPlan& h, int t) { return t == h.from ? h.first_at : 0.0; }
+  static double window_end(const HazardPlan& h, int t) { return t == h.until - 1 ? h.last_at : 1.0; }
   static double firing_time(const HazardPlan& h, int t, double f);
   struct HazardDriver {
     size_t var, coef;  // state variable and the parameter of its coefficient
