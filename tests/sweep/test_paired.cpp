@@ -98,7 +98,9 @@ TEST_CASE("lever effects are byte-identical for 1 and 2 threads", "[paired][dete
 
 TEST_CASE("compare refuses two scenarios with different outcomes", "[paired]") {
   Scenario a = load_scenario(kTeaching);
-  Scenario b = load_scenario(kTeaching, LoadOptions{{"outcomes.coup.id=putsch", "events.coup_attempt.outcome=putsch"}, {}});
+  LoadOptions renamed;
+  renamed.sets = {"outcomes.coup.id=putsch", "events.coup_attempt.outcome=putsch"};
+  Scenario b = load_scenario(kTeaching, renamed);
   Model ma(a), mb(b);
   PairOptions po;
   po.runs = 10;
