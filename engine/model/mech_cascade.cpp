@@ -191,7 +191,7 @@ double Model::incentive(const RunState& st, Channels ch, double shock) const {
   return common;
 }
 
-void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace, double until) const {
   // The events' shock is a state variable whether or not cohorts feel it.
   st.vars[kVarShock] = st.shock[static_cast<size_t>(t)];
   if (sc_.cohorts.empty()) return;
@@ -262,7 +262,7 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
   if (st.segs == 0 && !shock_cut && !noise_cut)
     settle(st, t, trace, b, peer, D);
   else
-    defection_in_pieces(st, rng, t, trace, common, shock_cut, noise_cut, D);
+    defection_in_pieces(st, rng, t, trace, common, shock_cut, noise_cut, D, until);
   st.vars[kVarDefectedShare] = std::min(1.0, D);
 }
 
@@ -270,9 +270,10 @@ void Model::defection(RunState& st, const RunRng& rng, int t, Trace* trace) cons
 // begins or ends inside it or by a new period of the cohorts' shocks: each piece in turn, at
 // its own channels, shock and cohort shocks, as its days would be in daily steps (units that
 // defect stay defected). cohort_base holds each cohort's incentive for the whole step, whose
-// shared part is `common`. Kept out of Model::defection, which every step runs.
+// shared part is `common`. Only the pieces that begin before `until` (Model::fire_event).
+// Kept out of Model::defection, which every step runs.
 void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* trace, double common, bool shock_cut,
-                                bool noise_cut, double& D) const {
+                                bool noise_cut, double& D, double until) const {
   const auto& p = st.p;
   auto m = [&](Coef k) { return p[sc_.mech[kParams[k].slot()].index()]; };
   const double peer = m(kDefPeer), noise = m(kDefNoise);
@@ -301,7 +302,7 @@ void Model::defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* t
   at.push_back(1.0);
   size_t lever_seg = 0;  // the levers' segment that holds this piece
   double lever_end = st.segs > 0 ? st.seg_w[0] : 1.0;
-  for (size_t s = 0; s + 1 < at.size(); ++s) {
+  for (size_t s = 0; s + 1 < at.size() && at[s] < until; ++s) {
     const double mid = 0.5 * (at[s] + at[s + 1]);
     while (lever_seg + 1 < static_cast<size_t>(st.segs) && mid >= lever_end) lever_end += st.seg_w[++lever_seg];
     double shock = st.shock[static_cast<size_t>(t)];

@@ -142,7 +142,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         // hold still; format 1: logistic(logit(p_step) + b.v).
         const double u0 = u32_to_open01(w[0]);
         if (!(v2_ ? below_cloglog(u0, z) : below_logistic(u0, z))) continue;
-        if (h.flags & H::kShock) at = firing_time(h, t, -std::log1p(-u0) / std::exp(z));
+        if (h.flags & H::kMoment) at = firing_time(h, t, -std::log1p(-u0) / std::exp(z));
       } else {
         double prob = p0[e];
         // Format 2: the trap multiplies the hazard rate; format 1: the step's probability.
@@ -153,7 +153,7 @@ bool Model::events(RunState& st, const RunRng& rng, int t, Trace* trace) const {
         w = word_pair();
         const double u0 = u32_to_open01(w[0]);
         if (!(u0 < prob)) continue;
-        if (h.flags & H::kShock) at = firing_time(h, t, std::log1p(-u0) / std::log1p(-prob));
+        if (h.flags & H::kMoment) at = firing_time(h, t, std::log1p(-u0) / std::log1p(-prob));
       }
     }
     if (fire_event(st, rng, t, trace, e, u32_to_open01(w[1]), at)) return true;
@@ -237,7 +237,7 @@ bool Model::fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, siz
     const double u = u32_to_open01(words[0]);
     if (!below_cloglog(u, z + std::log(rest))) break;
     used += -std::log1p(-u) / std::exp(z);
-    const double at = (h.flags & HazardPlan::kShock) ? firing_time(h, t, used) : 0.0;
+    const double at = (h.flags & HazardPlan::kMoment) ? firing_time(h, t, used) : 0.0;
     if (fire_event(st, rng, t, trace, e, u32_to_open01(words[1]), at)) return true;
     new_ruler = st.successions > 0 && st.ruler_since == t + 1;
   }
@@ -255,6 +255,21 @@ bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, siz
     bool ok = u1 < success;
     if (trace) trace->event(t, ev, true, ok);
     if (ok) {
+      // Format 2: the cascade acts at the start of the step and of each piece of a cut step,
+      // the event at its moment `at`. What the cascade's pieces that begin before that moment
+      // bring comes first: if the units they admit make an outcome's condition hold, that
+      // outcome ends the rule, and the event finds him gone (a successor, who cannot fall in the
+      // step he takes over, gets nothing of it). Without this the cascade ran after the step's
+      // events, so an event anywhere in a week beat a collapse at its start.
+      if ((hazard_plan_[e].flags & HazardPlan::kMoment) && at > 0 && !sc_.cohorts.empty()) {
+        const double before = st.vars[kVarDefectedShare];
+        defection(st, rng, t, trace, at);
+        if (st.vars[kVarDefectedShare] != before) {
+          const Ended ended = end_by_condition(st, rng, t, trace);
+          if (ended == Ended::kRun) return true;
+          if (ended == Ended::kRule) return false;
+        }
+      }
       // A successor who rules on gets no effects of the event, as when the run ends.
       return end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string());
     }

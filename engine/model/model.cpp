@@ -149,14 +149,16 @@ Model::Model(const Scenario& scenario)
     decision_stream_.push_back(stream_id("decision:" + sc_.decisions[i].id));
     decision_when_.push_back(sc_.decisions[i].when.empty() ? -1 : static_cast<int>(w++));
   }
+  const bool any_when =
+      std::any_of(sc_.outcomes.begin(), sc_.outcomes.end(), [](const Outcome& o) { return !o.when.empty(); });
   for (size_t e = 0, gate = 0; e < sc_.events.size(); ++e) {
     const Event& ev = sc_.events[e];
     HazardPlan h;
     const bool coup = ev.outcome >= 0 && ev.outcome == coup_outcome_;
-    h.flags = static_cast<uint8_t>((ev.scheduled ? HazardPlan::kScheduled : 0) |
-                                   (ev.outcome >= 0 ? HazardPlan::kEndsRule : 0) |
-                                   (coup && sc_.succession_var0 >= 0 ? HazardPlan::kTrap : 0) |
-                                   (v2_ && coup && !circle_.empty() ? HazardPlan::kInsiders : 0));
+    h.flags = static_cast<uint16_t>((ev.scheduled ? HazardPlan::kScheduled : 0) |
+                                    (ev.outcome >= 0 ? HazardPlan::kEndsRule : 0) |
+                                    (coup && sc_.succession_var0 >= 0 ? HazardPlan::kTrap : 0) |
+                                    (v2_ && coup && !circle_.empty() ? HazardPlan::kInsiders : 0));
     if (!ev.drivers.empty() || (h.flags & HazardPlan::kInsiders)) h.flags |= HazardPlan::kLogit;
     h.gate = ev.gate.empty() ? -1 : static_cast<int>(gate++);
     h.max_fires = ev.max_fires;
@@ -171,7 +173,8 @@ Model::Model(const Scenario& scenario)
     h.last_at = ev.last_at;
     if (h.from_frac != 1.0 || h.until_frac != 1.0) h.flags |= HazardPlan::kPartial;
     if (v2_ && (ev.effects.defection_shock != kNoParam || ev.on_failure.defection_shock != kNoParam))
-      h.flags |= HazardPlan::kShock;
+      h.flags |= HazardPlan::kShock | HazardPlan::kMoment;
+    if (v2_ && ev.outcome >= 0 && any_when) h.flags |= HazardPlan::kMoment;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers) {
       hazard_drivers_.push_back({static_cast<size_t>(var), static_cast<size_t>(coef)});
@@ -718,17 +721,7 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
   // The mechanisms in their order (engine/model/mechanism.cpp); one may end the run.
   for (const Mechanism* m : mechanisms_)
     if (m->step(*this, st, rng, t, trace)) return true;
-  const bool new_this_step = st.successions > 0 && st.ruler_since == t + 1;
-  for (size_t w = 0; w < outcome_cond_.size() && !new_this_step; ++w) {
-    const size_t o = outcome_cond_[w];
-    if (st.outcome_when[w].holds()) {
-      // One end of a rule a step: a successor who takes over is judged from the next step.
-      if (end_rule(st, rng, t, static_cast<int>(o), trace,
-                   trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string()))
-        return true;
-      break;
-    }
-  }
+  if (end_by_condition(st, rng, t, trace) == Ended::kRun) return true;
   if (t + 1 >= sc_.horizon) {
     if (st.outcome < 0) {
       st.outcome = sc_.default_outcome;
@@ -744,6 +737,13 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     return true;
   }
   return false;
+}
+
+Model::Ended Model::end_by_condition(RunState& st, const RunRng& rng, int t, Trace* trace, size_t o) const {
+  return end_rule(st, rng, t, static_cast<int>(o), trace,
+                  trace ? "condition '" + sc_.outcomes[o].when.text + "' holds" : std::string())
+             ? Ended::kRun
+             : Ended::kRule;
 }
 
 // Who a ruler slot is, in words for the replay.

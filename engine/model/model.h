@@ -247,7 +247,7 @@ class Model {
   template <class Channels>
   double incentive(const RunState& st, Channels ch, double shock) const;
   [[gnu::noinline]] void defection_in_pieces(RunState& st, const RunRng& rng, int t, Trace* trace, double common,
-                                             bool shock_cut, bool noise_cut, double& D) const;
+                                             bool shock_cut, bool noise_cut, double& D, double until) const;
   static constexpr double kEpochSlack = 1e-9;  // Model::noise_epoch
   static constexpr double kCutMargin = 1e-6;   // Model::defection: no cut this near a step's ends
   static int64_t noise_epoch(const RunState& st, double y);
@@ -259,6 +259,17 @@ class Model {
   // A way of ending the ruler's rule happened (format 2 with a leader: a successor may take
   // over); returns whether the run ends.
   bool end_rule(RunState& st, const RunRng& rng, int t, int outcome, Trace* trace, const std::string& why) const;
+  // The first outcome whose condition holds ends the rule (none in a step in which a successor
+  // took over: one end of a rule a step).
+  // Checked every step, so the search is inline and only the end is a call.
+  enum class Ended { kNone, kRule, kRun };
+  Ended end_by_condition(RunState& st, const RunRng& rng, int t, Trace* trace) const {
+    if (st.successions > 0 && st.ruler_since == t + 1) return Ended::kNone;
+    for (size_t w = 0; w < outcome_cond_.size(); ++w)
+      if (st.outcome_when[w].holds()) return end_by_condition(st, rng, t, trace, outcome_cond_[w]);
+    return Ended::kNone;
+  }
+  Ended end_by_condition(RunState& st, const RunRng& rng, int t, Trace* trace, size_t outcome) const;
   void update_ruler_vars(RunState& st, int t) const;
   std::string ruler_name(int slot) const;
   void set_influence(RunState& st) const;
@@ -280,7 +291,10 @@ class Model {
   // The most firings of one event in one step (format 2, fire_again).
   static constexpr uint32_t kMaxFiresPerStep = 1024;
   void apply_effects(RunState& st, const Effects& e, int t, Trace* trace, double at = 0) const;
-  void defection(RunState& st, const RunRng& rng, int t, Trace* trace) const;
+  // The cascade of step t; `until` < 1 (format 2): only its pieces that begin before that
+  // share of the step (Model::fire_event). Running it again over the step changes nothing it
+  // has done: defection only grows.
+  void defection(RunState& st, const RunRng& rng, int t, Trace* trace, double until = 1) const;
   void exit_calculus(RunState& st) const;
   double insiders_against(const RunState& st) const;
   void event_base(const Event& ev, const std::vector<double>& p, double& p0, double& logit0) const;
@@ -337,7 +351,7 @@ class Model {
   // its place among the events with a gate (RunState::event_gate), its window, its words,
   // its drivers (hazard_drivers_[drivers_begin .. drivers_end)) and what it may do.
   struct HazardPlan {
-    enum Flag : uint8_t {
+    enum Flag : uint16_t {
       kScheduled = 1,  // happens at at_step, not by a hazard
       kEndsRule = 2,   // outcome >= 0
       kTrap = 4,       // its outcome is the coup and the scenario tracks successions
@@ -346,8 +360,10 @@ class Model {
       kPartial = 32,   // format 2: its window's first or last step holds only part of it
       kChannels = 64,  // format 2: a driver reads a channel (a cut step is read by segments)
       kShock = 128,    // format 2: it brings a defection shock (which begins when it fires)
+      kMoment =
+          256,  // format 2: its moment in the step matters (a shock, or an end of rule that conditions compete with)
     };
-    uint8_t flags = 0;
+    uint16_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
     int max_fires = 0, from = 0, until = 0, at = -1;
     uint32_t drivers_begin = 0, drivers_end = 0;

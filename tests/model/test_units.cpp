@@ -962,3 +962,66 @@ outcomes:
     CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
   }
 }
+
+TEST_CASE("format 2: a collapse at the start of a step comes before an event later in it, in weekly and daily steps",
+          "[units]") {
+  // A defection incentive that tips every officer (a collapse) from the Monday of the second
+  // week, and a scheduled event that removes the ruler on its Wednesday. In daily steps the
+  // collapse comes on Monday and the run ends before Wednesday; a weekly step holds both, and
+  // its cascade, which acts from the step's start, now comes before the event's moment (it
+  // ran after the step's events, so the event won). With the incentive from Thursday the event
+  // comes first in both.
+  const double w = channel_weight("defection_incentive", kDefectionIncentive);
+  REQUIRE(w > 0);
+  const std::string threshold = std::to_string(0.7 * w);
+  const std::string event = "events:\n  - {id: strike, at: 2020-01-15, outcome: ousted}\n";
+  struct Case {
+    const char* from;
+    const char* outcome;
+  };
+  for (const Case k : {Case{"2020-01-13", "collapse"}, Case{"2020-01-16", "ousted"}})
+    for (const std::string step : {"week", "day"}) {
+      const std::string lever =
+          std::string(
+              "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, ") +
+          "from: " + k.from + "}\n";
+      const Scenario sc = segments_scenario(step, "4 weeks", lever, event, threshold);
+      test::OneRun r(sc);
+      int t = 0;
+      while (!r.model.step(r.st, r.rng, t)) ++t;
+      INFO("incentive from " << k.from << ", " << (step == "week" ? "weekly" : "daily") << " steps: ended in step "
+                             << t);
+      REQUIRE(r.st.outcome >= 0);
+      CHECK(sc.outcomes[static_cast<size_t>(r.st.outcome)].id == k.outcome);
+      CHECK(t == (step == "week" ? 1 : 7 + (k.outcome == std::string("ousted") ? 2 : 0)));
+    }
+}
+
+TEST_CASE("format 2: an event that ends the rule competes with the cascade at its moment within the step",
+          "[units][statistical]") {
+  // An event that removes the ruler at 0.999 a year (h' = ln 1000 / 365.25 a day) over the first
+  // week, and a defection incentive from its Thursday that collapses the regime at once. The
+  // event wins if it fires before Thursday: P = 1 - e^(-3 h'), in weekly steps (where the
+  // incentive cuts the step) and in daily ones. When the cascade ran after the step's events,
+  // weekly steps gave 1 - e^(-7 h') and daily ones 1 - e^(-4 h') (Thursday's event won).
+  const double w = channel_weight("defection_incentive", kDefectionIncentive);
+  REQUIRE(w > 0);
+  const double day = std::log(1000.0) / 365.25;
+  const std::string lever =
+      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
+      "2020-01-09}\n";
+  const std::string event =
+      "events:\n  - {id: fall, hazard: {annual: 0.999, from: 2020-01-06, until: 2020-01-12}, outcome: ousted}\n";
+  const double p = 1 - std::exp(-3 * day);
+  const uint64_t n = 20000;
+  for (const std::string step : {"week", "day"}) {
+    const Scenario sc = segments_scenario(step, "2 weeks", lever, event, std::to_string(0.7 * w));
+    Accumulator a = run(sc, n);
+    INFO((step == "week" ? "weekly" : "daily")
+         << " steps: " << a.outcome_counts()[0] << " removed of " << n << ", expected " << p * n);
+    CHECK(test::within_binomial(a.outcome_counts()[0], n, p, 2));
+    CHECK(a.outcome_counts()[0] + a.outcome_counts()[1] == n);  // the rest collapse
+  }
+  // The test has power: a day more of the event's hazard is 11 standard errors away.
+  CHECK((1 - std::exp(-4 * day)) - p > 10 * std::sqrt(p * (1 - p) / static_cast<double>(n)));
+}
