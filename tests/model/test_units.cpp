@@ -693,6 +693,13 @@ double channel_weight(const char* kind, Channel channel) {
   return 0;
 }
 
+// A defection incentive on the army at full strength and credibility, from `from` (a date) and,
+// if given, until `until`: a line of segments_scenario's `levers`.
+std::string incentive_lever(const std::string& from, const std::string& until = "") {
+  return "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: " + from +
+         (until.empty() ? "" : ", until: " + until) + "}\n";
+}
+
 }  // namespace
 
 TEST_CASE("format 2: a step that holds part of a lever's window is cut into segments where the window begins and ends",
@@ -763,9 +770,7 @@ TEST_CASE("format 2: a cohort reads a lever's days inside a weekly step at the l
   const double w = channel_weight("defection_incentive", kDefectionIncentive);
   REQUIRE(w > 0);
   const std::string threshold = std::to_string(0.7 * w);
-  const std::string three_days =
-      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: 2020-01-07, "
-      "until: 2020-01-09}\n";
+  const std::string three_days = incentive_lever("2020-01-07", "2020-01-09");
   const Scenario sc_week = segments_scenario("week", "4 weeks", three_days, "", threshold);
   test::OneRun week(sc_week);
   week.model.step(week.st, week.rng, 0);
@@ -861,9 +866,7 @@ TEST_CASE("format 2: the cascade reads a shock's days and a lever's days where t
   // whole steps (the first week only), the weekly steps never had both at once.
   const double w = channel_weight("defection_incentive", kDefectionIncentive);
   REQUIRE(w > 0);
-  const std::string lever =
-      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
-      "2020-01-13}\n";
+  const std::string lever = incentive_lever("2020-01-13");
   const std::string event =
       "events:\n  - {id: rising, at: 2020-01-08, effects: {defection_shock: 0.5, shock_for: 7 days}}\n";
   const double th = std::max(0.5, w) + 0.5 * std::min(0.5, w);  // above each, below both
@@ -900,9 +903,7 @@ TEST_CASE("format 2: a random event's shock begins when it fires within the step
   const double w = channel_weight("defection_incentive", kDefectionIncentive);
   REQUIRE(w > 0);
   const double day = std::log(1000.0) / 365.25;
-  const std::string lever =
-      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
-      "2020-01-12, until: 2020-01-12}\n";
+  const std::string lever = incentive_lever("2020-01-12", "2020-01-12");
   const std::string threshold = std::to_string(std::max(0.5, w) + 0.5 * std::min(0.5, w));
   const double p = std::exp(-3 * day) - std::exp(-7 * day);
   const uint64_t n = 20000;
@@ -981,10 +982,7 @@ TEST_CASE("format 2: a collapse at the start of a step comes before an event lat
   };
   for (const Case k : {Case{"2020-01-13", "collapse"}, Case{"2020-01-16", "ousted"}})
     for (const std::string step : {"week", "day"}) {
-      const std::string lever =
-          std::string(
-              "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, ") +
-          "from: " + k.from + "}\n";
+      const std::string lever = incentive_lever(k.from);
       const Scenario sc = segments_scenario(step, "4 weeks", lever, event, threshold);
       test::OneRun r(sc);
       int t = 0;
@@ -1007,9 +1005,7 @@ TEST_CASE("format 2: an event that ends the rule competes with the cascade at it
   const double w = channel_weight("defection_incentive", kDefectionIncentive);
   REQUIRE(w > 0);
   const double day = std::log(1000.0) / 365.25;
-  const std::string lever =
-      "  - {id: inc, kind: defection_incentive, by: opp, target: army, intensity: 1, credibility: 1, from: "
-      "2020-01-09}\n";
+  const std::string lever = incentive_lever("2020-01-09");
   const std::string event =
       "events:\n  - {id: fall, hazard: {annual: 0.999, from: 2020-01-06, until: 2020-01-12}, outcome: ousted}\n";
   const double p = 1 - std::exp(-3 * day);
