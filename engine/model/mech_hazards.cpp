@@ -246,33 +246,34 @@ bool Model::fire_again(RunState& st, const RunRng& rng, int t, Trace* trace, siz
 
 bool Model::fire_event(RunState& st, const RunRng& rng, int t, Trace* trace, size_t e, double u1, double at) const {
   const Event& ev = sc_.events[e];
+  bool ok = false;
+  if (ev.outcome >= 0) {
+    double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
+    if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
+    ok = u1 < success;
+    // Format 2: the cascade acts at the start of the step and of each piece of a cut step,
+    // the event at its moment `at`. What the cascade's pieces that begin before that moment
+    // bring comes first: if the units they admit make an outcome's condition hold, that
+    // outcome ends the rule, and the event does not happen, its target gone (a successor, who
+    // cannot fall in the step he takes over, gets nothing of it): it is neither counted nor
+    // told. Without this the cascade ran after the step's events, so an event anywhere in a
+    // week beat a collapse at its start.
+    if (ok && (hazard_plan_[e].flags & HazardPlan::kMoment) && at > 0 && !sc_.cohorts.empty()) {
+      const double before = st.vars[kVarDefectedShare];
+      defection(st, rng, t, trace, at);
+      if (st.vars[kVarDefectedShare] != before) {
+        const Ended ended = end_by_condition(st, rng, t, trace);
+        if (ended != Ended::kNone) return ended == Ended::kRun;
+      }
+    }
+  }
   st.fired[e] += 1;
   if (st.first_fire[e] < 0) st.first_fire[e] = t;
   st.vars[static_cast<size_t>(sc_.fired_var0) + e] = st.fired[e];
   if (ev.outcome >= 0) {
-    double success = ev.success == kNoParam ? 1.0 : st.p[static_cast<size_t>(ev.success)];
-    if (st.defer_draws && std::isnan(success)) success = deferred_draw(st, rng, static_cast<size_t>(ev.success));
-    bool ok = u1 < success;
     if (trace) trace->event(t, ev, true, ok);
-    if (ok) {
-      // Format 2: the cascade acts at the start of the step and of each piece of a cut step,
-      // the event at its moment `at`. What the cascade's pieces that begin before that moment
-      // bring comes first: if the units they admit make an outcome's condition hold, that
-      // outcome ends the rule, and the event finds him gone (a successor, who cannot fall in the
-      // step he takes over, gets nothing of it). Without this the cascade ran after the step's
-      // events, so an event anywhere in a week beat a collapse at its start.
-      if ((hazard_plan_[e].flags & HazardPlan::kMoment) && at > 0 && !sc_.cohorts.empty()) {
-        const double before = st.vars[kVarDefectedShare];
-        defection(st, rng, t, trace, at);
-        if (st.vars[kVarDefectedShare] != before) {
-          const Ended ended = end_by_condition(st, rng, t, trace);
-          if (ended == Ended::kRun) return true;
-          if (ended == Ended::kRule) return false;
-        }
-      }
-      // A successor who rules on gets no effects of the event, as when the run ends.
-      return end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string());
-    }
+    // A successor who rules on gets no effects of the event, as when the run ends.
+    if (ok) return end_rule(st, rng, t, ev.outcome, trace, trace ? "event '" + ev.id + "' succeeded" : std::string());
     apply_effects(st, ev.on_failure, t, trace, at);
   } else if (trace) {
     trace->event(t, ev, false, false);

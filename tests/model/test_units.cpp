@@ -964,6 +964,19 @@ outcomes:
   }
 }
 
+namespace {
+// What a replay tells of events and of the end (Model::step with a Trace).
+struct Story : Trace {
+  void lever(int, const Lever&, bool, const std::string&) override {}
+  void event(int, const Event&, bool, bool) override { ++events; }
+  void defections(int, const Cohort&, int, int) override {}
+  void talks(int, bool) override {}
+  void end(int, const Outcome& o, const std::string&) override { ended = o.id; }
+  int events = 0;
+  std::string ended;
+};
+}  // namespace
+
 TEST_CASE("format 2: a collapse at the start of a step comes before an event later in it, in weekly and daily steps",
           "[units]") {
   // A defection incentive that tips every officer (a collapse) from the Monday of the second
@@ -985,13 +998,19 @@ TEST_CASE("format 2: a collapse at the start of a step comes before an event lat
       const std::string lever = incentive_lever(k.from);
       const Scenario sc = segments_scenario(step, "4 weeks", lever, event, threshold);
       test::OneRun r(sc);
+      Story story;
       int t = 0;
-      while (!r.model.step(r.st, r.rng, t)) ++t;
+      while (!r.model.step(r.st, r.rng, t, &story)) ++t;
       INFO("incentive from " << k.from << ", " << (step == "week" ? "weekly" : "daily") << " steps: ended in step "
                              << t);
       REQUIRE(r.st.outcome >= 0);
+      const bool ousted = k.outcome == std::string("ousted");
       CHECK(sc.outcomes[static_cast<size_t>(r.st.outcome)].id == k.outcome);
-      CHECK(t == (step == "week" ? 1 : 7 + (k.outcome == std::string("ousted") ? 2 : 0)));
+      CHECK(t == (step == "week" ? 1 : 7 + (ousted ? 2 : 0)));
+      // The replay tells the event only where it happened: after a collapse it does not.
+      CHECK(story.events == (ousted ? 1 : 0));
+      CHECK(r.st.fired[0] == (ousted ? 1 : 0));
+      CHECK(story.ended == k.outcome);
     }
 }
 
