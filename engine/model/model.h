@@ -260,8 +260,8 @@ class Model {
   // over); returns whether the run ends.
   bool end_rule(RunState& st, const RunRng& rng, int t, int outcome, Trace* trace, const std::string& why) const;
   // The first outcome whose condition holds ends the rule (none in a step in which a successor
-  // took over: one end of a rule a step).
-  // Checked every step, so the search is inline and only the end is a call.
+  // took over: one end of a rule a step). Checked every step, so the search is inline and only
+  // the end is a call.
   enum class Ended { kNone, kRule, kRun };
   Ended end_by_condition(RunState& st, const RunRng& rng, int t, Trace* trace) const {
     if (st.successions > 0 && st.ruler_since == t + 1) return Ended::kNone;
@@ -360,8 +360,7 @@ class Model {
       kPartial = 32,   // format 2: its window's first or last step holds only part of it
       kChannels = 64,  // format 2: a driver reads a channel (a cut step is read by segments)
       kShock = 128,    // format 2: it brings a defection shock (which begins when it fires)
-      kMoment =
-          256,  // format 2: its moment in the step matters (a shock, or an end of rule that conditions compete with)
+      kMoment = 256,   // format 2: its moment in the step matters (a shock, or an end of rule)
     };
     uint16_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
