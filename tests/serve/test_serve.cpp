@@ -1262,17 +1262,19 @@ TEST_CASE("serve: connections that send nothing or trickle their requests take n
   REQUIRE(r);
   CHECK(r->status == 200);
   // Held behind the idle connections, it waited 21 s; a slow build (sanitizers, two busy
-  // cores) answers within a second or two.
-  CHECK(seconds_since(t) < 3);
+  // cores) answers within a second or two, and once took 3.3 s while another build shared
+  // the cores: the bound sits between.
+  CHECK(seconds_since(t) < 8);
   CHECK(closed_within(idle[0], 500));
   for (int s : idle) close(s);
-  // 40 clients each trickling a whole request over 3 seconds (they held every worker for
-  // 5 seconds each): a request meanwhile is answered at once, and so are theirs.
+  // 64 clients each trickling a whole request over 3 seconds, within the 5-second limit
+  // (they held every worker for 3.25 seconds each, in four waves of 16): a request meanwhile
+  // is answered at once, and so are theirs.
   const std::string request =
       "GET /api/scenario?file=teaching.yaml HTTP/1.1\r\nHost: " + srv.host() + "\r\nConnection: close\r\n\r\n";
   std::vector<std::future<std::string>> slow;
-  slow.reserve(40);
-  for (int i = 0; i < 40; ++i)
+  slow.reserve(64);
+  for (int i = 0; i < 64; ++i)
     slow.push_back(std::async(std::launch::async, [&] {
       int s = connect_to(srv.port());
       for (size_t k = 0; k < request.size(); k += request.size() / 12 + 1) {
@@ -1289,9 +1291,9 @@ TEST_CASE("serve: connections that send nothing or trickle their requests take n
     auto during = c.Get("/api/scenarios");
     REQUIRE(during);
     CHECK(during->status == 200);
-    // Behind trickling clients (3.25 s each) it waited about 6 s; a slow build answers within
-    // a second or two.
-    CHECK(seconds_since(t) < 2.5);
+    // Behind the trickling clients it would wait for a fifth wave, about 12 s; a slow build
+    // answers within a second or two (4 s once, while another build shared the cores).
+    CHECK(seconds_since(t) < 6);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   for (auto& f : slow) CHECK(f.get().rfind("HTTP/1.1 200 ", 0) == 0);
