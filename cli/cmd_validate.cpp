@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "analysis/lint/lint.h"
+#include "analysis/lint/step_check.h"
 #include "analysis/sweep/spec.h"
 #include "analysis/sweep/sweep.h"  // load_sweep_posterior
 #include "cli/common.h"
@@ -20,24 +21,69 @@ bool is_sweep_spec(const std::string& path) {
   }
 }
 
+// The step check of one scenario (format 2 in weekly steps): its table on standard output,
+// the outcomes that differ as warnings on standard error. False when interrupted.
+bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, bool quiet) {
+  if (sc.format_version == 1) {
+    std::cerr << f << ": warning: the step check needs format 2: a format 1 file's numbers are per step, so "
+              << "another step length is another scenario; hint: make `geosim: 2` its first line (every key "
+              << "keeps its meaning and its numbers; docs/scenario-format.md, \"What changed in format 2\")\n";
+    return true;
+  }
+  if (sc.unit == StepUnit::Day) {
+    if (!quiet) std::cout << f << ": step check: already in daily steps, nothing to compare\n";
+    return true;
+  }
+  // The same scenario in daily steps over the same span: the horizon as days, whatever
+  // gave it (a number of weeks, a duration, --until).
+  LoadOptions lo = sa.load_options();
+  for (const std::string& set :
+       {std::string("step=day"), "horizon=" + std::to_string(sc.horizon * 7) + " days", std::string("until=~")}) {
+    lo.set_labels.resize(lo.sets.size());
+    lo.sets.push_back(set);
+    lo.set_labels.push_back("--set " + set + " (--step-check)");
+  }
+  const Scenario daily_sc = load_scenario(f, lo);
+  const Model own(sc), daily(daily_sc);
+  Progress progress("step check", quiet);
+  PairOptions po;
+  po.runs = runs;
+  po.seed = 1;
+  const StepCheck c = step_check(own, daily, stoppable(po, progress));
+  progress.finish();
+  if (interrupted()) {
+    std::cerr << "geosim: interrupted\n";
+    return false;
+  }
+  if (!quiet) std::cout << step_check_table(c);
+  for (const auto& w : step_check_warnings(c)) std::cerr << w.str() << "\n";
+  return true;
+}
+
 int validate_command(const std::vector<std::string>& args) {
-  po::options_description opts("geosim validate FILE... [options]\n\n"
-                               "Checks scenario files: syntax, keys, types, ranges, references, distributions,\n"
-                               "expressions and `extends:` chains; and sweep specs (files starting with\n"
-                               "`sweep: 1`) with their scenario. Prints every problem as file:line:col.\n"
-                               "With --lint, also names what can change no outcome: levers, events and\n"
-                               "uncertain parameters no mechanism path reaches, events that can never end a\n"
-                               "rule, and levers whose paired effect was zero in a pilot of --pilot-runs runs.\n\nOptions");
+  po::options_description opts(
+      "geosim validate FILE... [options]\n\n"
+      "Checks scenario files: syntax, keys, types, ranges, references, distributions,\n"
+      "expressions and `extends:` chains; and sweep specs (files starting with\n"
+      "`sweep: 1`) with their scenario. Prints every problem as file:line:col.\n"
+      "With --lint, also names what can change no outcome: levers, events and\n"
+      "uncertain parameters no mechanism path reaches, events that can never end a\n"
+      "rule, and levers whose paired effect was zero in a pilot of --pilot-runs runs.\n"
+      "With --step-check (format 2), runs each scenario in its step and in daily steps\n"
+      "over the same span, --step-runs paired runs each, and names the outcomes whose\n"
+      "probability depends on the step beyond Monte Carlo noise.\n\nOptions");
   std::vector<std::string> files;
-  bool quiet = false, lint = false;
-  uint64_t pilot_runs = 2000;
+  bool quiet = false, lint = false, steps = false;
+  uint64_t pilot_runs = 2000, step_runs = 40000;
   ScenarioArgs sa;
   opts.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(&files),
                                                   "scenario files")("quiet,q", po::bool_switch(&quiet),
                                                                     "print only problems");
   opts.add_options()("lint", po::bool_switch(&lint), "also warn about what can change no outcome (see above)")(
       "pilot-runs", po::value<uint64_t>(&pilot_runs),
-      "paired runs per lever in the lint's pilot (default 2000, at most 2^40; 0: none)");
+      "paired runs per lever in the lint's pilot (default 2000, at most 2^40; 0: none)")(
+      "step-check", po::bool_switch(&steps), "also compare each outcome's probability in daily steps (see above)")(
+      "step-runs", po::value<uint64_t>(&step_runs), "paired runs of the step check (default 40000, 1 to 2^40)");
   sa.add_to(opts);
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -50,6 +96,7 @@ int validate_command(const std::vector<std::string>& args) {
   // The same limit as --runs: the pilot counts its paired runs in the same counters, and a
   // count near 2^64 would wrap rather than run.
   if (pilot_runs > kMaxRuns) throw UsageError("validate: --pilot-runs is limited to 2^40");
+  if (step_runs < 1 || step_runs > kMaxRuns) throw UsageError("validate: --step-runs must be from 1 to 2^40");
   int bad = 0;
   for (const auto& f : files) {
     try {
@@ -98,6 +145,7 @@ int validate_command(const std::vector<std::string>& args) {
         for (const auto& w : ws) std::cerr << w.str() << "\n";
         if (!quiet && ws.empty()) std::cout << f << ": lint clean\n";
       }
+      if (steps && !check_steps(f, sc, sa, step_runs, quiet)) return kExitInterrupted;
     } catch (const InputError& e) {
       ++bad;
       std::cerr << e.what() << "\n";

@@ -630,10 +630,11 @@ void Builder::read_issues() {
       // (Brownian, scaled by the square root of the step); rounds come at a calendar interval.
       is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 10}, prov,
                        "sd of the stance's random drift over a year");
-      if (const YNode* b = n.find("bargaining_every"); b && b->format == 1)
+      if (const YNode* b = n.find("bargaining_every"); b && b->format == 1) {
         is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
-      else if (b && b->is_scalar() && !b->scalar.empty() &&
-               b->scalar.find_first_not_of("0123456789") == std::string::npos)
+        sc_.per_step_numbers.push_back(b->loc);
+      } else if (b && b->is_scalar() && !b->scalar.empty() &&
+                 b->scalar.find_first_not_of("0123456789") == std::string::npos)
         diags_.error(b->loc, "in format 2, `bargaining_every` is a duration, got '" + b->scalar + "'",
                      "write `bargaining_every: " + b->scalar + (sc_.unit == StepUnit::Week ? " weeks" : " days") + "`");
       else
@@ -642,6 +643,7 @@ void Builder::read_issues() {
     } else {
       // Format 1, or a format 1 file that a format 2 file extends: sd per step.
       is.noise_per_step = true;
+      if (const YNode* v = n.find("noise"); v && sc_.format_version >= 2) sc_.per_step_numbers.push_back(v->loc);
       is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 1}, prov, "sd of stance noise per step");
       is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
     }
@@ -1293,10 +1295,14 @@ Effects Builder::read_effects(const YNode& n, const std::string& path, const Pro
   if (n.find("defection_shock"))
     e.defection_shock = param(n, "defection_shock", path + ".defection_shock", 0, {-1, 1}, prov,
                               "added to every cohort's incentive to defect");
-  if (!v2 || from_format1(n.find("shock_steps"))) {
+  // A format 1 file's `shock_steps` that a format 2 file extends holds, unless the format 2
+  // file (or --set) gives the shock's length as `shock_for:`, which then replaces it.
+  const YNode* f1_steps = from_format1(n.find("shock_steps")) ? n.find("shock_steps") : nullptr;
+  if (!v2 || (f1_steps && !n.find("shock_for"))) {
     e.shock_steps = get_int(n, "shock_steps", 1, 1, limits_.max_steps);
+    if (v2) sc_.per_step_numbers.push_back(f1_steps->loc);
     e.shock_span = e.shock_steps;
-  } else if (const YNode* k = n.find("shock_steps")) {
+  } else if (const YNode* k = n.find("shock_steps"); k && !f1_steps) {
     diags_.error(k->loc, "in format 2, a shock lasts `shock_for:` a duration",
                  "write `shock_for: " + (k->is_scalar() ? k->scalar : std::string("1")) +
                      (sc_.unit == StepUnit::Week ? " weeks" : " days") +
@@ -1427,10 +1433,11 @@ void Builder::read_events() {
                        "in format 2, a hazard's base rate is `annual:` (probability per year)",
                        "format 2 states every rate per year, so that a scenario means the same in daily and weekly "
                        "steps; a probability p per week is 1 - (1 - p)^52.18 per year");
-        else if (hz->find("per_step"))
+        else if (hz->find("per_step")) {
           e.per_step = param(*hz, "per_step", base + ".hazard.per_step", 0, {0, 1}, e.provenance,
                              "probability per step before drivers");
-        else if (hz->find("annual"))
+          if (sc_.format_version >= 2) sc_.per_step_numbers.push_back(hz->find("per_step")->loc);
+        } else if (hz->find("annual"))
           e.annual = param(*hz, "annual", base + ".hazard.annual", 0, {0, 1}, e.provenance,
                            "probability per year before drivers");
         else

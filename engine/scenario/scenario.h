@@ -300,6 +300,10 @@ struct Scenario {
   // The horizon was given on the command line (--until, --horizon, --set): later scheduled
   // events and levers may lie beyond it on purpose.
   bool horizon_from_command_line = false;
+  // Format 2: the numbers read per step because a format 1 file that this one extends gave
+  // them (an issue's noise, a shock's steps, a hazard's per_step, bargaining_every; the
+  // horizon aside): in other steps they mean other amounts (docs/model.md, "Units").
+  std::vector<FileLoc> per_step_numbers;
   double dt_years = 7.0 / 365.25;
   ActorId incumbent, challenger;
   Leadership leadership;  // format 2
