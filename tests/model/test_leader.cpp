@@ -235,8 +235,11 @@ TEST_CASE("validate tells a format 1 file how to say the same in format 2, and r
 
 TEST_CASE("naming a leader changes no count of how the leader's rule ends", "[leader][compat]") {
   // The first exit happens before any succession, and the regime's draws have their own
-  // stream: the outcome counts of teaching.yaml and of its leader version are the same.
-  const Summary plain = summary_of(test::teaching({"geosim=2"}), 20000, 9);
+  // stream: the outcome counts of teaching.yaml and of its leader version are the same
+  // (with the leader version's stance noise and shock length in format 2's units).
+  const Summary plain = summary_of(test::teaching({"geosim=2", "issues.incumbent_rule.noise=0.072",
+                                                   "events.mass_protest.effects.shock_for=2 weeks"}),
+                                   20000, 9);
   LoadOptions lo;
   const Summary led = summary_of(load_scenario(test::source_path("scenarios/teaching-leader.yaml"), lo), 20000, 9);
   REQUIRE(plain.outcomes.size() == led.outcomes.size());

@@ -270,16 +270,35 @@ outcomes:
 }
 
 TEST_CASE("format 2 extending a format 1 file: the older file's numbers keep their per-step meaning", "[units]") {
-  // scenarios/teaching-react.yaml (format 2) extends teaching.yaml (format 1: horizon 52
-  // steps, shock_steps 2, stance noise per step).
-  Scenario sc = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml");
+  // A format 2 file that extends teaching.yaml (format 1: horizon 52 steps, shock_steps 2,
+  // stance noise per step) and says nothing more.
+  const std::string child = test::temp_path("extends-teaching.yaml");
+  std::ofstream(child) << "geosim: 2\nextends: " << GEOSIM_SOURCE_DIR << "/scenarios/teaching.yaml\nid: child\n";
+  Scenario sc = load_scenario(child);
+  std::remove(child.c_str());
   CHECK(sc.format_version == 2);
   CHECK(sc.horizon == 52);
   CHECK(sc.issues[0].noise_per_step);
-  bool found = false;
-  for (const auto& e : sc.events)
-    if (e.id == "mass_protest") found = e.effects.shock_steps == 2;
-  CHECK(found);
+  CHECK(sc.params[sc.issues[0].noise.index()].dist.value() == Approx(0.01));
+  auto protest = [](const Scenario& s) {
+    for (const auto& e : s.events)
+      if (e.id == "mass_protest") return e.effects;
+    FAIL("no mass_protest");
+    return Effects{};
+  };
+  CHECK(protest(sc).shock_steps == 2);
+  CHECK(protest(sc).shock_span == 2);
+  CHECK(sc.per_step_numbers.size() == 2);  // named by validate --step-check
+  // scenarios/teaching-react.yaml gives both in format 2's units: the same lengths of time.
+  Scenario react = load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml");
+  CHECK_FALSE(react.issues[0].noise_per_step);
+  CHECK(react.params[react.issues[0].noise.index()].dist.value() == Approx(0.072));
+  CHECK(protest(react).shock_span == 2);
+  CHECK(react.per_step_numbers.empty());
+  LoadOptions day;
+  day.sets = {"step=day", "horizon=364 days"};
+  CHECK(protest(load_scenario(std::string(GEOSIM_SOURCE_DIR) + "/scenarios/teaching-react.yaml", day)).shock_span ==
+        14);
   // `--set step=day` on a format 2 file: its durations follow the step.
   LoadOptions lo;
   lo.sets = {"step=day"};
