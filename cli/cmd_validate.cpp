@@ -26,7 +26,7 @@ bool is_sweep_spec(const std::string& path) {
 bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, bool quiet) {
   if (sc.format_version == 1) {
     std::cerr << f << ": warning: the step check needs format 2: a format 1 file's numbers are per step, so "
-              << "another step length is another scenario; hint: make `geosim: 2` its first line (every key "
+              << "another step length is another scenario; make `geosim: 2` its first line (every key "
               << "keeps its meaning and its numbers; docs/scenario-format.md, \"What changed in format 2\")\n";
     return true;
   }

@@ -643,9 +643,11 @@ void Builder::read_issues() {
     } else {
       // Format 1, or a format 1 file that a format 2 file extends: sd per step.
       is.noise_per_step = true;
-      if (const YNode* v = n.find("noise"); v && sc_.format_version >= 2) sc_.per_step_numbers.push_back(v->loc);
       is.noise = param(n, "noise", "issues." + is.id + ".noise", 0.0, {0, 1}, prov, "sd of stance noise per step");
       is.bargaining_every = get_int(n, "bargaining_every", 4, 1, 100000);
+      if (sc_.format_version >= 2)
+        for (const char* key : {"noise", "bargaining_every"})
+          if (const YNode* v = n.find(key)) sc_.per_step_numbers.push_back(v->loc);
     }
     issue_ids_[is.id] = static_cast<int>(sc_.issues.size());
     sc_.issues.push_back(is);
