@@ -37,8 +37,7 @@ bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& s
   // The same scenario in daily steps over the same span: the horizon as days, whatever
   // gave it (a number of weeks, a duration, --until).
   LoadOptions lo = sa.load_options();
-  for (const std::string& set :
-       {std::string("step=day"), "horizon=" + std::to_string(sc.horizon * 7) + " days", std::string("until=~")}) {
+  for (const std::string& set : daily_steps_sets(sc)) {
     lo.set_labels.resize(lo.sets.size());
     lo.sets.push_back(set);
     lo.set_labels.push_back("--set " + set + " (--step-check)");

@@ -7,6 +7,11 @@
 
 namespace geosim {
 
+std::vector<std::string> daily_steps_sets(const Scenario& sc) {
+  const int days = sc.unit == StepUnit::Week ? 7 : 1;
+  return {"step=day", "horizon=" + std::to_string(sc.horizon * days) + " days", "until=~"};
+}
+
 double mcnemar_exact_p(uint64_t up, uint64_t down) {
   const uint64_t n = up + down, k = std::min(up, down);
   if (up == down) return 1.0;
@@ -128,6 +133,38 @@ std::string step_check_table(const StepCheck& c) {
                           " beyond Monte Carlo noise") +
        " (" + family(c) + ")\n";
   return s;
+}
+
+Json step_check_json(const StepCheck& c) {
+  Json j;
+  j["file"] = c.file;
+  j["step"] = c.step;
+  j["runs"] = c.runs;
+  j["seed"] = c.seed;
+  j["alpha"] = c.alpha;
+  j["test"] = family(c);
+  Json outs = Json::array();
+  const double n = static_cast<double>(std::max<uint64_t>(1, c.runs));
+  for (const auto& r : c.rows) {
+    Json o;
+    o["id"] = r.outcome;
+    o["own"] = {{"count", r.own}, {"probability", static_cast<double>(r.own) / n}};
+    o["daily"] = {{"count", r.daily}, {"probability", static_cast<double>(r.daily) / n}};
+    o["difference"] = r.difference;
+    o["paired_ci95"] = {r.interval.lo, r.interval.hi};
+    o["discordant"] = {{"daily_only", r.up}, {"own_only", r.down}};
+    o["p_value"] = r.p_value;
+    o["differs"] = r.differs;
+    outs.push_back(o);
+  }
+  j["outcomes"] = outs;
+  Json places = Json::array();
+  for (const auto& l : c.per_step_numbers) places.push_back(l.str());
+  j["per_step_numbers"] = places;
+  Json ws = Json::array();
+  for (const auto& w : step_check_warnings(c)) ws.push_back(w.str());
+  j["warnings"] = ws;
+  return j;
 }
 
 }  // namespace geosim

@@ -17,6 +17,7 @@
 #include "analysis/compare/paired.h"
 #include "analysis/lint/lint.h"
 #include "engine/model/model.h"
+#include "engine/output/output.h"   // Json
 #include "engine/runner/summary.h"  // Interval
 
 namespace geosim {
@@ -40,6 +41,10 @@ struct StepCheck {
   std::vector<FileLoc> per_step_numbers;  // Scenario::per_step_numbers, named in the hint
 };
 
+// The overrides (--set) that make `sc`, in weekly steps, the same scenario in daily steps over
+// the same days: `step=day`, its horizon as days, no `until`.
+std::vector<std::string> daily_steps_sets(const Scenario& sc);
+
 // Two-sided exact McNemar test: the probability, under pairs whose discordance is equally
 // likely either way, of a split of up + down discordant pairs at least as uneven.
 double mcnemar_exact_p(uint64_t up, uint64_t down);
@@ -53,5 +58,9 @@ StepCheck step_check(const Model& own, const Model& daily, const PairOptions& op
 std::vector<LintWarning> step_check_warnings(const StepCheck& c);
 // Every outcome in both step lengths, and the verdict.
 std::string step_check_table(const StepCheck& c);
+// The same as JSON: file, step, runs, seed, alpha, test, outcomes (id, own and daily counts
+// and probabilities, difference, paired_ci95, discordant counts, p_value, differs),
+// per_step_numbers (file:line:col) and warnings (as step_check_warnings writes them).
+Json step_check_json(const StepCheck& c);
 
 }  // namespace geosim

@@ -28,7 +28,7 @@ from . import _geosim
 from ._geosim import InputError, UsageError
 
 __version__ = _geosim.__version__
-__all__ = ["load", "read_sweep", "sobol_sample", "sobol_analyze", "Scenario", "RunResult", "CompareResult", "InputError", "UsageError"]
+__all__ = ["load", "read_sweep", "sobol_sample", "sobol_analyze", "Scenario", "RunResult", "CompareResult", "StepCheckResult", "InputError", "UsageError"]
 
 try:  # optional: DataFrames when pandas is there, lists of dicts otherwise
     import pandas as _pd
@@ -406,6 +406,19 @@ class Scenario:
         text = _call(progress, "run pairs", handle.lever_effects, runs, seed, threads, command)
         return CompareResult(text)
 
+    def step_check(self, runs: int = 40000, seed: int = 1, threads: int = 0, until=None, horizon=None, set=None,
+                   progress=False) -> "StepCheckResult":
+        """`geosim validate --step-check`: whether the outcomes depend on the step length.
+
+        Runs this scenario (format 2, weekly steps) and the same in daily steps over the same
+        days, run r of both with the same draws, and tests each outcome (exact McNemar,
+        Bonferroni over the outcomes at a family-wise 0.05). A format 1 or daily scenario
+        raises UsageError.
+        """
+        handle, _ = self._variant(set, until, horizon)
+        _note_until(handle, until)
+        return StepCheckResult(_call(progress, "run pairs", handle.step_check, runs, seed, threads))
+
     def evaluate(self, X, paths=None, runs_per_point: int = 100, seed: int = 1, threads: int = 0, progress=False):
         """Outcome probabilities at each row of X: a numpy array, one row per row of X and one
         column per outcome (Scenario.outcome_ids order).
@@ -671,6 +684,42 @@ class CompareResult:
         return _frame(rows, columns=["base", "variant", "outcome", "p_base", "p_variant", "difference", "paired_low",
                                      "paired_high", "unpaired_low", "unpaired_high", "base_count", "variant_count",
                                      "variant_only", "base_only"])
+
+
+class StepCheckResult:
+    """A scenario in its step against daily steps (Scenario.step_check)."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self.json: dict = _json.loads(text)
+        self.runs: int = self.json["runs"]
+        self.seed: int = self.json["seed"]
+        self.step: str = self.json["step"]
+        self.warnings: list[str] = self.json["warnings"]  # as `geosim validate --step-check` prints them
+        self.differs: list[str] = [o["id"] for o in self.json["outcomes"] if o["differs"]]
+        self.per_step_numbers: list[str] = self.json["per_step_numbers"]  # file:line:col of a format 1 base's
+
+    def to_json(self) -> str:
+        return self._text
+
+    def __repr__(self):
+        verdict = ", ".join(self.differs) if self.differs else "no outcome"
+        return (f"<geosim.StepCheckResult {self.step}ly against daily steps, {self.runs} paired runs: "
+                f"{verdict} differs>")
+
+    @property
+    def outcomes(self):
+        """One row per outcome: outcome, p_own (the scenario's step), p_daily, difference
+        (daily - own), paired_low/high (95 %), own_only, daily_only (discordant runs),
+        p_value (exact McNemar), differs (below the Bonferroni level)."""
+        rows = [{
+            "outcome": o["id"], "p_own": o["own"]["probability"], "p_daily": o["daily"]["probability"],
+            "difference": o["difference"], "paired_low": o["paired_ci95"][0], "paired_high": o["paired_ci95"][1],
+            "own_only": o["discordant"]["own_only"], "daily_only": o["discordant"]["daily_only"],
+            "p_value": o["p_value"], "differs": o["differs"],
+        } for o in self.json["outcomes"]]
+        return _frame(rows, columns=["outcome", "p_own", "p_daily", "difference", "paired_low", "paired_high",
+                                     "own_only", "daily_only", "p_value", "differs"])
 
 
 def read_sweep(dir):

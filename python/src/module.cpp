@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "analysis/compare/paired.h"
+#include "analysis/lint/step_check.h"
 #include "analysis/report/report.h"
 #include "analysis/sensitivity/evaluate.h"
 #include "analysis/sensitivity/sobol.h"
@@ -612,6 +613,32 @@ std::string py_compare(const Loaded& base, const Loaded& variant, py::handle run
   return compare_text(rep, "json");
 }
 
+// `geosim validate --step-check`: the scenario (format 2, weekly steps) against itself in daily
+// steps over the same days, as JSON (step_check_json).
+std::string py_step_check(const Loaded& own, py::handle runs_arg, py::handle seed_arg, py::handle threads,
+                          py::object callback) {
+  const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
+  if (own.sc.format_version == 1)
+    throw UsageError("step_check: '" + own.path +
+                     "' is format 1, whose numbers are per step: another step length is another scenario; make "
+                     "`geosim: 2` its first line (docs/scenario-format.md, \"What changed in format 2\")");
+  if (own.sc.unit == StepUnit::Day)
+    throw UsageError("step_check: '" + own.path + "' is already in daily steps; there is nothing to compare");
+  const std::vector<std::string> sets = daily_steps_sets(own.sc);
+  std::vector<std::string> labels;
+  for (const auto& set : sets) labels.push_back("--set " + set + " (step_check)");
+  const std::shared_ptr<Loaded> daily = py_variant(own, sets, labels);
+  ThreadScope ts(threads);
+  Progress progress(std::move(callback));
+  StepCheck c;
+  {
+    ReleaseGil release;
+    c = step_check(*own.model, *daily->model, pair_options(runs, seed, progress));
+  }
+  progress.finish(runs);
+  return step_check_json(c).dump(2);
+}
+
 // `geosim run SCENARIO --lever-effects --format json`.
 std::string py_lever_effects(const Loaded& l, py::handle runs_arg, py::handle seed_arg, py::handle threads,
                              const std::string& command, py::object callback) {
@@ -971,6 +998,8 @@ PYBIND11_MODULE(_geosim, m) {
            py::arg("progress") = py::none())
       .def("compare", &py_compare, py::arg("variant"), py::arg("runs"), py::arg("seed"), py::arg("threads"),
            py::arg("command"), py::arg("progress") = py::none())
+      .def("step_check", &py_step_check, py::arg("runs"), py::arg("seed"), py::arg("threads"),
+           py::arg("progress") = py::none())
       .def("lever_effects", &py_lever_effects, py::arg("runs"), py::arg("seed"), py::arg("threads"), py::arg("command"),
            py::arg("progress") = py::none())
       .def("evaluate", &evaluate, py::arg("X"), py::arg("paths"), py::arg("runs_per_point"), py::arg("seed"),

@@ -169,6 +169,26 @@ def test_lever_effects_are_the_cli_json_byte_for_byte():
     assert len(eff.json["comparisons"]) >= 1
 
 
+def test_step_check_is_the_cli_check():
+    ladder = "scenarios/variants/2025-escalation-ladder.yaml"
+    check = geosim.load(ladder).step_check(runs=40000)
+    code, out, err = cli("validate", "-q", "--step-check", "--step-runs", "40000", ladder)
+    assert check.warnings == err.splitlines()  # the same outcomes flagged, the same words
+    assert check.differs == ["negotiated_transition"]
+    rows = check.outcomes
+    assert list(rows["outcome"]) == geosim.load(ladder).outcome_ids
+    # The weekly arm is a plain run of the same seed, run for run.
+    plain = geosim.load(ladder).run(runs=40000, seed=1).outcomes
+    assert list(rows["p_own"]) == list(plain["probability"])
+    assert ((rows["paired_low"] <= rows["difference"]) & (rows["difference"] <= rows["paired_high"])).all()
+    assert (rows["differs"] == (rows["p_value"] < 0.05 / len(rows))).all()
+    assert check.per_step_numbers == []
+    with pytest.raises(geosim.UsageError, match="is format 1, whose numbers are per step"):
+        geosim.load(TEACHING).step_check(runs=100)
+    with pytest.raises(geosim.UsageError, match="already in daily steps"):
+        geosim.load("scenarios/variants/2019-daily-steps.yaml").step_check(runs=100)
+
+
 def test_progress_callback_counts_up_to_the_total():
     seen = []
     geosim.load(TEACHING).run(runs=5000, seed=1, progress=lambda d, t: seen.append((d, t)))
