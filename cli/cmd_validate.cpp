@@ -26,8 +26,9 @@ bool is_sweep_spec(const std::string& path) {
 bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, bool quiet) {
   if (sc.format_version == 1) {
     std::cerr << f << ": warning: the step check needs format 2: a format 1 file's numbers are per step, so "
-              << "another step length is another scenario; make `geosim: 2` its first line (every key "
-              << "keeps its meaning and its numbers; docs/scenario-format.md, \"What changed in format 2\")\n";
+              << "another step length is another scenario; move it to format 2 (`geosim: 2` as its first line, what "
+              << "validate then names in format 2's units, an issue's stance noise per year: "
+              << "docs/scenario-format.md, \"What changed in format 2\")\n";
     return true;
   }
   if (sc.unit == StepUnit::Day) {
@@ -126,9 +127,13 @@ int validate_command(const std::vector<std::string>& args) {
                   << sc.uncertain_params().size() << " uncertain parameters)\n";
       // A format 1 file: how to say the same in format 2, and what that would add.
       if (!quiet && sc.format_version == 1)
-        std::cout << "  format 1: the same in format 2 is this file with `geosim: 2` as its first line (every key keeps "
-                     "its meaning and its numbers); format 2 adds a leader apart from the regime (`leader:`), levers "
-                     "that react, ladders and decisions (docs/scenario-format.md, \"What changed in format 2\")\n";
+        std::cout << "  format 1: its numbers are per step. To move it to format 2, make `geosim: 2` its first line "
+                     "and give what validate then names in format 2's units (the horizon and shock lengths as "
+                     "durations), and an issue's stance noise per year (0.01 a week is 0.072 a year; validate cannot "
+                     "tell); or extend it from a `geosim: 2` file, where its numbers keep their per-step meaning. "
+                     "Format 2 adds a leader apart from the regime (`leader:`), levers that "
+                     "react, ladders and decisions, and means the same in daily and weekly steps "
+                     "(docs/scenario-format.md, \"What changed in format 2\")\n";
       if (lint) {
         std::vector<LintWarning> ws = lint_structure(sc);
         if (pilot_runs > 0) {

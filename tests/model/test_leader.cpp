@@ -227,7 +227,23 @@ TEST_CASE("leader mistakes are located errors", "[leader][errors]") {
 TEST_CASE("validate tells a format 1 file how to say the same in format 2, and runs agree", "[leader][compat]") {
   const auto v1 = test::cli_run("validate " + test::source_path("scenarios/teaching.yaml"));
   CHECK(v1.code == 0);
-  CHECK_THAT(v1.out, Catch::Contains("format 1: the same in format 2 is this file with `geosim: 2` as its first line"));
+  CHECK_THAT(v1.out, Catch::Contains("format 1: its numbers are per step. To move it to format 2, make `geosim: 2` its "
+                                     "first line and give what validate then names in format 2's units"));
+  // Following the advice: the first line alone names the two lines to change; with them
+  // changed the file is valid format 2.
+  std::string text = test::read_text(test::source_path("scenarios/teaching.yaml"));
+  text.replace(text.find("geosim: 1"), 9, "geosim: 2");
+  const std::string moved = test::temp_path("teaching-v2.yaml");
+  std::ofstream(moved) << text;
+  const auto named = test::cli_run("validate -q " + moved);
+  CHECK(named.code == 3);
+  CHECK_THAT(named.err, Catch::Contains(moved + ":13:10: in format 2, `horizon:` is a duration, got '52'"));
+  CHECK_THAT(named.err, Catch::Contains(moved + ":128:50: in format 2, a shock lasts `shock_for:` a duration"));
+  text.replace(text.find("horizon: 52 "), 12, "horizon: 52 weeks ");
+  text.replace(text.find("shock_steps: 2"), 14, "shock_for: 2 weeks");
+  std::ofstream(moved) << text;
+  CHECK(test::cli_run("validate -q " + moved).code == 0);
+  std::remove(moved.c_str());
   const auto v2 = test::cli_run("validate " + test::source_path("scenarios/teaching-leader.yaml"));
   CHECK(v2.code == 0);
   CHECK_THAT(v2.out, !Catch::Contains("format 1:"));
