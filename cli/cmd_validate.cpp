@@ -23,7 +23,8 @@ bool is_sweep_spec(const std::string& path) {
 
 // The step check of one scenario (format 2 in weekly steps): its table on standard output,
 // the outcomes that differ as warnings on standard error. False when interrupted.
-bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, bool quiet) {
+bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, uint64_t seed,
+                 bool quiet) {
   if (sc.format_version == 1) {
     std::cerr << f << ": warning: the step check needs format 2: a format 1 file's numbers are per step, so "
               << "another step length is another scenario; move it to format 2 (`geosim: 2` as its first line, what "
@@ -48,7 +49,7 @@ bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& s
   Progress progress("step check", quiet);
   PairOptions po;
   po.runs = runs;
-  po.seed = 1;
+  po.seed = seed;
   const StepCheck c = step_check(own, daily, stoppable(po, progress));
   progress.finish();
   if (interrupted()) {
@@ -74,7 +75,8 @@ int validate_command(const std::vector<std::string>& args) {
       "probability depends on the step beyond Monte Carlo noise.\n\nOptions");
   std::vector<std::string> files;
   bool quiet = false, lint = false, steps = false;
-  uint64_t pilot_runs = 2000, step_runs = 40000;
+  uint64_t pilot_runs = 2000, step_runs = 40000, seed = 1;
+  int threads = 0;
   ScenarioArgs sa;
   opts.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(&files),
                                                   "scenario files")("quiet,q", po::bool_switch(&quiet),
@@ -83,7 +85,10 @@ int validate_command(const std::vector<std::string>& args) {
       "pilot-runs", po::value<uint64_t>(&pilot_runs),
       "paired runs per lever in the lint's pilot (default 2000, at most 2^40; 0: none)")(
       "step-check", po::bool_switch(&steps), "also compare each outcome's probability in daily steps (see above)")(
-      "step-runs", po::value<uint64_t>(&step_runs), "paired runs of the step check (default 40000, 1 to 2^40)");
+      "step-runs", po::value<uint64_t>(&step_runs), "paired runs of the step check (default 40000, 1 to 2^40)")(
+      "seed,s", po::value<uint64_t>(&seed), "random seed of the pilot and the step check (default 1)")(
+      "threads,t", po::value<int>(&threads),
+      "threads of the pilot and the step check (default: all cores; at most 4 per core); never changes results");
   sa.add_to(opts);
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -97,6 +102,7 @@ int validate_command(const std::vector<std::string>& args) {
   // count near 2^64 would wrap rather than run.
   if (pilot_runs > kMaxRuns) throw UsageError("validate: --pilot-runs is limited to 2^40");
   if (step_runs < 1 || step_runs > kMaxRuns) throw UsageError("validate: --step-runs must be from 1 to 2^40");
+  apply_threads(threads, "validate");
   int bad = 0;
   for (const auto& f : files) {
     try {
@@ -140,7 +146,7 @@ int validate_command(const std::vector<std::string>& args) {
           Model model(sc);
           // A lever already found inert above is not said twice.
           const size_t structural = ws.size();
-          for (auto& w : lint_pilot(model, pilot_runs, 1)) {
+          for (auto& w : lint_pilot(model, pilot_runs, seed)) {
             bool said = false;
             for (size_t i = 0; i < structural && !said; ++i) said = ws[i].loc.str() == w.loc.str();
             if (!said) ws.push_back(std::move(w));
@@ -149,7 +155,7 @@ int validate_command(const std::vector<std::string>& args) {
         for (const auto& w : ws) std::cerr << w.str() << "\n";
         if (!quiet && ws.empty()) std::cout << f << ": lint clean\n";
       }
-      if (steps && !check_steps(f, sc, sa, step_runs, quiet)) return kExitInterrupted;
+      if (steps && !check_steps(f, sc, sa, step_runs, seed, quiet)) return kExitInterrupted;
     } catch (const InputError& e) {
       ++bad;
       std::cerr << e.what() << "\n";

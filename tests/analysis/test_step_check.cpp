@@ -147,6 +147,14 @@ TEST_CASE("validate --step-check: its table, and files it does not apply to", "[
   CHECK_THAT(ok.out, Catch::Contains("scenarios/venezuela-2019.yaml: step check, weekly steps against daily ones "
                                      "(3000 paired runs, seed 1)"));
   CHECK_THAT(ok.out, Catch::Contains("  negotiated_transition "));
+  // --seed draws other runs; --threads never changes a number.
+  const std::string args = "validate --step-check --step-runs 3000 --seed 2 scenarios/venezuela-2019.yaml";
+  const test::CliResult one = test::cli_run(args + " -t 1"), two = test::cli_run(args + " -t 2");
+  CHECK(one.code == 0);
+  CHECK_THAT(one.out, Catch::Contains("(3000 paired runs, seed 2)"));
+  CHECK(one.out == two.out);
+  CHECK(one.err == two.err);
+  CHECK(one.out != ok.out);
   // The daily arm spans the same days as the weekly one, however the horizon was given: with
   // a deadline at day 140 of 30 weeks, or of 25 (--horizon), nothing differs; a daily arm of
   // 30 or 25 days would never reach the deadline.
