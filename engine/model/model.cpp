@@ -155,10 +155,10 @@ Model::Model(const Scenario& scenario)
     const Event& ev = sc_.events[e];
     HazardPlan h;
     const bool coup = ev.outcome >= 0 && ev.outcome == coup_outcome_;
-    h.flags = static_cast<uint16_t>((ev.scheduled ? HazardPlan::kScheduled : 0) |
-                                    (ev.outcome >= 0 ? HazardPlan::kEndsRule : 0) |
-                                    (coup && sc_.succession_var0 >= 0 ? HazardPlan::kTrap : 0) |
-                                    (v2_ && coup && !circle_.empty() ? HazardPlan::kInsiders : 0));
+    h.flags = static_cast<uint8_t>((ev.scheduled ? HazardPlan::kScheduled : 0) |
+                                   (ev.outcome >= 0 ? HazardPlan::kEndsRule : 0) |
+                                   (coup && sc_.succession_var0 >= 0 ? HazardPlan::kTrap : 0) |
+                                   (v2_ && coup && !circle_.empty() ? HazardPlan::kInsiders : 0));
     if (!ev.drivers.empty() || (h.flags & HazardPlan::kInsiders)) h.flags |= HazardPlan::kLogit;
     h.gate = ev.gate.empty() ? -1 : static_cast<int>(gate++);
     h.max_fires = ev.max_fires;
@@ -173,7 +173,7 @@ Model::Model(const Scenario& scenario)
     h.last_at = ev.last_at;
     if (h.from_frac != 1.0 || h.until_frac != 1.0) h.flags |= HazardPlan::kPartial;
     if (v2_ && (ev.effects.defection_shock != kNoParam || ev.on_failure.defection_shock != kNoParam))
-      h.flags |= HazardPlan::kShock | HazardPlan::kMoment;
+      h.flags |= HazardPlan::kMoment;
     if (v2_ && ev.outcome >= 0 && any_when) h.flags |= HazardPlan::kMoment;
     h.drivers_begin = static_cast<uint32_t>(hazard_drivers_.size());
     for (const auto& [var, coef] : ev.drivers) {

@@ -351,7 +351,7 @@ class Model {
   // its place among the events with a gate (RunState::event_gate), its window, its words,
   // its drivers (hazard_drivers_[drivers_begin .. drivers_end)) and what it may do.
   struct HazardPlan {
-    enum Flag : uint16_t {
+    enum Flag : uint8_t {
       kScheduled = 1,  // happens at at_step, not by a hazard
       kEndsRule = 2,   // outcome >= 0
       kTrap = 4,       // its outcome is the coup and the scenario tracks successions
@@ -359,10 +359,9 @@ class Model {
       kLogit = 16,     // drivers or insiders: a linear predictor (else a constant probability)
       kPartial = 32,   // format 2: its window's first or last step holds only part of it
       kChannels = 64,  // format 2: a driver reads a channel (a cut step is read by segments)
-      kShock = 128,    // format 2: it brings a defection shock (which begins when it fires)
-      kMoment = 256,   // format 2: its moment in the step matters (a shock, or an end of rule)
+      kMoment = 128,   // format 2: its moment in the step matters (a defection shock, an end of rule)
     };
-    uint16_t flags = 0;
+    uint8_t flags = 0;
     int gate = -1;  // index into RunState::event_gate, -1: none
     int max_fires = 0, from = 0, until = 0, at = -1;
     uint32_t drivers_begin = 0, drivers_end = 0;
