@@ -25,15 +25,11 @@ bool is_sweep_spec(const std::string& path) {
 // the outcomes that differ as warnings on standard error. False when interrupted.
 bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& sa, uint64_t runs, uint64_t seed,
                  bool quiet) {
-  if (sc.format_version == 1) {
-    std::cerr << f << ": warning: the step check needs format 2: a format 1 file's numbers are per step, so "
-              << "another step length is another scenario; move it to format 2 (`geosim: 2` as its first line, what "
-              << "validate then names in format 2's units, an issue's stance noise per year: "
-              << "docs/scenario-format.md, \"What changed in format 2\")\n";
-    return true;
-  }
-  if (sc.unit == StepUnit::Day) {
-    if (!quiet) std::cout << f << ": step check: already in daily steps, nothing to compare\n";
+  if (const std::string refusal = step_check_refusal(sc); !refusal.empty()) {
+    if (sc.format_version == 1)
+      std::cerr << f << ": warning: the step check " << refusal << "\n";
+    else if (!quiet)
+      std::cout << f << ": the step check " << refusal << "\n";
     return true;
   }
   // The same scenario in daily steps over the same span: the horizon as days, whatever

@@ -1,11 +1,22 @@
 #include "analysis/lint/step_check.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/math/special_functions/beta.hpp>
-#include <cmath>
-#include <cstdio>
+
+#include "engine/output/numbers.h"
 
 namespace geosim {
+
+std::string step_check_refusal(const Scenario& sc) {
+  if (sc.format_version == 1)
+    return "needs format 2: a format 1 file's numbers are per step, so another step length is another scenario; "
+           "move it to format 2 (`geosim: 2` as its first line, what validate then names in format 2's units, an "
+           "issue's stance noise per year: docs/scenario-format.md, \"What changed in format 2\")";
+  if (sc.unit == StepUnit::Day) return "finds the file already in daily steps, nothing to compare";
+  return "";
+}
 
 std::vector<std::string> daily_steps_sets(const Scenario& sc) {
   const int days = sc.unit == StepUnit::Week ? 7 : 1;
@@ -52,29 +63,13 @@ StepCheck step_check(const Model& own, const Model& daily, const PairOptions& op
 
 namespace {
 
-std::string percent(uint64_t k, uint64_t n) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f%%", n ? 100.0 * static_cast<double>(k) / static_cast<double>(n) : 0.0);
-  return b;
-}
+std::string share(uint64_t k, uint64_t n) { return percent(n ? static_cast<double>(k) / static_cast<double>(n) : 0.0); }
 
-std::string number(const char* format, double v) {
-  char b[48];
-  std::snprintf(b, sizeof b, format, v);
-  return b;
-}
-
-std::string p_text(double p) { return p < 1e-6 ? "< 1e-6" : number("%.2g", p); }
-
-// Percentage points to one decimal, with no "-0.0" for a small negative difference.
-std::string points(double v) {
-  const double r = std::round(v * 1000) / 10;
-  return number("%+.1f", r == 0 ? 0.0 : r);
-}
+std::string p_text(double p) { return p < 1e-6 ? "< 1e-6" : general(p, 2); }
 
 std::string family(const StepCheck& c) {
   return "exact McNemar tests, Bonferroni over " + std::to_string(c.rows.size()) + " outcome" +
-         (c.rows.size() == 1 ? "" : "s") + ", family-wise " + number("%g", c.alpha);
+         (c.rows.size() == 1 ? "" : "s") + ", family-wise " + general(c.alpha);
 }
 
 }  // namespace
@@ -101,8 +96,8 @@ std::vector<LintWarning> step_check_warnings(const StepCheck& c) {
   for (const auto& r : c.rows) {
     if (!r.differs) continue;
     out.push_back({r.loc,
-                   "outcome '" + r.outcome + "' comes out at " + percent(r.own, c.runs) + " in " + c.step +
-                       "ly steps against " + percent(r.daily, c.runs) + " in daily ones (" + std::to_string(c.runs) +
+                   "outcome '" + r.outcome + "' comes out at " + share(r.own, c.runs) + " in " + c.step +
+                       "ly steps against " + share(r.daily, c.runs) + " in daily ones (" + std::to_string(c.runs) +
                        " paired runs, p " + (r.p_value < 1e-6 ? "" : "= ") + p_text(r.p_value) + "; " + family(c) + ")",
                    hint});
   }
@@ -112,19 +107,16 @@ std::vector<LintWarning> step_check_warnings(const StepCheck& c) {
 std::string step_check_table(const StepCheck& c) {
   size_t wide = 7;
   for (const auto& r : c.rows) wide = std::max(wide, r.outcome.size());
-  auto left = [](std::string v, size_t w) { return v.size() < w ? v + std::string(w - v.size(), ' ') : v; };
-  auto right = [](std::string v, size_t w) { return v.size() < w ? std::string(w - v.size(), ' ') + v : v; };
   const std::string own = c.step + "ly";
   std::string s = c.file + ": step check, " + own + " steps against daily ones (" + std::to_string(c.runs) +
                   " paired runs, seed " + std::to_string(c.seed) + ")\n";
-  s += "  " + left("outcome", wide) + " " + right(own, 8) + " " + right("daily", 8) + "  " +
-       left("daily - " + own + ", points [95%]", 30) + " " + right("p", 8) + "\n";
+  s += fmt::format("  {:<{}} {:>8} {:>8}  {:<30} {:>8}\n", "outcome", wide, own, "daily",
+                   "daily - " + own + ", points [95%]", "p");
   size_t differ = 0;
   for (const auto& r : c.rows) {
     const std::string diff = points(r.difference) + " [" + points(r.interval.lo) + ", " + points(r.interval.hi) + "]";
-    s += "  " + left(r.outcome, wide) + " " + right(percent(r.own, c.runs), 8) + " " +
-         right(percent(r.daily, c.runs), 8) + "  " + left(diff, 30) + " " + right(p_text(r.p_value), 8) +
-         (r.differs ? "  differs" : "") + "\n";
+    s += fmt::format("  {:<{}} {:>8} {:>8}  {:<30} {:>8}{}\n", r.outcome, wide, share(r.own, c.runs),
+                     share(r.daily, c.runs), diff, p_text(r.p_value), r.differs ? "  differs" : "");
     differ += r.differs ? 1 : 0;
   }
   s += "  " +

@@ -41,6 +41,10 @@ struct StepCheck {
   std::vector<FileLoc> per_step_numbers;  // Scenario::per_step_numbers, named in the hint
 };
 
+// Why the step check does not apply to `sc`, to follow "the step check " (a format 1 file: its
+// numbers are per step; a file already in daily steps), or "" when it applies.
+std::string step_check_refusal(const Scenario& sc);
+
 // The overrides (--set) that make `sc`, in weekly steps, the same scenario in daily steps over
 // the same days: `step=day`, its horizon as days, no `until`.
 std::vector<std::string> daily_steps_sets(const Scenario& sc);

@@ -618,12 +618,8 @@ std::string py_compare(const Loaded& base, const Loaded& variant, py::handle run
 std::string py_step_check(const Loaded& own, py::handle runs_arg, py::handle seed_arg, py::handle threads,
                           py::object callback) {
   const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
-  if (own.sc.format_version == 1)
-    throw UsageError("step_check: '" + own.path +
-                     "' is format 1, whose numbers are per step: another step length is another scenario; make "
-                     "`geosim: 2` its first line (docs/scenario-format.md, \"What changed in format 2\")");
-  if (own.sc.unit == StepUnit::Day)
-    throw UsageError("step_check: '" + own.path + "' is already in daily steps; there is nothing to compare");
+  if (const std::string refusal = step_check_refusal(own.sc); !refusal.empty())
+    throw UsageError("step_check: '" + own.path + "': the step check " + refusal);
   const std::vector<std::string> sets = daily_steps_sets(own.sc);
   std::vector<std::string> labels;
   for (const auto& set : sets) labels.push_back("--set " + set + " (step_check)");

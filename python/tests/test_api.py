@@ -183,9 +183,9 @@ def test_step_check_is_the_cli_check():
     assert ((rows["paired_low"] <= rows["difference"]) & (rows["difference"] <= rows["paired_high"])).all()
     assert (rows["differs"] == (rows["p_value"] < 0.05 / len(rows))).all()
     assert check.per_step_numbers == []
-    with pytest.raises(geosim.UsageError, match="is format 1, whose numbers are per step"):
+    with pytest.raises(geosim.UsageError, match="the step check needs format 2: a format 1 file's numbers are per step"):
         geosim.load(TEACHING).step_check(runs=100)
-    with pytest.raises(geosim.UsageError, match="already in daily steps"):
+    with pytest.raises(geosim.UsageError, match="the step check finds the file already in daily steps"):
         geosim.load("scenarios/variants/2019-daily-steps.yaml").step_check(runs=100)
 
 

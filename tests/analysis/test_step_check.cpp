@@ -175,7 +175,8 @@ TEST_CASE("validate --step-check: its table, and files it does not apply to", "[
   // Already daily: nothing to compare.
   const test::CliResult day = test::cli_run("validate --step-check scenarios/variants/2019-daily-steps.yaml");
   CHECK(day.code == 0);
-  CHECK_THAT(day.out, Catch::Contains("step check: already in daily steps, nothing to compare"));
+  CHECK_THAT(day.out, Catch::Contains("scenarios/variants/2019-daily-steps.yaml: the step check finds the file "
+                                      "already in daily steps, nothing to compare"));
   // The run count is bounded like --runs.
   for (const char* n : {"0", "1099511627777"}) {
     const test::CliResult bad =
