@@ -727,13 +727,18 @@ bool Model::step(RunState& st, const RunRng& rng, int t, Trace* trace) const {
       st.outcome = sc_.default_outcome;
       st.end_step = sc_.horizon;
     }
-    std::string why = "the horizon was reached";
     if (sc_.leadership.named()) {
       st.regime_fate = kRegimeContinues;
       st.regime_end = sc_.horizon;
-      if (trace && st.successions > 0) why += "; " + ruler_name(st.ruler) + " rules, the regime goes on";
     }
-    if (trace) trace->end(t, sc_.outcomes[static_cast<size_t>(st.outcome)], why);
+    // The words only for a replay: built for every run, they were a heap allocation per run
+    // (longer than a short string holds), and the one the loop over runs made.
+    if (trace) {
+      std::string why = "the horizon was reached";
+      if (sc_.leadership.named() && st.successions > 0)
+        why += "; " + ruler_name(st.ruler) + " rules, the regime goes on";
+      trace->end(t, sc_.outcomes[static_cast<size_t>(st.outcome)], why);
+    }
     return true;
   }
   return false;
