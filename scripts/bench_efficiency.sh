@@ -12,7 +12,9 @@
 #   REPS    repetitions of each (default 5)
 # Environment: SCENARIOS (default bench/venezuela-2019-v1.yaml and the two Venezuela
 # scenarios), RUNS (default 500000 per measurement: with 200000 the fast venezuela-2025
-# takes about a second at 2 threads, and the start of the threads weighs on the figure).
+# takes about a second at 2 threads, and the start of the threads weighs on the figure),
+# RUNS_MANY (default RUNS: the runs at T threads; the rate is per second, so on many cores
+# give them T times as many, and each measurement lasts about as long).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-$ROOT/build}
@@ -20,6 +22,7 @@ B=${1:-$ROOT/build}
 T=${2:-$(nproc)}
 REPS=${3:-5}
 RUNS=${RUNS:-500000}
+RUNS_MANY=${RUNS_MANY:-$RUNS}
 SCENARIOS=${SCENARIOS:-"$ROOT/bench/venezuela-2019-v1.yaml $ROOT/scenarios/venezuela-2019.yaml $ROOT/scenarios/venezuela-2025.yaml"}
 [[ -x $B ]] || { echo "not an executable: $B" >&2; exit 2; }
 TMP=$(mktemp -d)
@@ -27,7 +30,9 @@ trap 'rm -rf "$TMP"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rate() {  # scenario threads -> runs/s
-  "$B" run "$1" --runs "$RUNS" --threads "$2" --timing --format json -q -o "$TMP/r.json" >/dev/null
+  local n=$RUNS
+  [[ $2 == 1 ]] || n=$RUNS_MANY
+  "$B" run "$1" --runs "$n" --threads "$2" --timing --format json -q -o "$TMP/r.json" >/dev/null
   jq -r '.timing.runs_per_second' "$TMP/r.json"
 }
 echo "binary: $B"
