@@ -35,11 +35,7 @@ bool check_steps(const std::string& f, const Scenario& sc, const ScenarioArgs& s
   // The same scenario in daily steps over the same span: the horizon as days, whatever
   // gave it (a number of weeks, a duration, --until).
   LoadOptions lo = sa.load_options();
-  for (const std::string& set : daily_steps_sets(sc)) {
-    lo.set_labels.resize(lo.sets.size());
-    lo.sets.push_back(set);
-    lo.set_labels.push_back("--set " + set + " (--step-check)");
-  }
+  add_daily_steps(lo, sc, "--step-check");
   const Scenario daily_sc = load_scenario(f, lo);
   const Model own(sc), daily(daily_sc);
   Progress progress("step check", quiet);

@@ -23,6 +23,14 @@ std::vector<std::string> daily_steps_sets(const Scenario& sc) {
   return {"step=day", "horizon=" + std::to_string(sc.horizon * days) + " days", "until=~"};
 }
 
+void add_daily_steps(LoadOptions& lo, const Scenario& sc, const std::string& who) {
+  for (const std::string& set : daily_steps_sets(sc)) {
+    lo.set_labels.resize(lo.sets.size());
+    lo.sets.push_back(set);
+    lo.set_labels.push_back("--set " + set + " (" + who + ")");
+  }
+}
+
 double mcnemar_exact_p(uint64_t up, uint64_t down) {
   const uint64_t n = up + down, k = std::min(up, down);
   if (up == down) return 1.0;

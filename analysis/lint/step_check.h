@@ -17,8 +17,9 @@
 #include "analysis/compare/paired.h"
 #include "analysis/lint/lint.h"
 #include "engine/model/model.h"
-#include "engine/output/output.h"   // Json
-#include "engine/runner/summary.h"  // Interval
+#include "engine/output/output.h"    // Json
+#include "engine/runner/summary.h"   // Interval
+#include "engine/scenario/loader.h"  // LoadOptions
 
 namespace geosim {
 
@@ -48,6 +49,8 @@ std::string step_check_refusal(const Scenario& sc);
 // The overrides (--set) that make `sc`, in weekly steps, the same scenario in daily steps over
 // the same days: `step=day`, its horizon as days, no `until`.
 std::vector<std::string> daily_steps_sets(const Scenario& sc);
+// Adds those overrides to `lo`, each labelled "--set PATH=VALUE (who)" for its messages.
+void add_daily_steps(LoadOptions& lo, const Scenario& sc, const std::string& who);
 
 // Two-sided exact McNemar test: the probability, under pairs whose discordance is equally
 // likely either way, of a split of up + down discordant pairs at least as uneven.

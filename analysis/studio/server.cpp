@@ -33,6 +33,7 @@
 
 #include "analysis/compare/paired.h"
 #include "analysis/compare/variant_diff.h"
+#include "analysis/lint/step_check.h"
 #include "analysis/report/report.h"
 #include "analysis/studio/studio.h"
 #include "engine/core/error.h"
@@ -1114,6 +1115,7 @@ class Studio {
   Json scenario_json(const std::string& rel, const std::string& path) const;
   std::string run(const Request& r, const Ticket& t) const;
   std::string compare(const Request& r, const Ticket& t) const;
+  Json step_check(const Request& r, const Ticket& t) const;
   Json replay(const Request& r) const;
   Json variant(const Request& r) const;
 
@@ -1325,6 +1327,35 @@ std::string Studio::compare(const Request& r, const Ticket& t) const {
   // No `command`: the variant is the file with the overrides, which `geosim compare` (whose
   // --set applies to both arms) takes as a second file; "Save as variant" writes one.
   return compare_text(rep, "json");
+}
+
+// `geosim validate FILE --set ... --step-check --step-runs N --seed S`, as JSON
+// (step_check_json): the scenario with the overrides in its step and in daily steps over the
+// same days, N paired runs. A file it does not apply to (format 1, daily steps) gets
+// {"applies": false, "why"} rather than an error: the page says why.
+Json Studio::step_check(const Request& r, const Ticket& t) const {
+  check_runs(r);
+  const Scenario own = load_scenario(r.path, overrides(r));
+  if (const std::string refusal = step_check_refusal(own); !refusal.empty())
+    return {{"file", r.path}, {"applies", false}, {"why", "the step check " + refusal}};
+  LoadOptions lo = overrides(r);
+  add_daily_steps(lo, own, "step check");
+  const Scenario daily = load_scenario(r.path, lo);
+  check_work(r, static_cast<uint64_t>(own.horizon) + static_cast<uint64_t>(daily.horizon));
+  const Model mo(own), md(daily);
+  PairOptions po;
+  po.runs = r.runs;
+  po.seed = r.seed;
+  po.stop = t.flag();
+  apply_threads();
+  const StepCheck c = geosim::step_check(mo, md, po);
+  t.check();
+  Json j = step_check_json(c);
+  j["applies"] = true;
+  std::vector<std::string> args = args_of(r, false);
+  args.insert(args.end() - 2, {"--step-check", "--step-runs", std::to_string(r.runs)});
+  j["command"] = reproduce_command("validate", args);
+  return j;
 }
 
 Json Studio::replay(const Request& r) const {
@@ -1660,6 +1691,7 @@ const std::map<std::string, std::string> kPlaces = {{"/", "GET"},
                                                     {"/api/run", "POST"},
                                                     {"/api/compare", "POST"},
                                                     {"/api/replay", "POST"},
+                                                    {"/api/step-check", "POST"},
                                                     {"/api/variant", "POST"}};
 
 void Studio::install(httplib::Server& svr) {
@@ -1830,6 +1862,13 @@ void Studio::install(httplib::Server& svr) {
       Request r = parse_request(req.body, {"file", "set", "runs", "seed"});
       Ticket t(*this, lane_of(req));
       res.set_content(compare(r, t), "application/json");
+    });
+  });
+  svr.Post("/api/step-check", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, [&] {
+      Request r = parse_request(req.body, {"file", "set", "runs", "seed"});
+      Ticket t(*this, lane_of(req));
+      res.set_content(json_answer(step_check(r, t)), "application/json");
     });
   });
   svr.Post("/api/replay", [this](const httplib::Request& req, httplib::Response& res) {

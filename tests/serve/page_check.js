@@ -58,4 +58,37 @@ const cli = execFileSync(geosim, ['run', 'scenarios/teaching.yaml', '--runs', '2
   '--format', 'json'], { cwd: root }).toString();
 assert.ok(cli.includes('"seed": 18446744073709551615'), 'geosim run keeps the seed');
 console.log('page_check: seeds up to 2^64 - 1 kept as digits: ' + text);
+// The step check's p-values and words (POST /api/step-check): two significant digits, or
+// "< 0.0001"; why it does not apply; the verdict, each warning as the command prints it, the command.
+for (const [p, want] of [
+         [1, '1'], [0.27014589557645874, '0.27'], [0.0004512, '0.00045'], [0.0001, '0.0001'], [0.00009999, '< 0.0001'],
+         [0, '< 0.0001'], [0.05, '0.05']])
+  assert.strictEqual(page.pvalue(p), want, `p-value ${p}`);
+assert.strictEqual(
+    page.stepCheckWords({applies: false, why: 'the step check needs format 2: why'}),
+    'The step check needs format 2: why.');
+const outcome = (id, differs) => ({id, differs});
+const answer = {
+  applies: true,
+  step: 'week',
+  runs: 40000,
+  test: 'exact McNemar tests, Bonferroni over 3 outcomes',
+  outcomes: [outcome('a', false), outcome('b', false), outcome('c', false)],
+  warnings: [],
+  command: 'geosim validate x.yaml --step-check --step-runs 40000 --seed 1'
+};
+assert.strictEqual(
+    page.stepCheckWords(answer),
+    'No outcome differs between weekly and daily steps beyond chance ' +
+        '(40,000 paired runs; exact McNemar tests, Bonferroni over 3 outcomes).\n$ ' + answer.command);
+answer.outcomes[1].differs = true;
+answer.warnings = ['x.yaml:9:5: warning: outcome b: ...'];
+assert.strictEqual(
+    page.stepCheckWords(answer).split('\n')[0],
+    '1 of 3 outcomes differs between weekly and daily ' +
+        'steps beyond chance (40,000 paired runs; exact McNemar tests, Bonferroni over 3 outcomes).');
+assert.strictEqual(page.stepCheckWords(answer).split('\n')[1], answer.warnings[0]);
+answer.outcomes[2].differs = true;
+assert.ok(page.stepCheckWords(answer).startsWith('2 of 3 outcomes differ between'));
+console.log('page_check: the step check in words: ' + page.stepCheckWords(answer).split('\n')[0]);
 console.log('page_check: all good');

@@ -7,6 +7,7 @@ keyboard alone switches Russian military support off and moves the oil-sanctions
 intensity slider. Once the refined answer (20,000 runs) is shown it checks that
   - every number shown (probability, interval, paired change) is the one POST /api/run and
     POST /api/compare return for the same settings;
+  - the step check's table and words are POST /api/step-check's for the page's settings;
   - POST /api/run's bytes equal `geosim run FILE --set ... --runs 20000 --seed 1 --format json`;
   - the variant the page saves validates and `geosim run` on it gives the same probabilities;
   - a reload restores the settings from the address; "tell me one run" tells a story;
@@ -118,6 +119,37 @@ def wait_for(b, sess, cond, timeout, what):
             return st
         b.pump(0.25)
     raise Problem("%s did not happen within %.0f s (last state: %s)" % (what, timeout, st and st["state"]))
+
+
+STEP_JS = r"""
+(() => JSON.stringify({
+  request: document.body.dataset.stepCheck || null, hidden: document.getElementById('step-table').hidden,
+  words: document.getElementById('step-words').textContent,
+  rows: [...document.querySelectorAll('#step-table tbody tr')].map(tr => ({
+    id: tr.dataset.outcome, own: tr.dataset.own, daily: tr.dataset.daily, p: tr.dataset.pValue,
+    own_text: tr.querySelector('.own').textContent, daily_text: tr.querySelector('.daily').textContent,
+    diff_text: tr.querySelector('.diff').textContent, paired_text: tr.querySelector('.paired').textContent,
+    p_text: tr.querySelector('.pvalue').textContent}))}))()
+"""
+
+
+def step_check_state(b, sess, timeout):
+    """The step check's table and words, once an answer is shown (its request set on the page)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = json.loads(evaluate(b, sess, STEP_JS))
+        if st["request"]:
+            return st
+        b.pump(0.25)
+    raise Problem("the step check showed no answer within %.0f s" % timeout)
+
+
+def pval(p):
+    """A p-value as the page shows it: two significant digits, or '< 0.0001'."""
+    if p < 1e-4:
+        return "< 0.0001"
+    t = repr(float("%.2g" % p))
+    return t[:-2] if t.endswith(".0") else t
 
 
 def pct(p):
@@ -277,6 +309,29 @@ def check(args):
         if "What happened:" not in story or "--replay 0" not in story:
             problems.append("tell me one run showed no story: " + story[:200])
 
+        # The step check, for the page's settings: the table and the words are the API's.
+        step_request = dict(request, runs=40000)
+        evaluate(b, sess, "document.getElementById('step-check').click()")
+        checked = step_check_state(b, sess, args.timeout)
+        if json.loads(checked["request"]) != step_request:
+            problems.append("the step check answers %s, not the page's settings %s" % (checked["request"], step_request))
+        sc = json.loads(post(base, "/api/step-check", step_request))
+        shown = [(r["id"], float(r["own"]), float(r["daily"]), float(r["p"]), r["own_text"], r["daily_text"],
+                  r["diff_text"], r["paired_text"], r["p_text"]) for r in checked["rows"]]
+        api = [(o["id"], o["own"]["probability"], o["daily"]["probability"], o["p_value"], pct(o["own"]["probability"]),
+                pct(o["daily"]["probability"]), pts(o["difference"]),
+                pts(o["paired_ci95"][0]) + " to " + pts(o["paired_ci95"][1]),
+                pval(o["p_value"]) + (" (differs)" if o["differs"] else "")) for o in sc["outcomes"]]
+        if shown != api or checked["hidden"]:
+            problems.append("step check: the page shows %r, the API says %r" % (shown, api))
+        if "$ " + sc["command"] not in checked["words"] or not all(w in checked["words"] for w in sc["warnings"]):
+            problems.append("step check: the words do not hold the API's command and warnings: " + checked["words"])
+        else:
+            print("studio_check: the step check shows the API's %d outcomes (%s)" % (len(api),
+                  checked["words"].splitlines()[0]))
+        evaluate(b, sess, "document.getElementById('step-table').scrollIntoView({block: 'center'})")
+        screenshot(b, sess, os.path.join(args.screenshots, "studio-step-check.png"), 1366, 900)
+
         # A reload restores the settings from the address.
         b.call("Page.reload", {}, session=sess)
         again = wait_for(b, sess, lambda s: s["state"] == "refined", args.timeout, "the refined answer after a reload")
@@ -300,6 +355,12 @@ def check(args):
             problems.append("seed %d became %s (shown: %s)" % (big, json.loads(seeded["request"])["seed"], shown))
         else:
             print("studio_check: seed %d kept exactly" % big)
+
+        # A format 1 file: the step check says why it does not apply.
+        evaluate(b, sess, "document.getElementById('step-check').click()")
+        f1 = step_check_state(b, sess, args.timeout)
+        if not f1["hidden"] or "needs format 2" not in f1["words"]:
+            problems.append("step check on a format 1 file: " + f1["words"])
 
         b.pump(0.5)
         origin = base.rstrip("/")

@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "analysis/lint/step_check.h"
+#include "engine/scenario/loader.h"
 #include "tests/cli.h"
 #include "tests/serve/server.h"
 
@@ -291,6 +293,92 @@ TEST_CASE("serve: one run told as a story is the command's --replay", "[serve]")
   REQUIRE(cli.code == 0);
   CHECK(j["text"] == cli.out);
   CHECK(j["command"] == "geosim run scenarios/venezuela-2019.yaml " + kCliSets + " --seed 7 --replay 4");
+}
+
+TEST_CASE("serve: the step check is the command's, for the page's settings", "[serve][step-check]") {
+  // An outcome that reads steps where it means days (`t >= 20`: 20 weeks or 20 days), which
+  // the check names, beside the served teaching files.
+  fs::path dir = temp_path("served-steps");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "teaching.yaml");
+  fs::copy_file(source_path("scenarios/teaching-react.yaml"), dir / "teaching-react.yaml");
+  std::ofstream(dir / "steps.yaml") << R"(geosim: 2
+id: steps
+start: 2020-01-06
+step: week
+horizon: 30 weeks
+incumbent: gov
+actors:
+  - {id: gov, kind: regime, stance: 0.9}
+  - {id: army, kind: security_force, stance: 0.5}
+events:
+  - {id: fall, hazard: {annual: 0.5}, outcome: ousted, assumption: "test"}
+outcomes:
+  - {id: ousted}
+  - {id: deadline, when: "t >= 20"}
+  - {id: status_quo, default: true}
+)";
+  Server srv({dir.string(), "--threads", "1"});
+  auto c = srv.client();
+  const std::string file = (dir / "steps.yaml").string();
+  auto r = post(c, "/api/step-check",
+                {{"file", "steps.yaml"}, {"set", {{"events.fall.hazard.annual", 0.6}}}, {"runs", 3000}, {"seed", 5}});
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  json j = json::parse(r->body);
+  CHECK(j["applies"] == true);
+  const std::string args = " --set events.fall.hazard.annual=0.6 --step-check --step-runs 3000 --seed 5";
+  CHECK(j["command"] == "geosim validate " + file + args);
+  CHECK(j["runs"] == 3000);
+  CHECK(j["seed"] == 5);
+  REQUIRE(j["outcomes"].size() == 3);
+  CHECK(j["outcomes"][0]["differs"] == true);  // about 26% against 5% at 0.6 a year
+  CHECK(j["outcomes"][2]["differs"] == false);
+
+  // The same computation in this process: the same counts and p-values.
+  geosim::LoadOptions lo;
+  lo.sets = {"events.fall.hazard.annual=0.6"};
+  const geosim::Scenario own = geosim::load_scenario(file, lo);
+  geosim::add_daily_steps(lo, own, "test");
+  const geosim::Scenario daily = geosim::load_scenario(file, lo);
+  geosim::PairOptions po;
+  po.runs = 3000;
+  po.seed = 5;
+  const geosim::Model mo(own), md(daily);
+  const json want = json::parse(geosim::step_check_json(geosim::step_check(mo, md, po)).dump());
+  CHECK(j["outcomes"] == want["outcomes"]);
+  CHECK(j["test"] == want["test"]);
+
+  // The command it shows prints, on standard error, the warnings of the answer.
+  CliResult cli = cli_run("validate " + shell_quoted(file) + args + " -t 2");
+  CHECK(cli.code == 0);
+  std::string lines;
+  for (const auto& w : j["warnings"]) lines += w.get<std::string>() + "\n";
+  CHECK(j["warnings"].size() == 2);
+  CHECK(cli.err == lines);
+
+  // A format 1 file: why the check does not apply, not an error.
+  auto f1 = post(c, "/api/step-check", {{"file", "teaching.yaml"}, {"runs", 100}});
+  REQUIRE(f1);
+  REQUIRE(f1->status == 200);
+  json k = json::parse(f1->body);
+  CHECK(k["applies"] == false);
+  CHECK(k["why"].get<std::string>().rfind("the step check needs format 2", 0) == 0);
+  // A format 2 file over a format 1 base, as the command checks it.
+  auto react = post(c, "/api/step-check", {{"file", "teaching-react.yaml"}, {"runs", 500}});
+  REQUIRE(react);
+  CHECK(react->status == 200);
+  CHECK(json::parse(react->body)["applies"] == true);
+  // Bad requests: the messages of the other computations.
+  auto bad = post(c, "/api/step-check", {{"file", "steps.yaml"}, {"run", 3}});
+  CHECK(bad->status == 400);
+  CHECK(error_of(bad)["message"].get<std::string>().find("unknown key 'run'") != std::string::npos);
+  auto wrong = post(c, "/api/step-check", {{"file", "steps.yaml"}, {"set", {{"events.fall.hazard.annual", -1}}}});
+  CHECK(wrong->status == 422);
+  still_serves(srv);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("serve: bad requests get the command's messages and exit classes", "[serve]") {
@@ -1055,6 +1143,11 @@ TEST_CASE("serve: the work of a request is bounded by runs times steps", "[serve
   auto both = post(c, "/api/compare", {{"file", "teaching.yaml"}, {"runs", 1000}, {"set", {{"horizon", 960}}}});
   CHECK(both->status == 400);
   CHECK(error_of(both)["message"].get<std::string>().find("1000 runs of 1012 steps") != std::string::npos);
+  // The step check runs the scenario in its steps and in days: 200 weeks and 1,400 days.
+  auto steps =
+      post(c, "/api/step-check", {{"file", "teaching-react.yaml"}, {"runs", 1000}, {"set", {{"horizon", 200}}}});
+  CHECK(steps->status == 400);
+  CHECK(error_of(steps)["message"].get<std::string>().find("1000 runs of 1600 steps") != std::string::npos);
   // Within the bound: served.
   auto within = post(c, "/api/run", {{"file", "teaching.yaml"}, {"runs", 1000}, {"set", {{"horizon", 1000}}}});
   REQUIRE(within);

@@ -26,8 +26,25 @@
   const survivalRows = (run) => run.survival.map((p, s) => ({ date: run.dates[s], p }));
   const fanRows = (fan) => fan.steps.map((s, i) => ({ date: fan.dates[i], p5: fan.p5[i], p25: fan.p25[i],
     p50: fan.p50[i], p75: fan.p75[i], p95: fan.p95[i] }));
+  // The step check's answer (POST /api/step-check) in words: why it does not apply, or the
+  // verdict and the test, then each warning as the command prints it, then the command.
+  function stepCheckWords(ans) {
+    if (!ans.applies) return ans.why.charAt(0).toUpperCase() + ans.why.slice(1) + '.';
+    const n = ans.outcomes.filter((o) => o.differs).length;
+    const lines =
+        [(n === 0 ? 'No outcome differs between ' + ans.step + 'ly and daily steps beyond chance' :
+                    n + ' of ' + ans.outcomes.length + ' outcome' + (ans.outcomes.length === 1 ? '' : 's') + ' differ' +
+                  (n === 1 ? 's' : '') + ' between ' + ans.step + 'ly and daily steps beyond chance') +
+         ' (' + ans.runs.toLocaleString('en') + ' paired runs; ' + ans.test + ').'];
+    for (const w of ans.warnings) lines.push(w);
+    lines.push('$ ' + ans.command);
+    return lines.join('\n');
+  }
+  // A p-value as the table shows it: two significant digits, or "< 0.0001".
+  const pvalue = (p) => (p < 1e-4 ? '< 0.0001' : String(Number(p.toPrecision(2))));
   if (typeof document === 'undefined') {
-    if (typeof module === 'object') module.exports = { seedText, requestText, survivalRows, fanRows };
+    if (typeof module === 'object')
+      module.exports = {seedText, requestText, survivalRows, fanRows, stepCheckWords, pvalue};
     return;
   }
 
@@ -271,8 +288,63 @@
     $('status').textContent = '';
   }
 
+  // ---------------------------------------------------------------- the step check
+  const STEP_RUNS = 40000;
+  let stepController = null;
+  function clearStepCheck(words) {
+    if (stepController) stepController.abort();
+    stepController = null;
+    $('step-table').hidden = true;
+    $('step-words').textContent = '';
+    $('step-status').textContent = words || '';
+    delete document.body.dataset.stepCheck;
+  }
+  async function stepCheck() {
+    clearStepCheck('running ' + STEP_RUNS.toLocaleString('en') + ' paired runs\u2026');
+    const c = new AbortController();
+    stepController = c;
+    const req = request(STEP_RUNS);
+    let ans;
+    try {
+      ans = await api('/api/step-check', req, 'step-check', c.signal);
+    } catch (e) {
+      if (stepController !== c || e.name === 'AbortError' || e.cls === 'cancelled') return;
+      clearStepCheck();
+      $('step-words').textContent = e.message;
+      return;
+    }
+    if (stepController !== c) return;
+    stepController = null;
+    $('step-status').textContent = '';
+    const body = $('step-table').querySelector('tbody');
+    body.replaceChildren();
+    const labels = {};
+    for (const o of scenario.outcomes) labels[o.id] = o.label || o.id;
+    for (const o of ans.applies ? ans.outcomes : []) {
+      body.append(
+          el('tr', {
+            'data-outcome': o.id,
+            'data-own': String(o.own.probability),
+            'data-daily': String(o.daily.probability),
+            'data-diff': String(o.difference),
+            'data-p-value': String(o.p_value),
+            'class': o.differs ? 'differs' : ''
+          },
+             el('th', {scope: 'row', text: labels[o.id] || o.id}),
+             el('td', {'class': 'num own', text: pct(o.own.probability)}),
+             el('td', {'class': 'num daily', text: pct(o.daily.probability)}),
+             el('td', {'class': 'num diff', text: pts(o.difference)}),
+             el('td', {'class': 'num paired', text: cipts(o.paired_ci95)}),
+             el('td', {'class': 'num pvalue', text: pvalue(o.p_value) + (o.differs ? ' (differs)' : '')})));
+    }
+    $('step-table').hidden = !ans.applies;
+    $('step-words').textContent = stepCheckWords(ans);
+    document.body.dataset.stepCheck = requestText(req);  // what the table answers
+  }
+
   async function refresh() {
     const gen = ++generation;
+    clearStepCheck();
     for (const c of controllers) c.abort();
     controllers = [];
     $('error').textContent = '';
@@ -353,6 +425,7 @@
       $('story').textContent = r.text + '\n$ ' + r.command;
     } catch (e) { $('story').textContent = e.message; }
   });
+  $('step-check').addEventListener('click', stepCheck);
   $('save').addEventListener('click', async () => {
     try {
       const v = await api('/api/variant', request(FULL), 'variant');
