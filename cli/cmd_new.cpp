@@ -1,6 +1,7 @@
-// `geosim new NAME [--from SCENARIO]`: a commented starting scenario that validates — the
-// teaching scenario under a new id, or a variant of an existing scenario (`extends:`) that
-// lists the base's levers as commented blocks to edit.
+// `geosim new NAME [--from SCENARIO] [--format 1|2]`: a commented starting scenario that
+// validates — the teaching scenario under a new id (in format 2 unless --format 1), or a
+// variant of an existing scenario (`extends:`) that lists the base's levers as commented
+// blocks to edit.
 #include <fmt/format.h>
 
 #include <stdlib.h>
@@ -19,7 +20,8 @@
 
 namespace geosim::cli {
 
-const char* teaching_template();  // generated from scenarios/teaching.yaml
+const char* teaching_template();          // generated from scenarios/teaching.yaml
+const char* teaching_template_format2();  // from scenarios/teaching-format2.yaml
 
 namespace {
 
@@ -56,16 +58,24 @@ std::string yaml_quoted(const std::string& s) {
   return out + "\"";
 }
 
-// The teaching scenario with its opening comment, id and title replaced.
-std::string from_template(const std::string& id) {
-  std::istringstream in(teaching_template());
+// The teaching scenario in `format` (1 or 2) with its opening comment, id and title replaced.
+std::string from_template(const std::string& id, int format) {
+  std::istringstream in(format == 1 ? teaching_template() : teaching_template_format2());
   std::ostringstream out;
-  out << "# " << id << ": a new scenario, started from geosim's teaching scenario.\n"
+  out << "# " << id << ": a new scenario, started from geosim's teaching scenario" << (format == 1 ? " (format 1)" : "")
+      << ".\n"
       << "#\n"
       << "# Replace the actors, levers, events and outcomes with those of your crisis, and give\n"
       << "# every number its evidence (a quote with `cite:`) or an `assumption:`. `geosim validate`\n"
       << "# checks the file; `geosim describe` lists lever kinds, channels and state variables;\n"
-      << "# docs/scenario-format.md describes every key.\n\n";
+      << "# docs/scenario-format.md describes every key.\n";
+  if (format == 1)
+    out << "# Format 1 reads its numbers per step (its noise, shock lengths and hazards); format 2,\n"
+        << "# which `geosim new` writes by default, reads rates per year and lengths as durations.\n";
+  else
+    out << "# Rates are per year and lengths are durations, so the file means the same in daily and\n"
+        << "# weekly steps: `geosim validate --step-check` measures how far its odds depend on them.\n";
+  out << "\n";
   std::string line;
   bool header = true;
   while (std::getline(in, line)) {
@@ -127,14 +137,17 @@ std::string variant(const std::string& id, const std::string& base_path, const S
 
 int new_command(const std::vector<std::string>& args) {
   po::options_description opts(
-      "geosim new NAME [--from SCENARIO] [-o FILE]\n\n"
+      "geosim new NAME [--from SCENARIO] [--format 1|2] [-o FILE]\n\n"
       "Writes a commented starting scenario that validates: the teaching scenario under the\n"
-      "id NAME, or with --from a variant of SCENARIO (`extends:`) listing its levers to edit.\n"
+      "id NAME (scenarios/teaching-format2.yaml; with --format 1, scenarios/teaching.yaml),\n"
+      "or with --from a variant of SCENARIO (`extends:`) listing its levers to edit.\n"
       "The file is NAME.yaml unless -o says otherwise; an existing file is kept unless --force.\n\nOptions");
   std::string name, from, output;
   bool force = false;
+  int format = 2;
   opts.add_options()("help,h", "show this help")("name", po::value<std::string>(&name), "the new scenario's id")(
       "from", po::value<std::string>(&from), "write a variant of this scenario")(
+      "format", po::value<int>(&format), "the teaching scenario's format: 2 (default) or 1")(
       "output,o", po::value<std::string>(&output), "file to write (default NAME.yaml)")(
       "force", po::bool_switch(&force), "overwrite an existing file");
   po::positional_options_description pos;
@@ -145,6 +158,10 @@ int new_command(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (name.empty()) throw UsageError("new: which name? (geosim new NAME [--from SCENARIO])");
+  if (format != 1 && format != 2) throw UsageError("new: --format must be 1 or 2, got " + std::to_string(format));
+  // A variant keeps its base's format (the base's numbers keep their meaning).
+  if (vm.count("format") && !from.empty())
+    throw UsageError("new: --format is for the teaching scenario; a variant (--from) has its base's format");
   const std::string id = id_from_name(name);
   if (output.empty()) output = name + ".yaml";
   std::error_code ec;
@@ -158,7 +175,7 @@ int new_command(const std::vector<std::string>& args) {
   std::string text;
   std::optional<Scenario> base;
   if (from.empty()) {
-    text = from_template(id);
+    text = from_template(id, format);
     check_writable({{"-o", output}});
   } else {
     base = load_scenario(from);

@@ -3,8 +3,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "tests/cli.h"
 
@@ -14,33 +16,61 @@ using geosim::test::temp_path;
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The rows of a --format csv summary without the comment lines and the scenario_hash column
+// (the ids differ).
+std::string csv_body(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("geosim new writes the teaching scenario under a new id, and it validates and runs", "[cli][new]") {
   const std::string dir = temp_path("new_plain");
   fs::create_directories(dir);
-  const std::string file = dir + "/my-crisis.yaml";
-  auto r = cli_run("new my-crisis -o '" + file + "'");
-  REQUIRE(r.code == 0);
-  CHECK(r.out.find("wrote " + file) != std::string::npos);
-  const std::string text = read_text(file);
-  CHECK(text.find("\nid: my_crisis\n") != std::string::npos);
-  CHECK(text.find("id: teaching") == std::string::npos);
-  CHECK(text.rfind("# my_crisis: a new scenario", 0) == 0);
-  auto v = cli_run("validate '" + file + "'");
-  CHECK(v.code == 0);
-  // Same model as the teaching scenario: the same seed gives the same outcome counts.
-  auto a = cli_run("run '" + file + "' --runs 500 --seed 4 --format csv");
-  auto b = cli_run("run scenarios/teaching.yaml --runs 500 --seed 4 --format csv");
-  REQUIRE(a.code == 0);
-  REQUIRE(b.code == 0);
-  // The rows without the comment lines and the scenario_hash column (the ids differ).
-  auto body = [](const std::string& csv) {
-    std::istringstream in(csv);
-    std::string out;
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line[0] != '#') out += line.substr(0, line.rfind(',')) + "\n";
-    return out;
-  };
-  CHECK(body(a.out) == body(b.out));
+  // By default in format 2 (scenarios/teaching-format2.yaml); with --format 1, teaching.yaml.
+  for (const auto& [option, source, first_line] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"", "scenarios/teaching-format2.yaml", "geosim: 2"},
+           {" --format 1", "scenarios/teaching.yaml", "geosim: 1"}}) {
+    INFO(source);
+    const std::string file = dir + "/my-crisis.yaml";
+    auto r = cli_run("new my-crisis" + option + " -o '" + file + "' --force");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("wrote " + file) != std::string::npos);
+    const std::string text = read_text(file);
+    CHECK(text.find("\nid: my_crisis\n") != std::string::npos);
+    CHECK(text.find("id: teaching") == std::string::npos);
+    CHECK(text.rfind("# my_crisis: a new scenario", 0) == 0);
+    CHECK(text.find("\n" + first_line + " ") != std::string::npos);
+    auto v = cli_run("validate '" + file + "'");
+    CHECK(v.code == 0);
+    // Same model as the teaching scenario: the same seed gives the same outcome counts.
+    auto a = cli_run("run '" + file + "' --runs 500 --seed 4 --format csv");
+    auto b = cli_run("run " + source + " --runs 500 --seed 4 --format csv");
+    REQUIRE(a.code == 0);
+    REQUIRE(b.code == 0);
+    CHECK(csv_body(a.out) == csv_body(b.out));
+  }
+  // The format 2 file means the same in daily steps: the step check names no outcome.
+  const std::string file = dir + "/steps.yaml";
+  REQUIRE(cli_run("new steps -o '" + file + "'").code == 0);
+  auto sc = cli_run("validate --step-check --step-runs 4000 '" + file + "'");
+  CHECK(sc.code == 0);
+  CHECK(sc.out.find("no outcome differs") != std::string::npos);
+  CHECK(sc.err.empty());
+  // --format takes 1 or 2, and is the teaching scenario's: a variant has its base's format.
+  auto bad = cli_run("new x --format 3 -o '" + dir + "/x.yaml'");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--format must be 1 or 2, got 3") != std::string::npos);
+  auto both = cli_run("new x --format 1 --from scenarios/teaching.yaml -o '" + dir + "/x.yaml'");
+  CHECK(both.code == 2);
+  CHECK(both.err.find("a variant (--from) has its base's format") != std::string::npos);
+  CHECK(!fs::exists(dir + "/x.yaml"));
   fs::remove_all(dir);
 }
 
