@@ -11,39 +11,17 @@
 #include "../cli.h"
 #include "../engine/helpers.h"
 #include "analysis/lint/step_check.h"
+#include "step_check_fixture.h"
 
 using namespace geosim;
 
 namespace {
 
-// An event that removes the incumbent at a hazard of 0.5 a year, and a deadline outcome
-// whose condition is `deadline`. Weekly steps unless `step` says otherwise.
-std::string scenario(const std::string& deadline, const std::string& step = "week",
-                     const std::string& horizon = "30 weeks") {
-  return R"(geosim: 2
-id: t
-start: 2020-01-06
-step: )" +
-         step + R"(
-horizon: )" +
-         horizon + R"(
-incumbent: gov
-actors:
-  - {id: gov, kind: regime, stance: 0.9}
-  - {id: army, kind: security_force, stance: 0.5}
-events:
-  - {id: fall, hazard: {annual: 0.5}, outcome: ousted, assumption: "test"}
-outcomes:
-  - {id: ousted}
-  - {id: deadline, when: ")" +
-         deadline + R"("}
-  - {id: status_quo, default: true}
-)";
-}
+using test::step_check_scenario;
 
 StepCheck check(const std::string& deadline, uint64_t runs) {
-  const Scenario own = test::from_text(scenario(deadline));
-  const Scenario daily = test::from_text(scenario(deadline, "day", "210 days"));
+  const Scenario own = test::from_text(step_check_scenario(deadline));
+  const Scenario daily = test::from_text(step_check_scenario(deadline, "day", "210 days"));
   PairOptions po;
   po.runs = runs;
   po.seed = 1;
@@ -106,7 +84,7 @@ TEST_CASE("an outcome that reads steps where it means days is named, one that re
 TEST_CASE("numbers a format 1 file gave per step are named in the step check's hint", "[lint][step-check]") {
   const std::string dir = test::temp_path("step-check");
   std::filesystem::create_directories(dir);
-  std::string base = scenario("t >= 20");
+  std::string base = step_check_scenario("t >= 20");
   base.replace(base.find("geosim: 2"), 9, "geosim: 1");
   base.replace(base.find("horizon: 30 weeks"), 17, "horizon: 30");
   base += R"(issues:
@@ -159,7 +137,7 @@ TEST_CASE("validate --step-check: its table, and files it does not apply to", "[
   // a deadline at day 140 of 30 weeks, or of 25 (--horizon), nothing differs; a daily arm of
   // 30 or 25 days would never reach the deadline.
   const std::string file = test::temp_path("step-check-days.yaml");
-  std::ofstream(file) << scenario("days >= 140");
+  std::ofstream(file) << step_check_scenario("days >= 140");
   for (const std::string flags : {"", "--horizon '25 weeks' ", "--until 2020-06-22 "}) {
     const test::CliResult r = test::cli_run("validate --step-check --step-runs 2000 " + flags + file);
     INFO(flags << r.out << r.err);

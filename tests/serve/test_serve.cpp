@@ -19,6 +19,7 @@
 
 #include "analysis/lint/step_check.h"
 #include "engine/scenario/loader.h"
+#include "tests/analysis/step_check_fixture.h"
 #include "tests/cli.h"
 #include "tests/serve/server.h"
 
@@ -303,22 +304,7 @@ TEST_CASE("serve: the step check is the command's, for the page's settings", "[s
   fs::create_directories(dir);
   fs::copy_file(source_path("scenarios/teaching.yaml"), dir / "teaching.yaml");
   fs::copy_file(source_path("scenarios/teaching-react.yaml"), dir / "teaching-react.yaml");
-  std::ofstream(dir / "steps.yaml") << R"(geosim: 2
-id: steps
-start: 2020-01-06
-step: week
-horizon: 30 weeks
-incumbent: gov
-actors:
-  - {id: gov, kind: regime, stance: 0.9}
-  - {id: army, kind: security_force, stance: 0.5}
-events:
-  - {id: fall, hazard: {annual: 0.5}, outcome: ousted, assumption: "test"}
-outcomes:
-  - {id: ousted}
-  - {id: deadline, when: "t >= 20"}
-  - {id: status_quo, default: true}
-)";
+  std::ofstream(dir / "steps.yaml") << step_check_scenario("t >= 20");
   Server srv({dir.string(), "--threads", "1"});
   auto c = srv.client();
   const std::string file = (dir / "steps.yaml").string();
