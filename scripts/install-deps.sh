@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--with-browser]
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml time valgrind bc curl
+  build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml time valgrind bc curl jq
   libeigen3-dev libyaml-cpp-dev libboost-program-options-dev libboost-math-dev libboost-random-dev
   catch2 librandom123-dev nlohmann-json3-dev libfmt-dev libmuparser-dev libsqlite3-dev sqlite3 libssl-dev
   libopenmpi-dev openmpi-bin libbenchmark-dev libutfcpp-dev
