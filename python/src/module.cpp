@@ -620,10 +620,9 @@ std::string py_step_check(const Loaded& own, py::handle runs_arg, py::handle see
   const uint64_t runs = check_runs(runs_arg), seed = check_seed(seed_arg);
   if (const std::string refusal = step_check_refusal(own.sc); !refusal.empty())
     throw UsageError("step_check: '" + own.path + "': the step check " + refusal);
-  const std::vector<std::string> sets = daily_steps_sets(own.sc);
-  std::vector<std::string> labels;
-  for (const auto& set : sets) labels.push_back("--set " + set + " (step_check)");
-  const std::shared_ptr<Loaded> daily = py_variant(own, sets, labels);
+  LoadOptions daily_sets;
+  add_daily_steps(daily_sets, own.sc, "step_check");
+  const std::shared_ptr<Loaded> daily = py_variant(own, daily_sets.sets, daily_sets.set_labels);
   ThreadScope ts(threads);
   Progress progress(std::move(callback));
   StepCheck c;
